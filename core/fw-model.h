@@ -1,0 +1,87 @@
+/* fw-model.h — one fusion model: encoders, fusion, head(s), built from an
+ * FwConfig.  Parameters, gradients and activations each live in one block
+ * sized once for the largest batch, so training allocates nothing.  The
+ * optimizer and the training loop are elsewhere (fw-optim.c, fw-trainer.c).
+ *
+ * Use: fill the input buffers (fw_model_set_rows, or by hand), then
+ * fw_model_forward, then fw_model_backward for gradients. */
+#pragma once
+
+#include "fw-config.h"
+#include "fw-dataset.h"
+
+G_BEGIN_DECLS
+
+typedef struct _FwModel FwModel;
+
+/* One named parameter tensor, a view into the parameter block. */
+typedef struct {
+  char *name;                /* PyTorch-style: "image_encoder.0.weight" */
+  int ndim;
+  int shape[4];
+  gsize offset;              /* in floats, into the parameter block */
+  gsize size;                /* in floats */
+} FwParam;
+
+/* Geometry of the data the model reads. */
+typedef struct {
+  int channels;              /* 1 or 3 */
+  int size;                  /* image side */
+  int vocab;                 /* vocabulary size, pad and unk included */
+  int classes;
+} FwShape;
+
+FwModel *fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch,
+                       GError **error);
+void fw_model_free (FwModel *model);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwModel, fw_model_free)
+
+const FwConfig *fw_model_get_config (const FwModel *model);
+const FwShape *fw_model_get_shape (const FwModel *model);
+int fw_model_max_batch (const FwModel *model);
+
+/* PyTorch default initialisation from a seed. */
+void fw_model_init_params (FwModel *model, guint64 seed);
+
+/* the parameter block and its named views */
+float *fw_model_params (FwModel *model);
+float *fw_model_grads (FwModel *model);
+gsize fw_model_n_params (const FwModel *model);
+const FwParam *fw_model_param_list (const FwModel *model, int *n);
+const FwParam *fw_model_find_param (const FwModel *model, const char *name);
+
+/* ---- inputs, written before forward (rows 0..B-1) ---- */
+float *fw_model_input_image (FwModel *model);   /* (B, C·S·S) in [0,1] */
+float *fw_model_input_counts (FwModel *model);  /* (B, V) bag of words (bow only) */
+int *fw_model_input_tokens (FwModel *model);    /* (B, FW_MAX_TOKENS) ids, 0 = pad (embed, gru) */
+int *fw_model_input_lens (FwModel *model);      /* (B) tokens per row (embed, gru) */
+int *fw_model_input_labels (FwModel *model);    /* (B) class indices */
+gboolean fw_model_uses_tokens (const FwModel *model); /* FALSE: bag of words */
+
+/* Fills the inputs from dataset rows.  lexmap maps ds's lexicon to vocab
+ * ids (fw_vocab_map_lexicon).  With rng non-NULL, each row loses one
+ * modality (chosen at random) with probability modality_dropout. */
+void fw_model_set_rows (FwModel *model, const FwDataset *ds, const int *lexmap,
+                        const int *rows, int B, guint64 *rng, double modality_dropout);
+/* Blanks one modality of row b of the current inputs (missing modality). */
+void fw_model_blank_image (FwModel *model, int b);
+void fw_model_blank_text (FwModel *model, int b);
+
+/* ---- compute ---- */
+/* Returns the mean reported loss (cross-entropy of the final prediction).
+ * Late fusion also trains each branch on its own loss; the objective whose
+ * gradient backward computes is then reported + both branch losses. */
+double fw_model_forward (FwModel *model, int B);
+double fw_model_objective (FwModel *model, int B);   /* after forward */
+void fw_model_backward (FwModel *model, int B);      /* zeroes, then fills grads */
+const float *fw_model_probs (const FwModel *model);  /* (B, K) after forward */
+const float *fw_model_logits (const FwModel *model); /* (B, K); log-probabilities for late mean/weighted */
+const float *fw_model_losses (const FwModel *model); /* (B) reported per-row loss */
+
+/* Gradients of the objective with respect to the inputs, after backward:
+ * the image (B, C·S·S), and the text as bag of words (B, V) or as token
+ * embeddings (B, FW_MAX_TOKENS, FW_EMBED_DIM). */
+const float *fw_model_input_image_grad (const FwModel *model);
+const float *fw_model_input_text_grad (const FwModel *model);
+
+G_END_DECLS

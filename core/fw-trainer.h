@@ -1,0 +1,68 @@
+/* fw-trainer.h — trains one model on one dataset on a compute thread that the
+ * trainer owns.  Other threads only send commands (pause, resume, stop,
+ * change the learning rate) and pop events (step loss, epoch metrics,
+ * finished, failed) from a thread-safe queue.  The command line and the GUI
+ * both train through this and nothing else. */
+#pragma once
+
+#include "fw-config.h"
+#include "fw-dataset.h"
+#include "fw-model.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  FW_EVENT_STEP,             /* one mini-batch: loss */
+  FW_EVENT_EPOCH,            /* one epoch: train/val loss and accuracy */
+  FW_EVENT_FINISHED,         /* all epochs done, or stopped: test metrics */
+  FW_EVENT_FAILED,           /* non-finite loss or another error: message */
+  FW_EVENT_N_KINDS
+} FwEventKind;
+
+typedef struct {
+  FwEventKind kind;
+  int epoch;                 /* 1-based epoch the event belongs to */
+  int step;                  /* global step count so far */
+  int steps_per_epoch;
+  double loss;               /* STEP: the batch's mean loss */
+  double train_loss;         /* EPOCH: mean over the epoch's batches */
+  double val_loss;           /* EPOCH: NAN without val rows */
+  double train_accuracy;
+  double val_accuracy;       /* NAN without val rows */
+  double seconds;            /* EPOCH, FINISHED: training time so far */
+  double test_loss;          /* FINISHED: NAN without test rows */
+  double test_accuracy;      /* FINISHED */
+  gboolean stopped;          /* FINISHED: ended by fw_trainer_stop */
+  char *message;             /* FAILED: what happened and what to try */
+} FwEvent;
+
+void fw_event_clear (FwEvent *event);
+
+typedef struct _FwTrainer FwTrainer;
+
+/* Builds the vocabulary (train split), the model and every buffer.  ds is
+ * borrowed and must outlive the trainer. */
+FwTrainer *fw_trainer_new (const FwConfig *config, const FwDataset *ds, GError **error);
+void fw_trainer_free (FwTrainer *trainer);   /* stops and joins first */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwTrainer, fw_trainer_free)
+
+void fw_trainer_start (FwTrainer *trainer);
+void fw_trainer_pause (FwTrainer *trainer);
+void fw_trainer_resume (FwTrainer *trainer);
+void fw_trainer_stop (FwTrainer *trainer);   /* honoured within one batch */
+void fw_trainer_set_lr (FwTrainer *trainer, double lr);
+gboolean fw_trainer_is_running (FwTrainer *trainer);
+
+/* Pops the oldest event into *event (caller clears it); FALSE when none. */
+gboolean fw_trainer_pop_event (FwTrainer *trainer, FwEvent *event);
+/* Blocks until an event arrives. */
+void fw_trainer_wait_event (FwTrainer *trainer, FwEvent *event);
+/* Waits for the compute thread to end. */
+void fw_trainer_join (FwTrainer *trainer);
+
+/* Valid once the thread has ended (or before it starts). */
+FwModel *fw_trainer_get_model (FwTrainer *trainer);
+const FwVocab *fw_trainer_get_vocab (FwTrainer *trainer);
+const FwConfig *fw_trainer_get_config (FwTrainer *trainer);
+
+G_END_DECLS
