@@ -1,0 +1,63 @@
+/* main.c — one binary: with a subcommand it runs headless (never touching
+ * GTK or a display); without one it opens the GUI. */
+#include <glib.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <string.h>
+
+#include "fw-commands.h"
+
+typedef struct {
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+} FwCommand;
+
+static const FwCommand commands[] = {
+  { "train", fw_cmd_train, N_("train a model on a dataset") },
+  { "eval", fw_cmd_eval, N_("evaluate a saved model on a dataset") },
+  { "datasets", fw_cmd_datasets, N_("list the built-in datasets") },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "%s\n", _("Usage: fusion-workbench [--data SPEC]            open the workbench"));
+  fprintf (out, "%s\n\n", _("       fusion-workbench COMMAND [OPTIONS]      run headless"));
+  fprintf (out, "%s\n", _("Commands:"));
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, "\n%s\n", _("Run 'fusion-workbench COMMAND --help' for a command's options."));
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+#ifdef FW_LOCALEDIR
+  bindtextdomain (GETTEXT_PACKAGE, FW_LOCALEDIR);
+#endif
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (argc > 1 && argv[1][0] != '-')
+    {
+      for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+        if (strcmp (argv[1], commands[i].name) == 0)
+          return commands[i].run (argc - 1, argv + 1);
+      fprintf (stderr, _("fusion-workbench: unknown command '%s'\n\n"), argv[1]);
+      print_usage (stderr);
+      return 2;
+    }
+  if (argc > 1 && strcmp (argv[1], "--version") == 0)
+    {
+      printf ("fusion-workbench %s\n", FW_VERSION);
+      return 0;
+    }
+  if (argc > 1 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
+    {
+      print_usage (stdout);
+      return 0;
+    }
+  return fw_gui_main (argc, argv);
+}
