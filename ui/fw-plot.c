@@ -30,7 +30,7 @@ enum { PROP_0, PROP_MODEL, PROP_KIND, PROP_LOG_SCALE, PROP_SMOOTHING, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 #define MARGIN_LEFT 72
-#define MARGIN_RIGHT 20
+#define MARGIN_RIGHT 30
 #define MARGIN_TOP 44
 #define MARGIN_BOTTOM 52
 
@@ -462,6 +462,7 @@ draw_hover (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg, const 
   bx = self->hover_x + 12;
   if (bx + w + 12 > f->px + f->pw)
     bx = self->hover_x - w - 24;
+  bx = MAX (bx, 0);
   by = CLAMP (self->hover_y - h - 12, f->py, f->py + f->ph - h - 12);
   if (bg)
     set_rgba (cr, bg, 0.95);

@@ -87,7 +87,7 @@ main (int argc, char **argv)
   save (GTK_WIDGET (win), dir, prefix, "empty");
 
   /* training: caught after its second epoch, then stopped */
-  config.epochs = 400;
+  config.epochs = 12;
   fw_model_panel_set_config (panel, &config);
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
   {
@@ -97,7 +97,7 @@ main (int argc, char **argv)
     while (g_get_monotonic_time () < end && fw_window_is_busy (win))
       {
         fw_run_get_epochs (fw_plot_model_get_run (plot, 0), &n);
-        if (n >= 3)
+        if (n >= 4)
           break;
         g_main_context_iteration (NULL, TRUE);
       }
