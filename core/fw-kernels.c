@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include <cblas.h>
-/* cblas.h pulls in <complex.h>, whose I would shadow nothing here but is a trap */
+/* cblas.h pulls in <complex.h>, whose macro I would rewrite linear's
+ * in-features parameter I (the header's name) into the imaginary unit */
 #undef I
 
 /* ------------------------------------------------------------------------ */
