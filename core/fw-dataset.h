@@ -47,6 +47,7 @@ typedef struct {
   gboolean skip_bad_rows;    /* load the rest and report, instead of failing */
   FwProgressFunc progress;
   gpointer progress_data;
+  gboolean allow_single_class; /* accept one class (a test set to predict on) */
 } FwLoadOptions;
 
 #define FW_LOAD_OPTIONS_INIT { 28, FW_COLOR_GRAY, 1, 0.1, 0, FALSE, NULL, NULL }

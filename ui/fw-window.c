@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fw-builtin.h"
 #include "fw-dataset-view.h"
 #include "fw-run-row.h"
 #include "fw-trainer.h"
@@ -14,10 +15,6 @@
 #include "fw-window.h"
 
 #define MAX_RECENT 8
-
-static const char *const builtin_names[] = {
-  "shapes", "shapes-complementary", "shapes-xor", "shapes-noisy-text", "shapes-missing",
-};
 
 /* The order of the comparison: one run per fusion type. */
 static const FwFusion compare_order[] = {
@@ -128,11 +125,13 @@ rebuild_datasets_menu (FwWindow *self)
   g_autoptr(GMenu) builtins = g_menu_new ();
   g_autoptr(GMenu) recent = g_menu_new ();
   g_auto(GStrv) recents = NULL;
+  int n_builtins;
+  const FwBuiltinInfo *builtins_info = fw_builtin_list (&n_builtins);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (builtin_names); i++)
+  for (int i = 0; i < n_builtins; i++)
     {
-      g_autofree char *spec = g_strconcat ("builtin:", builtin_names[i], NULL);
-      g_autoptr(GMenuItem) item = g_menu_item_new (builtin_names[i], NULL);
+      g_autofree char *spec = g_strconcat ("builtin:", builtins_info[i].name, NULL);
+      g_autoptr(GMenuItem) item = g_menu_item_new (builtins_info[i].name, NULL);
       g_menu_item_set_action_and_target (item, "win.load-dataset", "s", spec);
       g_menu_append_item (builtins, item);
     }

@@ -1,0 +1,40 @@
+/* fw-text.c — caption normalization shared by loading, the vocabulary and
+ * the GUI: NFKC, case folding, then words = maximal runs of letters and
+ * digits in any script.  Mapping words to ids is fw-vocab.c's job. */
+#include "fw-dataset.h"
+
+char **
+fw_tokenize (const char *utf8)
+{
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+
+  if (utf8 == NULL || !g_utf8_validate (utf8, -1, NULL))
+    {
+      g_ptr_array_add (out, NULL);
+      return (char **) g_ptr_array_steal (out, NULL);
+    }
+
+  /* NFKC first so that compatibility forms (ｆｕｌｌｗｉｄｔｈ, ligatures,
+   * jamo sequences) fold to the same word; case folding after, as Python's
+   * str.casefold does on normalized text. */
+  g_autofree char *norm = g_utf8_normalize (utf8, -1, G_NORMALIZE_NFKC);
+  g_autofree char *folded = g_utf8_casefold (norm ? norm : "", -1);
+
+  const char *word = NULL;
+  for (const char *p = folded;; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      gboolean in = c != 0 && g_unichar_isalnum (c);
+      if (in && word == NULL)
+        word = p;
+      else if (!in && word != NULL)
+        {
+          g_ptr_array_add (out, g_strndup (word, p - word));
+          word = NULL;
+        }
+      if (c == 0)
+        break;
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_steal (out, NULL);
+}

@@ -1,0 +1,507 @@
+/* test-dataset.c — fw_dataset_load on manifests made at run time: formats,
+ * pixels, splits, missing modalities, and every bad input it must reject
+ * with a message naming the file and row (or skip with skip_bad_rows). */
+#include <string.h>
+
+#include "fw-dataset.h"
+#include "fw-image.h"
+#include "fw-test-util.h"
+
+typedef struct {
+  char *dir;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->dir = fw_test_tmpdir ();
+  fw_test_image (f->dir, "red.png", "png", 8, 8, 255, 0, 0, 255, FALSE);
+  fw_test_image (f->dir, "blue.png", "png", 40, 20, 0, 0, 255, 255, FALSE);
+  fw_test_image (f->dir, "clear.png", "png", 8, 8, 0, 0, 0, 0, FALSE);
+  fw_test_image (f->dir, "green.jpg", "jpeg", 16, 16, 0, 255, 0, 255, FALSE);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  fw_test_rmtree (f->dir);
+  g_free (f->dir);
+}
+
+static FwDataset *
+load_text (Fixture *f, const char *name, const char *manifest, const FwLoadOptions *o, GError **error)
+{
+  g_autofree char *path = fw_test_write (f->dir, name, manifest, -1);
+  return fw_dataset_load (path, o, NULL, error);
+}
+
+static void
+assert_error (GError *error, int code, const char *part1, const char *part2)
+{
+  g_assert_error (error, FW_DATA_ERROR, code);
+  if (part1 && !strstr (error->message, part1))
+    g_error ("'%s' not in: %s", part1, error->message);
+  if (part2 && !strstr (error->message, part2))
+    g_error ("'%s' not in: %s", part2, error->message);
+}
+
+static void
+test_csv_basic (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.image_size = 4;
+  o.threads = 1;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv",
+      "image,text,label,split\n"
+      "red.png,A red thing,red,train\n"
+      "blue.png,\"a blue, thing\",blue,val\n"
+      "clear.png,,zzz,test\n"
+      ",only text,red,train\n", &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->n, ==, 4);
+  g_assert_cmpint (ds->channels, ==, 1);
+  g_assert_cmpint (ds->size, ==, 4);
+  g_assert_cmpint (ds->n_classes, ==, 3);
+  g_assert_cmpstr (ds->classes[0], ==, "blue");
+  g_assert_cmpstr (ds->classes[1], ==, "red");
+  g_assert_cmpstr (ds->classes[2], ==, "zzz");
+  g_assert_cmpint (ds->label[0], ==, 1);
+  g_assert_cmpint (ds->label[1], ==, 0);
+  g_assert_cmpint (ds->split[0], ==, FW_SPLIT_TRAIN);
+  g_assert_cmpint (ds->split[1], ==, FW_SPLIT_VAL);
+  g_assert_cmpint (ds->split[2], ==, FW_SPLIT_TEST);
+  /* gray = BT.601 luma: red 76, blue 29; transparent composites on white */
+  g_assert_cmpint (ds->pixels[0], ==, 76);
+  g_assert_cmpint (ds->pixels[15], ==, 76);
+  g_assert_cmpint (ds->pixels[16], ==, 29);
+  g_assert_cmpint (ds->pixels[32], ==, 255);
+  /* missing modalities are kept, zero pixels and empty text */
+  g_assert_cmpint (ds->has_image[3], ==, 0);
+  g_assert_cmpint (ds->pixels[48], ==, 0);
+  g_assert_cmpint (ds->has_text[2], ==, 0);
+  g_assert_cmpstr (ds->text[2], ==, "");
+  g_assert_cmpstr (ds->text[1], ==, "a blue, thing");
+  /* tokens: "a red thing" / "a blue thing" / — / "only text" */
+  g_assert_cmpint (ds->word_start[1], ==, 3);
+  g_assert_cmpint (ds->word_start[2], ==, 6);
+  g_assert_cmpint (ds->word_start[3], ==, 6);
+  g_assert_cmpint (ds->word_start[4], ==, 8);
+  g_assert_cmpstr (g_ptr_array_index (ds->lexicon, ds->words[0]), ==, "a");
+  g_assert_cmpint (ds->words[0], ==, ds->words[3]);
+  g_assert_cmpint (ds->lexicon->len, ==, 6);
+  g_assert_cmpint (fw_dataset_split_count (ds, FW_SPLIT_TRAIN), ==, 2);
+  int rows[4];
+  g_assert_cmpint (fw_dataset_split_rows (ds, FW_SPLIT_TRAIN, rows), ==, 2);
+  g_assert_cmpint (rows[1], ==, 3);
+  g_assert_cmpstr (ds->name, ==, "m.csv");
+  g_assert_cmpint (ds->n_skipped, ==, 0);
+}
+
+static void
+test_rgb_jpeg_absolute (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.image_size = 2;
+  o.color = FW_COLOR_RGB;
+  g_autofree char *abs = g_build_filename (f->dir, "green.jpg", NULL);
+  g_autofree char *csv = g_strdup_printf ("file_name,text,label\nred.png,r,a\n%s,g,b\n", abs);
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", csv, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->channels, ==, 3);
+  /* planar: R plane, G plane, B plane */
+  g_assert_cmpint (ds->pixels[0], ==, 255);
+  g_assert_cmpint (ds->pixels[4], ==, 0);
+  g_assert_cmpint (ds->pixels[8], ==, 0);
+  /* JPEG is lossy: near green */
+  g_assert_cmpint (ds->pixels[12 + 0], <, 30);
+  g_assert_cmpint (ds->pixels[12 + 4], >, 225);
+  g_assert_cmpint (ds->pixels[12 + 8], <, 30);
+}
+
+static void
+test_threads_agree (Fixture *f, gconstpointer data)
+{
+  GString *csv = g_string_new ("image,text,label\n");
+  for (int i = 0; i < 300; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("p%d.png", i);
+      fw_test_image (f->dir, name, "png", 9 + i % 5, 7 + i % 3, 0, 0, (guint8) i, 255, TRUE);
+      g_string_append_printf (csv, "%s,caption %d,c%d\n", name, i, i % 3);
+    }
+  g_autofree char *text = g_string_free (csv, FALSE);
+  FwLoadOptions o1 = FW_LOAD_OPTIONS_INIT, o4 = FW_LOAD_OPTIONS_INIT;
+  o1.threads = 1;
+  o4.threads = 4;
+  o1.image_size = o4.image_size = 6;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) a = load_text (f, "m.csv", text, &o1, &error);
+  g_assert_no_error (error);
+  g_autoptr (FwDataset) b = load_text (f, "m.csv", text, &o4, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (a->n, ==, 300);
+  g_assert_cmpmem (a->pixels, 300 * 36, b->pixels, 300 * 36);
+  g_assert_cmpmem (a->split, 300, b->split, 300);
+}
+
+static void
+check_stratified (FwDataset *ds)
+{
+  for (int c = 0; c < ds->n_classes; c++)
+    {
+      int count[FW_SPLIT_N_KINDS] = { 0 }, per_class = 0;
+      for (int r = 0; r < ds->n; r++)
+        if (ds->label[r] == c)
+          {
+            count[ds->split[r]]++;
+            per_class++;
+          }
+      g_assert_cmpint (count[FW_SPLIT_VAL], ==, per_class / 10);
+      g_assert_cmpint (count[FW_SPLIT_TEST], ==, per_class / 10);
+      g_assert_cmpint (count[FW_SPLIT_TRAIN], ==, per_class - 2 * (per_class / 10));
+    }
+}
+
+static void
+test_stratified_split (Fixture *f, gconstpointer data)
+{
+  GString *csv = g_string_new ("image,text,label\n");
+  for (int i = 0; i < 200; i++)
+    g_string_append_printf (csv, ",word%d,%s\n", i, i % 4 == 0 ? "few" : "many");
+  g_autofree char *text = g_string_free (csv, FALSE);
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) a = load_text (f, "m.csv", text, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (a->n_classes, ==, 2);
+  check_stratified (a);  /* "few" has 50 rows, "many" 150 */
+  g_autoptr (FwDataset) b = load_text (f, "m.csv", text, &o, &error);
+  g_assert_cmpmem (a->split, a->n, b->split, b->n);
+  o.seed = 2;
+  g_autoptr (FwDataset) c = load_text (f, "m.csv", text, &o, &error);
+  g_assert_no_error (error);
+  g_assert_true (memcmp (a->split, c->split, a->n) != 0);
+  g_assert_cmpint (fw_dataset_split_count (c, FW_SPLIT_TRAIN), ==, 160);
+}
+
+static void
+test_val_holdout (Fixture *f, gconstpointer data)
+{
+  GString *csv = g_string_new ("image,text,label,split\n");
+  for (int i = 0; i < 120; i++)
+    g_string_append_printf (csv, ",t,%c,%s\n", 'a' + i % 2, i < 100 ? "train" : "TEST");
+  g_autofree char *text = g_string_free (csv, FALSE);
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.val_fraction = 0.2;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", text, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fw_dataset_split_count (ds, FW_SPLIT_TEST), ==, 20);
+  g_assert_cmpint (fw_dataset_split_count (ds, FW_SPLIT_VAL), ==, 20);
+  g_assert_cmpint (fw_dataset_split_count (ds, FW_SPLIT_TRAIN), ==, 80);
+  for (int r = 100; r < 120; r++)
+    g_assert_cmpint (ds->split[r], ==, FW_SPLIT_TEST);
+  int val_a = 0;
+  for (int r = 0; r < 100; r++)
+    val_a += ds->split[r] == FW_SPLIT_VAL && ds->label[r] == 0;
+  g_assert_cmpint (val_a, ==, 10);
+}
+
+static void
+test_jsonl (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.jsonl",
+      "{\"image\": \"red.png\", \"text\": \"빨간 것\", \"label\": 2}\n"
+      "\n"
+      "{\"file_name\": \"blue.png\", \"text\": null, \"label\": \"10\", \"extra\": [1]}\r\n"
+      "{\"text\": \"no image\", \"label\": 2}", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->n, ==, 3);
+  g_assert_cmpstr (ds->classes[0], ==, "10");   /* labels sort as strings */
+  g_assert_cmpstr (ds->classes[1], ==, "2");
+  g_assert_cmpint (ds->has_image[0], ==, 1);
+  g_assert_cmpint (ds->has_image[1], ==, 1);
+  g_assert_cmpint (ds->has_text[1], ==, 0);
+  g_assert_cmpint (ds->has_image[2], ==, 0);
+  g_assert_cmpstr (g_ptr_array_index (ds->lexicon, 0), ==, "빨간");
+}
+
+static void
+test_jsonl_errors (Fixture *f, gconstpointer data)
+{
+  static const struct { const char *text; int code; const char *part; } cases[] = {
+    { "{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"b\", \"label\": \n", FW_DATA_ERROR_PARSE, "line 2: is not valid JSON" },
+    { "{\"text\": \"a\", \"label\": \"x\"}\n[1, 2]\n", FW_DATA_ERROR_PARSE, "line 2: is an array, not a JSON object" },
+    { "{\"text\": 5, \"label\": \"x\"}\n", FW_DATA_ERROR_VALUE, "line 1: 'text' must be a string or null, not an integer" },
+    { "{\"text\": \"a\", \"label\": [\"x\"]}\n", FW_DATA_ERROR_VALUE, "'label' must be a string or an integer, not an array" },
+    { "{\"image\": {\"p\": 1}, \"label\": \"x\"}\n", FW_DATA_ERROR_VALUE, "'image' must be a string (a path) or null" },
+    { "{\"text\": \"a\", \"label\": 1.5}\n", FW_DATA_ERROR_VALUE, "not a number" },
+    { "{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"b\"}\n", FW_DATA_ERROR_VALUE, "line 2: the label is empty" },
+    { "{\"text\": \"a\"}\n{\"text\": \"b\"}\n", FW_DATA_ERROR_COLUMN, "no line has a 'label'" },
+    { "{\"label\": \"a\"}\n", FW_DATA_ERROR_COLUMN, "'text' key" },
+    { "{\"text\": \"a\", \"label\": \"x\", \"split\": \"holdout\"}\n", FW_DATA_ERROR_VALUE, "line 1: unknown split 'holdout'" },
+    { "\n\n", FW_DATA_ERROR_EMPTY, "empty" },
+    { "\x89PNG\r\n\x1a\n\x01\x02", FW_DATA_ERROR_PARSE, "not UTF-8" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FwDataset) ds = load_text (f, "bad.jsonl", cases[i].text, NULL, &error);
+      g_assert_null (ds);
+      assert_error (error, cases[i].code, "bad.jsonl", cases[i].part);
+    }
+}
+
+static void
+test_csv_errors (Fixture *f, gconstpointer data)
+{
+  g_autofree char *sub = g_build_filename (f->dir, "sub.png", NULL);
+  g_mkdir (sub, 0700);
+  g_autofree char *e0 = fw_test_write (f->dir, "empty.png", "", 0);
+  g_autofree char *e1 = fw_test_write (f->dir, "notes.png", "just some words, not an image\n", -1);
+  fw_test_image (f->dir, "big.png", "png", 64, 64, 0, 0, 0, 255, TRUE);
+  {
+    g_autofree char *big = g_build_filename (f->dir, "big.png", NULL);
+    g_autofree char *bytes = NULL;
+    gsize len;
+    g_assert_true (g_file_get_contents (big, &bytes, &len, NULL));
+    g_autofree char *cut = fw_test_write (f->dir, "cut.png", bytes, len / 2);
+  }
+  fw_test_huge_png (f->dir, "huge.png", 100000, 100000);
+
+  static const struct { const char *text; int code; const char *part1, *part2; } cases[] = {
+    { "image,text,label\nred.png,\"open,x\n", FW_DATA_ERROR_PARSE, "line 2", "unterminated quote" },
+    { "image,text\nred.png,x\n", FW_DATA_ERROR_COLUMN, "no 'label' column", "image, text" },
+    { "text,label\nx,y\n", FW_DATA_ERROR_COLUMN, "no 'image' column", NULL },
+    { "image,text,label\nred.png,x,a\nred.png,y,b,extra\n", FW_DATA_ERROR_PARSE, "row 2 (line 3)", "too many fields" },
+    { "image,text,label,split\nred.png,x,a,train\nred.png,x,b,holdout\n", FW_DATA_ERROR_VALUE, "row 2", "unknown split 'holdout'" },
+    { "image,text,label\nred.png,x,a\nnope.png,x,b\n", FW_DATA_ERROR_IMAGE, "row 2 (line 3): image 'nope.png' not found", "relative to the manifest" },
+    { "image,text,label\nempty.png,x,a\n", FW_DATA_ERROR_IMAGE, "row 1", "empty file" },
+    { "image,text,label\ncut.png,x,a\n", FW_DATA_ERROR_IMAGE, "image 'cut.png'", "cannot be decoded" },
+    { "image,text,label\nnotes.png,x,a\n", FW_DATA_ERROR_IMAGE, "image 'notes.png'", "not an image" },
+    { "image,text,label\nsub.png,x,a\n", FW_DATA_ERROR_IMAGE, "image 'sub.png'", "is a folder" },
+    { "image,text,label\nhuge.png,x,a\n", FW_DATA_ERROR_IMAGE, "100000×100000", "megapixels" },
+    { "image,text,label\nred.png,caf\xC3,a\n", FW_DATA_ERROR_VALUE, "row 1 (line 2)", "column 'text' is not valid UTF-8" },
+    { "image,text,label\n", FW_DATA_ERROR_EMPTY, "no usable rows", NULL },
+    { "image,text,label\nred.png,x,a\nblue.png,y,a\n", FW_DATA_ERROR_EMPTY, "'a'", "two classes" },
+    { "image,text,label\nred.png,x,\n", FW_DATA_ERROR_VALUE, "row 1", "label is empty" },
+    { "image,text,label\n,,a\n", FW_DATA_ERROR_VALUE, "row 1", "neither an image nor a text" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FwDataset) ds = load_text (f, "bad.csv", cases[i].text, NULL, &error);
+      g_assert_null (ds);
+      assert_error (error, cases[i].code, "bad.csv: ", cases[i].part1);
+      assert_error (error, cases[i].code, cases[i].part2, NULL);
+    }
+
+  /* NUL bytes need an explicit length */
+  static const char nul[] = "image,text,label\nred.png,a\0b,a\n";
+  g_autofree char *path = fw_test_write (f->dir, "nul.csv", nul, sizeof nul - 1);
+  g_autoptr (GError) error = NULL;
+  g_assert_null (fw_dataset_load (path, NULL, NULL, &error));
+  assert_error (error, FW_DATA_ERROR_VALUE, "row 1", "NUL byte");
+  g_clear_error (&error);
+
+  /* a binary file given as a manifest */
+  g_autofree char *png = g_build_filename (f->dir, "red.png", NULL);
+  g_assert_null (fw_dataset_load (png, NULL, NULL, &error));
+  assert_error (error, FW_DATA_ERROR_PARSE, "red.png", "not UTF-8");
+  g_clear_error (&error);
+
+  /* no such file; bad options */
+  g_autofree char *none = g_build_filename (f->dir, "none.csv", NULL);
+  g_assert_null (fw_dataset_load (none, NULL, NULL, &error));
+  assert_error (error, FW_DATA_ERROR_IO, "no such file", NULL);
+  g_clear_error (&error);
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.image_size = 0;
+  g_assert_null (fw_dataset_load (none, &o, NULL, &error));
+  assert_error (error, FW_DATA_ERROR_VALUE, "image size", NULL);
+}
+
+static void
+test_single_class_allowed (Fixture *f, gconstpointer data)
+{
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.allow_single_class = TRUE;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", "image,text,label\n,x,a\n,y,a\n", &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->n_classes, ==, 1);
+}
+
+static void
+test_skip_bad_rows (Fixture *f, gconstpointer data)
+{
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.skip_bad_rows = TRUE;
+  o.threads = 2;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv",
+      "image,text,label,split\n"
+      "red.png,one,a,train\n"
+      "nope.png,two,a,train\n"
+      "red.png,three,b,nowhere\n"
+      "red.png,four,b,train,extra\n"
+      "blue.png,five,b,test\n"
+      ",,b,train\n", &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->n, ==, 2);
+  g_assert_cmpint (ds->n_skipped, ==, 4);
+  g_assert_cmpint (ds->skipped->len, ==, 4);
+  g_assert_cmpstr (ds->text[0], ==, "one");
+  g_assert_cmpstr (ds->text[1], ==, "five");
+  g_assert_cmpint (ds->pixels[ds->size * ds->size], ==, 29);   /* blue moved into row 1 */
+  g_assert_cmpint (ds->has_image[1], ==, 1);
+  gboolean found = FALSE;
+  for (guint i = 0; i < ds->skipped->len; i++)
+    found |= strstr (g_ptr_array_index (ds->skipped, i), "m.csv: row 2 (line 3): image 'nope.png' not found") != NULL;
+  g_assert_true (found);
+
+  /* everything bad: still an error, not an empty dataset */
+  g_autoptr (FwDataset) none = load_text (f, "m.csv", "image,text,label\nnope.png,x,a\n", &o, &error);
+  g_assert_null (none);
+  assert_error (error, FW_DATA_ERROR_EMPTY, "skipped", NULL);
+}
+
+static void
+test_folder (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *csv = fw_test_write (f->dir, "metadata.jsonl",
+      "{\"file_name\": \"red.png\", \"text\": \"r\", \"label\": \"a\"}\n"
+      "{\"file_name\": \"blue.png\", \"text\": \"b\", \"label\": \"b\"}\n", -1);
+  g_autoptr (FwDataset) ds = fw_dataset_load (f->dir, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->n, ==, 2);
+  g_assert_cmpint (ds->has_image[1], ==, 1);
+  g_assert_cmpstr (ds->source, ==, f->dir);
+
+  /* metadata.csv wins over metadata.jsonl */
+  g_autofree char *csv2 = fw_test_write (f->dir, "metadata.csv", "file_name,text,label\nred.png,x,a\nred.png,y,b\nred.png,z,c\n", -1);
+  g_autoptr (FwDataset) ds2 = fw_dataset_load (f->dir, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds2->n, ==, 3);
+
+  g_autofree char *empty = g_build_filename (f->dir, "emptydir", NULL);
+  g_mkdir (empty, 0700);
+  g_assert_null (fw_dataset_load (empty, NULL, NULL, &error));
+  assert_error (error, FW_DATA_ERROR_IO, "emptydir", "no metadata.csv or metadata.jsonl");
+}
+
+static void
+cancel_on_progress (double fraction, gpointer data)
+{
+  if (fraction > 0)
+    g_cancellable_cancel (data);
+}
+
+static void
+test_cancel (Fixture *f, gconstpointer data)
+{
+  GString *csv = g_string_new ("image,text,label\n");
+  for (int i = 0; i < 2000; i++)
+    g_string_append_printf (csv, "red.png,x,%d\n", i % 2);
+  g_autofree char *text = g_string_free (csv, FALSE);
+  g_autofree char *path = fw_test_write (f->dir, "m.csv", text, -1);
+
+  g_autoptr (GCancellable) c = g_cancellable_new ();
+  g_cancellable_cancel (c);
+  g_autoptr (GError) error = NULL;
+  g_assert_null (fw_dataset_load (path, NULL, c, &error));
+  assert_error (error, FW_DATA_ERROR_CANCELLED, NULL, NULL);
+  g_clear_error (&error);
+
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      g_autoptr (GCancellable) c2 = g_cancellable_new ();
+      FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+      o.threads = threads;
+      o.progress = cancel_on_progress;
+      o.progress_data = c2;
+      g_assert_null (fw_dataset_load (path, &o, c2, &error));
+      assert_error (error, FW_DATA_ERROR_CANCELLED, "cancelled", NULL);
+      g_clear_error (&error);
+    }
+}
+
+static void
+progress_record (double fraction, gpointer data)
+{
+  double *last = data;
+  g_assert_cmpfloat (fraction, >=, *last);
+  g_assert_cmpfloat (fraction, <=, 1.0);
+  *last = fraction;
+}
+
+static void
+test_progress (Fixture *f, gconstpointer data)
+{
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  double last = 0;
+  o.progress = progress_record;
+  o.progress_data = &last;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", "image,text,label\nred.png,x,a\nblue.png,y,b\n", &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (last, ==, 1.0);
+}
+
+static void
+test_map_labels (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", "image,text,label\n,x,cat\n,y,dog\n,z,cat\n", NULL, &error);
+  g_assert_no_error (error);
+  const char *const model[] = { "dog", "bird", "cat" };
+  g_autofree int *map = fw_dataset_map_labels (ds, model, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (map[0], ==, 2);
+  g_assert_cmpint (map[1], ==, 0);
+  g_assert_cmpint (map[2], ==, 2);
+  const char *const other[] = { "cat", "bird" };
+  g_assert_null (fw_dataset_map_labels (ds, other, 2, &error));
+  assert_error (error, FW_DATA_ERROR_VALUE, "row 2", "'dog'");
+}
+
+static void
+test_split_names (void)
+{
+  FwSplit s;
+  g_assert_true (fw_split_parse ("Validation", &s));
+  g_assert_cmpint (s, ==, FW_SPLIT_VAL);
+  g_assert_false (fw_split_parse ("", &s));
+  g_assert_false (fw_split_parse (NULL, &s));
+  for (int i = 0; i < FW_SPLIT_N_KINDS; i++)
+    {
+      g_assert_true (fw_split_parse (fw_split_name (i), &s));
+      g_assert_cmpint (s, ==, i);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/core/dataset/csv-basic", test_csv_basic);
+  ADD ("/core/dataset/rgb-jpeg-absolute", test_rgb_jpeg_absolute);
+  ADD ("/core/dataset/threads-agree", test_threads_agree);
+  ADD ("/core/dataset/stratified-split", test_stratified_split);
+  ADD ("/core/dataset/val-holdout", test_val_holdout);
+  ADD ("/core/dataset/jsonl", test_jsonl);
+  ADD ("/core/dataset/jsonl-errors", test_jsonl_errors);
+  ADD ("/core/dataset/csv-errors", test_csv_errors);
+  ADD ("/core/dataset/single-class-allowed", test_single_class_allowed);
+  ADD ("/core/dataset/skip-bad-rows", test_skip_bad_rows);
+  ADD ("/core/dataset/folder", test_folder);
+  ADD ("/core/dataset/cancel", test_cancel);
+  ADD ("/core/dataset/progress", test_progress);
+  ADD ("/core/dataset/map-labels", test_map_labels);
+  g_test_add_func ("/core/dataset/split-names", test_split_names);
+  return g_test_run ();
+}
