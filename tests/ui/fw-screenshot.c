@@ -22,13 +22,15 @@ save (GtkWidget *widget, const char *dir, const char *prefix, const char *stage)
 {
   g_autofree char *name = g_strdup_printf ("%s%s.png", prefix, stage);
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  int w, h;
   GtkSnapshot *snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
 
   iterate_for (300);       /* let layout and drawing settle */
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
