@@ -190,7 +190,13 @@ fw_application_new (void)
 int
 fw_gui_main (int argc, char **argv)
 {
-  g_autoptr(FwApplication) app = fw_application_new ();
+  g_autoptr(FwApplication) app = NULL;
 
+  /* Every chart and the diagram are Cairo drawings: the Cairo renderer
+   * shows them without a texture upload per frame, and on machines without
+   * a GPU (software GL, Xvfb) it leaves the cores to the trainer.
+   * GSK_RENDERER set by the user still wins. */
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  app = fw_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -58,6 +58,8 @@ struct _FwWindow
   FwTrainer *trainer;
   FwRun *run;                /* the run being trained */
   char *error_message;
+  char *pending_spec;        /* asked for before the first frame */
+  gulong after_paint_id;
   int compare_next;          /* index into compare_order; -1 when not comparing */
   guint tick_id;
   guint watchdog_id;
@@ -263,17 +265,52 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   update_actions (self);
 }
 
+static void start_load (FwWindow *self, const char *spec);
+
+/* The first frame goes out before loading starts: on a busy machine the
+ * worker would otherwise compete with the window's first layout. */
+static void
+on_first_paint (GdkFrameClock *clock, FwWindow *self)
+{
+  g_autofree char *spec = g_steal_pointer (&self->pending_spec);
+
+  g_clear_signal_handler (&self->after_paint_id, clock);
+  if (spec)
+    start_load (self, spec);
+}
+
 void
 fw_window_load_dataset (FwWindow *self, const char *spec)
+{
+  g_return_if_fail (FW_IS_WINDOW (self));
+  g_return_if_fail (spec != NULL);
+
+  if (!gtk_widget_get_realized (GTK_WIDGET (self)) || self->after_paint_id)
+    {
+      g_free (self->pending_spec);
+      self->pending_spec = g_strdup (spec);
+      return;
+    }
+  start_load (self, spec);
+}
+
+static void
+on_realize (GtkWidget *widget, gpointer user_data)
+{
+  FwWindow *self = FW_WINDOW (widget);
+
+  self->after_paint_id = g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint",
+                                           G_CALLBACK (on_first_paint), self);
+}
+
+static void
+start_load (FwWindow *self, const char *spec)
 {
   const FwConfig *config = fw_model_panel_get_config (self->model_panel);
   g_autoptr(GTask) task = NULL;
   g_autofree char *label = NULL;
   FwLoadOptions init = FW_LOAD_OPTIONS_INIT;
   LoadJob *job;
-
-  g_return_if_fail (FW_IS_WINDOW (self));
-  g_return_if_fail (spec != NULL);
 
   if (self->trainer)
     {
@@ -591,7 +628,8 @@ on_model_changed (FwWindow *self)
 gboolean
 fw_window_is_busy (FwWindow *self)
 {
-  return self->trainer != NULL || self->load_cancellable != NULL || self->compare_next >= 0;
+  return self->trainer != NULL || self->load_cancellable != NULL || self->compare_next >= 0 ||
+         self->pending_spec != NULL;
 }
 
 /* ---- actions ---- */
@@ -990,6 +1028,10 @@ fw_window_dispose (GObject *object)
   if (self->tick_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
+  if (self->after_paint_id && gtk_widget_get_frame_clock (GTK_WIDGET (self)))
+    g_clear_signal_handler (&self->after_paint_id, gtk_widget_get_frame_clock (GTK_WIDGET (self)));
+  self->after_paint_id = 0;
+  g_clear_pointer (&self->pending_spec, g_free);
   /* stops and joins the compute thread before the dataset goes */
   g_clear_pointer (&self->trainer, fw_trainer_free);
   g_clear_object (&self->run);
@@ -1007,6 +1049,7 @@ fw_window_finalize (GObject *object)
 
   g_clear_pointer (&self->dataset, fw_dataset_free);
   g_free (self->error_message);
+  g_free (self->pending_spec);
   G_OBJECT_CLASS (fw_window_parent_class)->finalize (object);
 }
 
@@ -1084,6 +1127,7 @@ fw_window_init (FwWindow *self)
     gtk_widget_set_margin_bottom (placeholder, 18);
     gtk_list_box_set_placeholder (self->runs_list, placeholder);
   }
+  g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
 
   if (self->settings)
