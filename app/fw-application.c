@@ -195,8 +195,15 @@ fw_gui_main (int argc, char **argv)
   /* Every chart and the diagram are Cairo drawings: the Cairo renderer
    * shows them without a texture upload per frame, and on machines without
    * a GPU (software GL, Xvfb) it leaves the cores to the trainer.
-   * GSK_RENDERER set by the user still wins. */
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+   * GSK_RENDERER set by the user still wins.  Without it GL is not even
+   * probed, which saves loading the GL drivers at start (a quarter of a
+   * second with Mesa's software GL). */
+  if (g_getenv ("GSK_RENDERER") == NULL)
+    {
+      g_setenv ("GSK_RENDERER", "cairo", TRUE);
+      if (g_getenv ("GDK_DEBUG") == NULL)
+        g_setenv ("GDK_DEBUG", "gl-disable", TRUE);
+    }
   app = fw_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

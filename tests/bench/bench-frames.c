@@ -82,7 +82,12 @@ main (int argc, char **argv)
   double train_s;
 
   main_start_us = g_get_monotonic_time ();
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);   /* as fw_gui_main does */
+  if (g_getenv ("GSK_RENDERER") == NULL)        /* as fw_gui_main does */
+    {
+      g_setenv ("GSK_RENDERER", "cairo", TRUE);
+      if (g_getenv ("GDK_DEBUG") == NULL)
+        g_setenv ("GDK_DEBUG", "gl-disable", TRUE);
+    }
   gtk_init ();
   fw_ui_init ();
   intervals = g_array_new (FALSE, FALSE, sizeof (double));
