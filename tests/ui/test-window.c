@@ -5,6 +5,7 @@
  * the suite stays fast. */
 #include <glib/gstdio.h>
 #include <math.h>
+#include <string.h>
 
 #include "fw-run.h"
 #include "fw-ui.h"
@@ -209,6 +210,55 @@ test_stop (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* A diverging run (a learning rate far past the slider's range) ends with
+ * a FAILED event: the window shows the core's message, marks the run
+ * failed, and is ready to train again. */
+static void
+test_training_failure (void)
+{
+  FwWindow *win = new_window_with_data ("builtin:shapes");
+  FwConfig config = *fw_model_panel_get_config (fw_window_get_model_panel (win));
+  FwRun *run;
+
+  config.lr = 1e30;
+  config.epochs = 3;
+  fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  wait_idle (win);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (fw_window_get_plot_model (win)), ==, 1);
+  run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
+  g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_FAILED);
+  g_assert_nonnull (fw_run_get_message (run));
+  g_assert_nonnull (fw_window_get_error (win));
+  g_assert_nonnull (strstr (fw_window_get_error (win), fw_run_get_message (run)));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "train"));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* Options edited in one window come back in the next (GSettings, memory
+ * backend in tests). */
+static void
+test_settings (void)
+{
+  FwWindow *win = fw_window_new (NULL);
+  FwModelPanel *panel = fw_window_get_model_panel (win);
+  FwConfig config = *fw_model_panel_get_config (panel);
+  const FwConfig *restored;
+
+  config.fusion = FW_FUSION_TEXT;
+  config.hidden = 48;
+  config.lr = 0.003;
+  fw_model_panel_set_config (panel, &config);
+  gtk_window_destroy (GTK_WINDOW (win));
+
+  win = fw_window_new (NULL);
+  restored = fw_model_panel_get_config (fw_window_get_model_panel (win));
+  g_assert_cmpint (restored->fusion, ==, FW_FUSION_TEXT);
+  g_assert_cmpint (restored->hidden, ==, 48);
+  g_assert_cmpfloat_with_epsilon (restored->lr, 0.003, 1e-9);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -219,5 +269,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/train", test_train);
   g_test_add_func ("/ui/window/stop", test_stop);
   g_test_add_func ("/ui/window/compare", test_compare);
+  g_test_add_func ("/ui/window/training-failure", test_training_failure);
+  g_test_add_func ("/ui/window/settings", test_settings);
   return g_test_run ();
 }
