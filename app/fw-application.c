@@ -2,6 +2,8 @@
  * the window on the given, the last or the built-in demo dataset, and owns
  * the app-wide actions.  Everything inside the window is FwWindow's. */
 #include <glib/gi18n.h>
+#include <locale.h>
+#include <string.h>
 
 #include "fw-application.h"
 #include "fw-commands.h"
@@ -191,6 +193,14 @@ int
 fw_gui_main (int argc, char **argv)
 {
   g_autoptr(FwApplication) app = NULL;
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+
+  /* main () has set the locale; gettext ignores LANGUAGE in the plain C
+   * locale, so `LANGUAGE=ko ./run` on a machine without LANG would stay
+   * English: C.UTF-8 keeps C's conventions and honours LANGUAGE. */
+  if (g_getenv ("LANGUAGE") && messages && (strcmp (messages, "C") == 0 || strcmp (messages, "POSIX") == 0))
+    setlocale (LC_ALL, "C.UTF-8");
+  gtk_disable_setlocale ();
 
   /* Every chart and the diagram are Cairo drawings: the Cairo renderer
    * shows them without a texture upload per frame, and on machines without

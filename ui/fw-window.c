@@ -362,8 +362,7 @@ update_step_status (FwWindow *self)
 
   if (!self->run)
     return;
-  text = g_strdup_printf (_("%s — epoch %d of %d · step %d of %d · loss %.4f"),
-                          fw_run_get_description (self->run), self->last_step.epoch,
+  text = g_strdup_printf (_("Epoch %d/%d · step %d/%d · loss %.4f"), self->last_step.epoch,
                           fw_run_get_config (self->run)->epochs, self->last_step.step,
                           spe * fw_run_get_config (self->run)->epochs, self->last_step.loss);
   set_status (self, text);
