@@ -259,6 +259,31 @@ test_settings (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* win.show-shortcuts opens the shortcuts window built from its .ui. */
+static void
+test_shortcuts_window (void)
+{
+  FwWindow *win = fw_window_new (NULL);
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  gboolean found = FALSE;
+
+  gtk_window_present (GTK_WINDOW (win));
+  g_action_group_activate_action (G_ACTION_GROUP (win), "show-shortcuts", NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+      if (GTK_IS_SHORTCUTS_WINDOW (w))
+        {
+          found = TRUE;
+          g_assert_true (gtk_window_get_transient_for (w) == GTK_WINDOW (win));
+          gtk_window_destroy (w);
+          break;
+        }
+    }
+  g_assert_true (found);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -271,5 +296,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/compare", test_compare);
   g_test_add_func ("/ui/window/training-failure", test_training_failure);
   g_test_add_func ("/ui/window/settings", test_settings);
+  g_test_add_func ("/ui/window/shortcuts-window", test_shortcuts_window);
   return g_test_run ();
 }
