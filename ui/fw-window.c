@@ -30,6 +30,7 @@ typedef struct {
   char *spec;
   FwLoadOptions options;
   gint progress;             /* per mille, written by the worker */
+  int vocab_size;            /* written by the worker before it returns */
 } LoadJob;
 
 struct _FwWindow
@@ -208,6 +209,12 @@ load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
   job->options.progress_data = job;
   ds = fw_dataset_load (job->spec, &job->options, cancellable, &error);
   if (ds)
+    {
+      /* the vocabulary the trainer will build, for the Dataset panel */
+      g_autoptr(FwVocab) vocab = fw_vocab_build (ds);
+      job->vocab_size = vocab ? (int) vocab->tokens->len : -1;
+    }
+  if (ds)
     g_task_return_pointer (task, ds, (GDestroyNotify) fw_dataset_free);
   else
     g_task_return_error (task, error);
@@ -262,7 +269,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 
   g_clear_pointer (&self->dataset, fw_dataset_free);
   self->dataset = ds;
-  fw_dataset_view_set_dataset (self->dataset_view, ds);
+  fw_dataset_view_set_dataset (self->dataset_view, ds, job->vocab_size);
   remember_dataset (self, job->spec);
   hide_error (self);
   update_status_ready (self);
@@ -1167,7 +1174,7 @@ fw_window_init (FwWindow *self)
     gtk_window_set_default_size (GTK_WINDOW (self), 1500, 950);
   restore_options (self);
   rebuild_datasets_menu (self);
-  fw_dataset_view_set_dataset (self->dataset_view, NULL);
+  fw_dataset_view_set_dataset (self->dataset_view, NULL, -1);
   update_status_ready (self);
   update_actions (self);
 }
