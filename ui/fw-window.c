@@ -462,7 +462,7 @@ rebuild_compare_table (FwWindow *self)
 {
   GtkWidget *child;
   static const char *const headers[] = {
-    N_("Fusion"), N_("Test accuracy"), N_("Val. loss"), N_("Parameters"), N_("Time"),
+    N_("Fusion"), N_("Test acc."), N_("Val. loss"), N_("Params"), N_("Time"),
   };
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->compare_runs));
 
