@@ -33,6 +33,18 @@ wait_idle (FwWindow *win)
   g_source_remove (id);
 }
 
+static void
+iterate_for (int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
 static FwWindow *
 new_window_with_data (const char *spec)
 {
@@ -202,9 +214,33 @@ test_stop (void)
   fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "stop"));
+  run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
+
+  /* pause: no new steps arrive while paused, then they resume */
+  {
+    guint before, after;
+    gint64 until;
+
+    iterate_for (200);
+    g_action_group_change_action_state (G_ACTION_GROUP (win), "pause", g_variant_new_boolean (TRUE));
+    g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_PAUSED);
+    iterate_for (300);   /* the batch in flight and its events land */
+    fw_run_get_steps (run, &before);
+    iterate_for (400);
+    fw_run_get_steps (run, &after);
+    g_assert_cmpuint (after, ==, before);
+    g_action_group_change_action_state (G_ACTION_GROUP (win), "pause", g_variant_new_boolean (FALSE));
+    g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_RUNNING);
+    until = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
+    while (after == before && g_get_monotonic_time () < until)
+      {
+        g_main_context_iteration (NULL, TRUE);
+        fw_run_get_steps (run, &after);
+      }
+    g_assert_cmpuint (after, >, before);
+  }
   g_action_group_activate_action (G_ACTION_GROUP (win), "stop", NULL);
   wait_idle (win);
-  run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
   g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_STOPPED);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "train"));
   gtk_window_destroy (GTK_WINDOW (win));
@@ -292,7 +328,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/window/load-error", test_load_error);
   g_test_add_func ("/ui/window/train", test_train);
-  g_test_add_func ("/ui/window/stop", test_stop);
+  g_test_add_func ("/ui/window/pause-and-stop", test_stop);
   g_test_add_func ("/ui/window/compare", test_compare);
   g_test_add_func ("/ui/window/training-failure", test_training_failure);
   g_test_add_func ("/ui/window/settings", test_settings);
