@@ -121,6 +121,21 @@ test_rgb_jpeg_absolute (Fixture *f, gconstpointer data)
 }
 
 static void
+test_other_formats (Fixture *f, gconstpointer data)
+{
+  /* formats without a fast path go through gdk-pixbuf's sniffing loader */
+  fw_test_image (f->dir, "b.bmp", "bmp", 5, 5, 0, 0, 255, 255, FALSE);
+  fw_test_image (f->dir, "b.tiff", "tiff", 5, 5, 255, 0, 0, 255, FALSE);
+  g_autoptr (GError) error = NULL;
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.image_size = 3;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", "image,text,label\nb.bmp,x,a\nb.tiff,y,b\n", &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->pixels[0], ==, 29);
+  g_assert_cmpint (ds->pixels[9], ==, 76);
+}
+
+static void
 test_threads_agree (Fixture *f, gconstpointer data)
 {
   GString *csv = g_string_new ("image,text,label\n");
@@ -270,6 +285,19 @@ test_csv_errors (Fixture *f, gconstpointer data)
     g_autofree char *cut = fw_test_write (f->dir, "cut.png", bytes, len / 2);
   }
   fw_test_huge_png (f->dir, "huge.png", 100000, 100000);
+  fw_test_image (f->dir, "photo.jpg", "jpeg", 64, 64, 0, 0, 0, 255, TRUE);
+  {
+    /* without its IEND / EOI the files take the strict whole-file path */
+    g_autofree char *huge = g_build_filename (f->dir, "huge.png", NULL);
+    g_autofree char *jpg = g_build_filename (f->dir, "photo.jpg", NULL);
+    g_autofree char *bytes = NULL, *jbytes = NULL;
+    gsize len, jlen;
+    g_assert_true (g_file_get_contents (huge, &bytes, &len, NULL));
+    g_autofree char *h2 = fw_test_write (f->dir, "huge-open.png", bytes, len - 12);
+    g_assert_true (g_file_get_contents (jpg, &jbytes, &jlen, NULL));
+    g_autofree char *j2 = fw_test_write (f->dir, "cut.jpg", jbytes, 200);
+    g_autofree char *j3 = fw_test_write (f->dir, "half.jpg", jbytes, jlen / 2);
+  }
 
   static const struct { const char *text; int code; const char *part1, *part2; } cases[] = {
     { "image,text,label\nred.png,\"open,x\n", FW_DATA_ERROR_PARSE, "line 2", "unterminated quote" },
@@ -283,6 +311,9 @@ test_csv_errors (Fixture *f, gconstpointer data)
     { "image,text,label\nnotes.png,x,a\n", FW_DATA_ERROR_IMAGE, "image 'notes.png'", "not an image" },
     { "image,text,label\nsub.png,x,a\n", FW_DATA_ERROR_IMAGE, "image 'sub.png'", "is a folder" },
     { "image,text,label\nhuge.png,x,a\n", FW_DATA_ERROR_IMAGE, "100000×100000", "megapixels" },
+    { "image,text,label\nhuge-open.png,x,a\n", FW_DATA_ERROR_IMAGE, "100000×100000", "megapixels" },
+    { "image,text,label\ncut.jpg,x,a\n", FW_DATA_ERROR_IMAGE, "image 'cut.jpg'", "cannot be decoded" },
+    { "image,text,label\nhalf.jpg,x,a\n", FW_DATA_ERROR_IMAGE, "image 'half.jpg'", "cannot be decoded" },
     { "image,text,label\nred.png,caf\xC3,a\n", FW_DATA_ERROR_VALUE, "row 1 (line 2)", "column 'text' is not valid UTF-8" },
     { "image,text,label\n", FW_DATA_ERROR_EMPTY, "no usable rows", NULL },
     { "image,text,label\nred.png,x,a\nblue.png,y,a\n", FW_DATA_ERROR_EMPTY, "'a'", "two classes" },
@@ -490,6 +521,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/core/dataset/csv-basic", test_csv_basic);
   ADD ("/core/dataset/rgb-jpeg-absolute", test_rgb_jpeg_absolute);
+  ADD ("/core/dataset/other-formats", test_other_formats);
   ADD ("/core/dataset/threads-agree", test_threads_agree);
   ADD ("/core/dataset/stratified-split", test_stratified_split);
   ADD ("/core/dataset/val-holdout", test_val_holdout);
