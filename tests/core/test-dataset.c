@@ -500,6 +500,44 @@ test_map_labels (Fixture *f, gconstpointer data)
 }
 
 static void
+test_summary (Fixture *f, gconstpointer data)
+{
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.skip_bad_rows = TRUE;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv",
+      "image,text,label,split\n"
+      "red.png,one two,a,train\n"
+      ",three,b,train\n"
+      "blue.png,,b,test\n"
+      "nope.png,x,a,train\n", &o, &error);
+  g_assert_no_error (error);
+  g_autoptr (JsonNode) node = fw_dataset_summary (ds);
+  JsonObject *s = json_node_get_object (node);
+  g_assert_cmpint (json_object_get_int_member (s, "rows"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (s, "image_size"), ==, 28);
+  JsonObject *splits = json_object_get_object_member (s, "splits");
+  g_assert_cmpint (json_object_get_int_member (splits, "train"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (splits, "val"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (splits, "test"), ==, 1);
+  JsonArray *per = json_object_get_array_member (s, "per_class");
+  g_assert_cmpint (json_array_get_length (per), ==, 2);
+  JsonObject *b = json_array_get_object_element (per, 1);
+  g_assert_cmpstr (json_object_get_string_member (b, "label"), ==, "b");
+  g_assert_cmpint (json_object_get_int_member (b, "test"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (b, "total"), ==, 2);
+  JsonObject *missing = json_object_get_object_member (s, "missing");
+  g_assert_cmpint (json_object_get_int_member (missing, "image"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (missing, "text"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (s, "lexicon_size"), ==, 3);
+  g_assert_cmpfloat (json_object_get_double_member (s, "mean_tokens"), ==, 1.5);
+  g_assert_cmpint (json_object_get_int_member (s, "skipped"), ==, 1);
+  JsonArray *ex = json_object_get_array_member (s, "examples");
+  g_assert_cmpint (json_array_get_length (ex), ==, 3);
+  g_assert_true (json_object_get_null_member (json_array_get_object_element (ex, 2), "text"));
+}
+
+static void
 test_split_names (void)
 {
   FwSplit s;
@@ -534,6 +572,7 @@ main (int argc, char **argv)
   ADD ("/core/dataset/cancel", test_cancel);
   ADD ("/core/dataset/progress", test_progress);
   ADD ("/core/dataset/map-labels", test_map_labels);
+  ADD ("/core/dataset/summary", test_summary);
   g_test_add_func ("/core/dataset/split-names", test_split_names);
   return g_test_run ();
 }
