@@ -136,6 +136,38 @@ test_other_formats (Fixture *f, gconstpointer data)
 }
 
 static void
+test_palette_and_gray_alpha (Fixture *f, gconstpointer data)
+{
+  /* 2×1 palette PNG: entry 0 red, entry 1 green made fully transparent */
+  static const guint8 plte[] = { 255, 0, 0, 0, 255, 0 };
+  static const guint8 trns[] = { 255, 0 };
+  static const guint8 pal_rows[] = { 0, 0, 1 };
+  fw_test_raw_png (f->dir, "pal.png", 2, 1, 3, plte, 6, trns, 2, pal_rows, sizeof pal_rows);
+  /* 2×1 gray+alpha: gray 0 opaque, gray 0 half transparent */
+  static const guint8 ga_rows[] = { 0, 0, 255, 0, 128 };
+  fw_test_raw_png (f->dir, "ga.png", 2, 1, 4, NULL, 0, NULL, 0, ga_rows, sizeof ga_rows);
+
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.image_size = 2;
+  o.color = FW_COLOR_RGB;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", "image,text,label\npal.png,x,a\nga.png,y,b\n", &o, &error);
+  g_assert_no_error (error);
+  /* row 0, R plane: left column red (255), right column white (255);
+   * G plane: left 0, right 255 (transparent green composites to white) */
+  const guint8 *p = ds->pixels;
+  g_assert_cmpint (p[0], ==, 255);
+  g_assert_cmpint (p[4 + 0], ==, 0);
+  g_assert_cmpint (p[4 + 1], ==, 255);
+  g_assert_cmpint (p[8 + 1], ==, 255);
+  /* row 1: opaque black on the left, half-transparent black ≈ 127 on the right */
+  p += 12;
+  g_assert_cmpint (p[0], ==, 0);
+  g_assert_cmpint (p[1], >=, 120);
+  g_assert_cmpint (p[1], <=, 135);
+}
+
+static void
 test_threads_agree (Fixture *f, gconstpointer data)
 {
   GString *csv = g_string_new ("image,text,label\n");
@@ -257,6 +289,7 @@ test_jsonl_errors (Fixture *f, gconstpointer data)
     { "{\"text\": \"a\"}\n{\"text\": \"b\"}\n", FW_DATA_ERROR_COLUMN, "no line has a 'label'" },
     { "{\"label\": \"a\"}\n", FW_DATA_ERROR_COLUMN, "'text' key" },
     { "{\"text\": \"a\", \"label\": \"x\", \"split\": \"holdout\"}\n", FW_DATA_ERROR_VALUE, "line 1: unknown split 'holdout'" },
+    { "{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"a\\u0000b\", \"label\": \"y\"}\n", FW_DATA_ERROR_VALUE, "line 2: contains a NUL character" },
     { "\n\n", FW_DATA_ERROR_EMPTY, "empty" },
     { "\x89PNG\r\n\x1a\n\x01\x02", FW_DATA_ERROR_PARSE, "not UTF-8" },
   };
@@ -560,6 +593,7 @@ main (int argc, char **argv)
   ADD ("/core/dataset/csv-basic", test_csv_basic);
   ADD ("/core/dataset/rgb-jpeg-absolute", test_rgb_jpeg_absolute);
   ADD ("/core/dataset/other-formats", test_other_formats);
+  ADD ("/core/dataset/palette-gray-alpha", test_palette_and_gray_alpha);
   ADD ("/core/dataset/threads-agree", test_threads_agree);
   ADD ("/core/dataset/stratified-split", test_stratified_split);
   ADD ("/core/dataset/val-holdout", test_val_holdout);
