@@ -426,8 +426,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
           char *msg = g_strdup_printf ("%s: %s: %s", display, row->where, problem);
           if (!o->skip_bad_rows)
             {
-              g_set_error (error, FW_DATA_ERROR, code, "%s%s", msg,
-                           code == FW_DATA_ERROR_PARSE ? "" : " (or load with --skip-bad-rows)");
+              g_set_error (error, FW_DATA_ERROR, code, "%s (or load with --skip-bad-rows)", msg);
               g_free (msg);
               return NULL;
             }
