@@ -59,10 +59,18 @@ int *fw_model_input_labels (FwModel *model);    /* (B) class indices */
 gboolean fw_model_uses_tokens (const FwModel *model); /* FALSE: bag of words */
 
 /* Fills the inputs from dataset rows.  lexmap maps ds's lexicon to vocab
- * ids (fw_vocab_map_lexicon).  With rng non-NULL, each row loses one
- * modality (chosen at random) with probability modality_dropout. */
+ * ids (fw_vocab_map_lexicon); labels holds every row's class in the
+ * model's class order (NULL: ds->label).  With rng non-NULL, each row loses
+ * one modality (chosen at random) with probability modality_dropout. */
 void fw_model_set_rows (FwModel *model, const FwDataset *ds, const int *lexmap,
-                        const int *rows, int B, guint64 *rng, double modality_dropout);
+                        const int *labels, const int *rows, int B,
+                        guint64 *rng, double modality_dropout);
+/* Loss and accuracy over n rows, in batches of the model's size. */
+void fw_model_evaluate (FwModel *model, const FwDataset *ds, const int *lexmap,
+                        const int *labels, const int *rows, int n,
+                        double *loss, double *accuracy);
+int fw_argmax (const float *v, int n);
+
 /* Blanks one modality of row b of the current inputs (missing modality). */
 void fw_model_blank_image (FwModel *model, int b);
 void fw_model_blank_text (FwModel *model, int b);
@@ -81,6 +89,8 @@ const float *fw_model_losses (const FwModel *model); /* (B) reported per-row los
 /* Gradients of the objective with respect to the inputs, after backward:
  * the image (B, C·S·S), and the text as bag of words (B, V) or as token
  * embeddings (B, FW_MAX_TOKENS, FW_EMBED_DIM). */
+/* Off by default: training needs no input gradients. */
+void fw_model_want_input_grads (FwModel *model, gboolean want);
 const float *fw_model_input_image_grad (const FwModel *model);
 const float *fw_model_input_text_grad (const FwModel *model);
 

@@ -1,0 +1,188 @@
+/* fw-cli.c — flag parsing and help for the headless commands. */
+#include "fw-cli.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+static void
+print_help (const char *command, const char *synopsis, const FwCliFlag *flags, int n,
+            const FwConfig *config)
+{
+  printf ("%s: fusion-workbench %s %s\n\n", _("Usage"), command, synopsis);
+  printf ("%s\n", _("Options:"));
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *left = g_strdup_printf ("--%s%s%s", flags[i].name,
+                                               flags[i].value_name ? " " : "",
+                                               flags[i].value_name ? flags[i].value_name : "");
+      printf ("  %-28s %s\n", left, _(flags[i].help));
+    }
+  printf ("  %-28s %s\n", "--help", _("show this help"));
+  if (!config)
+    return;
+  printf ("\n%s\n", _("Model and training options (default in brackets):"));
+  int n_opts = 0;
+  const FwOptionInfo *opts = fw_config_options (&n_opts);
+  for (int i = 0; i < n_opts; i++)
+    {
+      g_autofree char *left = g_strdup_printf ("--%s %s", opts[i].name, opts[i].values);
+      g_autofree char *def = fw_config_get (config, opts[i].name);
+      printf ("  %-28s %s [%s]\n", left, _(opts[i].help), def);
+    }
+}
+
+static gboolean
+is_config_option (const char *name)
+{
+  int n = 0;
+  const FwOptionInfo *opts = fw_config_options (&n);
+  for (int i = 0; i < n; i++)
+    if (strcmp (opts[i].name, name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+FwCliResult
+fw_cli_parse (const char *command, const char *synopsis, int argc, char **argv,
+              const FwCliFlag *flags, int n_flags, FwConfig *config)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      const char *arg = argv[i];
+      if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0)
+        {
+          print_help (command, synopsis, flags, n_flags, config);
+          return FW_CLI_HELP;
+        }
+      if (!g_str_has_prefix (arg, "--") || arg[2] == '\0')
+        {
+          g_printerr (_("fusion-workbench %s: unexpected argument '%s' (see --help)\n"), command, arg);
+          return FW_CLI_USAGE;
+        }
+      g_autofree char *name = g_strdup (arg + 2);
+      const char *value = NULL;
+      char *eq = strchr (name, '=');
+      if (eq)
+        {
+          *eq = '\0';
+          value = eq + 1;
+        }
+      const FwCliFlag *flag = NULL;
+      for (int k = 0; k < n_flags; k++)
+        if (strcmp (flags[k].name, name) == 0)
+          flag = &flags[k];
+      gboolean option = !flag && config && is_config_option (name);
+      if (!flag && !option)
+        {
+          g_printerr (_("fusion-workbench %s: unknown option --%s (see --help)\n"), command, name);
+          return FW_CLI_USAGE;
+        }
+      if (flag && !flag->value_name)
+        {
+          if (value)
+            {
+              g_printerr (_("fusion-workbench %s: --%s takes no value\n"), command, name);
+              return FW_CLI_USAGE;
+            }
+          *flag->on = TRUE;
+          continue;
+        }
+      if (!value)
+        {
+          if (i + 1 >= argc)
+            {
+              g_printerr (_("fusion-workbench %s: --%s needs a value\n"), command, name);
+              return FW_CLI_USAGE;
+            }
+          value = argv[++i];
+        }
+      if (flag)
+        {
+          *flag->value = value;
+          continue;
+        }
+      g_autoptr (GError) error = NULL;
+      if (!fw_config_set (config, name, value, &error))
+        {
+          g_printerr ("fusion-workbench %s: %s\n", command, error->message);
+          return FW_CLI_USAGE;
+        }
+    }
+  if (config)
+    {
+      g_autoptr (GError) error = NULL;
+      if (!fw_config_validate (config, &error))
+        {
+          g_printerr ("fusion-workbench %s: %s\n", command, error->message);
+          return FW_CLI_USAGE;
+        }
+    }
+  return FW_CLI_OK;
+}
+
+void
+fw_cli_print_number (FILE *out, double v, gboolean json)
+{
+  if (!isfinite (v))
+    {
+      fputs (json ? "null" : "", out);
+      return;
+    }
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  fputs (g_ascii_formatd (buf, sizeof buf, "%.6g", v), out);
+}
+
+FwDataset *
+fw_cli_load_dataset (const char *command, const char *spec, const FwConfig *config,
+                     gboolean skip_bad_rows, double *seconds)
+{
+  FwLoadOptions options = FW_LOAD_OPTIONS_INIT;
+  options.image_size = config->image_size;
+  options.color = config->color;
+  options.seed = config->seed;
+  options.val_fraction = config->val_fraction;
+  options.threads = config->threads;
+  options.skip_bad_rows = skip_bad_rows;
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr (GError) error = NULL;
+  FwDataset *ds = fw_dataset_load (spec, &options, NULL, &error);
+  if (seconds)
+    *seconds = (g_get_monotonic_time () - t0) / 1e6;
+  if (!ds)
+    {
+      g_printerr ("fusion-workbench %s: %s\n", command, error->message);
+      return NULL;
+    }
+  if (ds->n_skipped > 0)
+    {
+      g_printerr (_("fusion-workbench %s: skipped %d bad rows:\n"), command, ds->n_skipped);
+      for (guint i = 0; ds->skipped && i < ds->skipped->len; i++)
+        g_printerr ("  %s\n", (const char *) ds->skipped->pdata[i]);
+    }
+  return ds;
+}
+
+/* The rows a command works on: one split, or every row for "all". */
+int *
+fw_cli_split_rows (const char *command, const FwDataset *ds, const char *split, int *n)
+{
+  int *rows = g_new (int, MAX (ds->n, 1));
+  if (strcmp (split, "all") == 0)
+    {
+      for (int i = 0; i < ds->n; i++)
+        rows[i] = i;
+      *n = ds->n;
+      return rows;
+    }
+  FwSplit s;
+  if (!fw_split_parse (split, &s))
+    {
+      g_printerr (_("fusion-workbench %s: --split '%s' is not one of train, val, test, all\n"),
+                  command, split);
+      g_free (rows);
+      return NULL;
+    }
+  *n = fw_dataset_split_rows (ds, s, rows);
+  return rows;
+}

@@ -1,0 +1,39 @@
+/* fw-cli.h — the small flag parser the headless commands share: "--flag
+ * VALUE" and "--flag=VALUE", the model/training options of FwConfig, and
+ * --help text built from the same table.  No GTK. */
+#pragma once
+
+#include <stdio.h>
+
+#include "fw-config.h"
+#include "fw-dataset.h"
+
+typedef struct {
+  const char *name;          /* without dashes */
+  const char *value_name;    /* NULL: a switch without value */
+  const char *help;          /* translatable (N_) */
+  const char **value;        /* set when the flag takes a value */
+  gboolean *on;              /* set when it is a switch */
+} FwCliFlag;
+
+typedef enum {
+  FW_CLI_OK,
+  FW_CLI_HELP,               /* --help was printed: exit 0 */
+  FW_CLI_USAGE               /* a message was printed: exit 2 */
+} FwCliResult;
+
+/* config may be NULL when the command takes no model options. */
+FwCliResult fw_cli_parse (const char *command, const char *synopsis, int argc, char **argv,
+                          const FwCliFlag *flags, int n_flags, FwConfig *config);
+
+/* Writes "seconds" style doubles as JSON/CSV numbers; NaN as null / "". */
+void fw_cli_print_number (FILE *out, double v, gboolean json);
+
+/* Loads SPEC with the preprocessing of config; prints the error (naming the
+ * file and row) and returns NULL on failure. */
+FwDataset *fw_cli_load_dataset (const char *command, const char *spec, const FwConfig *config,
+                                gboolean skip_bad_rows, double *seconds);
+
+/* The rows of one split, or of every row for "all"; NULL (and a message)
+ * for an unknown split name. */
+int *fw_cli_split_rows (const char *command, const FwDataset *ds, const char *split, int *n);

@@ -1,0 +1,158 @@
+/* fw-cmd-train.c — `fusion-workbench train`: load a dataset, train through
+ * the core's trainer thread (as the GUI does), print progress, and write
+ * the JSON summary, the metrics CSV and the model file on request. */
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "fw-cli.h"
+#include "fw-commands.h"
+#include "fw-model-file.h"
+#include "fw-trainer.h"
+
+typedef struct {
+  int epoch;
+  double train_loss, val_loss, train_accuracy, val_accuracy, seconds;
+} EpochRow;
+
+static gboolean
+write_metrics (const char *path, GArray *rows, GError **error)
+{
+  g_autoptr (GString) s = g_string_new ("epoch,train_loss,val_loss,train_accuracy,val_accuracy,seconds\n");
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const EpochRow *r = &g_array_index (rows, EpochRow, i);
+      double v[] = { r->train_loss, r->val_loss, r->train_accuracy, r->val_accuracy, r->seconds };
+      g_string_append_printf (s, "%d", r->epoch);
+      for (gsize k = 0; k < G_N_ELEMENTS (v); k++)
+        {
+          char buf[G_ASCII_DTOSTR_BUF_SIZE];
+          g_string_append_c (s, ',');
+          if (isfinite (v[k]))
+            g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.6g", v[k]));
+        }
+      g_string_append_c (s, '\n');
+    }
+  /* written to a temporary file and renamed: never a partial CSV */
+  return g_file_set_contents (path, s->str, (gssize) s->len, error);
+}
+
+int
+fw_cmd_train (int argc, char **argv)
+{
+  FwConfig config;
+  fw_config_init (&config);
+  const char *data = NULL, *save = NULL, *metrics = NULL;
+  gboolean json = FALSE, skip_bad = FALSE, quiet = FALSE;
+  const FwCliFlag flags[] = {
+    { "data", "SPEC", N_("dataset: a CSV or JSON Lines manifest, a folder, or builtin:NAME"), &data, NULL },
+    { "save", "MODEL", N_("write the trained model to this safetensors file"), &save, NULL },
+    { "metrics", "CSV", N_("write per-epoch metrics to this CSV file"), &metrics, NULL },
+    { "json", NULL, N_("print one JSON object with the results on stdout"), NULL, &json },
+    { "skip-bad-rows", NULL, N_("load the rest of the dataset when rows are bad, and report them"), NULL, &skip_bad },
+    { "quiet", NULL, N_("print no progress on stderr"), NULL, &quiet },
+  };
+  switch (fw_cli_parse ("train", "--data SPEC [OPTIONS]", argc, argv, flags, G_N_ELEMENTS (flags), &config))
+    {
+    case FW_CLI_HELP: return 0;
+    case FW_CLI_USAGE: return 2;
+    case FW_CLI_OK: break;
+    }
+  if (!data)
+    {
+      g_printerr (_("fusion-workbench train: --data SPEC is required (see --help)\n"));
+      return 2;
+    }
+
+  double load_seconds = 0;
+  g_autoptr (FwDataset) ds = fw_cli_load_dataset ("train", data, &config, skip_bad, &load_seconds);
+  if (!ds)
+    return 1;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwTrainer) trainer = fw_trainer_new (&config, ds, &error);
+  if (!trainer)
+    {
+      g_printerr ("fusion-workbench train: %s\n", error->message);
+      return 1;
+    }
+
+  g_autoptr (GArray) rows = g_array_new (FALSE, TRUE, sizeof (EpochRow));
+  FwEvent done = { 0 };
+  fw_trainer_start (trainer);
+  for (;;)
+    {
+      FwEvent e;
+      fw_trainer_wait_event (trainer, &e);
+      if (e.kind == FW_EVENT_STEP)
+        continue;
+      if (e.kind == FW_EVENT_EPOCH)
+        {
+          EpochRow r = { e.epoch, e.train_loss, e.val_loss, e.train_accuracy, e.val_accuracy, e.seconds };
+          g_array_append_val (rows, r);
+          if (!quiet)
+            g_printerr (_("epoch %d/%d  train loss %.4f  acc %.3f  val loss %.4f  acc %.3f  %.1f s\n"),
+                        e.epoch, config.epochs, e.train_loss, e.train_accuracy, e.val_loss,
+                        e.val_accuracy, e.seconds);
+          continue;
+        }
+      done = e;
+      break;
+    }
+  fw_trainer_join (trainer);
+
+  int status = 0;
+  if (done.kind == FW_EVENT_FAILED)
+    {
+      g_printerr ("fusion-workbench train: %s\n", done.message);
+      status = 1;
+    }
+  if (metrics && !write_metrics (metrics, rows, &error))
+    {
+      g_printerr ("fusion-workbench train: %s\n", error->message);
+      g_clear_error (&error);
+      status = 1;
+    }
+  if (save)
+    {
+      if (!fw_model_save (fw_trainer_get_model (trainer), fw_trainer_get_vocab (trainer),
+                          (const char *const *) ds->classes, save, &error))
+        {
+          g_printerr ("fusion-workbench train: %s\n", error->message);
+          g_clear_error (&error);
+          status = 1;
+        }
+      else if (!quiet)
+        g_printerr (_("saved the model to %s\n"), save);
+    }
+
+  int n_train = fw_dataset_split_count (ds, FW_SPLIT_TRAIN);
+  double train_seconds = done.kind == FW_EVENT_FINISHED ? done.seconds : NAN;
+  double final_loss = rows->len ? g_array_index (rows, EpochRow, rows->len - 1).train_loss : NAN;
+  double val_acc = rows->len ? g_array_index (rows, EpochRow, rows->len - 1).val_accuracy : NAN;
+  double test_acc = done.kind == FW_EVENT_FINISHED ? done.test_accuracy : NAN;
+  if (json)
+    {
+      printf ("{\"fusion\": \"%s\", \"train_n\": %d, \"val_n\": %d, \"test_n\": %d, "
+              "\"classes\": %d, \"epochs\": %u, \"load_seconds\": ",
+              fw_fusion_name (config.fusion), n_train, fw_dataset_split_count (ds, FW_SPLIT_VAL),
+              fw_dataset_split_count (ds, FW_SPLIT_TEST), ds->n_classes, rows->len);
+      fw_cli_print_number (stdout, load_seconds, TRUE);
+      printf (", \"train_seconds\": ");
+      fw_cli_print_number (stdout, train_seconds, TRUE);
+      printf (", \"samples_per_second\": ");
+      fw_cli_print_number (stdout, rows->len * (double) n_train / train_seconds, TRUE);
+      printf (", \"final_train_loss\": ");
+      fw_cli_print_number (stdout, final_loss, TRUE);
+      printf (", \"val_accuracy\": ");
+      fw_cli_print_number (stdout, val_acc, TRUE);
+      printf (", \"test_accuracy\": ");
+      fw_cli_print_number (stdout, test_acc, TRUE);
+      printf ("}\n");
+    }
+  else if (done.kind == FW_EVENT_FINISHED && !quiet)
+    g_printerr (_("test accuracy %.4f  test loss %.4f  (%.1f s, %.0f samples/s)\n"),
+                done.test_accuracy, done.test_loss, train_seconds,
+                rows->len * (double) n_train / train_seconds);
+  fw_event_clear (&done);
+  return status;
+}

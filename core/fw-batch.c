@@ -1,0 +1,126 @@
+/* fw-batch.c — turns dataset rows into a model's input buffers: pixels
+ * scaled to [0,1], captions as bag-of-words counts or padded token ids,
+ * missing modalities and modality dropout as blanks.  Loading the rows is
+ * fw-dataset.c's job; what the model does with them is fw-model.c's. */
+#include "fw-model-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "fw-rng.h"
+
+void
+fw_model_blank_image (FwModel *m, int b)
+{
+  memset (m->in_image + (gsize) b * m->P, 0, sizeof (float) * m->P);
+}
+
+void
+fw_model_blank_text (FwModel *m, int b)
+{
+  if (m->uses_tokens)
+    {
+      memset (m->in_tokens + (gsize) b * FW_MAX_TOKENS, 0, sizeof (int) * FW_MAX_TOKENS);
+      m->in_lens[b] = 0;
+    }
+  else
+    memset (m->in_counts + (gsize) b * m->shape.vocab, 0, sizeof (float) * m->shape.vocab);
+}
+
+static void
+set_image (FwModel *m, int b, const guint8 *pixels)
+{
+  static float scale[256];
+  static gsize init = 0;
+  if (g_once_init_enter (&init))
+    {
+      for (int i = 0; i < 256; i++)
+        scale[i] = (float) i / 255.0f;
+      g_once_init_leave (&init, 1);
+    }
+  float *x = m->in_image + (gsize) b * m->P;
+  for (int i = 0; i < m->P; i++)
+    x[i] = scale[pixels[i]];
+}
+
+static void
+set_text (FwModel *m, int b, const int *words, int n_words, const int *lexmap)
+{
+  fw_model_blank_text (m, b);
+  if (m->uses_tokens)
+    {
+      int n = MIN (n_words, FW_MAX_TOKENS);
+      int *t = m->in_tokens + (gsize) b * FW_MAX_TOKENS;
+      for (int i = 0; i < n; i++)
+        t[i] = lexmap[words[i]];
+      m->in_lens[b] = n;
+    }
+  else
+    {
+      float *c = m->in_counts + (gsize) b * m->shape.vocab;
+      for (int i = 0; i < n_words; i++)
+        c[lexmap[words[i]]] += 1.0f;
+    }
+}
+
+void
+fw_model_set_rows (FwModel *m, const FwDataset *ds, const int *lexmap, const int *labels,
+                   const int *rows, int B, guint64 *rng, double modality_dropout)
+{
+  g_return_if_fail (B > 0 && B <= m->max_batch);
+  g_return_if_fail (ds->channels * ds->size * ds->size == m->P);
+  if (!labels)
+    labels = ds->label;
+  for (int b = 0; b < B; b++)
+    {
+      int r = rows[b];
+      gboolean image = ds->has_image[r], text = ds->has_text[r];
+      if (rng && modality_dropout > 0 && fw_rng_uniform (rng) < modality_dropout)
+        {
+          if (fw_rng_below (rng, 2) == 0)
+            image = FALSE;
+          else
+            text = FALSE;
+        }
+      if (image)
+        set_image (m, b, ds->pixels + (gsize) r * m->P);
+      else
+        fw_model_blank_image (m, b);
+      if (text)
+        set_text (m, b, ds->words + ds->word_start[r], ds->word_start[r + 1] - ds->word_start[r],
+                  lexmap);
+      else
+        fw_model_blank_text (m, b);
+      m->in_labels[b] = labels[r];
+    }
+}
+
+void
+fw_model_evaluate (FwModel *m, const FwDataset *ds, const int *lexmap, const int *labels,
+                   const int *rows, int n, double *loss, double *accuracy)
+{
+  double total = 0;
+  int correct = 0, K = m->shape.classes;
+  for (int start = 0; start < n; start += m->max_batch)
+    {
+      int B = MIN (m->max_batch, n - start);
+      fw_model_set_rows (m, ds, lexmap, labels, rows + start, B, NULL, 0);
+      total += fw_model_forward (m, B) * B;
+      for (int b = 0; b < B; b++)
+        correct += fw_argmax (m->probs + (gsize) b * K, K) == m->in_labels[b];
+    }
+  if (loss)
+    *loss = n > 0 ? total / n : NAN;
+  if (accuracy)
+    *accuracy = n > 0 ? (double) correct / n : NAN;
+}
+
+int
+fw_argmax (const float *v, int n)
+{
+  int best = 0;
+  for (int i = 1; i < n; i++)
+    if (v[i] > v[best])
+      best = i;
+  return best;
+}

@@ -1,0 +1,665 @@
+/* fw-kernels.c — the fast kernels of fw-kernels.h: matrix products go to
+ * OpenBLAS sgemm, everything else is a flat loop the compiler can vectorize.
+ * Kernels never allocate: temporaries live in the caller's scratch, sized by
+ * fw_conv2d_scratch_floats / fw_gru_scratch_floats.  Threading is OpenBLAS's
+ * (the trainer sets its thread count); these loops are single-threaded.
+ *
+ * Shape key as in fw-kernels.h; N = B·H·W, Kc = C·3·3 (im2col rows).
+ */
+#include "fw-kernels.h"
+#include "fw-rng.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <cblas.h>
+/* cblas.h pulls in <complex.h>, whose macro I would rewrite linear's
+ * in-features parameter I (the header's name) into the imaginary unit */
+#undef I
+
+/* ------------------------------------------------------------------------ */
+/* helpers                                                                   */
+
+/* C (M,N) = alpha·op(A)·op(B) + beta·C, row-major.  OpenBLAS rejects zero
+ * leading dimensions, and an empty batch or sequence is legitimate here, so
+ * empty products are handled before calling it. */
+static void
+fw_sgemm (gboolean trans_a, gboolean trans_b, int M, int N, int K,
+          float alpha, const float *A, int lda, const float *B, int ldb,
+          float beta, float *C, int ldc)
+{
+  if (M <= 0 || N <= 0)
+    return;
+  if (K <= 0)
+    {
+      if (beta == 0.0f)
+        for (int m = 0; m < M; m++)
+          memset (C + (gsize) m * ldc, 0, (gsize) N * sizeof (float));
+      else if (beta != 1.0f)
+        for (int m = 0; m < M; m++)
+          for (int n = 0; n < N; n++)
+            C[(gsize) m * ldc + n] *= beta;
+      return;
+    }
+  cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+               trans_b ? CblasTrans : CblasNoTrans,
+               M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* rows (R, n) each set to v (n), or to zero when v is NULL */
+static void
+fw_fill_rows (float *restrict rows, const float *restrict v, gsize R, gsize n)
+{
+  if (v == NULL)
+    {
+      memset (rows, 0, R * n * sizeof (float));
+      return;
+    }
+  for (gsize r = 0; r < R; r++)
+    memcpy (rows + r * n, v, n * sizeof (float));
+}
+
+/* acc (n) += column sums of m (R, n) */
+static void
+fw_add_col_sums (float *restrict acc, const float *restrict m, gsize R, gsize n)
+{
+  for (gsize r = 0; r < R; r++)
+    {
+      const float *row = m + r * n;
+      for (gsize j = 0; j < n; j++)
+        acc[j] += row[j];
+    }
+}
+
+/* σ(x) without overflow: exp only ever sees −|x| */
+static inline float
+fw_sigmoidf (float x)
+{
+  float e = expf (-fabsf (x));
+  float s = 1.0f / (1.0f + e);
+  return x >= 0.0f ? s : e * s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* linear                                                                    */
+
+void
+fw_linear_forward (float *out, const float *inp, const float *w, const float *b,
+                   int B, int I, int O)
+{
+  /* out (B,O) starts as the bias rows, then one sgemm adds inp · wᵀ */
+  fw_fill_rows (out, b, B, O);
+  fw_sgemm (FALSE, TRUE, B, O, I, 1.0f, inp, I, w, I, 1.0f, out, O);
+}
+
+void
+fw_linear_backward (float *dinp, float *dw, float *db,
+                    const float *dout, const float *inp, const float *w,
+                    int B, int I, int O)
+{
+  if (dinp != NULL) /* (B,I) += dout (B,O) · w (O,I) */
+    fw_sgemm (FALSE, FALSE, B, I, O, 1.0f, dout, O, w, I, 1.0f, dinp, I);
+  if (dw != NULL)   /* (O,I) += doutᵀ (O,B) · inp (B,I) */
+    fw_sgemm (TRUE, FALSE, O, I, B, 1.0f, dout, O, inp, I, 1.0f, dw, I);
+  if (db != NULL)   /* (O) += column sums of dout */
+    fw_add_col_sums (db, dout, B, O);
+}
+
+/* ------------------------------------------------------------------------ */
+/* conv2d 3x3, stride 1, pad 1                                               */
+
+/* Both passes hold col (Kc, N) and one (O, N) matrix at a time. */
+gsize
+fw_conv2d_scratch_floats (int B, int C, int H, int W, int O)
+{
+  gsize N = (gsize) B * H * W;
+  return ((gsize) C * FW_CONV_K * FW_CONV_K + (gsize) O) * N;
+}
+
+/* valid output columns x for kernel column kx: 0 <= x + kx - PAD < W */
+static inline void
+fw_conv_x_range (int kx, int W, int *x0, int *x1)
+{
+  *x0 = MAX (0, FW_CONV_PAD - kx);
+  *x1 = MIN (W, W + FW_CONV_PAD - kx);
+}
+
+/* col (Kc, N): row (c,ky,kx), column (b,y,x) = inp[b,c,y+ky-1,x+kx-1] or 0 */
+static void
+fw_im2col (float *restrict col, const float *restrict inp, int B, int C, int H, int W)
+{
+  gsize HW = (gsize) H * W, N = (gsize) B * HW;
+
+  for (int c = 0; c < C; c++)
+    for (int ky = 0; ky < FW_CONV_K; ky++)
+      for (int kx = 0; kx < FW_CONV_K; kx++)
+        {
+          float *row = col + ((gsize) (c * FW_CONV_K + ky) * FW_CONV_K + kx) * N;
+          int x0, x1;
+          fw_conv_x_range (kx, W, &x0, &x1);
+          for (int b = 0; b < B; b++)
+            {
+              const float *plane = inp + ((gsize) b * C + c) * HW;
+              for (int y = 0; y < H; y++)
+                {
+                  float *dst = row + (gsize) b * HW + (gsize) y * W;
+                  int iy = y + ky - FW_CONV_PAD;
+                  if (iy < 0 || iy >= H || x1 <= x0)
+                    {
+                      memset (dst, 0, (gsize) W * sizeof (float));
+                      continue;
+                    }
+                  const float *src = plane + (gsize) iy * W + (kx - FW_CONV_PAD);
+                  for (int x = 0; x < x0; x++)
+                    dst[x] = 0.0f;
+                  for (int x = x0; x < x1; x++)
+                    dst[x] = src[x];
+                  for (int x = x1; x < W; x++)
+                    dst[x] = 0.0f;
+                }
+            }
+        }
+}
+
+/* dinp (B,C,H,W) += the transpose of fw_im2col applied to dcol (Kc, N) */
+static void
+fw_col2im_add (float *restrict dinp, const float *restrict dcol, int B, int C, int H, int W)
+{
+  gsize HW = (gsize) H * W, N = (gsize) B * HW;
+
+  for (int c = 0; c < C; c++)
+    for (int ky = 0; ky < FW_CONV_K; ky++)
+      for (int kx = 0; kx < FW_CONV_K; kx++)
+        {
+          const float *row = dcol + ((gsize) (c * FW_CONV_K + ky) * FW_CONV_K + kx) * N;
+          int x0, x1;
+          fw_conv_x_range (kx, W, &x0, &x1);
+          for (int b = 0; b < B; b++)
+            {
+              float *plane = dinp + ((gsize) b * C + c) * HW;
+              for (int y = 0; y < H; y++)
+                {
+                  int iy = y + ky - FW_CONV_PAD;
+                  if (iy < 0 || iy >= H)
+                    continue;
+                  const float *src = row + (gsize) b * HW + (gsize) y * W;
+                  float *dst = plane + (gsize) iy * W + (kx - FW_CONV_PAD);
+                  for (int x = x0; x < x1; x++)
+                    dst[x] += src[x];
+                }
+            }
+        }
+}
+
+void
+fw_conv2d_forward (float *out, float *scratch, const float *inp,
+                   const float *w, const float *b,
+                   int B, int C, int H, int W, int O)
+{
+  gsize HW = (gsize) H * W, N = (gsize) B * HW;
+  int Kc = C * FW_CONV_K * FW_CONV_K;
+  float *col = scratch;                     /* (Kc, N) */
+  float *res = scratch + (gsize) Kc * N;    /* (O, N) */
+
+  if (N == 0 || O == 0)
+    return;
+  fw_im2col (col, inp, B, C, H, W);
+  /* one product for the whole batch: res (O,N) = w (O,Kc) · col (Kc,N) */
+  fw_sgemm (FALSE, FALSE, O, (int) N, Kc, 1.0f, w, Kc, col, (int) N, 0.0f, res, (int) N);
+
+  /* (O, B·HW) -> (B, O, HW), adding the bias on the way */
+  for (int bi = 0; bi < B; bi++)
+    for (int o = 0; o < O; o++)
+      {
+        const float *src = res + (gsize) o * N + (gsize) bi * HW;
+        float *dst = out + ((gsize) bi * O + o) * HW;
+        float bias = b != NULL ? b[o] : 0.0f;
+        for (gsize i = 0; i < HW; i++)
+          dst[i] = src[i] + bias;
+      }
+}
+
+void
+fw_conv2d_backward (float *dinp, float *dw, float *db, float *scratch,
+                    const float *dout, const float *inp, const float *w,
+                    int B, int C, int H, int W, int O)
+{
+  gsize HW = (gsize) H * W, N = (gsize) B * HW;
+  int Kc = C * FW_CONV_K * FW_CONV_K;
+  float *col = scratch;                     /* (Kc, N): im2col(inp), then dcol */
+  float *dres = scratch + (gsize) Kc * N;   /* (O, N) */
+
+  if (N == 0 || O == 0)
+    return;
+
+  /* (B, O, HW) -> (O, B·HW), so each gradient is one sgemm; the bias
+   * gradient is summed on the way since the data is in cache anyway */
+  for (int bi = 0; bi < B; bi++)
+    for (int o = 0; o < O; o++)
+      {
+        const float *src = dout + ((gsize) bi * O + o) * HW;
+        float *dst = dres + (gsize) o * N + (gsize) bi * HW;
+        float s = 0.0f;
+        for (gsize i = 0; i < HW; i++)
+          {
+            dst[i] = src[i];
+            s += src[i];
+          }
+        if (db != NULL)
+          db[o] += s;
+      }
+
+  if (dw != NULL)
+    {
+      /* dw (O,Kc) += dres (O,N) · colᵀ (N,Kc) */
+      fw_im2col (col, inp, B, C, H, W);
+      fw_sgemm (FALSE, TRUE, O, Kc, (int) N, 1.0f, dres, (int) N, col, (int) N,
+                1.0f, dw, Kc);
+    }
+  if (dinp != NULL)
+    {
+      /* dcol (Kc,N) = wᵀ (Kc,O) · dres (O,N), then folded back onto dinp */
+      fw_sgemm (TRUE, FALSE, Kc, (int) N, O, 1.0f, w, Kc, dres, (int) N,
+                0.0f, col, (int) N);
+      fw_col2im_add (dinp, col, B, C, H, W);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* 2x2 max-pool                                                              */
+
+void
+fw_maxpool2_forward (float *out, int *argmax, const float *inp, int B, int C, int H, int W)
+{
+  int Ho = H / 2, Wo = W / 2;
+
+  for (gsize p = 0; p < (gsize) B * C; p++)
+    {
+      gsize base = p * H * W;
+      const float *plane = inp + base;
+      float *o = out + p * Ho * Wo;
+      int *a = argmax + p * Ho * Wo;
+      for (int y = 0; y < Ho; y++)
+        for (int x = 0; x < Wo; x++)
+          {
+            int i0 = 2 * y * W + 2 * x;
+            int idx[4] = { i0, i0 + 1, i0 + W, i0 + W + 1 };
+            int best = idx[0];
+            for (int k = 1; k < 4; k++)
+              if (plane[idx[k]] > plane[best])
+                best = idx[k];
+            o[y * Wo + x] = plane[best];
+            a[y * Wo + x] = (int) (base + best);
+          }
+    }
+}
+
+void
+fw_maxpool2_backward (float *dinp, const float *dout, const int *argmax, int B, int C, int H, int W)
+{
+  gsize n = (gsize) B * C * (H / 2) * (W / 2);
+
+  for (gsize i = 0; i < n; i++)
+    dinp[argmax[i]] += dout[i];
+}
+
+/* ------------------------------------------------------------------------ */
+/* element-wise activations                                                  */
+
+void
+fw_relu_forward (float *out, const float *inp, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+}
+
+void
+fw_relu_backward (float *dinp, const float *dout, const float *out, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
+}
+
+void
+fw_tanh_forward (float *out, const float *inp, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    out[i] = tanhf (inp[i]);
+}
+
+void
+fw_tanh_backward (float *dinp, const float *dout, const float *out, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    dinp[i] += dout[i] * (1.0f - out[i] * out[i]);
+}
+
+void
+fw_sigmoid_forward (float *out, const float *inp, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    out[i] = fw_sigmoidf (inp[i]);
+}
+
+void
+fw_sigmoid_backward (float *dinp, const float *dout, const float *out, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    dinp[i] += dout[i] * out[i] * (1.0f - out[i]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* dropout                                                                   */
+
+void
+fw_dropout_forward (float *out, float *mask, const float *inp, float p, gsize n,
+                    guint64 *rng_state)
+{
+  if (p <= 0.0f)
+    {
+      /* no draws, so evaluation and p = 0 leave the stream untouched */
+      memmove (out, inp, n * sizeof (float));
+      if (mask != NULL)
+        for (gsize i = 0; i < n; i++)
+          mask[i] = 1.0f;
+      return;
+    }
+
+  /* p >= 1 drops everything rather than dividing by zero */
+  float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+  for (gsize i = 0; i < n; i++)
+    {
+      float m = fw_rng_uniform (rng_state) < p ? 0.0f : keep;
+      mask[i] = m;
+      out[i] = inp[i] * m;
+    }
+}
+
+void
+fw_dropout_backward (float *dinp, const float *dout, const float *mask, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    dinp[i] += dout[i] * mask[i];
+}
+
+/* ------------------------------------------------------------------------ */
+/* softmax and cross-entropy                                                 */
+
+/* probs row (K) = softmax(logits row); returns log Σ exp(logits) */
+static float
+fw_softmax_row (float *restrict probs, const float *restrict logits, int K)
+{
+  float mx = -INFINITY;
+  for (int k = 0; k < K; k++)
+    mx = logits[k] > mx ? logits[k] : mx;
+  float sum = 0.0f;
+  for (int k = 0; k < K; k++)
+    {
+      probs[k] = expf (logits[k] - mx);
+      sum += probs[k];
+    }
+  float inv = 1.0f / sum;
+  for (int k = 0; k < K; k++)
+    probs[k] *= inv;
+  return mx + logf (sum);
+}
+
+void
+fw_softmax_forward (float *probs, const float *logits, int B, int K)
+{
+  for (int b = 0; b < B; b++)
+    fw_softmax_row (probs + (gsize) b * K, logits + (gsize) b * K, K);
+}
+
+void
+fw_softmax_xent_forward (float *losses, float *probs, const float *logits,
+                         const int *targets, int B, int K)
+{
+  for (int b = 0; b < B; b++)
+    {
+      const float *row = logits + (gsize) b * K;
+      float lse = fw_softmax_row (probs + (gsize) b * K, row, K);
+      /* log-sum-exp form: no log of a probability that underflowed to 0 */
+      losses[b] = lse - row[targets[b]];
+    }
+}
+
+void
+fw_softmax_xent_backward (float *dlogits, const float *probs, const int *targets,
+                          float scale, int B, int K)
+{
+  for (int b = 0; b < B; b++)
+    {
+      float *d = dlogits + (gsize) b * K;
+      const float *p = probs + (gsize) b * K;
+      for (int k = 0; k < K; k++)
+        d[k] += scale * p[k];
+      d[targets[b]] -= scale;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* embeddings                                                                */
+
+void
+fw_embedding_forward (float *out, const int *tokens, const float *table,
+                      int B, int L, int E)
+{
+  for (int t = 0; t < L; t++)
+    for (int b = 0; b < B; b++)
+      memcpy (out + ((gsize) t * B + b) * E,
+              table + (gsize) tokens[(gsize) b * L + t] * E, (gsize) E * sizeof (float));
+}
+
+void
+fw_embedding_backward (float *dtable, const float *dout, const int *tokens,
+                       int B, int L, int E)
+{
+  for (int t = 0; t < L; t++)
+    for (int b = 0; b < B; b++)
+      {
+        float *d = dtable + (gsize) tokens[(gsize) b * L + t] * E;
+        const float *g = dout + ((gsize) t * B + b) * E;
+        for (int e = 0; e < E; e++)
+          d[e] += g[e];
+      }
+}
+
+void
+fw_embedding_bag_mean_forward (float *out, const int *tokens, const int *lens,
+                               const float *table, int B, int L, int E)
+{
+  for (int b = 0; b < B; b++)
+    {
+      float *o = out + (gsize) b * E;
+      int n = MIN (lens[b], L);
+      memset (o, 0, (gsize) E * sizeof (float));
+      for (int t = 0; t < n; t++)
+        {
+          const float *row = table + (gsize) tokens[(gsize) b * L + t] * E;
+          for (int e = 0; e < E; e++)
+            o[e] += row[e];
+        }
+      if (n > 0)
+        {
+          float inv = 1.0f / (float) n;
+          for (int e = 0; e < E; e++)
+            o[e] *= inv;
+        }
+    }
+}
+
+void
+fw_embedding_bag_mean_backward (float *dtable, const float *dout, const int *tokens,
+                                const int *lens, int B, int L, int E)
+{
+  for (int b = 0; b < B; b++)
+    {
+      int n = MIN (lens[b], L);
+      if (n <= 0)
+        continue;
+      float inv = 1.0f / (float) n;
+      const float *g = dout + (gsize) b * E;
+      for (int t = 0; t < n; t++)
+        {
+          float *d = dtable + (gsize) tokens[(gsize) b * L + t] * E;
+          for (int e = 0; e < E; e++)
+            d[e] += g[e] * inv;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* GRU                                                                       */
+
+/* forward:  xg (L,B,3G) = x·W_ihᵀ + b_ih for every step, hg (B,3G) per step.
+ * backward: dxg (L,B,3G) and dhg (L,B,3G) for every step, dh (B,G).
+ * Keeping every step's gate gradients lets dW_ih, dW_hh and both bias
+ * gradients be one sgemm / one column sum each after the time loop. */
+gsize
+fw_gru_scratch_floats (int B, int L, int G)
+{
+  gsize step = (gsize) B * 3 * G;
+  gsize fwd = (gsize) L * step + step;
+  gsize bwd = 2 * (gsize) L * step + (gsize) B * G;
+  return MAX (fwd, bwd);
+}
+
+static inline int
+fw_gru_len (const int *lens, int b, int L)
+{
+  return lens != NULL ? lens[b] : L;
+}
+
+void
+fw_gru_forward (float *h_all, float *gates, float *scratch,
+                const float *x, const int *lens,
+                const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
+                int B, int L, int E, int G)
+{
+  int G3 = 3 * G;
+  gsize step = (gsize) B * G3;
+  float *xg = scratch;                      /* (L, B, 3G) */
+  float *hg = scratch + (gsize) L * step;   /* (B, 3G) */
+
+  memset (h_all, 0, (gsize) B * G * sizeof (float));
+  if (L <= 0 || B <= 0 || G <= 0)
+    return;
+
+  /* the input side of every gate for all steps in one product */
+  fw_fill_rows (xg, b_ih, (gsize) L * B, G3);
+  fw_sgemm (FALSE, TRUE, L * B, G3, E, 1.0f, x, E, w_ih, E, 1.0f, xg, G3);
+
+  for (int t = 0; t < L; t++)
+    {
+      const float *h = h_all + (gsize) t * B * G;        /* (B, G) */
+      float *hn_out = h_all + (gsize) (t + 1) * B * G;   /* (B, G) */
+      float *gt = gates + (gsize) t * B * 4 * G;         /* (B, 4G) */
+      const float *xgt = xg + (gsize) t * step;          /* (B, 3G) */
+
+      /* hg (B,3G) = h · W_hhᵀ + b_hh; h_0 = 0 needs only the bias */
+      fw_fill_rows (hg, b_hh, B, G3);
+      if (t > 0)
+        fw_sgemm (FALSE, TRUE, B, G3, G, 1.0f, h, G, w_hh, G, 1.0f, hg, G3);
+
+      for (int b = 0; b < B; b++)
+        {
+          const float *hb = h + (gsize) b * G;
+          float *ob = hn_out + (gsize) b * G;
+          float *gb = gt + (gsize) b * 4 * G;
+          if (t >= fw_gru_len (lens, b, L))
+            {
+              /* past the row's end: carry the state, save inert gates */
+              memcpy (ob, hb, (gsize) G * sizeof (float));
+              memset (gb, 0, (gsize) 4 * G * sizeof (float));
+              continue;
+            }
+          const float *xr = xgt + (gsize) b * G3, *xz = xr + G, *xn = xz + G;
+          const float *hr = hg + (gsize) b * G3, *hz = hr + G, *hnn = hz + G;
+          float *r = gb, *z = gb + G, *n = gb + 2 * G, *hn = gb + 3 * G;
+          for (int g = 0; g < G; g++)
+            {
+              r[g] = fw_sigmoidf (xr[g] + hr[g]);
+              z[g] = fw_sigmoidf (xz[g] + hz[g]);
+              hn[g] = hnn[g];
+              n[g] = tanhf (xn[g] + r[g] * hnn[g]);
+              ob[g] = (1.0f - z[g]) * n[g] + z[g] * hb[g];
+            }
+        }
+    }
+}
+
+void
+fw_gru_backward (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
+                 float *scratch,
+                 const float *dh_last, const float *h_all, const float *gates,
+                 const float *x, const int *lens,
+                 const float *w_ih, const float *w_hh,
+                 int B, int L, int E, int G)
+{
+  int G3 = 3 * G;
+  gsize step = (gsize) B * G3;
+  float *dxg = scratch;                         /* (L, B, 3G) input-side pre-activations */
+  float *dhg = scratch + (gsize) L * step;      /* (L, B, 3G) hidden-side pre-activations */
+  float *dh = scratch + 2 * (gsize) L * step;   /* (B, G) gradient of the current state */
+
+  if (L <= 0 || B <= 0 || G <= 0)
+    return;
+  memcpy (dh, dh_last, (gsize) B * G * sizeof (float));
+
+  for (int t = L - 1; t >= 0; t--)
+    {
+      const float *h = h_all + (gsize) t * B * G;   /* (B, G) state entering step t */
+      const float *gt = gates + (gsize) t * B * 4 * G;
+      float *dxt = dxg + (gsize) t * step;
+      float *dht = dhg + (gsize) t * step;
+
+      for (int b = 0; b < B; b++)
+        {
+          float *dxb = dxt + (gsize) b * G3, *dhb = dht + (gsize) b * G3;
+          if (t >= fw_gru_len (lens, b, L))
+            {
+              /* the step was the identity: dh passes through untouched */
+              memset (dxb, 0, (gsize) G3 * sizeof (float));
+              memset (dhb, 0, (gsize) G3 * sizeof (float));
+              continue;
+            }
+          const float *hb = h + (gsize) b * G;
+          const float *gb = gt + (gsize) b * 4 * G;
+          const float *r = gb, *z = gb + G, *n = gb + 2 * G, *hn = gb + 3 * G;
+          float *dhcur = dh + (gsize) b * G;
+          for (int g = 0; g < G; g++)
+            {
+              float d = dhcur[g];
+              float da_n = d * (1.0f - z[g]) * (1.0f - n[g] * n[g]);
+              float dr = da_n * hn[g];
+              float da_r = dr * r[g] * (1.0f - r[g]);
+              float da_z = d * (hb[g] - n[g]) * z[g] * (1.0f - z[g]);
+              dxb[g] = da_r;
+              dxb[G + g] = da_z;
+              dxb[2 * G + g] = da_n;
+              dhb[g] = da_r;
+              dhb[G + g] = da_z;
+              dhb[2 * G + g] = da_n * r[g];
+              /* the direct path h -> z ⊙ h; the gate paths come next */
+              dhcur[g] = d * z[g];
+            }
+        }
+
+      /* dh (B,G) += dhg_t (B,3G) · W_hh (3G,G) */
+      if (t > 0)
+        fw_sgemm (FALSE, FALSE, B, G, G3, 1.0f, dht, G3, w_hh, G, 1.0f, dh, G);
+    }
+
+  int LB = L * B;
+  if (dx != NULL)       /* (L·B, E) += dxg (L·B,3G) · W_ih (3G,E) */
+    fw_sgemm (FALSE, FALSE, LB, E, G3, 1.0f, dxg, G3, w_ih, E, 1.0f, dx, E);
+  if (dw_ih != NULL)    /* (3G, E) += dxgᵀ (3G,L·B) · x (L·B,E) */
+    fw_sgemm (TRUE, FALSE, G3, E, LB, 1.0f, dxg, G3, x, E, 1.0f, dw_ih, E);
+  if (dw_hh != NULL)    /* (3G, G) += dhgᵀ (3G,L·B) · h_all[0..L-1] (L·B,G) */
+    fw_sgemm (TRUE, FALSE, G3, G, LB, 1.0f, dhg, G3, h_all, G, 1.0f, dw_hh, G);
+  if (db_ih != NULL)
+    fw_add_col_sums (db_ih, dxg, LB, G3);
+  if (db_hh != NULL)
+    fw_add_col_sums (db_hh, dhg, LB, G3);
+}

@@ -1,0 +1,32 @@
+/* fw-model-file.h — a trained model as one safetensors file: every
+ * parameter under its PyTorch-style name, and in __metadata__ the config,
+ * labels, vocabulary and preprocessing, so the file alone is enough to
+ * evaluate, predict, explain and export.  The container is fw-safetensors.c. */
+#pragma once
+
+#include "fw-dataset.h"
+#include "fw-model.h"
+
+G_BEGIN_DECLS
+
+#define FW_MODEL_FILE_FORMAT "fusion-workbench"
+#define FW_MODEL_FILE_VERSION "1"
+
+typedef struct {
+  FwModel *model;
+  FwVocab *vocab;
+  char **classes;            /* NULL-terminated, the model's class order */
+  int n_classes;
+} FwSavedModel;
+
+gboolean fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
+                        const char *path, GError **error);
+/* max_batch sizes the loaded model's buffers */
+FwSavedModel *fw_model_load (const char *path, int max_batch, GError **error);
+void fw_saved_model_free (FwSavedModel *saved);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwSavedModel, fw_saved_model_free)
+
+/* The preprocessing recorded in model files, as JSON text (g_free). */
+char *fw_model_preprocess_json (const FwModel *model);
+
+G_END_DECLS

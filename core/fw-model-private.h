@@ -1,0 +1,117 @@
+/* fw-model-private.h — the inside of FwModel, shared by the files that
+ * build, feed and explain it (fw-model.c, fw-batch.c, fw-contrib.c).
+ * Every float pointer points into the model's parameter or activation
+ * block; the gradient of any of them is at the same offset in the twin
+ * block (see DA/DP in fw-model.c). */
+#pragma once
+
+#include "fw-model.h"
+
+typedef struct {
+  float *w;                  /* (out, in) */
+  float *b;                  /* (out) */
+  int in, out;
+} Linear;
+
+typedef struct {
+  FwImageEncoder kind;
+  /* cnn only */
+  int c_in, s1, s2;
+  float *conv1_w, *conv1_b;  /* (16, C, 3, 3), (16) */
+  float *conv2_w, *conv2_b;  /* (32, 16, 3, 3), (32) */
+  float *conv1, *relu1;      /* (B, 16, S, S) */
+  float *pool1;              /* (B, 16, S/2, S/2) */
+  float *conv2, *relu2;      /* (B, 32, S/2, S/2) */
+  float *pool2;              /* (B, 32, S/4, S/4) */
+  int *argmax1, *argmax2;
+  /* both */
+  Linear fc;
+  float *pre, *out;          /* (B, H) */
+} ImageEncoder;
+
+typedef struct {
+  FwTextEncoder kind;
+  float *table;              /* (V, E) embed, gru */
+  Linear fc;                 /* bow, embed */
+  float *embedded;           /* embed: (B, E) mean; gru: (L, B, E) time-major */
+  float *w_ih, *w_hh;        /* gru: (3H, E), (3H, H) */
+  float *b_ih, *b_hh;        /* gru: (3H) */
+  float *h_all;              /* gru: (L + 1, B, H) */
+  float *gates;              /* gru: (L, B, 4H) */
+  float *pre;                /* bow, embed: (B, H) */
+  float *out;                /* (B, H) */
+} TextEncoder;
+
+typedef struct {
+  int hidden;                /* N; 0 = one linear layer (fc2 only) */
+  Linear fc1, fc2;
+  float *pre, *mid;          /* (B, N) */
+  float *logits;             /* (B, K) */
+} Head;
+
+typedef struct {
+  FwFusionOp op;
+  int width;                 /* F */
+  Linear image_proj, text_proj, gate;  /* gated; lowrank uses the first two */
+  float *hi_pre, *hi;        /* gated (B, H); lowrank hi (B, R·H) */
+  float *ht_pre, *ht;
+  float *both;               /* gated: (B, 2H) */
+  float *z_pre, *z;          /* gated: (B, H) */
+  float *out;                /* (B, F) */
+} Fusion;
+
+typedef struct {
+  int text_width;            /* V for bow, E for embed */
+  float *table;              /* embed: (V, E) */
+  float *embedded;           /* embed: (B, E) */
+  float *joined;             /* (B, P + T) */
+  Linear fc;
+  float *pre, *out;          /* (B, H) */
+} Early;
+
+typedef struct {
+  FwLateCombine combine;
+  float *weights;            /* weighted: (2) */
+  Linear stack;              /* stacking: (K, 2K) */
+  float *both;               /* stacking: (B, 2K) */
+  float *probs_i, *probs_t;  /* (B, K) */
+  float *losses_i, *losses_t;/* (B) */
+} Late;
+
+struct _FwModel {
+  FwConfig config;
+  FwShape shape;
+  int max_batch;
+  int batch;                 /* B of the last forward */
+  int P;                     /* pixels per image */
+  gboolean uses_tokens;
+  gboolean want_input_grads;
+
+  GArray *param_list;        /* FwParam */
+  GArray *param_init;        /* float: >0 uniform bound, 0 zeros, <0 normal */
+  GArray *param_patches, *act_patches, *iact_patches;
+  gsize n_params, n_act, n_iact, n_scratch;
+  float *params, *grads;
+  float *act, *dact;
+  int *iact;
+  float *scratch;
+
+  /* inputs */
+  float *in_image;           /* (B, P) */
+  float *in_counts;          /* (B, V) bow */
+  int *in_tokens;            /* (B, L) */
+  int *in_lens;              /* (B) */
+  int *in_labels;            /* (B) */
+
+  ImageEncoder image_encoder;
+  TextEncoder text_encoder;
+  Early early;
+  Fusion fusion;
+  Head head;                 /* early, intermediate, image, text */
+  Head image_head, text_head;/* late */
+  Late late;
+
+  float *logits;             /* (B, K) */
+  float *probs;              /* (B, K) */
+  float *losses;             /* (B) */
+};

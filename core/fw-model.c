@@ -1,0 +1,1044 @@
+/* fw-model.c — builds a fusion model from an FwConfig and runs it forward
+ * and backward on a batch.  Parameters, gradients and activations are each
+ * one block; every module holds named pointers into them.  Kernels do the
+ * arithmetic (fw-kernels.c); filling inputs from a dataset is fw-batch.c.
+ *
+ * Shape key: B batch, P pixels per image (C·S·S), V vocabulary,
+ * E embedding width, L tokens, H encoder width, F fused width,
+ * N head hidden units, K classes. */
+#include "fw-model-private.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "fw-kernels.h"
+#include "fw-rng.h"
+
+/* ---------------------------------------------------------------------- */
+/* Building: modules register parameters and activations first; one block
+ * of each is allocated at the end and every registered pointer is patched. */
+
+typedef struct {
+  float **pp;
+  gsize offset;
+} FloatPatch;
+
+typedef struct {
+  int **pp;
+  gsize offset;
+} IntPatch;
+
+static float *
+param (FwModel *m, float **pp, float init_bound, const char *fmt_name, int ndim, ...)
+{
+  FwParam p = { 0 };
+  va_list ap;
+  va_start (ap, ndim);
+  p.ndim = ndim;
+  p.size = 1;
+  for (int i = 0; i < ndim; i++)
+    {
+      p.shape[i] = va_arg (ap, int);
+      p.size *= (gsize) p.shape[i];
+    }
+  va_end (ap);
+  p.name = g_strdup (fmt_name);
+  p.offset = m->n_params;
+  m->n_params += p.size;
+  g_array_append_val (m->param_list, p);
+  g_array_append_val (m->param_init, init_bound);
+  FloatPatch fp = { pp, p.offset };
+  g_array_append_val (m->param_patches, fp);
+  return NULL;
+}
+
+static void
+act (FwModel *m, float **pp, gsize per_row)
+{
+  FloatPatch fp = { pp, m->n_act };
+  m->n_act += per_row * (gsize) m->max_batch;
+  m->n_act = (m->n_act + 15) & ~(gsize) 15;  /* 64-byte aligned views */
+  g_array_append_val (m->act_patches, fp);
+}
+
+static void
+iact (FwModel *m, int **pp, gsize per_row)
+{
+  IntPatch ip = { pp, m->n_iact };
+  m->n_iact += per_row * (gsize) m->max_batch;
+  g_array_append_val (m->iact_patches, ip);
+}
+
+static void
+scratch_need (FwModel *m, gsize floats)
+{
+  m->n_scratch = MAX (m->n_scratch, floats);
+}
+
+/* gradient twin of an activation or parameter pointer */
+#define DA(m, p) ((m)->dact + ((p) - (m)->act))
+#define DP(m, p) ((m)->grads + ((p) - (m)->params))
+
+static void
+linear_build (FwModel *m, Linear *l, const char *prefix, int in, int out)
+{
+  g_autofree char *wn = g_strdup_printf ("%s.weight", prefix);
+  g_autofree char *bn = g_strdup_printf ("%s.bias", prefix);
+  float bound = 1.0f / sqrtf ((float) in);
+  l->in = in;
+  l->out = out;
+  param (m, &l->w, bound, wn, 2, out, in);
+  param (m, &l->b, bound, bn, 1, out);
+}
+
+static void
+linear_fw (const Linear *l, float *out, const float *in, int B)
+{
+  fw_linear_forward (out, in, l->w, l->b, B, l->in, l->out);
+}
+
+static void
+linear_bw (FwModel *m, const Linear *l, float *din, const float *dout, const float *in, int B)
+{
+  fw_linear_backward (din, DP (m, l->w), DP (m, l->b), dout, in, l->w, B, l->in, l->out);
+}
+
+/* Input gradients cost a whole matrix product on the widest layer; only
+ * attribution asks for them. */
+static float *
+input_grad (FwModel *m, float *input)
+{
+  return m->want_input_grads ? DA (m, input) : NULL;
+}
+
+/* ---- image encoder ---------------------------------------------------- */
+
+static void
+image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
+{
+  const FwShape *s = &m->shape;
+  int H = m->config.hidden;
+  e->kind = m->config.image_encoder;
+  if (e->kind == FW_IMAGE_MLP)
+    {
+      g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
+      linear_build (m, &e->fc, n0, m->P, H);
+    }
+  else
+    {
+      int S = s->size, S2 = S / 2, S4 = S2 / 2;
+      e->c_in = s->channels;
+      e->s1 = S;
+      e->s2 = S2;
+      g_autofree char *w1 = g_strdup_printf ("%s.0.weight", prefix);
+      g_autofree char *b1 = g_strdup_printf ("%s.0.bias", prefix);
+      g_autofree char *w2 = g_strdup_printf ("%s.3.weight", prefix);
+      g_autofree char *b2 = g_strdup_printf ("%s.3.bias", prefix);
+      g_autofree char *n7 = g_strdup_printf ("%s.7", prefix);
+      float bound1 = 1.0f / sqrtf ((float) (e->c_in * 9));
+      float bound2 = 1.0f / sqrtf ((float) (16 * 9));
+      param (m, &e->conv1_w, bound1, w1, 4, 16, e->c_in, 3, 3);
+      param (m, &e->conv1_b, bound1, b1, 1, 16);
+      param (m, &e->conv2_w, bound2, w2, 4, 32, 16, 3, 3);
+      param (m, &e->conv2_b, bound2, b2, 1, 32);
+      linear_build (m, &e->fc, n7, 32 * S4 * S4, H);
+      act (m, &e->conv1, 16 * S * S);
+      act (m, &e->relu1, 16 * S * S);
+      act (m, &e->pool1, 16 * S2 * S2);
+      act (m, &e->conv2, 32 * S2 * S2);
+      act (m, &e->relu2, 32 * S2 * S2);
+      act (m, &e->pool2, 32 * S4 * S4);
+      iact (m, &e->argmax1, 16 * S2 * S2);
+      iact (m, &e->argmax2, 32 * S4 * S4);
+      scratch_need (m, fw_conv2d_scratch_floats (m->max_batch, e->c_in, S, S, 16));
+      scratch_need (m, fw_conv2d_scratch_floats (m->max_batch, 16, S2, S2, 32));
+    }
+  act (m, &e->pre, H);
+  act (m, &e->out, H);
+}
+
+static void
+image_encoder_fw (FwModel *m, ImageEncoder *e, const float *x, int B)
+{
+  int H = m->config.hidden;
+  const float *flat = x;
+  if (e->kind == FW_IMAGE_CNN)
+    {
+      int C = e->c_in, S = e->s1, S2 = e->s2;
+      fw_conv2d_forward (e->conv1, m->scratch, x, e->conv1_w, e->conv1_b, B, C, S, S, 16);
+      fw_relu_forward (e->relu1, e->conv1, (gsize) B * 16 * S * S);
+      fw_maxpool2_forward (e->pool1, e->argmax1, e->relu1, B, 16, S, S);
+      fw_conv2d_forward (e->conv2, m->scratch, e->pool1, e->conv2_w, e->conv2_b, B, 16, S2, S2, 32);
+      fw_relu_forward (e->relu2, e->conv2, (gsize) B * 32 * S2 * S2);
+      fw_maxpool2_forward (e->pool2, e->argmax2, e->relu2, B, 32, S2, S2);
+      flat = e->pool2;
+    }
+  linear_fw (&e->fc, e->pre, flat, B);
+  fw_relu_forward (e->out, e->pre, (gsize) B * H);
+}
+
+static void
+image_encoder_bw (FwModel *m, ImageEncoder *e, float *dx, const float *x, int B)
+{
+  int H = m->config.hidden;
+  fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
+  if (e->kind == FW_IMAGE_MLP)
+    {
+      linear_bw (m, &e->fc, dx, DA (m, e->pre), x, B);
+      return;
+    }
+  int C = e->c_in, S = e->s1, S2 = e->s2;
+  linear_bw (m, &e->fc, DA (m, e->pool2), DA (m, e->pre), e->pool2, B);
+  fw_maxpool2_backward (DA (m, e->relu2), DA (m, e->pool2), e->argmax2, B, 32, S2, S2);
+  fw_relu_backward (DA (m, e->conv2), DA (m, e->relu2), e->relu2, (gsize) B * 32 * S2 * S2);
+  fw_conv2d_backward (DA (m, e->pool1), DP (m, e->conv2_w), DP (m, e->conv2_b), m->scratch,
+                      DA (m, e->conv2), e->pool1, e->conv2_w, B, 16, S2, S2, 32);
+  fw_maxpool2_backward (DA (m, e->relu1), DA (m, e->pool1), e->argmax1, B, 16, S, S);
+  fw_relu_backward (DA (m, e->conv1), DA (m, e->relu1), e->relu1, (gsize) B * 16 * S * S);
+  fw_conv2d_backward (dx, DP (m, e->conv1_w), DP (m, e->conv1_b), m->scratch,
+                      DA (m, e->conv1), x, e->conv1_w, B, C, S, S, 16);
+}
+
+/* ---- text encoder ----------------------------------------------------- */
+
+static void
+text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
+{
+  int H = m->config.hidden, V = m->shape.vocab, E = FW_EMBED_DIM, L = FW_MAX_TOKENS;
+  e->kind = m->config.text_encoder;
+  g_autofree char *emb = g_strdup_printf ("%s.embedding.weight", prefix);
+  switch (e->kind)
+    {
+    case FW_TEXT_BOW:
+      {
+        g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
+        linear_build (m, &e->fc, n0, V, H);
+        act (m, &e->pre, H);
+        act (m, &e->out, H);
+      }
+      break;
+    case FW_TEXT_EMBED:
+      {
+        g_autofree char *nl = g_strdup_printf ("%s.linear", prefix);
+        param (m, &e->table, -1.0f, emb, 2, V, E);
+        linear_build (m, &e->fc, nl, E, H);
+        act (m, &e->embedded, E);
+        act (m, &e->pre, H);
+        act (m, &e->out, H);
+      }
+      break;
+    case FW_TEXT_GRU:
+      {
+        g_autofree char *wih = g_strdup_printf ("%s.gru.weight_ih_l0", prefix);
+        g_autofree char *whh = g_strdup_printf ("%s.gru.weight_hh_l0", prefix);
+        g_autofree char *bih = g_strdup_printf ("%s.gru.bias_ih_l0", prefix);
+        g_autofree char *bhh = g_strdup_printf ("%s.gru.bias_hh_l0", prefix);
+        float bound = 1.0f / sqrtf ((float) H);
+        param (m, &e->table, -1.0f, emb, 2, V, E);
+        param (m, &e->w_ih, bound, wih, 2, 3 * H, E);
+        param (m, &e->w_hh, bound, whh, 2, 3 * H, H);
+        param (m, &e->b_ih, bound, bih, 1, 3 * H);
+        param (m, &e->b_hh, bound, bhh, 1, 3 * H);
+        act (m, &e->embedded, (gsize) L * E);
+        act (m, &e->h_all, (gsize) (L + 1) * H);
+        act (m, &e->gates, (gsize) L * 4 * H);
+        act (m, &e->out, H);
+        scratch_need (m, fw_gru_scratch_floats (m->max_batch, L, H));
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+text_encoder_fw (FwModel *m, TextEncoder *e, int B)
+{
+  int H = m->config.hidden, E = FW_EMBED_DIM, L = FW_MAX_TOKENS;
+  switch (e->kind)
+    {
+    case FW_TEXT_BOW:
+      linear_fw (&e->fc, e->pre, m->in_counts, B);
+      fw_relu_forward (e->out, e->pre, (gsize) B * H);
+      break;
+    case FW_TEXT_EMBED:
+      fw_embedding_bag_mean_forward (e->embedded, m->in_tokens, m->in_lens, e->table, B, L, E);
+      linear_fw (&e->fc, e->pre, e->embedded, B);
+      fw_relu_forward (e->out, e->pre, (gsize) B * H);
+      break;
+    case FW_TEXT_GRU:
+      fw_embedding_forward (e->embedded, m->in_tokens, e->table, B, L, E);
+      fw_gru_forward (e->h_all, e->gates, m->scratch, e->embedded, m->in_lens,
+                      e->w_ih, e->w_hh, e->b_ih, e->b_hh, B, L, E, H);
+      memcpy (e->out, e->h_all + (gsize) L * B * H, sizeof (float) * B * H);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+text_encoder_bw (FwModel *m, TextEncoder *e, int B)
+{
+  int H = m->config.hidden, E = FW_EMBED_DIM, L = FW_MAX_TOKENS;
+  switch (e->kind)
+    {
+    case FW_TEXT_BOW:
+      fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
+      linear_bw (m, &e->fc, input_grad (m, m->in_counts), DA (m, e->pre), m->in_counts, B);
+      break;
+    case FW_TEXT_EMBED:
+      fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
+      linear_bw (m, &e->fc, DA (m, e->embedded), DA (m, e->pre), e->embedded, B);
+      fw_embedding_bag_mean_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens,
+                                      m->in_lens, B, L, E);
+      break;
+    case FW_TEXT_GRU:
+      fw_gru_backward (DA (m, e->embedded), DP (m, e->w_ih), DP (m, e->w_hh), DP (m, e->b_ih),
+                       DP (m, e->b_hh), m->scratch, DA (m, e->out), e->h_all, e->gates,
+                       e->embedded, m->in_lens, e->w_ih, e->w_hh, B, L, E, H);
+      fw_embedding_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens, B, L, E);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* ---- head: Linear(F→N) + ReLU + Linear(N→K), or Linear(F→K) ----------- */
+
+static void
+head_build (FwModel *m, Head *h, const char *prefix, int in)
+{
+  int N = m->config.head_hidden, K = m->shape.classes;
+  g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
+  g_autofree char *n2 = g_strdup_printf ("%s.2", prefix);
+  h->hidden = N;
+  if (N > 0)
+    {
+      linear_build (m, &h->fc1, n0, in, N);
+      linear_build (m, &h->fc2, n2, N, K);
+      act (m, &h->pre, N);
+      act (m, &h->mid, N);
+    }
+  else
+    linear_build (m, &h->fc2, n0, in, K);
+  act (m, &h->logits, K);
+}
+
+static void
+head_fw (FwModel *m, Head *h, const float *x, int B)
+{
+  if (h->hidden > 0)
+    {
+      linear_fw (&h->fc1, h->pre, x, B);
+      fw_relu_forward (h->mid, h->pre, (gsize) B * h->hidden);
+      linear_fw (&h->fc2, h->logits, h->mid, B);
+    }
+  else
+    linear_fw (&h->fc2, h->logits, x, B);
+}
+
+static void
+head_bw (FwModel *m, Head *h, float *dx, const float *x, int B)
+{
+  if (h->hidden > 0)
+    {
+      linear_bw (m, &h->fc2, DA (m, h->mid), DA (m, h->logits), h->mid, B);
+      fw_relu_backward (DA (m, h->pre), DA (m, h->mid), h->mid, (gsize) B * h->hidden);
+      linear_bw (m, &h->fc1, dx, DA (m, h->pre), x, B);
+    }
+  else
+    linear_bw (m, &h->fc2, dx, DA (m, h->logits), x, B);
+}
+
+/* ---- intermediate fusion operators ------------------------------------ */
+
+static int
+fusion_build (FwModel *m)
+{
+  Fusion *f = &m->fusion;
+  int H = m->config.hidden, R = FW_LOWRANK_RANK;
+  f->op = m->config.fusion_op;
+  switch (f->op)
+    {
+    case FW_OP_CONCAT:
+      f->width = 2 * H;
+      break;
+    case FW_OP_SUM:
+    case FW_OP_PRODUCT:
+      f->width = H;
+      break;
+    case FW_OP_GATED:
+      linear_build (m, &f->image_proj, "fusion.image_proj", H, H);
+      linear_build (m, &f->text_proj, "fusion.text_proj", H, H);
+      linear_build (m, &f->gate, "fusion.gate", 2 * H, H);
+      act (m, &f->hi_pre, H);
+      act (m, &f->hi, H);
+      act (m, &f->ht_pre, H);
+      act (m, &f->ht, H);
+      act (m, &f->both, 2 * H);
+      act (m, &f->z_pre, H);
+      act (m, &f->z, H);
+      f->width = H;
+      break;
+    case FW_OP_TENSOR:
+      f->width = (H + 1) * (H + 1);
+      break;
+    case FW_OP_LOWRANK:
+      /* W·[x;1] is a Linear with bias: one factor per modality, R·H wide */
+      linear_build (m, &f->image_proj, "fusion.image_factor", H, R * H);
+      linear_build (m, &f->text_proj, "fusion.text_factor", H, R * H);
+      act (m, &f->hi, (gsize) R * H);
+      act (m, &f->ht, (gsize) R * H);
+      f->width = H;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  act (m, &f->out, f->width);
+  return f->width;
+}
+
+static void
+fusion_fw (FwModel *m, const float *xi, const float *xt, int B)
+{
+  Fusion *f = &m->fusion;
+  int H = m->config.hidden, R = FW_LOWRANK_RANK, W = f->width;
+  float *out = f->out;
+  switch (f->op)
+    {
+    case FW_OP_CONCAT:
+      for (int b = 0; b < B; b++)
+        {
+          memcpy (out + (gsize) b * W, xi + (gsize) b * H, sizeof (float) * H);
+          memcpy (out + (gsize) b * W + H, xt + (gsize) b * H, sizeof (float) * H);
+        }
+      break;
+    case FW_OP_SUM:
+      for (gsize i = 0; i < (gsize) B * H; i++)
+        out[i] = xi[i] + xt[i];
+      break;
+    case FW_OP_PRODUCT:
+      for (gsize i = 0; i < (gsize) B * H; i++)
+        out[i] = xi[i] * xt[i];
+      break;
+    case FW_OP_GATED:
+      linear_fw (&f->image_proj, f->hi_pre, xi, B);
+      fw_tanh_forward (f->hi, f->hi_pre, (gsize) B * H);
+      linear_fw (&f->text_proj, f->ht_pre, xt, B);
+      fw_tanh_forward (f->ht, f->ht_pre, (gsize) B * H);
+      for (int b = 0; b < B; b++)
+        {
+          memcpy (f->both + (gsize) b * 2 * H, xi + (gsize) b * H, sizeof (float) * H);
+          memcpy (f->both + (gsize) b * 2 * H + H, xt + (gsize) b * H, sizeof (float) * H);
+        }
+      linear_fw (&f->gate, f->z_pre, f->both, B);
+      fw_sigmoid_forward (f->z, f->z_pre, (gsize) B * H);
+      for (gsize i = 0; i < (gsize) B * H; i++)
+        out[i] = f->z[i] * f->hi[i] + (1.0f - f->z[i]) * f->ht[i];
+      break;
+    case FW_OP_TENSOR:
+      for (int b = 0; b < B; b++)
+        {
+          const float *a = xi + (gsize) b * H, *c = xt + (gsize) b * H;
+          float *o = out + (gsize) b * W;
+          for (int i = 0; i <= H; i++)
+            {
+              float ai = i < H ? a[i] : 1.0f;
+              float *row = o + (gsize) i * (H + 1);
+              for (int j = 0; j < H; j++)
+                row[j] = ai * c[j];
+              row[H] = ai;
+            }
+        }
+      break;
+    case FW_OP_LOWRANK:
+      linear_fw (&f->image_proj, f->hi, xi, B);
+      linear_fw (&f->text_proj, f->ht, xt, B);
+      for (int b = 0; b < B; b++)
+        {
+          const float *a = f->hi + (gsize) b * R * H, *c = f->ht + (gsize) b * R * H;
+          float *o = out + (gsize) b * H;
+          for (int h = 0; h < H; h++)
+            o[h] = 0;
+          for (int r = 0; r < R; r++)
+            for (int h = 0; h < H; h++)
+              o[h] += a[r * H + h] * c[r * H + h];
+        }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+fusion_bw (FwModel *m, float *dxi, float *dxt, const float *xi, const float *xt, int B)
+{
+  Fusion *f = &m->fusion;
+  int H = m->config.hidden, R = FW_LOWRANK_RANK, W = f->width;
+  const float *dout = DA (m, f->out);
+  switch (f->op)
+    {
+    case FW_OP_CONCAT:
+      for (int b = 0; b < B; b++)
+        for (int h = 0; h < H; h++)
+          {
+            dxi[(gsize) b * H + h] += dout[(gsize) b * W + h];
+            dxt[(gsize) b * H + h] += dout[(gsize) b * W + H + h];
+          }
+      break;
+    case FW_OP_SUM:
+      for (gsize i = 0; i < (gsize) B * H; i++)
+        {
+          dxi[i] += dout[i];
+          dxt[i] += dout[i];
+        }
+      break;
+    case FW_OP_PRODUCT:
+      for (gsize i = 0; i < (gsize) B * H; i++)
+        {
+          dxi[i] += dout[i] * xt[i];
+          dxt[i] += dout[i] * xi[i];
+        }
+      break;
+    case FW_OP_GATED:
+      {
+        float *dhi = DA (m, f->hi), *dht = DA (m, f->ht), *dz = DA (m, f->z);
+        for (gsize i = 0; i < (gsize) B * H; i++)
+          {
+            dhi[i] += dout[i] * f->z[i];
+            dht[i] += dout[i] * (1.0f - f->z[i]);
+            dz[i] += dout[i] * (f->hi[i] - f->ht[i]);
+          }
+        fw_sigmoid_backward (DA (m, f->z_pre), dz, f->z, (gsize) B * H);
+        linear_bw (m, &f->gate, DA (m, f->both), DA (m, f->z_pre), f->both, B);
+        const float *dboth = DA (m, f->both);
+        for (int b = 0; b < B; b++)
+          for (int h = 0; h < H; h++)
+            {
+              dxi[(gsize) b * H + h] += dboth[(gsize) b * 2 * H + h];
+              dxt[(gsize) b * H + h] += dboth[(gsize) b * 2 * H + H + h];
+            }
+        fw_tanh_backward (DA (m, f->hi_pre), dhi, f->hi, (gsize) B * H);
+        linear_bw (m, &f->image_proj, dxi, DA (m, f->hi_pre), xi, B);
+        fw_tanh_backward (DA (m, f->ht_pre), dht, f->ht, (gsize) B * H);
+        linear_bw (m, &f->text_proj, dxt, DA (m, f->ht_pre), xt, B);
+      }
+      break;
+    case FW_OP_TENSOR:
+      for (int b = 0; b < B; b++)
+        {
+          const float *a = xi + (gsize) b * H, *c = xt + (gsize) b * H;
+          const float *d = dout + (gsize) b * W;
+          float *da = dxi + (gsize) b * H, *dc = dxt + (gsize) b * H;
+          for (int i = 0; i <= H; i++)
+            {
+              float ai = i < H ? a[i] : 1.0f;
+              const float *row = d + (gsize) i * (H + 1);
+              float s = 0;
+              for (int j = 0; j < H; j++)
+                {
+                  s += row[j] * c[j];
+                  dc[j] += row[j] * ai;
+                }
+              s += row[H];
+              if (i < H)
+                da[i] += s;
+            }
+        }
+      break;
+    case FW_OP_LOWRANK:
+      {
+        float *dhi = DA (m, f->hi), *dht = DA (m, f->ht);
+        for (int b = 0; b < B; b++)
+          for (int r = 0; r < R; r++)
+            for (int h = 0; h < H; h++)
+              {
+                gsize k = (gsize) b * R * H + (gsize) r * H + h;
+                float g = dout[(gsize) b * H + h];
+                dhi[k] += g * f->ht[k];
+                dht[k] += g * f->hi[k];
+              }
+        linear_bw (m, &f->image_proj, dxi, dhi, xi, B);
+        linear_bw (m, &f->text_proj, dxt, dht, xt, B);
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* ---- early fusion: [pixels ; text vector] → Linear + ReLU -------------- */
+
+static void
+early_build (FwModel *m)
+{
+  Early *e = &m->early;
+  int H = m->config.hidden;
+  e->text_width = m->config.text_encoder == FW_TEXT_BOW ? m->shape.vocab : FW_EMBED_DIM;
+  if (m->config.text_encoder == FW_TEXT_EMBED)
+    {
+      param (m, &e->table, -1.0f, "text_embedding.weight", 2, m->shape.vocab, FW_EMBED_DIM);
+      act (m, &e->embedded, FW_EMBED_DIM);
+    }
+  act (m, &e->joined, (gsize) m->P + e->text_width);
+  linear_build (m, &e->fc, "encoder.0", m->P + e->text_width, H);
+  act (m, &e->pre, H);
+  act (m, &e->out, H);
+}
+
+static void
+early_fw (FwModel *m, int B)
+{
+  Early *e = &m->early;
+  int P = m->P, T = e->text_width, J = P + T, H = m->config.hidden;
+  const float *text = m->in_counts;
+  if (e->table)
+    {
+      fw_embedding_bag_mean_forward (e->embedded, m->in_tokens, m->in_lens, e->table, B,
+                                     FW_MAX_TOKENS, FW_EMBED_DIM);
+      text = e->embedded;
+    }
+  for (int b = 0; b < B; b++)
+    {
+      memcpy (e->joined + (gsize) b * J, m->in_image + (gsize) b * P, sizeof (float) * P);
+      memcpy (e->joined + (gsize) b * J + P, text + (gsize) b * T, sizeof (float) * T);
+    }
+  linear_fw (&e->fc, e->pre, e->joined, B);
+  fw_relu_forward (e->out, e->pre, (gsize) B * H);
+}
+
+static void
+early_bw (FwModel *m, int B)
+{
+  Early *e = &m->early;
+  int P = m->P, T = e->text_width, J = P + T, H = m->config.hidden;
+  fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
+  if (!e->table && !m->want_input_grads)
+    {
+      linear_bw (m, &e->fc, NULL, DA (m, e->pre), e->joined, B);
+      return;
+    }
+  linear_bw (m, &e->fc, DA (m, e->joined), DA (m, e->pre), e->joined, B);
+  const float *dj = DA (m, e->joined);
+  float *dimg = DA (m, m->in_image);
+  float *dtext = e->table ? DA (m, e->embedded) : DA (m, m->in_counts);
+  for (int b = 0; b < B; b++)
+    {
+      for (int i = 0; i < P; i++)
+        dimg[(gsize) b * P + i] += dj[(gsize) b * J + i];
+      for (int i = 0; i < T; i++)
+        dtext[(gsize) b * T + i] += dj[(gsize) b * J + P + i];
+    }
+  if (e->table)
+    fw_embedding_bag_mean_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens,
+                                    m->in_lens, B, FW_MAX_TOKENS, FW_EMBED_DIM);
+}
+
+/* ---- late fusion: combine the two branches' predictions --------------- */
+
+static void
+late_build (FwModel *m)
+{
+  int K = m->shape.classes;
+  Late *l = &m->late;
+  l->combine = m->config.late_combine;
+  if (l->combine == FW_LATE_WEIGHTED)
+    param (m, &l->weights, 0.0f, "late.weights", 1, 2);
+  else if (l->combine == FW_LATE_STACKING)
+    {
+      linear_build (m, &l->stack, "late.stack", 2 * K, K);
+      act (m, &l->both, 2 * K);
+    }
+  act (m, &l->probs_i, K);
+  act (m, &l->probs_t, K);
+  act (m, &l->losses_i, 1);
+  act (m, &l->losses_t, 1);
+}
+
+/* the two modality weights of late-weighted fusion, softmax of the params */
+static void
+late_weights (const Late *l, float w[2])
+{
+  float a = l->weights[0], b = l->weights[1], mx = MAX (a, b);
+  float ea = expf (a - mx), eb = expf (b - mx);
+  w[0] = ea / (ea + eb);
+  w[1] = eb / (ea + eb);
+}
+
+static void
+late_fw (FwModel *m, int B)
+{
+  Late *l = &m->late;
+  int K = m->shape.classes;
+  const float *li = m->image_head.logits, *lt = m->text_head.logits;
+  fw_softmax_xent_forward (l->losses_i, l->probs_i, li, m->in_labels, B, K);
+  fw_softmax_xent_forward (l->losses_t, l->probs_t, lt, m->in_labels, B, K);
+  if (l->combine == FW_LATE_STACKING)
+    {
+      for (int b = 0; b < B; b++)
+        {
+          memcpy (l->both + (gsize) b * 2 * K, li + (gsize) b * K, sizeof (float) * K);
+          memcpy (l->both + (gsize) b * 2 * K + K, lt + (gsize) b * K, sizeof (float) * K);
+        }
+      linear_fw (&l->stack, m->logits, l->both, B);
+      fw_softmax_xent_forward (m->losses, m->probs, m->logits, m->in_labels, B, K);
+      return;
+    }
+  float w[2] = { 0.5f, 0.5f };
+  if (l->combine == FW_LATE_WEIGHTED)
+    late_weights (l, w);
+  for (gsize i = 0; i < (gsize) B * K; i++)
+    {
+      m->probs[i] = w[0] * l->probs_i[i] + w[1] * l->probs_t[i];
+      m->logits[i] = logf (MAX (m->probs[i], 1e-30f));
+    }
+  for (int b = 0; b < B; b++)
+    m->losses[b] = -m->logits[(gsize) b * K + m->in_labels[b]];
+}
+
+static void
+late_bw (FwModel *m, int B)
+{
+  Late *l = &m->late;
+  int K = m->shape.classes;
+  float inv_b = 1.0f / (float) B;
+  float *dli = DA (m, m->image_head.logits), *dlt = DA (m, m->text_head.logits);
+  /* each branch also learns on its own: the auxiliary losses */
+  fw_softmax_xent_backward (dli, l->probs_i, m->in_labels, inv_b, B, K);
+  fw_softmax_xent_backward (dlt, l->probs_t, m->in_labels, inv_b, B, K);
+  if (l->combine == FW_LATE_STACKING)
+    {
+      fw_softmax_xent_backward (DA (m, m->logits), m->probs, m->in_labels, inv_b, B, K);
+      linear_bw (m, &l->stack, DA (m, l->both), DA (m, m->logits), l->both, B);
+      const float *db = DA (m, l->both);
+      for (int b = 0; b < B; b++)
+        for (int k = 0; k < K; k++)
+          {
+            dli[(gsize) b * K + k] += db[(gsize) b * 2 * K + k];
+            dlt[(gsize) b * K + k] += db[(gsize) b * 2 * K + K + k];
+          }
+      return;
+    }
+  /* loss = −log Σ_m w_m p_m[y]; through each branch's softmax */
+  float w[2] = { 0.5f, 0.5f };
+  if (l->combine == FW_LATE_WEIGHTED)
+    late_weights (l, w);
+  double dw[2] = { 0, 0 };
+  for (int b = 0; b < B; b++)
+    {
+      int y = m->in_labels[b];
+      const float *pi = l->probs_i + (gsize) b * K, *pt = l->probs_t + (gsize) b * K;
+      float p = MAX (m->probs[(gsize) b * K + y], 1e-30f);
+      float gi = -w[0] * pi[y] / p * inv_b, gt = -w[1] * pt[y] / p * inv_b;
+      for (int k = 0; k < K; k++)
+        {
+          float delta = k == y ? 1.0f : 0.0f;
+          dli[(gsize) b * K + k] += gi * (delta - pi[k]);
+          dlt[(gsize) b * K + k] += gt * (delta - pt[k]);
+        }
+      dw[0] += -pi[y] / p * inv_b;
+      dw[1] += -pt[y] / p * inv_b;
+    }
+  if (l->combine == FW_LATE_WEIGHTED)
+    {
+      float *da = DP (m, l->weights);
+      for (int k = 0; k < 2; k++)
+        for (int j = 0; j < 2; j++)
+          da[k] += (float) (dw[j] * w[j] * ((j == k) - w[k]));
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+
+FwModel *
+fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch, GError **error)
+{
+  g_return_val_if_fail (config && shape && max_batch > 0, NULL);
+  if (!fw_config_validate (config, error))
+    return NULL;
+  if (shape->classes < 2 || shape->vocab < 2 || shape->size < 1
+      || (shape->channels != 1 && shape->channels != 3))
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("the data needs at least two classes (it has %d)"), shape->classes);
+      return NULL;
+    }
+
+  FwModel *m = g_new0 (FwModel, 1);
+  m->config = *config;
+  m->shape = *shape;
+  m->max_batch = max_batch;
+  m->P = shape->channels * shape->size * shape->size;
+  m->param_list = g_array_new (FALSE, TRUE, sizeof (FwParam));
+  m->param_init = g_array_new (FALSE, TRUE, sizeof (float));
+  m->param_patches = g_array_new (FALSE, TRUE, sizeof (FloatPatch));
+  m->act_patches = g_array_new (FALSE, TRUE, sizeof (FloatPatch));
+  m->iact_patches = g_array_new (FALSE, TRUE, sizeof (IntPatch));
+
+  FwFusion fusion = config->fusion;
+  m->uses_tokens = config->text_encoder != FW_TEXT_BOW;
+
+  /* inputs live in the activation block, so their gradients come for free */
+  act (m, &m->in_image, m->P);
+  if (!m->uses_tokens)
+    act (m, &m->in_counts, shape->vocab);
+  iact (m, &m->in_tokens, FW_MAX_TOKENS);
+  iact (m, &m->in_lens, 1);
+  iact (m, &m->in_labels, 1);
+
+  switch (fusion)
+    {
+    case FW_FUSION_EARLY:
+      early_build (m);
+      head_build (m, &m->head, "head", config->hidden);
+      break;
+    case FW_FUSION_INTERMEDIATE:
+      image_encoder_build (m, &m->image_encoder, "image_encoder");
+      text_encoder_build (m, &m->text_encoder, "text_encoder");
+      head_build (m, &m->head, "head", fusion_build (m));
+      break;
+    case FW_FUSION_LATE:
+      image_encoder_build (m, &m->image_encoder, "image_encoder");
+      head_build (m, &m->image_head, "image_head", config->hidden);
+      text_encoder_build (m, &m->text_encoder, "text_encoder");
+      head_build (m, &m->text_head, "text_head", config->hidden);
+      late_build (m);
+      break;
+    case FW_FUSION_IMAGE:
+      image_encoder_build (m, &m->image_encoder, "image_encoder");
+      head_build (m, &m->head, "head", config->hidden);
+      break;
+    case FW_FUSION_TEXT:
+      text_encoder_build (m, &m->text_encoder, "text_encoder");
+      head_build (m, &m->head, "head", config->hidden);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (fusion == FW_FUSION_LATE)
+    act (m, &m->logits, shape->classes);
+  act (m, &m->probs, shape->classes);
+  act (m, &m->losses, 1);
+
+  m->params = g_new0 (float, MAX (m->n_params, 1));
+  m->grads = g_new0 (float, MAX (m->n_params, 1));
+  m->act = g_new0 (float, m->n_act);
+  m->dact = g_new0 (float, m->n_act);
+  m->iact = g_new0 (int, m->n_iact);
+  m->scratch = g_new0 (float, MAX (m->n_scratch, 1));
+  for (guint i = 0; i < m->param_patches->len; i++)
+    {
+      FloatPatch *p = &g_array_index (m->param_patches, FloatPatch, i);
+      *p->pp = m->params + p->offset;
+    }
+  for (guint i = 0; i < m->act_patches->len; i++)
+    {
+      FloatPatch *p = &g_array_index (m->act_patches, FloatPatch, i);
+      *p->pp = m->act + p->offset;
+    }
+  for (guint i = 0; i < m->iact_patches->len; i++)
+    {
+      IntPatch *p = &g_array_index (m->iact_patches, IntPatch, i);
+      *p->pp = m->iact + p->offset;
+    }
+  if (fusion != FW_FUSION_LATE)
+    m->logits = m->head.logits;
+  fw_model_init_params (m, config->seed);
+  return m;
+}
+
+void
+fw_model_free (FwModel *m)
+{
+  if (!m)
+    return;
+  for (guint i = 0; i < m->param_list->len; i++)
+    g_free (g_array_index (m->param_list, FwParam, i).name);
+  g_array_unref (m->param_list);
+  g_array_unref (m->param_init);
+  g_array_unref (m->param_patches);
+  g_array_unref (m->act_patches);
+  g_array_unref (m->iact_patches);
+  g_free (m->params);
+  g_free (m->grads);
+  g_free (m->act);
+  g_free (m->dact);
+  g_free (m->iact);
+  g_free (m->scratch);
+  g_free (m);
+}
+
+void
+fw_model_init_params (FwModel *m, guint64 seed)
+{
+  guint64 rng = seed ^ G_GUINT64_CONSTANT (0x5EED0F1A7E5EED00);
+  for (guint i = 0; i < m->param_list->len; i++)
+    {
+      const FwParam *p = &g_array_index (m->param_list, FwParam, i);
+      float bound = g_array_index (m->param_init, float, i);
+      float *v = m->params + p->offset;
+      for (gsize j = 0; j < p->size; j++)
+        {
+          if (bound > 0)
+            v[j] = (2.0f * fw_rng_uniform (&rng) - 1.0f) * bound;
+          else if (bound < 0)
+            v[j] = fw_rng_normal (&rng);
+          else
+            v[j] = 0.0f;
+        }
+    }
+}
+
+const FwConfig *fw_model_get_config (const FwModel *m) { return &m->config; }
+const FwShape *fw_model_get_shape (const FwModel *m) { return &m->shape; }
+int fw_model_max_batch (const FwModel *m) { return m->max_batch; }
+float *fw_model_params (FwModel *m) { return m->params; }
+float *fw_model_grads (FwModel *m) { return m->grads; }
+gsize fw_model_n_params (const FwModel *m) { return m->n_params; }
+float *fw_model_input_image (FwModel *m) { return m->in_image; }
+float *fw_model_input_counts (FwModel *m) { return m->in_counts; }
+int *fw_model_input_tokens (FwModel *m) { return m->in_tokens; }
+int *fw_model_input_lens (FwModel *m) { return m->in_lens; }
+int *fw_model_input_labels (FwModel *m) { return m->in_labels; }
+gboolean fw_model_uses_tokens (const FwModel *m) { return m->uses_tokens; }
+const float *fw_model_probs (const FwModel *m) { return m->probs; }
+const float *fw_model_logits (const FwModel *m) { return m->logits; }
+const float *fw_model_losses (const FwModel *m) { return m->losses; }
+const float *fw_model_input_image_grad (const FwModel *m) { return DA (m, m->in_image); }
+void fw_model_want_input_grads (FwModel *m, gboolean want) { m->want_input_grads = want; }
+
+const float *
+fw_model_input_text_grad (const FwModel *m)
+{
+  if (!m->uses_tokens)
+    return DA (m, m->in_counts);
+  if (m->config.fusion == FW_FUSION_EARLY)
+    return DA (m, m->early.embedded);
+  return DA (m, m->text_encoder.embedded);
+}
+
+const FwParam *
+fw_model_param_list (const FwModel *m, int *n)
+{
+  if (n)
+    *n = (int) m->param_list->len;
+  return (const FwParam *) m->param_list->data;
+}
+
+const FwParam *
+fw_model_find_param (const FwModel *m, const char *name)
+{
+  for (guint i = 0; i < m->param_list->len; i++)
+    {
+      const FwParam *p = &g_array_index (m->param_list, FwParam, i);
+      if (strcmp (p->name, name) == 0)
+        return p;
+    }
+  return NULL;
+}
+
+static double
+mean (const float *v, int n)
+{
+  double s = 0;
+  for (int i = 0; i < n; i++)
+    s += v[i];
+  return n > 0 ? s / n : 0.0;
+}
+
+double
+fw_model_forward (FwModel *m, int B)
+{
+  g_return_val_if_fail (B > 0 && B <= m->max_batch, NAN);
+  int K = m->shape.classes;
+  m->batch = B;
+  switch (m->config.fusion)
+    {
+    case FW_FUSION_EARLY:
+      early_fw (m, B);
+      head_fw (m, &m->head, m->early.out, B);
+      break;
+    case FW_FUSION_INTERMEDIATE:
+      image_encoder_fw (m, &m->image_encoder, m->in_image, B);
+      text_encoder_fw (m, &m->text_encoder, B);
+      fusion_fw (m, m->image_encoder.out, m->text_encoder.out, B);
+      head_fw (m, &m->head, m->fusion.out, B);
+      break;
+    case FW_FUSION_LATE:
+      image_encoder_fw (m, &m->image_encoder, m->in_image, B);
+      head_fw (m, &m->image_head, m->image_encoder.out, B);
+      text_encoder_fw (m, &m->text_encoder, B);
+      head_fw (m, &m->text_head, m->text_encoder.out, B);
+      late_fw (m, B);
+      return mean (m->losses, B);
+    case FW_FUSION_IMAGE:
+      image_encoder_fw (m, &m->image_encoder, m->in_image, B);
+      head_fw (m, &m->head, m->image_encoder.out, B);
+      break;
+    case FW_FUSION_TEXT:
+      text_encoder_fw (m, &m->text_encoder, B);
+      head_fw (m, &m->head, m->text_encoder.out, B);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  fw_softmax_xent_forward (m->losses, m->probs, m->logits, m->in_labels, B, K);
+  return mean (m->losses, B);
+}
+
+double
+fw_model_objective (FwModel *m, int B)
+{
+  double loss = mean (m->losses, B);
+  if (m->config.fusion == FW_FUSION_LATE)
+    loss += mean (m->late.losses_i, B) + mean (m->late.losses_t, B);
+  return loss;
+}
+
+void
+fw_model_backward (FwModel *m, int B)
+{
+  g_return_if_fail (B == m->batch);
+  int K = m->shape.classes;
+  memset (m->grads, 0, sizeof (float) * m->n_params);
+  memset (m->dact, 0, sizeof (float) * m->n_act);
+  if (m->config.fusion == FW_FUSION_LATE)
+    late_bw (m, B);
+  else
+    fw_softmax_xent_backward (DA (m, m->logits), m->probs, m->in_labels, 1.0f / (float) B, B, K);
+
+  ImageEncoder *ie = &m->image_encoder;
+  TextEncoder *te = &m->text_encoder;
+  switch (m->config.fusion)
+    {
+    case FW_FUSION_EARLY:
+      head_bw (m, &m->head, DA (m, m->early.out), m->early.out, B);
+      early_bw (m, B);
+      break;
+    case FW_FUSION_INTERMEDIATE:
+      head_bw (m, &m->head, DA (m, m->fusion.out), m->fusion.out, B);
+      fusion_bw (m, DA (m, ie->out), DA (m, te->out), ie->out, te->out, B);
+      image_encoder_bw (m, ie, input_grad (m, m->in_image), m->in_image, B);
+      text_encoder_bw (m, te, B);
+      break;
+    case FW_FUSION_LATE:
+      head_bw (m, &m->image_head, DA (m, ie->out), ie->out, B);
+      head_bw (m, &m->text_head, DA (m, te->out), te->out, B);
+      image_encoder_bw (m, ie, input_grad (m, m->in_image), m->in_image, B);
+      text_encoder_bw (m, te, B);
+      break;
+    case FW_FUSION_IMAGE:
+      head_bw (m, &m->head, DA (m, ie->out), ie->out, B);
+      image_encoder_bw (m, ie, input_grad (m, m->in_image), m->in_image, B);
+      break;
+    case FW_FUSION_TEXT:
+      head_bw (m, &m->head, DA (m, te->out), te->out, B);
+      text_encoder_bw (m, te, B);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}

@@ -1,0 +1,57 @@
+/* fw-optim.c — one flat loop per optimizer step. */
+#include "fw-optim.h"
+
+#include <math.h>
+
+FwOptim *
+fw_optim_new (FwOptimizer kind, gsize n, double lr, double weight_decay)
+{
+  FwOptim *o = g_new0 (FwOptim, 1);
+  o->kind = kind;
+  o->n = n;
+  o->lr = lr;
+  o->weight_decay = weight_decay;
+  /* one allocation for both moments */
+  o->m = g_new0 (float, 2 * MAX (n, 1));
+  o->v = o->m + n;
+  return o;
+}
+
+void
+fw_optim_free (FwOptim *o)
+{
+  if (!o)
+    return;
+  g_free (o->m);
+  g_free (o);
+}
+
+void
+fw_optim_step (FwOptim *o, float *p, const float *g)
+{
+  const float lr = (float) o->lr, wd = (float) o->weight_decay;
+  float *m = o->m, *v = o->v;
+  o->t++;
+  if (o->kind == FW_OPTIM_SGD)
+    {
+      const float mu = 0.9f;
+      for (gsize i = 0; i < o->n; i++)
+        {
+          float gi = g[i] + wd * p[i];
+          m[i] = o->t == 1 ? gi : mu * m[i] + gi;   /* PyTorch: the first step seeds the buffer */
+          p[i] -= lr * m[i];
+        }
+      return;
+    }
+  const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+  const float c1 = 1.0f - (float) pow (b1, (double) o->t);
+  const float c2 = sqrtf (1.0f - (float) pow (b2, (double) o->t));
+  const float step = lr / c1;
+  for (gsize i = 0; i < o->n; i++)
+    {
+      float gi = g[i] + wd * p[i];
+      m[i] = b1 * m[i] + (1.0f - b1) * gi;
+      v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+      p[i] -= step * m[i] / (sqrtf (v[i]) / c2 + eps);
+    }
+}

@@ -1,0 +1,344 @@
+/* fw-trainer.c — the training loop on its own compute thread, the commands
+ * it honours between batches, and the event queue other threads read.
+ * Everything the loop needs is allocated in fw_trainer_new; the loop itself
+ * allocates nothing (events go into a ring that only grows to its peak). */
+#include "fw-trainer.h"
+
+#include <cblas.h>
+#undef I
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "fw-optim.h"
+#include "fw-rng.h"
+
+/* OpenBLAS's own entry point; not in every cblas.h */
+extern void openblas_set_num_threads (int n);
+
+struct _FwTrainer {
+  FwConfig config;
+  const FwDataset *ds;       /* borrowed */
+  FwVocab *vocab;
+  int *lexmap;               /* lexicon index -> vocab id */
+  FwModel *model;
+  FwOptim *optim;
+  float *snapshot;           /* parameters at the end of the last good epoch */
+  int *rows[FW_SPLIT_N_KINDS];
+  int n_rows[FW_SPLIT_N_KINDS];
+
+  GThread *thread;
+  GMutex lock;
+  GCond cond;                /* commands and events both signal it */
+  gboolean paused, stop_requested, running;
+  double pending_lr;         /* NAN: none */
+  GArray *events;            /* FwEvent ring: [head, len) is unread */
+  guint head;
+};
+
+void
+fw_event_clear (FwEvent *e)
+{
+  g_clear_pointer (&e->message, g_free);
+}
+
+FwTrainer *
+fw_trainer_new (const FwConfig *config, const FwDataset *ds, GError **error)
+{
+  g_return_val_if_fail (config && ds, NULL);
+  if (!fw_config_validate (config, error))
+    return NULL;
+  int n_train = fw_dataset_split_count (ds, FW_SPLIT_TRAIN);
+  if (n_train == 0)
+    {
+      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_EMPTY,
+                   _("%s: there are no training rows"), ds->name);
+      return NULL;
+    }
+  if (ds->channels != (config->color == FW_COLOR_RGB ? 3 : 1) || ds->size != config->image_size)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("%s was loaded at %d×%d with %d channels, but the options ask for %d×%d %s"),
+                   ds->name, ds->size, ds->size, ds->channels, config->image_size,
+                   config->image_size, fw_color_name (config->color));
+      return NULL;
+    }
+
+  g_autoptr (FwVocab) vocab = fw_vocab_build (ds);
+  FwShape shape = { ds->channels, ds->size, (int) vocab->tokens->len, ds->n_classes };
+  int max_batch = MIN (config->batch, MAX (n_train, 1));
+  /* evaluation reuses the training buffers, so they fit at least a batch */
+  g_autoptr (FwModel) model = fw_model_new (config, &shape, max_batch, error);
+  if (!model)
+    return NULL;
+
+  FwTrainer *t = g_new0 (FwTrainer, 1);
+  t->config = *config;
+  t->ds = ds;
+  t->vocab = g_steal_pointer (&vocab);
+  t->lexmap = fw_vocab_map_lexicon (t->vocab, ds);
+  t->model = g_steal_pointer (&model);
+  gsize n = fw_model_n_params (t->model);
+  t->optim = fw_optim_new (config->optimizer, n, config->lr, config->weight_decay);
+  t->snapshot = g_memdup2 (fw_model_params (t->model), sizeof (float) * MAX (n, 1));
+  for (int s = 0; s < FW_SPLIT_N_KINDS; s++)
+    {
+      t->rows[s] = g_new (int, MAX (ds->n, 1));
+      t->n_rows[s] = fw_dataset_split_rows (ds, (FwSplit) s, t->rows[s]);
+    }
+  g_mutex_init (&t->lock);
+  g_cond_init (&t->cond);
+  t->pending_lr = NAN;
+  t->events = g_array_sized_new (FALSE, TRUE, sizeof (FwEvent), 1024);
+  return t;
+}
+
+void
+fw_trainer_free (FwTrainer *t)
+{
+  if (!t)
+    return;
+  fw_trainer_stop (t);
+  fw_trainer_join (t);
+  for (guint i = t->head; i < t->events->len; i++)
+    fw_event_clear (&g_array_index (t->events, FwEvent, i));
+  g_array_unref (t->events);
+  g_mutex_clear (&t->lock);
+  g_cond_clear (&t->cond);
+  for (int s = 0; s < FW_SPLIT_N_KINDS; s++)
+    g_free (t->rows[s]);
+  g_free (t->snapshot);
+  fw_optim_free (t->optim);
+  fw_model_free (t->model);
+  g_free (t->lexmap);
+  fw_vocab_free (t->vocab);
+  g_free (t);
+}
+
+static void
+push_event (FwTrainer *t, const FwEvent *e)
+{
+  g_mutex_lock (&t->lock);
+  if (t->head == t->events->len)
+    {
+      /* everything was read: start the ring over without reallocating */
+      g_array_set_size (t->events, 0);
+      t->head = 0;
+    }
+  g_array_append_vals (t->events, e, 1);
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+gboolean
+fw_trainer_pop_event (FwTrainer *t, FwEvent *e)
+{
+  gboolean got = FALSE;
+  g_mutex_lock (&t->lock);
+  if (t->head < t->events->len)
+    {
+      *e = g_array_index (t->events, FwEvent, t->head);
+      t->head++;
+      got = TRUE;
+    }
+  g_mutex_unlock (&t->lock);
+  return got;
+}
+
+void
+fw_trainer_wait_event (FwTrainer *t, FwEvent *e)
+{
+  g_mutex_lock (&t->lock);
+  while (t->head == t->events->len)
+    g_cond_wait (&t->cond, &t->lock);
+  *e = g_array_index (t->events, FwEvent, t->head);
+  t->head++;
+  g_mutex_unlock (&t->lock);
+}
+
+void
+fw_trainer_pause (FwTrainer *t)
+{
+  g_mutex_lock (&t->lock);
+  t->paused = TRUE;
+  g_mutex_unlock (&t->lock);
+}
+
+void
+fw_trainer_resume (FwTrainer *t)
+{
+  g_mutex_lock (&t->lock);
+  t->paused = FALSE;
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+void
+fw_trainer_stop (FwTrainer *t)
+{
+  g_mutex_lock (&t->lock);
+  t->stop_requested = TRUE;
+  t->paused = FALSE;
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+void
+fw_trainer_set_lr (FwTrainer *t, double lr)
+{
+  g_return_if_fail (lr > 0 && isfinite (lr));
+  g_mutex_lock (&t->lock);
+  t->pending_lr = lr;
+  g_mutex_unlock (&t->lock);
+}
+
+gboolean
+fw_trainer_is_running (FwTrainer *t)
+{
+  g_mutex_lock (&t->lock);
+  gboolean r = t->running;
+  g_mutex_unlock (&t->lock);
+  return r;
+}
+
+/* Between batches: apply a new learning rate, wait while paused.
+ * Returns FALSE when the loop must stop. */
+static gboolean
+check_commands (FwTrainer *t)
+{
+  g_mutex_lock (&t->lock);
+  if (!isnan (t->pending_lr))
+    {
+      t->optim->lr = t->pending_lr;
+      t->config.lr = t->pending_lr;
+      t->pending_lr = NAN;
+    }
+  while (t->paused && !t->stop_requested)
+    g_cond_wait (&t->cond, &t->lock);
+  gboolean go = !t->stop_requested;
+  g_mutex_unlock (&t->lock);
+  return go;
+}
+
+static void
+fail (FwTrainer *t, FwEvent *e, double loss)
+{
+  /* keep the last good weights, not the ones that diverged */
+  memcpy (fw_model_params (t->model), t->snapshot, sizeof (float) * fw_model_n_params (t->model));
+  e->kind = FW_EVENT_FAILED;
+  e->loss = loss;
+  e->message = g_strdup_printf (_("Training stopped at epoch %d, step %d: the loss became %s. "
+                                  "The weights of the last good epoch are kept. "
+                                  "Try a lower learning rate (now %g)."),
+                                e->epoch, e->step, isnan (loss) ? "NaN" : "infinite",
+                                t->optim->lr);
+  push_event (t, e);
+}
+
+static gpointer
+train_thread (gpointer data)
+{
+  FwTrainer *t = data;
+  FwModel *m = t->model;
+  const FwConfig *c = &t->config;
+  int n = t->n_rows[FW_SPLIT_TRAIN], B = fw_model_max_batch (m), K = t->ds->n_classes;
+  int steps_per_epoch = (n + B - 1) / B;
+  int *order = t->rows[FW_SPLIT_TRAIN];
+  guint64 shuffle_rng = c->seed * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15) + 1;
+  guint64 dropout_rng = c->seed ^ G_GUINT64_CONSTANT (0xD0D0D0D0CAFEF00D);
+  gint64 t0 = g_get_monotonic_time ();
+  gboolean stopped = FALSE;
+  FwEvent e = { 0 };
+  e.steps_per_epoch = steps_per_epoch;
+
+  for (int epoch = 1; epoch <= c->epochs && !stopped; epoch++)
+    {
+      fw_rng_shuffle (&shuffle_rng, order, n);
+      double loss_sum = 0;
+      int correct = 0, seen = 0;
+      e.epoch = epoch;
+      for (int start = 0; start < n; start += B)
+        {
+          if (!check_commands (t))
+            {
+              stopped = TRUE;
+              break;
+            }
+          int b = MIN (B, n - start);
+          fw_model_set_rows (m, t->ds, t->lexmap, NULL, order + start, b,
+                             c->modality_dropout > 0 ? &dropout_rng : NULL, c->modality_dropout);
+          double loss = fw_model_forward (m, b);
+          e.step++;
+          if (!isfinite (loss) || !isfinite (fw_model_objective (m, b)))
+            {
+              fail (t, &e, loss);
+              goto done;
+            }
+          fw_model_backward (m, b);
+          fw_optim_step (t->optim, fw_model_params (m), fw_model_grads (m));
+          const float *probs = fw_model_probs (m);
+          const int *labels = fw_model_input_labels (m);
+          for (int i = 0; i < b; i++)
+            correct += fw_argmax (probs + (gsize) i * K, K) == labels[i];
+          loss_sum += loss * b;
+          seen += b;
+          FwEvent step = e;
+          step.kind = FW_EVENT_STEP;
+          step.loss = loss;
+          push_event (t, &step);
+        }
+      if (seen == 0)
+        break;
+      e.kind = FW_EVENT_EPOCH;
+      e.train_loss = loss_sum / seen;
+      e.train_accuracy = (double) correct / seen;
+      e.val_loss = e.val_accuracy = NAN;
+      if (t->n_rows[FW_SPLIT_VAL] > 0)
+        fw_model_evaluate (m, t->ds, t->lexmap, NULL, t->rows[FW_SPLIT_VAL],
+                           t->n_rows[FW_SPLIT_VAL], &e.val_loss, &e.val_accuracy);
+      e.seconds = (g_get_monotonic_time () - t0) / 1e6;
+      if (!isfinite (e.train_loss))
+        {
+          fail (t, &e, e.train_loss);
+          goto done;
+        }
+      memcpy (t->snapshot, fw_model_params (m), sizeof (float) * fw_model_n_params (m));
+      push_event (t, &e);
+    }
+
+  e.kind = FW_EVENT_FINISHED;
+  e.stopped = stopped;
+  e.seconds = (g_get_monotonic_time () - t0) / 1e6;
+  e.test_loss = e.test_accuracy = NAN;
+  if (t->n_rows[FW_SPLIT_TEST] > 0)
+    fw_model_evaluate (m, t->ds, t->lexmap, NULL, t->rows[FW_SPLIT_TEST],
+                       t->n_rows[FW_SPLIT_TEST], &e.test_loss, &e.test_accuracy);
+  push_event (t, &e);
+
+done:
+  g_mutex_lock (&t->lock);
+  t->running = FALSE;
+  g_mutex_unlock (&t->lock);
+  return NULL;
+}
+
+void
+fw_trainer_start (FwTrainer *t)
+{
+  g_return_if_fail (t->thread == NULL);
+  int threads = t->config.threads > 0 ? t->config.threads : (int) g_get_num_processors ();
+  openblas_set_num_threads (threads);
+  t->running = TRUE;
+  t->thread = g_thread_new ("fw-train", train_thread, t);
+}
+
+void
+fw_trainer_join (FwTrainer *t)
+{
+  if (t->thread)
+    g_thread_join (g_steal_pointer (&t->thread));
+}
+
+FwModel *fw_trainer_get_model (FwTrainer *t) { return t->model; }
+const FwVocab *fw_trainer_get_vocab (FwTrainer *t) { return t->vocab; }
+const FwConfig *fw_trainer_get_config (FwTrainer *t) { return &t->config; }

@@ -1,0 +1,230 @@
+/* test-model.c — whole models: for every fusion type, operator, late
+ * combination and encoder, the backward pass must match central finite
+ * differences of the objective, for the parameters and for the inputs. */
+#include <math.h>
+#include <string.h>
+
+#include "fw-model-private.h"
+#include "fw-rng.h"
+
+typedef struct {
+  const char *path;
+  const char *options[8];    /* name, value pairs, NULL-terminated */
+} Case;
+
+static const Case cases[] = {
+  { "/core/model/gradients/early-bow", { "fusion", "early", NULL } },
+  { "/core/model/gradients/early-embed", { "fusion", "early", "text-encoder", "embed", NULL } },
+  { "/core/model/gradients/intermediate-concat", { "fusion", "intermediate", "fusion-op", "concat", NULL } },
+  { "/core/model/gradients/intermediate-sum", { "fusion-op", "sum", NULL } },
+  { "/core/model/gradients/intermediate-product", { "fusion-op", "product", NULL } },
+  { "/core/model/gradients/intermediate-gated", { "fusion-op", "gated", NULL } },
+  { "/core/model/gradients/intermediate-tensor", { "fusion-op", "tensor", NULL } },
+  { "/core/model/gradients/intermediate-lowrank", { "fusion-op", "lowrank", NULL } },
+  { "/core/model/gradients/intermediate-cnn-gru", { "image-encoder", "cnn", "text-encoder", "gru", NULL } },
+  { "/core/model/gradients/intermediate-embed-head0", { "text-encoder", "embed", "head-hidden", "0", NULL } },
+  { "/core/model/gradients/late-mean", { "fusion", "late", "late-combine", "mean", NULL } },
+  { "/core/model/gradients/late-weighted", { "fusion", "late", "late-combine", "weighted", NULL } },
+  { "/core/model/gradients/late-stacking", { "fusion", "late", "late-combine", "stacking", NULL } },
+  { "/core/model/gradients/image-cnn", { "fusion", "image", "image-encoder", "cnn", NULL } },
+  { "/core/model/gradients/text-gru", { "fusion", "text", "text-encoder", "gru", NULL } },
+};
+
+enum { B = 5, SIZE = 8, VOCAB = 11, CLASSES = 3 };
+
+static FwModel *
+build (const Case *c)
+{
+  FwConfig config;
+  fw_config_init (&config);
+  config.image_size = SIZE;
+  config.hidden = 6;
+  config.head_hidden = 5;
+  config.seed = 7;
+  for (int i = 0; c->options[i]; i += 2)
+    g_assert_true (fw_config_set (&config, c->options[i], c->options[i + 1], NULL));
+  FwShape shape = { 1, SIZE, VOCAB, CLASSES };
+  g_autoptr (GError) error = NULL;
+  FwModel *m = fw_model_new (&config, &shape, B, &error);
+  g_assert_no_error (error);
+
+  /* random inputs, including an empty caption and a blank image */
+  guint64 rng = 99;
+  for (int i = 0; i < B * m->P; i++)
+    m->in_image[i] = fw_rng_uniform (&rng);
+  for (int b = 0; b < B; b++)
+    {
+      int len = b == 1 ? 0 : 1 + (int) fw_rng_below (&rng, 9);
+      m->in_labels[b] = (int) fw_rng_below (&rng, CLASSES);
+      if (m->uses_tokens)
+        {
+          m->in_lens[b] = len;
+          for (int t = 0; t < FW_MAX_TOKENS; t++)
+            m->in_tokens[b * FW_MAX_TOKENS + t] = t < len ? 1 + (int) fw_rng_below (&rng, VOCAB - 1) : 0;
+        }
+      else
+        for (int t = 0; t < len; t++)
+          m->in_counts[b * VOCAB + fw_rng_below (&rng, VOCAB)] += 1.0f;
+    }
+  fw_model_blank_image (m, 2);
+  /* give the late weights something other than the symmetric start */
+  const FwParam *w = fw_model_find_param (m, "late.weights");
+  if (w)
+    {
+      m->params[w->offset] = 0.3f;
+      m->params[w->offset + 1] = -0.2f;
+    }
+  return m;
+}
+
+static double
+objective (FwModel *m)
+{
+  fw_model_forward (m, B);
+  return fw_model_objective (m, B);
+}
+
+/* Finite differences in float are noisy at small steps and cross ReLU
+ * kinks at large ones, so a probe agrees when either step matches the
+ * analytic gradient; a tensor passes when 95% of its probes agree.  A wrong
+ * gradient (a missing term, a wrong sign or scale) fails most probes. */
+static double
+central_difference (FwModel *m, float *value, float eps)
+{
+  float keep = *value;
+  *value = keep + eps;
+  double up = objective (m);
+  *value = keep - eps;
+  double down = objective (m);
+  *value = keep;
+  return (up - down) / (2.0 * eps);
+}
+
+static gboolean
+probe_agrees (FwModel *m, float *value, float analytic)
+{
+  double g = analytic;
+  if (fabs (central_difference (m, value, 1e-3f) - g) <= 1.5e-4 + 3e-2 * fabs (g))
+    return TRUE;
+  return fabs (central_difference (m, value, 1e-4f) - g) <= 1e-3 + 3e-2 * fabs (g);
+}
+
+/* Probes every stride-th value; returns the share that agree, and the
+ * analytic gradient's norm over the probes in *norm. */
+static double
+agreement (FwModel *m, float *values, const float *analytic, gsize n, gsize stride, double *norm)
+{
+  int probes = 0, agree = 0;
+  double sq = 0;
+  for (gsize i = 0; i < n; i += stride)
+    {
+      probes++;
+      agree += probe_agrees (m, &values[i], analytic[i]);
+      sq += (double) analytic[i] * analytic[i];
+    }
+  *norm = sqrt (sq);
+  return probes ? (double) agree / probes : 1.0;
+}
+
+static void
+test_gradients (gconstpointer data)
+{
+  const Case *c = data;
+  g_autoptr (FwModel) m = build (c);
+  fw_model_want_input_grads (m, TRUE);
+  objective (m);
+  fw_model_backward (m, B);
+  /* analytic gradients are overwritten by the probing forwards: keep them */
+  g_autofree float *grads = g_memdup2 (m->grads, sizeof (float) * m->n_params);
+  g_autofree float *dimage = g_memdup2 (fw_model_input_image_grad (m), sizeof (float) * B * m->P);
+  g_autofree float *dcounts = m->uses_tokens ? NULL
+    : g_memdup2 (fw_model_input_text_grad (m), sizeof (float) * B * VOCAB);
+
+  int n = 0;
+  const FwParam *params = fw_model_param_list (m, &n);
+  for (int i = 0; i < n; i++)
+    {
+      double norm = 0;
+      gsize stride = MAX (params[i].size / 60, 1);  /* at most ~60 probes a tensor */
+      double share = agreement (m, m->params + params[i].offset, grads + params[i].offset,
+                                params[i].size, stride, &norm);
+      g_test_message ("%-34s %5.1f%% of probes agree (|g| %.2e)", params[i].name, 100 * share, norm);
+      g_assert_cmpfloat (share, >=, 0.95);
+    }
+  /* rows 0-1 only: row 2 is a blank image, whose equal pixels make
+   * max-pool ties that a finite difference breaks */
+  double norm = 0;
+  double share = agreement (m, m->in_image, dimage, 2 * (gsize) m->P, 3, &norm);
+  g_test_message ("%-34s %5.1f%% of probes agree (|g| %.2e)", "input image", 100 * share, norm);
+  if (m->config.fusion != FW_FUSION_TEXT)
+    g_assert_cmpfloat (norm, >, 1e-4);
+  g_assert_cmpfloat (share, >=, 0.95);
+  if (dcounts)
+    {
+      share = agreement (m, m->in_counts, dcounts, (gsize) B * VOCAB, 1, &norm);
+      g_test_message ("%-34s %5.1f%% of probes agree (|g| %.2e)", "input counts", 100 * share, norm);
+      if (m->config.fusion != FW_FUSION_IMAGE)
+        g_assert_cmpfloat (norm, >, 1e-4);
+      g_assert_cmpfloat (share, >=, 0.95);
+    }
+}
+
+/* A wrong gradient must be caught: the check above is only worth
+ * something if it fails on a model whose backward is off. */
+static void
+test_check_can_fail (void)
+{
+  g_autoptr (FwModel) m = build (&cases[2]);
+  objective (m);
+  fw_model_backward (m, B);
+  const FwParam *p = fw_model_find_param (m, "head.0.weight");
+  g_autofree float *grads = g_memdup2 (m->grads + p->offset, sizeof (float) * p->size);
+  for (gsize i = 0; i < p->size; i++)
+    grads[i] *= 1.5f;
+  double norm = 0;
+  g_assert_cmpfloat (agreement (m, m->params + p->offset, grads, p->size, 1, &norm), <, 0.95);
+}
+
+/* Probabilities sum to one and the reported loss is their cross-entropy. */
+static void
+test_probabilities (void)
+{
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (FwModel) m = build (&cases[c]);
+      double loss = fw_model_forward (m, B);
+      double expect = 0;
+      for (int b = 0; b < B; b++)
+        {
+          double s = 0;
+          for (int k = 0; k < CLASSES; k++)
+            s += m->probs[b * CLASSES + k];
+          g_assert_cmpfloat_with_epsilon (s, 1.0, 1e-5);
+          expect -= log (m->probs[b * CLASSES + m->in_labels[b]]);
+        }
+      g_assert_cmpfloat_with_epsilon (loss, expect / B, 1e-4);
+    }
+}
+
+/* The same seed gives the same parameters; another seed, others. */
+static void
+test_init_deterministic (void)
+{
+  g_autoptr (FwModel) a = build (&cases[8]);
+  g_autoptr (FwModel) b = build (&cases[8]);
+  g_assert_cmpmem (a->params, a->n_params * sizeof (float), b->params, b->n_params * sizeof (float));
+  fw_model_init_params (b, 8);
+  g_assert_true (memcmp (a->params, b->params, a->n_params * sizeof (float)) != 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_test_add_data_func (cases[i].path, &cases[i], test_gradients);
+  g_test_add_func ("/core/model/gradient-check-can-fail", test_check_can_fail);
+  g_test_add_func ("/core/model/probabilities", test_probabilities);
+  g_test_add_func ("/core/model/init-deterministic", test_init_deterministic);
+  return g_test_run ();
+}

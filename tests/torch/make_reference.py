@@ -1,0 +1,134 @@
+#!/usr/bin/python3
+"""Reference numbers from PyTorch for the C core's model tests.
+
+Builds two models in plain PyTorch with the parameter names the core uses,
+runs one forward and backward pass on fixed inputs and writes weights,
+inputs, logits, loss and every gradient to tests/data/reference-*.safetensors.
+The C test (tests/core/test-reference.c) loads them, so the test itself
+needs no PyTorch.  Run with Debian's python3-torch:
+
+    /usr/bin/python3 tests/torch/make_reference.py
+"""
+import json
+import os
+import struct
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "data")
+
+
+def save_safetensors(path, tensors, metadata):
+    """Minimal safetensors writer (the safetensors package is not in Debian 12)."""
+    header = {"__metadata__": metadata}
+    blobs, offset = [], 0
+    for name, t in tensors.items():
+        t = t.detach().contiguous()
+        dtype = {torch.float32: "F32", torch.int64: "I64"}[t.dtype]
+        data = t.numpy().tobytes()
+        header[name] = {"dtype": dtype, "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+class SeedModel(nn.Module):
+    """The seed's model: two Linear+ReLU encoders, concat, one Linear."""
+
+    def __init__(self, pixels=100, vocab=50, hidden=64, classes=10):
+        super().__init__()
+        self.image_encoder = nn.Sequential(nn.Linear(pixels, hidden), nn.ReLU())
+        self.text_encoder = nn.Sequential(nn.Linear(vocab, hidden), nn.ReLU())
+        self.head = nn.Sequential(nn.Linear(2 * hidden, classes))
+
+    def forward(self, image, counts):
+        fused = torch.cat([self.image_encoder(image.flatten(1)), self.text_encoder(counts)], 1)
+        return self.head(fused)
+
+
+class GRUText(nn.Module):
+    def __init__(self, vocab, hidden, embed=64):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, embed)
+        self.gru = nn.GRU(embed, hidden, batch_first=True)
+
+    def forward(self, tokens, lens):
+        x = self.embedding(tokens)
+        packed = nn.utils.rnn.pack_padded_sequence(x, lens, batch_first=True, enforce_sorted=False)
+        _, h = self.gru(packed)
+        return h[0]
+
+
+class CnnGruModel(nn.Module):
+    def __init__(self, channels=1, size=12, vocab=20, hidden=16, head_hidden=8, classes=4):
+        super().__init__()
+        s4 = size // 4
+        self.image_encoder = nn.Sequential(
+            nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(32 * s4 * s4, hidden), nn.ReLU())
+        self.text_encoder = GRUText(vocab, hidden)
+        self.head = nn.Sequential(nn.Linear(2 * hidden, head_hidden), nn.ReLU(),
+                                  nn.Linear(head_hidden, classes))
+
+    def forward(self, image, tokens, lens):
+        fused = torch.cat([self.image_encoder(image), self.text_encoder(tokens, lens)], 1)
+        return self.head(fused)
+
+
+def dump(path, model, inputs, labels, logits, config):
+    loss = F.cross_entropy(logits, labels)
+    loss.backward()
+    tensors = {}
+    for name, p in model.named_parameters():
+        tensors[name] = p
+        tensors["grad." + name] = p.grad
+    tensors.update(inputs)
+    tensors["labels"] = labels
+    tensors["logits"] = logits
+    tensors["loss"] = loss.reshape(1)
+    save_safetensors(path, tensors, {"config": json.dumps(config)})
+    print(f"{os.path.relpath(path)}: loss {loss.item():.6f}")
+
+
+def main():
+    torch.manual_seed(1234)
+    B = 8
+    model = SeedModel()
+    image = torch.rand(B, 1, 10, 10)
+    counts = torch.randint(0, 3, (B, 50)).float()
+    labels = torch.randint(0, 10, (B,))
+    dump(os.path.join(OUT, "reference-seed.safetensors"), model,
+         {"image": image, "text": counts}, labels, model(image, counts),
+         {"fusion": "intermediate", "fusion-op": "concat", "image-encoder": "mlp",
+          "text-encoder": "bow", "image-size": 10, "hidden": 64, "head-hidden": 0,
+          "vocab": 50, "classes": 10})
+
+    torch.manual_seed(5678)
+    B, L = 6, 32
+    model = CnnGruModel()
+    image = torch.rand(B, 1, 12, 12)
+    lens = torch.tensor([1, 5, 32, 9, 2, 17])
+    tokens = torch.zeros(B, L, dtype=torch.int64)
+    for b in range(B):
+        tokens[b, : lens[b]] = torch.randint(1, 20, (int(lens[b]),))
+    logits = model(image, tokens, lens)
+    dump(os.path.join(OUT, "reference-cnn-gru.safetensors"), model,
+         {"image": image, "text": tokens, "lens": lens}, labels[:B] % 4, logits,
+         {"fusion": "intermediate", "fusion-op": "concat", "image-encoder": "cnn",
+          "text-encoder": "gru", "image-size": 12, "hidden": 16, "head-hidden": 8,
+          "vocab": 20, "classes": 4})
+
+
+if __name__ == "__main__":
+    main()
