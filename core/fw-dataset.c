@@ -492,12 +492,18 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
       if (d.errors[k] != NULL)
         {
           const char *img = row->value[FW_FIELD_IMAGE];
-          char *msg = g_strdup_printf ("%s: %s: image '%s' %s%s", display, row->where, img, d.errors[k],
-                                       strcmp (d.errors[k], "not found") == 0 && !g_path_is_absolute (img)
-                                       ? " (paths are relative to the manifest's folder)" : "");
+          char *msg = g_strdup_printf ("%s: %s: image '%s' %s", display, row->where, img, d.errors[k]);
           if (!o->skip_bad_rows)
             {
-              g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "%s (or load with --skip-bad-rows)", msg);
+              if (strcmp (d.errors[k], "not found") == 0 && !g_path_is_absolute (img))
+                {
+                  g_autofree char *shown = g_filename_display_name (dir);
+                  g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
+                               "%s (paths are relative to the manifest's folder, %s; "
+                               "or load with --skip-bad-rows)", msg, shown);
+                }
+              else
+                g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "%s (or load with --skip-bad-rows)", msg);
               g_free (msg);
               for (int j = k; j < n; j++)
                 g_free (d.errors[j]);
