@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include "fw-builtin.h"
 #include "fw-dataset-private.h"
@@ -111,6 +114,17 @@ fw_dataset_alloc (int n, int channels, int size, const char *what, GError **erro
                    what, n, channels, size, size, bytes / 1e9);
       return NULL;
     }
+#ifdef MADV_HUGEPAGE
+  /* Filling 55 MB of fresh pixels faults 13 000 small pages in one by one
+   * (slow under virtualisation); ask for huge pages on the aligned middle. */
+  if (bytes >= 4 << 20)
+    {
+      guintptr a = ((guintptr) pixels + 0x1fffff) & ~(guintptr) 0x1fffff;
+      guintptr e = ((guintptr) pixels + bytes) & ~(guintptr) 0x1fffff;
+      if (e > a)
+        madvise ((void *) a, e - a, MADV_HUGEPAGE);
+    }
+#endif
   FwDataset *ds = g_new0 (FwDataset, 1);
   ds->n = n;
   ds->channels = channels;

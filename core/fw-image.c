@@ -106,9 +106,10 @@ on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
 
 /* Reads a whole file with as few system calls as we can (open, read until
  * EOF, close: no stat); for 70 000 tiny PNGs the syscalls cost as much as
- * the decoding.  Returns NULL with a short reason. */
+ * the decoding.  Small files land in the caller's stack buffer (returned as
+ * is), larger ones in a heap copy the caller frees.  NULL with a reason. */
 static guint8 *
-read_file (const char *path, gsize *len, GError **error)
+read_file (const char *path, guint8 *stack, gsize stack_size, gsize *len, GError **error)
 {
   int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0)
@@ -120,8 +121,8 @@ read_file (const char *path, gsize *len, GError **error)
         g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "cannot be read: %s", g_strerror (e));
       return NULL;
     }
-  gsize cap = 64 * 1024, n = 0;
-  guint8 *buf = g_malloc (cap);
+  gsize cap = stack_size, n = 0;
+  guint8 *buf = stack;
   for (;;)
     {
       if (n == cap)
@@ -134,7 +135,13 @@ read_file (const char *path, gsize *len, GError **error)
               break;
             }
           cap *= 2;
-          buf = g_realloc (buf, cap);
+          if (buf == stack)
+            {
+              buf = g_malloc (cap);
+              memcpy (buf, stack, n);
+            }
+          else
+            buf = g_realloc (buf, cap);
         }
       gssize got = read (fd, buf + n, cap - n);
       if (got < 0 && errno == EINTR)
@@ -154,7 +161,8 @@ read_file (const char *path, gsize *len, GError **error)
           if (n == 0)
             {
               g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "is an empty file (0 bytes)");
-              g_free (buf);
+              if (buf != stack)
+                g_free (buf);
               return NULL;
             }
           *len = n;
@@ -163,7 +171,8 @@ read_file (const char *path, gsize *len, GError **error)
       n += (gsize) got;
     }
   close (fd);
-  g_free (buf);
+  if (buf != stack)
+    g_free (buf);
   return NULL;
 }
 
@@ -196,16 +205,29 @@ too_large (int w, int h, GError **error)
   return TRUE;
 }
 
+static gboolean decode (const char *path, const guint8 *data, gsize len, int size,
+                        FwColor color, guint8 *out, GError **error);
+
 gboolean
 fw_image_load (const char *path, int size, FwColor color, guint8 *out, GError **error)
 {
   g_return_val_if_fail (path != NULL && size > 0 && out != NULL, FALSE);
-
+  /* most dataset images are a few kilobytes: read them without malloc */
+  guint8 stack[16 * 1024];
   gsize len = 0;
-  g_autofree guint8 *data = read_file (path, &len, error);
+  guint8 *data = read_file (path, stack, sizeof stack, &len, error);
   if (data == NULL)
     return FALSE;
+  gboolean ok = decode (path, data, len, size, color, out, error);
+  if (data != stack)
+    g_free (data);
+  return ok;
+}
 
+static gboolean
+decode (const char *path, const guint8 *data, gsize len, int size, FwColor color,
+        guint8 *out, GError **error)
+{
   g_autoptr (GError) local = NULL;
   g_autoptr (GdkPixbuf) pixbuf = NULL;
   const char *type = complete_type (data, len);
