@@ -383,6 +383,14 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
   g_autofree char *data = NULL;
   gsize len = 0;
   g_autoptr (GError) local = NULL;
+  GStatBuf st;
+  /* a device or a pipe would be read forever (/dev/zero) */
+  if (g_stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO,
+                   "%s: not a regular file (give a CSV or JSON Lines manifest)", display);
+      return NULL;
+    }
   if (!g_file_get_contents (path, &data, &len, &local))
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, "%s: cannot read the manifest: %s",
@@ -433,6 +441,11 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
         }
       if (problem == NULL && row->value[FW_FIELD_IMAGE] == NULL && row->value[FW_FIELD_TEXT] == NULL)
         problem = g_strdup ("has neither an image nor a text");
+      if (problem == NULL && row->value[FW_FIELD_IMAGE] != NULL
+          && (g_str_has_prefix (row->value[FW_FIELD_IMAGE], "http://")
+              || g_str_has_prefix (row->value[FW_FIELD_IMAGE], "https://")))
+        problem = g_strdup_printf ("image '%s' is a URL: images are not downloaded, "
+                                   "list paths of local files", row->value[FW_FIELD_IMAGE]);
       if (problem != NULL)
         {
           if (row->problem)

@@ -111,7 +111,8 @@ on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
 static guint8 *
 read_file (const char *path, guint8 *stack, gsize stack_size, gsize *len, GError **error)
 {
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  /* O_NONBLOCK: a FIFO named in a manifest must not hang the load */
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
   if (fd < 0)
     {
       int e = errno;
@@ -146,6 +147,8 @@ read_file (const char *path, guint8 *stack, gsize stack_size, gsize *len, GError
       gssize got = read (fd, buf + n, cap - n);
       if (got < 0 && errno == EINTR)
         continue;
+      if (got < 0 && errno == EAGAIN)
+        got = 0;  /* a pipe with nothing in it: treat as the end */
       if (got < 0)
         {
           int e = errno;

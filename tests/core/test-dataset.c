@@ -2,6 +2,7 @@
  * pixels, splits, missing modalities, and every bad input it must reject
  * with a message naming the file and row (or skip with skip_bad_rows). */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fw-dataset.h"
 #include "fw-image.h"
@@ -318,6 +319,10 @@ test_csv_errors (Fixture *f, gconstpointer data)
     g_autofree char *cut = fw_test_write (f->dir, "cut.png", bytes, len / 2);
   }
   fw_test_huge_png (f->dir, "huge.png", 100000, 100000);
+  {
+    g_autofree char *fifo = g_build_filename (f->dir, "fifo.png", NULL);
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  }
   fw_test_image (f->dir, "photo.jpg", "jpeg", 64, 64, 0, 0, 0, 255, TRUE);
   {
     /* without its IEND / EOI the files take the strict whole-file path */
@@ -352,6 +357,8 @@ test_csv_errors (Fixture *f, gconstpointer data)
     { "image,text,label\nred.png,x,a\nblue.png,y,a\n", FW_DATA_ERROR_EMPTY, "'a'", "two classes" },
     { "image,text,label\nred.png,x,\n", FW_DATA_ERROR_VALUE, "row 1", "label is empty" },
     { "image,text,label\n,,a\n", FW_DATA_ERROR_VALUE, "row 1", "neither an image nor a text" },
+    { "image,text,label\nhttps://x.org/a.png,t,a\n", FW_DATA_ERROR_VALUE, "row 1", "is a URL" },
+    { "image,text,label\nfifo.png,t,a\n", FW_DATA_ERROR_IMAGE, "image 'fifo.png'", "empty file" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -374,6 +381,11 @@ test_csv_errors (Fixture *f, gconstpointer data)
   g_autofree char *png = g_build_filename (f->dir, "red.png", NULL);
   g_assert_null (fw_dataset_load (png, NULL, NULL, &error));
   assert_error (error, FW_DATA_ERROR_PARSE, "red.png", "not UTF-8");
+  g_clear_error (&error);
+
+  /* a device given as the manifest is refused, not read forever */
+  g_assert_null (fw_dataset_load ("/dev/zero", NULL, NULL, &error));
+  assert_error (error, FW_DATA_ERROR_IO, "not a regular file", NULL);
   g_clear_error (&error);
 
   /* no such file; bad options */
