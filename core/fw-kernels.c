@@ -12,6 +12,10 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include <cblas.h>
 /* cblas.h pulls in <complex.h>, whose macro I would rewrite linear's
  * in-features parameter I (the header's name) into the imaginary unit */
@@ -78,6 +82,15 @@ fw_sigmoidf (float x)
   float e = expf (-fabsf (x));
   float s = 1.0f / (1.0f + e);
   return x >= 0.0f ? s : e * s;
+}
+
+void
+fw_kernels_flush_denormals (void)
+{
+#if defined(__SSE__)
+  /* FTZ (bit 15) and DAZ (bit 6) of MXCSR */
+  _mm_setcsr (_mm_getcsr () | 0x8040);
+#endif
 }
 
 /* ------------------------------------------------------------------------ */
