@@ -44,6 +44,13 @@ async function main () {
     console.error(`shape mismatch: onnx ${probs.dims} vs csv ${csv.rows.length}x${csv.header.length - 3}`);
     process.exit(1);
   }
+  // a model whose outputs hardly vary would make the comparison vacuous
+  let lo = Infinity, hi = -Infinity;
+  for (const v of probs.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (!(hi - lo > 0.05)) {
+    console.error(`${modelPath}: probabilities only span [${lo}, ${hi}]: train the test model longer`);
+    process.exit(1);
+  }
   let worst = 0;
   for (let i = 0; i < N; i++)
     for (let k = 0; k < K; k++) {
