@@ -86,6 +86,7 @@ struct _FwModel {
   int P;                     /* pixels per image */
   gboolean uses_tokens;
   gboolean want_input_grads;
+  gboolean text_from_embeddings; /* embed, gru: skip the token lookup */
 
   GArray *param_list;        /* FwParam */
   GArray *param_init;        /* float: >0 uniform bound, 0 zeros, <0 normal */
