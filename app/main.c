@@ -17,6 +17,7 @@ typedef struct {
 static const FwCommand commands[] = {
   { "train", fw_cmd_train, N_("train a model on a dataset") },
   { "eval", fw_cmd_eval, N_("evaluate a saved model on a dataset") },
+  { "contrib", fw_cmd_contrib, N_("how much the image and the text drive a saved model's predictions") },
   { "datasets", fw_cmd_datasets, N_("list the built-in datasets") },
 };
 

@@ -116,3 +116,8 @@ struct _FwModel {
   float *probs;              /* (B, K) */
   float *losses;             /* (B) */
 };
+
+/* Row b of the inputs from two dataset rows: the image of one, the caption
+ * of another (a pair that never occurred: permutation, EMAP). */
+void fw_model_set_pair (FwModel *model, int b, const FwDataset *ds, const int *lexmap,
+                        int image_row, int text_row, int label);
