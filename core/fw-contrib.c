@@ -23,6 +23,7 @@ struct _FwContrib {
   int P, V, K, E, L;
   gboolean embeds;           /* text goes through an embedding the model reads */
   gboolean gru;
+  gboolean use_features;     /* encode each input once where the model allows */
   float *mean_image;         /* (P) */
   float *mean_counts;        /* (V) bow: mean counts; tokens: mean share of each word */
   float *seq;                /* (L, V) gru: share of each word at position t */
@@ -50,6 +51,7 @@ fw_contrib_new (FwModel *m, const FwDataset *ds, const int *lexmap, const int *l
   c->L = FW_MAX_TOKENS;
   c->embeds = fw_model_input_embedded (m) != NULL;
   c->gru = m->config.text_encoder == FW_TEXT_GRU;
+  c->use_features = TRUE;
   c->mean_image = g_new0 (float, c->P);
   c->mean_counts = g_new0 (float, c->V);
   c->seq = g_new0 (float, (gsize) c->L * c->V);
@@ -120,6 +122,7 @@ fw_contrib_free (FwContrib *c)
 }
 
 FwModel *fw_contrib_get_model (FwContrib *c) { return c->model; }
+void fw_contrib_set_use_features (FwContrib *c, gboolean use) { c->use_features = use; }
 const float *fw_contrib_mean_image (FwContrib *c) { return c->mean_image; }
 
 /* ---- filling inputs --------------------------------------------------- */
@@ -216,6 +219,66 @@ compute_empty (FwContrib *c)
   memcpy (c->empty_probs, m->probs, sizeof (float) * c->K);
 }
 
+/* ---- encoder features ------------------------------------------------
+ * Intermediate and late fusion encode each modality on its own, so an
+ * input's features can be computed once and recombined: a removed modality
+ * is one encoding of the mean, and EMAP's n² pairs need n encodings. */
+
+static gboolean
+use_features (const FwContrib *c)
+{
+  return c->use_features && fw_model_has_features (c->model);
+}
+
+/* (H) features of the mean image and of the mean caption */
+static void
+mean_features (FwContrib *c, float *fi, float *ft)
+{
+  FwModel *m = c->model;
+  int H = m->config.hidden;
+  refresh_mean_text (c);
+  fill_mean_image (c, 0);
+  fill_mean_text (c, 1, 0, 1.0f);
+  m->in_labels[0] = 0;
+  text_mode (c, TRUE);
+  fw_model_encode (m, 1);
+  text_mode (c, FALSE);
+  memcpy (fi, fw_model_image_features (m), sizeof (float) * H);
+  memcpy (ft, fw_model_text_features (m), sizeof (float) * H);
+}
+
+/* (n, H) image and text features of the rows */
+static gboolean
+encode_rows (FwContrib *c, const int *rows, int n, float *fi, float *ft,
+             GCancellable *cancellable, GError **error)
+{
+  FwModel *m = c->model;
+  gsize H = m->config.hidden;
+  text_mode (c, FALSE);
+  for (int start = 0; start < n; start += m->max_batch)
+    {
+      if (!check_cancel (cancellable, error))
+        return FALSE;
+      int B = MIN (m->max_batch, n - start);
+      fw_model_set_rows (m, c->ds, c->lexmap, c->labels, rows + start, B, NULL, 0);
+      fw_model_encode (m, B);
+      memcpy (fi + start * H, fw_model_image_features (m), sizeof (float) * B * H);
+      memcpy (ft + start * H, fw_model_text_features (m), sizeof (float) * B * H);
+    }
+  return TRUE;
+}
+
+/* Row b of the features from encoded inputs i and t (indices into fi, ft). */
+static void
+set_feature_pair (FwContrib *c, int b, const float *fi, const float *ft, int i, int t, int label)
+{
+  FwModel *m = c->model;
+  gsize H = m->config.hidden;
+  memcpy (fw_model_image_features (m) + b * H, fi + i * H, sizeof (float) * H);
+  memcpy (fw_model_text_features (m) + b * H, ft + t * H, sizeof (float) * H);
+  m->in_labels[b] = label;
+}
+
 /* ---- ablation + Shapley ---------------------------------------------- */
 
 typedef struct {
@@ -253,7 +316,14 @@ fw_contrib_ablation_shapley (FwContrib *c, const int *rows, int n, FwAblation *a
   Tally full = { 0 }, no_img = { 0 }, no_txt = { 0 };
   double s_img = 0, s_txt = 0, s_int = 0, a_img = 0, a_txt = 0;
 
+  gboolean feat = use_features (c);
+  gsize H = m->config.hidden;
+  g_autofree float *mean_fi = feat ? g_new (float, H) : NULL;
+  g_autofree float *mean_ft = feat ? g_new (float, H) : NULL;
+  g_autofree float *saved = feat ? g_new (float, (gsize) max_b * H) : NULL;
   compute_empty (c);
+  if (feat)
+    mean_features (c, mean_fi, mean_ft);
   text_mode (c, FALSE);
   for (int start = 0; start < n; start += max_b)
     {
@@ -262,21 +332,42 @@ fw_contrib_ablation_shapley (FwContrib *c, const int *rows, int n, FwAblation *a
       int B = MIN (max_b, n - start);
       const int *r = rows + start;
       fw_model_set_rows (m, c->ds, c->lexmap, c->labels, r, B, NULL, 0);
-      fw_model_forward (m, B);
-      tally (c, &full, f_full, B);
+      if (feat)
+        {
+          /* one encoding; the removed modality is the mean's features */
+          float *xi = fw_model_image_features (m), *xt = fw_model_text_features (m);
+          fw_model_encode (m, B);
+          fw_model_forward_features (m, B);
+          tally (c, &full, f_full, B);
+          memcpy (saved, xi, sizeof (float) * B * H);
+          for (int b = 0; b < B; b++)
+            memcpy (xi + b * H, mean_fi, sizeof (float) * H);
+          fw_model_forward_features (m, B);
+          tally (c, &no_img, f_no_img, B);
+          memcpy (xi, saved, sizeof (float) * B * H);
+          for (int b = 0; b < B; b++)
+            memcpy (xt + b * H, mean_ft, sizeof (float) * H);
+          fw_model_forward_features (m, B);
+          tally (c, &no_txt, f_no_txt, B);
+        }
+      else
+        {
+          fw_model_forward (m, B);
+          tally (c, &full, f_full, B);
 
-      for (int b = 0; b < B; b++)
-        fill_mean_image (c, b);
-      fw_model_forward (m, B);
-      tally (c, &no_img, f_no_img, B);
+          for (int b = 0; b < B; b++)
+            fill_mean_image (c, b);
+          fw_model_forward (m, B);
+          tally (c, &no_img, f_no_img, B);
 
-      fw_model_set_rows (m, c->ds, c->lexmap, c->labels, r, B, NULL, 0);
-      for (int b = 0; b < B; b++)
-        fill_mean_text (c, B, b, 1.0f);
-      text_mode (c, TRUE);
-      fw_model_forward (m, B);
-      text_mode (c, FALSE);
-      tally (c, &no_txt, f_no_txt, B);
+          fw_model_set_rows (m, c->ds, c->lexmap, c->labels, r, B, NULL, 0);
+          for (int b = 0; b < B; b++)
+            fill_mean_text (c, B, b, 1.0f);
+          text_mode (c, TRUE);
+          fw_model_forward (m, B);
+          text_mode (c, FALSE);
+          tally (c, &no_txt, f_no_txt, B);
+        }
 
       for (int b = 0; b < B; b++)
         {
@@ -325,9 +416,11 @@ fw_contrib_shapley_shares (FwContrib *c, const int *rows, int n, FwShapleySummar
 
 /* ---- permutation ------------------------------------------------------ */
 
-/* Forward rows with the image (which = 0) or caption (which = 1) of perm[i]. */
+/* Forward rows with the image (which = 0) or caption (which = 1) of
+ * perm[i]; from encoded features fi, ft (n, H) when they are non-NULL. */
 static void
-tally_pairs (FwContrib *c, const int *rows, const int *perm, int n, int which, Tally *t)
+tally_pairs (FwContrib *c, const int *rows, const int *perm, int n, int which,
+             const float *fi, const float *ft, Tally *t)
 {
   FwModel *m = c->model;
   for (int start = 0; start < n; start += m->max_batch)
@@ -335,11 +428,17 @@ tally_pairs (FwContrib *c, const int *rows, const int *perm, int n, int which, T
       int B = MIN (m->max_batch, n - start);
       for (int b = 0; b < B; b++)
         {
-          int i = start + b, r = rows[i], o = rows[perm[i]];
-          fw_model_set_pair (m, b, c->ds, c->lexmap, which == 0 ? o : r, which == 1 ? o : r,
-                             c->labels[r]);
+          int i = start + b, r = rows[i], o = perm[i];
+          if (fi)
+            set_feature_pair (c, b, fi, ft, which == 0 ? o : i, which == 1 ? o : i, c->labels[r]);
+          else
+            fw_model_set_pair (m, b, c->ds, c->lexmap, which == 0 ? rows[o] : r,
+                               which == 1 ? rows[o] : r, c->labels[r]);
         }
-      fw_model_forward (m, B);
+      if (fi)
+        fw_model_forward_features (m, B);
+      else
+        fw_model_forward (m, B);
       tally (c, t, NULL, B);
     }
 }
@@ -365,14 +464,19 @@ fw_contrib_permutation (FwContrib *c, const int *rows, int n, guint64 seed, FwAb
   for (int i = 0; i < n; i++)
     ident[i] = i;
   Tally full = { 0 }, img = { 0 }, txt = { 0 };
+  gsize H = c->model->config.hidden;
+  g_autofree float *fi = use_features (c) ? g_new (float, (gsize) MAX (n, 1) * H) : NULL;
+  g_autofree float *ft = fi ? g_new (float, (gsize) MAX (n, 1) * H) : NULL;
+  if (fi && !encode_rows (c, rows, n, fi, ft, cancellable, error))
+    return FALSE;
   text_mode (c, FALSE);
-  tally_pairs (c, rows, ident, n, 0, &full);
+  tally_pairs (c, rows, ident, n, 0, fi, ft, &full);
   if (!check_cancel (cancellable, error))
     return FALSE;
-  tally_pairs (c, rows, perm, n, 0, &img);
+  tally_pairs (c, rows, perm, n, 0, fi, ft, &img);
   if (!check_cancel (cancellable, error))
     return FALSE;
-  tally_pairs (c, rows, perm, n, 1, &txt);
+  tally_pairs (c, rows, perm, n, 1, fi, ft, &txt);
   double inv = n > 0 ? 1.0 / n : NAN;
   *out = (FwAblation) {
     full.correct * inv, img.correct * inv, txt.correct * inv,
@@ -723,7 +827,11 @@ fw_contrib_emap (FwContrib *c, const int *rows, int n, FwEmap *out, GCancellable
   g_autofree double *by_text = g_new0 (double, (gsize) MAX (n, 1) * K);   /* Σ_i' f(i',t) */
   g_autofree double *total = g_new0 (double, K);
   g_autofree int *own = g_new0 (int, MAX (n, 1));                        /* argmax f(i,i) */
-  gsize pairs = (gsize) n * n;
+  gsize pairs = (gsize) n * n, H = m->config.hidden;
+  g_autofree float *fi = use_features (c) ? g_new (float, (gsize) MAX (n, 1) * H) : NULL;
+  g_autofree float *ft = fi ? g_new (float, (gsize) MAX (n, 1) * H) : NULL;
+  if (fi && !encode_rows (c, rows, n, fi, ft, cancellable, error))
+    return FALSE;
   text_mode (c, FALSE);
   for (gsize q0 = 0; q0 < pairs; q0 += m->max_batch)
     {
@@ -733,9 +841,15 @@ fw_contrib_emap (FwContrib *c, const int *rows, int n, FwEmap *out, GCancellable
       for (int b = 0; b < B; b++)
         {
           int i = (int) ((q0 + b) / n), j = (int) ((q0 + b) % n);
-          fw_model_set_pair (m, b, c->ds, c->lexmap, rows[i], rows[j], c->labels[rows[i]]);
+          if (fi)
+            set_feature_pair (c, b, fi, ft, i, j, c->labels[rows[i]]);
+          else
+            fw_model_set_pair (m, b, c->ds, c->lexmap, rows[i], rows[j], c->labels[rows[i]]);
         }
-      fw_model_forward (m, B);
+      if (fi)
+        fw_model_forward_features (m, B);
+      else
+        fw_model_forward (m, B);
       for (int b = 0; b < B; b++)
         {
           int i = (int) ((q0 + b) / n), j = (int) ((q0 + b) % n);

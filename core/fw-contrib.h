@@ -60,6 +60,10 @@ void fw_contrib_free (FwContrib *contrib);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwContrib, fw_contrib_free)
 
 FwModel *fw_contrib_get_model (FwContrib *contrib);
+/* Intermediate and late fusion encode each input once and recombine the
+ * features (ablation, Shapley, permutation, EMAP); FALSE runs every
+ * combination through the whole model instead (tests compare the two). */
+void fw_contrib_set_use_features (FwContrib *contrib, gboolean use);
 const float *fw_contrib_mean_image (FwContrib *contrib);   /* (C·S·S) in [0,1] */
 
 /* ---- ablation and permutation: accuracy and mean loss of the full input,

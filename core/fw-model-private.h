@@ -121,3 +121,15 @@ struct _FwModel {
  * of another (a pair that never occurred: permutation, EMAP). */
 void fw_model_set_pair (FwModel *model, int b, const FwDataset *ds, const int *lexmap,
                         int image_row, int text_row, int label);
+
+/* Intermediate and late fusion in two halves, for methods that recombine
+ * the features of different inputs (EMAP's n² pairs from n encodings):
+ * fw_model_encode runs both encoders into fw_model_{image,text}_features
+ * (B, H); fw_model_forward_features runs fusion and head(s) from whatever
+ * those hold, filling probs, logits and losses.  Forward only: backward
+ * refuses after either. */
+gboolean fw_model_has_features (const FwModel *model);
+void fw_model_encode (FwModel *model, int B);
+double fw_model_forward_features (FwModel *model, int B);
+float *fw_model_image_features (FwModel *model);
+float *fw_model_text_features (FwModel *model);

@@ -995,6 +995,42 @@ fw_model_forward (FwModel *m, int B)
   return mean (m->losses, B);
 }
 
+gboolean
+fw_model_has_features (const FwModel *m)
+{
+  return m->config.fusion == FW_FUSION_INTERMEDIATE || m->config.fusion == FW_FUSION_LATE;
+}
+
+float *fw_model_image_features (FwModel *m) { return m->image_encoder.out; }
+float *fw_model_text_features (FwModel *m) { return m->text_encoder.out; }
+
+void
+fw_model_encode (FwModel *m, int B)
+{
+  g_return_if_fail (fw_model_has_features (m) && B > 0 && B <= m->max_batch);
+  m->batch = 0;   /* no backward through a half forward */
+  image_encoder_fw (m, &m->image_encoder, m->in_image, B);
+  text_encoder_fw (m, &m->text_encoder, B);
+}
+
+double
+fw_model_forward_features (FwModel *m, int B)
+{
+  g_return_val_if_fail (fw_model_has_features (m) && B > 0 && B <= m->max_batch, NAN);
+  m->batch = 0;
+  if (m->config.fusion == FW_FUSION_LATE)
+    {
+      head_fw (m, &m->image_head, m->image_encoder.out, B);
+      head_fw (m, &m->text_head, m->text_encoder.out, B);
+      late_fw (m, B);
+      return mean (m->losses, B);
+    }
+  fusion_fw (m, m->image_encoder.out, m->text_encoder.out, B);
+  head_fw (m, &m->head, m->fusion.out, B);
+  fw_softmax_xent_forward (m->losses, m->probs, m->logits, m->in_labels, B, m->shape.classes);
+  return mean (m->losses, B);
+}
+
 double
 fw_model_objective (FwModel *m, int B)
 {

@@ -353,6 +353,43 @@ test_learned_mixing (void)
   g_assert_cmpfloat_with_epsilon (a + b, 1.0, 1e-9);
 }
 
+/* Encoding each input once and recombining features gives what running
+ * every combination through the whole model gives. */
+static void
+test_features_agree (gconstpointer data)
+{
+  const char *const *options = data;
+  g_autoptr (Trained) t = train ("shapes", 1, options);
+  int n = MIN (t->n_test, 60);
+  g_autoptr (GError) error = NULL;
+  FwAblation ab[2], perm[2];
+  FwEmap emap[2];
+  g_autofree FwShapleySample *s0 = g_new0 (FwShapleySample, n);
+  g_autofree FwShapleySample *s1 = g_new0 (FwShapleySample, n);
+  for (int f = 0; f < 2; f++)
+    {
+      fw_contrib_set_use_features (t->contrib, f == 0);
+      g_assert_true (fw_contrib_ablation_shapley (t->contrib, t->test, n, &ab[f], NULL, f ? s1 : s0,
+                                                  NULL, NULL, NULL, &error));
+      g_assert_true (fw_contrib_permutation (t->contrib, t->test, n, 3, &perm[f], NULL, &error));
+      g_assert_true (fw_contrib_emap (t->contrib, t->test, n, &emap[f], NULL, NULL, NULL, &error));
+    }
+  for (int i = 0; i < n; i++)
+    {
+      g_assert_cmpfloat_with_epsilon (s0[i].image, s1[i].image, 1e-5);
+      g_assert_cmpfloat_with_epsilon (s0[i].text, s1[i].text, 1e-5);
+      g_assert_cmpfloat_with_epsilon (s0[i].interaction, s1[i].interaction, 1e-5);
+    }
+  g_assert_cmpfloat_with_epsilon (ab[0].image_loss, ab[1].image_loss, 1e-5);
+  g_assert_cmpfloat_with_epsilon (ab[0].text_loss, ab[1].text_loss, 1e-5);
+  g_assert_cmpfloat_with_epsilon (perm[0].image_loss, perm[1].image_loss, 1e-5);
+  g_assert_cmpfloat_with_epsilon (perm[0].text_loss, perm[1].text_loss, 1e-5);
+  g_assert_cmpfloat (emap[0].model_accuracy, ==, emap[1].model_accuracy);
+  g_assert_cmpfloat (fabs (emap[0].additive_accuracy - emap[1].additive_accuracy), <=, 1.0 / n);
+  g_test_message ("emap gap %.3f / %.3f, text shuffled loss %.4f / %.4f", emap[0].gap, emap[1].gap,
+                  perm[0].text_loss, perm[1].text_loss);
+}
+
 static void
 test_cancel (void)
 {
@@ -370,6 +407,9 @@ static const char *const opt_embed[] = { "text-encoder", "embed", NULL };
 static const char *const opt_cnn_gru[] = { "image-encoder", "cnn", "text-encoder", "gru", NULL };
 static const char *const opt_late[] = { "fusion", "late", "late-combine", "stacking", NULL };
 static const char *const opt_early[] = { "fusion", "early", "text-encoder", "embed", NULL };
+static const char *const opt_gated[] = { "fusion-op", "gated", NULL };
+static const char *const opt_lowrank_embed[] = { "fusion-op", "lowrank", "text-encoder", "embed", NULL };
+static const char *const opt_late_weighted[] = { "fusion", "late", "late-combine", "weighted", NULL };
 
 int
 main (int argc, char **argv)
@@ -388,6 +428,10 @@ main (int argc, char **argv)
   g_test_add_func ("/core/contrib/ablation/late-branches", test_late_ablation_branches);
   g_test_add_func ("/core/contrib/explain", test_explain);
   g_test_add_func ("/core/contrib/learned-mixing", test_learned_mixing);
+  g_test_add_data_func ("/core/contrib/features/gated", opt_gated, test_features_agree);
+  g_test_add_data_func ("/core/contrib/features/lowrank-embed", opt_lowrank_embed, test_features_agree);
+  g_test_add_data_func ("/core/contrib/features/cnn-gru", opt_cnn_gru, test_features_agree);
+  g_test_add_data_func ("/core/contrib/features/late-weighted", opt_late_weighted, test_features_agree);
   g_test_add_func ("/core/contrib/cancel", test_cancel);
   return g_test_run ();
 }

@@ -254,6 +254,26 @@ test_embedded_forward_matches (void)
     g_assert_cmpfloat_with_epsilon (m->probs[i], probs[i], 1e-6);
 }
 
+/* Encoding, then fusing the features, is the whole forward. */
+static void
+test_features_forward (void)
+{
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (FwModel) m = build (&cases[c]);
+      if (!fw_model_has_features (m))
+        continue;
+      double loss = fw_model_forward (m, B);
+      float probs[B * CLASSES];
+      memcpy (probs, m->probs, sizeof probs);
+      memset (m->probs, 0, sizeof probs);
+      fw_model_encode (m, B);
+      g_assert_cmpfloat_with_epsilon (fw_model_forward_features (m, B), loss, 1e-6);
+      for (int i = 0; i < B * CLASSES; i++)
+        g_assert_cmpfloat_with_epsilon (m->probs[i], probs[i], 1e-7);
+    }
+}
+
 /* A wrong gradient must be caught: the check above is only worth
  * something if it fails on a model whose backward is off. */
 static void
@@ -315,6 +335,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &cases[i], test_probs_gradients);
     }
   g_test_add_func ("/core/model/embedded-forward", test_embedded_forward_matches);
+  g_test_add_func ("/core/model/features-forward", test_features_forward);
   g_test_add_func ("/core/model/gradient-check-can-fail", test_check_can_fail);
   g_test_add_func ("/core/model/probabilities", test_probabilities);
   g_test_add_func ("/core/model/init-deterministic", test_init_deterministic);
