@@ -390,6 +390,58 @@ test_features_agree (gconstpointer data)
                   perm[0].text_loss, perm[1].text_loss);
 }
 
+/* Reliance over time: the trainer measures the shares after every epoch,
+ * on validation rows, and the last one is what fw_contrib measures on the
+ * trained model. */
+static void
+test_reliance_over_epochs (void)
+{
+  FwConfig config;
+  fw_config_init (&config);
+  config.hidden = 64;
+  config.head_hidden = 32;
+  config.threads = 1;
+  config.epochs = 3;
+  FwLoadOptions lo = FW_LOAD_OPTIONS_INIT;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = fw_dataset_load ("builtin:shapes-noisy-text", &lo, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (FwTrainer) tr = fw_trainer_new (&config, ds, &error);
+  g_assert_no_error (error);
+  fw_trainer_measure_reliance (tr, 150);
+  fw_trainer_start (tr);
+  fw_trainer_join (tr);
+  FwEvent ev = { 0 };
+  int epochs = 0;
+  double last = NAN;
+  while (fw_trainer_pop_event (tr, &ev))
+    {
+      if (ev.kind == FW_EVENT_EPOCH)
+        {
+          epochs++;
+          g_test_message ("epoch %d: image share %.3f, text share %.3f, interaction %.3f",
+                          ev.epoch, ev.image_share, ev.text_share, ev.interaction);
+          g_assert_true (isfinite (ev.image_share));
+          g_assert_cmpfloat_with_epsilon (ev.image_share + ev.text_share, 1.0, 1e-9);
+          last = ev.image_share;
+        }
+      fw_event_clear (&ev);
+    }
+  g_assert_cmpint (epochs, ==, 3);
+  g_assert_cmpfloat (last, >, 0.5);
+
+  FwModel *m = fw_trainer_get_model (tr);
+  g_autofree int *lexmap = fw_vocab_map_lexicon (fw_trainer_get_vocab (tr), ds);
+  g_autofree int *train_rows = g_new (int, ds->n);
+  g_autofree int *val = g_new (int, ds->n);
+  int n_train = fw_dataset_split_rows (ds, FW_SPLIT_TRAIN, train_rows);
+  int n_val = fw_dataset_split_rows (ds, FW_SPLIT_VAL, val);
+  g_autoptr (FwContrib) c = fw_contrib_new (m, ds, lexmap, NULL, train_rows, n_train);
+  FwShapleySummary sum;
+  g_assert_true (fw_contrib_shapley_shares (c, val, MIN (150, n_val), &sum, NULL, &error));
+  g_assert_cmpfloat_with_epsilon (sum.image_share, last, 1e-6);
+}
+
 static void
 test_cancel (void)
 {
@@ -432,6 +484,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/core/contrib/features/lowrank-embed", opt_lowrank_embed, test_features_agree);
   g_test_add_data_func ("/core/contrib/features/cnn-gru", opt_cnn_gru, test_features_agree);
   g_test_add_data_func ("/core/contrib/features/late-weighted", opt_late_weighted, test_features_agree);
+  g_test_add_func ("/core/contrib/reliance-over-epochs", test_reliance_over_epochs);
   g_test_add_func ("/core/contrib/cancel", test_cancel);
   return g_test_run ();
 }
