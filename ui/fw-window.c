@@ -842,8 +842,19 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = g_file_get_path (file);
       g_autoptr(GError) error = NULL;
+      GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
+      const char *ext = filter ? g_object_get_data (G_OBJECT (filter), "fw-ext") : NULL;
+      g_autofree char *lower = g_ascii_strdown (path, -1);
       gboolean ok;
 
+      /* a name typed without an extension takes the chosen format's */
+      if (!job->metrics && ext && !g_str_has_suffix (lower, ".png") &&
+          !g_str_has_suffix (lower, ".svg") && !g_str_has_suffix (lower, ".pdf"))
+        {
+          char *with_ext = g_strconcat (path, ".", ext, NULL);
+          g_free (path);
+          path = with_ext;
+        }
       if (job->metrics)
         ok = fw_window_export_metrics (job->self, path, &error);
       else
@@ -886,6 +897,7 @@ export_chooser (FwWindow *self, gboolean metrics, FwPlotKind kind)
           g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
           gtk_file_filter_set_name (filter, _(patterns[i][0]));
           gtk_file_filter_add_suffix (filter, patterns[i][1]);
+          g_object_set_data (G_OBJECT (filter), "fw-ext", (gpointer) patterns[i][1]);
           gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
         }
     }
