@@ -159,4 +159,20 @@ int fw_contrib_explain (FwContrib *contrib, const FwVocab *vocab, const guint8 *
                         const char *caption, gboolean hide_image, gboolean hide_text,
                         int target, float *probs, FwIgSample *ig);
 
+/* ---- the report of `contrib --out` ---- */
+typedef enum {
+  FW_CONTRIB_METHOD_ABLATION,
+  FW_CONTRIB_METHOD_PERMUTATION,
+  FW_CONTRIB_METHOD_SHAPLEY,
+  FW_CONTRIB_METHOD_IG,
+  FW_CONTRIB_METHOD_EMAP,
+  FW_CONTRIB_N_METHODS
+} FwContribMethod;
+
+/* The JSON text of DESIGN.md's contributions file for rows (named split
+ * in it); methods[FW_CONTRIB_N_METHODS] picks them (NULL: all).  Runs the
+ * methods: call it from a worker.  (g_free) */
+char *fw_contrib_report_json (FwContrib *contrib, const int *rows, int n, const char *split,
+                              const gboolean *methods, GError **error);
+
 G_END_DECLS

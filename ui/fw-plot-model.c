@@ -91,6 +91,18 @@ fw_plot_model_remove_all (FwPlotModel *self)
   fw_plot_model_changed (self);
 }
 
+void
+fw_plot_model_remove_run (FwPlotModel *self, FwRun *run)
+{
+  guint pos;
+
+  if (!g_list_store_find (self->runs, run, &pos))
+    return;
+  g_signal_handlers_disconnect_by_data (run, self);
+  g_list_store_remove (self->runs, pos);
+  fw_plot_model_changed (self);
+}
+
 guint
 fw_plot_model_get_n_runs (FwPlotModel *self)
 {

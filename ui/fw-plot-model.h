@@ -15,6 +15,7 @@ FwPlotModel *fw_plot_model_new (void);
 GListModel *fw_plot_model_get_runs (FwPlotModel *self);
 void fw_plot_model_add_run (FwPlotModel *self, FwRun *run);
 void fw_plot_model_remove_all (FwPlotModel *self);
+void fw_plot_model_remove_run (FwPlotModel *self, FwRun *run);
 guint fw_plot_model_get_n_runs (FwPlotModel *self);
 FwRun *fw_plot_model_get_run (FwPlotModel *self, guint i);   /* borrowed */
 void fw_plot_model_changed (FwPlotModel *self);

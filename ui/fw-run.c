@@ -25,6 +25,10 @@ struct _FwRun
   double test_loss;
   double seconds;
   gsize n_params;
+  FwSavedModel *model;
+  char *dir;
+  char *source;
+  char *dataset_source;
 };
 
 G_DEFINE_FINAL_TYPE (FwRun, fw_run, G_TYPE_OBJECT)
@@ -43,6 +47,10 @@ fw_run_finalize (GObject *object)
   g_free (self->description);
   g_free (self->dataset_name);
   g_free (self->message);
+  g_free (self->dir);
+  g_free (self->source);
+  g_free (self->dataset_source);
+  g_clear_pointer (&self->model, fw_saved_model_free);
   g_array_unref (self->steps);
   g_array_unref (self->epochs);
   G_OBJECT_CLASS (fw_run_parent_class)->finalize (object);
@@ -133,6 +141,51 @@ int fw_run_get_steps_per_epoch (FwRun *self) { return self->steps_per_epoch; }
 double fw_run_get_test_accuracy (FwRun *self) { return self->test_accuracy; }
 double fw_run_get_seconds (FwRun *self) { return self->seconds; }
 gsize fw_run_get_n_params (FwRun *self) { return self->n_params; }
+double fw_run_get_test_loss (FwRun *self) { return self->test_loss; }
+FwSavedModel *fw_run_get_model (FwRun *self) { return self->model; }
+const char *fw_run_get_dir (FwRun *self) { return self->dir; }
+const char *fw_run_get_source (FwRun *self) { return self->source; }
+
+void
+fw_run_set_model (FwRun *self, FwSavedModel *model)
+{
+  g_return_if_fail (FW_IS_RUN (self));
+
+  if (self->model == model)
+    return;
+  g_clear_pointer (&self->model, fw_saved_model_free);
+  self->model = model;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+fw_run_set_dir (FwRun *self, const char *dir)
+{
+  g_free (self->dir);
+  self->dir = g_strdup (dir);
+}
+
+const char *fw_run_get_dataset_source (FwRun *self) { return self->dataset_source; }
+
+void
+fw_run_set_dataset_source (FwRun *self, const char *spec)
+{
+  g_free (self->dataset_source);
+  self->dataset_source = g_strdup (spec);
+}
+
+void
+fw_run_set_color (FwRun *self, const GdkRGBA *color)
+{
+  self->color = *color;
+}
+
+void
+fw_run_set_source (FwRun *self, const char *source)
+{
+  g_free (self->source);
+  self->source = g_strdup (source);
+}
 
 void
 fw_run_set_visible (FwRun *self, gboolean visible)

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "fw-config.h"
+#include "fw-model-file.h"
 
 G_BEGIN_DECLS
 
@@ -65,6 +66,22 @@ double fw_run_get_final_val_loss (FwRun *self);  /* NAN without epochs */
 double fw_run_get_seconds (FwRun *self);
 gsize fw_run_get_n_params (FwRun *self);
 void fw_run_set_n_params (FwRun *self, gsize n_params);
+
+double fw_run_get_test_loss (FwRun *self);       /* NAN until finished */
+
+/* The trained (or opened) model, NULL until there is one; the run owns it. */
+FwSavedModel *fw_run_get_model (FwRun *self);
+void fw_run_set_model (FwRun *self, FwSavedModel *model);
+/* The autosave folder under the user's data directory, NULL for a model
+ * opened from a file; and where the model came from (a file name). */
+const char *fw_run_get_dir (FwRun *self);
+void fw_run_set_dir (FwRun *self, const char *dir);
+void fw_run_set_color (FwRun *self, const GdkRGBA *color);   /* before it is shown */
+/* The dataset's SPEC, for trained runs. */
+const char *fw_run_get_dataset_source (FwRun *self);
+void fw_run_set_dataset_source (FwRun *self, const char *spec);
+const char *fw_run_get_source (FwRun *self);
+void fw_run_set_source (FwRun *self, const char *source);
 
 /* epoch,train_loss,val_loss,train_accuracy,val_accuracy,seconds */
 gboolean fw_run_write_csv (FwRun *self, const char *path, GError **error);
