@@ -13,7 +13,10 @@
 
 #include "fw-builtin.h"
 #include "fw-dataset-view.h"
+#include "fw-export-dialog.h"
+#include "fw-model-jobs.h"
 #include "fw-run-row.h"
+#include "fw-run-store.h"
 #include "fw-trainer.h"
 #include "fw-ui.h"
 #include "fw-window.h"
@@ -72,6 +75,8 @@ struct _FwWindow
   gint64 last_drain;
   double trainer_lr;
   FwEvent last_step;
+  FwRunStore *run_store;     /* autosave of every run trained here */
+  int model_jobs;            /* opening, evaluating or exporting a model */
 
   /* Borrowed */
   LoadJob *load_job;         /* owned by the running GTask */
@@ -328,6 +333,11 @@ start_load (FwWindow *self, const char *spec)
       show_error (self, _("Stop training before opening another dataset."));
       return;
     }
+  if (self->model_jobs > 0)
+    {
+      show_error (self, _("Wait for the model to be evaluated or exported before opening another dataset."));
+      return;
+    }
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
@@ -407,6 +417,7 @@ drain_events (FwWindow *self)
             if (fw_run_get_steps_per_epoch (self->run) == 0)
               fw_run_set_steps_per_epoch (self->run, event.steps_per_epoch);
             fw_run_add_epoch (self->run, &p);
+            fw_run_store_save_metrics (self->run_store, self->run);
           }
           break;
         case FW_EVENT_FINISHED:
@@ -557,8 +568,14 @@ start_run (FwWindow *self, const FwConfig *config)
   hide_error (self);
   fw_plot_model_next_color (self->plot_model, &color);
   self->run = fw_run_new (&c, self->dataset->name, &color);
+  fw_run_set_dataset_source (self->run, self->dataset->source);
   fw_run_set_n_params (self->run, fw_model_n_params (fw_trainer_get_model (self->trainer)));
   fw_run_set_state (self->run, FW_RUN_RUNNING);
+  if (!fw_run_store_add (self->run_store, self->run, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("This run will not be saved: %s"), error->message);
+      show_error (self, message);
+    }
   fw_plot_model_add_run (self->plot_model, self->run);
   self->trainer_lr = c.lr;
   memset (&self->last_step, 0, sizeof self->last_step);
@@ -603,7 +620,12 @@ finish_training (FwWindow *self)
 {
   g_autofree char *text = NULL;
 
-  /* FINISHED and FAILED are the last events: joining is immediate */
+  /* FINISHED and FAILED are the last events: joining is immediate; the
+   * run store writes the model off this thread and frees the trainer */
+  fw_run_store_save_metrics (self->run_store, self->run);
+  if (fw_run_get_state (self->run) != FW_RUN_FAILED)
+    fw_run_store_save_model (self->run_store, self->run, g_steal_pointer (&self->trainer),
+                             (const char *const *) self->dataset->classes);
   g_clear_pointer (&self->trainer, fw_trainer_free);
   if (self->tick_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
@@ -661,7 +683,8 @@ gboolean
 fw_window_is_busy (FwWindow *self)
 {
   return self->trainer != NULL || self->load_cancellable != NULL || self->compare_next >= 0 ||
-         self->pending_spec != NULL;
+         self->pending_spec != NULL || self->model_jobs > 0 ||
+         (self->run_store && fw_run_store_is_busy (self->run_store));
 }
 
 /* ---- actions ---- */
@@ -692,6 +715,9 @@ update_actions (FwWindow *self)
   set_enabled (self, "load-dataset", !training);
   set_enabled (self, "export-metrics", n_runs > 0);
   set_enabled (self, "clear-runs", n_runs > 0 && idle);
+  set_enabled (self, "save-model", n_runs > 0);
+  set_enabled (self, "export-model", n_runs > 0);
+  set_enabled (self, "delete-run", n_runs > 0);
   if (!training)
     {
       GAction *pause = g_action_map_lookup_action (G_ACTION_MAP (self), "pause");
@@ -963,6 +989,312 @@ action_show_shortcuts (GSimpleAction *action, GVariant *param, gpointer user_dat
   gtk_window_present (shortcuts);
 }
 
+/* ---- models: save, open, export, delete (the work is fw-model-jobs.c,
+ * the files fw-run-store.c) ---- */
+
+FwRun *
+fw_window_get_selected_run (FwWindow *self)
+{
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->runs_list);
+  guint n = fw_plot_model_get_n_runs (self->plot_model);
+
+  if (row)
+    return fw_run_row_get_run (FW_RUN_ROW (gtk_list_box_row_get_child (row)));
+  return n > 0 ? fw_plot_model_get_run (self->plot_model, n - 1) : NULL;
+}
+
+void
+fw_window_select_run (FwWindow *self, FwRun *run)
+{
+  GListModel *runs = fw_plot_model_get_runs (self->plot_model);
+
+  for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
+    {
+      g_autoptr(FwRun) item = g_list_model_get_item (runs, i);
+      if (item == run)
+        gtk_list_box_select_row (self->runs_list, gtk_list_box_get_row_at_index (self->runs_list, i));
+    }
+}
+
+/* The run whose model is wanted, or NULL with the reason in the banner. */
+static FwRun *
+model_run (FwWindow *self)
+{
+  FwRun *run = fw_window_get_selected_run (self);
+  g_autofree char *message = NULL;
+
+  if (!run)
+    message = g_strdup (_("There is no run to export yet: train a model first."));
+  else if (!fw_run_get_model (run))
+    message = g_strdup_printf (fw_run_get_state (run) == FW_RUN_RUNNING || fw_run_get_state (run) == FW_RUN_PAUSED
+                               ? _("%s has no model yet: wait for its training to end.")
+                               : _("%s has no model: its weights were not saved."),
+                               fw_run_get_description (run));
+  else if (self->model_jobs > 0)
+    message = g_strdup (_("Wait for the current model job to finish."));
+  if (message)
+    {
+      show_error (self, message);
+      return NULL;
+    }
+  return run;
+}
+
+typedef struct {
+  FwWindow *self;            /* a reference */
+  FwRun *run;                /* a reference: keeps the model alive */
+  char *path;
+} ModelJob;
+
+static ModelJob *
+model_job_new (FwWindow *self, FwRun *run, const char *path)
+{
+  ModelJob *job = g_new0 (ModelJob, 1);
+
+  job->self = g_object_ref (self);
+  job->run = run ? g_object_ref (run) : NULL;
+  job->path = g_strdup (path);
+  self->model_jobs++;
+  update_actions (self);
+  return job;
+}
+
+static void
+model_job_free (ModelJob *job)
+{
+  job->self->model_jobs--;
+  update_actions (job->self);
+  g_object_unref (job->self);
+  g_clear_object (&job->run);
+  g_free (job->path);
+  g_free (job);
+}
+
+static void
+on_model_exported (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ModelJob *job = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (fw_model_export_finish (result, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Saved %s"), job->path);
+      hide_error (job->self);
+      set_status (job->self, text);
+    }
+  else
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), job->path, error->message);
+      show_error (job->self, message);
+      update_status_ready (job->self);
+    }
+  model_job_free (job);
+}
+
+void
+fw_window_export_model (FwWindow *self, FwExportFormat format, const char *path)
+{
+  FwRun *run;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (FW_IS_WINDOW (self));
+  g_return_if_fail (format < FW_EXPORT_N_FORMATS);
+
+  if (format == FW_EXPORT_METRICS)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!fw_window_export_metrics (self, path, &error))
+        show_error (self, error->message);
+      else
+        {
+          text = g_strdup_printf (_("Saved %s"), path);
+          set_status (self, text);
+        }
+      return;
+    }
+  if (!(run = model_run (self)))
+    return;
+  text = g_strdup_printf (_("Writing %s…"), path);
+  set_status (self, text);
+  fw_model_export_async (fw_run_get_model (run), format, path, self->dataset, NULL,
+                         on_model_exported, model_job_new (self, run, path));
+}
+
+static void
+on_export_chosen (FwExportFormat format, const char *path, gpointer user_data)
+{
+  fw_window_export_model (user_data, format, path);
+}
+
+static void
+action_save_model (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+
+  if (model_run (self))
+    fw_export_dialog_show (GTK_WINDOW (self), FW_EXPORT_MODEL_FILE, TRUE, "model.safetensors",
+                           on_export_chosen, self);
+}
+
+static void
+action_export_model (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+
+  if (model_run (self))
+    fw_export_dialog_show (GTK_WINDOW (self), FW_EXPORT_ONNX, FALSE, "model", on_export_chosen, self);
+}
+
+static void
+on_model_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ModelJob *job = user_data;
+  FwWindow *self = job->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FwOpenedModel) opened = fw_model_open_finish (result, &error);
+  g_autoptr(FwRun) run = NULL;
+  g_autofree char *base = g_path_get_basename (job->path);
+  g_autofree char *text = NULL;
+  GdkRGBA color;
+
+  if (!opened)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not open the model %s: %s"), job->path, error->message);
+      show_error (self, message);
+      model_job_free (job);
+      return;
+    }
+  fw_plot_model_next_color (self->plot_model, &color);
+  run = fw_run_new (fw_model_get_config (opened->model->model), base, &color);
+  fw_run_set_source (run, job->path);
+  fw_run_set_n_params (run, fw_model_n_params (opened->model->model));
+  fw_run_set_model (run, g_steal_pointer (&opened->model));
+  if (opened->evaluated)
+    {
+      fw_run_finish (run, opened->accuracy, opened->loss, 0, FALSE);
+      text = g_strdup_printf (_("Opened %s: accuracy %.3f, loss %.4f on %d %s rows of %s"), base,
+                              opened->accuracy, opened->loss, opened->n, opened->split, self->dataset->name);
+      hide_error (self);
+    }
+  else
+    {
+      fw_run_finish (run, NAN, NAN, 0, FALSE);
+      text = g_strdup_printf (_("Opened %s"), base);
+      if (opened->eval_error)
+        {
+          g_autofree char *message = g_strdup_printf (_("Opened %s, but could not evaluate it: %s"),
+                                                      base, opened->eval_error);
+          show_error (self, message);
+        }
+    }
+  fw_plot_model_add_run (self->plot_model, run);
+  fw_window_select_run (self, run);
+  set_status (self, text);
+  model_job_free (job);
+}
+
+void
+fw_window_open_model (FwWindow *self, const char *path)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (FW_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  if (self->model_jobs > 0 || self->load_cancellable)
+    {
+      show_error (self, _("Wait for the current model job to finish."));
+      return;
+    }
+  text = g_strdup_printf (_("Opening %s…"), path);
+  set_status (self, text);
+  /* the dataset is borrowed by the job: another one cannot load meanwhile */
+  fw_model_open_async (path, self->dataset, NULL, on_model_opened, model_job_new (self, NULL, path));
+}
+
+static void
+on_open_model_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      if (path)
+        fw_window_open_model (user_data, path);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+action_open_model (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+  GtkFileChooserNative *chooser;
+  g_autoptr(GtkFileFilter) models = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  chooser = gtk_file_chooser_native_new (_("Open a Model"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN,
+                                         _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (models, _("Model files (safetensors)"));
+  gtk_file_filter_add_suffix (models, "safetensors");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), models);
+  gtk_file_filter_set_name (all, _("All files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_model_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+gboolean
+fw_window_delete_run (FwWindow *self, FwRun *run, GError **error)
+{
+  guint pos;
+
+  g_return_val_if_fail (FW_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (FW_IS_RUN (run), FALSE);
+
+  if (run == self->run || self->model_jobs > 0 || fw_run_store_is_busy (self->run_store))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   _("%s cannot be deleted while it trains or is being saved."), fw_run_get_description (run));
+      return FALSE;
+    }
+  if (!fw_run_store_delete (self->run_store, run, error))
+    return FALSE;
+  if (g_list_store_find (self->compare_runs, run, &pos))
+    {
+      g_list_store_remove (self->compare_runs, pos);
+      rebuild_compare_table (self);
+    }
+  fw_plot_model_remove_run (self->plot_model, run);
+  update_actions (self);
+  return TRUE;
+}
+
+static void
+action_delete_run (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->runs_list);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(FwRun) run = NULL;
+
+  if (!row)
+    {
+      show_error (self, _("Select the run to delete in the run list."));
+      return;
+    }
+  run = g_object_ref (fw_run_row_get_run (FW_RUN_ROW (gtk_list_box_row_get_child (row))));
+  if (!fw_window_delete_run (self, run, &error))
+    {
+      show_error (self, error->message);
+      return;
+    }
+  text = g_strdup_printf (_("Deleted %s"), fw_run_get_description (run));
+  set_status (self, text);
+}
+
 static const GActionEntry win_entries[] = {
   { "open", action_open },
   { "open-folder", action_open_folder },
@@ -977,6 +1309,10 @@ static const GActionEntry win_entries[] = {
   { "log-scale", NULL, NULL, "false", action_log_scale },
   { "set-fusion", action_set_fusion, "i" },
   { "show-shortcuts", action_show_shortcuts },
+  { "save-model", action_save_model },
+  { "open-model", action_open_model },
+  { "export-model", action_export_model },
+  { "delete-run", action_delete_run },
 };
 
 /* ---- exports ---- */
@@ -990,15 +1326,9 @@ fw_window_export_plot (FwWindow *self, FwPlotKind kind, const char *path, GError
 gboolean
 fw_window_export_metrics (FwWindow *self, const char *path, GError **error)
 {
-  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->runs_list);
-  guint n = fw_plot_model_get_n_runs (self->plot_model);
-  FwRun *run;
+  FwRun *run = fw_window_get_selected_run (self);
 
-  if (row)
-    run = fw_run_row_get_run (FW_RUN_ROW (gtk_list_box_row_get_child (row)));
-  else if (n > 0)
-    run = fw_plot_model_get_run (self->plot_model, n - 1);
-  else
+  if (!run)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no run to export yet: train a model first."));
       return FALSE;
@@ -1044,6 +1374,17 @@ fw_window_close_request (GtkWindow *window)
 {
   FwWindow *self = FW_WINDOW (window);
 
+  /* a run still training ends here, stopped, and is saved like any other */
+  if (self->trainer)
+    {
+      self->compare_next = -1;
+      fw_trainer_resume (self->trainer);
+      fw_trainer_stop (self->trainer);
+      fw_trainer_join (self->trainer);
+      drain_events (self);
+    }
+  fw_run_store_flush (self->run_store);
+
   if (self->settings)
     {
       int w, h;
@@ -1081,6 +1422,9 @@ fw_window_dispose (GObject *object)
   g_clear_object (&self->run);
   g_clear_object (&self->settings);
   g_clear_object (&self->compare_runs);
+  if (self->run_store)
+    g_signal_handlers_disconnect_by_data (self->run_store, self);
+  g_clear_object (&self->run_store);
   gtk_widget_dispose_template (GTK_WIDGET (self), FW_TYPE_WINDOW);
   g_clear_object (&self->plot_model);
   G_OBJECT_CLASS (fw_window_parent_class)->dispose (object);
@@ -1145,6 +1489,10 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK, "win.delete-run", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-model", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.export-model", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-model", NULL);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
 }
@@ -1185,6 +1533,9 @@ fw_window_init (FwWindow *self)
   else
     gtk_window_set_default_size (GTK_WINDOW (self), 1500, 950);
   restore_options (self);
+  self->run_store = fw_run_store_new (NULL);
+  g_signal_connect_swapped (self->run_store, "error", G_CALLBACK (show_error), self);
+  fw_run_store_load_all (self->run_store, self->plot_model);
   rebuild_datasets_menu (self);
   fw_dataset_view_set_dataset (self->dataset_view, NULL, -1);
   update_status_ready (self);

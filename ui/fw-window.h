@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "fw-dataset.h"
+#include "fw-model-jobs.h"
 #include "fw-model-panel.h"
 #include "fw-plot.h"
 #include "fw-plot-model.h"
@@ -34,5 +35,17 @@ const char *fw_window_get_error (FwWindow *self);
 gboolean fw_window_export_plot (FwWindow *self, FwPlotKind kind, const char *path, GError **error);
 /* The selected run's metrics, or the latest run's. */
 gboolean fw_window_export_metrics (FwWindow *self, const char *path, GError **error);
+
+/* The selected run, or the latest one; NULL without runs. */
+FwRun *fw_window_get_selected_run (FwWindow *self);
+void fw_window_select_run (FwWindow *self, FwRun *run);
+/* Opens a model file in a worker and evaluates it on the current dataset;
+ * it joins the run list.  Errors go to the banner. */
+void fw_window_open_model (FwWindow *self, const char *path);
+/* Writes the selected run's model (or metrics) in a worker; the result
+ * goes to the status line, errors to the banner. */
+void fw_window_export_model (FwWindow *self, FwExportFormat format, const char *path);
+/* Removes the run from the list and its autosave folder from disk. */
+gboolean fw_window_delete_run (FwWindow *self, FwRun *run, GError **error);
 
 G_END_DECLS

@@ -11,8 +11,11 @@ wrap=()
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   wrap=(xvfb-run -a -s "-screen 0 1700x1100x24")
 fi
+# runs are autosaved: each rendering gets its own empty data folder, not the user's
+data=$(mktemp -d)
+trap 'rm -rf "$data"' EXIT
 export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=build/resources GTK_A11Y=none NO_AT_BRIDGE=1 GSK_RENDERER=cairo
-LANG=C.UTF-8 LANGUAGE=en "${wrap[@]}" build/tests/ui/fw-screenshot "$out" ""
-LANG=C.UTF-8 LANGUAGE=ko "${wrap[@]}" build/tests/ui/fw-screenshot "$out" "ko-"
-LANG=C.UTF-8 LANGUAGE=en "${wrap[@]}" build/tests/ui/fw-screenshot "$out" "dark-" --dark
+LANG=C.UTF-8 LANGUAGE=en XDG_DATA_HOME="$(mktemp -d -p "$data")" "${wrap[@]}" build/tests/ui/fw-screenshot "$out" ""
+LANG=C.UTF-8 LANGUAGE=ko XDG_DATA_HOME="$(mktemp -d -p "$data")" "${wrap[@]}" build/tests/ui/fw-screenshot "$out" "ko-"
+LANG=C.UTF-8 LANGUAGE=en XDG_DATA_HOME="$(mktemp -d -p "$data")" "${wrap[@]}" build/tests/ui/fw-screenshot "$out" "dark-" --dark
 ls -1 "$out"/*.png

@@ -45,11 +45,41 @@ iterate_for (int ms)
     }
 }
 
+/* Every run trained here is autosaved under XDG_DATA_HOME (a temporary
+ * folder, see main); each test starts without the previous tests' runs. */
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+forget_saved_runs (void)
+{
+  g_autofree char *runs = g_build_filename (g_get_user_data_dir (), "fusion-workbench", "runs", NULL);
+
+  remove_tree (runs);
+}
+
 static FwWindow *
 new_window_with_data (const char *spec)
 {
-  FwWindow *win = fw_window_new (NULL);
+  FwWindow *win;
   FwConfig config;
+
+  forget_saved_runs ();
+  win = fw_window_new (NULL);
 
   gtk_window_present (GTK_WINDOW (win));
   fw_config_init (&config);
@@ -323,6 +353,10 @@ test_shortcuts_window (void)
 int
 main (int argc, char **argv)
 {
+  g_autofree char *data_home = g_dir_make_tmp ("fw-ui-data-XXXXXX", NULL);
+  int status;
+
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   fw_ui_init ();
 
@@ -333,5 +367,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/training-failure", test_training_failure);
   g_test_add_func ("/ui/window/settings", test_settings);
   g_test_add_func ("/ui/window/shortcuts-window", test_shortcuts_window);
-  return g_test_run ();
+  status = g_test_run ();
+  remove_tree (data_home);
+  return status;
 }

@@ -1,0 +1,405 @@
+/* test-models.c — models in the real window (Xvfb in CI): a run trained in
+ * the GUI is autosaved (run.json, model.safetensors) and a new window
+ * reopens it; Save model, Open model (and a corrupt file), deleting a run,
+ * and the Export Model formats.  XDG_DATA_HOME is a temporary folder. */
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "fw-export-dialog.h"
+#include "fw-model-file.h"
+#include "fw-run-store.h"
+#include "fw-ui.h"
+#include "fw-window.h"
+
+#define TIMEOUT_SECONDS 120
+
+static char *data_home;
+
+static gboolean
+timed_out (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_idle (FwWindow *win)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
+
+  while (fw_window_is_busy (win) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (id);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static char *
+runs_root (void)
+{
+  return g_build_filename (data_home, "fusion-workbench", "runs", NULL);
+}
+
+static FwWindow *
+new_window (const char *spec)
+{
+  FwWindow *win = fw_window_new (NULL);
+  FwConfig config;
+
+  gtk_window_present (GTK_WINDOW (win));
+  fw_config_init (&config);
+  config.epochs = 2;
+  config.hidden = 16;
+  config.head_hidden = 16;
+  config.batch = 64;
+  fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
+  if (spec)
+    fw_window_load_dataset (win, spec);
+  wait_idle (win);
+  return win;
+}
+
+/* A fresh window on builtin:shapes with one run trained to the end. */
+static FwWindow *
+trained_window (FwRun **run)
+{
+  FwWindow *win;
+  FwPlotModel *plot;
+  g_autofree char *root = runs_root ();
+
+  remove_tree (root);
+  win = new_window ("builtin:shapes");
+  plot = fw_window_get_plot_model (win);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 0);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
+  *run = fw_plot_model_get_run (plot, 0);
+  g_assert_cmpint (fw_run_get_state (*run), ==, FW_RUN_FINISHED);
+  return win;
+}
+
+/* fw_model_evaluate on the dataset's test split, as `eval` does it. */
+static void
+evaluate (FwSavedModel *saved, const FwDataset *ds, double *loss, double *accuracy)
+{
+  g_autofree int *rows = g_new (int, ds->n);
+  int n = fw_dataset_split_rows (ds, FW_SPLIT_TEST, rows);
+  g_autofree int *labels = fw_dataset_map_labels (ds, (const char *const *) saved->classes,
+                                                  saved->n_classes, NULL);
+  g_autofree int *lexmap = fw_vocab_map_lexicon (saved->vocab, ds);
+
+  g_assert_cmpint (n, >, 0);
+  g_assert_nonnull (labels);
+  fw_model_evaluate (saved->model, ds, lexmap, labels, rows, n, loss, accuracy);
+}
+
+static void
+test_autosave (void)
+{
+  FwRun *run;
+  FwWindow *win = trained_window (&run);
+  const FwDataset *ds = fw_window_get_dataset (win);
+  g_autofree char *root = runs_root ();
+  g_autofree char *json_path = NULL, *model_path = NULL, *text = NULL, *bad = NULL, *bad_file = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(FwSavedModel) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *o;
+  double loss, accuracy;
+  guint n_steps, n_epochs, n_steps2, n_epochs2;
+  g_autofree char *description = g_strdup (fw_run_get_description (run));
+  double test_accuracy = fw_run_get_test_accuracy (run);
+  FwPlotModel *plot;
+  FwRun *again;
+
+  /* the folder, under the data directory */
+  g_assert_nonnull (fw_run_get_dir (run));
+  g_assert_true (g_str_has_prefix (fw_run_get_dir (run), root));
+  json_path = g_build_filename (fw_run_get_dir (run), FW_RUN_FILE, NULL);
+  model_path = g_build_filename (fw_run_get_dir (run), FW_RUN_MODEL_FILE, NULL);
+  g_assert_true (g_file_test (json_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (model_path, G_FILE_TEST_IS_REGULAR));
+
+  /* run.json: the configuration, metrics and final figures */
+  g_assert_true (json_parser_load_from_file (parser, json_path, &error));
+  g_assert_no_error (error);
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (o, "format"), ==, FW_RUN_FORMAT);
+  g_assert_cmpstr (json_object_get_string_member (o, "state"), ==, "finished");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "dataset"), "source"),
+                   ==, "builtin:shapes");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "config"), "epochs"), ==, 2);
+  fw_run_get_steps (run, &n_steps);
+  fw_run_get_epochs (run, &n_epochs);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "epochs")), ==, n_epochs);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "step_losses")), ==, n_steps);
+  g_assert_cmpfloat (json_object_get_double_member (o, "test_accuracy"), ==, test_accuracy);
+
+  /* the weights: they load and evaluate to the run's test accuracy */
+  saved = fw_model_load (model_path, 256, &error);
+  g_assert_no_error (error);
+  evaluate (saved, ds, &loss, &accuracy);
+  g_assert_cmpfloat_with_epsilon (accuracy, test_accuracy, 1e-9);
+  g_assert_nonnull (fw_run_get_model (run));
+
+  /* a folder that is not a run is skipped with a message */
+  bad = g_build_filename (root, "00000000-broken", NULL);
+  g_assert_cmpint (g_mkdir (bad, 0700), ==, 0);
+  bad_file = g_build_filename (bad, FW_RUN_FILE, NULL);
+  g_assert_true (g_file_set_contents (bad_file, "{\"format\": \"fusion-workbench-run\", \"version\"", -1, NULL));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+
+  /* a new window reopens the run: curves, figures and the model */
+  win = new_window (NULL);
+  plot = fw_window_get_plot_model (win);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
+  again = fw_plot_model_get_run (plot, 0);
+  g_assert_cmpstr (fw_run_get_description (again), ==, description);
+  g_assert_cmpfloat (fw_run_get_test_accuracy (again), ==, test_accuracy);
+  fw_run_get_steps (again, &n_steps2);
+  fw_run_get_epochs (again, &n_epochs2);
+  g_assert_cmpuint (n_steps2, ==, n_steps);
+  g_assert_cmpuint (n_epochs2, ==, n_epochs);
+  g_assert_cmpint (fw_run_get_state (again), ==, FW_RUN_FINISHED);
+  g_assert_nonnull (fw_run_get_model (again));
+  g_assert_nonnull (fw_window_get_error (win));
+  g_assert_nonnull (strstr (fw_window_get_error (win), "00000000-broken"));
+
+  /* deleting it removes its folder */
+  {
+    g_autofree char *dir = g_strdup (fw_run_get_dir (again));
+    g_assert_true (fw_window_delete_run (win, again, &error));
+    g_assert_no_error (error);
+    g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 0);
+  }
+  gtk_window_destroy (GTK_WINDOW (win));
+  remove_tree (bad);
+}
+
+/* A run interrupted mid-training (window closed, crash) comes back as
+ * stopped with the epochs saved so far. */
+static void
+test_interrupted (void)
+{
+  g_autofree char *root = runs_root ();
+  g_autofree char *dir = NULL;
+  g_autoptr(FwRunStore) store = NULL;
+  g_autoptr(FwRun) run = NULL;
+  g_autoptr(FwPlotModel) plot = fw_plot_model_new ();
+  FwEpochPoint p = { 1, 10, 0.9, 0.8, 0.5, 0.6, 1.5 };
+  FwConfig config;
+  GdkRGBA color = { 1, 0, 0, 1 };
+  FwRun *back;
+  guint n;
+
+  remove_tree (root);
+  fw_config_init (&config);
+  store = fw_run_store_new (root);
+  run = fw_run_new (&config, "shapes", &color);
+  fw_run_set_state (run, FW_RUN_RUNNING);
+  g_assert_true (fw_run_store_add (store, run, NULL));
+  for (int i = 1; i <= 10; i++)
+    fw_run_add_step (run, i, 1.0 / i);
+  fw_run_add_epoch (run, &p);
+  fw_run_store_save_metrics (store, run);
+  fw_run_store_flush (store);
+
+  fw_run_store_load_all (store, plot);
+  fw_run_store_flush (store);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
+  back = fw_plot_model_get_run (plot, 0);
+  g_assert_cmpint (fw_run_get_state (back), ==, FW_RUN_STOPPED);
+  g_assert_null (fw_run_get_model (back));
+  fw_run_get_epochs (back, &n);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpfloat (fw_run_get_epochs (back, &n)[0].val_accuracy, ==, 0.6);
+  fw_run_get_steps (back, &n);
+  g_assert_cmpuint (n, ==, 10);
+  g_assert_cmpfloat (fw_run_get_steps (back, &n)[9].loss, ==, 0.1);
+  g_assert_cmpstr (fw_run_get_dir (back), ==, fw_run_get_dir (run));
+}
+
+static void
+test_save_and_open (void)
+{
+  FwRun *run;
+  FwWindow *win = trained_window (&run);
+  const FwDataset *ds = fw_window_get_dataset (win);
+  FwPlotModel *plot = fw_window_get_plot_model (win);
+  g_autofree char *dir = g_dir_make_tmp ("fw-models-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "saved.safetensors", NULL);
+  g_autoptr(FwSavedModel) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  double loss, accuracy;
+  FwRun *opened;
+
+  /* Save model: the selected run's model, loadable */
+  fw_window_select_run (win, run);
+  g_assert_true (fw_window_get_selected_run (win) == run);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "save-model"));
+  fw_window_export_model (win, FW_EXPORT_MODEL_FILE, path);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  saved = fw_model_load (path, 64, &error);
+  g_assert_no_error (error);
+  evaluate (saved, ds, &loss, &accuracy);
+  g_assert_cmpfloat_with_epsilon (accuracy, fw_run_get_test_accuracy (run), 1e-9);
+
+  /* Open model: a run without curves, evaluated on the current dataset */
+  fw_window_open_model (win, path);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 2);
+  opened = fw_plot_model_get_run (plot, 1);
+  g_assert_nonnull (fw_run_get_model (opened));
+  g_assert_null (fw_run_get_dir (opened));
+  g_assert_cmpstr (fw_run_get_source (opened), ==, path);
+  g_assert_cmpstr (fw_run_get_dataset_name (opened), ==, "saved.safetensors");
+  g_assert_cmpstr (fw_run_get_description (opened), ==, fw_run_get_description (run));
+  {
+    guint n;
+    fw_run_get_steps (opened, &n);
+    g_assert_cmpuint (n, ==, 0);
+  }
+  g_assert_cmpfloat_with_epsilon (fw_run_get_test_accuracy (opened), accuracy, 1e-9);
+  g_assert_cmpfloat_with_epsilon (fw_run_get_test_loss (opened), loss, 1e-6);
+  /* the opened run is selected, and can be saved in turn */
+  g_assert_true (fw_window_get_selected_run (win) == opened);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_open_corrupt (void)
+{
+  FwWindow *win = new_window ("builtin:shapes");
+  FwPlotModel *plot = fw_window_get_plot_model (win);
+  g_autofree char *dir = g_dir_make_tmp ("fw-models-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "corrupt.safetensors", NULL);
+  /* a header length far past the end of the file */
+  static const char bytes[] = "\xff\xff\x00\x00\x00\x00\x00\x00{\"a\":1}";
+  guint before = fw_plot_model_get_n_runs (plot);
+
+  g_assert_true (g_file_set_contents (path, bytes, sizeof bytes - 1, NULL));
+  fw_window_open_model (win, path);
+  wait_idle (win);
+  g_assert_nonnull (fw_window_get_error (win));
+  g_assert_nonnull (strstr (fw_window_get_error (win), path));
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, before);
+
+  /* a missing file too */
+  g_unlink (path);
+  fw_window_open_model (win, path);
+  wait_idle (win);
+  g_assert_nonnull (strstr (fw_window_get_error (win), path));
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_rmdir (dir);
+}
+
+static void
+test_export (void)
+{
+  FwRun *run;
+  FwWindow *win = trained_window (&run);
+  g_autofree char *dir = g_dir_make_tmp ("fw-models-XXXXXX", NULL);
+  g_autofree char *onnx = g_build_filename (dir, "model.onnx", NULL);
+  g_autofree char *torch = g_build_filename (dir, "torch", NULL);
+  g_autofree char *csv = g_build_filename (dir, "metrics.csv", NULL);
+  g_autofree char *contrib = g_build_filename (dir, "contrib.json", NULL);
+  g_autofree char *typed = fw_export_dialog_complete_path (FW_EXPORT_ONNX, "/x/model");
+  static const char *const torch_files[] = { "model.py", "model.safetensors", "predict.py" };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  g_assert_cmpstr (typed, ==, "/x/model.onnx");
+  fw_window_export_model (win, FW_EXPORT_ONNX, onnx);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  g_assert_cmpint (g_stat (onnx, &st), ==, 0);
+  g_assert_cmpint (st.st_size, >, 1000);
+
+  fw_window_export_model (win, FW_EXPORT_TORCH, torch);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  for (gsize i = 0; i < G_N_ELEMENTS (torch_files); i++)
+    {
+      g_autofree char *file = g_build_filename (torch, torch_files[i], NULL);
+      g_assert_cmpint (g_stat (file, &st), ==, 0);
+      g_assert_cmpint (st.st_size, >, 0);
+      g_unlink (file);
+    }
+
+  fw_window_export_model (win, FW_EXPORT_METRICS, csv);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
+
+  fw_window_export_model (win, FW_EXPORT_CONTRIB, contrib);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  g_assert_true (json_parser_load_from_file (parser, contrib, &error));
+  g_assert_no_error (error);
+  g_assert_true (json_object_has_member (json_node_get_object (json_parser_get_root (parser)), "shapley"));
+
+  /* a failure names the file in the banner */
+  {
+    g_autofree char *nowhere = g_build_filename (dir, "no", "such", "model.onnx", NULL);
+    fw_window_export_model (win, FW_EXPORT_ONNX, nowhere);
+    wait_idle (win);
+    g_assert_nonnull (fw_window_get_error (win));
+    g_assert_nonnull (strstr (fw_window_get_error (win), nowhere));
+  }
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (onnx);
+  g_unlink (csv);
+  g_unlink (contrib);
+  g_rmdir (torch);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  data_home = g_dir_make_tmp ("fw-ui-data-XXXXXX", NULL);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  fw_ui_init ();
+
+  g_test_add_func ("/ui/models/autosave", test_autosave);
+  g_test_add_func ("/ui/models/interrupted", test_interrupted);
+  g_test_add_func ("/ui/models/save-and-open", test_save_and_open);
+  g_test_add_func ("/ui/models/open-corrupt", test_open_corrupt);
+  g_test_add_func ("/ui/models/export", test_export);
+  status = g_test_run ();
+  remove_tree (data_home);
+  g_free (data_home);
+  return status;
+}
