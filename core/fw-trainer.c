@@ -12,6 +12,7 @@
 
 #include "fw-contrib.h"
 #include "fw-kernels.h"
+#include "fw-model-file.h"
 #include "fw-optim.h"
 #include "fw-rng.h"
 
@@ -29,6 +30,8 @@ struct _FwTrainer {
   int *rows[FW_SPLIT_N_KINDS];
   int n_rows[FW_SPLIT_N_KINDS];
   int reliance_rows;         /* 0: no Shapley shares per epoch */
+  char *epoch_model_path;    /* NULL: no model file per epoch */
+  char **epoch_model_classes;
 
   GThread *thread;
   GMutex lock;
@@ -111,6 +114,8 @@ fw_trainer_free (FwTrainer *t)
   for (int s = 0; s < FW_SPLIT_N_KINDS; s++)
     g_free (t->rows[s]);
   g_free (t->snapshot);
+  g_free (t->epoch_model_path);
+  g_strfreev (t->epoch_model_classes);
   fw_optim_free (t->optim);
   fw_model_free (t->model);
   g_free (t->lexmap);
@@ -245,6 +250,16 @@ fw_trainer_measure_reliance (FwTrainer *t, int max_rows)
   t->reliance_rows = max_rows;
 }
 
+void
+fw_trainer_save_each_epoch (FwTrainer *t, const char *path, const char *const *classes)
+{
+  g_return_if_fail (t && path && classes && !t->thread);
+  g_free (t->epoch_model_path);
+  g_strfreev (t->epoch_model_classes);
+  t->epoch_model_path = g_strdup (path);
+  t->epoch_model_classes = g_strdupv ((char **) classes);
+}
+
 /* Shapley shares on validation rows into an EPOCH event; the train means
  * stand for a removed modality, as in fw_contrib. */
 static void
@@ -338,6 +353,10 @@ train_thread (gpointer data)
       memcpy (t->snapshot, fw_model_params (m), sizeof (float) * fw_model_n_params (m));
       gint64 r0 = g_get_monotonic_time ();
       measure_reliance (t, contrib, &e);
+      /* best effort: the model file written when training ends reports errors */
+      if (t->epoch_model_path)
+        fw_model_save (m, t->vocab, (const char *const *) t->epoch_model_classes,
+                       t->epoch_model_path, NULL);
       t0 += g_get_monotonic_time () - r0;   /* not training time */
       push_event (t, &e);
     }

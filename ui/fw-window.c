@@ -580,6 +580,11 @@ start_run (FwWindow *self, const FwConfig *config)
   self->trainer_lr = c.lr;
   memset (&self->last_step, 0, sizeof self->last_step);
 
+  if (fw_run_get_dir (self->run))
+    {
+      g_autofree char *model_path = g_build_filename (fw_run_get_dir (self->run), FW_RUN_MODEL_FILE, NULL);
+      fw_trainer_save_each_epoch (self->trainer, model_path, (const char *const *) self->dataset->classes);
+    }
   fw_trainer_start (self->trainer);
   yield_workers_to_gui ();
   self->last_drain = g_get_monotonic_time ();

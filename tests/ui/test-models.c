@@ -242,6 +242,57 @@ test_interrupted (void)
   g_assert_cmpstr (fw_run_get_dir (back), ==, fw_run_get_dir (run));
 }
 
+/* Closing the window while a run trains: the run ends stopped, and its
+ * metrics and weights are on disk; the next window reopens it with its
+ * model.  The weights are written after every epoch already. */
+static void
+test_close_while_training (void)
+{
+  g_autofree char *root = runs_root ();
+  g_autofree char *dir = NULL, *model_path = NULL, *json_path = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  FwWindow *win;
+  FwConfig config;
+  FwRun *run;
+  guint n_epochs = 0;
+  gint64 until;
+
+  remove_tree (root);
+  win = new_window ("builtin:shapes");
+  config = *fw_model_panel_get_config (fw_window_get_model_panel (win));
+  config.epochs = 500;
+  fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
+  dir = g_strdup (fw_run_get_dir (run));
+  model_path = g_build_filename (dir, FW_RUN_MODEL_FILE, NULL);
+  json_path = g_build_filename (dir, FW_RUN_FILE, NULL);
+  until = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
+  while (n_epochs < 2 && g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      fw_run_get_epochs (run, &n_epochs);
+    }
+  g_assert_cmpuint (n_epochs, >=, 2);
+  g_assert_true (fw_window_is_busy (win));
+  /* written at the end of an epoch, before training ends */
+  g_assert_true (g_file_test (model_path, G_FILE_TEST_IS_REGULAR));
+
+  gtk_window_close (GTK_WINDOW (win));
+  g_assert_true (json_parser_load_from_file (parser, json_path, NULL));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "state"),
+                   ==, "stopped");
+
+  win = new_window (NULL);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (fw_window_get_plot_model (win)), ==, 1);
+  run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
+  g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_STOPPED);
+  g_assert_nonnull (fw_run_get_model (run));
+  fw_run_get_epochs (run, &n_epochs);
+  g_assert_cmpuint (n_epochs, >=, 2);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 static void
 test_save_and_open (void)
 {
@@ -395,6 +446,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/models/autosave", test_autosave);
   g_test_add_func ("/ui/models/interrupted", test_interrupted);
+  g_test_add_func ("/ui/models/close-while-training", test_close_while_training);
   g_test_add_func ("/ui/models/save-and-open", test_save_and_open);
   g_test_add_func ("/ui/models/open-corrupt", test_open_corrupt);
   g_test_add_func ("/ui/models/export", test_export);
