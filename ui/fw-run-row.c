@@ -49,6 +49,8 @@ update (FwRunRow *self)
         status = g_strdup_printf (fw_run_get_state (run) == FW_RUN_STOPPED
                                   ? _("test %.3f (stopped)") : _("test %.3f"),
                                   fw_run_get_test_accuracy (run));
+      else if (fw_run_get_source (run))
+        status = g_strdup (_("not evaluated"));   /* a model file opened without a dataset */
       else
         status = g_strdup (fw_run_get_state (run) == FW_RUN_STOPPED ? _("stopped") : _("done, no test rows"));
       break;

@@ -85,6 +85,7 @@ struct _FwWindow
 G_DEFINE_FINAL_TYPE (FwWindow, fw_window, GTK_TYPE_APPLICATION_WINDOW)
 
 static void update_actions (FwWindow *self);
+static void evaluate_opened_models (FwWindow *self);
 static void finish_training (FwWindow *self);
 static gboolean start_run (FwWindow *self, const FwConfig *config);
 
@@ -279,6 +280,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   hide_error (self);
   update_status_ready (self);
   update_actions (self);
+  evaluate_opened_models (self);
 }
 
 static void start_load (FwWindow *self, const char *spec);
@@ -1148,6 +1150,81 @@ action_export_model (GSimpleAction *action, GVariant *param, gpointer user_data)
 
   if (model_run (self))
     fw_export_dialog_show (GTK_WINDOW (self), FW_EXPORT_ONNX, FALSE, "model", on_export_chosen, self);
+}
+
+/* A model opened from a file is evaluated again on each dataset loaded. */
+typedef struct {
+  FwRun *run;
+  const FwDataset *ds;
+  gboolean ok;
+  double loss, accuracy;
+} Evaluation;
+
+static void
+evaluation_free (gpointer data)
+{
+  Evaluation *e = data;
+
+  g_object_unref (e->run);
+  g_free (e);
+}
+
+static void
+evaluate_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GPtrArray *evals = task_data;
+
+  for (guint i = 0; i < evals->len; i++)
+    {
+      Evaluation *e = evals->pdata[i];
+      g_autofree char *split = NULL;
+      int n;
+
+      e->ok = fw_model_evaluate_on (fw_run_get_model (e->run), e->ds, &n, &split, &e->loss, &e->accuracy, NULL);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_evaluated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ModelJob *job = user_data;
+  GPtrArray *evals = g_task_get_task_data (G_TASK (result));
+
+  for (guint i = 0; i < evals->len; i++)
+    {
+      Evaluation *e = evals->pdata[i];
+      fw_run_finish (e->run, e->ok ? e->accuracy : NAN, e->ok ? e->loss : NAN, 0, FALSE);
+    }
+  model_job_free (job);
+}
+
+static void
+evaluate_opened_models (FwWindow *self)
+{
+  GListModel *runs = fw_plot_model_get_runs (self->plot_model);
+  g_autoptr(GPtrArray) evals = g_ptr_array_new_with_free_func (evaluation_free);
+  g_autoptr(GTask) task = NULL;
+
+  if (!self->dataset || self->model_jobs > 0)
+    return;
+  for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
+    {
+      g_autoptr(FwRun) run = g_list_model_get_item (runs, i);
+      if (fw_run_get_source (run) && fw_run_get_model (run))
+        {
+          Evaluation *e = g_new0 (Evaluation, 1);
+          e->run = g_object_ref (run);
+          e->ds = self->dataset;
+          g_ptr_array_add (evals, e);
+        }
+    }
+  if (evals->len == 0)
+    return;
+  task = g_task_new (NULL, NULL, on_evaluated, model_job_new (self, NULL, NULL));
+  g_task_set_task_data (task, g_steal_pointer (&evals), (GDestroyNotify) g_ptr_array_unref);
+  g_task_set_name (task, "fw-evaluate-models");
+  g_task_run_in_thread (task, evaluate_thread);
 }
 
 static void

@@ -339,7 +339,24 @@ test_save_and_open (void)
   g_assert_cmpfloat_with_epsilon (fw_run_get_test_loss (opened), loss, 1e-6);
   /* the opened run is selected, and can be saved in turn */
   g_assert_true (fw_window_get_selected_run (win) == opened);
+  gtk_window_destroy (GTK_WINDOW (win));
 
+  /* opened before any dataset: evaluated once one loads */
+  {
+    g_autofree char *root = runs_root ();
+    remove_tree (root);
+  }
+  win = new_window (NULL);
+  fw_window_open_model (win, path);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  g_assert_cmpuint (fw_plot_model_get_n_runs (fw_window_get_plot_model (win)), ==, 1);
+  opened = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
+  g_assert_true (isnan (fw_run_get_test_accuracy (opened)));
+  fw_window_load_dataset (win, "builtin:shapes");
+  wait_idle (win);
+  g_assert_cmpfloat_with_epsilon (fw_run_get_test_accuracy (opened), accuracy, 1e-9);
+  g_assert_cmpfloat_with_epsilon (fw_run_get_test_loss (opened), loss, 1e-6);
   gtk_window_destroy (GTK_WINDOW (win));
   g_unlink (path);
   g_rmdir (dir);
