@@ -36,8 +36,9 @@ on_response (GtkNativeDialog *dialog, int response, gpointer user_data)
       const char *choice = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (dialog), "format");
       FwExportFormat format = pending->format;
 
-      if (!pending->only_format && choice)
-        format = (FwExportFormat) CLAMP (g_ascii_strtoll (choice, NULL, 10), 0, FW_EXPORT_N_FORMATS - 1);
+      for (int i = 0; !pending->only_format && choice && i < FW_EXPORT_N_FORMATS; i++)
+        if (g_strcmp0 (choice, fw_export_format_label (i)) == 0)
+          format = i;
       if (path)
         {
           g_autofree char *full = fw_export_dialog_complete_path (format, path);
@@ -63,19 +64,18 @@ fw_export_dialog_show (GtkWindow *parent, FwExportFormat format, gboolean only_f
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
   if (!only_format)
     {
-      const char *ids[FW_EXPORT_N_FORMATS + 1] = { NULL };
       const char *labels[FW_EXPORT_N_FORMATS + 1] = { NULL };
-      char id_text[FW_EXPORT_N_FORMATS][4];
-      g_autofree char *selected = g_strdup_printf ("%d", format);
 
+      int k = 0;
+
+      /* the chosen format comes first: GTK 4.8's fallback dialog starts on
+       * the first option whatever set_choice said; the labels are the ids */
+      labels[k++] = fw_export_format_label (format);
       for (int i = 0; i < FW_EXPORT_N_FORMATS; i++)
-        {
-          g_snprintf (id_text[i], sizeof id_text[i], "%d", i);
-          ids[i] = id_text[i];
-          labels[i] = fw_export_format_label (i);
-        }
-      gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (chooser), "format", _("Format"), ids, labels);
-      gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (chooser), "format", selected);
+        if (i != (int) format)
+          labels[k++] = fw_export_format_label (i);
+      gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (chooser), "format", _("Format"), labels, labels);
+      gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (chooser), "format", fw_export_format_label (format));
     }
   else
     {
@@ -88,4 +88,5 @@ fw_export_dialog_show (GtkWindow *parent, FwExportFormat format, gboolean only_f
     gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   g_signal_connect (chooser, "response", G_CALLBACK (on_response), pending);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+
 }

@@ -451,6 +451,57 @@ test_export (void)
   g_rmdir (dir);
 }
 
+/* The Export Model chooser itself: its Format choice picks the writer, and
+ * a name typed without an extension takes the format's. */
+static GtkFileChooser *
+find_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+      if (GTK_IS_FILE_CHOOSER_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return GTK_FILE_CHOOSER (w);
+    }
+  return NULL;
+}
+
+static void
+test_export_dialog (void)
+{
+  FwRun *run;
+  FwWindow *win = trained_window (&run);
+  g_autofree char *dir = g_dir_make_tmp ("fw-models-XXXXXX", NULL);
+  g_autofree char *onnx = g_build_filename (dir, "typed.onnx", NULL);
+  GtkFileChooser *chooser;
+  gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_action_group_activate_action (G_ACTION_GROUP (win), "export-model", NULL);
+  while (!(chooser = find_chooser ()) && g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_nonnull (chooser);
+  /* ONNX is the default format */
+  g_assert_cmpstr (gtk_file_chooser_get_choice (chooser, "format"), ==, fw_export_format_label (FW_EXPORT_ONNX));
+  /* a path typed in the name entry, as a user may */
+  {
+    g_autofree char *typed_path = g_build_filename (dir, "typed", NULL);
+    gtk_file_chooser_set_current_name (chooser, typed_path);
+  }
+  /* the dialog checks the name asynchronously before it answers */
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (find_chooser () && g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (find_chooser ());
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  g_assert_true (g_file_test (onnx, G_FILE_TEST_IS_REGULAR));
+  g_unlink (onnx);
+  g_rmdir (dir);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -467,6 +518,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/models/save-and-open", test_save_and_open);
   g_test_add_func ("/ui/models/open-corrupt", test_open_corrupt);
   g_test_add_func ("/ui/models/export", test_export);
+  g_test_add_func ("/ui/models/export-dialog", test_export_dialog);
   status = g_test_run ();
   remove_tree (data_home);
   g_free (data_home);
