@@ -1066,11 +1066,19 @@ model_job_new (FwWindow *self, FwRun *run, const char *path)
   return job;
 }
 
+/* TRUE once the window is disposed: a job that ends later shows nothing */
+static gboolean
+window_gone (FwWindow *self)
+{
+  return self->plot_model == NULL;
+}
+
 static void
 model_job_free (ModelJob *job)
 {
   job->self->model_jobs--;
-  update_actions (job->self);
+  if (!window_gone (job->self))
+    update_actions (job->self);
   g_object_unref (job->self);
   g_clear_object (&job->run);
   g_free (job->path);
@@ -1083,7 +1091,9 @@ on_model_exported (GObject *source, GAsyncResult *result, gpointer user_data)
   ModelJob *job = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (fw_model_export_finish (result, &error))
+  if (window_gone (job->self))
+    ;
+  else if (fw_model_export_finish (result, &error))
     {
       g_autofree char *text = g_strdup_printf (_("Saved %s"), job->path);
       hide_error (job->self);
@@ -1191,7 +1201,7 @@ on_evaluated (GObject *source, GAsyncResult *result, gpointer user_data)
   ModelJob *job = user_data;
   GPtrArray *evals = g_task_get_task_data (G_TASK (result));
 
-  for (guint i = 0; i < evals->len; i++)
+  for (guint i = 0; i < evals->len && !window_gone (job->self); i++)
     {
       Evaluation *e = evals->pdata[i];
       fw_run_finish (e->run, e->ok ? e->accuracy : NAN, e->ok ? e->loss : NAN, 0, FALSE);
@@ -1239,6 +1249,11 @@ on_model_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *text = NULL;
   GdkRGBA color;
 
+  if (window_gone (self))
+    {
+      model_job_free (job);
+      return;
+    }
   if (!opened)
     {
       g_autofree char *message = g_strdup_printf (_("Could not open the model %s: %s"), job->path, error->message);
@@ -1466,6 +1481,9 @@ fw_window_close_request (GtkWindow *window)
       drain_events (self);
     }
   fw_run_store_flush (self->run_store);
+  /* a model being written is finished, not left half-done */
+  while (self->model_jobs > 0)
+    g_main_context_iteration (NULL, TRUE);
 
   if (self->settings)
     {
