@@ -13,13 +13,12 @@
 
 #include "fw-builtin.h"
 #include "fw-dataset-view.h"
-#include "fw-export-dialog.h"
-#include "fw-model-jobs.h"
 #include "fw-run-row.h"
 #include "fw-run-store.h"
 #include "fw-trainer.h"
 #include "fw-ui.h"
 #include "fw-window.h"
+#include "fw-window-private.h"
 
 #define MAX_RECENT 8
 
@@ -85,7 +84,6 @@ struct _FwWindow
 G_DEFINE_FINAL_TYPE (FwWindow, fw_window, GTK_TYPE_APPLICATION_WINDOW)
 
 static void update_actions (FwWindow *self);
-static void evaluate_opened_models (FwWindow *self);
 static void finish_training (FwWindow *self);
 static gboolean start_run (FwWindow *self, const FwConfig *config);
 
@@ -280,7 +278,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   hide_error (self);
   update_status_ready (self);
   update_actions (self);
-  evaluate_opened_models (self);
+  fw_window_evaluate_opened_models (self);
 }
 
 static void start_load (FwWindow *self, const char *spec);
@@ -996,400 +994,44 @@ action_show_shortcuts (GSimpleAction *action, GVariant *param, gpointer user_dat
   gtk_window_present (shortcuts);
 }
 
-/* ---- models: save, open, export, delete (the work is fw-model-jobs.c,
- * the files fw-run-store.c) ---- */
+/* ---- for fw-window-models.c (fw-window-private.h) ---- */
 
-FwRun *
-fw_window_get_selected_run (FwWindow *self)
-{
-  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->runs_list);
-  guint n = fw_plot_model_get_n_runs (self->plot_model);
-
-  if (row)
-    return fw_run_row_get_run (FW_RUN_ROW (gtk_list_box_row_get_child (row)));
-  return n > 0 ? fw_plot_model_get_run (self->plot_model, n - 1) : NULL;
-}
+void fw_window_show_error (FwWindow *self, const char *message) { show_error (self, message); }
+void fw_window_hide_error (FwWindow *self) { hide_error (self); }
+void fw_window_set_status (FwWindow *self, const char *text) { set_status (self, text); }
+void fw_window_update_status_ready (FwWindow *self) { update_status_ready (self); }
+void fw_window_update_actions (FwWindow *self) { update_actions (self); }
+GtkListBox *fw_window_get_runs_list (FwWindow *self) { return self->runs_list; }
+FwRunStore *fw_window_get_run_store (FwWindow *self) { return self->run_store; }
+FwRun *fw_window_get_training_run (FwWindow *self) { return self->run; }
+gboolean fw_window_is_loading (FwWindow *self) { return self->load_cancellable != NULL; }
+int fw_window_get_model_jobs (FwWindow *self) { return self->model_jobs; }
 
 void
-fw_window_select_run (FwWindow *self, FwRun *run)
+fw_window_model_job_begin (FwWindow *self)
 {
-  GListModel *runs = fw_plot_model_get_runs (self->plot_model);
-
-  for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
-    {
-      g_autoptr(FwRun) item = g_list_model_get_item (runs, i);
-      if (item == run)
-        gtk_list_box_select_row (self->runs_list, gtk_list_box_get_row_at_index (self->runs_list, i));
-    }
-}
-
-/* The run whose model is wanted, or NULL with the reason in the banner. */
-static FwRun *
-model_run (FwWindow *self)
-{
-  FwRun *run = fw_window_get_selected_run (self);
-  g_autofree char *message = NULL;
-
-  if (!run)
-    message = g_strdup (_("There is no run to export yet: train a model first."));
-  else if (!fw_run_get_model (run))
-    message = g_strdup_printf (fw_run_get_state (run) == FW_RUN_RUNNING || fw_run_get_state (run) == FW_RUN_PAUSED
-                               ? _("%s has no model yet: wait for its training to end.")
-                               : _("%s has no model: its weights were not saved."),
-                               fw_run_get_description (run));
-  else if (self->model_jobs > 0)
-    message = g_strdup (_("Wait for the current model job to finish."));
-  if (message)
-    {
-      show_error (self, message);
-      return NULL;
-    }
-  return run;
-}
-
-typedef struct {
-  FwWindow *self;            /* a reference */
-  FwRun *run;                /* a reference: keeps the model alive */
-  char *path;
-} ModelJob;
-
-static ModelJob *
-model_job_new (FwWindow *self, FwRun *run, const char *path)
-{
-  ModelJob *job = g_new0 (ModelJob, 1);
-
-  job->self = g_object_ref (self);
-  job->run = run ? g_object_ref (run) : NULL;
-  job->path = g_strdup (path);
   self->model_jobs++;
   update_actions (self);
-  return job;
-}
-
-/* TRUE once the window is disposed: a job that ends later shows nothing */
-static gboolean
-window_gone (FwWindow *self)
-{
-  return self->plot_model == NULL;
-}
-
-static void
-model_job_free (ModelJob *job)
-{
-  job->self->model_jobs--;
-  if (!window_gone (job->self))
-    update_actions (job->self);
-  g_object_unref (job->self);
-  g_clear_object (&job->run);
-  g_free (job->path);
-  g_free (job);
-}
-
-static void
-on_model_exported (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ModelJob *job = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (window_gone (job->self))
-    ;
-  else if (fw_model_export_finish (result, &error))
-    {
-      g_autofree char *text = g_strdup_printf (_("Saved %s"), job->path);
-      hide_error (job->self);
-      set_status (job->self, text);
-    }
-  else
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), job->path, error->message);
-      show_error (job->self, message);
-      update_status_ready (job->self);
-    }
-  model_job_free (job);
 }
 
 void
-fw_window_export_model (FwWindow *self, FwExportFormat format, const char *path)
+fw_window_model_job_end (FwWindow *self)
 {
-  FwRun *run;
-  g_autofree char *text = NULL;
-
-  g_return_if_fail (FW_IS_WINDOW (self));
-  g_return_if_fail (format < FW_EXPORT_N_FORMATS);
-
-  if (format == FW_EXPORT_METRICS)
-    {
-      g_autoptr(GError) error = NULL;
-      if (!fw_window_export_metrics (self, path, &error))
-        show_error (self, error->message);
-      else
-        {
-          text = g_strdup_printf (_("Saved %s"), path);
-          set_status (self, text);
-        }
-      return;
-    }
-  if (!(run = model_run (self)))
-    return;
-  text = g_strdup_printf (_("Writing %s…"), path);
-  set_status (self, text);
-  fw_model_export_async (fw_run_get_model (run), format, path, self->dataset, NULL,
-                         on_model_exported, model_job_new (self, run, path));
-}
-
-static void
-on_export_chosen (FwExportFormat format, const char *path, gpointer user_data)
-{
-  fw_window_export_model (user_data, format, path);
-}
-
-static void
-action_save_model (GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-  FwWindow *self = user_data;
-
-  if (model_run (self))
-    fw_export_dialog_show (GTK_WINDOW (self), FW_EXPORT_MODEL_FILE, TRUE, "model.safetensors",
-                           on_export_chosen, self);
-}
-
-static void
-action_export_model (GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-  FwWindow *self = user_data;
-
-  if (model_run (self))
-    fw_export_dialog_show (GTK_WINDOW (self), FW_EXPORT_ONNX, FALSE, "model", on_export_chosen, self);
-}
-
-/* A model opened from a file is evaluated again on each dataset loaded. */
-typedef struct {
-  FwRun *run;
-  const FwDataset *ds;
-  gboolean ok;
-  double loss, accuracy;
-} Evaluation;
-
-static void
-evaluation_free (gpointer data)
-{
-  Evaluation *e = data;
-
-  g_object_unref (e->run);
-  g_free (e);
-}
-
-static void
-evaluate_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  GPtrArray *evals = task_data;
-
-  for (guint i = 0; i < evals->len; i++)
-    {
-      Evaluation *e = evals->pdata[i];
-      g_autofree char *split = NULL;
-      int n;
-
-      e->ok = fw_model_evaluate_on (fw_run_get_model (e->run), e->ds, &n, &split, &e->loss, &e->accuracy, NULL);
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-on_evaluated (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ModelJob *job = user_data;
-  GPtrArray *evals = g_task_get_task_data (G_TASK (result));
-
-  for (guint i = 0; i < evals->len && !window_gone (job->self); i++)
-    {
-      Evaluation *e = evals->pdata[i];
-      fw_run_finish (e->run, e->ok ? e->accuracy : NAN, e->ok ? e->loss : NAN, 0, FALSE);
-    }
-  model_job_free (job);
-}
-
-static void
-evaluate_opened_models (FwWindow *self)
-{
-  GListModel *runs = fw_plot_model_get_runs (self->plot_model);
-  g_autoptr(GPtrArray) evals = g_ptr_array_new_with_free_func (evaluation_free);
-  g_autoptr(GTask) task = NULL;
-
-  if (!self->dataset || self->model_jobs > 0)
-    return;
-  for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
-    {
-      g_autoptr(FwRun) run = g_list_model_get_item (runs, i);
-      if (fw_run_get_source (run) && fw_run_get_model (run))
-        {
-          Evaluation *e = g_new0 (Evaluation, 1);
-          e->run = g_object_ref (run);
-          e->ds = self->dataset;
-          g_ptr_array_add (evals, e);
-        }
-    }
-  if (evals->len == 0)
-    return;
-  task = g_task_new (NULL, NULL, on_evaluated, model_job_new (self, NULL, NULL));
-  g_task_set_task_data (task, g_steal_pointer (&evals), (GDestroyNotify) g_ptr_array_unref);
-  g_task_set_name (task, "fw-evaluate-models");
-  g_task_run_in_thread (task, evaluate_thread);
-}
-
-static void
-on_model_opened (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ModelJob *job = user_data;
-  FwWindow *self = job->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(FwOpenedModel) opened = fw_model_open_finish (result, &error);
-  g_autoptr(FwRun) run = NULL;
-  g_autofree char *base = g_path_get_basename (job->path);
-  g_autofree char *text = NULL;
-  GdkRGBA color;
-
-  if (window_gone (self))
-    {
-      model_job_free (job);
-      return;
-    }
-  if (!opened)
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not open the model %s: %s"), job->path, error->message);
-      show_error (self, message);
-      model_job_free (job);
-      return;
-    }
-  fw_plot_model_next_color (self->plot_model, &color);
-  run = fw_run_new (fw_model_get_config (opened->model->model), base, &color);
-  fw_run_set_source (run, job->path);
-  fw_run_set_n_params (run, fw_model_n_params (opened->model->model));
-  fw_run_set_model (run, g_steal_pointer (&opened->model));
-  if (opened->evaluated)
-    {
-      fw_run_finish (run, opened->accuracy, opened->loss, 0, FALSE);
-      text = g_strdup_printf (_("Opened %s: accuracy %.3f, loss %.4f on %d %s rows of %s"), base,
-                              opened->accuracy, opened->loss, opened->n, opened->split, self->dataset->name);
-      hide_error (self);
-    }
-  else
-    {
-      fw_run_finish (run, NAN, NAN, 0, FALSE);
-      text = g_strdup_printf (_("Opened %s"), base);
-      if (opened->eval_error)
-        {
-          g_autofree char *message = g_strdup_printf (_("Opened %s, but could not evaluate it: %s"),
-                                                      base, opened->eval_error);
-          show_error (self, message);
-        }
-    }
-  fw_plot_model_add_run (self->plot_model, run);
-  fw_window_select_run (self, run);
-  set_status (self, text);
-  model_job_free (job);
+  self->model_jobs--;
+  if (self->plot_model)      /* not disposed */
+    update_actions (self);
 }
 
 void
-fw_window_open_model (FwWindow *self, const char *path)
-{
-  g_autofree char *text = NULL;
-
-  g_return_if_fail (FW_IS_WINDOW (self));
-  g_return_if_fail (path != NULL);
-
-  if (self->model_jobs > 0 || self->load_cancellable)
-    {
-      show_error (self, _("Wait for the current model job to finish."));
-      return;
-    }
-  text = g_strdup_printf (_("Opening %s…"), path);
-  set_status (self, text);
-  /* the dataset is borrowed by the job: another one cannot load meanwhile */
-  fw_model_open_async (path, self->dataset, NULL, on_model_opened, model_job_new (self, NULL, path));
-}
-
-static void
-on_open_model_response (GtkNativeDialog *dialog, int response, gpointer user_data)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      if (path)
-        fw_window_open_model (user_data, path);
-    }
-  g_object_unref (dialog);
-}
-
-static void
-action_open_model (GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-  FwWindow *self = user_data;
-  GtkFileChooserNative *chooser;
-  g_autoptr(GtkFileFilter) models = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
-
-  chooser = gtk_file_chooser_native_new (_("Open a Model"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (models, _("Model files (safetensors)"));
-  gtk_file_filter_add_suffix (models, "safetensors");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), models);
-  gtk_file_filter_set_name (all, _("All files"));
-  gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_model_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-gboolean
-fw_window_delete_run (FwWindow *self, FwRun *run, GError **error)
+fw_window_forget_compare_run (FwWindow *self, FwRun *run)
 {
   guint pos;
 
-  g_return_val_if_fail (FW_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (FW_IS_RUN (run), FALSE);
-
-  if (run == self->run || self->model_jobs > 0 || fw_run_store_is_busy (self->run_store))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                   _("%s cannot be deleted while it trains or is being saved."), fw_run_get_description (run));
-      return FALSE;
-    }
-  if (!fw_run_store_delete (self->run_store, run, error))
-    return FALSE;
   if (g_list_store_find (self->compare_runs, run, &pos))
     {
       g_list_store_remove (self->compare_runs, pos);
       rebuild_compare_table (self);
     }
-  fw_plot_model_remove_run (self->plot_model, run);
-  update_actions (self);
-  return TRUE;
-}
-
-static void
-action_delete_run (GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-  FwWindow *self = user_data;
-  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->runs_list);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(FwRun) run = NULL;
-
-  if (!row)
-    {
-      show_error (self, _("Select the run to delete in the run list."));
-      return;
-    }
-  run = g_object_ref (fw_run_row_get_run (FW_RUN_ROW (gtk_list_box_row_get_child (row))));
-  if (!fw_window_delete_run (self, run, &error))
-    {
-      show_error (self, error->message);
-      return;
-    }
-  text = g_strdup_printf (_("Deleted %s"), fw_run_get_description (run));
-  set_status (self, text);
 }
 
 static const GActionEntry win_entries[] = {
@@ -1406,10 +1048,6 @@ static const GActionEntry win_entries[] = {
   { "log-scale", NULL, NULL, "false", action_log_scale },
   { "set-fusion", action_set_fusion, "i" },
   { "show-shortcuts", action_show_shortcuts },
-  { "save-model", action_save_model },
-  { "open-model", action_open_model },
-  { "export-model", action_export_model },
-  { "delete-run", action_delete_run },
 };
 
 /* ---- exports ---- */
@@ -1589,10 +1227,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK, "win.delete-run", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-model", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.export-model", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-model", NULL);
+  fw_window_models_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
 }
@@ -1621,6 +1256,7 @@ fw_window_init (FwWindow *self)
   }
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
+  fw_window_models_init (self);
 
   if (self->settings)
     {

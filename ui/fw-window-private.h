@@ -1,0 +1,33 @@
+/* fw-window-private.h — what fw-window.c lends the files that add
+ * commands to the main window (fw-window-models.c): its banner, status
+ * line, action states, run list and busy counters.  Not for other users. */
+#pragma once
+
+#include "fw-run-store.h"
+#include "fw-window.h"
+
+G_BEGIN_DECLS
+
+void fw_window_show_error (FwWindow *self, const char *message);
+void fw_window_hide_error (FwWindow *self);
+void fw_window_set_status (FwWindow *self, const char *text);
+void fw_window_update_status_ready (FwWindow *self);
+void fw_window_update_actions (FwWindow *self);
+GtkListBox *fw_window_get_runs_list (FwWindow *self);
+FwRunStore *fw_window_get_run_store (FwWindow *self);
+FwRun *fw_window_get_training_run (FwWindow *self);   /* NULL when idle */
+gboolean fw_window_is_loading (FwWindow *self);
+/* Opening, evaluating or exporting a model: the window counts as busy and
+ * keeps its dataset (the job borrows it) until the job ends. */
+int fw_window_get_model_jobs (FwWindow *self);
+void fw_window_model_job_begin (FwWindow *self);
+void fw_window_model_job_end (FwWindow *self);
+/* A deleted run leaves the comparison table too. */
+void fw_window_forget_compare_run (FwWindow *self, FwRun *run);
+
+/* fw-window-models.c */
+void fw_window_models_class_init (GtkWidgetClass *widget_class);
+void fw_window_models_init (FwWindow *self);
+void fw_window_evaluate_opened_models (FwWindow *self);
+
+G_END_DECLS
