@@ -405,10 +405,21 @@ static const GActionEntry model_entries[] = {
   { "delete-run", action_delete_run },
 };
 
+/* Runs come and go outside the window's own commands too (reopened at
+ * start by the run store): the actions follow the list. */
+static void
+on_runs_changed (FwWindow *self)
+{
+  if (fw_window_get_plot_model (self))   /* not disposed */
+    fw_window_update_actions (self);
+}
+
 void
 fw_window_models_init (FwWindow *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), model_entries, G_N_ELEMENTS (model_entries), self);
+  g_signal_connect_object (fw_plot_model_get_runs (fw_window_get_plot_model (self)),
+                           "items-changed", G_CALLBACK (on_runs_changed), self, G_CONNECT_SWAPPED);
 }
 
 void

@@ -187,11 +187,12 @@ test_autosave (void)
   g_assert_nonnull (fw_window_get_error (win));
   g_assert_nonnull (strstr (fw_window_get_error (win), "00000000-broken"));
 
-  /* deleting it removes its folder */
+  /* win.delete-run (Ctrl+Delete) on the selected run removes its folder */
   {
     g_autofree char *dir = g_strdup (fw_run_get_dir (again));
-    g_assert_true (fw_window_delete_run (win, again, &error));
-    g_assert_no_error (error);
+    fw_window_select_run (win, again);
+    g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "delete-run"));
+    g_action_group_activate_action (G_ACTION_GROUP (win), "delete-run", NULL);
     g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
     g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 0);
   }
