@@ -169,11 +169,32 @@ test_autosave (void)
   bad_file = g_build_filename (bad, FW_RUN_FILE, NULL);
   g_assert_true (g_file_set_contents (bad_file, "{\"format\": \"fusion-workbench-run\", \"version\"", -1, NULL));
 
+  /* a run whose weights are damaged comes back without a model, named */
+  {
+    g_autofree char *copy = g_build_filename (root, "99999999-bad-weights", NULL);
+    g_autofree char *copy_json = g_build_filename (copy, FW_RUN_FILE, NULL);
+    g_autofree char *copy_model = g_build_filename (copy, FW_RUN_MODEL_FILE, NULL);
+    g_autofree char *json_text = NULL;
+
+    g_assert_cmpint (g_mkdir (copy, 0700), ==, 0);
+    g_assert_true (g_file_get_contents (json_path, &json_text, NULL, NULL));
+    g_assert_true (g_file_set_contents (copy_json, json_text, -1, NULL));
+    g_assert_true (g_file_set_contents (copy_model, "not a model", -1, NULL));
+  }
+
   gtk_window_destroy (GTK_WINDOW (win));
 
   /* a new window reopens the run: curves, figures and the model */
   win = new_window (NULL);
   plot = fw_window_get_plot_model (win);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 2);
+  g_assert_null (fw_run_get_model (fw_plot_model_get_run (plot, 1)));
+  g_assert_nonnull (strstr (fw_window_get_error (win), "99999999-bad-weights"));
+  {
+    g_autoptr(GError) delete_error = NULL;
+    g_assert_true (fw_window_delete_run (win, fw_plot_model_get_run (plot, 1), &delete_error));
+    g_assert_no_error (delete_error);
+  }
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
   again = fw_plot_model_get_run (plot, 0);
   g_assert_cmpstr (fw_run_get_description (again), ==, description);
