@@ -251,7 +251,7 @@ fw_trainer_measure_reliance (FwTrainer *t, int max_rows)
 }
 
 void
-fw_trainer_save_each_epoch (FwTrainer *t, const char *path, const char *const *classes)
+fw_trainer_save_model_to (FwTrainer *t, const char *path, const char *const *classes)
 {
   g_return_if_fail (t && path && classes && !t->thread);
   g_free (t->epoch_model_path);
@@ -369,6 +369,10 @@ train_thread (gpointer data)
   if (t->n_rows[FW_SPLIT_TEST] > 0)
     fw_model_evaluate (m, t->ds, t->lexmap, NULL, t->rows[FW_SPLIT_TEST],
                        t->n_rows[FW_SPLIT_TEST], &e.test_loss, &e.test_accuracy);
+  /* the weights the test figures are of, on disk before FINISHED is seen */
+  if (t->epoch_model_path)
+    fw_model_save (m, t->vocab, (const char *const *) t->epoch_model_classes,
+                   t->epoch_model_path, NULL);
   push_event (t, &e);
 
 done:

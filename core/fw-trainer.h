@@ -55,10 +55,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwTrainer, fw_trainer_free)
  * per epoch, left out of the reported seconds.  0 (the default) is off. */
 void fw_trainer_measure_reliance (FwTrainer *trainer, int max_rows);
 
-/* Before start: after every epoch, the compute thread writes the model
- * file (fw-model-file.h, atomically) to path, so a crash loses at most the
- * epoch in progress.  Left out of the reported seconds. */
-void fw_trainer_save_each_epoch (FwTrainer *trainer, const char *path, const char *const *classes);
+/* Before start: after every epoch and when training ends (before the
+ * FINISHED event), the compute thread writes the model file
+ * (fw-model-file.h, atomically) to path, so a crash loses at most the epoch
+ * in progress.  A failed run's file holds its last good epoch.  Best
+ * effort: write errors are not reported.  Left out of the reported seconds. */
+void fw_trainer_save_model_to (FwTrainer *trainer, const char *path, const char *const *classes);
 void fw_trainer_start (FwTrainer *trainer);
 void fw_trainer_pause (FwTrainer *trainer);
 void fw_trainer_resume (FwTrainer *trainer);

@@ -1,6 +1,7 @@
 /* fw-run-store.c — the runs' folders on disk: run.json written atomically
  * (g_file_set_contents: a temporary file renamed into place) and the model
- * file, by one GTask at a time so that writes land in the order asked.  A
+ * file (written by the trainer) read back, by one GTask at a time so that
+ * writes land in the order asked.  A
  * folder that cannot be read is skipped with a message, never trusted. */
 #include <errno.h>
 #include <glib/gi18n.h>
@@ -9,18 +10,16 @@
 
 #include "fw-run-store.h"
 
-typedef enum { JOB_WRITE, JOB_SAVE_MODEL, JOB_LOAD_ALL } JobKind;
+typedef enum { JOB_WRITE, JOB_LOAD_MODEL, JOB_LOAD_ALL } JobKind;
 
 typedef struct {
   JobKind kind;
-  FwRun *run;                /* WRITE, SAVE_MODEL */
-  char *path;                /* WRITE: run.json; SAVE_MODEL: model file; LOAD_ALL: root */
+  FwRun *run;                /* WRITE, LOAD_MODEL */
+  char *path;                /* WRITE: run.json; LOAD_MODEL: model file; LOAD_ALL: root */
   char *contents;            /* WRITE */
-  FwTrainer *trainer;        /* SAVE_MODEL, freed by the worker */
-  char **classes;            /* SAVE_MODEL */
   FwPlotModel *plot;         /* LOAD_ALL */
   /* results */
-  FwSavedModel *saved;       /* SAVE_MODEL */
+  FwSavedModel *saved;       /* LOAD_MODEL */
   GPtrArray *runs;           /* LOAD_ALL: (FwRun) */
   GPtrArray *errors;         /* (char *) messages for people */
 } Job;
@@ -50,8 +49,6 @@ job_free (gpointer data)
   g_clear_object (&job->run);
   g_free (job->path);
   g_free (job->contents);
-  g_clear_pointer (&job->trainer, fw_trainer_free);
-  g_strfreev (job->classes);
   g_clear_object (&job->plot);
   g_clear_pointer (&job->saved, fw_saved_model_free);
   g_clear_pointer (&job->runs, g_ptr_array_unref);
@@ -310,7 +307,7 @@ fw_run_from_json (const char *text, gsize length, GError **error)
     {
       JsonNode *v = json_array_get_element (epochs, i);
       JsonObject *e;
-      FwEpochPoint p;
+      FwEpochPoint p = { 0 };   /* fields run.json does not hold stay zero */
 
       if (!JSON_NODE_HOLDS_OBJECT (v))
         {
@@ -356,19 +353,14 @@ write_thread (Job *job)
 }
 
 static void
-save_model_thread (Job *job)
+load_model_thread (Job *job)
 {
   g_autoptr(GError) error = NULL;
-  FwModel *model = fw_trainer_get_model (job->trainer);
 
-  if (!fw_model_save (model, fw_trainer_get_vocab (job->trainer),
-                      (const char *const *) job->classes, job->path, &error))
-    {
-      g_ptr_array_add (job->errors, g_strdup_printf (_("Could not save the trained model: %s"), error->message));
-      return;
-    }
-  g_clear_pointer (&job->trainer, fw_trainer_free);
-  /* read back: the run's model is exactly what the file holds */
+  /* none when training failed in its first epoch */
+  if (!g_file_test (job->path, G_FILE_TEST_EXISTS))
+    return;
+  /* the run's model is exactly what the file holds */
   job->saved = fw_model_load (job->path, 256, &error);
   if (!job->saved)
     g_ptr_array_add (job->errors, g_strdup_printf (_("Could not read the saved model back: %s"), error->message));
@@ -433,7 +425,7 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
   switch (job->kind)
     {
     case JOB_WRITE: write_thread (job); break;
-    case JOB_SAVE_MODEL: save_model_thread (job); break;
+    case JOB_LOAD_MODEL: load_model_thread (job); break;
     case JOB_LOAD_ALL: load_all_thread (job); break;
     }
   g_task_return_boolean (task, TRUE);
@@ -446,7 +438,7 @@ on_job_done (GObject *source, GAsyncResult *result, gpointer user_data)
   Job *job = g_task_get_task_data (G_TASK (result));
 
   self->running = FALSE;
-  if (job->kind == JOB_SAVE_MODEL && job->saved)
+  if (job->kind == JOB_LOAD_MODEL && job->saved)
     fw_run_set_model (job->run, g_steal_pointer (&job->saved));
   if (job->kind == JOB_LOAD_ALL)
     for (guint i = 0; i < job->runs->len; i++)
@@ -549,21 +541,15 @@ fw_run_store_save_metrics (FwRunStore *self, FwRun *run)
 }
 
 void
-fw_run_store_save_model (FwRunStore *self, FwRun *run, FwTrainer *trainer,
-                         const char *const *classes)
+fw_run_store_load_model (FwRunStore *self, FwRun *run)
 {
   Job *job;
 
   g_return_if_fail (FW_IS_RUN_STORE (self));
   if (!fw_run_get_dir (run))
-    {
-      fw_trainer_free (trainer);
-      return;
-    }
-  job = job_new (JOB_SAVE_MODEL, run);
+    return;
+  job = job_new (JOB_LOAD_MODEL, run);
   job->path = g_build_filename (fw_run_get_dir (run), FW_RUN_MODEL_FILE, NULL);
-  job->trainer = trainer;
-  job->classes = g_strdupv ((char **) classes);
   push (self, job);
 }
 

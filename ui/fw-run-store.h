@@ -1,7 +1,7 @@
 /* fw-run-store.h — autosave of the runs trained in the GUI: one folder per
  * run under the user's data directory, holding run.json (configuration,
  * dataset, step losses, epoch metrics, final figures), rewritten atomically
- * at every epoch end, and model.safetensors once training ends.  At start
+ * at every epoch end; the trainer writes model.safetensors beside it.  At start
  * it reads every folder back.  Disk work runs in a worker, one job at a
  * time in the order asked; results come back on the GUI thread.  What the
  * window shows is the window's business. */
@@ -33,10 +33,9 @@ void fw_run_store_flush (FwRunStore *self);
 gboolean fw_run_store_add (FwRunStore *self, FwRun *run, GError **error);
 /* Queues a rewrite of run.json. */
 void fw_run_store_save_metrics (FwRunStore *self, FwRun *run);
-/* Takes the ended trainer: the worker writes model.safetensors, frees the
- * trainer and reads the file back, which becomes the run's model. */
-void fw_run_store_save_model (FwRunStore *self, FwRun *run, FwTrainer *trainer,
-                              const char *const *classes);
+/* Reads the run's model.safetensors (written by the trainer, see
+ * fw_trainer_save_model_to) into the run's model, when it is there. */
+void fw_run_store_load_model (FwRunStore *self, FwRun *run);
 /* Reads every run folder; each run found is added to plot (colour from
  * it) with its model when model.safetensors is there.  Folders that
  * cannot be read are skipped and named in one "error" signal. */

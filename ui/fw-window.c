@@ -583,7 +583,7 @@ start_run (FwWindow *self, const FwConfig *config)
   if (fw_run_get_dir (self->run))
     {
       g_autofree char *model_path = g_build_filename (fw_run_get_dir (self->run), FW_RUN_MODEL_FILE, NULL);
-      fw_trainer_save_each_epoch (self->trainer, model_path, (const char *const *) self->dataset->classes);
+      fw_trainer_save_model_to (self->trainer, model_path, (const char *const *) self->dataset->classes);
     }
   fw_trainer_start (self->trainer);
   yield_workers_to_gui ();
@@ -625,12 +625,10 @@ finish_training (FwWindow *self)
 {
   g_autofree char *text = NULL;
 
-  /* FINISHED and FAILED are the last events: joining is immediate; the
-   * run store writes the model off this thread and frees the trainer */
+  /* the compute thread wrote the model file; the run gets it read back */
   fw_run_store_save_metrics (self->run_store, self->run);
-  if (fw_run_get_state (self->run) != FW_RUN_FAILED)
-    fw_run_store_save_model (self->run_store, self->run, g_steal_pointer (&self->trainer),
-                             (const char *const *) self->dataset->classes);
+  fw_run_store_load_model (self->run_store, self->run);
+  /* FINISHED and FAILED are the last events: joining is immediate */
   g_clear_pointer (&self->trainer, fw_trainer_free);
   if (self->tick_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
