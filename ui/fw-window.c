@@ -625,9 +625,6 @@ finish_training (FwWindow *self)
 {
   g_autofree char *text = NULL;
 
-  /* the compute thread wrote the model file; the run gets it read back */
-  fw_run_store_save_metrics (self->run_store, self->run);
-  fw_run_store_load_model (self->run_store, self->run);
   /* FINISHED and FAILED are the last events: joining is immediate */
   g_clear_pointer (&self->trainer, fw_trainer_free);
   if (self->tick_id)
@@ -635,6 +632,9 @@ finish_training (FwWindow *self)
   self->tick_id = 0;
   g_clear_handle_id (&self->watchdog_id, g_source_remove);
   fw_model_panel_set_training (self->model_panel, FALSE);
+  /* the compute thread wrote the model file; the run gets it read back */
+  fw_run_store_save_metrics (self->run_store, self->run);
+  fw_run_store_load_model (self->run_store, self->run);
 
   if (fw_run_get_state (self->run) == FW_RUN_FAILED)
     text = g_strdup_printf (_("%s failed"), fw_run_get_description (self->run));
