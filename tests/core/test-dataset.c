@@ -40,10 +40,14 @@ static void
 assert_error (GError *error, int code, const char *part1, const char *part2)
 {
   g_assert_error (error, FW_DATA_ERROR, code);
-  if (part1 && !strstr (error->message, part1))
-    g_error ("'%s' not in: %s", part1, error->message);
-  if (part2 && !strstr (error->message, part2))
-    g_error ("'%s' not in: %s", part2, error->message);
+  const char *parts[] = { part1, part2 };
+  for (int i = 0; i < 2; i++)
+    if (parts[i])
+      {
+        if (!strstr (error->message, parts[i]))
+          g_test_message ("'%s' not in: %s", parts[i], error->message);
+        g_assert_nonnull (strstr (error->message, parts[i]));
+      }
 }
 
 static void
