@@ -14,9 +14,9 @@
 static inline guint8
 luma (guint r, guint g, guint b)
 {
-  /* ITU-R BT.601 weights in 16-bit fixed point, exactly PIL's convert("L"),
-   * so our gray images match what a Python pipeline sees */
-  return (guint8) ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+  /* ITU-R BT.601 weights, rounded; core/torch/model.py's load_image uses
+   * the very same integer formula, so exported models see our pixels */
+  return (guint8) ((r * 299 + g * 587 + b * 114 + 500) / 1000);
 }
 
 void
