@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fw-kernels.h"
 #include "fw-optim.h"
 #include "fw-rng.h"
 
@@ -249,6 +250,7 @@ train_thread (gpointer data)
   gint64 t0 = g_get_monotonic_time ();
   gboolean stopped = FALSE;
   FwEvent e = { 0 };
+  fw_kernels_flush_denormals ();
   e.steps_per_epoch = steps_per_epoch;
 
   for (int epoch = 1; epoch <= c->epochs && !stopped; epoch++)

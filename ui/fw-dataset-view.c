@@ -141,7 +141,7 @@ fill_counts (FwDatasetView *self, const FwDataset *ds)
 }
 
 void
-fw_dataset_view_set_dataset (FwDatasetView *self, const FwDataset *ds)
+fw_dataset_view_set_dataset (FwDatasetView *self, const FwDataset *ds, int vocab_size)
 {
   GtkWidget *child;
 
@@ -171,8 +171,9 @@ fw_dataset_view_set_dataset (FwDatasetView *self, const FwDataset *ds)
       }
     gtk_label_set_text (self->name_label, ds->name);
     gtk_label_set_text (self->source_label, ds->source);
-    summary = g_strdup_printf (_("%'d rows · %d classes · %d words · %d×%d %s"),
-                               ds->n, ds->n_classes, ds->lexicon ? (int) ds->lexicon->len : 0,
+    summary = g_strdup_printf (_("%'d rows · %d classes · vocabulary %'d · %d×%d %s"),
+                               ds->n, ds->n_classes,
+                               vocab_size >= 0 ? vocab_size : (ds->lexicon ? (int) ds->lexicon->len : 0),
                                ds->size, ds->size, ds->channels == 3 ? _("colour") : _("gray"));
     gtk_label_set_text (self->summary_label, summary);
     missing = g_strdup_printf (_("Missing: %'d images, %'d texts"), missing_image, missing_text);

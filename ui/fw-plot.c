@@ -367,6 +367,30 @@ draw_legend (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg)
 
   set_rgba (cr, fg, 0.7);
   show_text (widget, cr, f->px + f->pw, f->py - 6, 1, 1, styles, FALSE);
+
+  /* a veil behind the legend so curves under it do not garble it */
+  {
+    int max_w = 0, total_h = 0;
+    for (guint r = 0; r < n_runs; r++)
+      {
+        FwRun *run = fw_plot_model_get_run (self->model, r);
+        PangoLayout *layout;
+        int w, h;
+        if (!fw_run_get_visible (run))
+          continue;
+        layout = gtk_widget_create_pango_layout (widget, fw_run_get_description (run));
+        pango_layout_get_pixel_size (layout, &w, &h);
+        max_w = MAX (max_w, w);
+        total_h += h + 2;
+        g_object_unref (layout);
+      }
+    if (total_h > 0)
+      {
+        cairo_set_source_rgba (cr, 1 - fg->red, 1 - fg->green, 1 - fg->blue, 0.75);
+        cairo_rectangle (cr, x - max_w - 36, y - 4, max_w + 40, total_h + 6);
+        cairo_fill (cr);
+      }
+  }
   for (guint r = 0; r < n_runs; r++)
     {
       FwRun *run = fw_plot_model_get_run (self->model, r);

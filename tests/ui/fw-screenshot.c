@@ -22,13 +22,15 @@ save (GtkWidget *widget, const char *dir, const char *prefix, const char *stage)
 {
   g_autofree char *name = g_strdup_printf ("%s%s.png", prefix, stage);
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  int w, h;
   GtkSnapshot *snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
 
   iterate_for (300);       /* let layout and drawing settle */
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
@@ -85,6 +87,22 @@ main (int argc, char **argv)
   fw_window_load_dataset (win, "builtin:shapes-xor");
   wait_idle (win);
   save (GTK_WIDGET (win), dir, prefix, "empty");
+  {
+    /* the whole Model panel, which the window shows scrolled */
+    GtkWidget *alone = gtk_window_new ();
+    GtkWidget *copy = fw_model_panel_new ();
+    gtk_widget_add_css_class (alone, "fw-main");
+    gtk_widget_set_margin_start (copy, 14);
+    gtk_widget_set_margin_end (copy, 14);
+    gtk_widget_set_margin_top (copy, 12);
+    gtk_widget_set_margin_bottom (copy, 12);
+    fw_model_panel_set_config (FW_MODEL_PANEL (copy), &config);
+    gtk_window_set_child (GTK_WINDOW (alone), copy);
+    gtk_window_set_default_size (GTK_WINDOW (alone), 500, -1);
+    gtk_window_present (GTK_WINDOW (alone));
+    save (alone, dir, prefix, "model-panel");
+    gtk_window_destroy (GTK_WINDOW (alone));
+  }
 
   /* training: caught after its second epoch, then stopped */
   config.epochs = 12;

@@ -11,7 +11,7 @@ wrap=()
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   wrap=(xvfb-run -a -s "-screen 0 1700x1100x24")
 fi
-export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=build/resources GTK_A11Y=none NO_AT_BRIDGE=1
+export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=build/resources GTK_A11Y=none NO_AT_BRIDGE=1 GSK_RENDERER=cairo
 LANG=C.UTF-8 LANGUAGE=en "${wrap[@]}" build/tests/ui/fw-screenshot "$out" ""
 LANG=C.UTF-8 LANGUAGE=ko "${wrap[@]}" build/tests/ui/fw-screenshot "$out" "ko-"
 LANG=C.UTF-8 LANGUAGE=en "${wrap[@]}" build/tests/ui/fw-screenshot "$out" "dark-" --dark

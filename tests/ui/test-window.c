@@ -5,6 +5,7 @@
  * the suite stays fast. */
 #include <glib/gstdio.h>
 #include <math.h>
+#include <string.h>
 
 #include "fw-run.h"
 #include "fw-ui.h"
@@ -30,6 +31,18 @@ wait_idle (FwWindow *win)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (expired);
   g_source_remove (id);
+}
+
+static void
+iterate_for (int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
 }
 
 static FwWindow *
@@ -201,11 +214,109 @@ test_stop (void)
   fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "stop"));
+  run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
+
+  /* pause: no new steps arrive while paused, then they resume */
+  {
+    guint before, after;
+    gint64 until;
+
+    iterate_for (200);
+    g_action_group_change_action_state (G_ACTION_GROUP (win), "pause", g_variant_new_boolean (TRUE));
+    g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_PAUSED);
+    iterate_for (300);   /* the batch in flight and its events land */
+    fw_run_get_steps (run, &before);
+    iterate_for (400);
+    fw_run_get_steps (run, &after);
+    g_assert_cmpuint (after, ==, before);
+    g_action_group_change_action_state (G_ACTION_GROUP (win), "pause", g_variant_new_boolean (FALSE));
+    g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_RUNNING);
+    until = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
+    while (after == before && g_get_monotonic_time () < until)
+      {
+        g_main_context_iteration (NULL, TRUE);
+        fw_run_get_steps (run, &after);
+      }
+    g_assert_cmpuint (after, >, before);
+  }
   g_action_group_activate_action (G_ACTION_GROUP (win), "stop", NULL);
   wait_idle (win);
-  run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
   g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_STOPPED);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "train"));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* A diverging run (a learning rate far past the slider's range) ends with
+ * a FAILED event: the window shows the core's message, marks the run
+ * failed, and is ready to train again. */
+static void
+test_training_failure (void)
+{
+  FwWindow *win = new_window_with_data ("builtin:shapes");
+  FwConfig config = *fw_model_panel_get_config (fw_window_get_model_panel (win));
+  FwRun *run;
+
+  config.lr = 1e30;
+  config.epochs = 3;
+  fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  wait_idle (win);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (fw_window_get_plot_model (win)), ==, 1);
+  run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
+  g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_FAILED);
+  g_assert_nonnull (fw_run_get_message (run));
+  g_assert_nonnull (fw_window_get_error (win));
+  g_assert_nonnull (strstr (fw_window_get_error (win), fw_run_get_message (run)));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "train"));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* Options edited in one window come back in the next (GSettings, memory
+ * backend in tests). */
+static void
+test_settings (void)
+{
+  FwWindow *win = fw_window_new (NULL);
+  FwModelPanel *panel = fw_window_get_model_panel (win);
+  FwConfig config = *fw_model_panel_get_config (panel);
+  const FwConfig *restored;
+
+  config.fusion = FW_FUSION_TEXT;
+  config.hidden = 48;
+  config.lr = 0.003;
+  fw_model_panel_set_config (panel, &config);
+  gtk_window_destroy (GTK_WINDOW (win));
+
+  win = fw_window_new (NULL);
+  restored = fw_model_panel_get_config (fw_window_get_model_panel (win));
+  g_assert_cmpint (restored->fusion, ==, FW_FUSION_TEXT);
+  g_assert_cmpint (restored->hidden, ==, 48);
+  g_assert_cmpfloat_with_epsilon (restored->lr, 0.003, 1e-9);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* win.show-shortcuts opens the shortcuts window built from its .ui. */
+static void
+test_shortcuts_window (void)
+{
+  FwWindow *win = fw_window_new (NULL);
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  gboolean found = FALSE;
+
+  gtk_window_present (GTK_WINDOW (win));
+  g_action_group_activate_action (G_ACTION_GROUP (win), "show-shortcuts", NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+      if (GTK_IS_SHORTCUTS_WINDOW (w))
+        {
+          found = TRUE;
+          g_assert_true (gtk_window_get_transient_for (w) == GTK_WINDOW (win));
+          gtk_window_destroy (w);
+          break;
+        }
+    }
+  g_assert_true (found);
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -217,7 +328,10 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/window/load-error", test_load_error);
   g_test_add_func ("/ui/window/train", test_train);
-  g_test_add_func ("/ui/window/stop", test_stop);
+  g_test_add_func ("/ui/window/pause-and-stop", test_stop);
   g_test_add_func ("/ui/window/compare", test_compare);
+  g_test_add_func ("/ui/window/training-failure", test_training_failure);
+  g_test_add_func ("/ui/window/settings", test_settings);
+  g_test_add_func ("/ui/window/shortcuts-window", test_shortcuts_window);
   return g_test_run ();
 }
