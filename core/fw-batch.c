@@ -96,6 +96,22 @@ fw_model_set_rows (FwModel *m, const FwDataset *ds, const int *lexmap, const int
 }
 
 void
+fw_model_set_pair (FwModel *m, int b, const FwDataset *ds, const int *lexmap, int image_row,
+                   int text_row, int label)
+{
+  if (ds->has_image[image_row])
+    set_image (m, b, ds->pixels + (gsize) image_row * m->P);
+  else
+    fw_model_blank_image (m, b);
+  if (ds->has_text[text_row])
+    set_text (m, b, ds->words + ds->word_start[text_row],
+              ds->word_start[text_row + 1] - ds->word_start[text_row], lexmap);
+  else
+    fw_model_blank_text (m, b);
+  m->in_labels[b] = label;
+}
+
+void
 fw_model_evaluate (FwModel *m, const FwDataset *ds, const int *lexmap, const int *labels,
                    const int *rows, int n, double *loss, double *accuracy)
 {

@@ -86,6 +86,7 @@ struct _FwModel {
   int P;                     /* pixels per image */
   gboolean uses_tokens;
   gboolean want_input_grads;
+  gboolean text_from_embeddings; /* embed, gru: skip the token lookup */
 
   GArray *param_list;        /* FwParam */
   GArray *param_init;        /* float: >0 uniform bound, 0 zeros, <0 normal */
@@ -115,3 +116,20 @@ struct _FwModel {
   float *probs;              /* (B, K) */
   float *losses;             /* (B) */
 };
+
+/* Row b of the inputs from two dataset rows: the image of one, the caption
+ * of another (a pair that never occurred: permutation, EMAP). */
+void fw_model_set_pair (FwModel *model, int b, const FwDataset *ds, const int *lexmap,
+                        int image_row, int text_row, int label);
+
+/* Intermediate and late fusion in two halves, for methods that recombine
+ * the features of different inputs (EMAP's n² pairs from n encodings):
+ * fw_model_encode runs both encoders into fw_model_{image,text}_features
+ * (B, H); fw_model_forward_features runs fusion and head(s) from whatever
+ * those hold, filling probs, logits and losses.  Forward only: backward
+ * refuses after either. */
+gboolean fw_model_has_features (const FwModel *model);
+void fw_model_encode (FwModel *model, int B);
+double fw_model_forward_features (FwModel *model, int B);
+float *fw_model_image_features (FwModel *model);
+float *fw_model_text_features (FwModel *model);

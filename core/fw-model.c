@@ -280,12 +280,14 @@ text_encoder_fw (FwModel *m, TextEncoder *e, int B)
       fw_relu_forward (e->out, e->pre, (gsize) B * H);
       break;
     case FW_TEXT_EMBED:
-      fw_embedding_bag_mean_forward (e->embedded, m->in_tokens, m->in_lens, e->table, B, L, E);
+      if (!m->text_from_embeddings)
+        fw_embedding_bag_mean_forward (e->embedded, m->in_tokens, m->in_lens, e->table, B, L, E);
       linear_fw (&e->fc, e->pre, e->embedded, B);
       fw_relu_forward (e->out, e->pre, (gsize) B * H);
       break;
     case FW_TEXT_GRU:
-      fw_embedding_forward (e->embedded, m->in_tokens, e->table, B, L, E);
+      if (!m->text_from_embeddings)
+        fw_embedding_forward (e->embedded, m->in_tokens, e->table, B, L, E);
       fw_gru_forward (e->h_all, e->gates, m->scratch, e->embedded, m->in_lens,
                       e->w_ih, e->w_hh, e->b_ih, e->b_hh, B, L, E, H);
       memcpy (e->out, e->h_all + (gsize) L * B * H, sizeof (float) * B * H);
@@ -308,14 +310,16 @@ text_encoder_bw (FwModel *m, TextEncoder *e, int B)
     case FW_TEXT_EMBED:
       fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
       linear_bw (m, &e->fc, DA (m, e->embedded), DA (m, e->pre), e->embedded, B);
-      fw_embedding_bag_mean_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens,
-                                      m->in_lens, B, L, E);
+      if (!m->text_from_embeddings)
+        fw_embedding_bag_mean_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens,
+                                        m->in_lens, B, L, E);
       break;
     case FW_TEXT_GRU:
       fw_gru_backward (DA (m, e->embedded), DP (m, e->w_ih), DP (m, e->w_hh), DP (m, e->b_ih),
                        DP (m, e->b_hh), m->scratch, DA (m, e->out), e->h_all, e->gates,
                        e->embedded, m->in_lens, e->w_ih, e->w_hh, B, L, E, H);
-      fw_embedding_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens, B, L, E);
+      if (!m->text_from_embeddings)
+        fw_embedding_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens, B, L, E);
       break;
     default:
       g_assert_not_reached ();
@@ -615,8 +619,9 @@ early_fw (FwModel *m, int B)
   const float *text = m->in_counts;
   if (e->table)
     {
-      fw_embedding_bag_mean_forward (e->embedded, m->in_tokens, m->in_lens, e->table, B,
-                                     FW_MAX_TOKENS, FW_EMBED_DIM);
+      if (!m->text_from_embeddings)
+        fw_embedding_bag_mean_forward (e->embedded, m->in_tokens, m->in_lens, e->table, B,
+                                       FW_MAX_TOKENS, FW_EMBED_DIM);
       text = e->embedded;
     }
   for (int b = 0; b < B; b++)
@@ -651,7 +656,7 @@ early_bw (FwModel *m, int B)
       for (int i = 0; i < T; i++)
         dtext[(gsize) b * T + i] += dj[(gsize) b * J + P + i];
     }
-  if (e->table)
+  if (e->table && !m->text_from_embeddings)
     fw_embedding_bag_mean_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens,
                                     m->in_lens, B, FW_MAX_TOKENS, FW_EMBED_DIM);
 }
@@ -675,6 +680,7 @@ late_build (FwModel *m)
   act_grad (m, GRAD_NEVER);
   act (m, &l->probs_t, K);
   act_grad (m, GRAD_NEVER);
+  scratch_need (m, (gsize) m->max_batch * K);  /* fw_model_backward_probs */
   act (m, &l->losses_i, 1);
   act_grad (m, GRAD_NEVER);
   act (m, &l->losses_t, 1);
@@ -1018,6 +1024,42 @@ fw_model_forward (FwModel *m, int B)
   return mean (m->losses, B);
 }
 
+gboolean
+fw_model_has_features (const FwModel *m)
+{
+  return m->config.fusion == FW_FUSION_INTERMEDIATE || m->config.fusion == FW_FUSION_LATE;
+}
+
+float *fw_model_image_features (FwModel *m) { return m->image_encoder.out; }
+float *fw_model_text_features (FwModel *m) { return m->text_encoder.out; }
+
+void
+fw_model_encode (FwModel *m, int B)
+{
+  g_return_if_fail (fw_model_has_features (m) && B > 0 && B <= m->max_batch);
+  m->batch = 0;   /* no backward through a half forward */
+  image_encoder_fw (m, &m->image_encoder, m->in_image, B);
+  text_encoder_fw (m, &m->text_encoder, B);
+}
+
+double
+fw_model_forward_features (FwModel *m, int B)
+{
+  g_return_val_if_fail (fw_model_has_features (m) && B > 0 && B <= m->max_batch, NAN);
+  m->batch = 0;
+  if (m->config.fusion == FW_FUSION_LATE)
+    {
+      head_fw (m, &m->image_head, m->image_encoder.out, B);
+      head_fw (m, &m->text_head, m->text_encoder.out, B);
+      late_fw (m, B);
+      return mean (m->losses, B);
+    }
+  fusion_fw (m, m->image_encoder.out, m->text_encoder.out, B);
+  head_fw (m, &m->head, m->fusion.out, B);
+  fw_softmax_xent_forward (m->losses, m->probs, m->logits, m->in_labels, B, m->shape.classes);
+  return mean (m->losses, B);
+}
+
 double
 fw_model_objective (FwModel *m, int B)
 {
@@ -1027,26 +1069,25 @@ fw_model_objective (FwModel *m, int B)
   return loss;
 }
 
-void
-fw_model_backward (FwModel *m, int B)
+/* Zero only the gradients something adds into, and only B rows of them:
+ * the whole block of a CNN is megabytes, and the input gradients alone
+ * are pixels plus vocabulary per row. */
+static void
+zero_gradients (FwModel *m, int B)
 {
-  g_return_if_fail (B == m->batch);
-  int K = m->shape.classes;
   memset (m->grads, 0, sizeof (float) * m->n_params);
-  /* Zero only the gradients something adds into, and only B rows of them:
-   * the whole block of a CNN is megabytes, and the input gradients alone
-   * are pixels plus vocabulary per row */
   for (guint i = 0; i < m->act_patches->len; i++)
     {
       const FloatPatch *p = &g_array_index (m->act_patches, FloatPatch, i);
       if (p->grad == GRAD_ALWAYS || (p->grad == GRAD_INPUT && m->want_input_grads))
         memset (m->dact + p->offset, 0, sizeof (float) * p->per_row * B);
     }
-  if (m->config.fusion == FW_FUSION_LATE)
-    late_bw (m, B);
-  else
-    fw_softmax_xent_backward (DA (m, m->logits), m->probs, m->in_labels, 1.0f / (float) B, B, K);
+}
 
+/* Everything below the logits of every head, once their gradients are seeded. */
+static void
+backward_body (FwModel *m, int B)
+{
   ImageEncoder *ie = &m->image_encoder;
   TextEncoder *te = &m->text_encoder;
   switch (m->config.fusion)
@@ -1078,4 +1119,136 @@ fw_model_backward (FwModel *m, int B)
     default:
       g_assert_not_reached ();
     }
+}
+
+void
+fw_model_backward (FwModel *m, int B)
+{
+  g_return_if_fail (B == m->batch);
+  int K = m->shape.classes;
+  zero_gradients (m, B);
+  if (m->config.fusion == FW_FUSION_LATE)
+    late_bw (m, B);
+  else
+    fw_softmax_xent_backward (DA (m, m->logits), m->probs, m->in_labels, 1.0f / (float) B, B, K);
+  backward_body (m, B);
+}
+
+/* dlogits += J_softmaxᵀ·dprobs, row by row: p_k (dp_k − Σ_j p_j dp_j) */
+static void
+softmax_seed (float *dlogits, const float *probs, const float *dprobs, int B, int K)
+{
+  for (int b = 0; b < B; b++)
+    {
+      const float *p = probs + (gsize) b * K, *dp = dprobs + (gsize) b * K;
+      double dot = 0;
+      for (int k = 0; k < K; k++)
+        dot += (double) p[k] * dp[k];
+      for (int k = 0; k < K; k++)
+        dlogits[(gsize) b * K + k] += p[k] * (float) (dp[k] - dot);
+    }
+}
+
+void
+fw_model_backward_probs (FwModel *m, int B, const float *dprobs)
+{
+  g_return_if_fail (B == m->batch && dprobs != NULL);
+  int K = m->shape.classes;
+  zero_gradients (m, B);
+  if (m->config.fusion != FW_FUSION_LATE)
+    softmax_seed (DA (m, m->logits), m->probs, dprobs, B, K);
+  else if (m->late.combine == FW_LATE_STACKING)
+    {
+      Late *l = &m->late;
+      softmax_seed (DA (m, m->logits), m->probs, dprobs, B, K);
+      linear_bw (m, &l->stack, DA (m, l->both), DA (m, m->logits), l->both, B);
+      const float *db = DA (m, l->both);
+      float *dli = DA (m, m->image_head.logits), *dlt = DA (m, m->text_head.logits);
+      for (int b = 0; b < B; b++)
+        for (int k = 0; k < K; k++)
+          {
+            dli[(gsize) b * K + k] += db[(gsize) b * 2 * K + k];
+            dlt[(gsize) b * K + k] += db[(gsize) b * 2 * K + K + k];
+          }
+    }
+  else
+    {
+      /* probs = w_i p_i + w_t p_t: each branch sees its weight times dprobs */
+      Late *l = &m->late;
+      float w[2] = { 0.5f, 0.5f };
+      if (l->combine == FW_LATE_WEIGHTED)
+        late_weights (l, w);
+      float *scaled = m->scratch;   /* free between passes; holds (B, K) easily */
+      double dw[2] = { 0, 0 };
+      for (gsize i = 0; i < (gsize) B * K; i++)
+        {
+          dw[0] += (double) dprobs[i] * l->probs_i[i];
+          dw[1] += (double) dprobs[i] * l->probs_t[i];
+        }
+      for (gsize i = 0; i < (gsize) B * K; i++)
+        scaled[i] = w[0] * dprobs[i];
+      softmax_seed (DA (m, m->image_head.logits), l->probs_i, scaled, B, K);
+      for (gsize i = 0; i < (gsize) B * K; i++)
+        scaled[i] = w[1] * dprobs[i];
+      softmax_seed (DA (m, m->text_head.logits), l->probs_t, scaled, B, K);
+      if (l->combine == FW_LATE_WEIGHTED)
+        {
+          float *da = DP (m, l->weights);
+          for (int k = 0; k < 2; k++)
+            for (int j = 0; j < 2; j++)
+              da[k] += (float) (dw[j] * w[j] * ((j == k) - w[k]));
+        }
+    }
+  backward_body (m, B);
+}
+
+/* ---- text from embeddings ------------------------------------------------ */
+
+static float *
+text_embedded (const FwModel *m)
+{
+  if (!m->uses_tokens)
+    return NULL;
+  if (m->config.fusion == FW_FUSION_EARLY)
+    return m->early.embedded;
+  if (m->config.fusion == FW_FUSION_IMAGE)
+    return NULL;
+  return m->text_encoder.embedded;
+}
+
+gboolean
+fw_model_text_from_embeddings (FwModel *m, gboolean on)
+{
+  g_return_val_if_fail (!on || text_embedded (m) != NULL, FALSE);
+  gboolean was = m->text_from_embeddings;
+  m->text_from_embeddings = on;
+  return was;
+}
+
+float *
+fw_model_input_embedded (FwModel *m)
+{
+  return text_embedded (m);
+}
+
+void
+fw_model_embed_tokens (FwModel *m, int B)
+{
+  g_return_if_fail (B > 0 && B <= m->max_batch);
+  float *out = text_embedded (m);
+  g_return_if_fail (out != NULL);
+  const float *table = m->config.fusion == FW_FUSION_EARLY ? m->early.table : m->text_encoder.table;
+  if (m->config.text_encoder == FW_TEXT_GRU)
+    fw_embedding_forward (out, m->in_tokens, table, B, FW_MAX_TOKENS, FW_EMBED_DIM);
+  else
+    fw_embedding_bag_mean_forward (out, m->in_tokens, m->in_lens, table, B, FW_MAX_TOKENS,
+                                   FW_EMBED_DIM);
+}
+
+const float *
+fw_model_embedding_table (const FwModel *m)
+{
+  if (!m->uses_tokens || m->config.fusion == FW_FUSION_IMAGE)
+    return NULL;
+  return m->config.fusion == FW_FUSION_EARLY ? m->early.table : m->text_encoder.table;
 }

@@ -95,4 +95,26 @@ void fw_model_want_input_grads (FwModel *model, gboolean want);
 const float *fw_model_input_image_grad (const FwModel *model);
 const float *fw_model_input_text_grad (const FwModel *model);
 
+/* The gradient of Σ_b Σ_k dprobs[b,k]·probs[b,k] instead of the objective
+ * (zeroes, then fills grads and, if wanted, input grads).  With dprobs one
+ * at each row's class this is the gradient of that class's probability,
+ * which attribution needs; the training objective of late fusion would mix
+ * in the branch losses. */
+void fw_model_backward_probs (FwModel *model, int B, const float *dprobs);
+
+/* ---- text from embeddings (embed and gru encoders, early+embed) ----
+ * The token lookup writes fw_model_input_embedded: for embed the mean of
+ * each row's token embeddings (B, E), for gru every token's embedding,
+ * time-major (L, B, E) with B the batch of the coming forward, read up to
+ * in_lens[b] steps.  fw_model_embed_tokens does that lookup alone; with
+ * fw_model_text_from_embeddings (model, TRUE) the forward skips it and reads
+ * whatever the caller left in the buffer (scaled embeddings for integrated
+ * gradients, a mean caption for a removed text), and the backward leaves the
+ * embedding table's gradient alone.  Returns the previous setting; only for
+ * models whose text goes through an embedding. */
+gboolean fw_model_text_from_embeddings (FwModel *model, gboolean on);
+float *fw_model_input_embedded (FwModel *model);      /* NULL for bow / image-only */
+void fw_model_embed_tokens (FwModel *model, int B);
+const float *fw_model_embedding_table (const FwModel *model);  /* (V, E) or NULL */
+
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fw-contrib.h"
 #include "fw-kernels.h"
 #include "fw-optim.h"
 #include "fw-rng.h"
@@ -27,6 +28,7 @@ struct _FwTrainer {
   float *snapshot;           /* parameters at the end of the last good epoch */
   int *rows[FW_SPLIT_N_KINDS];
   int n_rows[FW_SPLIT_N_KINDS];
+  int reliance_rows;         /* 0: no Shapley shares per epoch */
 
   GThread *thread;
   GMutex lock;
@@ -236,6 +238,32 @@ fail (FwTrainer *t, FwEvent *e, double loss)
   push_event (t, e);
 }
 
+void
+fw_trainer_measure_reliance (FwTrainer *t, int max_rows)
+{
+  g_return_if_fail (t && max_rows >= 0 && !t->thread);
+  t->reliance_rows = max_rows;
+}
+
+/* Shapley shares on validation rows into an EPOCH event; the train means
+ * stand for a removed modality, as in fw_contrib. */
+static void
+measure_reliance (FwTrainer *t, FwContrib *contrib, FwEvent *e)
+{
+  e->image_share = e->text_share = e->interaction = NAN;
+  if (!contrib)
+    return;
+  FwSplit s = t->n_rows[FW_SPLIT_VAL] > 0 ? FW_SPLIT_VAL : FW_SPLIT_TRAIN;
+  FwShapleySummary sum;
+  if (fw_contrib_shapley_shares (contrib, t->rows[s], MIN (t->reliance_rows, t->n_rows[s]), &sum,
+                                 NULL, NULL))
+    {
+      e->image_share = sum.image_share;
+      e->text_share = sum.text_share;
+      e->interaction = sum.interaction;
+    }
+}
+
 static gpointer
 train_thread (gpointer data)
 {
@@ -252,6 +280,9 @@ train_thread (gpointer data)
   FwEvent e = { 0 };
   fw_kernels_flush_denormals ();
   e.steps_per_epoch = steps_per_epoch;
+  e.image_share = e.text_share = e.interaction = NAN;
+  g_autoptr (FwContrib) contrib = t->reliance_rows > 0
+    ? fw_contrib_new (m, t->ds, t->lexmap, NULL, order, n) : NULL;
 
   for (int epoch = 1; epoch <= c->epochs && !stopped; epoch++)
     {
@@ -305,10 +336,14 @@ train_thread (gpointer data)
           goto done;
         }
       memcpy (t->snapshot, fw_model_params (m), sizeof (float) * fw_model_n_params (m));
+      gint64 r0 = g_get_monotonic_time ();
+      measure_reliance (t, contrib, &e);
+      t0 += g_get_monotonic_time () - r0;   /* not training time */
       push_event (t, &e);
     }
 
   e.kind = FW_EVENT_FINISHED;
+  e.image_share = e.text_share = e.interaction = NAN;
   e.stopped = stopped;
   e.seconds = (g_get_monotonic_time () - t0) / 1e6;
   e.test_loss = e.test_accuracy = NAN;

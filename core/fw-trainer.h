@@ -33,6 +33,9 @@ typedef struct {
   double test_loss;          /* FINISHED: NAN without test rows */
   double test_accuracy;      /* FINISHED */
   gboolean stopped;          /* FINISHED: ended by fw_trainer_stop */
+  double image_share;        /* EPOCH, with fw_trainer_measure_reliance: the image's */
+  double text_share;         /*   and the text's Shapley share (fw-contrib.h), and the */
+  double interaction;        /*   mean interaction, on validation rows; NAN otherwise */
   char *message;             /* FAILED: what happened and what to try */
 } FwEvent;
 
@@ -45,6 +48,12 @@ typedef struct _FwTrainer FwTrainer;
 FwTrainer *fw_trainer_new (const FwConfig *config, const FwDataset *ds, GError **error);
 void fw_trainer_free (FwTrainer *trainer);   /* stops and joins first */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwTrainer, fw_trainer_free)
+
+/* Before start: after every epoch, measure the image/text Shapley shares
+ * on the first max_rows validation rows (train rows when there are none)
+ * into the EPOCH event — "reliance over time".  About 3·max_rows forwards
+ * per epoch, left out of the reported seconds.  0 (the default) is off. */
+void fw_trainer_measure_reliance (FwTrainer *trainer, int max_rows);
 
 void fw_trainer_start (FwTrainer *trainer);
 void fw_trainer_pause (FwTrainer *trainer);

@@ -77,11 +77,20 @@ build (const Case *c)
   return m;
 }
 
+/* With a seed set, the function checked is Σ seed·probs (the gradient
+ * fw_model_backward_probs computes) instead of the training objective. */
+static const float *probs_seed;
+
 static double
 objective (FwModel *m)
 {
   fw_model_forward (m, B);
-  return fw_model_objective (m, B);
+  if (!probs_seed)
+    return fw_model_objective (m, B);
+  double s = 0;
+  for (int i = 0; i < B * CLASSES; i++)
+    s += (double) probs_seed[i] * m->probs[i];
+  return s;
 }
 
 /* Finite differences in float are noisy at small steps and cross ReLU
@@ -166,6 +175,102 @@ test_gradients (gconstpointer data)
       if (m->config.fusion != FW_FUSION_IMAGE)
         g_assert_cmpfloat (norm, >, 1e-4);
       g_assert_cmpfloat (share, >=, 0.95);
+    }
+}
+
+/* The gradient of a weighted sum of the probabilities (what attribution
+ * differentiates), for parameters, the image, and the text as counts or as
+ * the embeddings the encoder reads (from-embeddings mode, so that the
+ * finite differences perturb what the forward reads). */
+static void
+test_probs_gradients (gconstpointer data)
+{
+  const Case *c = data;
+  g_autoptr (FwModel) m = build (c);
+  float seed[B * CLASSES];
+  guint64 rng = 5;
+  for (int i = 0; i < B * CLASSES; i++)
+    seed[i] = 2.0f * fw_rng_uniform (&rng) - 1.0f;
+  float *embedded = fw_model_input_embedded (m);
+  gsize n_embedded = m->config.text_encoder == FW_TEXT_GRU ? (gsize) FW_MAX_TOKENS * B * FW_EMBED_DIM
+                                                           : (gsize) B * FW_EMBED_DIM;
+  if (embedded)
+    {
+      fw_model_embed_tokens (m, B);
+      g_assert_false (fw_model_text_from_embeddings (m, TRUE));
+    }
+  fw_model_want_input_grads (m, TRUE);
+  probs_seed = seed;
+  objective (m);
+  fw_model_backward_probs (m, B, seed);
+  g_autofree float *grads = g_memdup2 (m->grads, sizeof (float) * m->n_params);
+  g_autofree float *dimage = g_memdup2 (fw_model_input_image_grad (m), sizeof (float) * B * m->P);
+  g_autofree float *dtext = NULL;
+  gsize n_text = embedded ? n_embedded : (gsize) B * VOCAB;
+  if (m->config.fusion != FW_FUSION_IMAGE)
+    dtext = g_memdup2 (fw_model_input_text_grad (m), sizeof (float) * n_text);
+
+  int n = 0;
+  double norm = 0, share;
+  const FwParam *params = fw_model_param_list (m, &n);
+  for (int i = 0; i < n; i++)
+    {
+      gsize stride = MAX (params[i].size / 30, 1);
+      share = agreement (m, m->params + params[i].offset, grads + params[i].offset,
+                         params[i].size, stride, &norm);
+      g_test_message ("%-34s %5.1f%% of probes agree (|g| %.2e)", params[i].name, 100 * share, norm);
+      g_assert_cmpfloat (share, >=, 0.95);
+    }
+  share = agreement (m, m->in_image, dimage, 2 * (gsize) m->P, 3, &norm);
+  g_test_message ("%-34s %5.1f%% of probes agree (|g| %.2e)", "input image", 100 * share, norm);
+  if (m->config.fusion != FW_FUSION_TEXT)
+    g_assert_cmpfloat (norm, >, 1e-5);
+  g_assert_cmpfloat (share, >=, 0.95);
+  if (dtext)
+    {
+      float *values = embedded ? embedded : m->in_counts;
+      share = agreement (m, values, dtext, n_text, n_text > 400 ? 7 : 1, &norm);
+      g_test_message ("%-34s %5.1f%% of probes agree (|g| %.2e)", embedded ? "input embedded" : "input counts",
+                      100 * share, norm);
+      g_assert_cmpfloat (norm, >, 1e-5);
+      g_assert_cmpfloat (share, >=, 0.95);
+    }
+  probs_seed = NULL;
+}
+
+/* From-embeddings mode reads what embed_tokens wrote: the same forward. */
+static void
+test_embedded_forward_matches (void)
+{
+  g_autoptr (FwModel) m = build (&cases[8]);
+  fw_model_forward (m, B);
+  float probs[B * CLASSES];
+  memcpy (probs, m->probs, sizeof probs);
+  fw_model_embed_tokens (m, B);
+  fw_model_text_from_embeddings (m, TRUE);
+  memset (m->in_tokens, 0, sizeof (int) * B * FW_MAX_TOKENS);  /* must not be read */
+  fw_model_forward (m, B);
+  for (int i = 0; i < B * CLASSES; i++)
+    g_assert_cmpfloat_with_epsilon (m->probs[i], probs[i], 1e-6);
+}
+
+/* Encoding, then fusing the features, is the whole forward. */
+static void
+test_features_forward (void)
+{
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (FwModel) m = build (&cases[c]);
+      if (!fw_model_has_features (m))
+        continue;
+      double loss = fw_model_forward (m, B);
+      float probs[B * CLASSES];
+      memcpy (probs, m->probs, sizeof probs);
+      memset (m->probs, 0, sizeof probs);
+      fw_model_encode (m, B);
+      g_assert_cmpfloat_with_epsilon (fw_model_forward_features (m, B), loss, 1e-6);
+      for (int i = 0; i < B * CLASSES; i++)
+        g_assert_cmpfloat_with_epsilon (m->probs[i], probs[i], 1e-7);
     }
 }
 
@@ -255,6 +360,14 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     g_test_add_data_func (cases[i].path, &cases[i], test_gradients);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/core/model/probs-gradients/%s",
+                                               strrchr (cases[i].path, '/') + 1);
+      g_test_add_data_func (path, &cases[i], test_probs_gradients);
+    }
+  g_test_add_func ("/core/model/embedded-forward", test_embedded_forward_matches);
+  g_test_add_func ("/core/model/features-forward", test_features_forward);
   g_test_add_func ("/core/model/gradient-check-can-fail", test_check_can_fail);
   g_test_add_func ("/core/model/probabilities", test_probabilities);
   g_test_add_func ("/core/model/init-deterministic", test_init_deterministic);
