@@ -102,6 +102,16 @@ gboolean fw_contrib_shapley_shares (FwContrib *contrib, const int *rows, int n,
                                     FwShapleySummary *summary, GCancellable *cancellable,
                                     GError **error);
 
+/* For a per-class breakdown: the means of φ_image, φ_text and I over the
+ * samples of each true class into by_class (K, 3), their count into
+ * counts (K). */
+void fw_contrib_shapley_by_class (FwContrib *contrib, const FwShapleySample *samples, int n,
+                                  double *by_class, int *counts);
+
+/* Confusion matrix of the rows: matrix (K, K), [true][predicted] counts. */
+gboolean fw_contrib_confusion (FwContrib *contrib, const int *rows, int n, int *matrix,
+                               GCancellable *cancellable, GError **error);
+
 gboolean fw_contrib_permutation (FwContrib *contrib, const int *rows, int n, guint64 seed,
                                  FwAblation *out, GCancellable *cancellable, GError **error);
 
