@@ -352,6 +352,14 @@ test_explain (void)
       g_assert_cmpstr (one.tokens[j], ==, batch.tokens[j]);
       g_assert_cmpfloat_with_epsilon (one.token_scores[j], batch.token_scores[j], 1e-5);
     }
+  /* NULL is a missing caption: what the model gives a row without one */
+  fw_contrib_explain (t->contrib, vocab, px, NULL, FALSE, FALSE, -1, q, NULL);
+  FwModel *m = t->model;
+  fw_model_set_rows (m, t->ds, t->lexmap, NULL, &r, 1, NULL, 0);
+  fw_model_blank_text (m, 0);
+  fw_model_forward (m, 1);
+  for (int k = 0; k < K; k++)
+    g_assert_cmpfloat_with_epsilon (q[k], m->probs[k], 1e-6);
   /* an edited caption of unknown words still predicts */
   fw_contrib_explain (t->contrib, vocab, px, "zzz qqq", FALSE, FALSE, -1, q, NULL);
   fw_ig_sample_clear (&one);
