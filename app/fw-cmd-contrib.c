@@ -160,6 +160,7 @@ fw_cmd_contrib (int argc, char **argv)
     }
   g_autoptr (FwContrib) contrib = fw_contrib_new (model, ds, lexmap, labels, train, n_train);
   int kept = MIN (n, SAMPLES_KEPT);
+  g_autoptr (GString) summary = g_string_new (NULL);   /* for people, on stdout */
 
   g_autoptr (GString) s = g_string_new ("{\n  \"split\": ");
   json_string (s, split);
@@ -176,9 +177,15 @@ fw_cmd_contrib (int argc, char **argv)
           return 1;
         }
       if (want[M_ABLATION])
-        ablation_json (s, "ablation", "removed", &ab);
+        {
+          ablation_json (s, "ablation", "removed", &ab);
+          g_string_append_printf (summary, _("ablation: accuracy %.3f, %.3f without the image, %.3f without the text\n"),
+                                  ab.full_accuracy, ab.image_accuracy, ab.text_accuracy);
+        }
       if (want[M_SHAPLEY])
         {
+          g_string_append_printf (summary, _("shapley: image %.3f, text %.3f, interaction %.3f — the image takes %.0f%% of it by magnitude\n"),
+                                  sum.image, sum.text, sum.interaction, 100 * sum.image_share);
           g_string_append (s, ",\n  \"shapley\": {");
           key_num (s, "image", sum.image, TRUE);
           key_num (s, "text", sum.text, TRUE);
@@ -206,6 +213,8 @@ fw_cmd_contrib (int argc, char **argv)
           return 1;
         }
       ablation_json (s, "permutation", "shuffled", &perm);
+      g_string_append_printf (summary, _("permutation: accuracy %.3f with the images shuffled, %.3f with the captions shuffled\n"),
+                              perm.image_accuracy, perm.text_accuracy);
     }
   if (want[M_IG])
     {
@@ -216,6 +225,7 @@ fw_cmd_contrib (int argc, char **argv)
           g_printerr ("fusion-workbench contrib: %s\n", error->message);
           return 1;
         }
+      g_string_append_printf (summary, _("integrated gradients: image %.3f, text %.3f\n"), img, txt);
       g_string_append (s, ",\n  \"ig\": {");
       key_num (s, "image", img, TRUE);
       key_num (s, "text", txt, TRUE);
@@ -258,6 +268,8 @@ fw_cmd_contrib (int argc, char **argv)
           g_printerr ("fusion-workbench contrib: %s\n", error->message);
           return 1;
         }
+      g_string_append_printf (summary, _("emap: the model %.3f, its additive projection %.3f (gap %.3f: how much it uses the two together)\n"),
+                              emap.model_accuracy, emap.additive_accuracy, emap.gap);
       g_string_append_printf (s, ",\n  \"emap\": {\"n\": %d, ", emap.n);
       key_num (s, "model_accuracy", emap.model_accuracy, TRUE);
       key_num (s, "additive_accuracy", emap.additive_accuracy, TRUE);
@@ -287,5 +299,7 @@ fw_cmd_contrib (int argc, char **argv)
       g_printerr ("fusion-workbench contrib: %s\n", error->message);
       return 1;
     }
+  printf ("%s", summary->str);
+  printf (_("wrote %s (%d %s rows)\n"), out_path, n, split);
   return 0;
 }
