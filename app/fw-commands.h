@@ -6,6 +6,8 @@
 
 int fw_cmd_train (int argc, char **argv);
 int fw_cmd_eval (int argc, char **argv);
+int fw_cmd_predict (int argc, char **argv);
+int fw_cmd_export (int argc, char **argv);
 int fw_cmd_datasets (int argc, char **argv);
 int fw_cmd_contrib (int argc, char **argv);
 

@@ -17,6 +17,8 @@ typedef struct {
 static const FwCommand commands[] = {
   { "train", fw_cmd_train, N_("train a model on a dataset") },
   { "eval", fw_cmd_eval, N_("evaluate a saved model on a dataset") },
+  { "predict", fw_cmd_predict, N_("write a saved model's predictions for a dataset as CSV") },
+  { "export", fw_cmd_export, N_("export a saved model to ONNX or a PyTorch folder") },
   { "contrib", fw_cmd_contrib, N_("how much the image and the text drive a saved model's predictions") },
   { "datasets", fw_cmd_datasets, N_("list the built-in datasets") },
 };

@@ -90,7 +90,7 @@ fw_csv_parse (const char *data, gsize len, const char *filename, GError **error)
       int row_line = line;
       const char *problem = NULL;
       int problem_field = -1;
-      gboolean blank = TRUE;
+      gboolean blank = TRUE, quoted = FALSE;
 
       g_ptr_array_set_size (fields, 0);
       for (;;)
@@ -100,6 +100,7 @@ fw_csv_parse (const char *data, gsize len, const char *filename, GError **error)
             {
               int quote_line = line;
               blank = FALSE;
+              quoted = TRUE;
               i++;
               for (;;)
                 {
@@ -172,6 +173,15 @@ fw_csv_parse (const char *data, gsize len, const char *filename, GError **error)
           break;
         }
 
+      /* a line of nothing but spaces is a blank line too: no manifest has a
+       * one-column row, and an editor's stray indentation is not data */
+      if (!blank && fields->len == 1 && !quoted)
+        {
+          const char *p = g_ptr_array_index (fields, 0);
+          while (*p == ' ' || *p == '\t')
+            p++;
+          blank = *p == '\0';
+        }
       if (blank)
         continue;
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -116,5 +117,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwVocab, fw_vocab_free)
  * label is not in classes is an error naming it.  (g_free the result) */
 int *fw_dataset_map_labels (const FwDataset *ds, const char *const *classes, int n_classes,
                             GError **error);
+
+/* A description for people and tools: rows per split and per class,
+ * missing counts per modality, lexicon size, image size, skipped rows and
+ * a few example rows.  Keys: name, source, rows, image_size, channels,
+ * classes, splits{train,val,test}, per_class[{label,train,val,test,total}],
+ * missing{image,text}, lexicon_size, mean_tokens, skipped, skipped_reasons,
+ * examples[{row,split,label,text,has_image}].  (json_node_unref) */
+JsonNode *fw_dataset_summary (const FwDataset *ds);
 
 G_END_DECLS

@@ -6,13 +6,17 @@
 #include <errno.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 
 static inline guint8
 luma (guint r, guint g, guint b)
 {
-  /* ITU-R BT.601 weights, rounded, as PIL's convert("L") */
-  return (guint8) ((r * 299 + g * 587 + b * 114 + 500) / 1000);
+  /* ITU-R BT.601 weights in 16-bit fixed point, exactly PIL's convert("L"),
+   * so our gray images match what a Python pipeline sees */
+  return (guint8) ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
 }
 
 void
@@ -80,60 +84,230 @@ fw_image_from_pixbuf (GdkPixbuf *pixbuf, int size, FwColor color, guint8 *out)
   fw_image_from_rgb (flat, size * 3, 3, size, color, out);
 }
 
-gboolean
-fw_image_load (const char *path, int size, FwColor color, guint8 *out, GError **error)
-{
-  g_return_val_if_fail (path != NULL && size > 0 && out != NULL, FALSE);
+typedef struct {
+  int width, height;
+  gboolean too_large;
+} SizeCheck;
 
-  GStatBuf st;
-  if (g_stat (path, &st) != 0)
+static void
+on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
+{
+  SizeCheck *check = data;
+  check->width = width;
+  check->height = height;
+  if (width <= 0 || height <= 0 || (guint64) width * (guint64) height > FW_IMAGE_MAX_PIXELS)
+    {
+      /* What gdk_pixbuf_get_file_info does: a 0×0 target makes the loader
+       * stop before it allocates or decodes a single row. */
+      check->too_large = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+    }
+}
+
+/* Reads a whole file with as few system calls as we can (open, read until
+ * EOF, close: no stat); for 70 000 tiny PNGs the syscalls cost as much as
+ * the decoding.  Small files land in the caller's stack buffer (returned as
+ * is), larger ones in a heap copy the caller frees.  NULL with a reason. */
+static guint8 *
+read_file (const char *path, guint8 *stack, gsize stack_size, gsize *len, GError **error)
+{
+  /* O_NONBLOCK: a FIFO named in a manifest must not hang the load */
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+  if (fd < 0)
     {
       int e = errno;
       if (e == ENOENT || e == ENOTDIR)
         g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "not found");
       else
-        g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "cannot be read: %s",
-                     g_strerror (e));
-      return FALSE;
+        g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "cannot be read: %s", g_strerror (e));
+      return NULL;
     }
-  if (S_ISDIR (st.st_mode))
+  gsize cap = stack_size, n = 0;
+  guint8 *buf = stack;
+  for (;;)
     {
-      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                   "is a folder, not an image file");
-      return FALSE;
+      if (n == cap)
+        {
+          if (cap >= FW_IMAGE_MAX_FILE_BYTES)
+            {
+              g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
+                           "is larger than %d MB, too large for an image we decode",
+                           FW_IMAGE_MAX_FILE_BYTES >> 20);
+              break;
+            }
+          cap *= 2;
+          if (buf == stack)
+            {
+              buf = g_malloc (cap);
+              memcpy (buf, stack, n);
+            }
+          else
+            buf = g_realloc (buf, cap);
+        }
+      gssize got = read (fd, buf + n, cap - n);
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0 && errno == EAGAIN)
+        got = 0;  /* a pipe with nothing in it: treat as the end */
+      if (got < 0)
+        {
+          int e = errno;
+          if (e == EISDIR)
+            g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "is a folder, not an image file");
+          else
+            g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "cannot be read: %s", g_strerror (e));
+          break;
+        }
+      if (got == 0)
+        {
+          close (fd);
+          if (n == 0)
+            {
+              g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "is an empty file (0 bytes)");
+              if (buf != stack)
+                g_free (buf);
+              return NULL;
+            }
+          *len = n;
+          return buf;
+        }
+      n += (gsize) got;
     }
-  if (st.st_size == 0)
-    {
-      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                   "is an empty file (0 bytes)");
-      return FALSE;
-    }
+  close (fd);
+  if (buf != stack)
+    g_free (buf);
+  return NULL;
+}
 
-  int w = 0, h = 0;
-  if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL)
-    {
-      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                   "is not an image in a format gdk-pixbuf reads (PNG, JPEG, GIF, BMP, TIFF, …)");
-      return FALSE;
-    }
-  if (w <= 0 || h <= 0 || (guint64) w * (guint64) h > FW_IMAGE_MAX_PIXELS)
-    {
-      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                   "claims %d×%d pixels, more than the %d megapixels we decode "
-                   "(a corrupt header, or an image to shrink first)",
-                   w, h, FW_IMAGE_MAX_PIXELS / (1024 * 1024));
-      return FALSE;
-    }
+/* TRUE when the bytes are a PNG, JPEG or GIF that ends with its end
+ * marker.  gdk-pixbuf's incremental loader returns a half-filled image for
+ * a truncated file without complaint, so only complete files take the fast
+ * path; the rest go through the strict whole-file decoder. */
+static const char *
+complete_type (const guint8 *d, gsize len)
+{
+  if (len >= 20 && memcmp (d, "\x89PNG\r\n\x1a\n", 8) == 0
+      && memcmp (d + len - 12, "\0\0\0\0IEND\xae\x42\x60\x82", 12) == 0)
+    return "png";
+  if (len >= 4 && d[0] == 0xff && d[1] == 0xd8 && d[len - 2] == 0xff && d[len - 1] == 0xd9)
+    return "jpeg";
+  if (len >= 7 && memcmp (d, "GIF8", 4) == 0 && d[len - 1] == 0x3b)
+    return "gif";
+  return NULL;
+}
 
+static gboolean
+too_large (int w, int h, GError **error)
+{
+  if (w > 0 && h > 0 && (guint64) w * (guint64) h <= FW_IMAGE_MAX_PIXELS)
+    return FALSE;
+  g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
+               "claims %d×%d pixels, more than the %d megapixels we decode "
+               "(a corrupt header, or an image to shrink first)",
+               w, h, FW_IMAGE_MAX_PIXELS / (1024 * 1024));
+  return TRUE;
+}
+
+static gboolean decode (const char *path, const guint8 *data, gsize len, int size,
+                        FwColor color, guint8 *out, GError **error);
+
+gboolean
+fw_image_load (const char *path, int size, FwColor color, guint8 *out, GError **error)
+{
+  g_return_val_if_fail (path != NULL && size > 0 && out != NULL, FALSE);
+  /* most dataset images are a few kilobytes: read them without malloc */
+  guint8 stack[16 * 1024];
+  gsize len = 0;
+  guint8 *data = read_file (path, stack, sizeof stack, &len, error);
+  if (data == NULL)
+    return FALSE;
+  gboolean ok = decode (path, data, len, size, color, out, error);
+  if (data != stack)
+    g_free (data);
+  return ok;
+}
+
+static gboolean
+decode (const char *path, const guint8 *data, gsize len, int size, FwColor color,
+        guint8 *out, GError **error)
+{
   g_autoptr (GError) local = NULL;
-  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file (path, &local);
-  if (pixbuf == NULL)
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  const char *type = complete_type (data, len);
+  if (type != NULL)
     {
-      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                   "cannot be decoded (truncated or corrupt?): %s",
-                   local ? local->message : "unknown error");
-      return FALSE;
+      /* Fast path: one read, a loader named by type (gdk-pixbuf's content
+       * sniffing costs more than decoding a small PNG), and the size check
+       * inside the same loader at the header, before any row is decoded. */
+      g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new_with_type (type, NULL);
+      if (loader == NULL)
+        type = NULL;
+      else
+        {
+          SizeCheck check = { 0, 0, FALSE };
+          g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &check);
+          gboolean ok = gdk_pixbuf_loader_write (loader, data, len, &local);
+          /* close even after a failed write: a loader dropped open warns */
+          ok = gdk_pixbuf_loader_close (loader, ok ? &local : NULL) && ok;
+          if (check.too_large)
+            return !too_large (check.width, check.height, error);
+          if (ok && gdk_pixbuf_loader_get_pixbuf (loader))
+            pixbuf = g_object_ref (gdk_pixbuf_loader_get_pixbuf (loader));
+          else
+            {
+              g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
+                           "cannot be decoded (corrupt?): %s",
+                           local ? local->message : "no image in the file");
+              return FALSE;
+            }
+        }
     }
+  if (type == NULL)
+    {
+      /* libjpeg pads a cut-off JPEG with gray and gdk-pixbuf accepts it.  The
+       * end marker FF D9 cannot occur inside entropy-coded data (an FF there
+       * is always stuffed), so none near the end means the file was cut. */
+      if (len >= 3 && memcmp (data, "\xff\xd8\xff", 3) == 0)
+        {
+          gboolean eoi = FALSE;
+          for (gsize i = len > 4096 ? len - 4096 : 2; i + 1 < len && !eoi; i++)
+            eoi = data[i] == 0xff && data[i + 1] == 0xd9;
+          if (!eoi)
+            {
+              g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
+                           "cannot be decoded (truncated?): the JPEG has no end marker");
+              return FALSE;
+            }
+        }
+
+      /* Other formats and damaged files: gdk-pixbuf's own header probe, then
+       * its strict decoder, which reports truncation. */
+      int w = 0, h = 0;
+      if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL)
+        {
+          gboolean known = (len >= 8 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0)
+                           || (len >= 3 && memcmp (data, "\xff\xd8\xff", 3) == 0)
+                           || (len >= 4 && memcmp (data, "GIF8", 4) == 0);
+          if (known)
+            g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
+                         "cannot be decoded (truncated or corrupt?): its header is incomplete");
+          else
+            g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
+                         "is not an image in a format gdk-pixbuf reads (PNG, JPEG, GIF, BMP, TIFF, …)");
+          return FALSE;
+        }
+      if (too_large (w, h, error))
+        return FALSE;
+      pixbuf = gdk_pixbuf_new_from_file (path, &local);
+      if (pixbuf == NULL)
+        {
+          g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
+                       "cannot be decoded (truncated or corrupt?): %s",
+                       local ? local->message : "unknown error");
+          return FALSE;
+        }
+    }
+
   /* Phone photos store their rotation in EXIF; apply it as viewers do. */
   g_autoptr (GdkPixbuf) oriented = gdk_pixbuf_apply_embedded_orientation (pixbuf);
   fw_image_from_pixbuf (oriented ? oriented : pixbuf, size, color, out);

@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 /* Images whose header claims more pixels than this are refused before any
  * decoding: a 100 000 × 100 000 PNG is a few bytes on disk and 40 GB in RAM. */
 #define FW_IMAGE_MAX_PIXELS (64 * 1024 * 1024)
+/* and files larger than this are not read at all */
+#define FW_IMAGE_MAX_FILE_BYTES (256 * 1024 * 1024)
 
 /* Writes (channels, size, size) bytes to out (channels = 1 gray, 3 rgb).
  * Errors are FW_DATA_ERROR_IMAGE with a short reason and no file prefix:

@@ -107,6 +107,11 @@ void fw_gru_backward (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float
                       const float *w_ih, const float *w_hh,
                       int B, int L, int E, int G);
 
+/* ---- flush-to-zero and denormals-are-zero for the calling thread (x86;
+ * a no-op elsewhere).  Adam's moments of weights that never see a gradient
+ * (always-blank pixels) decay into denormals, which are 50-100x slower. ---- */
+void fw_kernels_flush_denormals (void);
+
 /* ---- plain reference twins (fw-kernels-naive.c): straightforward loops, no
  * BLAS, same contracts; tests check the fast kernels against them. ---- */
 void fw_linear_forward_naive (float *out, const float *inp, const float *w, const float *b,

@@ -151,6 +151,26 @@ member_value (JsonObject *obj, const char *key, FwField f, char **out, char **pr
   return FALSE;
 }
 
+/* json-glib cuts a string at an escaped \u0000 without a word; find one
+ * ourselves (an escaped backslash before "u0000" is not one). */
+static gboolean
+has_nul_escape (const char *s, gsize n)
+{
+  gboolean in_string = FALSE;
+  for (gsize i = 0; i < n; i++)
+    {
+      if (s[i] == '"')
+        in_string = !in_string;
+      else if (in_string && s[i] == '\\' && i + 1 < n)
+        {
+          if (s[i + 1] == 'u' && i + 5 < n && strncmp (s + i + 2, "0000", 4) == 0)
+            return TRUE;
+          i++;
+        }
+    }
+  return FALSE;
+}
+
 FwManifest *
 fw_manifest_parse_jsonl (const char *data, gsize len, const char *filename, GError **error)
 {
@@ -201,6 +221,12 @@ fw_manifest_parse_jsonl (const char *data, gsize len, const char *filename, GErr
       if (binary || bad_utf8)
         {
           row->problem = g_strdup (binary ? "contains a NUL byte" : "is not valid UTF-8");
+          continue;
+        }
+
+      if (has_nul_escape (s, n))
+        {
+          row->problem = g_strdup ("contains a NUL character (\\u0000)");
           continue;
         }
 

@@ -20,9 +20,18 @@
 /* Building: modules register parameters and activations first; one block
  * of each is allocated at the end and every registered pointer is patched. */
 
+/* What fw_model_backward must zero of an activation's gradient twin */
+typedef enum {
+  GRAD_ALWAYS,               /* some backward adds into it */
+  GRAD_NEVER,                /* nothing flows back into it (probs, losses) */
+  GRAD_INPUT,                /* only when input gradients are wanted */
+} GradUse;
+
 typedef struct {
   float **pp;
   gsize offset;
+  gsize per_row;
+  GradUse grad;
 } FloatPatch;
 
 typedef struct {
@@ -57,10 +66,17 @@ param (FwModel *m, float **pp, float init_bound, const char *fmt_name, int ndim,
 static void
 act (FwModel *m, float **pp, gsize per_row)
 {
-  FloatPatch fp = { pp, m->n_act };
+  FloatPatch fp = { pp, m->n_act, per_row, GRAD_ALWAYS };
   m->n_act += per_row * (gsize) m->max_batch;
   m->n_act = (m->n_act + 15) & ~(gsize) 15;  /* 64-byte aligned views */
   g_array_append_val (m->act_patches, fp);
+}
+
+/* sets the gradient use of the activation registered last */
+static void
+act_grad (FwModel *m, GradUse use)
+{
+  g_array_index (m->act_patches, FloatPatch, m->act_patches->len - 1).grad = use;
 }
 
 static void
@@ -594,6 +610,8 @@ early_build (FwModel *m)
       act (m, &e->embedded, FW_EMBED_DIM);
     }
   act (m, &e->joined, (gsize) m->P + e->text_width);
+  if (m->config.text_encoder != FW_TEXT_EMBED)  /* e->table is not patched in yet */
+    act_grad (m, GRAD_INPUT);   /* see early_bw */
   linear_build (m, &e->fc, "encoder.0", m->P + e->text_width, H);
   act (m, &e->pre, H);
   act (m, &e->out, H);
@@ -638,7 +656,8 @@ early_bw (FwModel *m, int B)
   float *dtext = e->table ? DA (m, e->embedded) : DA (m, m->in_counts);
   for (int b = 0; b < B; b++)
     {
-      for (int i = 0; i < P; i++)
+      /* unwanted input gradients are not zeroed (fw_model_backward) */
+      for (int i = 0; m->want_input_grads && i < P; i++)
         dimg[(gsize) b * P + i] += dj[(gsize) b * J + i];
       for (int i = 0; i < T; i++)
         dtext[(gsize) b * T + i] += dj[(gsize) b * J + P + i];
@@ -664,10 +683,14 @@ late_build (FwModel *m)
       act (m, &l->both, 2 * K);
     }
   act (m, &l->probs_i, K);
+  act_grad (m, GRAD_NEVER);
   act (m, &l->probs_t, K);
+  act_grad (m, GRAD_NEVER);
   scratch_need (m, (gsize) m->max_batch * K);  /* fw_model_backward_probs */
   act (m, &l->losses_i, 1);
+  act_grad (m, GRAD_NEVER);
   act (m, &l->losses_t, 1);
+  act_grad (m, GRAD_NEVER);
 }
 
 /* the two modality weights of late-weighted fusion, softmax of the params */
@@ -795,8 +818,12 @@ fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch, GErro
 
   /* inputs live in the activation block, so their gradients come for free */
   act (m, &m->in_image, m->P);
+  act_grad (m, GRAD_INPUT);
   if (!m->uses_tokens)
-    act (m, &m->in_counts, shape->vocab);
+    {
+      act (m, &m->in_counts, shape->vocab);
+      act_grad (m, GRAD_INPUT);
+    }
   iact (m, &m->in_tokens, FW_MAX_TOKENS);
   iact (m, &m->in_lens, 1);
   iact (m, &m->in_labels, 1);
@@ -833,7 +860,9 @@ fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch, GErro
   if (fusion == FW_FUSION_LATE)
     act (m, &m->logits, shape->classes);
   act (m, &m->probs, shape->classes);
+  act_grad (m, GRAD_NEVER);
   act (m, &m->losses, 1);
+  act_grad (m, GRAD_NEVER);
 
   m->params = g_new0 (float, MAX (m->n_params, 1));
   m->grads = g_new0 (float, MAX (m->n_params, 1));
@@ -1046,6 +1075,21 @@ fw_model_objective (FwModel *m, int B)
   return loss;
 }
 
+/* Zero only the gradients something adds into, and only B rows of them:
+ * the whole block of a CNN is megabytes, and the input gradients alone
+ * are pixels plus vocabulary per row. */
+static void
+zero_gradients (FwModel *m, int B)
+{
+  memset (m->grads, 0, sizeof (float) * m->n_params);
+  for (guint i = 0; i < m->act_patches->len; i++)
+    {
+      const FloatPatch *p = &g_array_index (m->act_patches, FloatPatch, i);
+      if (p->grad == GRAD_ALWAYS || (p->grad == GRAD_INPUT && m->want_input_grads))
+        memset (m->dact + p->offset, 0, sizeof (float) * p->per_row * B);
+    }
+}
+
 /* Everything below the logits of every head, once their gradients are seeded. */
 static void
 backward_body (FwModel *m, int B)
@@ -1088,8 +1132,7 @@ fw_model_backward (FwModel *m, int B)
 {
   g_return_if_fail (B == m->batch);
   int K = m->shape.classes;
-  memset (m->grads, 0, sizeof (float) * m->n_params);
-  memset (m->dact, 0, sizeof (float) * m->n_act);
+  zero_gradients (m, B);
   if (m->config.fusion == FW_FUSION_LATE)
     late_bw (m, B);
   else
@@ -1117,8 +1160,7 @@ fw_model_backward_probs (FwModel *m, int B, const float *dprobs)
 {
   g_return_if_fail (B == m->batch && dprobs != NULL);
   int K = m->shape.classes;
-  memset (m->grads, 0, sizeof (float) * m->n_params);
-  memset (m->dact, 0, sizeof (float) * m->n_act);
+  zero_gradients (m, B);
   if (m->config.fusion != FW_FUSION_LATE)
     softmax_seed (DA (m, m->logits), m->probs, dprobs, B, K);
   else if (m->late.combine == FW_LATE_STACKING)

@@ -92,6 +92,7 @@ const float *fw_model_losses (const FwModel *model); /* (B) reported per-row los
  * embed the mean embedding (B, E), gru every token's, time-major (L, B, E). */
 /* Off by default: training needs no input gradients. */
 void fw_model_want_input_grads (FwModel *model, gboolean want);
+/* meaningful after a backward with input gradients wanted (not in training) */
 const float *fw_model_input_image_grad (const FwModel *model);
 const float *fw_model_input_text_grad (const FwModel *model);
 

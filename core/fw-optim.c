@@ -3,6 +3,32 @@
 
 #include <math.h>
 
+/* Adam's loop is a square root and a division per parameter: 8-wide AVX
+ * halves it.  Without FMA in the clone, both clones round alike, so the
+ * numbers do not depend on the machine. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define FW_AVX2_CLONE __attribute__ ((target_clones ("avx2", "default")))
+#endif
+#endif
+#ifndef FW_AVX2_CLONE
+#define FW_AVX2_CLONE
+#endif
+
+FW_AVX2_CLONE static void
+adam_loop (float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+           gsize n, float step, float c2, float wd)
+{
+  const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+  for (gsize i = 0; i < n; i++)
+    {
+      float gi = g[i] + wd * p[i];
+      m[i] = b1 * m[i] + (1.0f - b1) * gi;
+      v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+      p[i] -= step * m[i] / (sqrtf (v[i]) / c2 + eps);
+    }
+}
+
 FwOptim *
 fw_optim_new (FwOptimizer kind, gsize n, double lr, double weight_decay)
 {
@@ -43,15 +69,8 @@ fw_optim_step (FwOptim *o, float *p, const float *g)
         }
       return;
     }
-  const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+  const float b1 = 0.9f, b2 = 0.999f;
   const float c1 = 1.0f - (float) pow (b1, (double) o->t);
   const float c2 = sqrtf (1.0f - (float) pow (b2, (double) o->t));
-  const float step = lr / c1;
-  for (gsize i = 0; i < o->n; i++)
-    {
-      float gi = g[i] + wd * p[i];
-      m[i] = b1 * m[i] + (1.0f - b1) * gi;
-      v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-      p[i] -= step * m[i] / (sqrtf (v[i]) / c2 + eps);
-    }
+  adam_loop (p, g, m, v, o->n, lr / c1, c2, wd);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fw-contrib.h"
+#include "fw-kernels.h"
 #include "fw-optim.h"
 #include "fw-rng.h"
 
@@ -277,6 +278,7 @@ train_thread (gpointer data)
   gint64 t0 = g_get_monotonic_time ();
   gboolean stopped = FALSE;
   FwEvent e = { 0 };
+  fw_kernels_flush_denormals ();
   e.steps_per_epoch = steps_per_epoch;
   e.image_share = e.text_share = e.interaction = NAN;
   g_autoptr (FwContrib) contrib = t->reliance_rows > 0

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 static inline char *
@@ -106,4 +107,53 @@ fw_test_huge_png (const char *dir, const char *name, guint32 w, guint32 h)
   memcpy (b + 51, "IEND", 4);
   fw_test_put32 (b + 55, fw_test_crc32 (b + 51, 4));
   g_autofree char *path = fw_test_write (dir, name, (const char *) b, 59);
+}
+
+static inline void
+fw_test_chunk (GByteArray *png, const char *type, const guint8 *data, guint32 len)
+{
+  guint8 head[8];
+  fw_test_put32 (head, len);
+  memcpy (head + 4, type, 4);
+  g_byte_array_append (png, head, 8);
+  if (len)
+    g_byte_array_append (png, data, len);
+  guint8 *crc_from = png->data + png->len - len - 4;
+  guint8 crc[4];
+  fw_test_put32 (crc, fw_test_crc32 (crc_from, len + 4));
+  g_byte_array_append (png, crc, 4);
+}
+
+/* A PNG gdk-pixbuf cannot write: palette (colour type 3) or gray+alpha
+ * (4), from raw scanlines (each starting with filter byte 0), deflated with
+ * GIO's zlib converter. */
+static inline void
+fw_test_raw_png (const char *dir, const char *name, guint32 w, guint32 h, guint8 color_type,
+                 const guint8 *plte, guint32 plte_len, const guint8 *trns, guint32 trns_len,
+                 const guint8 *raw, gsize raw_len)
+{
+  g_autoptr (GByteArray) png = g_byte_array_new ();
+  g_byte_array_append (png, (const guint8 *) "\x89PNG\r\n\x1a\n", 8);
+  guint8 ihdr[13] = { 0 };
+  fw_test_put32 (ihdr, w);
+  fw_test_put32 (ihdr + 4, h);
+  ihdr[8] = 8;
+  ihdr[9] = color_type;
+  fw_test_chunk (png, "IHDR", ihdr, 13);
+  if (plte)
+    fw_test_chunk (png, "PLTE", plte, plte_len);
+  if (trns)
+    fw_test_chunk (png, "tRNS", trns, trns_len);
+
+  g_autoptr (GZlibCompressor) z = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 9);
+  guint8 out[4096];
+  gsize read = 0, written = 0;
+  g_autoptr (GError) error = NULL;
+  GConverterResult res = g_converter_convert (G_CONVERTER (z), raw, raw_len, out, sizeof out,
+                                              G_CONVERTER_INPUT_AT_END, &read, &written, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (res, ==, G_CONVERTER_FINISHED);
+  fw_test_chunk (png, "IDAT", out, (guint32) written);
+  fw_test_chunk (png, "IEND", NULL, 0);
+  g_autofree char *path = fw_test_write (dir, name, (const char *) png->data, png->len);
 }

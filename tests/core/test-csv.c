@@ -72,7 +72,7 @@ static void
 test_blank_lines_and_empty_fields (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (FwCsv) csv = parse ("a,b\n\n1,\n\r\n,2\n\n", &error);
+  g_autoptr (FwCsv) csv = parse ("a,b\n\n1,\n\r\n,2\n  \t\n\n", &error);
   g_assert_no_error (error);
   g_assert_cmpint (csv->rows->len, ==, 2);
   g_assert_cmpstr (field (csv, 0, 1), ==, "");

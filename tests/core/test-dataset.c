@@ -2,6 +2,7 @@
  * pixels, splits, missing modalities, and every bad input it must reject
  * with a message naming the file and row (or skip with skip_bad_rows). */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fw-dataset.h"
 #include "fw-image.h"
@@ -118,6 +119,53 @@ test_rgb_jpeg_absolute (Fixture *f, gconstpointer data)
   g_assert_cmpint (ds->pixels[12 + 0], <, 30);
   g_assert_cmpint (ds->pixels[12 + 4], >, 225);
   g_assert_cmpint (ds->pixels[12 + 8], <, 30);
+}
+
+static void
+test_other_formats (Fixture *f, gconstpointer data)
+{
+  /* formats without a fast path go through gdk-pixbuf's sniffing loader */
+  fw_test_image (f->dir, "b.bmp", "bmp", 5, 5, 0, 0, 255, 255, FALSE);
+  fw_test_image (f->dir, "b.tiff", "tiff", 5, 5, 255, 0, 0, 255, FALSE);
+  g_autoptr (GError) error = NULL;
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.image_size = 3;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", "image,text,label\nb.bmp,x,a\nb.tiff,y,b\n", &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->pixels[0], ==, 29);
+  g_assert_cmpint (ds->pixels[9], ==, 76);
+}
+
+static void
+test_palette_and_gray_alpha (Fixture *f, gconstpointer data)
+{
+  /* 2×1 palette PNG: entry 0 red, entry 1 green made fully transparent */
+  static const guint8 plte[] = { 255, 0, 0, 0, 255, 0 };
+  static const guint8 trns[] = { 255, 0 };
+  static const guint8 pal_rows[] = { 0, 0, 1 };
+  fw_test_raw_png (f->dir, "pal.png", 2, 1, 3, plte, 6, trns, 2, pal_rows, sizeof pal_rows);
+  /* 2×1 gray+alpha: gray 0 opaque, gray 0 half transparent */
+  static const guint8 ga_rows[] = { 0, 0, 255, 0, 128 };
+  fw_test_raw_png (f->dir, "ga.png", 2, 1, 4, NULL, 0, NULL, 0, ga_rows, sizeof ga_rows);
+
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.image_size = 2;
+  o.color = FW_COLOR_RGB;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", "image,text,label\npal.png,x,a\nga.png,y,b\n", &o, &error);
+  g_assert_no_error (error);
+  /* row 0, R plane: left column red (255), right column white (255);
+   * G plane: left 0, right 255 (transparent green composites to white) */
+  const guint8 *p = ds->pixels;
+  g_assert_cmpint (p[0], ==, 255);
+  g_assert_cmpint (p[4 + 0], ==, 0);
+  g_assert_cmpint (p[4 + 1], ==, 255);
+  g_assert_cmpint (p[8 + 1], ==, 255);
+  /* row 1: opaque black on the left, half-transparent black ≈ 127 on the right */
+  p += 12;
+  g_assert_cmpint (p[0], ==, 0);
+  g_assert_cmpint (p[1], >=, 120);
+  g_assert_cmpint (p[1], <=, 135);
 }
 
 static void
@@ -242,6 +290,7 @@ test_jsonl_errors (Fixture *f, gconstpointer data)
     { "{\"text\": \"a\"}\n{\"text\": \"b\"}\n", FW_DATA_ERROR_COLUMN, "no line has a 'label'" },
     { "{\"label\": \"a\"}\n", FW_DATA_ERROR_COLUMN, "'text' key" },
     { "{\"text\": \"a\", \"label\": \"x\", \"split\": \"holdout\"}\n", FW_DATA_ERROR_VALUE, "line 1: unknown split 'holdout'" },
+    { "{\"text\": \"a\", \"label\": \"x\"}\n{\"text\": \"a\\u0000b\", \"label\": \"y\"}\n", FW_DATA_ERROR_VALUE, "line 2: contains a NUL character" },
     { "\n\n", FW_DATA_ERROR_EMPTY, "empty" },
     { "\x89PNG\r\n\x1a\n\x01\x02", FW_DATA_ERROR_PARSE, "not UTF-8" },
   };
@@ -270,6 +319,23 @@ test_csv_errors (Fixture *f, gconstpointer data)
     g_autofree char *cut = fw_test_write (f->dir, "cut.png", bytes, len / 2);
   }
   fw_test_huge_png (f->dir, "huge.png", 100000, 100000);
+  {
+    g_autofree char *fifo = g_build_filename (f->dir, "fifo.png", NULL);
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  }
+  fw_test_image (f->dir, "photo.jpg", "jpeg", 64, 64, 0, 0, 0, 255, TRUE);
+  {
+    /* without its IEND / EOI the files take the strict whole-file path */
+    g_autofree char *huge = g_build_filename (f->dir, "huge.png", NULL);
+    g_autofree char *jpg = g_build_filename (f->dir, "photo.jpg", NULL);
+    g_autofree char *bytes = NULL, *jbytes = NULL;
+    gsize len, jlen;
+    g_assert_true (g_file_get_contents (huge, &bytes, &len, NULL));
+    g_autofree char *h2 = fw_test_write (f->dir, "huge-open.png", bytes, len - 12);
+    g_assert_true (g_file_get_contents (jpg, &jbytes, &jlen, NULL));
+    g_autofree char *j2 = fw_test_write (f->dir, "cut.jpg", jbytes, 200);
+    g_autofree char *j3 = fw_test_write (f->dir, "half.jpg", jbytes, jlen / 2);
+  }
 
   static const struct { const char *text; int code; const char *part1, *part2; } cases[] = {
     { "image,text,label\nred.png,\"open,x\n", FW_DATA_ERROR_PARSE, "line 2", "unterminated quote" },
@@ -283,11 +349,16 @@ test_csv_errors (Fixture *f, gconstpointer data)
     { "image,text,label\nnotes.png,x,a\n", FW_DATA_ERROR_IMAGE, "image 'notes.png'", "not an image" },
     { "image,text,label\nsub.png,x,a\n", FW_DATA_ERROR_IMAGE, "image 'sub.png'", "is a folder" },
     { "image,text,label\nhuge.png,x,a\n", FW_DATA_ERROR_IMAGE, "100000×100000", "megapixels" },
+    { "image,text,label\nhuge-open.png,x,a\n", FW_DATA_ERROR_IMAGE, "100000×100000", "megapixels" },
+    { "image,text,label\ncut.jpg,x,a\n", FW_DATA_ERROR_IMAGE, "image 'cut.jpg'", "cannot be decoded" },
+    { "image,text,label\nhalf.jpg,x,a\n", FW_DATA_ERROR_IMAGE, "image 'half.jpg'", "cannot be decoded" },
     { "image,text,label\nred.png,caf\xC3,a\n", FW_DATA_ERROR_VALUE, "row 1 (line 2)", "column 'text' is not valid UTF-8" },
     { "image,text,label\n", FW_DATA_ERROR_EMPTY, "no usable rows", NULL },
     { "image,text,label\nred.png,x,a\nblue.png,y,a\n", FW_DATA_ERROR_EMPTY, "'a'", "two classes" },
     { "image,text,label\nred.png,x,\n", FW_DATA_ERROR_VALUE, "row 1", "label is empty" },
     { "image,text,label\n,,a\n", FW_DATA_ERROR_VALUE, "row 1", "neither an image nor a text" },
+    { "image,text,label\nhttps://x.org/a.png,t,a\n", FW_DATA_ERROR_VALUE, "row 1", "is a URL" },
+    { "image,text,label\nfifo.png,t,a\n", FW_DATA_ERROR_IMAGE, "image 'fifo.png'", "empty file" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -310,6 +381,11 @@ test_csv_errors (Fixture *f, gconstpointer data)
   g_autofree char *png = g_build_filename (f->dir, "red.png", NULL);
   g_assert_null (fw_dataset_load (png, NULL, NULL, &error));
   assert_error (error, FW_DATA_ERROR_PARSE, "red.png", "not UTF-8");
+  g_clear_error (&error);
+
+  /* a device given as the manifest is refused, not read forever */
+  g_assert_null (fw_dataset_load ("/dev/zero", NULL, NULL, &error));
+  assert_error (error, FW_DATA_ERROR_IO, "not a regular file", NULL);
   g_clear_error (&error);
 
   /* no such file; bad options */
@@ -469,6 +545,44 @@ test_map_labels (Fixture *f, gconstpointer data)
 }
 
 static void
+test_summary (Fixture *f, gconstpointer data)
+{
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.skip_bad_rows = TRUE;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv",
+      "image,text,label,split\n"
+      "red.png,one two,a,train\n"
+      ",three,b,train\n"
+      "blue.png,,b,test\n"
+      "nope.png,x,a,train\n", &o, &error);
+  g_assert_no_error (error);
+  g_autoptr (JsonNode) node = fw_dataset_summary (ds);
+  JsonObject *s = json_node_get_object (node);
+  g_assert_cmpint (json_object_get_int_member (s, "rows"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (s, "image_size"), ==, 28);
+  JsonObject *splits = json_object_get_object_member (s, "splits");
+  g_assert_cmpint (json_object_get_int_member (splits, "train"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (splits, "val"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (splits, "test"), ==, 1);
+  JsonArray *per = json_object_get_array_member (s, "per_class");
+  g_assert_cmpint (json_array_get_length (per), ==, 2);
+  JsonObject *b = json_array_get_object_element (per, 1);
+  g_assert_cmpstr (json_object_get_string_member (b, "label"), ==, "b");
+  g_assert_cmpint (json_object_get_int_member (b, "test"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (b, "total"), ==, 2);
+  JsonObject *missing = json_object_get_object_member (s, "missing");
+  g_assert_cmpint (json_object_get_int_member (missing, "image"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (missing, "text"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (s, "lexicon_size"), ==, 3);
+  g_assert_cmpfloat (json_object_get_double_member (s, "mean_tokens"), ==, 1.5);
+  g_assert_cmpint (json_object_get_int_member (s, "skipped"), ==, 1);
+  JsonArray *ex = json_object_get_array_member (s, "examples");
+  g_assert_cmpint (json_array_get_length (ex), ==, 3);
+  g_assert_true (json_object_get_null_member (json_array_get_object_element (ex, 2), "text"));
+}
+
+static void
 test_split_names (void)
 {
   FwSplit s;
@@ -490,6 +604,8 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/core/dataset/csv-basic", test_csv_basic);
   ADD ("/core/dataset/rgb-jpeg-absolute", test_rgb_jpeg_absolute);
+  ADD ("/core/dataset/other-formats", test_other_formats);
+  ADD ("/core/dataset/palette-gray-alpha", test_palette_and_gray_alpha);
   ADD ("/core/dataset/threads-agree", test_threads_agree);
   ADD ("/core/dataset/stratified-split", test_stratified_split);
   ADD ("/core/dataset/val-holdout", test_val_holdout);
@@ -502,6 +618,7 @@ main (int argc, char **argv)
   ADD ("/core/dataset/cancel", test_cancel);
   ADD ("/core/dataset/progress", test_progress);
   ADD ("/core/dataset/map-labels", test_map_labels);
+  ADD ("/core/dataset/summary", test_summary);
   g_test_add_func ("/core/dataset/split-names", test_split_names);
   return g_test_run ();
 }

@@ -322,6 +322,38 @@ test_init_deterministic (void)
   g_assert_true (memcmp (a->params, b->params, a->n_params * sizeof (float)) != 0);
 }
 
+/* Backward zeroes only the gradients it accumulates into, and only the
+ * batch's rows: a second step (after a smaller batch, with input gradients
+ * on and off) must give exactly the gradients of the first, so nothing
+ * stale is left to add onto. */
+static void
+test_backward_repeatable (void)
+{
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (FwModel) m = build (&cases[c]);
+      g_test_message ("%s", cases[c].path);
+      fw_model_want_input_grads (m, TRUE);
+      objective (m);
+      fw_model_backward (m, B);
+      g_autofree float *grads = g_memdup2 (m->grads, sizeof (float) * m->n_params);
+      g_autofree float *dimage = g_memdup2 (fw_model_input_image_grad (m), sizeof (float) * B * m->P);
+      /* leave other numbers everywhere in the gradient blocks */
+      fw_model_forward (m, B - 2);
+      fw_model_backward (m, B - 2);
+      fw_model_want_input_grads (m, FALSE);
+      objective (m);
+      fw_model_backward (m, B);
+      g_assert_cmpmem (grads, sizeof (float) * m->n_params, m->grads, sizeof (float) * m->n_params);
+      fw_model_want_input_grads (m, TRUE);
+      objective (m);
+      fw_model_backward (m, B);
+      g_assert_cmpmem (grads, sizeof (float) * m->n_params, m->grads, sizeof (float) * m->n_params);
+      g_assert_cmpmem (dimage, sizeof (float) * B * m->P, fw_model_input_image_grad (m),
+                       sizeof (float) * B * m->P);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -339,5 +371,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/model/gradient-check-can-fail", test_check_can_fail);
   g_test_add_func ("/core/model/probabilities", test_probabilities);
   g_test_add_func ("/core/model/init-deterministic", test_init_deterministic);
+  g_test_add_func ("/core/model/backward-repeatable", test_backward_repeatable);
   return g_test_run ();
 }

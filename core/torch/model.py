@@ -1,0 +1,353 @@
+"""A Fusion Workbench model as a PyTorch nn.Module.
+
+Written by `fusion-workbench export --torch DIR` next to model.safetensors
+(the workbench's own model file: weights under the same parameter names as
+this module's state_dict, plus config, labels, vocabulary and preprocessing
+in its metadata).  Needs only Debian's python3-torch, and python3-pil to
+read image files in preprocess().
+
+    from model import FusionModel, preprocess
+    model = FusionModel.from_file("model.safetensors")
+    image, text = preprocess("cat.png", "a grey cat")
+    logits, probabilities = model(image[None], text[None])
+    print(model.labels[int(probabilities.argmax())])
+"""
+import json
+import os
+import struct
+import unicodedata
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+EMBED_DIM = 64       # token embedding width of embed and gru
+MAX_TOKENS = 32      # captions are cut to this many tokens for embed and gru
+LOWRANK_RANK = 4     # rank of the low-rank fusion factors
+PAD, UNK = 0, 1      # vocabulary ids of padding and unknown tokens
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ---- the model file ------------------------------------------------------
+
+def load_safetensors(path):
+    """(tensors by name, metadata dict) of a safetensors file; checks every
+    offset and size against the file (little-endian F32 and I64 only)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 8:
+        raise ValueError(f"{path}: too short for a safetensors file")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8:
+        raise ValueError(f"{path}: header length {n} runs past the end of the file")
+    header = json.loads(data[8:8 + n].decode("utf-8"))
+    meta = header.pop("__metadata__", None) or {}
+    base, size = 8 + n, len(data) - 8 - n
+    dtypes = {"F32": (torch.float32, 4), "I64": (torch.int64, 8)}
+    tensors = {}
+    for name, info in header.items():
+        if info.get("dtype") not in dtypes:
+            raise ValueError(f"{path}: tensor {name!r} has unsupported dtype {info.get('dtype')!r}")
+        dtype, width = dtypes[info["dtype"]]
+        shape = [int(s) for s in info["shape"]]
+        begin, end = (int(x) for x in info["data_offsets"])
+        count = 1
+        for s in shape:
+            count *= s
+        if not (0 <= begin <= end <= size) or end - begin != count * width:
+            raise ValueError(f"{path}: tensor {name!r} has bad data offsets")
+        if count == 0:
+            t = torch.empty(0, dtype=dtype)
+        else:
+            t = torch.frombuffer(bytearray(data[base + begin:base + end]), dtype=dtype)
+        tensors[name] = t.reshape(shape)
+    return tensors, meta
+
+
+# ---- modules, named as the workbench names its parameters -----------------
+
+def _head(inp, hidden, classes):
+    """Linear(→hidden) + ReLU + Linear(→classes), or one Linear for hidden 0."""
+    if hidden > 0:
+        return nn.Sequential(nn.Linear(inp, hidden), nn.ReLU(), nn.Linear(hidden, classes))
+    return nn.Sequential(nn.Linear(inp, classes))
+
+
+def _image_encoder(kind, channels, size, hidden):
+    if kind == "cnn":
+        s4 = size // 2 // 2
+        return nn.Sequential(
+            nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(32 * s4 * s4, hidden), nn.ReLU())
+    return nn.Sequential(nn.Linear(channels * size * size, hidden), nn.ReLU())
+
+
+def masked_mean(embedding, ids):
+    """Mean of the embeddings of the real (non-padding) tokens; 0 for none."""
+    mask = (ids != PAD).to(torch.float32)
+    total = (embedding(ids) * mask.unsqueeze(2)).sum(1)
+    return total / mask.sum(1, keepdim=True).clamp(min=1.0)
+
+
+class EmbedEncoder(nn.Module):
+    def __init__(self, vocab, hidden):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, EMBED_DIM)
+        self.linear = nn.Linear(EMBED_DIM, hidden)
+
+    def forward(self, ids):
+        return F.relu(self.linear(masked_mean(self.embedding, ids)))
+
+
+class GRUEncoder(nn.Module):
+    """nn.GRU's equations, run step by step so that a row's state stops
+    changing after its last real token (an empty caption keeps h = 0)."""
+
+    def __init__(self, vocab, hidden):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, EMBED_DIM)
+        self.gru = nn.GRU(EMBED_DIM, hidden, batch_first=True)
+
+    def forward(self, ids):
+        g = self.gru
+        real = ids != PAD
+        xg = F.linear(self.embedding(ids), g.weight_ih_l0, g.bias_ih_l0)   # (N, L, 3H)
+        h = xg.new_zeros(ids.shape[0], g.hidden_size)
+        for t in range(ids.shape[1]):
+            hg = F.linear(h, g.weight_hh_l0, g.bias_hh_l0)
+            xr, xz, xn = xg[:, t].chunk(3, 1)
+            hr, hz, hn = hg.chunk(3, 1)
+            r = torch.sigmoid(xr + hr)
+            z = torch.sigmoid(xz + hz)
+            n = torch.tanh(xn + r * hn)
+            h = torch.where(real[:, t:t + 1], (1 - z) * n + z * h, h)
+        return h
+
+
+def _text_encoder(kind, vocab, hidden):
+    if kind == "embed":
+        return EmbedEncoder(vocab, hidden)
+    if kind == "gru":
+        return GRUEncoder(vocab, hidden)
+    return nn.Sequential(nn.Linear(vocab, hidden), nn.ReLU())
+
+
+class Fusion(nn.Module):
+    """Intermediate fusion of two (N, H) features."""
+
+    def __init__(self, op, hidden):
+        super().__init__()
+        self.op, self.hidden = op, hidden
+        if op == "gated":
+            self.image_proj = nn.Linear(hidden, hidden)
+            self.text_proj = nn.Linear(hidden, hidden)
+            self.gate = nn.Linear(2 * hidden, hidden)
+        elif op == "lowrank":
+            self.image_factor = nn.Linear(hidden, LOWRANK_RANK * hidden)
+            self.text_factor = nn.Linear(hidden, LOWRANK_RANK * hidden)
+
+    @property
+    def width(self):
+        h = self.hidden
+        return {"concat": 2 * h, "tensor": (h + 1) * (h + 1)}.get(self.op, h)
+
+    def forward(self, xi, xt):
+        if self.op == "concat":
+            return torch.cat([xi, xt], 1)
+        if self.op == "sum":
+            return xi + xt
+        if self.op == "product":
+            return xi * xt
+        if self.op == "gated":
+            hi = torch.tanh(self.image_proj(xi))
+            ht = torch.tanh(self.text_proj(xt))
+            z = torch.sigmoid(self.gate(torch.cat([xi, xt], 1)))
+            return z * hi + (1 - z) * ht
+        if self.op == "tensor":
+            one = xi.new_ones(xi.shape[0], 1)
+            a, b = torch.cat([xi, one], 1), torch.cat([xt, one], 1)
+            return (a.unsqueeze(2) * b.unsqueeze(1)).flatten(1)
+        if self.op == "lowrank":
+            prod = self.image_factor(xi) * self.text_factor(xt)
+            return prod.reshape(-1, LOWRANK_RANK, self.hidden).sum(1)
+        raise ValueError(f"unknown fusion op {self.op!r}")
+
+
+class Late(nn.Module):
+    """Combines the two branches' logits into (logits, probabilities)."""
+
+    def __init__(self, combine, classes):
+        super().__init__()
+        self.combine = combine
+        if combine == "weighted":
+            self.weights = nn.Parameter(torch.zeros(2))
+        elif combine == "stacking":
+            self.stack = nn.Linear(2 * classes, classes)
+
+    def forward(self, li, lt):
+        if self.combine == "stacking":
+            logits = self.stack(torch.cat([li, lt], 1))
+            return logits, torch.softmax(logits, 1)
+        pi, pt = torch.softmax(li, 1), torch.softmax(lt, 1)
+        if self.combine == "weighted":
+            w = torch.softmax(self.weights, 0)
+            p = w[0] * pi + w[1] * pt
+        else:
+            p = 0.5 * pi + 0.5 * pt
+        # late mean/weighted: the logits are the log of the mixed probabilities
+        return torch.log(p.clamp(min=1e-30)), p
+
+
+class FusionModel(nn.Module):
+    """forward(image (N, C, S, S) in [0,1], text (N, V) float word counts for
+    the bow encoder or (N, 32) int64 token ids padded with 0 for embed and
+    gru) → (logits, probabilities), both (N, classes)."""
+
+    def __init__(self, config, labels, vocab, preprocess=None):
+        super().__init__()
+        self.config, self.labels, self.vocab = dict(config), list(labels), list(vocab)
+        self.vocab_index = {t: i for i, t in enumerate(self.vocab)}
+        c = self.config
+        self.kind = c["fusion"]
+        self.image_kind, self.text_kind = c["image-encoder"], c["text-encoder"]
+        self.size = int(c["image-size"])
+        self.channels = 3 if c["color"] == "rgb" else 1
+        H, N, K, V = int(c["hidden"]), int(c["head-hidden"]), len(self.labels), len(self.vocab)
+        self.uses_tokens = self.text_kind != "bow"
+        P = self.channels * self.size * self.size
+        if self.kind == "early":
+            width = EMBED_DIM if self.text_kind == "embed" else V
+            if self.text_kind == "embed":
+                self.text_embedding = nn.Embedding(V, EMBED_DIM)
+            self.encoder = nn.Sequential(nn.Linear(P + width, H), nn.ReLU())
+            self.head = _head(H, N, K)
+        else:
+            if self.kind != "text":
+                self.image_encoder = _image_encoder(self.image_kind, self.channels, self.size, H)
+            if self.kind == "late":
+                self.image_head = _head(H, N, K)
+            if self.kind != "image":
+                self.text_encoder = _text_encoder(self.text_kind, V, H)
+            if self.kind == "late":
+                self.text_head = _head(H, N, K)
+                self.late = Late(c["late-combine"], K)
+            elif self.kind == "intermediate":
+                self.fusion = Fusion(c["fusion-op"], H)
+                self.head = _head(self.fusion.width, N, K)
+            else:
+                self.head = _head(H, N, K)
+
+    @classmethod
+    def from_file(cls, path=os.path.join(HERE, "model.safetensors")):
+        tensors, meta = load_safetensors(path)
+        if meta.get("format") != "fusion-workbench" or meta.get("version") != "1":
+            raise ValueError(f"{path}: not a version 1 Fusion Workbench model file")
+        model = cls(json.loads(meta["config"]), json.loads(meta["labels"]),
+                    json.loads(meta["vocab"]), json.loads(meta.get("preprocess", "{}")))
+        model.load_state_dict(tensors, strict=True)
+        return model.eval()
+
+    def _image(self, image):
+        x = image if self.image_kind == "cnn" else image.flatten(1)
+        return self.image_encoder(x)
+
+    def forward(self, image, text):
+        if self.kind == "early":
+            t = masked_mean(self.text_embedding, text) if self.text_kind == "embed" else text
+            logits = self.head(self.encoder(torch.cat([image.flatten(1), t], 1)))
+        elif self.kind == "intermediate":
+            logits = self.head(self.fusion(self._image(image), self.text_encoder(text)))
+        elif self.kind == "late":
+            return self.late(self.image_head(self._image(image)),
+                             self.text_head(self.text_encoder(text)))
+        elif self.kind == "image":
+            logits = self.head(self._image(image))
+        else:
+            logits = self.head(self.text_encoder(text))
+        return logits, torch.softmax(logits, 1)
+
+    # ---- preprocessing, as the workbench does it -------------------------
+
+    def preprocess_image(self, path):
+        """(C, S, S) float32 in [0,1]; zeros for a missing image (None or "")."""
+        if not path:
+            return torch.zeros(self.channels, self.size, self.size)
+        return load_image(path, self.size, self.channels)
+
+    def preprocess_text(self, text):
+        """(V,) float32 counts for bow, (32,) int64 ids otherwise; blank for None."""
+        ids = [self.vocab_index.get(w, UNK) for w in tokenize(text)] if text else []
+        if self.uses_tokens:
+            out = torch.zeros(MAX_TOKENS, dtype=torch.int64)
+            ids = ids[:MAX_TOKENS]
+            if ids:
+                out[:len(ids)] = torch.tensor(ids, dtype=torch.int64)
+            return out
+        out = torch.zeros(len(self.vocab))
+        for i in ids:
+            out[i] += 1.0
+        return out
+
+    def preprocess(self, image_path, text):
+        return self.preprocess_image(image_path), self.preprocess_text(text)
+
+
+# GLib's g_unichar_isalnum: letters and numbers of any script
+_WORD_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No"}
+
+
+def tokenize(text):
+    """NFKC, case folding, then words = maximal runs of letters and digits."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    words, word = [], []
+    for ch in folded:
+        if unicodedata.category(ch) in _WORD_CATEGORIES:
+            word.append(ch)
+        elif word:
+            words.append("".join(word))
+            word = []
+    if word:
+        words.append("".join(word))
+    return words
+
+
+def load_image(path, size, channels):
+    """Decode (EXIF orientation applied), resize bilinear to size×size,
+    composite alpha on white, gray = ITU-R 601 luma rounded; (C, S, S) / 255.
+    The workbench decodes with gdk-pixbuf: pixels are identical for images
+    already size×size; resized ones may differ by a grey level."""
+    from PIL import Image, ImageOps   # python3-pil
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im)
+        alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info
+        im = im.convert("RGBA" if alpha else "RGB")
+        if im.size != (size, size):
+            im = im.resize((size, size), Image.BILINEAR)
+        raw = bytearray(im.tobytes())
+    px = torch.frombuffer(raw, dtype=torch.uint8).reshape(size, size, 4 if alpha else 3).to(torch.int64)
+    rgb = px[:, :, :3]
+    if alpha:
+        a = px[:, :, 3:4]
+        rgb = (rgb * a + 255 * (255 - a) + 127) // 255
+    if channels == 1:
+        gray = (rgb[:, :, 0] * 299 + rgb[:, :, 1] * 587 + rgb[:, :, 2] * 114 + 500) // 1000
+        chw = gray.unsqueeze(0)
+    else:
+        chw = rgb.permute(2, 0, 1)
+    return chw.to(torch.float32) / 255.0
+
+
+_default = None
+
+
+def preprocess(image_path, text, model=None):
+    """(image, text) tensors for one sample, with the preprocessing of model
+    (default: the model.safetensors beside this file)."""
+    global _default
+    if model is None:
+        if _default is None:
+            _default = FusionModel.from_file()
+        model = _default
+    return model.preprocess(image_path, text)

@@ -1,0 +1,141 @@
+/* bench-frames.c — how smooth the GUI stays while a model trains on every
+ * core: the intervals between frames of the real main window (p50, p95,
+ * max), and the time from process launch to the first drawn frame.
+ * Prints figures; it is a benchmark, not a test.
+ * Usage: bench-frames [EPOCHS] [SPEC] */
+#include <glib/gi18n.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "fw-ui.h"
+#include "fw-window.h"
+
+static gint64 main_start_us;
+static double first_frame_since_main = -1;
+static double first_frame_since_launch = -1;
+static double first_frame_cpu = -1;
+static GArray *intervals;    /* (double) ms */
+static gint64 last_frame_us;
+static gboolean recording;
+
+/* Seconds since FW_LAUNCH_NS (wall clock, set by the script just before
+ * exec), or since main() when it is not set. */
+static double
+seconds_since_launch (void)
+{
+  const char *launch = g_getenv ("FW_LAUNCH_NS");
+
+  if (launch == NULL)
+    return (g_get_monotonic_time () - main_start_us) / 1e6;
+  return g_get_real_time () / 1e6 - g_ascii_strtoull (launch, NULL, 10) / 1e9;
+}
+
+static void
+on_after_paint (GdkFrameClock *clock, gpointer user_data)
+{
+  if (first_frame_since_main < 0)
+    {
+      first_frame_since_main = (g_get_monotonic_time () - main_start_us) / 1e6;
+      struct rusage ru;
+      first_frame_since_launch = seconds_since_launch ();
+      getrusage (RUSAGE_SELF, &ru);
+      first_frame_cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+                        ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    }
+}
+
+static void
+on_realize (GtkWidget *widget, gpointer user_data)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint", G_CALLBACK (on_after_paint), NULL);
+}
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (recording && last_frame_us)
+    {
+      double ms = (now - last_frame_us) / 1000.0;
+      g_array_append_val (intervals, ms);
+    }
+  last_frame_us = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+compare_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+int
+main (int argc, char **argv)
+{
+  int epochs = argc > 1 ? atoi (argv[1]) : 3;
+  const char *spec = argc > 2 ? argv[2] : "builtin:shapes";
+  FwWindow *win;
+  FwConfig config;
+  gint64 t_train;
+  double train_s;
+
+  main_start_us = g_get_monotonic_time ();
+  if (g_getenv ("GSK_RENDERER") == NULL)        /* as fw_gui_main does */
+    {
+      g_setenv ("GSK_RENDERER", "cairo", TRUE);
+      if (g_getenv ("GDK_DEBUG") == NULL)
+        g_setenv ("GDK_DEBUG", "gl-disable", TRUE);
+    }
+  gtk_init ();
+  fw_ui_init ();
+  intervals = g_array_new (FALSE, FALSE, sizeof (double));
+
+  win = fw_window_new (NULL);
+  gtk_widget_add_css_class (GTK_WIDGET (win), "fw-main");
+  g_signal_connect (win, "realize", G_CALLBACK (on_realize), NULL);
+  fw_window_load_dataset (win, spec);
+  gtk_window_present (GTK_WINDOW (win));
+  while (first_frame_since_main < 0 || fw_window_is_busy (win))
+    g_main_context_iteration (NULL, TRUE);
+
+  fw_config_init (&config);
+  config.epochs = epochs;
+  fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
+  gtk_widget_add_tick_callback (GTK_WIDGET (win), on_tick, NULL, NULL);
+  /* settle, then record while the trainer uses every core */
+  for (gint64 end = g_get_monotonic_time () + 300000; g_get_monotonic_time () < end;)
+    g_main_context_iteration (NULL, TRUE);
+  recording = TRUE;
+  t_train = g_get_monotonic_time ();
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  while (fw_window_is_busy (win))
+    g_main_context_iteration (NULL, TRUE);
+  recording = FALSE;
+  train_s = (g_get_monotonic_time () - t_train) / 1e6;
+
+  g_array_sort (intervals, compare_double);
+  if (intervals->len == 0)
+    {
+      g_printerr ("bench-frames: no frames recorded\n");
+      return 1;
+    }
+  {
+    double *v = (double *) intervals->data;
+    guint n = intervals->len;
+    double load[3] = { 0 };
+    getloadavg (load, 3);
+    g_print ("launch to first frame: %.3f s (from main(): %.3f s; CPU time %.3f s; load average %.1f)\n",
+             first_frame_since_launch, first_frame_since_main, first_frame_cpu, load[0]);
+    g_print ("training %d epochs of %s on %d cores: %.2f s, %u frames\n",
+             epochs, spec, g_get_num_processors (), train_s, n);
+    g_print ("frame interval p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+             v[n / 2], v[(guint) (n * 0.95)], v[(guint) (n * 0.99)], v[n - 1]);
+    g_print ("targets: p95 <= 20 ms %s, first frame <= 0.5 s %s\n",
+             v[(guint) (n * 0.95)] <= 20 ? "met" : "MISSED",
+             first_frame_since_launch <= 0.5 ? "met" : "MISSED");
+  }
+  gtk_window_destroy (GTK_WINDOW (win));
+  return 0;
+}

@@ -1,0 +1,141 @@
+/* bench-load.c — the loading benchmark's C side (driven by bench-load.sh,
+ * not a test): `generate IDX_DIR OUT_DIR` writes Fashion-MNIST as PNG files
+ * plus metadata.csv with captions; `load SPEC [THREADS]` times
+ * fw_dataset_load.  The Python/PIL side is bench-load.py. */
+#include <stdio.h>
+#include <string.h>
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <gio/gio.h>
+
+#include "fw-dataset.h"
+
+static const char *const class_names[10] = {
+  "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+};
+
+static const char *const captions[] = {
+  "a photo of a %s", "a grayscale %s", "%s, product shot", "a small picture of one %s",
+  "this is a %s", "an item of clothing: %s",
+};
+
+static GBytes *
+read_gz (const char *path, GError **error)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileInputStream) raw = g_file_read (file, NULL, error);
+  if (raw == NULL)
+    return NULL;
+  g_autoptr (GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  g_autoptr (GInputStream) in = g_converter_input_stream_new (G_INPUT_STREAM (raw), G_CONVERTER (z));
+  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+  if (g_output_stream_splice (out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, error) < 0)
+    return NULL;
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+}
+
+static guint32
+be32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+static int
+generate (const char *idx_dir, const char *out_dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *img_dir = g_build_filename (out_dir, "images", NULL);
+  g_mkdir_with_parents (img_dir, 0755);
+  g_autoptr (GString) csv = g_string_new ("file_name,text,label,split\n");
+  static const char *const parts[2] = { "train", "t10k" };
+  int k = 0;
+  for (int part = 0; part < 2; part++)
+    {
+      g_autofree char *ip = g_strdup_printf ("%s/%s-images-idx3-ubyte.gz", idx_dir, parts[part]);
+      g_autofree char *lp = g_strdup_printf ("%s/%s-labels-idx1-ubyte.gz", idx_dir, parts[part]);
+      g_autoptr (GBytes) images = read_gz (ip, &error);
+      g_autoptr (GBytes) labels = images ? read_gz (lp, &error) : NULL;
+      if (labels == NULL)
+        {
+          fprintf (stderr, "bench-load: %s\n", error->message);
+          return 1;
+        }
+      gsize ilen, llen;
+      const guint8 *im = g_bytes_get_data (images, &ilen), *lb = g_bytes_get_data (labels, &llen);
+      if (ilen < 16 || llen < 8 || be32 (im) != 0x803 || be32 (lb) != 0x801)
+        {
+          fprintf (stderr, "bench-load: %s: not an IDX file pair\n", ip);
+          return 1;
+        }
+      guint32 n = be32 (im + 4), rows = be32 (im + 8), cols = be32 (im + 12);
+      if (n != be32 (lb + 4) || ilen < 16 + (gsize) n * rows * cols || llen < 8 + n || rows != 28 || cols != 28)
+        {
+          fprintf (stderr, "bench-load: %s: sizes do not match\n", ip);
+          return 1;
+        }
+      g_autoptr (GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 28, 28);
+      int stride = gdk_pixbuf_get_rowstride (pb);
+      guint8 *px = gdk_pixbuf_get_pixels (pb);
+      for (guint32 i = 0; i < n; i++, k++)
+        {
+          const guint8 *src = im + 16 + (gsize) i * 784;
+          for (int y = 0; y < 28; y++)
+            for (int x = 0; x < 28; x++)
+              memset (px + y * stride + x * 3, src[y * 28 + x], 3);
+          g_autofree char *name = g_strdup_printf ("images/%05d.png", k);
+          g_autofree char *path = g_build_filename (out_dir, name, NULL);
+          if (!gdk_pixbuf_save (pb, path, "png", &error, NULL))
+            {
+              fprintf (stderr, "bench-load: %s\n", error->message);
+              return 1;
+            }
+          int c = lb[8 + i] % 10;
+          g_autofree char *caption = g_strdup_printf (captions[k % G_N_ELEMENTS (captions)], class_names[c]);
+          g_string_append_printf (csv, "%s,\"%s\",%s,%s\n", name, caption, class_names[c],
+                                  part == 0 ? "train" : "test");
+        }
+    }
+  g_autofree char *manifest = g_build_filename (out_dir, "metadata.csv", NULL);
+  if (!g_file_set_contents (manifest, csv->str, (gssize) csv->len, &error))
+    {
+      fprintf (stderr, "bench-load: %s\n", error->message);
+      return 1;
+    }
+  printf ("wrote %d images and %s\n", k, manifest);
+  return 0;
+}
+
+static int
+load (const char *spec, int threads)
+{
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.threads = threads;
+  g_autoptr (GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr (FwDataset) ds = fw_dataset_load (spec, &o, NULL, &error);
+  double s = (g_get_monotonic_time () - t0) / 1e6;
+  if (ds == NULL)
+    {
+      fprintf (stderr, "bench-load: %s\n", error->message);
+      return 1;
+    }
+  /* checksum so that a load that skipped work cannot look fast */
+  guint64 sum = 0;
+  for (gsize i = 0; i < (gsize) ds->n * ds->channels * ds->size * ds->size; i++)
+    sum += ds->pixels[i];
+  printf ("rows %d classes %d lexicon %u pixel-sum %" G_GUINT64_FORMAT " seconds %.3f\n",
+          ds->n, ds->n_classes, ds->lexicon->len, sum, s);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc == 4 && strcmp (argv[1], "generate") == 0)
+    return generate (argv[2], argv[3]);
+  if ((argc == 3 || argc == 4) && strcmp (argv[1], "load") == 0)
+    return load (argv[2], argc == 4 ? atoi (argv[3]) : 0);
+  fprintf (stderr, "usage: bench-load generate IDX_DIR OUT_DIR | load SPEC [THREADS]\n");
+  return 2;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# check-torch.sh FUSION-WORKBENCH — for every model of configs.txt (at the
+# 28-pixel size of the generated images): train on a manifest written by
+# make-dataset.py, predict --out, export --torch, then DIR/predict.py with
+# Debian's python3-torch must print the same rows, labels and predicted
+# classes with probabilities within 1e-4 (compare-csv.py).  Both kinds of
+# split assignment are covered (stratified from the seed; a split column
+# without val rows), and --split all once.
+# Exit 77 (skipped) only when python3-torch or python3-pil is missing.
+set -euo pipefail
+fw=$1
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3
+$py -c 'import torch' 2>/dev/null || { echo "SKIP: python3-torch is not installed"; exit 77; }
+$py -c 'import PIL' 2>/dev/null || { echo "SKIP: python3-pil is not installed"; exit 77; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+$py "$here/make-dataset.py" "$tmp/data"
+status=0 i=0
+while read -r line; do
+  case "$line" in ''|'#'*) continue ;; esac
+  i=$((i + 1))
+  read -r -a opts <<< "$line"
+  args=()
+  for ((k = 0; k < ${#opts[@]}; k++)); do
+    case "${opts[k]}" in
+      --data|--image-size) k=$((k + 1)) ;;      # our own data, at its own size
+      *) args+=("${opts[k]}") ;;
+    esac
+  done
+  data=$tmp/data/metadata.csv split=test
+  case $((i % 3)) in
+    1) data=$tmp/data/split.jsonl ;;
+    2) split=all ;;
+  esac
+  m=$tmp/m$i
+  "$fw" train --data "$data" --hidden 16 --head-hidden 8 --epochs 3 --batch 16 --lr 0.003 "${args[@]}" \
+    --save "$m.safetensors" > /dev/null 2> "$m.log" || { cat "$m.log"; echo "FAIL train: $line"; status=1; continue; }
+  "$fw" predict --model "$m.safetensors" --data "$data" --split "$split" --out "$m.csv"
+  "$fw" export --model "$m.safetensors" --torch "$m.torch"
+  if $py "$m.torch/predict.py" "$data" --split "$split" > "$m.torch.csv" &&
+     $py "$here/compare-csv.py" "$m.csv" "$m.torch.csv"; then
+    echo "ok $i: $line (${data##*/}, --split $split)"
+  else
+    echo "FAIL predict.py: $line (${data##*/}, --split $split)"; status=1
+  fi
+done < "$here/configs.txt"
+[ "$i" -gt 0 ] || { echo "FAIL: no configurations"; exit 1; }
+exit $status

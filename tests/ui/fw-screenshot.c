@@ -1,0 +1,143 @@
+/* fw-screenshot.c — renders the main window at the stages a user sees
+ * (empty, training, finished, compare table) to PNG files, for
+ * tests/ui/screenshots.sh.  Usage: fw-screenshot OUTDIR PREFIX [--dark] */
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "fw-run.h"
+#include "fw-ui.h"
+#include "fw-window.h"
+
+static void
+iterate_for (int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+}
+
+static void
+save (GtkWidget *widget, const char *dir, const char *prefix, const char *stage)
+{
+  g_autofree char *name = g_strdup_printf ("%s%s.png", prefix, stage);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  int w, h;
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  iterate_for (300);       /* let layout and drawing settle */
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  if (!gdk_texture_save_to_png (texture, path))
+    g_error ("cannot write %s", path);
+  g_print ("%s\n", path);
+}
+
+static void
+wait_idle (FwWindow *win)
+{
+  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC * 300;
+
+  while (fw_window_is_busy (win) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *dir, *prefix;
+  FwWindow *win;
+  FwModelPanel *panel;
+  FwConfig config;
+  gboolean dark = argc > 3 && g_strcmp0 (argv[3], "--dark") == 0;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, FW_TEST_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  if (argc < 3)
+    {
+      g_printerr ("usage: fw-screenshot OUTDIR PREFIX [--dark]\n");
+      return 2;
+    }
+  dir = argv[1];
+  prefix = argv[2];
+  gtk_init ();
+  fw_ui_init ();
+  if (dark)
+    g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+
+  win = fw_window_new (NULL);
+  gtk_widget_add_css_class (GTK_WIDGET (win), "fw-main");
+  gtk_window_set_default_size (GTK_WINDOW (win), 1600, 1000);
+  gtk_window_present (GTK_WINDOW (win));
+  panel = fw_window_get_model_panel (win);
+  fw_config_init (&config);
+  config.epochs = 8;
+  config.hidden = 64;
+  config.head_hidden = 32;
+  fw_model_panel_set_config (panel, &config);
+  fw_window_load_dataset (win, "builtin:shapes-xor");
+  wait_idle (win);
+  save (GTK_WIDGET (win), dir, prefix, "empty");
+  {
+    /* the whole Model panel, which the window shows scrolled */
+    GtkWidget *alone = gtk_window_new ();
+    GtkWidget *copy = fw_model_panel_new ();
+    gtk_widget_add_css_class (alone, "fw-main");
+    gtk_widget_set_margin_start (copy, 14);
+    gtk_widget_set_margin_end (copy, 14);
+    gtk_widget_set_margin_top (copy, 12);
+    gtk_widget_set_margin_bottom (copy, 12);
+    fw_model_panel_set_config (FW_MODEL_PANEL (copy), &config);
+    gtk_window_set_child (GTK_WINDOW (alone), copy);
+    gtk_window_set_default_size (GTK_WINDOW (alone), 500, -1);
+    gtk_window_present (GTK_WINDOW (alone));
+    save (alone, dir, prefix, "model-panel");
+    gtk_window_destroy (GTK_WINDOW (alone));
+  }
+
+  /* training: caught after its second epoch, then stopped */
+  config.epochs = 12;
+  fw_model_panel_set_config (panel, &config);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  {
+    FwPlotModel *plot = fw_window_get_plot_model (win);
+    gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC * 120;
+    guint n = 0;
+    while (g_get_monotonic_time () < end && fw_window_is_busy (win))
+      {
+        fw_run_get_epochs (fw_plot_model_get_run (plot, 0), &n);
+        if (n >= 4)
+          break;
+        g_main_context_iteration (NULL, TRUE);
+      }
+  }
+  save (GTK_WIDGET (win), dir, prefix, "training");
+  g_action_group_activate_action (G_ACTION_GROUP (win), "stop", NULL);
+  wait_idle (win);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "clear-runs", NULL);
+
+  /* finished: intermediate, then late fusion on the same data */
+  config.epochs = 8;
+  fw_model_panel_set_config (panel, &config);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  wait_idle (win);
+  fw_model_panel_set_fusion (panel, FW_FUSION_LATE);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  wait_idle (win);
+  save (GTK_WIDGET (win), dir, prefix, "finished");
+
+  g_action_group_activate_action (G_ACTION_GROUP (win), "compare", NULL);
+  wait_idle (win);
+  save (GTK_WIDGET (win), dir, prefix, "compare");
+  gtk_window_destroy (GTK_WINDOW (win));
+  return 0;
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# screenshots.sh [OUTDIR] — renders the main views (empty, training,
+# finished, compare table; in English, in Korean, and in the dark style) to
+# PNG files from the build tree.  Runs under Xvfb when there is no display.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:-build/screenshots}
+mkdir -p "$out"
+[ -x build/tests/ui/fw-screenshot ] || meson compile -C build -j1 fw-screenshot >&2
+wrap=()
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  wrap=(xvfb-run -a -s "-screen 0 1700x1100x24")
+fi
+export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR=build/resources GTK_A11Y=none NO_AT_BRIDGE=1 GSK_RENDERER=cairo
+LANG=C.UTF-8 LANGUAGE=en "${wrap[@]}" build/tests/ui/fw-screenshot "$out" ""
+LANG=C.UTF-8 LANGUAGE=ko "${wrap[@]}" build/tests/ui/fw-screenshot "$out" "ko-"
+LANG=C.UTF-8 LANGUAGE=en "${wrap[@]}" build/tests/ui/fw-screenshot "$out" "dark-" --dark
+ls -1 "$out"/*.png

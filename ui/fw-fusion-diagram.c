@@ -1,0 +1,321 @@
+/* fw-fusion-diagram.c — draws inputs → encoders → ⊕ → head → ŷ with Cairo,
+ * placing the ⊕ at the inputs (early), between encoders and head
+ * (intermediate) or after one head per modality (late); the unimodal
+ * baselines grey out the unused input.  Box labels follow the options. */
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "fw-fusion-diagram.h"
+
+struct _FwFusionDiagram
+{
+  GtkWidget parent_instance;
+
+  /* Owned */
+  FwConfig config;
+};
+
+G_DEFINE_FINAL_TYPE (FwFusionDiagram, fw_fusion_diagram, GTK_TYPE_WIDGET)
+
+typedef struct {
+  cairo_t *cr;
+  GtkWidget *widget;
+  GdkRGBA fg;
+  GdkRGBA accent;
+  double bw, bh;             /* box size */
+} Pen;
+
+static void
+text_at (Pen *p, double cx, double cy, const char *text, gboolean bold, double alpha)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (p->widget, NULL);
+  int w, h;
+
+  if (bold)
+    {
+      g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>", text);
+      pango_layout_set_markup (layout, markup, -1);
+    }
+  else
+    pango_layout_set_text (layout, text, -1);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  cairo_set_source_rgba (p->cr, p->fg.red, p->fg.green, p->fg.blue, alpha);
+  cairo_move_to (p->cr, cx - w / 2.0, cy - h / 2.0);
+  pango_cairo_show_layout (p->cr, layout);
+  g_object_unref (layout);
+}
+
+static void
+rounded (cairo_t *cr, double x, double y, double w, double h, double r)
+{
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
+  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
+  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
+  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
+  cairo_close_path (cr);
+}
+
+static void
+box (Pen *p, double cx, double cy, const char *label, gboolean emphasis, double alpha)
+{
+  cairo_t *cr = p->cr;
+
+  rounded (cr, cx - p->bw / 2, cy - p->bh / 2, p->bw, p->bh, 8);
+  if (emphasis)
+    cairo_set_source_rgba (cr, p->accent.red, p->accent.green, p->accent.blue, 0.25 * alpha);
+  else
+    cairo_set_source_rgba (cr, p->fg.red, p->fg.green, p->fg.blue, 0.08 * alpha);
+  cairo_fill_preserve (cr);
+  cairo_set_source_rgba (cr, p->fg.red, p->fg.green, p->fg.blue, 0.8 * alpha);
+  cairo_set_line_width (cr, 1.5);
+  if (alpha < 1)
+    cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+  text_at (p, cx, cy, label, FALSE, alpha);
+}
+
+/* The fusion point: a filled circle in the accent colour with ⊕ and the
+ * operation written under it. */
+static void
+fuse (Pen *p, double cx, double cy, const char *op)
+{
+  cairo_t *cr = p->cr;
+  double r = MIN (p->bh * 0.42, 22);
+
+  cairo_arc (cr, cx, cy, r, 0, 2 * G_PI);
+  gdk_cairo_set_source_rgba (cr, &p->accent);
+  cairo_fill (cr);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_set_line_width (cr, 3);
+  cairo_move_to (cr, cx - r * 0.55, cy);
+  cairo_line_to (cr, cx + r * 0.55, cy);
+  cairo_move_to (cr, cx, cy - r * 0.55);
+  cairo_line_to (cr, cx, cy + r * 0.55);
+  cairo_stroke (cr);
+  if (op)
+    text_at (p, cx, cy + r + 14, op, TRUE, 1);
+}
+
+static void
+arrow (Pen *p, double x0, double y0, double x1, double y1, double alpha)
+{
+  cairo_t *cr = p->cr;
+  double a = atan2 (y1 - y0, x1 - x0);
+
+  cairo_set_source_rgba (cr, p->fg.red, p->fg.green, p->fg.blue, 0.7 * alpha);
+  cairo_set_line_width (cr, 2);
+  if (fabs (y1 - y0) > 1 && fabs (x1 - x0) > 1)
+    {
+      double mx = (x0 + x1) / 2;
+      cairo_move_to (cr, x0, y0);
+      cairo_curve_to (cr, mx, y0, mx, y1, x1, y1);
+      a = 0;
+    }
+  else
+    {
+      cairo_move_to (cr, x0, y0);
+      cairo_line_to (cr, x1, y1);
+    }
+  cairo_stroke (cr);
+  cairo_move_to (cr, x1, y1);
+  cairo_line_to (cr, x1 - 9 * cos (a - 0.45), y1 - 9 * sin (a - 0.45));
+  cairo_line_to (cr, x1 - 9 * cos (a + 0.45), y1 - 9 * sin (a + 0.45));
+  cairo_close_path (cr);
+  cairo_fill (cr);
+}
+
+static const char *
+op_label (FwFusionOp op)
+{
+  static const char *const labels[] = {
+    N_("concat"), N_("sum"), N_("product"), N_("gated"), N_("tensor"), N_("low-rank"),
+  };
+  G_STATIC_ASSERT (G_N_ELEMENTS (labels) == FW_OP_N_KINDS);
+  return _(labels[op]);
+}
+
+static const char *
+late_label (FwLateCombine c)
+{
+  static const char *const labels[] = { N_("mean"), N_("weighted"), N_("stacking") };
+  G_STATIC_ASSERT (G_N_ELEMENTS (labels) == FW_LATE_N_KINDS);
+  return _(labels[c]);
+}
+
+static char *
+image_encoder_label (const FwConfig *c)
+{
+  return g_strdup_printf ("%s\n%d", c->image_encoder == FW_IMAGE_CNN ? _("CNN") : _("MLP"), c->hidden);
+}
+
+static char *
+text_encoder_label (const FwConfig *c)
+{
+  const char *name = c->text_encoder == FW_TEXT_BOW ? _("BoW")
+                   : c->text_encoder == FW_TEXT_EMBED ? _("Embed") : _("GRU");
+  return g_strdup_printf ("%s\n%d", name, c->hidden);
+}
+
+static char *
+head_label (const FwConfig *c)
+{
+  if (c->head_hidden == 0)
+    return g_strdup (_("Linear"));
+  return g_strdup_printf (_("Head\n%d"), c->head_hidden);
+}
+
+void
+fw_fusion_diagram_draw (FwFusionDiagram *self, cairo_t *cr, int width, int height,
+                        const GdkRGBA *fg, const GdkRGBA *accent)
+{
+  const FwConfig *c = &self->config;
+  Pen p = { cr, GTK_WIDGET (self), *fg, *accent, 0, 0 };
+  double yi = height * 0.25, yt = height * 0.75, ym = height * 0.5;
+  double X[5];
+  g_autofree char *ienc = image_encoder_label (c);
+  g_autofree char *tenc = text_encoder_label (c);
+  g_autofree char *head = head_label (c);
+  double half;
+
+  p.bw = CLAMP (width * 0.15, 56, 130);
+  p.bh = CLAMP (height * 0.3, 36, 64);
+  half = p.bw / 2;
+  for (int i = 0; i < 5; i++)
+    X[i] = width * (0.1 + 0.2 * i);
+
+  switch (c->fusion)
+    {
+    case FW_FUSION_EARLY:
+      /* inputs → ⊕ → one shared encoder → head → ŷ */
+      box (&p, X[0], yi, _("Image"), FALSE, 1);
+      box (&p, X[0], yt, _("Text"), FALSE, 1);
+      arrow (&p, X[0] + half, yi, X[1] - 22, ym, 1);
+      arrow (&p, X[0] + half, yt, X[1] - 22, ym, 1);
+      fuse (&p, X[1], ym, _("concat"));
+      arrow (&p, X[1] + 22, ym, X[2] - half, ym, 1);
+      {
+        g_autofree char *enc = g_strdup_printf (_("MLP\n%d"), c->hidden);
+        box (&p, X[2], ym, enc, FALSE, 1);
+      }
+      arrow (&p, X[2] + half, ym, X[3] - half, ym, 1);
+      box (&p, X[3], ym, head, FALSE, 1);
+      arrow (&p, X[3] + half, ym, X[4] - half, ym, 1);
+      box (&p, X[4], ym, "ŷ", TRUE, 1);
+      break;
+
+    case FW_FUSION_INTERMEDIATE:
+      box (&p, X[0], yi, _("Image"), FALSE, 1);
+      box (&p, X[0], yt, _("Text"), FALSE, 1);
+      arrow (&p, X[0] + half, yi, X[1] - half, yi, 1);
+      arrow (&p, X[0] + half, yt, X[1] - half, yt, 1);
+      box (&p, X[1], yi, ienc, FALSE, 1);
+      box (&p, X[1], yt, tenc, FALSE, 1);
+      arrow (&p, X[1] + half, yi, X[2] - 22, ym, 1);
+      arrow (&p, X[1] + half, yt, X[2] - 22, ym, 1);
+      fuse (&p, X[2], ym, op_label (c->fusion_op));
+      arrow (&p, X[2] + 22, ym, X[3] - half, ym, 1);
+      box (&p, X[3], ym, head, FALSE, 1);
+      arrow (&p, X[3] + half, ym, X[4] - half, ym, 1);
+      box (&p, X[4], ym, "ŷ", TRUE, 1);
+      break;
+
+    case FW_FUSION_LATE:
+      box (&p, X[0], yi, _("Image"), FALSE, 1);
+      box (&p, X[0], yt, _("Text"), FALSE, 1);
+      arrow (&p, X[0] + half, yi, X[1] - half, yi, 1);
+      arrow (&p, X[0] + half, yt, X[1] - half, yt, 1);
+      box (&p, X[1], yi, ienc, FALSE, 1);
+      box (&p, X[1], yt, tenc, FALSE, 1);
+      arrow (&p, X[1] + half, yi, X[2] - half, yi, 1);
+      arrow (&p, X[1] + half, yt, X[2] - half, yt, 1);
+      box (&p, X[2], yi, head, FALSE, 1);
+      box (&p, X[2], yt, head, FALSE, 1);
+      arrow (&p, X[2] + half, yi, X[3] - 22, ym, 1);
+      arrow (&p, X[2] + half, yt, X[3] - 22, ym, 1);
+      fuse (&p, X[3], ym, late_label (c->late_combine));
+      arrow (&p, X[3] + 22, ym, X[4] - half, ym, 1);
+      box (&p, X[4], ym, "ŷ", TRUE, 1);
+      break;
+
+    case FW_FUSION_IMAGE:
+    case FW_FUSION_TEXT:
+      {
+        gboolean image = c->fusion == FW_FUSION_IMAGE;
+        double y_on = image ? yi : yt, y_off = image ? yt : yi;
+        box (&p, X[0], y_on, image ? _("Image") : _("Text"), FALSE, 1);
+        box (&p, X[0], y_off, image ? _("Text") : _("Image"), FALSE, 0.35);
+        text_at (&p, X[1] + half, y_off, _("not used"), FALSE, 0.5);
+        arrow (&p, X[0] + half, y_on, X[1] - half, y_on, 1);
+        box (&p, X[1], y_on, image ? ienc : tenc, FALSE, 1);
+        arrow (&p, X[1] + half, y_on, X[3] - half, ym, 1);
+        box (&p, X[3], ym, head, FALSE, 1);
+        arrow (&p, X[3] + half, ym, X[4] - half, ym, 1);
+        box (&p, X[4], ym, "ŷ", TRUE, 1);
+      }
+      break;
+
+    default:
+      break;
+    }
+}
+
+static void
+fw_fusion_diagram_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  FwFusionDiagram *self = FW_FUSION_DIAGRAM (widget);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  GtkStyleContext *style;
+  GdkRGBA fg, accent;
+  cairo_t *cr;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  style = gtk_widget_get_style_context (widget);
+  gtk_style_context_get_color (style, &fg);
+  if (!gtk_style_context_lookup_color (style, "accent_bg_color", &accent) &&
+      !gtk_style_context_lookup_color (style, "theme_selected_bg_color", &accent))
+    gdk_rgba_parse (&accent, "#3584e4");
+  G_GNUC_END_IGNORE_DEPRECATIONS
+
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  fw_fusion_diagram_draw (self, cr, w, h, &fg, &accent);
+  cairo_destroy (cr);
+}
+
+static void
+fw_fusion_diagram_class_init (FwFusionDiagramClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  widget_class->snapshot = fw_fusion_diagram_snapshot;
+  gtk_widget_class_set_css_name (widget_class, "fwfusiondiagram");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+fw_fusion_diagram_init (FwFusionDiagram *self)
+{
+  fw_config_init (&self->config);
+  gtk_widget_set_size_request (GTK_WIDGET (self), 360, 170);
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Diagram of the model: where the image and text are fused"), -1);
+}
+
+GtkWidget *
+fw_fusion_diagram_new (void)
+{
+  return g_object_new (FW_TYPE_FUSION_DIAGRAM, NULL);
+}
+
+void
+fw_fusion_diagram_set_config (FwFusionDiagram *self, const FwConfig *config)
+{
+  g_return_if_fail (FW_IS_FUSION_DIAGRAM (self));
+  g_return_if_fail (config != NULL);
+
+  self->config = *config;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}

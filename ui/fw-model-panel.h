@@ -1,0 +1,23 @@
+/* fw-model-panel.h — the Model panel: fusion type toggles, the live fusion
+ * diagram, the teaching text of the chosen type and every model and
+ * training option, each with a one-sentence tooltip.  It owns an FwConfig
+ * and says "changed" whenever the user edits it. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "fw-config.h"
+
+G_BEGIN_DECLS
+
+#define FW_TYPE_MODEL_PANEL (fw_model_panel_get_type ())
+G_DECLARE_FINAL_TYPE (FwModelPanel, fw_model_panel, FW, MODEL_PANEL, GtkWidget)
+
+GtkWidget *fw_model_panel_new (void);
+const FwConfig *fw_model_panel_get_config (FwModelPanel *self);
+void fw_model_panel_set_config (FwModelPanel *self, const FwConfig *config);
+void fw_model_panel_set_fusion (FwModelPanel *self, FwFusion fusion);
+/* Options that cannot change while a model trains; the learning rate can. */
+void fw_model_panel_set_training (FwModelPanel *self, gboolean training);
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/* fw-plot-model.h — the data behind the training plots: the list of runs
+ * whose curves are drawn.  Whoever appends points calls
+ * fw_plot_model_changed once for the batch, and every FwPlot showing the
+ * model queues one redraw. */
+#pragma once
+
+#include "fw-run.h"
+
+G_BEGIN_DECLS
+
+#define FW_TYPE_PLOT_MODEL (fw_plot_model_get_type ())
+G_DECLARE_FINAL_TYPE (FwPlotModel, fw_plot_model, FW, PLOT_MODEL, GObject)
+
+FwPlotModel *fw_plot_model_new (void);
+GListModel *fw_plot_model_get_runs (FwPlotModel *self);
+void fw_plot_model_add_run (FwPlotModel *self, FwRun *run);
+void fw_plot_model_remove_all (FwPlotModel *self);
+guint fw_plot_model_get_n_runs (FwPlotModel *self);
+FwRun *fw_plot_model_get_run (FwPlotModel *self, guint i);   /* borrowed */
+void fw_plot_model_changed (FwPlotModel *self);
+/* A colour for the next run, cycling through a palette legible on light
+ * and dark backgrounds. */
+void fw_plot_model_next_color (FwPlotModel *self, GdkRGBA *color);
+
+G_END_DECLS

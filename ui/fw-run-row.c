@@ -1,0 +1,137 @@
+/* fw-run-row.c — keeps a row's labels in step with its FwRun ("changed")
+ * and binds the eye toggle to the run's "visible" property. */
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "fw-run-row.h"
+
+struct _FwRunRow
+{
+  GtkWidget parent_instance;
+
+  /* Template widgets */
+  GtkLabel *swatch_label;
+  GtkLabel *description_label;
+  GtkLabel *status_label;
+  GtkLabel *time_label;
+  GtkToggleButton *visible_button;
+
+  /* Owned */
+  FwRun *run;
+};
+
+G_DEFINE_FINAL_TYPE (FwRunRow, fw_run_row, GTK_TYPE_WIDGET)
+
+static void
+update (FwRunRow *self)
+{
+  FwRun *run = self->run;
+  g_autofree char *status = NULL, *time = NULL, *a11y = NULL;
+
+  switch (fw_run_get_state (run))
+    {
+    case FW_RUN_QUEUED:
+      status = g_strdup (_("queued"));
+      break;
+    case FW_RUN_RUNNING:
+      {
+        guint n;
+        fw_run_get_epochs (run, &n);
+        status = g_strdup_printf (_("epoch %u of %d"), n + 1, fw_run_get_config (run)->epochs);
+      }
+      break;
+    case FW_RUN_PAUSED:
+      status = g_strdup (_("paused"));
+      break;
+    case FW_RUN_FINISHED:
+    case FW_RUN_STOPPED:
+      if (isfinite (fw_run_get_test_accuracy (run)))
+        status = g_strdup_printf (fw_run_get_state (run) == FW_RUN_STOPPED
+                                  ? _("test %.3f (stopped)") : _("test %.3f"),
+                                  fw_run_get_test_accuracy (run));
+      else
+        status = g_strdup (fw_run_get_state (run) == FW_RUN_STOPPED ? _("stopped") : _("done, no test rows"));
+      break;
+    case FW_RUN_FAILED:
+      status = g_strdup (_("failed"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), fw_run_get_message (run));
+      break;
+    default:
+      status = g_strdup ("");
+    }
+  gtk_label_set_text (self->status_label, status);
+  time = g_strdup_printf (_("%.1f s"), fw_run_get_seconds (run));
+  gtk_label_set_text (self->time_label, time);
+  a11y = g_strdup_printf ("%s, %s, %s", fw_run_get_description (run), status, time);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+}
+
+static void
+fw_run_row_dispose (GObject *object)
+{
+  FwRunRow *self = FW_RUN_ROW (object);
+
+  if (self->run)
+    g_signal_handlers_disconnect_by_data (self->run, self);
+  g_clear_object (&self->run);
+  gtk_widget_dispose_template (GTK_WIDGET (object), FW_TYPE_RUN_ROW);
+  /* the template's top box has no id, so dispose_template leaves it */
+  {
+    GtkWidget *child;
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))))
+      gtk_widget_unparent (child);
+  }
+  G_OBJECT_CLASS (fw_run_row_parent_class)->dispose (object);
+}
+
+static void
+fw_run_row_class_init (FwRunRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = fw_run_row_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/fusionworkbench/FusionWorkbench/fw-run-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, FwRunRow, swatch_label);
+  gtk_widget_class_bind_template_child (widget_class, FwRunRow, description_label);
+  gtk_widget_class_bind_template_child (widget_class, FwRunRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, FwRunRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, FwRunRow, visible_button);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "fwrunrow");
+}
+
+static void
+fw_run_row_init (FwRunRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+fw_run_row_new (FwRun *run)
+{
+  FwRunRow *self = g_object_new (FW_TYPE_RUN_ROW, NULL);
+  const GdkRGBA *c = fw_run_get_color (run);
+  g_autofree char *hex = g_strdup_printf ("#%02x%02x%02x", (int) (c->red * 255),
+                                          (int) (c->green * 255), (int) (c->blue * 255));
+  g_autofree char *markup = g_strdup_printf ("<span foreground=\"%s\">●</span>", hex);
+  g_autofree char *tip = NULL;
+
+  self->run = g_object_ref (run);
+  gtk_label_set_markup (self->swatch_label, markup);
+  gtk_label_set_text (self->description_label, fw_run_get_description (run));
+  tip = g_strdup_printf (_("%s on %s"), fw_run_get_description (run), fw_run_get_dataset_name (run));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->description_label), tip);
+  g_object_bind_property (run, "visible", self->visible_button, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect_swapped (run, "changed", G_CALLBACK (update), self);
+  update (self);
+  return GTK_WIDGET (self);
+}
+
+FwRun *
+fw_run_row_get_run (FwRunRow *self)
+{
+  return self->run;
+}

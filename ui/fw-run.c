@@ -1,0 +1,265 @@
+/* fw-run.c — the numbers of one training run, appended by the window as it
+ * drains the trainer's events, and the metrics CSV of DESIGN.md.  Emits
+ * "changed" when its summary (state, final figures) changes; point appends
+ * are announced by FwPlotModel once per frame, not here. */
+#include <math.h>
+
+#include "fw-run.h"
+
+struct _FwRun
+{
+  GObject parent_instance;
+
+  /* Owned */
+  FwConfig config;
+  char *description;
+  char *dataset_name;
+  char *message;
+  GArray *steps;             /* (FwStepPoint) */
+  GArray *epochs;            /* (FwEpochPoint) */
+  GdkRGBA color;
+  gboolean visible;
+  FwRunState state;
+  int steps_per_epoch;
+  double test_accuracy;
+  double test_loss;
+  double seconds;
+  gsize n_params;
+};
+
+G_DEFINE_FINAL_TYPE (FwRun, fw_run, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_VISIBLE, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+enum { CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+fw_run_finalize (GObject *object)
+{
+  FwRun *self = FW_RUN (object);
+
+  g_free (self->description);
+  g_free (self->dataset_name);
+  g_free (self->message);
+  g_array_unref (self->steps);
+  g_array_unref (self->epochs);
+  G_OBJECT_CLASS (fw_run_parent_class)->finalize (object);
+}
+
+static void
+fw_run_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  FwRun *self = FW_RUN (object);
+
+  switch (prop_id)
+    {
+    case PROP_VISIBLE:
+      g_value_set_boolean (value, self->visible);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fw_run_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  FwRun *self = FW_RUN (object);
+
+  switch (prop_id)
+    {
+    case PROP_VISIBLE:
+      fw_run_set_visible (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fw_run_class_init (FwRunClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = fw_run_finalize;
+  object_class->get_property = fw_run_get_property;
+  object_class->set_property = fw_run_set_property;
+
+  properties[PROP_VISIBLE] =
+    g_param_spec_boolean ("visible", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+fw_run_init (FwRun *self)
+{
+  self->steps = g_array_new (FALSE, FALSE, sizeof (FwStepPoint));
+  self->epochs = g_array_new (FALSE, FALSE, sizeof (FwEpochPoint));
+  self->visible = TRUE;
+  self->test_accuracy = NAN;
+  self->test_loss = NAN;
+}
+
+FwRun *
+fw_run_new (const FwConfig *config, const char *dataset_name, const GdkRGBA *color)
+{
+  FwRun *self;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (color != NULL, NULL);
+
+  self = g_object_new (FW_TYPE_RUN, NULL);
+  self->config = *config;
+  self->description = fw_config_describe (config);
+  self->dataset_name = g_strdup (dataset_name ? dataset_name : "");
+  self->color = *color;
+  return self;
+}
+
+const FwConfig *fw_run_get_config (FwRun *self) { return &self->config; }
+const char *fw_run_get_description (FwRun *self) { return self->description; }
+const char *fw_run_get_dataset_name (FwRun *self) { return self->dataset_name; }
+const GdkRGBA *fw_run_get_color (FwRun *self) { return &self->color; }
+gboolean fw_run_get_visible (FwRun *self) { return self->visible; }
+FwRunState fw_run_get_state (FwRun *self) { return self->state; }
+const char *fw_run_get_message (FwRun *self) { return self->message; }
+int fw_run_get_steps_per_epoch (FwRun *self) { return self->steps_per_epoch; }
+double fw_run_get_test_accuracy (FwRun *self) { return self->test_accuracy; }
+double fw_run_get_seconds (FwRun *self) { return self->seconds; }
+gsize fw_run_get_n_params (FwRun *self) { return self->n_params; }
+
+void
+fw_run_set_visible (FwRun *self, gboolean visible)
+{
+  g_return_if_fail (FW_IS_RUN (self));
+
+  visible = !!visible;
+  if (self->visible == visible)
+    return;
+  self->visible = visible;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VISIBLE]);
+}
+
+void
+fw_run_set_state (FwRun *self, FwRunState state)
+{
+  g_return_if_fail (FW_IS_RUN (self));
+
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+fw_run_set_steps_per_epoch (FwRun *self, int steps_per_epoch)
+{
+  self->steps_per_epoch = steps_per_epoch;
+}
+
+void
+fw_run_set_n_params (FwRun *self, gsize n_params)
+{
+  self->n_params = n_params;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+fw_run_add_step (FwRun *self, int step, double loss)
+{
+  FwStepPoint p = { step, loss };
+
+  g_array_append_val (self->steps, p);
+}
+
+void
+fw_run_add_epoch (FwRun *self, const FwEpochPoint *point)
+{
+  g_array_append_vals (self->epochs, point, 1);
+  self->seconds = point->seconds;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+const FwStepPoint *
+fw_run_get_steps (FwRun *self, guint *n)
+{
+  *n = self->steps->len;
+  return (const FwStepPoint *) self->steps->data;
+}
+
+const FwEpochPoint *
+fw_run_get_epochs (FwRun *self, guint *n)
+{
+  *n = self->epochs->len;
+  return (const FwEpochPoint *) self->epochs->data;
+}
+
+double
+fw_run_get_final_val_loss (FwRun *self)
+{
+  if (self->epochs->len == 0)
+    return NAN;
+  return g_array_index (self->epochs, FwEpochPoint, self->epochs->len - 1).val_loss;
+}
+
+void
+fw_run_finish (FwRun *self, double test_accuracy, double test_loss, double seconds,
+               gboolean stopped)
+{
+  self->test_accuracy = test_accuracy;
+  self->test_loss = test_loss;
+  self->seconds = seconds;
+  self->state = stopped ? FW_RUN_STOPPED : FW_RUN_FINISHED;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+fw_run_fail (FwRun *self, const char *message)
+{
+  g_free (self->message);
+  self->message = g_strdup (message);
+  self->state = FW_RUN_FAILED;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+append_number (GString *s, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isfinite (v))
+    g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.6g", v));
+}
+
+gboolean
+fw_run_write_csv (FwRun *self, const char *path, GError **error)
+{
+  g_autoptr(GString) s = g_string_new ("epoch,train_loss,val_loss,train_accuracy,val_accuracy,seconds\n");
+
+  g_return_val_if_fail (FW_IS_RUN (self), FALSE);
+
+  for (guint i = 0; i < self->epochs->len; i++)
+    {
+      const FwEpochPoint *p = &g_array_index (self->epochs, FwEpochPoint, i);
+
+      g_string_append_printf (s, "%d,", p->epoch);
+      append_number (s, p->train_loss);
+      g_string_append_c (s, ',');
+      append_number (s, p->val_loss);
+      g_string_append_c (s, ',');
+      append_number (s, p->train_accuracy);
+      g_string_append_c (s, ',');
+      append_number (s, p->val_accuracy);
+      g_string_append_c (s, ',');
+      append_number (s, p->seconds);
+      g_string_append_c (s, '\n');
+    }
+  /* g_file_set_contents writes a temporary file and renames it */
+  return g_file_set_contents (path, s->str, s->len, error);
+}

@@ -1,0 +1,72 @@
+/* fw-run.h — one training run as the GUI keeps it: its configuration, its
+ * colour, every step loss and epoch metric the trainer reported, and its
+ * final figures.  It holds numbers only; training is the core's business
+ * and drawing is FwPlot's. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "fw-config.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  FW_RUN_QUEUED,
+  FW_RUN_RUNNING,
+  FW_RUN_PAUSED,
+  FW_RUN_FINISHED,
+  FW_RUN_STOPPED,
+  FW_RUN_FAILED,
+  FW_RUN_N_STATES
+} FwRunState;
+
+typedef struct {
+  int step;                  /* global step, 1-based */
+  double loss;
+} FwStepPoint;
+
+typedef struct {
+  int epoch;                 /* 1-based */
+  int step;                  /* global step at the end of the epoch */
+  double train_loss;
+  double val_loss;           /* NAN without val rows */
+  double train_accuracy;
+  double val_accuracy;       /* NAN without val rows */
+  double seconds;
+} FwEpochPoint;
+
+#define FW_TYPE_RUN (fw_run_get_type ())
+G_DECLARE_FINAL_TYPE (FwRun, fw_run, FW, RUN, GObject)
+
+FwRun *fw_run_new (const FwConfig *config, const char *dataset_name, const GdkRGBA *color);
+
+const FwConfig *fw_run_get_config (FwRun *self);
+const char *fw_run_get_description (FwRun *self);
+const char *fw_run_get_dataset_name (FwRun *self);
+const GdkRGBA *fw_run_get_color (FwRun *self);
+gboolean fw_run_get_visible (FwRun *self);
+void fw_run_set_visible (FwRun *self, gboolean visible);
+FwRunState fw_run_get_state (FwRun *self);
+void fw_run_set_state (FwRun *self, FwRunState state);
+const char *fw_run_get_message (FwRun *self);
+
+void fw_run_add_step (FwRun *self, int step, double loss);
+void fw_run_add_epoch (FwRun *self, const FwEpochPoint *point);
+const FwStepPoint *fw_run_get_steps (FwRun *self, guint *n);
+const FwEpochPoint *fw_run_get_epochs (FwRun *self, guint *n);
+int fw_run_get_steps_per_epoch (FwRun *self);
+void fw_run_set_steps_per_epoch (FwRun *self, int steps_per_epoch);
+
+void fw_run_finish (FwRun *self, double test_accuracy, double test_loss, double seconds,
+                    gboolean stopped);
+void fw_run_fail (FwRun *self, const char *message);
+double fw_run_get_test_accuracy (FwRun *self);   /* NAN until finished */
+double fw_run_get_final_val_loss (FwRun *self);  /* NAN without epochs */
+double fw_run_get_seconds (FwRun *self);
+gsize fw_run_get_n_params (FwRun *self);
+void fw_run_set_n_params (FwRun *self, gsize n_params);
+
+/* epoch,train_loss,val_loss,train_accuracy,val_accuracy,seconds */
+gboolean fw_run_write_csv (FwRun *self, const char *path, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,1197 @@
+/* fw-window.c — the main window's behaviour: actions and shortcuts,
+ * dataset loading in a GTask (progress polled, cancellable), training on
+ * the core's compute thread with its event queue drained at most once per
+ * frame from a tick callback, the run list, exports and the comparison of
+ * the five fusion types.  Kernels and threads of the model are the core's. */
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
+#include "fw-builtin.h"
+#include "fw-dataset-view.h"
+#include "fw-run-row.h"
+#include "fw-trainer.h"
+#include "fw-ui.h"
+#include "fw-window.h"
+
+#define MAX_RECENT 8
+
+/* The order of the comparison: one run per fusion type. */
+static const FwFusion compare_order[] = {
+  FW_FUSION_EARLY, FW_FUSION_INTERMEDIATE, FW_FUSION_LATE, FW_FUSION_IMAGE, FW_FUSION_TEXT,
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (compare_order) == FW_FUSION_N_KINDS);
+
+typedef struct {
+  char *spec;
+  FwLoadOptions options;
+  gint progress;             /* per mille, written by the worker */
+  int vocab_size;            /* written by the worker before it returns */
+} LoadJob;
+
+struct _FwWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  /* Template widgets */
+  GtkInfoBar *error_bar;
+  GtkLabel *error_label;
+  GtkRevealer *loading_revealer;
+  GtkLabel *loading_label;
+  GtkProgressBar *loading_progress;
+  FwDatasetView *dataset_view;
+  FwModelPanel *model_panel;
+  GtkLabel *status_label;
+  GtkAdjustment *smoothing_adjustment;
+  FwPlot *loss_plot;
+  FwPlot *accuracy_plot;
+  GtkListBox *runs_list;
+  GtkWidget *compare_box;
+  GtkGrid *compare_grid;
+  GMenu *datasets_section;
+
+  /* Owned */
+  GSettings *settings;       /* NULL when the schema is not installed */
+  FwDataset *dataset;
+  FwPlotModel *plot_model;
+  GListStore *compare_runs;
+  GCancellable *load_cancellable;
+  FwTrainer *trainer;
+  FwRun *run;                /* the run being trained */
+  char *error_message;
+  char *pending_spec;        /* asked for before the first frame */
+  gulong after_paint_id;
+  int compare_next;          /* index into compare_order; -1 when not comparing */
+  guint tick_id;
+  guint watchdog_id;
+  guint progress_id;
+  gint64 last_drain;
+  double trainer_lr;
+  FwEvent last_step;
+
+  /* Borrowed */
+  LoadJob *load_job;         /* owned by the running GTask */
+};
+
+G_DEFINE_FINAL_TYPE (FwWindow, fw_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void update_actions (FwWindow *self);
+static void finish_training (FwWindow *self);
+static gboolean start_run (FwWindow *self, const FwConfig *config);
+
+/* ---- error banner ---- */
+
+static void
+show_error (FwWindow *self, const char *message)
+{
+  g_free (self->error_message);
+  self->error_message = g_strdup (message);
+  gtk_label_set_text (self->error_label, message);
+  gtk_info_bar_set_revealed (self->error_bar, TRUE);
+}
+
+static void
+hide_error (FwWindow *self)
+{
+  g_clear_pointer (&self->error_message, g_free);
+  gtk_info_bar_set_revealed (self->error_bar, FALSE);
+}
+
+static void
+on_error_bar_response (GtkInfoBar *bar, int response, FwWindow *self)
+{
+  hide_error (self);
+}
+
+/* ---- status ---- */
+
+static void
+set_status (FwWindow *self, const char *text)
+{
+  gtk_label_set_text (self->status_label, text);
+}
+
+static void
+update_status_ready (FwWindow *self)
+{
+  if (self->dataset)
+    set_status (self, _("Ready: press Train (Ctrl+Return)"));
+  else
+    set_status (self, _("Open a dataset to begin"));
+}
+
+/* ---- datasets ---- */
+
+static void
+rebuild_datasets_menu (FwWindow *self)
+{
+  g_autoptr(GMenu) builtins = g_menu_new ();
+  g_autoptr(GMenu) recent = g_menu_new ();
+  g_auto(GStrv) recents = NULL;
+  int n_builtins;
+  const FwBuiltinInfo *builtins_info = fw_builtin_list (&n_builtins);
+
+  for (int i = 0; i < n_builtins; i++)
+    {
+      g_autofree char *spec = g_strconcat ("builtin:", builtins_info[i].name, NULL);
+      g_autoptr(GMenuItem) item = g_menu_item_new (builtins_info[i].name, NULL);
+      g_menu_item_set_action_and_target (item, "win.load-dataset", "s", spec);
+      g_menu_append_item (builtins, item);
+    }
+  g_menu_remove_all (self->datasets_section);
+  g_menu_append_submenu (self->datasets_section, _("Built-in Datasets"), G_MENU_MODEL (builtins));
+  if (self->settings)
+    recents = g_settings_get_strv (self->settings, "recent-datasets");
+  for (guint i = 0; recents && recents[i]; i++)
+    {
+      g_autofree char *base = g_path_get_basename (recents[i]);
+      g_autoptr(GMenuItem) item = g_menu_item_new (g_str_has_prefix (recents[i], "builtin:") ? recents[i] : base, NULL);
+      g_menu_item_set_action_and_target (item, "win.load-dataset", "s", recents[i]);
+      g_menu_append_item (recent, item);
+    }
+  if (recents && recents[0])
+    g_menu_append_submenu (self->datasets_section, _("Recent Datasets"), G_MENU_MODEL (recent));
+}
+
+static void
+remember_dataset (FwWindow *self, const char *spec)
+{
+  g_auto(GStrv) old = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) recents = NULL;
+  guint n = 1;
+
+  if (!self->settings)
+    return;
+  g_settings_set_string (self->settings, "last-dataset", spec);
+  old = g_settings_get_strv (self->settings, "recent-datasets");
+  g_strv_builder_add (builder, spec);
+  for (guint i = 0; old[i] && n < MAX_RECENT; i++)
+    if (g_strcmp0 (old[i], spec) != 0)
+      {
+        g_strv_builder_add (builder, old[i]);
+        n++;
+      }
+  recents = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-datasets", (const char *const *) recents);
+  rebuild_datasets_menu (self);
+}
+
+static void
+load_job_free (gpointer data)
+{
+  LoadJob *job = data;
+
+  g_free (job->spec);
+  g_free (job);
+}
+
+static void
+load_progress (double fraction, gpointer user_data)
+{
+  LoadJob *job = user_data;
+
+  g_atomic_int_set (&job->progress, (int) (CLAMP (fraction, 0, 1) * 1000));
+}
+
+static void
+load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  LoadJob *job = task_data;
+  GError *error = NULL;
+  FwDataset *ds;
+
+  job->options.progress = load_progress;
+  job->options.progress_data = job;
+  ds = fw_dataset_load (job->spec, &job->options, cancellable, &error);
+  if (ds)
+    {
+      /* the vocabulary the trainer will build, for the Dataset panel */
+      g_autoptr(FwVocab) vocab = fw_vocab_build (ds);
+      job->vocab_size = vocab ? (int) vocab->tokens->len : -1;
+    }
+  if (ds)
+    g_task_return_pointer (task, ds, (GDestroyNotify) fw_dataset_free);
+  else
+    g_task_return_error (task, error);
+}
+
+/* The worker writes the fraction; the GUI reads it ten times a second. */
+static gboolean
+poll_progress (gpointer user_data)
+{
+  FwWindow *self = user_data;
+
+  if (self->load_job)
+    gtk_progress_bar_set_fraction (self->loading_progress,
+                                   g_atomic_int_get (&self->load_job->progress) / 1000.0);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FwWindow *self = FW_WINDOW (source);
+  GTask *task = G_TASK (result);
+  LoadJob *job = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  FwDataset *ds = g_task_propagate_pointer (task, &error);
+
+  if (g_task_get_cancellable (task) != self->load_cancellable)
+    {
+      /* a newer load replaced this one */
+      g_clear_pointer (&ds, fw_dataset_free);
+      return;
+    }
+  g_clear_object (&self->load_cancellable);
+  self->load_job = NULL;
+  g_clear_handle_id (&self->progress_id, g_source_remove);
+  gtk_revealer_set_reveal_child (self->loading_revealer, FALSE);
+
+  if (ds == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          g_error_matches (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED))
+        set_status (self, _("Loading cancelled"));
+      else
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not open the dataset: %s"), error->message);
+          show_error (self, message);
+          update_status_ready (self);
+        }
+      update_actions (self);
+      return;
+    }
+
+  g_clear_pointer (&self->dataset, fw_dataset_free);
+  self->dataset = ds;
+  fw_dataset_view_set_dataset (self->dataset_view, ds, job->vocab_size);
+  remember_dataset (self, job->spec);
+  hide_error (self);
+  update_status_ready (self);
+  update_actions (self);
+}
+
+static void start_load (FwWindow *self, const char *spec);
+
+/* The first frame goes out before loading starts: on a busy machine the
+ * worker would otherwise compete with the window's first layout. */
+static void
+on_first_paint (GdkFrameClock *clock, FwWindow *self)
+{
+  g_autofree char *spec = g_steal_pointer (&self->pending_spec);
+
+  g_clear_signal_handler (&self->after_paint_id, clock);
+  if (spec)
+    start_load (self, spec);
+}
+
+void
+fw_window_load_dataset (FwWindow *self, const char *spec)
+{
+  g_return_if_fail (FW_IS_WINDOW (self));
+  g_return_if_fail (spec != NULL);
+
+  if (!gtk_widget_get_realized (GTK_WIDGET (self)) || self->after_paint_id)
+    {
+      g_free (self->pending_spec);
+      self->pending_spec = g_strdup (spec);
+      return;
+    }
+  start_load (self, spec);
+}
+
+static void
+on_realize (GtkWidget *widget, gpointer user_data)
+{
+  FwWindow *self = FW_WINDOW (widget);
+
+  self->after_paint_id = g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint",
+                                           G_CALLBACK (on_first_paint), self);
+}
+
+static void
+start_load (FwWindow *self, const char *spec)
+{
+  const FwConfig *config = fw_model_panel_get_config (self->model_panel);
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *label = NULL;
+  FwLoadOptions init = FW_LOAD_OPTIONS_INIT;
+  LoadJob *job;
+
+  if (self->trainer)
+    {
+      show_error (self, _("Stop training before opening another dataset."));
+      return;
+    }
+  if (self->load_cancellable)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  self->load_cancellable = g_cancellable_new ();
+
+  job = g_new0 (LoadJob, 1);
+  job->spec = g_strdup (spec);
+  job->options = init;
+  job->options.image_size = config->image_size;
+  job->options.color = config->color;
+  job->options.seed = config->seed;
+  job->options.val_fraction = config->val_fraction;
+  self->load_job = job;
+
+  task = g_task_new (self, self->load_cancellable, on_dataset_loaded, NULL);
+  g_task_set_task_data (task, job, load_job_free);
+  g_task_set_name (task, "fw-load-dataset");
+  g_task_run_in_thread (task, load_thread);
+
+  label = g_strdup_printf (_("Loading %s…"), spec);
+  gtk_label_set_text (self->loading_label, label);
+  gtk_progress_bar_set_fraction (self->loading_progress, 0);
+  gtk_revealer_set_reveal_child (self->loading_revealer, TRUE);
+  set_status (self, label);
+  if (!self->progress_id)
+    self->progress_id = g_timeout_add (100, poll_progress, self);
+  update_actions (self);
+}
+
+const FwDataset *
+fw_window_get_dataset (FwWindow *self)
+{
+  return self->dataset;
+}
+
+/* ---- training ---- */
+
+static void
+update_step_status (FwWindow *self)
+{
+  g_autofree char *text = NULL;
+  int spe = MAX (self->last_step.steps_per_epoch, 1);
+
+  if (!self->run)
+    return;
+  text = g_strdup_printf (_("Epoch %d/%d · step %d/%d · loss %.4f"), self->last_step.epoch,
+                          fw_run_get_config (self->run)->epochs, self->last_step.step,
+                          spe * fw_run_get_config (self->run)->epochs, self->last_step.loss);
+  set_status (self, text);
+}
+
+/* Drains every queued event; the caller guarantees this runs at most once
+ * per frame, so a fast trainer never floods the main loop. */
+static void
+drain_events (FwWindow *self)
+{
+  FwEvent event = { 0 };
+  gboolean any = FALSE, ended = FALSE;
+
+  self->last_drain = g_get_monotonic_time ();
+  while (self->trainer && !ended && fw_trainer_pop_event (self->trainer, &event))
+    {
+      any = TRUE;
+      switch (event.kind)
+        {
+        case FW_EVENT_STEP:
+          if (fw_run_get_steps_per_epoch (self->run) == 0)
+            fw_run_set_steps_per_epoch (self->run, event.steps_per_epoch);
+          fw_run_add_step (self->run, event.step, event.loss);
+          self->last_step = event;
+          self->last_step.message = NULL;
+          break;
+        case FW_EVENT_EPOCH:
+          {
+            FwEpochPoint p = { event.epoch, event.step, event.train_loss, event.val_loss,
+                               event.train_accuracy, event.val_accuracy, event.seconds };
+            if (fw_run_get_steps_per_epoch (self->run) == 0)
+              fw_run_set_steps_per_epoch (self->run, event.steps_per_epoch);
+            fw_run_add_epoch (self->run, &p);
+          }
+          break;
+        case FW_EVENT_FINISHED:
+          fw_run_finish (self->run, event.test_accuracy, event.test_loss, event.seconds, event.stopped);
+          ended = TRUE;
+          break;
+        case FW_EVENT_FAILED:
+          {
+            g_autofree char *message = g_strdup_printf (_("Training %s failed: %s"),
+                                                        fw_run_get_description (self->run),
+                                                        event.message ? event.message : "");
+            fw_run_fail (self->run, event.message);
+            show_error (self, message);
+            self->compare_next = -1;
+            ended = TRUE;
+          }
+          break;
+        default:
+          break;
+        }
+      fw_event_clear (&event);
+    }
+  if (any)
+    {
+      fw_plot_model_changed (self->plot_model);
+      update_step_status (self);
+    }
+  if (ended)
+    finish_training (self);
+}
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  drain_events (FW_WINDOW (widget));
+  return G_SOURCE_CONTINUE;
+}
+
+/* Frames stop while the window is hidden or minimized; the queue is still
+ * drained, slowly, so a comparison goes on. */
+static gboolean
+on_watchdog (gpointer user_data)
+{
+  FwWindow *self = user_data;
+
+  if (g_get_monotonic_time () - self->last_drain > 200 * 1000)
+    drain_events (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+rebuild_compare_table (FwWindow *self)
+{
+  GtkWidget *child;
+  static const char *const headers[] = {
+    N_("Fusion"), N_("Test acc."), N_("Val. loss"), N_("Params"), N_("Time"),
+  };
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->compare_runs));
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->compare_grid))))
+    gtk_grid_remove (self->compare_grid, child);
+  gtk_widget_set_visible (self->compare_box, n > 0);
+  for (guint c = 0; c < G_N_ELEMENTS (headers); c++)
+    {
+      GtkWidget *label = gtk_label_new (_(headers[c]));
+      gtk_label_set_xalign (GTK_LABEL (label), c == 0 ? 0 : 1);
+      gtk_widget_add_css_class (label, "fw-table-header");
+      gtk_grid_attach (self->compare_grid, label, c, 0, 1, 1);
+    }
+  for (guint r = 0; r < n; r++)
+    {
+      g_autoptr(FwRun) run = g_list_model_get_item (G_LIST_MODEL (self->compare_runs), r);
+      gboolean done = fw_run_get_state (run) == FW_RUN_FINISHED || fw_run_get_state (run) == FW_RUN_STOPPED;
+      const GdkRGBA *col = fw_run_get_color (run);
+      g_autofree char *name = g_markup_printf_escaped ("<span foreground=\"#%02x%02x%02x\">●</span> %s",
+                                                       (int) (col->red * 255), (int) (col->green * 255),
+                                                       (int) (col->blue * 255), fw_run_get_description (run));
+      char cells[4][64];
+      GtkWidget *label;
+
+      if (done && isfinite (fw_run_get_test_accuracy (run)))
+        g_snprintf (cells[0], 64, "%.3f", fw_run_get_test_accuracy (run));
+      else if (fw_run_get_state (run) == FW_RUN_FAILED)
+        g_snprintf (cells[0], 64, "%s", _("failed"));
+      else
+        g_snprintf (cells[0], 64, "%s", done ? "—" : "…");
+      if (isfinite (fw_run_get_final_val_loss (run)))
+        g_snprintf (cells[1], 64, "%.4f", fw_run_get_final_val_loss (run));
+      else
+        g_snprintf (cells[1], 64, "—");
+      g_snprintf (cells[2], 64, "%'" G_GSIZE_FORMAT, fw_run_get_n_params (run));
+      g_snprintf (cells[3], 64, _("%.1f s"), fw_run_get_seconds (run));
+
+      label = gtk_label_new (NULL);
+      gtk_label_set_markup (GTK_LABEL (label), name);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_grid_attach (self->compare_grid, label, 0, r + 1, 1, 1);
+      for (int c = 0; c < 4; c++)
+        {
+          label = gtk_label_new (cells[c]);
+          gtk_label_set_xalign (GTK_LABEL (label), 1);
+          gtk_widget_add_css_class (label, "numeric");
+          gtk_grid_attach (self->compare_grid, label, c + 1, r + 1, 1, 1);
+        }
+    }
+}
+
+/* The compute threads (the trainer's and OpenBLAS's, which spin while
+ * they wait for work) run at a lower priority than the GUI thread, so the
+ * window keeps its frame rate while training takes every core; they lose
+ * only the little time the window needs.  Linux-only; elsewhere a no-op. */
+static void
+yield_workers_to_gui (void)
+{
+#ifdef __linux__
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *name;
+  pid_t main_tid = getpid ();
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      pid_t tid = (pid_t) g_ascii_strtoll (name, NULL, 10);
+      if (tid > 0 && tid != main_tid && getpriority (PRIO_PROCESS, tid) < 10)
+        setpriority (PRIO_PROCESS, tid, 10);
+    }
+#endif
+}
+
+static gboolean
+start_run (FwWindow *self, const FwConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  FwConfig c = *config;
+  GdkRGBA color;
+
+  g_return_val_if_fail (self->trainer == NULL, FALSE);
+
+  if (!self->dataset)
+    return FALSE;
+  c.threads = 0;             /* every core: the GUI thread only draws */
+  if (!fw_config_validate (&c, &error) ||
+      !(self->trainer = fw_trainer_new (&c, self->dataset, &error)))
+    {
+      g_autofree char *message = g_strdup_printf (_("Cannot train this model: %s"), error->message);
+      show_error (self, message);
+      return FALSE;
+    }
+  hide_error (self);
+  fw_plot_model_next_color (self->plot_model, &color);
+  self->run = fw_run_new (&c, self->dataset->name, &color);
+  fw_run_set_n_params (self->run, fw_model_n_params (fw_trainer_get_model (self->trainer)));
+  fw_run_set_state (self->run, FW_RUN_RUNNING);
+  fw_plot_model_add_run (self->plot_model, self->run);
+  self->trainer_lr = c.lr;
+  memset (&self->last_step, 0, sizeof self->last_step);
+
+  fw_trainer_start (self->trainer);
+  yield_workers_to_gui ();
+  self->last_drain = g_get_monotonic_time ();
+  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
+  self->watchdog_id = g_timeout_add (250, on_watchdog, self);
+  fw_model_panel_set_training (self->model_panel, TRUE);
+  update_step_status (self);
+  update_actions (self);
+  return TRUE;
+}
+
+static void
+start_next_compare (FwWindow *self)
+{
+  FwConfig config = *fw_model_panel_get_config (self->model_panel);
+
+  if (self->compare_next < 0 || self->compare_next >= (int) G_N_ELEMENTS (compare_order))
+    {
+      self->compare_next = -1;
+      return;
+    }
+  config.fusion = compare_order[self->compare_next++];
+  if (config.fusion == FW_FUSION_EARLY)
+    config.image_encoder = FW_IMAGE_MLP;
+  if (start_run (self, &config))
+    {
+      g_list_store_append (self->compare_runs, self->run);
+      g_signal_connect_object (self->run, "changed", G_CALLBACK (rebuild_compare_table), self,
+                               G_CONNECT_SWAPPED);
+      rebuild_compare_table (self);
+    }
+  else
+    self->compare_next = -1;
+}
+
+static void
+finish_training (FwWindow *self)
+{
+  g_autofree char *text = NULL;
+
+  /* FINISHED and FAILED are the last events: joining is immediate */
+  g_clear_pointer (&self->trainer, fw_trainer_free);
+  if (self->tick_id)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+  g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  fw_model_panel_set_training (self->model_panel, FALSE);
+
+  if (fw_run_get_state (self->run) == FW_RUN_FAILED)
+    text = g_strdup_printf (_("%s failed"), fw_run_get_description (self->run));
+  else if (isfinite (fw_run_get_test_accuracy (self->run)))
+    text = g_strdup_printf (_("%s finished: test accuracy %.3f in %.1f s"),
+                            fw_run_get_description (self->run),
+                            fw_run_get_test_accuracy (self->run), fw_run_get_seconds (self->run));
+  else
+    text = g_strdup_printf (_("%s finished in %.1f s"), fw_run_get_description (self->run),
+                            fw_run_get_seconds (self->run));
+  set_status (self, text);
+  g_clear_object (&self->run);
+  fw_plot_model_changed (self->plot_model);
+
+  if (self->compare_next >= 0)
+    start_next_compare (self);
+  update_actions (self);
+}
+
+static void
+on_model_changed (FwWindow *self)
+{
+  const FwConfig *config = fw_model_panel_get_config (self->model_panel);
+
+  /* the one option that may change while a model trains */
+  if (self->trainer && config->lr != self->trainer_lr)
+    {
+      fw_trainer_set_lr (self->trainer, config->lr);
+      self->trainer_lr = config->lr;
+    }
+  if (self->settings)
+    {
+      GVariantBuilder b;
+      int n;
+      const FwOptionInfo *infos = fw_config_options (&n);
+
+      g_variant_builder_init (&b, G_VARIANT_TYPE ("a{ss}"));
+      for (int i = 0; i < n; i++)
+        {
+          g_autofree char *value = fw_config_get (config, infos[i].name);
+          if (value && g_strcmp0 (infos[i].name, "threads") != 0)
+            g_variant_builder_add (&b, "{ss}", infos[i].name, value);
+        }
+      g_settings_set_value (self->settings, "last-options", g_variant_builder_end (&b));
+    }
+}
+
+gboolean
+fw_window_is_busy (FwWindow *self)
+{
+  return self->trainer != NULL || self->load_cancellable != NULL || self->compare_next >= 0 ||
+         self->pending_spec != NULL;
+}
+
+/* ---- actions ---- */
+
+static void
+set_enabled (FwWindow *self, const char *name, gboolean enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), name);
+
+  if (action)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
+static void
+update_actions (FwWindow *self)
+{
+  gboolean training = self->trainer != NULL;
+  gboolean loading = self->load_cancellable != NULL;
+  gboolean idle = !training && !loading && self->compare_next < 0;
+  guint n_runs = fw_plot_model_get_n_runs (self->plot_model);
+
+  set_enabled (self, "train", idle && self->dataset != NULL);
+  set_enabled (self, "compare", idle && self->dataset != NULL);
+  set_enabled (self, "pause", training);
+  set_enabled (self, "stop", training || loading);
+  set_enabled (self, "open", !training);
+  set_enabled (self, "open-folder", !training);
+  set_enabled (self, "load-dataset", !training);
+  set_enabled (self, "export-metrics", n_runs > 0);
+  set_enabled (self, "clear-runs", n_runs > 0 && idle);
+  if (!training)
+    {
+      GAction *pause = g_action_map_lookup_action (G_ACTION_MAP (self), "pause");
+      if (pause)
+        g_simple_action_set_state (G_SIMPLE_ACTION (pause), g_variant_new_boolean (FALSE));
+    }
+}
+
+static void
+action_train (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+
+  if (self->trainer || !self->dataset)
+    return;
+  self->compare_next = -1;
+  start_run (self, fw_model_panel_get_config (self->model_panel));
+}
+
+static void
+action_compare (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+  guint n = fw_plot_model_get_n_runs (self->plot_model);
+
+  if (self->trainer || !self->dataset)
+    return;
+  /* the comparison's five curves overlay on their own */
+  for (guint i = 0; i < n; i++)
+    fw_run_set_visible (fw_plot_model_get_run (self->plot_model, i), FALSE);
+  g_list_store_remove_all (self->compare_runs);
+  self->compare_next = 0;
+  start_next_compare (self);
+}
+
+static void
+action_pause (GSimpleAction *action, GVariant *state, gpointer user_data)
+{
+  FwWindow *self = user_data;
+  gboolean paused = g_variant_get_boolean (state);
+
+  if (!self->trainer)
+    return;
+  g_simple_action_set_state (action, state);
+  if (paused)
+    {
+      fw_trainer_pause (self->trainer);
+      fw_run_set_state (self->run, FW_RUN_PAUSED);
+      set_status (self, _("Paused: press Pause again to resume"));
+    }
+  else
+    {
+      fw_trainer_resume (self->trainer);
+      fw_run_set_state (self->run, FW_RUN_RUNNING);
+      update_step_status (self);
+    }
+}
+
+static void
+action_stop (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+
+  if (self->load_cancellable)
+    g_cancellable_cancel (self->load_cancellable);
+  if (self->trainer)
+    {
+      self->compare_next = -1;
+      fw_trainer_resume (self->trainer);
+      fw_trainer_stop (self->trainer);
+      set_status (self, _("Stopping…"));
+    }
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  FwWindow *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      if (path)
+        fw_window_load_dataset (self, path);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_chooser (FwWindow *self, gboolean folder)
+{
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (folder ? _("Open a Dataset Folder") : _("Open a Dataset Manifest"),
+                                         GTK_WINDOW (self),
+                                         folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
+                                                : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                         _("_Open"), _("_Cancel"));
+  if (!folder)
+    {
+      g_autoptr(GtkFileFilter) manifests = gtk_file_filter_new ();
+      g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (manifests, _("Manifests (CSV, JSON Lines)"));
+      gtk_file_filter_add_suffix (manifests, "csv");
+      gtk_file_filter_add_suffix (manifests, "jsonl");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), manifests);
+      gtk_file_filter_set_name (all, _("All files"));
+      gtk_file_filter_add_pattern (all, "*");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
+    }
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+action_open (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  open_chooser (user_data, FALSE);
+}
+
+static void
+action_open_folder (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  open_chooser (user_data, TRUE);
+}
+
+static void
+action_load_dataset (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  fw_window_load_dataset (user_data, g_variant_get_string (param, NULL));
+}
+
+typedef struct {
+  FwWindow *self;
+  FwPlotKind kind;
+  gboolean metrics;
+} ExportJob;
+
+static void
+on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  ExportJob *job = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+      gboolean ok;
+
+      if (job->metrics)
+        ok = fw_window_export_metrics (job->self, path, &error);
+      else
+        ok = fw_window_export_plot (job->self, job->kind, path, &error);
+      if (!ok)
+        show_error (job->self, error->message);
+      else
+        {
+          g_autofree char *text = g_strdup_printf (_("Saved %s"), path);
+          set_status (job->self, text);
+        }
+    }
+  g_object_unref (dialog);
+  g_free (job);
+}
+
+static void
+export_chooser (FwWindow *self, gboolean metrics, FwPlotKind kind)
+{
+  GtkFileChooserNative *chooser;
+  ExportJob *job = g_new0 (ExportJob, 1);
+
+  job->self = self;
+  job->kind = kind;
+  job->metrics = metrics;
+  chooser = gtk_file_chooser_native_new (metrics ? _("Export Metrics") : _("Export Plot"),
+                                         GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Save"), _("_Cancel"));
+  if (metrics)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "metrics.csv");
+  else
+    {
+      static const char *const patterns[][2] = {
+        { N_("SVG picture"), "svg" }, { N_("PNG picture"), "png" }, { N_("PDF document"), "pdf" },
+      };
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser),
+                                         kind == FW_PLOT_LOSS ? "loss.svg" : "accuracy.svg");
+      for (gsize i = 0; i < G_N_ELEMENTS (patterns); i++)
+        {
+          g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+          gtk_file_filter_set_name (filter, _(patterns[i][0]));
+          gtk_file_filter_add_suffix (filter, patterns[i][1]);
+          gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+        }
+    }
+  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), job);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+action_export_plot (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  const char *which = param ? g_variant_get_string (param, NULL) : "loss";
+
+  export_chooser (user_data, FALSE, g_strcmp0 (which, "accuracy") == 0 ? FW_PLOT_ACCURACY : FW_PLOT_LOSS);
+}
+
+static void
+action_export_metrics (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  export_chooser (user_data, TRUE, FW_PLOT_LOSS);
+}
+
+static void
+action_clear_runs (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+
+  if (fw_window_is_busy (self))
+    return;
+  g_list_store_remove_all (self->compare_runs);
+  rebuild_compare_table (self);
+  fw_plot_model_remove_all (self->plot_model);
+  update_actions (self);
+}
+
+static void
+action_log_scale (GSimpleAction *action, GVariant *state, gpointer user_data)
+{
+  FwWindow *self = user_data;
+
+  g_simple_action_set_state (action, state);
+  fw_plot_set_log_scale (self->loss_plot, g_variant_get_boolean (state));
+}
+
+static void
+action_set_fusion (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+  int fusion = g_variant_get_int32 (param);
+
+  if (!self->trainer && fusion >= 0 && fusion < FW_FUSION_N_KINDS)
+    fw_model_panel_set_fusion (self->model_panel, fusion);
+}
+
+static void
+action_show_shortcuts (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+  g_autoptr(GtkBuilder) builder =
+    gtk_builder_new_from_resource ("/org/fusionworkbench/FusionWorkbench/fw-shortcuts-window.ui");
+  GtkWindow *shortcuts = GTK_WINDOW (gtk_builder_get_object (builder, "shortcuts_window"));
+
+  gtk_window_set_transient_for (shortcuts, GTK_WINDOW (self));
+  gtk_window_present (shortcuts);
+}
+
+static const GActionEntry win_entries[] = {
+  { "open", action_open },
+  { "open-folder", action_open_folder },
+  { "load-dataset", action_load_dataset, "s" },
+  { "train", action_train },
+  { "pause", NULL, NULL, "false", action_pause },
+  { "stop", action_stop },
+  { "compare", action_compare },
+  { "export-plot", action_export_plot, "s" },
+  { "export-metrics", action_export_metrics },
+  { "clear-runs", action_clear_runs },
+  { "log-scale", NULL, NULL, "false", action_log_scale },
+  { "set-fusion", action_set_fusion, "i" },
+  { "show-shortcuts", action_show_shortcuts },
+};
+
+/* ---- exports ---- */
+
+gboolean
+fw_window_export_plot (FwWindow *self, FwPlotKind kind, const char *path, GError **error)
+{
+  return fw_plot_export (kind == FW_PLOT_LOSS ? self->loss_plot : self->accuracy_plot, path, error);
+}
+
+gboolean
+fw_window_export_metrics (FwWindow *self, const char *path, GError **error)
+{
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->runs_list);
+  guint n = fw_plot_model_get_n_runs (self->plot_model);
+  FwRun *run;
+
+  if (row)
+    run = fw_run_row_get_run (FW_RUN_ROW (gtk_list_box_row_get_child (row)));
+  else if (n > 0)
+    run = fw_plot_model_get_run (self->plot_model, n - 1);
+  else
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no run to export yet: train a model first."));
+      return FALSE;
+    }
+  return fw_run_write_csv (run, path, error);
+}
+
+/* ---- life cycle ---- */
+
+static GtkWidget *
+create_run_row (gpointer item, gpointer user_data)
+{
+  return fw_run_row_new (FW_RUN (item));
+}
+
+static void
+restore_options (FwWindow *self)
+{
+  g_autoptr(GVariant) options = NULL;
+  GVariantIter iter;
+  const char *name, *value;
+  FwConfig config;
+
+  if (!self->settings)
+    return;
+  fw_config_init (&config);
+  options = g_settings_get_value (self->settings, "last-options");
+  g_variant_iter_init (&iter, options);
+  while (g_variant_iter_next (&iter, "{&s&s}", &name, &value))
+    {
+      g_autoptr(GError) error = NULL;
+      FwConfig trial = config;
+      /* an option a newer or older version does not know is skipped */
+      if (fw_config_set (&trial, name, value, &error))
+        config = trial;
+    }
+  if (fw_config_validate (&config, NULL))
+    fw_model_panel_set_config (self->model_panel, &config);
+}
+
+static gboolean
+fw_window_close_request (GtkWindow *window)
+{
+  FwWindow *self = FW_WINDOW (window);
+
+  if (self->settings)
+    {
+      int w, h;
+      gtk_window_get_default_size (window, &w, &h);
+      g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+      if (!gtk_window_is_maximized (window))
+        {
+          g_settings_set_int (self->settings, "window-width", w);
+          g_settings_set_int (self->settings, "window-height", h);
+        }
+    }
+  return GTK_WINDOW_CLASS (fw_window_parent_class)->close_request (window);
+}
+
+static void
+fw_window_dispose (GObject *object)
+{
+  FwWindow *self = FW_WINDOW (object);
+
+  if (self->load_cancellable)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  self->load_job = NULL;
+  g_clear_handle_id (&self->progress_id, g_source_remove);
+  g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  if (self->tick_id)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+  if (self->after_paint_id && gtk_widget_get_frame_clock (GTK_WIDGET (self)))
+    g_clear_signal_handler (&self->after_paint_id, gtk_widget_get_frame_clock (GTK_WIDGET (self)));
+  self->after_paint_id = 0;
+  g_clear_pointer (&self->pending_spec, g_free);
+  /* stops and joins the compute thread before the dataset goes */
+  g_clear_pointer (&self->trainer, fw_trainer_free);
+  g_clear_object (&self->run);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->compare_runs);
+  gtk_widget_dispose_template (GTK_WIDGET (self), FW_TYPE_WINDOW);
+  g_clear_object (&self->plot_model);
+  G_OBJECT_CLASS (fw_window_parent_class)->dispose (object);
+}
+
+static void
+fw_window_finalize (GObject *object)
+{
+  FwWindow *self = FW_WINDOW (object);
+
+  g_clear_pointer (&self->dataset, fw_dataset_free);
+  g_free (self->error_message);
+  g_free (self->pending_spec);
+  G_OBJECT_CLASS (fw_window_parent_class)->finalize (object);
+}
+
+static void
+fw_window_class_init (FwWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = fw_window_dispose;
+  object_class->finalize = fw_window_finalize;
+  window_class->close_request = fw_window_close_request;
+
+  g_type_ensure (FW_TYPE_DATASET_VIEW);
+  g_type_ensure (FW_TYPE_MODEL_PANEL);
+  g_type_ensure (FW_TYPE_PLOT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/fusionworkbench/FusionWorkbench/fw-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, error_bar);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, loading_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, loading_label);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, loading_progress);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, dataset_view);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, model_panel);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, smoothing_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, loss_plot);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, accuracy_plot);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, runs_list);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_box);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_grid);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, datasets_section);
+  gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
+  gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-folder", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.train", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.train", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.pause", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK, "win.compare", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export-plot", "s", "loss");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.export-plot", "s", "accuracy");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_ALT_MASK, "win.export-metrics", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.log-scale", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK, "win.show-shortcuts", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
+  for (int i = 0; i < FW_FUSION_N_KINDS; i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
+}
+
+static void
+fw_window_init (FwWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->compare_next = -1;
+  self->plot_model = fw_plot_model_new ();
+  self->compare_runs = g_list_store_new (FW_TYPE_RUN);
+  self->settings = fw_ui_settings_new ();
+  fw_plot_set_model (self->loss_plot, self->plot_model);
+  fw_plot_set_model (self->accuracy_plot, self->plot_model);
+  g_object_bind_property (self->smoothing_adjustment, "value", self->loss_plot, "smoothing",
+                          G_BINDING_SYNC_CREATE);
+  gtk_list_box_bind_model (self->runs_list, fw_plot_model_get_runs (self->plot_model),
+                           create_run_row, NULL, NULL);
+  {
+    GtkWidget *placeholder = gtk_label_new (_("No runs yet: press Train, or Compare fusion types"));
+    gtk_widget_add_css_class (placeholder, "dim-label");
+    gtk_widget_set_margin_top (placeholder, 18);
+    gtk_widget_set_margin_bottom (placeholder, 18);
+    gtk_list_box_set_placeholder (self->runs_list, placeholder);
+  }
+  g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
+
+  if (self->settings)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (self),
+                                   g_settings_get_int (self->settings, "window-width"),
+                                   g_settings_get_int (self->settings, "window-height"));
+      if (g_settings_get_boolean (self->settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+    }
+  else
+    gtk_window_set_default_size (GTK_WINDOW (self), 1500, 950);
+  restore_options (self);
+  rebuild_datasets_menu (self);
+  fw_dataset_view_set_dataset (self->dataset_view, NULL, -1);
+  update_status_ready (self);
+  update_actions (self);
+}
+
+FwWindow *
+fw_window_new (GtkApplication *app)
+{
+  return g_object_new (FW_TYPE_WINDOW, "application", app, NULL);
+}
+
+FwModelPanel *fw_window_get_model_panel (FwWindow *self) { return self->model_panel; }
+FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
+GListModel *fw_window_get_compare_runs (FwWindow *self) { return G_LIST_MODEL (self->compare_runs); }
+const char *fw_window_get_error (FwWindow *self) { return self->error_message; }
+
+FwPlot *
+fw_window_get_plot (FwWindow *self, FwPlotKind kind)
+{
+  return kind == FW_PLOT_LOSS ? self->loss_plot : self->accuracy_plot;
+}

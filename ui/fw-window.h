@@ -1,0 +1,38 @@
+/* fw-window.h — the main window: it loads datasets off the GUI thread,
+ * trains through the core's FwTrainer (draining its events once per
+ * frame), keeps the runs and their curves, and runs the fusion comparison.
+ * Every command is a "win." action. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "fw-dataset.h"
+#include "fw-model-panel.h"
+#include "fw-plot.h"
+#include "fw-plot-model.h"
+
+G_BEGIN_DECLS
+
+#define FW_TYPE_WINDOW (fw_window_get_type ())
+G_DECLARE_FINAL_TYPE (FwWindow, fw_window, FW, WINDOW, GtkApplicationWindow)
+
+FwWindow *fw_window_new (GtkApplication *app);
+
+/* Starts loading SPEC in a worker thread; progress shows in the window. */
+void fw_window_load_dataset (FwWindow *self, const char *spec);
+const FwDataset *fw_window_get_dataset (FwWindow *self);
+/* TRUE while a dataset loads, a model trains or a comparison goes on. */
+gboolean fw_window_is_busy (FwWindow *self);
+
+FwModelPanel *fw_window_get_model_panel (FwWindow *self);
+FwPlotModel *fw_window_get_plot_model (FwWindow *self);
+FwPlot *fw_window_get_plot (FwWindow *self, FwPlotKind kind);
+GListModel *fw_window_get_compare_runs (FwWindow *self);
+/* The message of the error banner, NULL when it is hidden. */
+const char *fw_window_get_error (FwWindow *self);
+
+gboolean fw_window_export_plot (FwWindow *self, FwPlotKind kind, const char *path, GError **error);
+/* The selected run's metrics, or the latest run's. */
+gboolean fw_window_export_metrics (FwWindow *self, const char *path, GError **error);
+
+G_END_DECLS
