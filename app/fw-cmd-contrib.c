@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fw-cli.h"
 #include "fw-commands.h"
@@ -69,6 +70,28 @@ ablation_json (GString *s, const char *name, const char *removed, const FwAblati
   key_num (s, il, a->image_loss, TRUE);
   key_num (s, tl, a->text_loss, FALSE);
   g_string_append (s, "}");
+}
+
+/* On a terminal, one self-overwriting line per long method; nothing when
+ * stderr is a pipe or a file. */
+static int shown_percent = -1;
+
+static void
+progress (double fraction, gpointer data)
+{
+  int percent = (int) (100 * fraction);
+  if (percent == shown_percent)
+    return;
+  shown_percent = percent;
+  g_printerr ("\rfusion-workbench contrib: %s %3d%%", (const char *) data, percent);
+}
+
+static void
+progress_done (FwProgressFunc func)
+{
+  shown_percent = -1;
+  if (func)
+    g_printerr ("\r\033[K");
 }
 
 static gboolean
@@ -160,6 +183,7 @@ fw_cmd_contrib (int argc, char **argv)
     }
   g_autoptr (FwContrib) contrib = fw_contrib_new (model, ds, lexmap, labels, train, n_train);
   int kept = MIN (n, SAMPLES_KEPT);
+  FwProgressFunc show = isatty (STDERR_FILENO) ? progress : NULL;
   g_autoptr (GString) summary = g_string_new (NULL);   /* for people, on stdout */
 
   g_autoptr (GString) s = g_string_new ("{\n  \"split\": ");
@@ -171,11 +195,12 @@ fw_cmd_contrib (int argc, char **argv)
       FwAblation ab;
       FwShapleySummary sum;
       g_autofree FwShapleySample *sh = g_new0 (FwShapleySample, MAX (n, 1));
-      if (!fw_contrib_ablation_shapley (contrib, rows, n, &ab, &sum, sh, NULL, NULL, NULL, &error))
+      if (!fw_contrib_ablation_shapley (contrib, rows, n, &ab, &sum, sh, NULL, show, "shapley", &error))
         {
           g_printerr ("fusion-workbench contrib: %s\n", error->message);
           return 1;
         }
+      progress_done (show);
       if (want[M_ABLATION])
         {
           ablation_json (s, "ablation", "removed", &ab);
@@ -220,11 +245,12 @@ fw_cmd_contrib (int argc, char **argv)
     {
       g_autofree FwIgSample *ig = g_new0 (FwIgSample, MAX (n, 1));
       double img = 0, txt = 0;
-      if (!fw_contrib_ig (contrib, rows, n, kept, ig, &img, &txt, NULL, NULL, NULL, &error))
+      if (!fw_contrib_ig (contrib, rows, n, kept, ig, &img, &txt, NULL, show, "integrated gradients", &error))
         {
           g_printerr ("fusion-workbench contrib: %s\n", error->message);
           return 1;
         }
+      progress_done (show);
       g_string_append_printf (summary, _("integrated gradients: image %.3f, text %.3f\n"), img, txt);
       g_string_append (s, ",\n  \"ig\": {");
       key_num (s, "image", img, TRUE);
@@ -263,11 +289,12 @@ fw_cmd_contrib (int argc, char **argv)
   if (want[M_EMAP])
     {
       FwEmap emap;
-      if (!fw_contrib_emap (contrib, rows, n, &emap, NULL, NULL, NULL, &error))
+      if (!fw_contrib_emap (contrib, rows, n, &emap, NULL, show, "emap", &error))
         {
           g_printerr ("fusion-workbench contrib: %s\n", error->message);
           return 1;
         }
+      progress_done (show);
       g_string_append_printf (summary, _("emap: the model %.3f, its additive projection %.3f (gap %.3f: how much it uses the two together)\n"),
                               emap.model_accuracy, emap.additive_accuracy, emap.gap);
       g_string_append_printf (s, ",\n  \"emap\": {\"n\": %d, ", emap.n);
