@@ -321,9 +321,10 @@ fw_config_from_json (FwConfig *c, JsonNode *node, GError **error)
       JsonNode *m = json_object_get_member (obj, o->info.name);
       if (!m)
         continue;  /* older files: the default */
+      /* declared before any goto: clang refuses to jump past a cleanup variable */
+      g_autofree char *text = NULL;
       if (!JSON_NODE_HOLDS_VALUE (m))
         goto bad;
-      g_autofree char *text = NULL;
       GType t = json_node_get_value_type (m);
       char buf[G_ASCII_DTOSTR_BUF_SIZE];
       if (o->kind == KIND_ENUM && t == G_TYPE_STRING)

@@ -791,6 +791,13 @@ late_bw (FwModel *m, int B)
 FwModel *
 fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch, GError **error)
 {
+  return fw_model_new_limited (config, shape, max_batch, 0, error);
+}
+
+FwModel *
+fw_model_new_limited (const FwConfig *config, const FwShape *shape, int max_batch,
+                      gsize max_params, GError **error)
+{
   g_return_val_if_fail (config && shape && max_batch > 0, NULL);
   if (!fw_config_validate (config, error))
     return NULL;
@@ -863,6 +870,16 @@ fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch, GErro
   act_grad (m, GRAD_NEVER);
   act (m, &m->losses, 1);
   act_grad (m, GRAD_NEVER);
+
+  /* a model file's config must not make us allocate more than its tensors hold */
+  if (max_params > 0 && m->n_params > max_params)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("its config needs %" G_GSIZE_FORMAT " parameters but the file holds %"
+                     G_GSIZE_FORMAT), m->n_params, max_params);
+      fw_model_free (m);
+      return NULL;
+    }
 
   m->params = g_new0 (float, MAX (m->n_params, 1));
   m->grads = g_new0 (float, MAX (m->n_params, 1));

@@ -33,6 +33,10 @@ typedef struct {
 
 FwModel *fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch,
                        GError **error);
+/* The same, but fails (before allocating) when the config needs more than
+ * max_params parameters; 0 = no limit.  For configs read from files. */
+FwModel *fw_model_new_limited (const FwConfig *config, const FwShape *shape, int max_batch,
+                               gsize max_params, GError **error);
 void fw_model_free (FwModel *model);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwModel, fw_model_free)
 
