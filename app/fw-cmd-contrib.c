@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fw-cli.h"
 #include "fw-commands.h"
@@ -14,6 +15,29 @@
 
 static const char *const method_names[] = { "ablation", "permutation", "shapley", "ig", "emap" };
 G_STATIC_ASSERT (G_N_ELEMENTS (method_names) == FW_CONTRIB_N_METHODS);
+
+/* On a terminal, one self-overwriting line per long method; nothing when
+ * stderr is a pipe or a file. */
+static int shown_percent = -1;
+
+static void
+progress (double fraction, gpointer data)
+{
+  int percent = (int) (100 * fraction);
+  if (percent == shown_percent)
+    return;
+  shown_percent = percent;
+  /* the line is cleared first: one method's name follows another's */
+  g_printerr ("\r\033[Kfusion-workbench contrib: %s %3d%%", (const char *) data, percent);
+}
+
+static void
+progress_done (FwProgressFunc func)
+{
+  shown_percent = -1;
+  if (func)
+    g_printerr ("\r\033[K");
+}
 
 static gboolean
 parse_methods (const char *list, gboolean want[FW_CONTRIB_N_METHODS])
@@ -103,8 +127,11 @@ fw_cmd_contrib (int argc, char **argv)
       n_train = n;
     }
   g_autoptr (FwContrib) contrib = fw_contrib_new (model, ds, lexmap, labels, train, n_train);
+  FwProgressFunc show = isatty (STDERR_FILENO) ? progress : NULL;
+  g_autoptr (GString) summary = g_string_new (NULL);   /* for people, on stdout */
 
-  g_autofree char *json = fw_contrib_report_json (contrib, rows, n, split, want, &error);
+  g_autofree char *json = fw_contrib_report_json (contrib, rows, n, split, want, show, summary, &error);
+  progress_done (show);
   if (!json)
     {
       g_printerr ("fusion-workbench contrib: %s\n", error->message);
@@ -116,5 +143,7 @@ fw_cmd_contrib (int argc, char **argv)
       g_printerr ("fusion-workbench contrib: %s\n", error->message);
       return 1;
     }
+  printf ("%s", summary->str);
+  printf (_("wrote %s (%d %s rows)\n"), out_path, n, split);
   return 0;
 }

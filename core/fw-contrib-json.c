@@ -1,7 +1,9 @@
 /* fw-contrib-json.c — the contributions report as JSON text, the file
  * `contrib --out` writes and the GUI exports: per method a global figure
- * per modality and, for the first rows, per-sample figures.  The methods
- * are fw-contrib.c; writing the file is the caller's. */
+ * per modality and, for the first rows, per-sample figures; and a short
+ * summary for people.  The methods are fw-contrib.c; writing the file is
+ * the caller's. */
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -64,7 +66,8 @@ ablation_json (GString *s, const char *name, const char *removed, const FwAblati
 
 char *
 fw_contrib_report_json (FwContrib *contrib, const int *rows, int n, const char *split,
-                        const gboolean *methods, GError **error)
+                        const gboolean *methods, FwProgressFunc progress, GString *summary,
+                        GError **error)
 {
   gboolean want[FW_CONTRIB_N_METHODS];
   FwModel *model = fw_contrib_get_model (contrib);
@@ -81,14 +84,22 @@ fw_contrib_report_json (FwContrib *contrib, const int *rows, int n, const char *
       FwAblation ab;
       FwShapleySummary sum;
       g_autofree FwShapleySample *sh = g_new0 (FwShapleySample, MAX (n, 1));
-      if (!fw_contrib_ablation_shapley (contrib, rows, n, &ab, &sum, sh, NULL, NULL, NULL, error))
+      if (!fw_contrib_ablation_shapley (contrib, rows, n, &ab, &sum, sh, NULL, progress, (gpointer) "shapley", error))
         {
           return NULL;
         }
       if (want[FW_CONTRIB_METHOD_ABLATION])
-        ablation_json (s, "ablation", "removed", &ab);
+        {
+          ablation_json (s, "ablation", "removed", &ab);
+          if (summary)
+            g_string_append_printf (summary, _("ablation: accuracy %.3f, %.3f without the image, %.3f without the text\n"),
+                                  ab.full_accuracy, ab.image_accuracy, ab.text_accuracy);
+        }
       if (want[FW_CONTRIB_METHOD_SHAPLEY])
         {
+          if (summary)
+            g_string_append_printf (summary, _("shapley: image %.3f, text %.3f, interaction %.3f — the image takes %.0f%% of it by magnitude\n"),
+                                  sum.image, sum.text, sum.interaction, 100 * sum.image_share);
           g_string_append (s, ",\n  \"shapley\": {");
           key_num (s, "image", sum.image, TRUE);
           key_num (s, "text", sum.text, TRUE);
@@ -115,15 +126,20 @@ fw_contrib_report_json (FwContrib *contrib, const int *rows, int n, const char *
           return NULL;
         }
       ablation_json (s, "permutation", "shuffled", &perm);
+      if (summary)
+            g_string_append_printf (summary, _("permutation: accuracy %.3f with the images shuffled, %.3f with the captions shuffled\n"),
+                              perm.image_accuracy, perm.text_accuracy);
     }
   if (want[FW_CONTRIB_METHOD_IG])
     {
       g_autofree FwIgSample *ig = g_new0 (FwIgSample, MAX (n, 1));
       double img = 0, txt = 0;
-      if (!fw_contrib_ig (contrib, rows, n, kept, ig, &img, &txt, NULL, NULL, NULL, error))
+      if (!fw_contrib_ig (contrib, rows, n, kept, ig, &img, &txt, NULL, progress, (gpointer) "integrated gradients", error))
         {
           return NULL;
         }
+      if (summary)
+            g_string_append_printf (summary, _("integrated gradients: image %.3f, text %.3f\n"), img, txt);
       g_string_append (s, ",\n  \"ig\": {");
       key_num (s, "image", img, TRUE);
       key_num (s, "text", txt, TRUE);
@@ -161,10 +177,13 @@ fw_contrib_report_json (FwContrib *contrib, const int *rows, int n, const char *
   if (want[FW_CONTRIB_METHOD_EMAP])
     {
       FwEmap emap;
-      if (!fw_contrib_emap (contrib, rows, n, &emap, NULL, NULL, NULL, error))
+      if (!fw_contrib_emap (contrib, rows, n, &emap, NULL, progress, (gpointer) "emap", error))
         {
           return NULL;
         }
+      if (summary)
+            g_string_append_printf (summary, _("emap: the model %.3f, its additive projection %.3f (gap %.3f: how much it uses the two together)\n"),
+                              emap.model_accuracy, emap.additive_accuracy, emap.gap);
       g_string_append_printf (s, ",\n  \"emap\": {\"n\": %d, ", emap.n);
       key_num (s, "model_accuracy", emap.model_accuracy, TRUE);
       key_num (s, "additive_accuracy", emap.additive_accuracy, TRUE);

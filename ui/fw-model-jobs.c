@@ -187,7 +187,7 @@ export_contrib (FwSavedModel *saved, const FwDataset *ds, const char *path, GErr
       n_train = n;
     }
   contrib = fw_contrib_new (saved->model, ds, lexmap, labels, train, n_train);
-  json = fw_contrib_report_json (contrib, rows, n, split, NULL, error);
+  json = fw_contrib_report_json (contrib, rows, n, split, NULL, NULL, NULL, error);
   if (!json)
     return FALSE;
   return g_file_set_contents (path, json, -1, error);
