@@ -975,6 +975,20 @@ fw_contrib_panel_set_property (GObject *object, guint prop_id, const GValue *val
   g_object_notify_by_pspec (object, pspec);
 }
 
+/* Leaving the window: the window frees the dataset soon after, and a
+ * running task keeps this panel alive past that, so the workers end and the
+ * models go here rather than in dispose. */
+static void
+fw_contrib_panel_unroot (GtkWidget *widget)
+{
+  FwContribPanel *self = FW_CONTRIB_PANEL (widget);
+
+  wait_for_workers (self);
+  g_hash_table_remove_all (self->engines);
+  self->ds = NULL;
+  GTK_WIDGET_CLASS (fw_contrib_panel_parent_class)->unroot (widget);
+}
+
 static void
 fw_contrib_panel_dispose (GObject *object)
 {
@@ -1022,6 +1036,7 @@ fw_contrib_panel_class_init (FwContribPanelClass *klass)
   object_class->finalize = fw_contrib_panel_finalize;
   object_class->get_property = fw_contrib_panel_get_property;
   object_class->set_property = fw_contrib_panel_set_property;
+  widget_class->unroot = fw_contrib_panel_unroot;
 
   properties[PROP_PER_CLASS] = g_param_spec_boolean ("per-class", NULL, NULL, FALSE,
                                                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
