@@ -66,6 +66,34 @@ show_text (GtkWidget *widget, cairo_t *cr, double x, double y, double align_x, d
   g_object_unref (layout);
 }
 
+/* Up to two lines, wrapped to max_width, bottom-aligned at y. */
+static void
+show_note (GtkWidget *widget, cairo_t *cr, double x, double y, const char *text, double max_width)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
+  int w, h;
+
+  pango_layout_set_width (layout, (int) (MAX (max_width, 10) * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_height (layout, -2);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  cairo_move_to (cr, x, y - h);
+  pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
+}
+
+static int
+text_width (GtkWidget *widget, const char *text)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
+  int w, h;
+
+  pango_layout_get_pixel_size (layout, &w, &h);
+  g_object_unref (layout);
+  return w;
+}
+
 static int
 text_height (GtkWidget *widget)
 {
@@ -82,11 +110,11 @@ method_title (FwContribMethod m)
 {
   switch (m)
     {
-    case FW_METHOD_SHAPLEY: return _("Shapley value of the true class’s probability");
-    case FW_METHOD_ABLATION: return _("Accuracy with a modality replaced by its mean");
-    case FW_METHOD_PERMUTATION: return _("Accuracy with a modality shuffled across samples");
-    case FW_METHOD_IG: return _("Integrated gradients, summed per modality");
-    case FW_METHOD_EMAP: return _("Model vs. its additive projection (EMAP)");
+    case FW_METHOD_SHAPLEY: return _("Shapley values");
+    case FW_METHOD_ABLATION: return _("Ablation: accuracy");
+    case FW_METHOD_PERMUTATION: return _("Permutation: accuracy");
+    case FW_METHOD_IG: return _("Integrated gradients");
+    case FW_METHOD_EMAP: return _("EMAP: accuracy");
     default: return "";
     }
 }
@@ -182,10 +210,16 @@ draw_bar_rows (FwContribChart *self, cairo_t *cr, double x, double y, double w, 
                const Bar *bars, int n, const GdkRGBA *fg, double lo, double hi)
 {
   GtkWidget *widget = GTK_WIDGET (self);
-  double label_w = MIN (150, w * 0.3), value_w = 80;
-  double bx = x + label_w + 8, bw = MAX (w - label_w - value_w - 16, 20);
-  double zero = bx + (0 - lo) / (hi - lo) * bw;
+  double label_w = 0, value_w = text_width (widget, "+0.000") + 6;
+  double bx, bw;
+  double zero;
 
+  for (int i = 0; i < n; i++)
+    label_w = MAX (label_w, text_width (widget, bars[i].label));
+  label_w = MIN (label_w, w * 0.5);
+  bx = x + label_w + 8;
+  bw = MAX (w - label_w - value_w - 16, 20);
+  zero = bx + (0 - lo) / (hi - lo) * bw;
   for (int i = 0; i < n; i++)
     {
       double ry = y + i * row_h, v = isfinite (bars[i].value) ? bars[i].value : 0;
@@ -233,9 +267,9 @@ draw_bars (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *fg)
     {
       /* one group of three thin bars per class */
       int K = n->n_classes;
-      double y = th + 10, avail = h - y - th - 8;
+      double y = th + 10, avail = h - y - 2 * th - 8;
       double row_h = MIN (avail / MAX (K * 3, 1), th * 1.1);
-      double label_w = MIN (150, w * 0.3);
+      double label_w = 0;
 
       for (int k = 0; k < K * 3; k++)
         {
@@ -244,22 +278,23 @@ draw_bars (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *fg)
         }
       hi = MAX (hi, 0.05);
       for (int k = 0; k < K; k++)
+        label_w = MAX (label_w, text_width (widget, n->classes[k]));
+      label_w = MIN (label_w, w * 0.5);
+      for (int k = 0; k < K; k++)
         {
+          /* the class name stands in the image row's label column */
           Bar cb[3] = {
-            { "", n->class_shapley[k * 3], &fw_image_color, FALSE },
+            { n->classes[k], n->class_shapley[k * 3], &fw_image_color, FALSE },
             { "", n->class_shapley[k * 3 + 1], &fw_text_color, FALSE },
             { "", n->class_shapley[k * 3 + 2], &fw_interaction_color, FALSE },
           };
-          set_rgba (cr, fg, 1);
-          show_text (widget, cr, 4 + label_w, y + k * 3 * row_h + 1.5 * row_h, 1, 0.5,
-                     n->classes[k], TRUE, label_w);
           draw_bar_rows (self, cr, 4, y + k * 3 * row_h, w - 8, row_h, cb, 3, fg, lo, hi);
         }
-      note = g_strdup_printf (_("Per true class: ■ image ■ text ■ interaction"));
+      note = g_strdup (_("Per true class: image, text, interaction (top to bottom)"));
     }
   else
     {
-      double y = th + 10, avail = h - y - th - 12;
+      double y = th + 10, avail = h - y - 2 * th - 12;
       double row_h = MIN (avail / MAX (nb, 1), th * 2.2);
 
       for (int i = 0; i < nb; i++)
@@ -275,7 +310,7 @@ draw_bars (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *fg)
       note = method_note (n, self->method);
     }
   set_rgba (cr, fg, 0.8);
-  show_text (widget, cr, 4, h - 2, 0, 1, note, FALSE, w - 8);
+  show_note (widget, cr, 4, h - 2, note, w - 8);
 }
 
 static void
@@ -291,12 +326,12 @@ draw_reliance (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *f
   const char *names[2] = { _("image"), _("text") };
 
   set_rgba (cr, fg, 1);
-  show_text (widget, cr, 4, 2, 0, 0, _("Reliance over epochs (Shapley share)"), TRUE, w - 8);
+  show_text (widget, cr, 4, 2, 0, 0, _("Reliance per epoch"), TRUE, w - 8);
   if (run)
     e = fw_run_get_epochs (run, &n);
   epochs = run ? MAX (fw_run_get_config (run)->epochs, 1) : 1;
   px = 44;
-  py = th + 10;
+  py = 2 * th + 14;
   pw = MAX (w - px - 12, 10);
   ph = MAX (h - py - th * 2 - 10, 10);
 
@@ -354,12 +389,15 @@ draw_reliance (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *f
           cairo_fill (cr);
           shown += m == 0;
         }
-      /* legend, top right */
-      set_rgba (cr, colors[m], 1);
-      cairo_rectangle (cr, px + pw - 150 + m * 80, py + 6, 14, 14);
-      cairo_fill (cr);
-      set_rgba (cr, fg, 1);
-      show_text (widget, cr, px + pw - 132 + m * 80, py + 13, 0, 0.5, names[m], FALSE, 0);
+      /* legend, under the title */
+      {
+        double lx = 8 + m * (text_width (widget, names[0]) + 40), ly = th + 6 + th / 2.0;
+        set_rgba (cr, colors[m], 1);
+        cairo_rectangle (cr, lx, ly - 7, 14, 14);
+        cairo_fill (cr);
+        set_rgba (cr, fg, 1);
+        show_text (widget, cr, lx + 20, ly, 0, 0.5, names[m], FALSE, 0);
+      }
     }
   if (shown == 0)
     {
@@ -379,11 +417,14 @@ draw_confusion (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *
   double label_w, cell, gx, gy;
 
   set_rgba (cr, fg, 1);
-  show_text (widget, cr, 4, 2, 0, 0, _("Confusion matrix (rows: true class)"), TRUE, w - 8);
+  show_text (widget, cr, 4, 2, 0, 0, _("Confusion (test)"), TRUE, w - 8);
   if (!n || n->n_classes == 0)
     return;
   K = n->n_classes;
-  label_w = MIN (110, w * 0.3);
+  label_w = 0;
+  for (int k = 0; k < K; k++)
+    label_w = MAX (label_w, text_width (widget, n->classes[k]));
+  label_w = MIN (label_w, w * 0.3);
   cell = MIN ((w - label_w - 12) / K, (h - th * 3 - 14) / K);
   gx = label_w + 8;
   gy = th * 2 + 10;
@@ -526,8 +567,11 @@ static void
 fw_contrib_chart_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
                           int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
 {
-  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 220 : 190;
-  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 360 : 240;
+  FwContribChart *self = FW_CONTRIB_CHART (widget);
+  gboolean wide = self->kind != FW_CONTRIB_CHART_CONFUSION;
+
+  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? (wide ? 240 : 200) : 230;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? (wide ? 380 : 230) : 260;
 }
 
 static void

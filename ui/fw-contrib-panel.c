@@ -621,6 +621,9 @@ show_run (FwContribPanel *self, FwRun *run)
   fw_contrib_chart_set_result (self->confusion_chart, result);
   update_run_label (self, NULL);
   request_explain (self);     /* the same sample through this run's model */
+  /* a finished run shows its numbers as soon as it is picked */
+  if (result && !fw_contrib_result_get_numbers (result) && current_engine (self))
+    start_compute (self);
   update_actions (self);
 }
 

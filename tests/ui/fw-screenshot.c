@@ -1,5 +1,6 @@
 /* fw-screenshot.c — renders the main window at the stages a user sees
- * (empty, training, finished, compare table) to PNG files, for
+ * (empty, training, finished, contributions, inspector, compare table)
+ * to PNG files, for
  * tests/ui/screenshots.sh.  Usage: fw-screenshot OUTDIR PREFIX [--dark] */
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -33,11 +34,25 @@ save (GtkWidget *widget, const char *dir, const char *prefix, const char *stage)
   h = gtk_widget_get_height (widget);
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, w, h));
   if (!gdk_texture_save_to_png (texture, path))
     g_error ("cannot write %s", path);
   g_print ("%s\n", path);
+}
+
+static GtkListBox *
+find_runs_list (GtkWidget *widget)
+{
+  if (GTK_IS_LIST_BOX (widget) && gtk_list_box_get_row_at_index (GTK_LIST_BOX (widget), 1))
+    return GTK_LIST_BOX (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkListBox *found = find_runs_list (c);
+      if (found)
+        return found;
+    }
+  return NULL;
 }
 
 static void
@@ -45,7 +60,8 @@ wait_idle (FwWindow *win)
 {
   gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC * 300;
 
-  while (fw_window_is_busy (win) && g_get_monotonic_time () < end)
+  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win))) &&
+         g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
 }
 
@@ -134,6 +150,27 @@ main (int argc, char **argv)
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
   wait_idle (win);
   save (GTK_WIDGET (win), dir, prefix, "finished");
+  {
+    /* the Contributions view of the late run, then a sample inspected
+     * with its text hidden: the panel alone, at the window's width */
+    FwContribPanel *contrib = fw_window_get_contrib_panel (win);
+    GtkListBox *runs = find_runs_list (GTK_WIDGET (win));
+    save (GTK_WIDGET (contrib), dir, prefix, "contributions-late");
+    /* the intermediate run: it learned the pair, so the interaction shows */
+    gtk_list_box_select_row (runs, gtk_list_box_get_row_at_index (runs, 0));
+    wait_idle (win);
+    save (GTK_WIDGET (contrib), dir, prefix, "contributions");
+    fw_contrib_panel_inspect (contrib, 2);
+    wait_idle (win);
+    save (GTK_WIDGET (contrib), dir, prefix, "inspector");
+    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.per-class", NULL);
+    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.hide-text", NULL);
+    wait_idle (win);
+    save (GTK_WIDGET (contrib), dir, prefix, "inspector-hide-text");
+    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.hide-text", NULL);
+    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.per-class", NULL);
+    wait_idle (win);
+  }
 
   g_action_group_activate_action (G_ACTION_GROUP (win), "compare", NULL);
   wait_idle (win);
