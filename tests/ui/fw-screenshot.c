@@ -29,13 +29,20 @@ save (GtkWidget *widget, const char *dir, const char *prefix, const char *stage)
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
 
+  GtkWidget *native = GTK_WIDGET (gtk_widget_get_native (widget));
+  graphene_rect_t area = GRAPHENE_RECT_INIT (0, 0, 0, 0);
+
   iterate_for (300);       /* let layout and drawing settle */
+  /* a panel is cut out of its window's picture, background and all */
+  g_clear_object (&paintable);
+  paintable = gtk_widget_paintable_new (native);
   w = gtk_widget_get_width (widget);
   h = gtk_widget_get_height (widget);
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  if (!gtk_widget_compute_bounds (widget, native, &area))
+    area = GRAPHENE_RECT_INIT (0, 0, w, h);
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (native), gtk_widget_get_height (native));
   node = gtk_snapshot_free_to_node (snapshot);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (native)), node, &area);
   if (!gdk_texture_save_to_png (texture, path))
     g_error ("cannot write %s", path);
   g_print ("%s\n", path);
