@@ -180,7 +180,7 @@ method_note (const FwContribNumbers *n, FwContribMethod m)
                               FW_CONTRIB_IG_STEPS);
       break;
     case FW_METHOD_EMAP:
-      g_string_append_printf (s, _("A large gap: the model uses cross-modal interaction (%d rows)"),
+      g_string_append_printf (s, _("Gap: the interaction the model uses (%d rows)"),
                               n->emap.n);
       break;
     default:

@@ -700,6 +700,9 @@ fw_contrib_panel_set_dataset (FwContribPanel *self, const FwDataset *ds)
   g_signal_handlers_block_by_func (self->caption_entry, on_caption_changed, self);
   gtk_editable_set_text (GTK_EDITABLE (self->caption_entry), "");
   g_signal_handlers_unblock_by_func (self->caption_entry, on_caption_changed, self);
+  /* the first sample, so the panel teaches something before any click */
+  if (ds && ds->n > 0)
+    fw_contrib_panel_inspect (self, 0);
   update_actions (self);
 }
 

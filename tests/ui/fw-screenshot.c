@@ -62,6 +62,20 @@ find_runs_list (GtkWidget *widget)
   return NULL;
 }
 
+static GtkDropDown *
+find_drop_down (GtkWidget *widget)
+{
+  if (GTK_IS_DROP_DOWN (widget))
+    return GTK_DROP_DOWN (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkDropDown *found = find_drop_down (c);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 wait_idle (FwWindow *win)
 {
@@ -167,6 +181,18 @@ main (int argc, char **argv)
     gtk_list_box_select_row (runs, gtk_list_box_get_row_at_index (runs, 0));
     wait_idle (win);
     save (GTK_WIDGET (contrib), dir, prefix, "contributions");
+    {
+      /* the other methods' bars */
+      static const char *const methods[] = { "ablation", "permutation", "ig", "emap" };
+      GtkDropDown *method = find_drop_down (GTK_WIDGET (contrib));
+      for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
+        {
+          g_autofree char *stage = g_strconcat ("contributions-", methods[m], NULL);
+          gtk_drop_down_set_selected (method, m + 1);
+          save (GTK_WIDGET (contrib), dir, prefix, stage);
+        }
+      gtk_drop_down_set_selected (method, 0);
+    }
     fw_contrib_panel_inspect (contrib, 2);
     wait_idle (win);
     save (GTK_WIDGET (contrib), dir, prefix, "inspector");

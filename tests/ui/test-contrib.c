@@ -250,6 +250,60 @@ test_contributions_and_inspector (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* Cancel stops a computation and keeps the numbers shown; a new dataset
+ * waits for the workers and drops the models that borrowed the old one;
+ * the window closes while a computation runs. */
+static void
+test_cancel_and_new_dataset (void)
+{
+  FwWindow *win = fw_window_new (NULL);
+  FwContribPanel *panel = fw_window_get_contrib_panel (win);
+  FwConfig config;
+  FwRun *run;
+  FwContribResult *result;
+  const FwContribNumbers *before;
+
+  gtk_window_present (GTK_WINDOW (win));
+  fw_config_init (&config);
+  config.epochs = 1;
+  config.hidden = 16;
+  config.head_hidden = 16;
+  fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
+  fw_window_load_dataset (win, "builtin:shapes");
+  wait_idle (win);
+  /* the first sample opens with the dataset, with no model yet */
+  g_assert_cmpint (fw_sample_get_data (fw_contrib_panel_get_sample (panel))->row, ==, 0);
+  g_assert_null (fw_sample_get_data (fw_contrib_panel_get_sample (panel))->probs);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.compute", NULL) &&
+                  fw_contrib_panel_is_busy (panel));
+
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  wait_idle (win);
+  run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
+  result = fw_contrib_panel_get_result (panel);
+  before = fw_contrib_result_get_numbers (result);
+  g_assert_nonnull (before);
+  g_assert_nonnull (fw_sample_get_data (fw_contrib_panel_get_sample (panel))->probs);
+
+  gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.compute", NULL);
+  g_assert_true (fw_contrib_panel_is_busy (panel));
+  gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.cancel", NULL);
+  wait_idle (win);
+  g_assert_true (fw_contrib_result_get_numbers (result) == before);
+
+  gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.compute", NULL);
+  g_assert_true (fw_contrib_panel_is_busy (panel));
+  fw_window_load_dataset (win, "builtin:shapes-xor");
+  wait_idle (win);
+  g_assert_null (fw_contrib_panel_get_trainer (panel, run));
+  g_assert_false (fw_contrib_panel_is_busy (panel));
+
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  wait_idle (win);
+  gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.compute", NULL);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -257,5 +311,6 @@ main (int argc, char **argv)
   fw_ui_init ();
 
   g_test_add_func ("/ui/contrib/view-and-inspector", test_contributions_and_inspector);
+  g_test_add_func ("/ui/contrib/cancel-and-new-dataset", test_cancel_and_new_dataset);
   return g_test_run ();
 }
