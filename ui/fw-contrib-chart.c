@@ -83,6 +83,36 @@ show_note (GtkWidget *widget, cairo_t *cr, double x, double y, const char *text,
   g_object_unref (layout);
 }
 
+/* Wrapped to max_width and centred on (x, y): the charts' empty states. */
+static void
+show_hint (GtkWidget *widget, cairo_t *cr, double x, double y, const char *text, double max_width)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
+  int w, h;
+
+  pango_layout_set_width (layout, (int) (MAX (max_width, 10) * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  cairo_move_to (cr, x - MAX (max_width, 10) / 2, y - h / 2.0);
+  pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
+}
+
+/* What an empty Contributions chart says. */
+static const char *
+empty_hint (FwContribChart *self)
+{
+  FwRun *run = self->result ? fw_contrib_result_get_run (self->result) : NULL;
+  FwRunState state = run ? fw_run_get_state (run) : FW_RUN_FINISHED;
+
+  if (state == FW_RUN_QUEUED || state == FW_RUN_RUNNING || state == FW_RUN_PAUSED)
+    return _("Computed when training ends");
+  if (state == FW_RUN_FAILED)
+    return _("This run failed: nothing to explain");
+  return _("Train a model, then press Compute (Ctrl+Shift+Return)");
+}
+
 static int
 text_width (GtkWidget *widget, const char *text)
 {
@@ -258,8 +288,7 @@ draw_bars (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *fg)
   if (!n)
     {
       set_rgba (cr, fg, 0.7);
-      show_text (widget, cr, w / 2.0, h / 2.0, 0.5, 0.5,
-                 _("Train a model, then press Compute (Ctrl+Shift+Return)"), FALSE, w - 8);
+      show_hint (widget, cr, w / 2.0, h / 2.0, empty_hint (self), w - 16);
       return;
     }
   nb = method_bars (n, self->method, bars);
@@ -320,7 +349,7 @@ draw_reliance (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *f
   FwRun *run = self->result ? fw_contrib_result_get_run (self->result) : NULL;
   const FwEpochPoint *e = NULL;
   guint n = 0, shown = 0;
-  int th = text_height (widget), epochs;
+  int th = text_height (widget), epochs, tick_step;
   double px, py, pw, ph;
   const GdkRGBA *colors[2] = { &fw_image_color, &fw_text_color };
   const char *names[2] = { _("image"), _("text") };
@@ -351,7 +380,15 @@ draw_reliance (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *f
       set_rgba (cr, fg, 0.25);
     }
   set_rgba (cr, fg, 0.8);
-  for (int ep = 1; ep <= epochs; ep += MAX (1, epochs / 8))
+  /* as many epoch labels as fit, at a round step */
+  {
+    int fit = MAX (1, (int) (pw / (text_width (widget, "00") * 2.0 + 6)));
+    int step = 1;
+    while ((epochs + step - 1) / step > fit)
+      step = step == 1 ? 2 : step == 2 ? 5 : step * 2;
+    tick_step = step;
+  }
+  for (int ep = 1; ep <= epochs; ep += tick_step)
     {
       char buf[16];
       double x = epochs == 1 ? px + pw / 2 : px + (ep - 1.0) / (epochs - 1.0) * pw;
@@ -402,9 +439,10 @@ draw_reliance (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *f
   if (shown == 0)
     {
       set_rgba (cr, fg, 0.7);
-      show_text (widget, cr, px + pw / 2, py + ph / 2, 0.5, 0.5,
-                 run ? _("Not measured for this run") : _("Measured on validation rows after every epoch"),
-                 FALSE, pw);
+      show_hint (widget, cr, px + pw / 2, py + ph / 2,
+                 run && fw_run_get_state (run) != FW_RUN_RUNNING
+                   ? _("Not measured for this run") : _("Measured on validation rows after every epoch"),
+                 pw - 8);
     }
 }
 
@@ -419,7 +457,11 @@ draw_confusion (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *
   set_rgba (cr, fg, 1);
   show_text (widget, cr, 4, 2, 0, 0, _("Confusion (test)"), TRUE, w - 8);
   if (!n || n->n_classes == 0)
-    return;
+    {
+      set_rgba (cr, fg, 0.7);
+      show_hint (widget, cr, w / 2.0, h / 2.0, empty_hint (self), w - 16);
+      return;
+    }
   K = n->n_classes;
   label_w = 0;
   for (int k = 0; k < K; k++)

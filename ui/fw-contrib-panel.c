@@ -19,6 +19,7 @@
 
 typedef struct {
   GMutex lock;               /* held by the one worker using the model */
+  gint waiting;              /* inspector jobs waiting for the lock */
   FwTrainer *trainer;        /* joined: owns the model, vocabulary, config */
   const FwDataset *ds;       /* borrowed: the panel drops engines before it goes */
   FwContrib *contrib;        /* made on first use, by a worker */
@@ -199,9 +200,21 @@ stage_progress (double fraction, gpointer data)
   g_atomic_int_set (&job->progress, (int) (1000 * (job->base + job->span * CLAMP (fraction, 0, 1))));
 }
 
+/* Between two methods the computation lets waiting inspector jobs have
+ * the model first, so a sample re-predicts within one method, not after
+ * the whole computation. */
 static void
 stage (ComputeJob *job, double base, double span)
 {
+  Engine *e = job->engine;
+
+  if (g_atomic_int_get (&e->waiting) > 0)
+    {
+      g_mutex_unlock (&e->lock);
+      while (g_atomic_int_get (&e->waiting) > 0)
+        g_usleep (500);
+      g_mutex_lock (&e->lock);
+    }
   job->base = base;
   job->span = span;
   stage_progress (0, job);
@@ -449,7 +462,9 @@ explain_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   ExplainJob *job = task_data;
   Engine *e = job->engine;
 
+  g_atomic_int_inc (&e->waiting);
   g_mutex_lock (&e->lock);
+  g_atomic_int_dec_and_test (&e->waiting);
   job->predicted = fw_contrib_explain (engine_contrib (e), fw_trainer_get_vocab (e->trainer),
                                        job->pixels, job->caption, FALSE, FALSE, -1, job->probs,
                                        job->want_ig ? &job->ig : NULL);
@@ -550,6 +565,10 @@ request_explain (FwContribPanel *self)
       if (!self->hide_image && ds->has_image[d->row])
         d->pixels = g_memdup2 (ds->pixels + (gsize) d->row * P, P);
       d->text_hidden = self->hide_text;
+      g_free (d->caption);
+      d->caption = self->hide_text ? NULL : g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->caption_entry)));
+      /* the old scores belong to the old words */
+      fw_sample_clear_explanation (self->sample);
     }
   if (self->explain_in_flight)
     {

@@ -132,6 +132,13 @@ draw_tokens (FwSampleChart *self, cairo_t *cr, int w, int h, const GdkRGBA *fg)
 
   if (d->row < 0)
     return;
+  if (!d->text_hidden && n == 0 && d->caption && *d->caption)
+    {
+      /* the words before their scores arrive */
+      set_rgba (cr, fg, 1);
+      show_text (widget, cr, 7, 4, 0, 0, d->caption, TRUE, w - 10);
+      return;
+    }
   if (d->text_hidden || n == 0)
     {
       set_rgba (cr, fg, 0.7);

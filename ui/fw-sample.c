@@ -29,6 +29,7 @@ fw_sample_clear (FwSample *self)
   g_clear_pointer (&self->data.classes, g_strfreev);
   g_clear_pointer (&self->data.probs, g_free);
   g_clear_pointer (&self->data.pixels, g_free);
+  g_clear_pointer (&self->data.caption, g_free);
   self->data.row = -1;
   self->data.label = -1;
   self->data.predicted = -1;

@@ -18,6 +18,7 @@ typedef struct {
   int channels, size;
   guint8 *pixels;            /* (channels, size, size) or NULL: no image (hidden or missing) */
   float *heat;               /* (channels, size, size) IG per pixel, or NULL */
+  char *caption;             /* the caption predicted on (NULL: none or hidden) */
   char **tokens;             /* the caption's tokens with their IG scores, or NULL */
   float *scores;             /* (g_strv_length (tokens)) */
   gboolean text_hidden;
