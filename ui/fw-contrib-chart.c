@@ -382,7 +382,7 @@ draw_reliance (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *f
   set_rgba (cr, fg, 0.8);
   /* as many epoch labels as fit, at a round step */
   {
-    int fit = MAX (1, (int) (pw / (text_width (widget, "00") * 2.0 + 6)));
+    int fit = MAX (1, (int) (pw / (text_width (widget, "00") * 1.3 + 4)));
     int step = 1;
     while ((epochs + step - 1) / step > fit)
       step = step == 1 ? 2 : step == 2 ? 5 : step * 2;
