@@ -193,13 +193,7 @@ int
 fw_gui_main (int argc, char **argv)
 {
   g_autoptr(FwApplication) app = NULL;
-  const char *messages = setlocale (LC_MESSAGES, NULL);
-
-  /* main () has set the locale; gettext ignores LANGUAGE in the plain C
-   * locale, so `LANGUAGE=ko ./run` on a machine without LANG would stay
-   * English: C.UTF-8 keeps C's conventions and honours LANGUAGE. */
-  if (g_getenv ("LANGUAGE") && messages && (strcmp (messages, "C") == 0 || strcmp (messages, "POSIX") == 0))
-    setlocale (LC_ALL, "C.UTF-8");
+  /* main () has set the locale, LANGUAGE fallback included */
   gtk_disable_setlocale ();
 
   /* Every chart and the diagram are Cairo drawings: the Cairo renderer

@@ -144,6 +144,8 @@ fw_cli_load_dataset (const char *command, const char *spec, const FwConfig *conf
   options.val_fraction = config->val_fraction;
   options.threads = config->threads;
   options.skip_bad_rows = skip_bad_rows;
+  /* only training needs two classes; a test set may hold one */
+  options.allow_single_class = strcmp (command, "train") != 0;
   gint64 t0 = g_get_monotonic_time ();
   g_autoptr (GError) error = NULL;
   FwDataset *ds = fw_dataset_load (spec, &options, NULL, &error);

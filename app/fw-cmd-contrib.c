@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fw-cli.h"
 #include "fw-commands.h"
@@ -69,6 +70,28 @@ ablation_json (GString *s, const char *name, const char *removed, const FwAblati
   key_num (s, il, a->image_loss, TRUE);
   key_num (s, tl, a->text_loss, FALSE);
   g_string_append (s, "}");
+}
+
+/* On a terminal, one self-overwriting line per long method; nothing when
+ * stderr is a pipe or a file. */
+static int shown_percent = -1;
+
+static void
+progress (double fraction, gpointer data)
+{
+  int percent = (int) (100 * fraction);
+  if (percent == shown_percent)
+    return;
+  shown_percent = percent;
+  g_printerr ("\rfusion-workbench contrib: %s %3d%%", (const char *) data, percent);
+}
+
+static void
+progress_done (FwProgressFunc func)
+{
+  shown_percent = -1;
+  if (func)
+    g_printerr ("\r\033[K");
 }
 
 static gboolean
@@ -160,6 +183,8 @@ fw_cmd_contrib (int argc, char **argv)
     }
   g_autoptr (FwContrib) contrib = fw_contrib_new (model, ds, lexmap, labels, train, n_train);
   int kept = MIN (n, SAMPLES_KEPT);
+  FwProgressFunc show = isatty (STDERR_FILENO) ? progress : NULL;
+  g_autoptr (GString) summary = g_string_new (NULL);   /* for people, on stdout */
 
   g_autoptr (GString) s = g_string_new ("{\n  \"split\": ");
   json_string (s, split);
@@ -170,15 +195,22 @@ fw_cmd_contrib (int argc, char **argv)
       FwAblation ab;
       FwShapleySummary sum;
       g_autofree FwShapleySample *sh = g_new0 (FwShapleySample, MAX (n, 1));
-      if (!fw_contrib_ablation_shapley (contrib, rows, n, &ab, &sum, sh, NULL, NULL, NULL, &error))
+      if (!fw_contrib_ablation_shapley (contrib, rows, n, &ab, &sum, sh, NULL, show, "shapley", &error))
         {
           g_printerr ("fusion-workbench contrib: %s\n", error->message);
           return 1;
         }
+      progress_done (show);
       if (want[M_ABLATION])
-        ablation_json (s, "ablation", "removed", &ab);
+        {
+          ablation_json (s, "ablation", "removed", &ab);
+          g_string_append_printf (summary, _("ablation: accuracy %.3f, %.3f without the image, %.3f without the text\n"),
+                                  ab.full_accuracy, ab.image_accuracy, ab.text_accuracy);
+        }
       if (want[M_SHAPLEY])
         {
+          g_string_append_printf (summary, _("shapley: image %.3f, text %.3f, interaction %.3f — the image takes %.0f%% of it by magnitude\n"),
+                                  sum.image, sum.text, sum.interaction, 100 * sum.image_share);
           g_string_append (s, ",\n  \"shapley\": {");
           key_num (s, "image", sum.image, TRUE);
           key_num (s, "text", sum.text, TRUE);
@@ -206,16 +238,20 @@ fw_cmd_contrib (int argc, char **argv)
           return 1;
         }
       ablation_json (s, "permutation", "shuffled", &perm);
+      g_string_append_printf (summary, _("permutation: accuracy %.3f with the images shuffled, %.3f with the captions shuffled\n"),
+                              perm.image_accuracy, perm.text_accuracy);
     }
   if (want[M_IG])
     {
       g_autofree FwIgSample *ig = g_new0 (FwIgSample, MAX (n, 1));
       double img = 0, txt = 0;
-      if (!fw_contrib_ig (contrib, rows, n, kept, ig, &img, &txt, NULL, NULL, NULL, &error))
+      if (!fw_contrib_ig (contrib, rows, n, kept, ig, &img, &txt, NULL, show, "integrated gradients", &error))
         {
           g_printerr ("fusion-workbench contrib: %s\n", error->message);
           return 1;
         }
+      progress_done (show);
+      g_string_append_printf (summary, _("integrated gradients: image %.3f, text %.3f\n"), img, txt);
       g_string_append (s, ",\n  \"ig\": {");
       key_num (s, "image", img, TRUE);
       key_num (s, "text", txt, TRUE);
@@ -253,11 +289,14 @@ fw_cmd_contrib (int argc, char **argv)
   if (want[M_EMAP])
     {
       FwEmap emap;
-      if (!fw_contrib_emap (contrib, rows, n, &emap, NULL, NULL, NULL, &error))
+      if (!fw_contrib_emap (contrib, rows, n, &emap, NULL, show, "emap", &error))
         {
           g_printerr ("fusion-workbench contrib: %s\n", error->message);
           return 1;
         }
+      progress_done (show);
+      g_string_append_printf (summary, _("emap: the model %.3f, its additive projection %.3f (gap %.3f: how much it uses the two together)\n"),
+                              emap.model_accuracy, emap.additive_accuracy, emap.gap);
       g_string_append_printf (s, ",\n  \"emap\": {\"n\": %d, ", emap.n);
       key_num (s, "model_accuracy", emap.model_accuracy, TRUE);
       key_num (s, "additive_accuracy", emap.additive_accuracy, TRUE);
@@ -287,5 +326,7 @@ fw_cmd_contrib (int argc, char **argv)
       g_printerr ("fusion-workbench contrib: %s\n", error->message);
       return 1;
     }
+  printf ("%s", summary->str);
+  printf (_("wrote %s (%d %s rows)\n"), out_path, n, split);
   return 0;
 }

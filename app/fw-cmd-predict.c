@@ -43,7 +43,7 @@ fw_cmd_predict (int argc, char **argv)
     { "data", "SPEC", N_("dataset: a CSV or JSON Lines manifest, a folder, or builtin:NAME"), &data, NULL },
     { "split", "SPLIT", N_("train, val, test or all [test]"), &split, NULL },
     { "out", "PRED.csv", N_("write index,label,predicted,p_<class>… here"), &out_path, NULL },
-    { "save-inputs", "INPUTS.safetensors", N_("also write the preprocessed model inputs (image, text)"), &inputs_path, NULL },
+    { "save-inputs", "FILE", N_("also write the preprocessed model inputs (image, text)"), &inputs_path, NULL },
     { "skip-bad-rows", NULL, N_("load the rest of the dataset when rows are bad, and report them"), NULL, &skip_bad },
   };
   switch (fw_cli_parse ("predict",

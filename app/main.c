@@ -38,6 +38,13 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* gettext ignores LANGUAGE in the plain C locale, so `LANGUAGE=ko ./run`
+   * on a machine without LANG would stay English: C.UTF-8 keeps C's
+   * conventions and honours LANGUAGE. */
+  const char *messages = setlocale (LC_MESSAGES, NULL);
+  if (g_getenv ("LANGUAGE") && messages
+      && (strcmp (messages, "C") == 0 || strcmp (messages, "POSIX") == 0))
+    setlocale (LC_ALL, "C.UTF-8");
 #ifdef FW_LOCALEDIR
   bindtextdomain (GETTEXT_PACKAGE, FW_LOCALEDIR);
 #endif

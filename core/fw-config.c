@@ -89,6 +89,16 @@ static Option options[] = {
        N_("Share of training rows held out for validation when the data has no val rows.")),
 };
 
+/* the names tables are sized, not NULL-terminated */
+static char *
+join_names (const Option *o, const char *separator)
+{
+  GString *s = g_string_new (NULL);
+  for (int i = 0; i < o->n_names; i++)
+    g_string_append_printf (s, "%s%s", i ? separator : "", o->names[i]);
+  return g_string_free (s, FALSE);
+}
+
 void
 fw_config_init (FwConfig *c)
 {
@@ -124,7 +134,7 @@ fw_config_options (int *n_options)
         {
           infos[i] = options[i].info;
           if (options[i].kind == KIND_ENUM)
-            infos[i].values = g_strjoinv ("|", (char **) options[i].names);
+            infos[i].values = join_names (&options[i], "|");
           else if (options[i].kind == KIND_DOUBLE)
             infos[i].values = "X";
           else
@@ -168,7 +178,7 @@ fw_config_set (FwConfig *c, const char *name, const char *value, GError **error)
             return TRUE;
           }
       {
-        g_autofree char *choices = g_strjoinv (", ", (char **) o->names);
+        g_autofree char *choices = join_names (o, ", ");
         g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
                      _("--%s: '%s' is not one of %s"), name, value, choices);
       }
@@ -311,9 +321,10 @@ fw_config_from_json (FwConfig *c, JsonNode *node, GError **error)
       JsonNode *m = json_object_get_member (obj, o->info.name);
       if (!m)
         continue;  /* older files: the default */
+      /* declared before any goto: clang refuses to jump past a cleanup variable */
+      g_autofree char *text = NULL;
       if (!JSON_NODE_HOLDS_VALUE (m))
         goto bad;
-      g_autofree char *text = NULL;
       GType t = json_node_get_value_type (m);
       char buf[G_ASCII_DTOSTR_BUF_SIZE];
       if (o->kind == KIND_ENUM && t == G_TYPE_STRING)

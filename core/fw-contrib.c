@@ -414,6 +414,49 @@ fw_contrib_shapley_shares (FwContrib *c, const int *rows, int n, FwShapleySummar
                                       error);
 }
 
+void
+fw_contrib_shapley_by_class (FwContrib *c, const FwShapleySample *samples, int n,
+                             double *by_class, int *counts)
+{
+  g_return_if_fail (c && (samples || n == 0) && by_class && counts);
+  int K = c->K;
+  memset (by_class, 0, sizeof (double) * K * 3);
+  memset (counts, 0, sizeof (int) * K);
+  for (int i = 0; i < n; i++)
+    {
+      int y = c->labels[samples[i].index];
+      by_class[y * 3 + 0] += samples[i].image;
+      by_class[y * 3 + 1] += samples[i].text;
+      by_class[y * 3 + 2] += samples[i].interaction;
+      counts[y]++;
+    }
+  for (int k = 0; k < K; k++)
+    for (int j = 0; j < 3 && counts[k]; j++)
+      by_class[k * 3 + j] /= counts[k];
+}
+
+gboolean
+fw_contrib_confusion (FwContrib *c, const int *rows, int n, int *matrix,
+                      GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (c && (rows || n == 0) && matrix, FALSE);
+  FwModel *m = c->model;
+  int K = c->K;
+  memset (matrix, 0, sizeof (int) * K * K);
+  text_mode (c, FALSE);
+  for (int start = 0; start < n; start += m->max_batch)
+    {
+      if (!check_cancel (cancellable, error))
+        return FALSE;
+      int B = MIN (m->max_batch, n - start);
+      fw_model_set_rows (m, c->ds, c->lexmap, c->labels, rows + start, B, NULL, 0);
+      fw_model_forward (m, B);
+      for (int b = 0; b < B; b++)
+        matrix[m->in_labels[b] * K + fw_argmax (m->probs + (gsize) b * K, K)]++;
+    }
+  return TRUE;
+}
+
 /* ---- permutation ------------------------------------------------------ */
 
 /* Forward rows with the image (which = 0) or caption (which = 1) of

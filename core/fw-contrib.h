@@ -102,6 +102,16 @@ gboolean fw_contrib_shapley_shares (FwContrib *contrib, const int *rows, int n,
                                     FwShapleySummary *summary, GCancellable *cancellable,
                                     GError **error);
 
+/* For a per-class breakdown: the means of φ_image, φ_text and I over the
+ * samples of each true class into by_class (K, 3), their count into
+ * counts (K). */
+void fw_contrib_shapley_by_class (FwContrib *contrib, const FwShapleySample *samples, int n,
+                                  double *by_class, int *counts);
+
+/* Confusion matrix of the rows: matrix (K, K), [true][predicted] counts. */
+gboolean fw_contrib_confusion (FwContrib *contrib, const int *rows, int n, int *matrix,
+                               GCancellable *cancellable, GError **error);
+
 gboolean fw_contrib_permutation (FwContrib *contrib, const int *rows, int n, guint64 seed,
                                  FwAblation *out, GCancellable *cancellable, GError **error);
 
@@ -149,12 +159,15 @@ gboolean fw_contrib_late_weights (const FwModel *model, double *image, double *t
 gboolean fw_contrib_mean_gate (FwContrib *contrib, const int *rows, int n, double *image,
                                double *text);
 
-/* ---- one sample, for an inspector: an image (C·S·S bytes, NULL = none)
- * and a caption string (NULL = none) tokenized like the data
- * (fw_tokenize, vocab), optionally hidden (replaced by the train mean, as
- * in ablation).  Fills probs (K) and returns the predicted class; with ig
- * non-NULL also explains target (-1: the predicted class) into it.  Cheap
- * without ig (one forward); about 34 rows forward and backward with. ---- */
+/* ---- one sample, for an inspector: an image (C·S·S bytes) and a caption
+ * string tokenized like the data (fw_tokenize, vocab).  Two ways to take a
+ * modality away: NULL makes it missing, blank exactly as a data row without
+ * it (what `predict` gives for such a row); hide_image / hide_text replace
+ * it by the train mean, as ablation and Shapley do.  Fills probs (K) and
+ * returns the predicted class; with ig non-NULL also explains target (-1:
+ * the predicted class) into it (clear it after).  Cheap without ig (one
+ * forward); about 34 rows forward and backward with.  Runs kernels: call
+ * it from a worker that owns the model, not from the GUI thread. ---- */
 int fw_contrib_explain (FwContrib *contrib, const FwVocab *vocab, const guint8 *pixels,
                         const char *caption, gboolean hide_image, gboolean hide_text,
                         int target, float *probs, FwIgSample *ig);

@@ -487,7 +487,12 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
         labels[k] = row->value[FW_FIELD_LABEL];
         kept_split[k] = split[r];
         if (img)
-          d.paths[k] = g_path_is_absolute (img) ? g_strdup (img) : g_build_filename (dir, img, NULL);
+          {
+            d.paths[k] = g_path_is_absolute (img) ? g_strdup (img) : g_build_filename (dir, img, NULL);
+            /* manifests written on Windows say images\cat.png */
+            if (G_DIR_SEPARATOR == '/' && strchr (img, '\\') && !g_file_test (d.paths[k], G_FILE_TEST_EXISTS))
+              g_strdelimit (d.paths[k] + (g_path_is_absolute (img) ? 0 : strlen (dir)), "\\", '/');
+          }
         ds->text[k] = g_strdup (row->value[FW_FIELD_TEXT]);
         ds->has_text[k] = row->value[FW_FIELD_TEXT] != NULL;
         k++;

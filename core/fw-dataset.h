@@ -71,7 +71,7 @@ typedef struct {
   int *words;                /* token indices into lexicon, in caption order */
   GPtrArray *lexicon;        /* (char *) every distinct token, normalized */
   int n_skipped;             /* rows dropped by skip_bad_rows */
-  GPtrArray *skipped;        /* (char *) the first few reasons, "file:row: why" */
+  GPtrArray *skipped;        /* (char *) the first ten reasons, "file: row N (line L): why" */
 } FwDataset;
 
 /* SPEC: a CSV or JSON Lines manifest, a folder holding metadata.csv or

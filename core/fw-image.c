@@ -14,9 +14,9 @@
 static inline guint8
 luma (guint r, guint g, guint b)
 {
-  /* ITU-R BT.601 weights in 16-bit fixed point, exactly PIL's convert("L"),
-   * so our gray images match what a Python pipeline sees */
-  return (guint8) ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+  /* ITU-R BT.601 weights, rounded; core/torch/model.py's load_image uses
+   * the very same integer formula, so exported models see our pixels */
+  return (guint8) ((r * 299 + g * 587 + b * 114 + 500) / 1000);
 }
 
 void
@@ -172,6 +172,16 @@ read_file (const char *path, guint8 *stack, gsize stack_size, gsize *len, GError
           return buf;
         }
       n += (gsize) got;
+      /* A regular file only reads short at its end, which saves the read
+       * that would return 0.  Should a file system ever read short in the
+       * middle, the bytes lack their end marker and complete_type sends
+       * them to gdk-pixbuf's own whole-file decoder: still correct. */
+      if (n < cap)
+        {
+          close (fd);
+          *len = n;
+          return buf;
+        }
     }
   close (fd);
   if (buf != stack)

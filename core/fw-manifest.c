@@ -77,6 +77,15 @@ fw_manifest_parse_csv (const char *data, gsize len, const char *filename, GError
   for (int f = 0; f < FW_FIELD_SPLIT; f++)
     if (col[f] < 0)
       {
+        /* spreadsheets in many locales save "CSV" with semicolons or tabs */
+        if (csv->n_columns == 1 && (strchr (csv->header[0], ';') || strchr (csv->header[0], '\t')))
+          {
+            g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_COLUMN,
+                         "%s: line %d: the header '%s' is separated by %s, not commas "
+                         "(save the file as comma-separated CSV)", filename, csv->header_line,
+                         csv->header[0], strchr (csv->header[0], ';') ? "semicolons" : "tabs");
+            return NULL;
+          }
         g_autofree char *have = g_strjoinv (", ", csv->header);
         g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_COLUMN,
                      "%s: line %d: no '%s' column (the header needs image (or file_name), "

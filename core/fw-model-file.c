@@ -158,7 +158,23 @@ string_list (const FwSafetensors *st, const char *path, const char *key, int min
 FwSavedModel *
 fw_model_load (const char *path, int max_batch, GError **error)
 {
-  g_autoptr (FwSafetensors) st = fw_safetensors_load (path, error);
+  g_return_val_if_fail (path != NULL && max_batch > 0, NULL);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GMappedFile) mf = g_mapped_file_new (path, FALSE, &local);
+  if (!mf)
+    {
+      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, "%s", local->message);
+      return NULL;
+    }
+  g_autoptr (GBytes) bytes = g_mapped_file_get_bytes (mf);
+  return fw_model_load_bytes (bytes, path, max_batch, error);
+}
+
+FwSavedModel *
+fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **error)
+{
+  g_return_val_if_fail (bytes != NULL && path != NULL && max_batch > 0, NULL);
+  g_autoptr (FwSafetensors) st = fw_safetensors_parse (bytes, path, error);
   if (!st)
     return NULL;
   const char *format = fw_safetensors_metadata (st, "format");
@@ -203,7 +219,14 @@ fw_model_load (const char *path, int max_batch, GError **error)
   int n_classes = (int) g_strv_length (labels), n_vocab = (int) g_strv_length (vocab);
   FwShape shape = { config.color == FW_COLOR_RGB ? 3 : 1, config.image_size, n_vocab, n_classes };
   g_autoptr (GError) merr = NULL;
-  g_autoptr (FwModel) model = fw_model_new (&config, &shape, max_batch, &merr);
+  /* as many floats as the file's tensors could hold: a config asking for
+   * more is refused before anything is allocated for it (dtypes are
+   * checked tensor by tensor below) */
+  gsize floats = 0;
+  for (int i = 0; i < fw_safetensors_n_tensors (st); i++)
+    floats += fw_safetensors_nth (st, i)->nbytes / sizeof (float);
+  g_autoptr (FwModel) model = fw_model_new_limited (&config, &shape, max_batch, MAX (floats, 1),
+                                                    &merr);
   if (!model)
     {
       bad (error, path, "%s", merr->message);

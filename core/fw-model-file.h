@@ -22,7 +22,13 @@ typedef struct {
 gboolean fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
                         const char *path, GError **error);
 /* max_batch sizes the loaded model's buffers */
+/* Validates everything (header length, JSON, dtypes, offsets, overlaps,
+ * metadata, shapes against the config) before trusting a byte; errors are
+ * FW_SAFETENSORS_ERROR or FW_DATA_ERROR and name path. */
 FwSavedModel *fw_model_load (const char *path, int max_batch, GError **error);
+/* the same on bytes in memory; path is only used in messages */
+FwSavedModel *fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch,
+                                   GError **error);
 void fw_saved_model_free (FwSavedModel *saved);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwSavedModel, fw_saved_model_free)
 

@@ -36,7 +36,8 @@ typedef struct {
   float *embedded;           /* embed: (B, E) mean; gru: (L, B, E) time-major */
   float *w_ih, *w_hh;        /* gru: (3H, E), (3H, H) */
   float *b_ih, *b_hh;        /* gru: (3H) */
-  float *h_all;              /* gru: (L + 1, B, H) */
+  float *h_all;              /* gru: (steps + 1, B, H) */
+  int steps;                 /* gru: steps run, the batch's longest caption */
   float *gates;              /* gru: (L, B, 4H) */
   float *pre;                /* bow, embed: (B, H) */
   float *out;                /* (B, H) */

@@ -288,9 +288,15 @@ text_encoder_fw (FwModel *m, TextEncoder *e, int B)
     case FW_TEXT_GRU:
       if (!m->text_from_embeddings)
         fw_embedding_forward (e->embedded, m->in_tokens, e->table, B, L, E);
+      /* only as many steps as the batch's longest caption: past it every
+       * row just carries its state (time-major, so the first steps of the
+       * buffers are the same whatever the count) */
+      e->steps = 0;
+      for (int b = 0; b < B; b++)
+        e->steps = MAX (e->steps, MIN (m->in_lens[b], L));
       fw_gru_forward (e->h_all, e->gates, m->scratch, e->embedded, m->in_lens,
-                      e->w_ih, e->w_hh, e->b_ih, e->b_hh, B, L, E, H);
-      memcpy (e->out, e->h_all + (gsize) L * B * H, sizeof (float) * B * H);
+                      e->w_ih, e->w_hh, e->b_ih, e->b_hh, B, e->steps, E, H);
+      memcpy (e->out, e->h_all + (gsize) e->steps * B * H, sizeof (float) * B * H);
       break;
     default:
       g_assert_not_reached ();
@@ -317,7 +323,7 @@ text_encoder_bw (FwModel *m, TextEncoder *e, int B)
     case FW_TEXT_GRU:
       fw_gru_backward (DA (m, e->embedded), DP (m, e->w_ih), DP (m, e->w_hh), DP (m, e->b_ih),
                        DP (m, e->b_hh), m->scratch, DA (m, e->out), e->h_all, e->gates,
-                       e->embedded, m->in_lens, e->w_ih, e->w_hh, B, L, E, H);
+                       e->embedded, m->in_lens, e->w_ih, e->w_hh, B, e->steps, E, H);
       if (!m->text_from_embeddings)
         fw_embedding_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens, B, L, E);
       break;
@@ -785,6 +791,13 @@ late_bw (FwModel *m, int B)
 FwModel *
 fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch, GError **error)
 {
+  return fw_model_new_limited (config, shape, max_batch, 0, error);
+}
+
+FwModel *
+fw_model_new_limited (const FwConfig *config, const FwShape *shape, int max_batch,
+                      gsize max_params, GError **error)
+{
   g_return_val_if_fail (config && shape && max_batch > 0, NULL);
   if (!fw_config_validate (config, error))
     return NULL;
@@ -857,6 +870,16 @@ fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch, GErro
   act_grad (m, GRAD_NEVER);
   act (m, &m->losses, 1);
   act_grad (m, GRAD_NEVER);
+
+  /* a model file's config must not make us allocate more than its tensors hold */
+  if (max_params > 0 && m->n_params > max_params)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("its config needs %" G_GSIZE_FORMAT " parameters but the file holds %"
+                     G_GSIZE_FORMAT), m->n_params, max_params);
+      fw_model_free (m);
+      return NULL;
+    }
 
   m->params = g_new0 (float, MAX (m->n_params, 1));
   m->grads = g_new0 (float, MAX (m->n_params, 1));

@@ -33,6 +33,10 @@ typedef struct {
 
 FwModel *fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch,
                        GError **error);
+/* The same, but fails (before allocating) when the config needs more than
+ * max_params parameters; 0 = no limit.  For configs read from files. */
+FwModel *fw_model_new_limited (const FwConfig *config, const FwShape *shape, int max_batch,
+                               gsize max_params, GError **error);
 void fw_model_free (FwModel *model);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwModel, fw_model_free)
 
@@ -86,9 +90,10 @@ const float *fw_model_probs (const FwModel *model);  /* (B, K) after forward */
 const float *fw_model_logits (const FwModel *model); /* (B, K); log-probabilities for late mean/weighted */
 const float *fw_model_losses (const FwModel *model); /* (B) reported per-row loss */
 
-/* Gradients of the objective with respect to the inputs, after backward:
- * the image (B, C·S·S), and the text as bag of words (B, V) or as token
- * embeddings (B, FW_MAX_TOKENS, FW_EMBED_DIM). */
+/* Gradients with respect to the inputs, after backward: the image
+ * (B, C·S·S), and the text as bag of words (B, V) or with respect to what
+ * the encoder reads from the embedding (fw_model_input_embedded below):
+ * embed the mean embedding (B, E), gru every token's, time-major (L, B, E). */
 /* Off by default: training needs no input gradients. */
 void fw_model_want_input_grads (FwModel *model, gboolean want);
 /* meaningful after a backward with input gradients wanted (not in training) */

@@ -223,7 +223,7 @@ parse_tensor (FwSafetensors *st, const char *file, const char *key, JsonNode *no
   JsonNode *dt = json_object_get_member (o, "dtype");
   JsonNode *sh = json_object_get_member (o, "shape");
   JsonNode *off = json_object_get_member (o, "data_offsets");
-  if (!dt || json_node_get_value_type (dt) != G_TYPE_STRING)
+  if (!dt || !JSON_NODE_HOLDS_VALUE (dt) || json_node_get_value_type (dt) != G_TYPE_STRING)
     return invalid (error, file, _("tensor '%s' has no dtype"), key);
   FwTensor t = { 0 };
   const char *dts = json_node_get_string (dt);
@@ -350,18 +350,29 @@ fw_safetensors_parse (GBytes *bytes, const char *file, GError **error)
         return NULL;
     }
 
-  /* tensors must not share bytes */
+  /* tensors must not share bytes, and (as the format says) the data area
+   * has no holes: bytes no tensor owns are a sign of a damaged file */
   g_autoptr (GArray) sorted = g_array_copy (st->tensors);
   g_array_sort (sorted, by_offset);
-  for (guint i = 1; i < sorted->len; i++)
+  guint64 covered = 0;
+  for (guint i = 0; i < sorted->len; i++)
     {
-      const FwTensor *a = &g_array_index (sorted, FwTensor, i - 1);
       const FwTensor *b = &g_array_index (sorted, FwTensor, i);
+      covered += b->nbytes;
+      if (i == 0)
+        continue;
+      const FwTensor *a = &g_array_index (sorted, FwTensor, i - 1);
       if ((const guint8 *) a->data + a->nbytes > (const guint8 *) b->data)
         {
           invalid (error, file, _("tensors '%s' and '%s' overlap"), a->name, b->name);
           return NULL;
         }
+    }
+  if (covered != data_size)
+    {
+      invalid (error, file, _("%" G_GUINT64_FORMAT " of the %" G_GUINT64_FORMAT " bytes after the "
+                              "header belong to no tensor"), data_size - covered, data_size);
+      return NULL;
     }
   return g_steal_pointer (&st);
 }

@@ -2,8 +2,8 @@
  * nn.Module with our parameter names, a pure-Python safetensors reader and
  * preprocess(image_path, text) reproducing our preprocessing),
  * model.safetensors (the model file itself) and predict.py, which prints
- * the same CSV as `predict --out`.  The Python text lives in
- * resources/torch/ and is compiled in as a GResource-free C string. */
+ * the same CSV as `predict --out`.  The Python text lives in core/torch/
+ * and is compiled in as a GResource. */
 #pragma once
 
 #include "fw-dataset.h"

@@ -4,9 +4,21 @@
  * benchmark (meson test --benchmark), not a timed test: it prints figures
  * and fails only if a method fails.  Run: build/tests/bench/bench-contrib */
 #include <stdio.h>
+#include <time.h>
 
 #include "fw-contrib.h"
 #include "fw-model-file.h"
+
+/* CPU seconds of the whole process: on a machine shared with other jobs,
+ * the figure that does not depend on their load (run with
+ * OPENBLAS_NUM_THREADS=1 to compare it with one core's wall time). */
+static double
+cpu_now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static FwModel *
 model_for (const FwDataset *ds, const FwVocab *vocab, const char *image_encoder,
@@ -37,18 +49,20 @@ bench (const FwDataset *ds, const FwVocab *vocab, const int *lexmap, const int *
   FwShapleySummary sum;
   g_autofree FwShapleySample *s = g_new (FwShapleySample, N);
   gint64 t0 = g_get_monotonic_time ();
+  double c0 = cpu_now ();
   g_assert_true (fw_contrib_ablation_shapley (c, rows, N, &ab, &sum, s, NULL, NULL, NULL, NULL));
-  double t_shap = (g_get_monotonic_time () - t0) / 1e6;
+  double t_shap = (g_get_monotonic_time () - t0) / 1e6, c_shap = cpu_now () - c0;
 
   enum { REPS = 20 };
   FwIgSample ig = { 0 };
   t0 = g_get_monotonic_time ();
+  c0 = cpu_now ();
   for (int i = 0; i < REPS; i++)
     {
       g_assert_true (fw_contrib_ig (c, &rows[i], 1, 1, &ig, NULL, NULL, NULL, NULL, NULL, NULL));
       fw_ig_sample_clear (&ig);
     }
-  double t_ig = (g_get_monotonic_time () - t0) / 1e6 / REPS;
+  double t_ig = (g_get_monotonic_time () - t0) / 1e6 / REPS, c_ig = (cpu_now () - c0) / REPS;
 
   float probs[64];
   t0 = g_get_monotonic_time ();
@@ -62,9 +76,9 @@ bench (const FwDataset *ds, const FwVocab *vocab, const int *lexmap, const int *
   g_assert_true (fw_contrib_emap (c, rows, FW_CONTRIB_EMAP_MAX, &e, NULL, NULL, NULL, NULL));
   double t_emap = (g_get_monotonic_time () - t0) / 1e6;
 
-  printf ("%-4s + %-5s ablation+shapley %d rows %7.3f s | ig one sample %6.1f ms | "
-          "predict one %5.2f ms | emap %d² pairs %6.2f s\n",
-          ienc, tenc, N, t_shap, 1e3 * t_ig, 1e3 * t_pred, e.n, t_emap);
+  printf ("%-4s + %-5s ablation+shapley %d rows %6.3f s (cpu %6.3f s) | ig one sample %6.1f ms "
+          "(cpu %6.1f ms) | predict one %5.2f ms | emap %d² pairs %6.2f s\n",
+          ienc, tenc, N, t_shap, c_shap, 1e3 * t_ig, 1e3 * c_ig, 1e3 * t_pred, e.n, t_emap);
 }
 
 int

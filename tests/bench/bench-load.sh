@@ -46,3 +46,5 @@ awk -v cs="$c_s" -v ck="$c_kb" -v cc="$c_cpu" -v ps="$p_s" -v pk="$p_kb" -v pc="
   printf "python3 + PIL load     %7.2f s wall  %7.2f s cpu  peak %5.0f MB\n", ps, pc, pk / 1024
   printf "ratio (PIL / ours)     %7.2fx wall   %6.2fx cpu\n", ps / cs, pc / cc
 }'
+# Shared machines make wall times noisy: say how busy this one was.
+echo "load average (1, 5, 15 min): $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

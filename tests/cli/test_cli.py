@@ -102,6 +102,10 @@ with tempfile.TemporaryDirectory() as tmp:
     check("an unknown option is bad usage (2)", r.returncode == 2 and "frobnicate" in r.stderr, r.stderr)
     r = run("train", "--data", manifest, "--fusion", "early", "--image-encoder", "cnn")
     check("an impossible combination is bad usage (2)", r.returncode == 2, r.stderr)
+    r = run("train", "--help")
+    check("train --help lists each option's own values",
+          "--optimizer adam|sgd " in r.stdout and "--color gray|rgb " in r.stdout
+          and "--image-encoder mlp|cnn " in r.stdout, r.stdout)
     for cmd in ("train", "eval", "datasets"):
         r = run(cmd, "--help")
         check(f"{cmd} --help exits 0", r.returncode == 0 and "--" in r.stdout, r.stderr)

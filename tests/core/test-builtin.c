@@ -140,6 +140,42 @@ test_noisy_and_missing (void)
     g_assert_true (row_has_word (shapes, r, shapes->classes[shapes->label[r]]));
 }
 
+static void
+test_gray_is_luma_of_rgb (void)
+{
+  g_autoptr (FwDataset) rgb = load ("builtin:shapes", 5, FW_COLOR_RGB, 10);
+  g_autoptr (FwDataset) gray = load ("builtin:shapes", 5, FW_COLOR_GRAY, 10);
+  g_assert_cmpint (rgb->n, ==, gray->n);
+  for (int r = 0; r < 50; r++)
+    for (int i = 0; i < 100; i++)
+      {
+        const guint8 *p = rgb->pixels + r * 300;
+        int luma = (p[i] * 299 + p[100 + i] * 587 + p[200 + i] * 114 + 500) / 1000;
+        g_assert_cmpint (gray->pixels[r * 100 + i], ==, luma);
+      }
+  /* same seed, same pictures and captions whatever the colour mode */
+  for (int r = 0; r < rgb->n; r++)
+    g_assert_cmpstr (rgb->text[r], ==, gray->text[r]);
+}
+
+static void
+cancel_now (double fraction, gpointer data)
+{
+  g_cancellable_cancel (data);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr (GCancellable) c = g_cancellable_new ();
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.progress = cancel_now;
+  o.progress_data = c;
+  g_autoptr (GError) error = NULL;
+  g_assert_null (fw_dataset_load ("builtin:shapes-xor", &o, c, &error));
+  g_assert_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -148,5 +184,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/builtin/xor-text-at-chance", test_xor_text_at_chance);
   g_test_add_func ("/core/builtin/complementary", test_complementary);
   g_test_add_func ("/core/builtin/noisy-and-missing", test_noisy_and_missing);
+  g_test_add_func ("/core/builtin/gray-is-luma-of-rgb", test_gray_is_luma_of_rgb);
+  g_test_add_func ("/core/builtin/cancel", test_cancel);
   return g_test_run ();
 }

@@ -96,6 +96,35 @@ test_noisy_text_image_leads (void)
   g_assert_cmpfloat_with_epsilon (sum.image_share + sum.text_share, 1.0, 1e-9);
   g_assert_cmpfloat (ab.image_accuracy, <, ab.text_accuracy);
 
+  /* per class: the class means average back to the overall means */
+  g_autofree FwShapleySample *samples = g_new0 (FwShapleySample, t->n_test);
+  g_assert_true (fw_contrib_ablation_shapley (t->contrib, t->test, t->n_test, NULL, NULL, samples,
+                                              NULL, NULL, NULL, &error));
+  int K = t->ds->n_classes;
+  double by_class[K * 3];
+  int counts[K], total = 0;
+  double image = 0;
+  fw_contrib_shapley_by_class (t->contrib, samples, t->n_test, by_class, counts);
+  for (int k = 0; k < K; k++)
+    {
+      g_test_message ("class %s: %d rows, image %.3f text %.3f interaction %.3f", t->ds->classes[k],
+                      counts[k], by_class[k * 3], by_class[k * 3 + 1], by_class[k * 3 + 2]);
+      total += counts[k];
+      image += by_class[k * 3] * counts[k];
+    }
+  g_assert_cmpint (total, ==, t->n_test);
+  g_assert_cmpfloat_with_epsilon (image / total, sum.image, 1e-9);
+
+  /* the confusion matrix's diagonal is the accuracy */
+  int confusion[K * K], diagonal = 0, all = 0;
+  g_assert_true (fw_contrib_confusion (t->contrib, t->test, t->n_test, confusion, NULL, &error));
+  for (int i = 0; i < K * K; i++)
+    all += confusion[i];
+  for (int k = 0; k < K; k++)
+    diagonal += confusion[k * K + k];
+  g_assert_cmpint (all, ==, t->n_test);
+  g_assert_cmpfloat_with_epsilon ((double) diagonal / all, ab.full_accuracy, 1e-9);
+
   FwAblation perm;
   g_assert_true (fw_contrib_permutation (t->contrib, t->test, t->n_test, 1, &perm, NULL, &error));
   g_test_message ("permutation acc full %.3f, image shuffled %.3f, text shuffled %.3f",
@@ -323,6 +352,14 @@ test_explain (void)
       g_assert_cmpstr (one.tokens[j], ==, batch.tokens[j]);
       g_assert_cmpfloat_with_epsilon (one.token_scores[j], batch.token_scores[j], 1e-5);
     }
+  /* NULL is a missing caption: what the model gives a row without one */
+  fw_contrib_explain (t->contrib, vocab, px, NULL, FALSE, FALSE, -1, q, NULL);
+  FwModel *m = t->model;
+  fw_model_set_rows (m, t->ds, t->lexmap, NULL, &r, 1, NULL, 0);
+  fw_model_blank_text (m, 0);
+  fw_model_forward (m, 1);
+  for (int k = 0; k < K; k++)
+    g_assert_cmpfloat_with_epsilon (q[k], m->probs[k], 1e-6);
   /* an edited caption of unknown words still predicts */
   fw_contrib_explain (t->contrib, vocab, px, "zzz qqq", FALSE, FALSE, -1, q, NULL);
   fw_ig_sample_clear (&one);

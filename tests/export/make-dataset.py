@@ -2,8 +2,8 @@
 """make-dataset.py DIR — writes a small paired image/text dataset for the
 export tests: DIR/metadata.csv (no split column: the stratified split from
 the seed), DIR/split.jsonl (a split column without val rows: val drawn from
-train), and DIR/img/*.png, 28x28, in the modes gdk-pixbuf and PIL both read
-(gray, RGB, RGBA with transparency, palette).  Captions cover what
+train), and DIR/img/*.png in every PNG colour mode (gray, RGB, RGBA with
+transparency, palette), most 28x28, some 50x50 or 17x17 to be resized.  Captions cover what
 preprocessing must agree on: unknown words, empty and missing captions,
 missing images, more than 32 tokens, full-width and upper-case letters,
 Korean, punctuation; labels include a comma and a Korean word."""
@@ -63,7 +63,11 @@ def main():
         color = rng.choice(list(COLORS))
         mode = rng.choice(["RGB", "RGB", "L", "RGBA", "P"])
         name = f"img/{i:03d}.png"
-        draw(kind, COLORS[color], rng, mode).save(os.path.join(out, name))
+        im = draw(kind, COLORS[color], rng, mode)
+        if mode != "RGBA" and rng.random() < 0.4:
+            # other sizes: the workbench resizes with gdk-pixbuf's bilinear filter
+            im = im.resize((rng.choice([50, 17]),) * 2, Image.NEAREST)
+        im.save(os.path.join(out, name))
         image, text = name, caption(kind, color, rng)
         u = rng.random()
         if u < 0.06:

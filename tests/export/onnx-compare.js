@@ -1,4 +1,4 @@
-// onnx-compare.js MODEL.onnx INPUTS.safetensors PRED.csv
+// onnx-compare.js (MODEL.onnx INPUTS.safetensors PRED.csv)...
 // Runs an exported model in ONNX Runtime (npm onnxruntime-node, found via
 // NODE_PATH) on the tensors `predict --save-inputs` wrote and compares the
 // probabilities with `predict --out`: exit 1 when any differs by more than
@@ -31,8 +31,7 @@ function readCsv (path) {
   return { header, rows: lines.slice(1).map((l) => l.split(',')) };
 }
 
-async function main () {
-  const [modelPath, inputsPath, csvPath] = process.argv.slice(2);
+async function compare (modelPath, inputsPath, csvPath) {
   const inputs = readSafetensors(inputsPath);
   const csv = readCsv(csvPath);
   const session = await ort.InferenceSession.create(modelPath);
@@ -41,15 +40,15 @@ async function main () {
   const logits = res.logits;
   const [N, K] = probs.dims;
   if (N !== csv.rows.length || K !== csv.header.length - 3 || logits.dims[1] !== K) {
-    console.error(`shape mismatch: onnx ${probs.dims} vs csv ${csv.rows.length}x${csv.header.length - 3}`);
-    process.exit(1);
+    console.error(`${modelPath}: shape mismatch: onnx ${probs.dims} vs csv ${csv.rows.length}x${csv.header.length - 3}`);
+    return false;
   }
   // a model whose outputs hardly vary would make the comparison vacuous
   let lo = Infinity, hi = -Infinity;
   for (const v of probs.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
   if (!(hi - lo > 0.05)) {
     console.error(`${modelPath}: probabilities only span [${lo}, ${hi}]: train the test model longer`);
-    process.exit(1);
+    return false;
   }
   let worst = 0;
   for (let i = 0; i < N; i++)
@@ -58,7 +57,21 @@ async function main () {
       if (!(d <= worst)) worst = d;   // NaN counts as worst
     }
   console.log(`${modelPath}: ${N} rows, ${K} classes, max |p_onnx - p_predict| = ${worst}`);
-  process.exit(worst <= 1e-4 ? 0 : 1);
+  return worst <= 1e-4;
 }
 
-main().catch((e) => { console.error(String(e)); process.exit(1); });
+async function main () {
+  const args = process.argv.slice(2);
+  let ok = args.length >= 3;
+  for (let i = 0; i + 2 < args.length; i += 3) {
+    try {
+      if (!(await compare(args[i], args[i + 1], args[i + 2]))) ok = false;
+    } catch (e) {
+      console.error(`${args[i]}: ${e}`);
+      ok = false;
+    }
+  }
+  process.exit(ok ? 0 : 1);
+}
+
+main();
