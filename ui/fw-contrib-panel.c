@@ -20,8 +20,14 @@
 typedef struct {
   GMutex lock;               /* held by the one worker using the model */
   gint waiting;              /* inspector jobs waiting for the lock */
-  FwTrainer *trainer;        /* joined: owns the model, vocabulary, config */
+  FwModel *model;            /* borrowed from owner */
+  const FwVocab *vocab;      /* borrowed from owner */
+  gpointer owner;            /* a joined FwTrainer, or whatever holds the model */
+  GDestroyNotify free_owner;
   const FwDataset *ds;       /* borrowed: the panel drops engines before it goes */
+  int n_classes;
+  char **classes;            /* (n_classes) the model's class order */
+  int *labels;               /* each row's class in that order; NULL: ds->label */
   FwContrib *contrib;        /* made on first use, by a worker */
   int *lexmap;
   int *train_rows;
@@ -33,10 +39,19 @@ engine_clear (gpointer data)
   Engine *e = data;
 
   g_clear_pointer (&e->contrib, fw_contrib_free);
-  g_clear_pointer (&e->trainer, fw_trainer_free);
+  if (e->free_owner && e->owner)
+    e->free_owner (e->owner);
+  g_strfreev (e->classes);
+  g_free (e->labels);
   g_free (e->lexmap);
   g_free (e->train_rows);
   g_mutex_clear (&e->lock);
+}
+
+static int
+engine_label (const Engine *e, int row)
+{
+  return e->labels ? e->labels[row] : e->ds->label[row];
 }
 
 static Engine *engine_ref (Engine *e) { return g_atomic_rc_box_acquire (e); }
@@ -50,7 +65,7 @@ engine_contrib (Engine *e)
     {
       int n_train;
 
-      e->lexmap = fw_vocab_map_lexicon (fw_trainer_get_vocab (e->trainer), e->ds);
+      e->lexmap = fw_vocab_map_lexicon (e->vocab, e->ds);
       e->train_rows = g_new (int, MAX (e->ds->n, 1));
       n_train = fw_dataset_split_rows (e->ds, FW_SPLIT_TRAIN, e->train_rows);
       if (n_train == 0)
@@ -59,7 +74,7 @@ engine_contrib (Engine *e)
             e->train_rows[r] = r;
           n_train = e->ds->n;
         }
-      e->contrib = fw_contrib_new (fw_trainer_get_model (e->trainer), e->ds, e->lexmap, NULL,
+      e->contrib = fw_contrib_new (e->model, e->ds, e->lexmap, e->labels,
                                    e->train_rows, n_train);
     }
   return e->contrib;
@@ -251,15 +266,15 @@ compute_numbers (ComputeJob *job, GCancellable *cancellable, GError **error)
   Engine *e = job->engine;
   const FwDataset *ds = e->ds;
   FwContrib *contrib = engine_contrib (e);
-  FwModel *model = fw_trainer_get_model (e->trainer);
+  FwModel *model = e->model;
   g_autoptr(FwContribNumbers) n = g_new0 (FwContribNumbers, 1);
   g_autofree FwShapleySample *samples = NULL;
   g_autofree int *rows = NULL;
-  int K = ds->n_classes;
+  int K = e->n_classes;
 
   rows = explained_rows (ds, &n->n, &n->split);
   n->n_classes = K;
-  n->classes = g_strdupv (ds->classes);
+  n->classes = g_strdupv (e->classes);
   n->class_shapley = g_new0 (double, (gsize) K * 3);
   n->class_n = g_new0 (int, K);
   n->confusion = g_new0 (int, (gsize) K * K);
@@ -271,7 +286,7 @@ compute_numbers (ComputeJob *job, GCancellable *cancellable, GError **error)
     return NULL;
   for (int i = 0; i < n->n; i++)
     {
-      int k = ds->label[samples[i].index];
+      int k = engine_label (e, samples[i].index);
       n->class_shapley[k * 3] += samples[i].image;
       n->class_shapley[k * 3 + 1] += samples[i].text;
       n->class_shapley[k * 3 + 2] += samples[i].interaction;
@@ -284,7 +299,7 @@ compute_numbers (ComputeJob *job, GCancellable *cancellable, GError **error)
   n->samples = g_memdup2 (samples, sizeof (FwShapleySample) * MAX (n->n_samples, 1));
 
   stage (job, 0.3, 0.1);
-  if (!fw_contrib_permutation (contrib, rows, n->n, fw_trainer_get_config (e->trainer)->seed,
+  if (!fw_contrib_permutation (contrib, rows, n->n, fw_model_get_config (model)->seed,
                                &n->permutation, cancellable, error))
     return NULL;
 
@@ -307,11 +322,11 @@ compute_numbers (ComputeJob *job, GCancellable *cancellable, GError **error)
       int B = MIN (fw_model_max_batch (model), n->n - start);
       const float *probs;
 
-      fw_model_set_rows (model, ds, e->lexmap, NULL, rows + start, B, NULL, 0);
+      fw_model_set_rows (model, ds, e->lexmap, e->labels, rows + start, B, NULL, 0);
       fw_model_forward (model, B);
       probs = fw_model_probs (model);
       for (int b = 0; b < B; b++)
-        n->confusion[ds->label[rows[start + b]] * K + fw_argmax (probs + (gsize) b * K, K)]++;
+        n->confusion[engine_label (e, rows[start + b]) * K + fw_argmax (probs + (gsize) b * K, K)]++;
     }
   return g_steal_pointer (&n);
 }
@@ -465,7 +480,7 @@ explain_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   g_atomic_int_inc (&e->waiting);
   g_mutex_lock (&e->lock);
   g_atomic_int_dec_and_test (&e->waiting);
-  job->predicted = fw_contrib_explain (engine_contrib (e), fw_trainer_get_vocab (e->trainer),
+  job->predicted = fw_contrib_explain (engine_contrib (e), e->vocab,
                                        job->pixels, job->caption, FALSE, FALSE, -1, job->probs,
                                        job->want_ig ? &job->ig : NULL);
   g_mutex_unlock (&e->lock);
@@ -497,6 +512,11 @@ on_explained (GObject *source, GAsyncResult *res, gpointer user_data)
       g_free (d->probs);
       d->probs = g_steal_pointer (&job->probs);
       d->predicted = job->predicted;
+      /* in the model's class order */
+      g_strfreev (d->classes);
+      d->classes = g_strdupv (job->engine->classes);
+      d->n_classes = job->engine->n_classes;
+      d->label = engine_label (job->engine, d->row);
       fw_sample_changed (self->sample);
       launch_explain (self, TRUE);   /* the heatmap follows */
       return;
@@ -539,7 +559,7 @@ launch_explain (FwContribPanel *self, gboolean want_ig)
   job->pixels = d->pixels ? g_memdup2 (d->pixels, P) : NULL;
   /* hiding means missing: the same input predict sees for an empty cell */
   job->caption = self->hide_text ? NULL : g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->caption_entry)));
-  job->n_classes = self->ds->n_classes;
+  job->n_classes = engine->n_classes;
   job->probs = g_new0 (float, job->n_classes);
   task = g_task_new (self, NULL, on_explained, NULL);
   g_task_set_task_data (task, job, explain_job_free);
@@ -725,11 +745,68 @@ fw_contrib_panel_set_dataset (FwContribPanel *self, const FwDataset *ds)
   update_actions (self);
 }
 
+gboolean
+fw_contrib_panel_take_model (FwContribPanel *self, FwRun *run, FwModel *model,
+                             const FwVocab *vocab, const char *const *classes, gpointer owner,
+                             GDestroyNotify free_owner, GError **error)
+{
+  const FwShape *shape;
+  Engine *engine;
+  g_autofree int *labels = NULL;
+  const FwDataset *ds = self->ds;
+
+  g_return_val_if_fail (FW_IS_CONTRIB_PANEL (self), FALSE);
+  g_return_val_if_fail (FW_IS_RUN (run), FALSE);
+  g_return_val_if_fail (model != NULL && vocab != NULL, FALSE);
+
+  shape = fw_model_get_shape (model);
+  if (!ds || ds->channels != shape->channels || ds->size != shape->size)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("This model takes %d×%d images with %d channels; the dataset has others."),
+                   shape->size, shape->size, shape->channels);
+      goto fail;
+    }
+  if (classes)
+    {
+      labels = fw_dataset_map_labels (ds, classes, shape->classes, error);
+      if (!labels)
+        goto fail;
+    }
+  else if (ds->n_classes != shape->classes)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("This model knows %d classes; the dataset has %d."), shape->classes, ds->n_classes);
+      goto fail;
+    }
+  engine = g_atomic_rc_box_new0 (Engine);
+  g_mutex_init (&engine->lock);
+  engine->model = model;
+  engine->vocab = vocab;
+  engine->owner = owner;
+  engine->free_owner = free_owner;
+  engine->ds = ds;
+  engine->n_classes = shape->classes;
+  engine->classes = g_strdupv ((char **) (classes ? classes : (const char *const *) ds->classes));
+  engine->labels = g_steal_pointer (&labels);
+  g_hash_table_replace (self->engines, g_object_ref (run), engine);
+  if (run == self->run)
+    {
+      request_explain (self);
+      start_compute (self);
+    }
+  update_actions (self);
+  return TRUE;
+
+fail:
+  if (free_owner && owner)
+    free_owner (owner);
+  return FALSE;
+}
+
 void
 fw_contrib_panel_take_trainer (FwContribPanel *self, FwRun *run, FwTrainer *trainer)
 {
-  Engine *engine;
-
   g_return_if_fail (FW_IS_CONTRIB_PANEL (self));
   g_return_if_fail (FW_IS_RUN (run));
 
@@ -741,17 +818,9 @@ fw_contrib_panel_take_trainer (FwContribPanel *self, FwRun *run, FwTrainer *trai
       return;
     }
   fw_trainer_join (trainer);
-  engine = g_atomic_rc_box_new0 (Engine);
-  g_mutex_init (&engine->lock);
-  engine->trainer = trainer;
-  engine->ds = self->ds;
-  g_hash_table_replace (self->engines, g_object_ref (run), engine);
-  if (run == self->run)
-    {
-      request_explain (self);
-      start_compute (self);
-    }
-  update_actions (self);
+  /* trained on this very dataset: its class order is the dataset's */
+  fw_contrib_panel_take_model (self, run, fw_trainer_get_model (trainer), fw_trainer_get_vocab (trainer),
+                               NULL, trainer, (GDestroyNotify) fw_trainer_free, NULL);
 }
 
 FwTrainer *
@@ -759,7 +828,7 @@ fw_contrib_panel_get_trainer (FwContribPanel *self, FwRun *run)
 {
   Engine *engine = g_hash_table_lookup (self->engines, run);
 
-  return engine ? engine->trainer : NULL;
+  return engine && engine->free_owner == (GDestroyNotify) fw_trainer_free ? engine->owner : NULL;
 }
 
 gboolean

@@ -29,6 +29,17 @@ void fw_contrib_panel_set_dataset (FwContribPanel *self, const FwDataset *ds);
 /* Takes a finished run's joined trainer (its model, vocabulary and config)
  * and, when the run is shown, computes its contributions. */
 void fw_contrib_panel_take_trainer (FwContribPanel *self, FwRun *run, FwTrainer *trainer);
+/* Any model to explain run with on the current dataset (a model opened
+ * from a file, say): model and vocab belong to owner, freed with
+ * free_owner (from any thread) once the panel and its workers are done with
+ * them — when the run goes, the dataset changes or the window closes.
+ * With free_owner NULL the caller keeps them alive that long and must not
+ * run the model meanwhile (the panel's workers do, one at a time).
+ * classes: the model's class order (NULL: the dataset's).  FALSE, freeing
+ * owner, when the model cannot take this dataset's images or labels. */
+gboolean fw_contrib_panel_take_model (FwContribPanel *self, FwRun *run, FwModel *model,
+                                      const FwVocab *vocab, const char *const *classes,
+                                      gpointer owner, GDestroyNotify free_owner, GError **error);
 /* Opens dataset row in the inspector. */
 void fw_contrib_panel_inspect (FwContribPanel *self, int row);
 /* Export: .png or .svg (the view as a picture) or .json (its numbers). */

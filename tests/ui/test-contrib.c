@@ -250,6 +250,12 @@ test_contributions_and_inspector (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static void
+set_true (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
 /* Cancel stops a computation and keeps the numbers shown; a new dataset
  * waits for the workers and drops the models that borrowed the old one;
  * the window closes while a computation runs. */
@@ -285,6 +291,20 @@ test_cancel_and_new_dataset (void)
   g_assert_nonnull (before);
   g_assert_nonnull (fw_sample_get_data (fw_contrib_panel_get_sample (panel))->probs);
 
+  {
+    /* a model whose classes the dataset does not have is refused, and its
+     * owner freed at once */
+    static const char *const wrong[] = { "apple", "pear", NULL };
+    FwTrainer *trainer = fw_contrib_panel_get_trainer (panel, run);
+    g_autoptr(FwRun) other = fw_run_new (fw_run_get_config (run), "other", &(GdkRGBA) { 0, 0, 0, 1 });
+    g_autoptr(GError) error = NULL;
+    gboolean freed = FALSE;
+    g_assert_false (fw_contrib_panel_take_model (panel, other, fw_trainer_get_model (trainer),
+                                                 fw_trainer_get_vocab (trainer), wrong, &freed,
+                                                 set_true, &error));
+    g_assert_nonnull (error);
+    g_assert_true (freed);
+  }
   gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.compute", NULL);
   g_assert_true (fw_contrib_panel_is_busy (panel));
   gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.cancel", NULL);
