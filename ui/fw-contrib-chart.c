@@ -407,7 +407,7 @@ draw_reliance (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *f
           double v = m == 0 ? e[i].image_share : e[i].text_share;
           double x = epochs == 1 ? px + pw / 2 : px + (e[i].epoch - 1.0) / (epochs - 1.0) * pw;
           double y = py + ph - CLAMP (v, 0, 1) * ph;
-          if (!isfinite (v))
+          if (!fw_epoch_has_reliance (&e[i]))
             continue;
           if (started)
             cairo_line_to (cr, x, y);
@@ -420,7 +420,7 @@ draw_reliance (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *f
         {
           double v = m == 0 ? e[i].image_share : e[i].text_share;
           double x = epochs == 1 ? px + pw / 2 : px + (e[i].epoch - 1.0) / (epochs - 1.0) * pw;
-          if (!isfinite (v))
+          if (!fw_epoch_has_reliance (&e[i]))
             continue;
           cairo_arc (cr, x, py + ph - CLAMP (v, 0, 1) * ph, 5, 0, 2 * G_PI);
           cairo_fill (cr);

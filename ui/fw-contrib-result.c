@@ -114,6 +114,13 @@ fw_contrib_result_set_numbers (FwContribResult *self, FwContribNumbers *numbers)
   emit_changed (self);
 }
 
+gboolean
+fw_epoch_has_reliance (const FwEpochPoint *p)
+{
+  return isfinite (p->image_share) && isfinite (p->text_share) &&
+         fabs (p->image_share + p->text_share - 1.0) < 1e-3;
+}
+
 guint
 fw_contrib_result_get_n_reliance (FwContribResult *self)
 {
@@ -124,7 +131,7 @@ fw_contrib_result_get_n_reliance (FwContribResult *self)
     return 0;
   e = fw_run_get_epochs (self->run, &n);
   for (guint i = 0; i < n; i++)
-    count += isfinite (e[i].image_share) && isfinite (e[i].text_share);
+    count += fw_epoch_has_reliance (&e[i]);
   return count;
 }
 
@@ -302,7 +309,7 @@ fw_contrib_result_to_json (FwContribResult *self)
     e = fw_run_get_epochs (self->run, &n_epochs);
   for (guint i = 0; i < n_epochs; i++)
     {
-      if (!isfinite (e[i].image_share))
+      if (!fw_epoch_has_reliance (&e[i]))
         continue;
       g_string_append_printf (s, "%s\n    {\"epoch\": %d, ", first ? "" : ",", e[i].epoch);
       key_num (s, "image_share", e[i].image_share, TRUE);

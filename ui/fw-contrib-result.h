@@ -63,6 +63,9 @@ void fw_contrib_result_set_numbers (FwContribResult *self, FwContribNumbers *num
 const FwContribNumbers *fw_contrib_result_get_numbers (FwContribResult *self);
 /* Reliance over time: the epochs of the run that measured it. */
 guint fw_contrib_result_get_n_reliance (FwContribResult *self);
+/* Whether an epoch measured reliance: its shares are finite and sum to one
+ * (a run read back without them holds NAN or zeros). */
+gboolean fw_epoch_has_reliance (const FwEpochPoint *point);
 
 /* The numbers as JSON, with the contrib command's keys where they overlap
  * (split, n, ablation, permutation, shapley, ig, emap) plus run, classes,
