@@ -38,6 +38,7 @@ typedef struct {
   float *b_ih, *b_hh;        /* gru: (3H) */
   float *h_all;              /* gru: (L + 1, B, H) */
   float *gates;              /* gru: (L, B, 4H) */
+  int *nz_index;             /* bow: the counts' nonzeros (fw_linear_forward_sparse) */
   float *pre;                /* bow, embed: (B, H) */
   float *out;                /* (B, H) */
 } TextEncoder;

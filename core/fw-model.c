@@ -231,6 +231,9 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
       {
         g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
         linear_build (m, &e->fc, n0, V, H);
+        /* V + 2 a row covers the B + 1 row starts; the values use scratch */
+        iact (m, &e->nz_index, (gsize) V + 2);
+        scratch_need (m, (gsize) m->max_batch * V);
         act (m, &e->pre, H);
         act (m, &e->out, H);
       }
@@ -276,7 +279,9 @@ text_encoder_fw (FwModel *m, TextEncoder *e, int B)
   switch (e->kind)
     {
     case FW_TEXT_BOW:
-      linear_fw (&e->fc, e->pre, m->in_counts, B);
+      /* counts are a handful of words out of the vocabulary */
+      fw_linear_forward_sparse (e->pre, e->nz_index, m->scratch, m->in_counts, e->fc.w, e->fc.b,
+                                B, e->fc.in, e->fc.out);
       fw_relu_forward (e->out, e->pre, (gsize) B * H);
       break;
     case FW_TEXT_EMBED:
@@ -303,7 +308,9 @@ text_encoder_bw (FwModel *m, TextEncoder *e, int B)
     {
     case FW_TEXT_BOW:
       fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
-      linear_bw (m, &e->fc, input_grad (m, m->in_counts), DA (m, e->pre), m->in_counts, B);
+      fw_linear_backward_sparse (input_grad (m, m->in_counts), DP (m, e->fc.w), DP (m, e->fc.b),
+                                 e->nz_index, m->scratch, DA (m, e->pre), m->in_counts,
+                                 e->fc.w, B, e->fc.in, e->fc.out);
       break;
     case FW_TEXT_EMBED:
       fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
