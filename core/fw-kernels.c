@@ -451,6 +451,17 @@ fw_relu_backward (float *restrict dinp, const float *restrict dout, const float 
 }
 
 void
+fw_relu_backward_set (float *restrict dinp, const float *restrict dout, const float *restrict out,
+                      gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      float g = dout[i];
+      dinp[i] = out[i] > 0.0f ? g : 0.0f;
+    }
+}
+
+void
 fw_tanh_forward (float *out, const float *inp, gsize n)
 {
   for (gsize i = 0; i < n; i++)

@@ -66,6 +66,9 @@ void fw_maxpool2_backward (float *dinp, const float *dout, const int *argmax, in
  * OUTPUT (out), which is all each derivative needs. ---- */
 void fw_relu_forward (float *out, const float *inp, gsize n);
 void fw_relu_backward (float *dinp, const float *dout, const float *out, gsize n);
+/* the one exception to "backward adds": dinp = (not +=) the gradient, for a
+ * buffer that has no other contribution, so nobody has to zero it first */
+void fw_relu_backward_set (float *dinp, const float *dout, const float *out, gsize n);
 void fw_tanh_forward (float *out, const float *inp, gsize n);
 void fw_tanh_backward (float *dinp, const float *dout, const float *out, gsize n);
 void fw_sigmoid_forward (float *out, const float *inp, gsize n);

@@ -25,6 +25,7 @@ typedef enum {
   GRAD_ALWAYS,               /* some backward adds into it */
   GRAD_NEVER,                /* nothing flows back into it (probs, losses) */
   GRAD_INPUT,                /* only when input gradients are wanted */
+  GRAD_SET,                  /* its one writer overwrites all B rows */
 } GradUse;
 
 typedef struct {
@@ -160,10 +161,14 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
       param (m, &e->conv2_w, bound2, w2, 4, 32, 16, 3, 3);
       param (m, &e->conv2_b, bound2, b2, 1, 32);
       linear_build (m, &e->fc, n7, 32 * S4 * S4, H);
+      /* the conv outputs' gradients come from fw_relu_backward_set alone:
+       * megabytes a step that need no zeroing */
       act (m, &e->conv1, 16 * S * S);
+      act_grad (m, GRAD_SET);
       act (m, &e->relu1, 16 * S * S);
       act (m, &e->pool1, 16 * S2 * S2);
       act (m, &e->conv2, 32 * S2 * S2);
+      act_grad (m, GRAD_SET);
       act (m, &e->relu2, 32 * S2 * S2);
       act (m, &e->pool2, 32 * S4 * S4);
       iact (m, &e->argmax1, 16 * S2 * S2);
@@ -208,11 +213,11 @@ image_encoder_bw (FwModel *m, ImageEncoder *e, float *dx, const float *x, int B)
   int C = e->c_in, S = e->s1, S2 = e->s2;
   linear_bw (m, &e->fc, DA (m, e->pool2), DA (m, e->pre), e->pool2, B);
   fw_maxpool2_backward (DA (m, e->relu2), DA (m, e->pool2), e->argmax2, B, 32, S2, S2);
-  fw_relu_backward (DA (m, e->conv2), DA (m, e->relu2), e->relu2, (gsize) B * 32 * S2 * S2);
+  fw_relu_backward_set (DA (m, e->conv2), DA (m, e->relu2), e->relu2, (gsize) B * 32 * S2 * S2);
   fw_conv2d_backward (DA (m, e->pool1), DP (m, e->conv2_w), DP (m, e->conv2_b), m->scratch,
                       DA (m, e->conv2), e->pool1, e->conv2_w, B, 16, S2, S2, 32);
   fw_maxpool2_backward (DA (m, e->relu1), DA (m, e->pool1), e->argmax1, B, 16, S, S);
-  fw_relu_backward (DA (m, e->conv1), DA (m, e->relu1), e->relu1, (gsize) B * 16 * S * S);
+  fw_relu_backward_set (DA (m, e->conv1), DA (m, e->relu1), e->relu1, (gsize) B * 16 * S * S);
   fw_conv2d_backward (dx, DP (m, e->conv1_w), DP (m, e->conv1_b), m->scratch,
                       DA (m, e->conv1), x, e->conv1_w, B, C, S, S, 16);
 }

@@ -550,6 +550,20 @@ static void
 test_relu (void)
 {
   check_activation ("relu dinp", fw_relu_forward, fw_relu_backward, -2, 2, 1e-3f, 41);
+
+  /* the overwriting twin: what the adding one adds, whatever was there */
+  guint64 rng = 44;
+  gsize n = 257;
+  g_autofree float *inp = rand_buf (&rng, n, -2, 2);
+  g_autofree float *out = g_new (float, n);
+  g_autofree float *dout = rand_buf (&rng, n, -1, 1);
+  g_autofree float *added = g_new0 (float, n);
+  g_autofree float *set = rand_buf (&rng, n, -9, 9);
+  fw_relu_forward (out, inp, n);
+  fw_relu_backward (added, dout, out, n);
+  fw_relu_backward_set (set, dout, out, n);
+  g_assert_cmpmem (added, n * sizeof (float), set, n * sizeof (float));
+  g_assert_cmpfloat (max_abs (set, n), >, 0.1);
 }
 
 static void
