@@ -119,6 +119,108 @@ fw_linear_backward (float *dinp, float *dw, float *db,
 }
 
 /* ------------------------------------------------------------------------ */
+/* linear on sparse inputs                                                   */
+
+/* Counts are a few words out of a vocabulary: a dense product multiplies
+ * mostly zeros, B·I·O of them.  Here each output unit o walks its weight
+ * row once for the whole batch and gathers the nonzero columns, so a row is
+ * read from cache B times and the work is nnz·O. */
+
+gsize
+fw_linear_sparse_index_ints (int B, int I)
+{
+  return (gsize) B * I + (gsize) B + 1;
+}
+
+/* nonzeros of inp (B,I) as rows: start (B+1), then the column of each */
+static gsize
+fw_find_nonzeros (int *restrict nz_index, float *restrict nz_value,
+                  const float *restrict inp, int B, int I)
+{
+  int *start = nz_index, *col = nz_index + B + 1;
+  gsize n = 0;
+  for (int r = 0; r < B; r++)
+    {
+      const float *row = inp + (gsize) r * I;
+      start[r] = (int) n;
+      for (int i = 0; i < I; i++)
+        if (row[i] != 0.0f)
+          {
+            col[n] = i;
+            nz_value[n] = row[i];
+            n++;
+          }
+    }
+  start[B] = (int) n;
+  return n;
+}
+
+static gboolean
+fw_is_sparse (gsize nnz, int B, int I)
+{
+  return nnz * FW_SPARSE_RATIO <= (gsize) B * I;
+}
+
+void
+fw_linear_forward_sparse (float *out, int *nz_index, float *nz_value,
+                          const float *inp, const float *w, const float *b,
+                          int B, int I, int O)
+{
+  gsize nnz = fw_find_nonzeros (nz_index, nz_value, inp, B, I);
+  if (!fw_is_sparse (nnz, B, I))
+    {
+      fw_linear_forward (out, inp, w, b, B, I, O);
+      return;
+    }
+  const int *start = nz_index, *col = nz_index + B + 1;
+  for (int o = 0; o < O; o++)
+    {
+      const float *wo = w + (gsize) o * I;
+      float bias = b != NULL ? b[o] : 0.0f;
+      for (int r = 0; r < B; r++)
+        {
+          float s = 0.0f;
+          for (int k = start[r]; k < start[r + 1]; k++)
+            s += nz_value[k] * wo[col[k]];
+          out[(gsize) r * O + o] = bias + s;
+        }
+    }
+}
+
+void
+fw_linear_backward_sparse (float *dinp, float *dw, float *db,
+                           int *nz_index, float *nz_value,
+                           const float *dout, const float *inp, const float *w,
+                           int B, int I, int O)
+{
+  if (dinp != NULL) /* the input gradient is dense whatever the input */
+    fw_sgemm (FALSE, FALSE, B, I, O, 1.0f, dout, O, w, I, 1.0f, dinp, I);
+  if (db != NULL)
+    fw_add_col_sums (db, dout, B, O);
+  if (dw == NULL)
+    return;
+  gsize nnz = fw_find_nonzeros (nz_index, nz_value, inp, B, I);
+  if (!fw_is_sparse (nnz, B, I))
+    {
+      fw_linear_backward (NULL, dw, NULL, dout, inp, w, B, I, O);
+      return;
+    }
+  const int *start = nz_index, *col = nz_index + B + 1;
+  for (int o = 0; o < O; o++)
+    {
+      float *dwo = dw + (gsize) o * I;
+      for (int r = 0; r < B; r++)
+        {
+          float g = dout[(gsize) r * O + o];
+          if (g == 0.0f)   /* ReLU zeroes about half of them */
+            continue;
+          for (int k = start[r]; k < start[r + 1]; k++)
+            dwo[col[k]] += g * nz_value[k];
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* conv2d 3x3, stride 1, pad 1                                               */
 
 /* Both passes hold col (Kc, N) and one (O, N) matrix at a time. */
@@ -345,6 +447,17 @@ fw_relu_backward (float *restrict dinp, const float *restrict dout, const float 
        * branching: a branch on the sign mispredicts half the time */
       float g = dout[i];
       dinp[i] += out[i] > 0.0f ? g : 0.0f;
+    }
+}
+
+void
+fw_relu_backward_set (float *restrict dinp, const float *restrict dout, const float *restrict out,
+                      gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      float g = dout[i];
+      dinp[i] = out[i] > 0.0f ? g : 0.0f;
     }
 }
 

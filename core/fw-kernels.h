@@ -30,6 +30,22 @@ void fw_linear_backward (float *dinp, float *dw, float *db,
                          const float *dout, const float *inp, const float *w,
                          int B, int I, int O);
 
+/* ---- linear on a mostly-zero input (bag-of-words counts): the contract of
+ * fw_linear_forward / fw_linear_backward, but the products visit only the
+ * nonzeros of inp, found into nz_index (fw_linear_sparse_index_ints (B,I)
+ * ints) and nz_value (B·I floats), which nothing else keeps.  Above one
+ * nonzero in FW_SPARSE_RATIO the dense kernels run instead.  dinp, when
+ * wanted, is the dense product. ---- */
+#define FW_SPARSE_RATIO 16
+gsize fw_linear_sparse_index_ints (int B, int I);
+void fw_linear_forward_sparse (float *out, int *nz_index, float *nz_value,
+                               const float *inp, const float *w, const float *b,
+                               int B, int I, int O);
+void fw_linear_backward_sparse (float *dinp, float *dw, float *db,
+                                int *nz_index, float *nz_value,
+                                const float *dout, const float *inp, const float *w,
+                                int B, int I, int O);
+
 /* ---- conv2d 3x3 pad 1: inp (B,C,H,W) -> out (B,O,H,W); w (O,C,3,3), b (O).
  * scratch must hold fw_conv2d_scratch_floats (B,C,H,W,O) floats; forward
  * and backward may share one scratch buffer (nothing in it is kept). ---- */
@@ -50,6 +66,9 @@ void fw_maxpool2_backward (float *dinp, const float *dout, const int *argmax, in
  * OUTPUT (out), which is all each derivative needs. ---- */
 void fw_relu_forward (float *out, const float *inp, gsize n);
 void fw_relu_backward (float *dinp, const float *dout, const float *out, gsize n);
+/* the one exception to "backward adds": dinp = (not +=) the gradient, for a
+ * buffer that has no other contribution, so nobody has to zero it first */
+void fw_relu_backward_set (float *dinp, const float *dout, const float *out, gsize n);
 void fw_tanh_forward (float *out, const float *inp, gsize n);
 void fw_tanh_backward (float *dinp, const float *dout, const float *out, gsize n);
 void fw_sigmoid_forward (float *out, const float *inp, gsize n);

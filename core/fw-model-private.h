@@ -39,6 +39,7 @@ typedef struct {
   float *h_all;              /* gru: (steps + 1, B, H) */
   int steps;                 /* gru: steps run, the batch's longest caption */
   float *gates;              /* gru: (L, B, 4H) */
+  int *nz_index;             /* bow: the counts' nonzeros (fw_linear_forward_sparse) */
   float *pre;                /* bow, embed: (B, H) */
   float *out;                /* (B, H) */
 } TextEncoder;

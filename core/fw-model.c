@@ -25,6 +25,7 @@ typedef enum {
   GRAD_ALWAYS,               /* some backward adds into it */
   GRAD_NEVER,                /* nothing flows back into it (probs, losses) */
   GRAD_INPUT,                /* only when input gradients are wanted */
+  GRAD_SET,                  /* its one writer overwrites all B rows */
 } GradUse;
 
 typedef struct {
@@ -160,10 +161,14 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
       param (m, &e->conv2_w, bound2, w2, 4, 32, 16, 3, 3);
       param (m, &e->conv2_b, bound2, b2, 1, 32);
       linear_build (m, &e->fc, n7, 32 * S4 * S4, H);
+      /* the conv outputs' gradients come from fw_relu_backward_set alone:
+       * megabytes a step that need no zeroing */
       act (m, &e->conv1, 16 * S * S);
+      act_grad (m, GRAD_SET);
       act (m, &e->relu1, 16 * S * S);
       act (m, &e->pool1, 16 * S2 * S2);
       act (m, &e->conv2, 32 * S2 * S2);
+      act_grad (m, GRAD_SET);
       act (m, &e->relu2, 32 * S2 * S2);
       act (m, &e->pool2, 32 * S4 * S4);
       iact (m, &e->argmax1, 16 * S2 * S2);
@@ -208,11 +213,11 @@ image_encoder_bw (FwModel *m, ImageEncoder *e, float *dx, const float *x, int B)
   int C = e->c_in, S = e->s1, S2 = e->s2;
   linear_bw (m, &e->fc, DA (m, e->pool2), DA (m, e->pre), e->pool2, B);
   fw_maxpool2_backward (DA (m, e->relu2), DA (m, e->pool2), e->argmax2, B, 32, S2, S2);
-  fw_relu_backward (DA (m, e->conv2), DA (m, e->relu2), e->relu2, (gsize) B * 32 * S2 * S2);
+  fw_relu_backward_set (DA (m, e->conv2), DA (m, e->relu2), e->relu2, (gsize) B * 32 * S2 * S2);
   fw_conv2d_backward (DA (m, e->pool1), DP (m, e->conv2_w), DP (m, e->conv2_b), m->scratch,
                       DA (m, e->conv2), e->pool1, e->conv2_w, B, 16, S2, S2, 32);
   fw_maxpool2_backward (DA (m, e->relu1), DA (m, e->pool1), e->argmax1, B, 16, S, S);
-  fw_relu_backward (DA (m, e->conv1), DA (m, e->relu1), e->relu1, (gsize) B * 16 * S * S);
+  fw_relu_backward_set (DA (m, e->conv1), DA (m, e->relu1), e->relu1, (gsize) B * 16 * S * S);
   fw_conv2d_backward (dx, DP (m, e->conv1_w), DP (m, e->conv1_b), m->scratch,
                       DA (m, e->conv1), x, e->conv1_w, B, C, S, S, 16);
 }
@@ -231,6 +236,9 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
       {
         g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
         linear_build (m, &e->fc, n0, V, H);
+        /* V + 2 a row covers the B + 1 row starts; the values use scratch */
+        iact (m, &e->nz_index, (gsize) V + 2);
+        scratch_need (m, (gsize) m->max_batch * V);
         act (m, &e->pre, H);
         act (m, &e->out, H);
       }
@@ -276,7 +284,9 @@ text_encoder_fw (FwModel *m, TextEncoder *e, int B)
   switch (e->kind)
     {
     case FW_TEXT_BOW:
-      linear_fw (&e->fc, e->pre, m->in_counts, B);
+      /* counts are a handful of words out of the vocabulary */
+      fw_linear_forward_sparse (e->pre, e->nz_index, m->scratch, m->in_counts, e->fc.w, e->fc.b,
+                                B, e->fc.in, e->fc.out);
       fw_relu_forward (e->out, e->pre, (gsize) B * H);
       break;
     case FW_TEXT_EMBED:
@@ -311,7 +321,9 @@ text_encoder_bw (FwModel *m, TextEncoder *e, int B)
     {
     case FW_TEXT_BOW:
       fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
-      linear_bw (m, &e->fc, input_grad (m, m->in_counts), DA (m, e->pre), m->in_counts, B);
+      fw_linear_backward_sparse (input_grad (m, m->in_counts), DP (m, e->fc.w), DP (m, e->fc.b),
+                                 e->nz_index, m->scratch, DA (m, e->pre), m->in_counts,
+                                 e->fc.w, B, e->fc.in, e->fc.out);
       break;
     case FW_TEXT_EMBED:
       fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);

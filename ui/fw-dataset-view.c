@@ -1,6 +1,7 @@
 /* fw-dataset-view.c — fills the Dataset panel's labels and table from an
  * FwDataset and shows the first rows as thumbnails (textures copied from
- * the dataset's bytes).  Loading is the window's business. */
+ * the dataset's bytes), each activatable (a click or Enter opens it in the
+ * Sample inspector).  Loading is the window's business. */
 #include <glib/gi18n.h>
 
 #include "fw-dataset-view.h"
@@ -24,6 +25,9 @@ struct _FwDatasetView
 };
 
 G_DEFINE_FINAL_TYPE (FwDatasetView, fw_dataset_view, GTK_TYPE_WIDGET)
+
+enum { SAMPLE_ACTIVATED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static GdkTexture *
 sample_texture (const FwDataset *ds, int row)
@@ -191,6 +195,22 @@ fw_dataset_view_get_n_samples_shown (FwDatasetView *self)
   return self->n_samples_shown;
 }
 
+/* The grid shows rows 0, 1, ... in order: a child's index is its row. */
+int
+fw_dataset_view_get_selected_sample (FwDatasetView *self)
+{
+  g_autoptr(GList) selected = gtk_flow_box_get_selected_children (self->samples_box);
+
+  return selected ? gtk_flow_box_child_get_index (selected->data) : -1;
+}
+
+static void
+on_child_activated (GtkFlowBox *box, GtkFlowBoxChild *child, FwDatasetView *self)
+{
+  gtk_flow_box_select_child (box, child);
+  g_signal_emit (self, signals[SAMPLE_ACTIVATED], 0, gtk_flow_box_child_get_index (child));
+}
+
 static void
 fw_dataset_view_dispose (GObject *object)
 {
@@ -219,6 +239,11 @@ fw_dataset_view_class_init (FwDatasetViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwDatasetView, missing_label);
   gtk_widget_class_bind_template_child (widget_class, FwDatasetView, counts_grid);
   gtk_widget_class_bind_template_child (widget_class, FwDatasetView, samples_box);
+  gtk_widget_class_bind_template_callback (widget_class, on_child_activated);
+  /* a sample clicked, or activated with Enter: its dataset row */
+  signals[SAMPLE_ACTIVATED] = g_signal_new ("sample-activated", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                            G_TYPE_NONE, 1, G_TYPE_INT);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "fwdatasetview");
 }

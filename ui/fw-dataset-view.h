@@ -18,5 +18,8 @@ GtkWidget *fw_dataset_view_new (void);
  * (pad and unk included), or -1 when unknown. */
 void fw_dataset_view_set_dataset (FwDatasetView *self, const FwDataset *ds, int vocab_size);
 guint fw_dataset_view_get_n_samples_shown (FwDatasetView *self);
+/* The selected sample's dataset row, or -1.  Signal "sample-activated"
+ * (int row) when one is clicked or activated. */
+int fw_dataset_view_get_selected_sample (FwDatasetView *self);
 
 G_END_DECLS

@@ -34,6 +34,9 @@ typedef struct {
   double train_accuracy;
   double val_accuracy;       /* NAN without val rows */
   double seconds;
+  double image_share;        /* reliance (fw_trainer_measure_reliance): the image's */
+  double text_share;         /*   and the text's Shapley share, and the mean */
+  double interaction;        /*   interaction on validation rows; NAN when not measured */
 } FwEpochPoint;
 
 #define FW_TYPE_RUN (fw_run_get_type ())

@@ -12,6 +12,7 @@
 #endif
 
 #include "fw-builtin.h"
+#include "fw-contrib-panel.h"
 #include "fw-dataset-view.h"
 #include "fw-run-row.h"
 #include "fw-run-store.h"
@@ -55,6 +56,7 @@ struct _FwWindow
   GtkWidget *compare_box;
   GtkGrid *compare_grid;
   GMenu *datasets_section;
+  FwContribPanel *contrib_panel;
 
   /* Owned */
   GSettings *settings;       /* NULL when the schema is not installed */
@@ -271,6 +273,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  fw_contrib_panel_set_dataset (self->contrib_panel, ds);   /* before the old one goes */
   g_clear_pointer (&self->dataset, fw_dataset_free);
   self->dataset = ds;
   fw_dataset_view_set_dataset (self->dataset_view, ds, job->vocab_size);
@@ -413,7 +416,8 @@ drain_events (FwWindow *self)
         case FW_EVENT_EPOCH:
           {
             FwEpochPoint p = { event.epoch, event.step, event.train_loss, event.val_loss,
-                               event.train_accuracy, event.val_accuracy, event.seconds };
+                               event.train_accuracy, event.val_accuracy, event.seconds,
+                               event.image_share, event.text_share, event.interaction };
             if (fw_run_get_steps_per_epoch (self->run) == 0)
               fw_run_set_steps_per_epoch (self->run, event.steps_per_epoch);
             fw_run_add_epoch (self->run, &p);
@@ -565,6 +569,7 @@ start_run (FwWindow *self, const FwConfig *config)
       show_error (self, message);
       return FALSE;
     }
+  fw_trainer_measure_reliance (self->trainer, FW_CONTRIB_RELIANCE_ROWS);
   hide_error (self);
   fw_plot_model_next_color (self->plot_model, &color);
   self->run = fw_run_new (&c, self->dataset->name, &color);
@@ -625,8 +630,9 @@ finish_training (FwWindow *self)
 {
   g_autofree char *text = NULL;
 
-  /* FINISHED and FAILED are the last events: joining is immediate */
-  g_clear_pointer (&self->trainer, fw_trainer_free);
+  /* FINISHED and FAILED are the last events: joining is immediate; the
+   * Contributions view keeps the model */
+  fw_contrib_panel_take_trainer (self->contrib_panel, self->run, g_steal_pointer (&self->trainer));
   if (self->tick_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
@@ -1191,6 +1197,7 @@ fw_window_class_init (FwWindowClass *klass)
   g_type_ensure (FW_TYPE_DATASET_VIEW);
   g_type_ensure (FW_TYPE_MODEL_PANEL);
   g_type_ensure (FW_TYPE_PLOT);
+  g_type_ensure (FW_TYPE_CONTRIB_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fusionworkbench/FusionWorkbench/fw-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FwWindow, error_bar);
@@ -1208,6 +1215,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_box);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_grid);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, datasets_section);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_panel);
   gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
 
@@ -1252,6 +1260,8 @@ fw_window_init (FwWindow *self)
     gtk_widget_set_margin_bottom (placeholder, 18);
     gtk_list_box_set_placeholder (self->runs_list, placeholder);
   }
+  fw_contrib_panel_attach (self->contrib_panel, self->dataset_view, self->runs_list,
+                           fw_plot_model_get_runs (self->plot_model));
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
@@ -1283,6 +1293,7 @@ fw_window_new (GtkApplication *app)
 }
 
 FwModelPanel *fw_window_get_model_panel (FwWindow *self) { return self->model_panel; }
+FwContribPanel *fw_window_get_contrib_panel (FwWindow *self) { return self->contrib_panel; }
 FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
 GListModel *fw_window_get_compare_runs (FwWindow *self) { return G_LIST_MODEL (self->compare_runs); }
 const char *fw_window_get_error (FwWindow *self) { return self->error_message; }

@@ -6,6 +6,7 @@
 
 #include <gtk/gtk.h>
 
+#include "fw-contrib-panel.h"
 #include "fw-dataset.h"
 #include "fw-model-jobs.h"
 #include "fw-model-panel.h"
@@ -26,6 +27,7 @@ const FwDataset *fw_window_get_dataset (FwWindow *self);
 gboolean fw_window_is_busy (FwWindow *self);
 
 FwModelPanel *fw_window_get_model_panel (FwWindow *self);
+FwContribPanel *fw_window_get_contrib_panel (FwWindow *self);
 FwPlotModel *fw_window_get_plot_model (FwWindow *self);
 FwPlot *fw_window_get_plot (FwWindow *self, FwPlotKind kind);
 GListModel *fw_window_get_compare_runs (FwWindow *self);

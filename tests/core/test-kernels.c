@@ -206,6 +206,104 @@ test_linear_grad (void)
   g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.out); g_free (c.R);
 }
 
+/* ---- sparse linear: counts-like inputs, checked against the naive dense
+ * twin (forward, every gradient, adding into noise), on both sides of the
+ * density threshold, then dw and db against finite differences ---- */
+
+/* rows of about k nonzero counts out of I; row 1 is empty */
+static float *
+counts_buf (guint64 *rng, int B, int I, int k)
+{
+  float *v = g_new0 (float, MAX ((gsize) B * I, 1));
+  for (int r = 0; r < B; r++)
+    for (int j = 0; r != 1 && j < k; j++)
+      v[(gsize) r * I + fw_rng_below (rng, I)] += 1.0f;
+  return v;
+}
+
+typedef struct {
+  LinearCtx l;
+  int *nz_index;
+  float *nz_value;
+} SparseCtx;
+
+static double
+sparse_objective (gpointer p)
+{
+  SparseCtx *c = p;
+  fw_linear_forward_sparse (c->l.out, c->nz_index, c->nz_value, c->l.inp, c->l.w, c->l.b,
+                            c->l.B, c->l.I, c->l.O);
+  return dot (c->l.out, c->l.R, (gsize) c->l.B * c->l.O);
+}
+
+static void
+test_linear_sparse (void)
+{
+  /* B, I, O, nonzeros per row: sparse, sparse and tiny, dense (fallback) */
+  int shapes[][4] = { { 64, 500, 32, 8 }, { 5, 40, 7, 2 }, { 6, 9, 5, 6 } };
+  guint64 rng = 14;
+  for (gsize s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      int B = shapes[s][0], I = shapes[s][1], O = shapes[s][2];
+      gsize nin = (gsize) B * I, nw = (gsize) O * I, nout = (gsize) B * O;
+      g_autofree float *inp = counts_buf (&rng, B, I, shapes[s][3]);
+      g_autofree float *w = rand_buf (&rng, nw, -1, 1);
+      g_autofree float *b = rand_buf (&rng, O, -1, 1);
+      g_autofree float *out = rand_buf (&rng, nout, -9, 9);
+      g_autofree float *out_n = rand_buf (&rng, nout, -9, 9);
+      g_autofree float *dout = rand_buf (&rng, nout, -1, 1);
+      for (gsize i = 0; i < nout; i += 3)
+        dout[i] = 0.0f;   /* as after a ReLU */
+      g_autofree float *dinp = rand_buf (&rng, nin, -1, 1);
+      g_autofree float *dw = rand_buf (&rng, nw, -1, 1);
+      g_autofree float *db = rand_buf (&rng, O, -1, 1);
+      g_autofree float *dinp_n = copy_buf (dinp, nin);
+      g_autofree float *dw_n = copy_buf (dw, nw);
+      g_autofree float *db_n = copy_buf (db, O);
+      g_autofree int *nz_index = g_new (int, fw_linear_sparse_index_ints (B, I));
+      g_autofree float *nz_value = g_new (float, nin);
+      g_autofree char *tag = g_strdup_printf ("sparse linear B=%d I=%d O=%d", B, I, O);
+
+      fw_linear_forward_sparse (out, nz_index, nz_value, inp, w, b, B, I, O);
+      fw_linear_forward_naive (out_n, inp, w, b, B, I, O);
+      check_agree (tag, out, out_n, nout, 1e-5);
+      fw_linear_forward_sparse (out, nz_index, nz_value, inp, w, NULL, B, I, O);
+      fw_linear_forward_naive (out_n, inp, w, NULL, B, I, O);
+      check_agree (tag, out, out_n, nout, 1e-5);
+      fw_linear_backward_sparse (dinp, dw, db, nz_index, nz_value, dout, inp, w, B, I, O);
+      fw_linear_backward_naive (dinp_n, dw_n, db_n, dout, inp, w, B, I, O);
+      check_agree (tag, dinp, dinp_n, nin, 1e-5);
+      check_agree (tag, dw, dw_n, nw, 1e-5);
+      check_agree (tag, db, db_n, O, 1e-5);
+      /* dw alone, the others NULL */
+      g_autofree float *only = g_new0 (float, nw);
+      g_autofree float *only_n = g_new0 (float, nw);
+      fw_linear_backward_sparse (NULL, only, NULL, nz_index, nz_value, dout, inp, w, B, I, O);
+      fw_linear_backward_naive (NULL, only_n, NULL, dout, inp, w, B, I, O);
+      check_agree (tag, only, only_n, nw, 1e-5);
+    }
+
+  SparseCtx c = { .l = { .B = 4, .I = 60, .O = 3 } };
+  gsize nw = (gsize) c.l.O * c.l.I, nout = (gsize) c.l.B * c.l.O;
+  c.l.inp = counts_buf (&rng, c.l.B, c.l.I, 3);
+  c.l.w = rand_buf (&rng, nw, -1, 1);
+  c.l.b = rand_buf (&rng, c.l.O, -1, 1);
+  c.l.out = g_new (float, nout);
+  c.l.R = rand_buf (&rng, nout, -1, 1);
+  c.nz_index = g_new (int, fw_linear_sparse_index_ints (c.l.B, c.l.I));
+  c.nz_value = g_new (float, (gsize) c.l.B * c.l.I);
+  g_autofree float *dw0 = rand_buf (&rng, nw, -1, 1);
+  g_autofree float *db0 = rand_buf (&rng, c.l.O, -1, 1);
+  g_autofree float *dw = copy_buf (dw0, nw);
+  g_autofree float *db = copy_buf (db0, c.l.O);
+  fw_linear_backward_sparse (NULL, dw, db, c.nz_index, c.nz_value, c.l.R, c.l.inp, c.l.w,
+                             c.l.B, c.l.I, c.l.O);
+  check_fd ("sparse linear dw", c.l.w, nw, dw, dw0, sparse_objective, &c, 1e-2f, FD_TOL);
+  check_fd ("sparse linear db", c.l.b, c.l.O, db, db0, sparse_objective, &c, 1e-2f, FD_TOL);
+  g_free (c.l.inp); g_free (c.l.w); g_free (c.l.b); g_free (c.l.out); g_free (c.l.R);
+  g_free (c.nz_index); g_free (c.nz_value);
+}
+
 /* backward twice into zeroed buffers gives twice the gradients, and NULL
  * gradient pointers skip just that gradient */
 static void
@@ -452,6 +550,20 @@ static void
 test_relu (void)
 {
   check_activation ("relu dinp", fw_relu_forward, fw_relu_backward, -2, 2, 1e-3f, 41);
+
+  /* the overwriting twin: what the adding one adds, whatever was there */
+  guint64 rng = 44;
+  gsize n = 257;
+  g_autofree float *inp = rand_buf (&rng, n, -2, 2);
+  g_autofree float *out = g_new (float, n);
+  g_autofree float *dout = rand_buf (&rng, n, -1, 1);
+  g_autofree float *added = g_new0 (float, n);
+  g_autofree float *set = rand_buf (&rng, n, -9, 9);
+  fw_relu_forward (out, inp, n);
+  fw_relu_backward (added, dout, out, n);
+  fw_relu_backward_set (set, dout, out, n);
+  g_assert_cmpmem (added, n * sizeof (float), set, n * sizeof (float));
+  g_assert_cmpfloat (max_abs (set, n), >, 0.1);
 }
 
 static void
@@ -839,6 +951,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/linear", test_linear_naive);
   g_test_add_func ("/core/kernels/linear-grad", test_linear_grad);
   g_test_add_func ("/core/kernels/linear-accumulate", test_linear_accumulate);
+  g_test_add_func ("/core/kernels/linear-sparse", test_linear_sparse);
   g_test_add_func ("/core/kernels/conv2d", test_conv2d_naive);
   g_test_add_func ("/core/kernels/conv2d-grad", test_conv2d_grad);
   g_test_add_func ("/core/kernels/maxpool", test_maxpool);

@@ -1,5 +1,6 @@
 /* fw-screenshot.c — renders the main window at the stages a user sees
- * (empty, training, finished, compare table) to PNG files, for
+ * (empty, training, finished, contributions, inspector, compare table)
+ * to PNG files, for
  * tests/ui/screenshots.sh.  Usage: fw-screenshot OUTDIR PREFIX [--dark] */
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -28,16 +29,51 @@ save (GtkWidget *widget, const char *dir, const char *prefix, const char *stage)
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
 
+  GtkWidget *native = GTK_WIDGET (gtk_widget_get_native (widget));
+  graphene_rect_t area = GRAPHENE_RECT_INIT (0, 0, 0, 0);
+
   iterate_for (300);       /* let layout and drawing settle */
+  /* a panel is cut out of its window's picture, background and all */
+  g_clear_object (&paintable);
+  paintable = gtk_widget_paintable_new (native);
   w = gtk_widget_get_width (widget);
   h = gtk_widget_get_height (widget);
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  if (!gtk_widget_compute_bounds (widget, native, &area))
+    area = GRAPHENE_RECT_INIT (0, 0, w, h);
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (native), gtk_widget_get_height (native));
   node = gtk_snapshot_free_to_node (snapshot);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (native)), node, &area);
   if (!gdk_texture_save_to_png (texture, path))
     g_error ("cannot write %s", path);
   g_print ("%s\n", path);
+}
+
+static GtkListBox *
+find_runs_list (GtkWidget *widget)
+{
+  if (GTK_IS_LIST_BOX (widget) && gtk_list_box_get_row_at_index (GTK_LIST_BOX (widget), 1))
+    return GTK_LIST_BOX (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkListBox *found = find_runs_list (c);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkDropDown *
+find_drop_down (GtkWidget *widget)
+{
+  if (GTK_IS_DROP_DOWN (widget))
+    return GTK_DROP_DOWN (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkDropDown *found = find_drop_down (c);
+      if (found)
+        return found;
+    }
+  return NULL;
 }
 
 static void
@@ -45,7 +81,8 @@ wait_idle (FwWindow *win)
 {
   gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC * 300;
 
-  while (fw_window_is_busy (win) && g_get_monotonic_time () < end)
+  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win))) &&
+         g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
 }
 
@@ -134,6 +171,39 @@ main (int argc, char **argv)
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
   wait_idle (win);
   save (GTK_WIDGET (win), dir, prefix, "finished");
+  {
+    /* the Contributions view of the late run, then a sample inspected
+     * with its text hidden: the panel alone, at the window's width */
+    FwContribPanel *contrib = fw_window_get_contrib_panel (win);
+    GtkListBox *runs = find_runs_list (GTK_WIDGET (win));
+    save (GTK_WIDGET (contrib), dir, prefix, "contributions-late");
+    /* the intermediate run: it learned the pair, so the interaction shows */
+    gtk_list_box_select_row (runs, gtk_list_box_get_row_at_index (runs, 0));
+    wait_idle (win);
+    save (GTK_WIDGET (contrib), dir, prefix, "contributions");
+    {
+      /* the other methods' bars */
+      static const char *const methods[] = { "ablation", "permutation", "ig", "emap" };
+      GtkDropDown *method = find_drop_down (GTK_WIDGET (contrib));
+      for (guint m = 0; m < G_N_ELEMENTS (methods); m++)
+        {
+          g_autofree char *stage = g_strconcat ("contributions-", methods[m], NULL);
+          gtk_drop_down_set_selected (method, m + 1);
+          save (GTK_WIDGET (contrib), dir, prefix, stage);
+        }
+      gtk_drop_down_set_selected (method, 0);
+    }
+    fw_contrib_panel_inspect (contrib, 2);
+    wait_idle (win);
+    save (GTK_WIDGET (contrib), dir, prefix, "inspector");
+    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.per-class", NULL);
+    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.hide-text", NULL);
+    wait_idle (win);
+    save (GTK_WIDGET (contrib), dir, prefix, "inspector-hide-text");
+    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.hide-text", NULL);
+    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.per-class", NULL);
+    wait_idle (win);
+  }
 
   g_action_group_activate_action (G_ACTION_GROUP (win), "compare", NULL);
   wait_idle (win);

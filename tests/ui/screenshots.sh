@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # screenshots.sh [OUTDIR] — renders the main views (empty, training,
-# finished, compare table; in English, in Korean, and in the dark style) to
+# finished, contributions, sample inspector, compare table; in English, in
+# Korean, and in the dark style) to
 # PNG files from the build tree.  Runs under Xvfb when there is no display.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,0 +1,36 @@
+/* fw-contrib-chart.h — the Contributions view's pictures, drawn in
+ * snapshot from an FwContribResult: the bars of one method (optionally per
+ * class), reliance over epochs, or the confusion matrix. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "fw-contrib-result.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  FW_CONTRIB_CHART_BARS,
+  FW_CONTRIB_CHART_RELIANCE,
+  FW_CONTRIB_CHART_CONFUSION,
+  FW_CONTRIB_CHART_N_KINDS
+} FwContribChartKind;
+
+/* The modalities' colours everywhere (bars, lines, heatmap, tokens): a blue
+ * and an orange that stay apart for colour-blind viewers and read on light
+ * and dark backgrounds alike. */
+extern const GdkRGBA fw_image_color, fw_text_color, fw_interaction_color;
+
+#define FW_TYPE_CONTRIB_CHART (fw_contrib_chart_get_type ())
+G_DECLARE_FINAL_TYPE (FwContribChart, fw_contrib_chart, FW, CONTRIB_CHART, GtkWidget)
+
+void fw_contrib_chart_set_result (FwContribChart *self, FwContribResult *result);
+void fw_contrib_chart_set_method (FwContribChart *self, FwContribMethod method);
+void fw_contrib_chart_set_per_class (FwContribChart *self, gboolean per_class);
+/* What the chart says, for the accessible description and the tests. */
+char *fw_contrib_chart_describe (FwContribChart *self);
+/* Draws into cr (w × h); bg NULL leaves the background alone. */
+void fw_contrib_chart_draw (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *fg,
+                            const GdkRGBA *bg);
+
+G_END_DECLS
