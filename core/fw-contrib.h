@@ -180,7 +180,7 @@ typedef enum {
   FW_CONTRIB_METHOD_IG,
   FW_CONTRIB_METHOD_EMAP,
   FW_CONTRIB_N_METHODS
-} FwContribMethod;
+} FwContribReportMethod;
 
 /* The JSON text of DESIGN.md's contributions file for rows (named split
  * in it); methods[FW_CONTRIB_N_METHODS] picks them (NULL: all).  progress

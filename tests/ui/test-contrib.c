@@ -324,13 +324,47 @@ test_cancel_and_new_dataset (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* Runs trained here are autosaved under XDG_DATA_HOME (a temporary
+ * folder); each test starts without the previous one's. */
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+without_saved_runs (gconstpointer test)
+{
+  g_autofree char *runs = g_build_filename (g_get_user_data_dir (), "fusion-workbench", "runs", NULL);
+
+  remove_tree (runs);
+  ((void (*) (void)) test) ();
+}
+
 int
 main (int argc, char **argv)
 {
+  g_autofree char *data_home = g_dir_make_tmp ("fw-ui-data-XXXXXX", NULL);
+  int status;
+
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   fw_ui_init ();
 
-  g_test_add_func ("/ui/contrib/view-and-inspector", test_contributions_and_inspector);
-  g_test_add_func ("/ui/contrib/cancel-and-new-dataset", test_cancel_and_new_dataset);
-  return g_test_run ();
+  g_test_add_data_func ("/ui/contrib/view-and-inspector", test_contributions_and_inspector, without_saved_runs);
+  g_test_add_data_func ("/ui/contrib/cancel-and-new-dataset", test_cancel_and_new_dataset, without_saved_runs);
+  status = g_test_run ();
+  remove_tree (data_home);
+  return status;
 }
