@@ -220,8 +220,8 @@ on_evaluated (GObject *source, GAsyncResult *result, gpointer user_data)
   model_job_free (job);
 }
 
-void
-fw_window_evaluate_opened_models (FwWindow *self)
+static void
+evaluate_opened_models (FwWindow *self)
 {
   GListModel *runs = fw_plot_model_get_runs (fw_window_get_plot_model (self));
   g_autoptr(GPtrArray) evals = g_ptr_array_new_with_free_func (evaluation_free);
@@ -246,6 +246,128 @@ fw_window_evaluate_opened_models (FwWindow *self)
   g_task_set_task_data (task, g_steal_pointer (&evals), (GDestroyNotify) g_ptr_array_unref);
   g_task_set_name (task, "fw-evaluate-models");
   g_task_run_in_thread (task, evaluate_thread);
+}
+
+/* ---- the Contributions view explains any run with a model ----
+ * It takes a trained run's trainer itself; a model opened from a file, a
+ * run reopened at start, or any run after the dataset changed (the view
+ * then drops its models) gets its own copy, read from the run's file in a
+ * worker when the run is selected, so the view's workers and this file's
+ * jobs never run the same FwModel at once. */
+
+static guint
+dataset_generation (FwWindow *self)
+{
+  return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self), "fw-dataset-generation"));
+}
+
+typedef struct {
+  FwWindow *self;            /* a reference */
+  FwRun *run;                /* a reference */
+  guint generation;
+} PanelJob;
+
+static void
+panel_job_free (gpointer data)
+{
+  PanelJob *job = data;
+
+  fw_window_model_job_end (job->self);
+  g_object_unref (job->self);
+  g_object_unref (job->run);
+  g_free (job);
+}
+
+static void
+panel_load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  const char *path = g_object_get_data (G_OBJECT (task), "fw-path");
+  GError *error = NULL;
+  FwSavedModel *saved = fw_model_load (path, 256, &error);
+
+  if (saved)
+    g_task_return_pointer (task, saved, (GDestroyNotify) fw_saved_model_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_panel_model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PanelJob *job = g_task_get_task_data (G_TASK (result));
+  FwWindow *self = job->self;
+  g_autoptr(GError) error = NULL;
+  FwSavedModel *saved = g_task_propagate_pointer (G_TASK (result), &error);
+  FwContribPanel *panel;
+
+  if (!saved)
+    return;
+  if (fw_window_get_plot_model (self) == NULL || job->generation != dataset_generation (self) ||
+      !fw_window_get_dataset (self) ||
+      fw_contrib_panel_get_trainer ((panel = fw_window_get_contrib_panel (self)), job->run))
+    {
+      fw_saved_model_free (saved);
+      return;
+    }
+  /* the view owns the copy from here, and frees it on failure */
+  if (!fw_contrib_panel_take_model (panel, job->run, saved->model, saved->vocab,
+                                    (const char *const *) saved->classes, saved,
+                                    (GDestroyNotify) fw_saved_model_free, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("%s cannot be explained on this dataset: %s"),
+                                               fw_run_get_description (job->run), error->message);
+      fw_window_set_status (self, text);
+    }
+}
+
+static void
+give_model_to_view (FwWindow *self, FwRun *run)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *path = NULL;
+  PanelJob *job;
+  guint generation = dataset_generation (self);
+
+  if (!run || !fw_run_get_model (run) || !fw_window_get_dataset (self) ||
+      GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (run), "fw-view-generation")) == generation ||
+      fw_contrib_panel_get_trainer (fw_window_get_contrib_panel (self), run))
+    return;
+  if (fw_run_get_source (run))
+    path = g_strdup (fw_run_get_source (run));
+  else if (fw_run_get_dir (run))
+    path = g_build_filename (fw_run_get_dir (run), FW_RUN_MODEL_FILE, NULL);
+  if (!path || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return;
+  g_object_set_data (G_OBJECT (run), "fw-view-generation", GUINT_TO_POINTER (generation));
+  job = g_new0 (PanelJob, 1);
+  job->self = g_object_ref (self);
+  job->run = g_object_ref (run);
+  job->generation = generation;
+  fw_window_model_job_begin (self);
+  task = g_task_new (NULL, NULL, on_panel_model_loaded, NULL);
+  g_task_set_task_data (task, job, panel_job_free);
+  g_object_set_data_full (G_OBJECT (task), "fw-path", g_steal_pointer (&path), g_free);
+  g_task_set_name (task, "fw-view-model");
+  g_task_run_in_thread (task, panel_load_thread);
+}
+
+static void
+on_run_selected (GtkListBox *box, GtkListBoxRow *row, FwWindow *self)
+{
+  if (row && fw_window_get_plot_model (self))
+    give_model_to_view (self, fw_run_row_get_run (FW_RUN_ROW (gtk_list_box_row_get_child (row))));
+}
+
+void
+fw_window_evaluate_opened_models (FwWindow *self)
+{
+  GtkListBoxRow *selected = gtk_list_box_get_selected_row (fw_window_get_runs_list (self));
+
+  evaluate_opened_models (self);
+  /* a new dataset: the Contributions view dropped its models */
+  g_object_set_data (G_OBJECT (self), "fw-dataset-generation", GUINT_TO_POINTER (dataset_generation (self) + 1));
+  if (selected)
+    on_run_selected (NULL, selected, self);
 }
 
 static void
@@ -420,6 +542,8 @@ fw_window_models_init (FwWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), model_entries, G_N_ELEMENTS (model_entries), self);
   g_signal_connect_object (fw_plot_model_get_runs (fw_window_get_plot_model (self)),
                            "items-changed", G_CALLBACK (on_runs_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (fw_window_get_runs_list (self), "row-selected",
+                           G_CALLBACK (on_run_selected), self, 0);
 }
 
 void

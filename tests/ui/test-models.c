@@ -30,7 +30,7 @@ wait_idle (FwWindow *win)
   gboolean expired = FALSE;
   guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
 
-  while (fw_window_is_busy (win) && !expired)
+  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win))) && !expired)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (expired);
   g_source_remove (id);
@@ -208,6 +208,19 @@ test_autosave (void)
   g_assert_nonnull (fw_window_get_error (win));
   g_assert_nonnull (strstr (fw_window_get_error (win), "00000000-broken"));
 
+  /* a reopened run is explained once a dataset is there */
+  fw_window_select_run (win, again);
+  fw_window_load_dataset (win, "builtin:shapes");
+  wait_idle (win);
+  {
+    FwContribResult *result = fw_contrib_panel_get_result (fw_window_get_contrib_panel (win));
+    const FwContribNumbers *numbers;
+
+    g_assert_true (fw_contrib_result_get_run (result) == again);
+    numbers = fw_contrib_result_get_numbers (result);
+    g_assert_nonnull (numbers);
+    g_assert_cmpfloat_with_epsilon (numbers->ablation.full_accuracy, test_accuracy, 1e-9);
+  }
   /* win.delete-run (Ctrl+Delete) on the selected run removes its folder */
   {
     g_autofree char *dir = g_strdup (fw_run_get_dir (again));
@@ -361,6 +374,17 @@ test_save_and_open (void)
   g_assert_cmpfloat_with_epsilon (fw_run_get_test_loss (opened), loss, 1e-6);
   /* the opened run is selected, and can be saved in turn */
   g_assert_true (fw_window_get_selected_run (win) == opened);
+  /* and the Contributions view explains it, like a run trained here */
+  {
+    FwContribResult *result = fw_contrib_panel_get_result (fw_window_get_contrib_panel (win));
+    const FwContribNumbers *numbers;
+
+    g_assert_true (fw_contrib_result_get_run (result) == opened);
+    numbers = fw_contrib_result_get_numbers (result);
+    g_assert_nonnull (numbers);
+    g_assert_cmpint (numbers->n, ==, fw_dataset_split_count (ds, FW_SPLIT_TEST));
+    g_assert_cmpfloat_with_epsilon (numbers->ablation.full_accuracy, accuracy, 1e-9);
+  }
   gtk_window_destroy (GTK_WINDOW (win));
 
   /* opened before any dataset: evaluated once one loads */
