@@ -197,6 +197,10 @@ fw_run_to_json (FwRun *run)
       add_number (b, "train_accuracy", epochs[i].train_accuracy);
       add_number (b, "val_accuracy", epochs[i].val_accuracy);
       add_number (b, "seconds", epochs[i].seconds);
+      /* reliance over epochs (the Contributions view's chart) */
+      add_number (b, "image_share", epochs[i].image_share);
+      add_number (b, "text_share", epochs[i].text_share);
+      add_number (b, "interaction", epochs[i].interaction);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -307,7 +311,7 @@ fw_run_from_json (const char *text, gsize length, GError **error)
     {
       JsonNode *v = json_array_get_element (epochs, i);
       JsonObject *e;
-      FwEpochPoint p = { 0 };   /* fields run.json does not hold stay zero */
+      FwEpochPoint p = { 0 };
 
       if (!JSON_NODE_HOLDS_OBJECT (v))
         {
@@ -323,6 +327,9 @@ fw_run_from_json (const char *text, gsize length, GError **error)
       p.train_accuracy = get_number (e, "train_accuracy");
       p.val_accuracy = get_number (e, "val_accuracy");
       p.seconds = get_number (e, "seconds");
+      p.image_share = get_number (e, "image_share");
+      p.text_share = get_number (e, "text_share");
+      p.interaction = get_number (e, "interaction");
       fw_run_add_epoch (run, &p);
     }
 

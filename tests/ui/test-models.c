@@ -203,6 +203,13 @@ test_autosave (void)
   fw_run_get_epochs (again, &n_epochs2);
   g_assert_cmpuint (n_steps2, ==, n_steps);
   g_assert_cmpuint (n_epochs2, ==, n_epochs);
+  /* reliance over epochs comes back too */
+  for (guint i = 0; i < n_epochs; i++)
+    {
+      const FwEpochPoint *a = &fw_run_get_epochs (again, &n_epochs2)[i];
+      g_assert_true (isfinite (a->image_share) && isfinite (a->text_share));
+      g_assert_cmpfloat_with_epsilon (a->image_share + a->text_share, 1.0, 1e-6);
+    }
   g_assert_cmpint (fw_run_get_state (again), ==, FW_RUN_FINISHED);
   g_assert_nonnull (fw_run_get_model (again));
   g_assert_nonnull (fw_window_get_error (win));
