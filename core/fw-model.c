@@ -887,8 +887,8 @@ fw_model_new_limited (const FwConfig *config, const FwShape *shape, int max_batc
   if (max_params > 0 && m->n_params > max_params)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
-                   _("its config needs %" G_GSIZE_FORMAT " parameters but the file holds %"
-                     G_GSIZE_FORMAT), m->n_params, max_params);
+                   _("its config needs %zu parameters but the file holds %zu"),
+                   m->n_params, max_params);
       fw_model_free (m);
       return NULL;
     }

@@ -257,12 +257,13 @@ parse_tensor (FwSafetensors *st, const char *file, const char *key, JsonNode *no
       || !get_count (json_array_get_element (json_node_get_array (off), 1), &end))
     return invalid (error, file, _("tensor '%s' has bad data_offsets"), key);
   if (begin > end || end > data_size)
-    return invalid (error, file, _("tensor '%s' lies outside the file (offsets %" G_GUINT64_FORMAT
-                                   "–%" G_GUINT64_FORMAT ", data area %" G_GUINT64_FORMAT " bytes)"),
-                    key, begin, end, data_size);
+    return invalid (error, file, _("tensor '%s' lies outside the file (offsets %llu–%llu, data area %llu bytes)"),
+                    key, (unsigned long long) begin, (unsigned long long) end,
+                    (unsigned long long) data_size);
   if (end - begin != count * dtype_sizes[t.dtype])
-    return invalid (error, file, _("tensor '%s' has %" G_GUINT64_FORMAT " bytes but its shape needs %"
-                                   G_GUINT64_FORMAT), key, end - begin, count * dtype_sizes[t.dtype]);
+    return invalid (error, file, _("tensor '%s' has %llu bytes but its shape needs %llu"), key,
+                    (unsigned long long) (end - begin),
+                    (unsigned long long) (count * dtype_sizes[t.dtype]));
   char *name = g_strdup (key);
   g_ptr_array_add (st->names, name);
   t.name = name;
@@ -279,7 +280,7 @@ fw_safetensors_parse (GBytes *bytes, const char *file, GError **error)
   const guint8 *raw = g_bytes_get_data (bytes, &size);
   if (size < 8)
     {
-      invalid (error, file, _("it is %" G_GSIZE_FORMAT " bytes long, shorter than the 8-byte header length"), size);
+      invalid (error, file, _("it is %zu bytes long, shorter than the 8-byte header length"), size);
       return NULL;
     }
   guint64 header_len;
@@ -287,8 +288,8 @@ fw_safetensors_parse (GBytes *bytes, const char *file, GError **error)
   header_len = GUINT64_FROM_LE (header_len);
   if (header_len > size - 8 || header_len > MAX_HEADER_BYTES)
     {
-      invalid (error, file, _("the header claims %" G_GUINT64_FORMAT " bytes but the file has %"
-                              G_GSIZE_FORMAT), header_len, size);
+      invalid (error, file, _("the header claims %llu bytes but the file has %zu"),
+               (unsigned long long) header_len, size);
       return NULL;
     }
   const char *header = (const char *) raw + 8;
@@ -370,8 +371,8 @@ fw_safetensors_parse (GBytes *bytes, const char *file, GError **error)
     }
   if (covered != data_size)
     {
-      invalid (error, file, _("%" G_GUINT64_FORMAT " of the %" G_GUINT64_FORMAT " bytes after the "
-                              "header belong to no tensor"), data_size - covered, data_size);
+      invalid (error, file, _("%llu of the %llu bytes after the header belong to no tensor"),
+               (unsigned long long) (data_size - covered), (unsigned long long) data_size);
       return NULL;
     }
   return g_steal_pointer (&st);
