@@ -11,57 +11,153 @@
 
 #define SAMPLES_KEPT 100
 
-static void
-num (GString *s, double v)
+void
+fw_contrib_json_number (JsonBuilder *b, double v)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  if (!isfinite (v))
-    g_string_append (s, "null");
+  /* JSON has no NaN: a figure that does not exist is null */
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
   else
-    g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.6g", v));
+    json_builder_add_null_value (b);
 }
 
 static void
-key_num (GString *s, const char *key, double v, gboolean comma)
+member_number (JsonBuilder *b, const char *name, double v)
 {
-  g_string_append_printf (s, "\"%s\": ", key);
-  num (s, v);
-  if (comma)
-    g_string_append (s, ", ");
+  json_builder_set_member_name (b, name);
+  fw_contrib_json_number (b, v);
 }
 
-static void
-json_string (GString *s, const char *str)
+void
+fw_contrib_json_ablation (JsonBuilder *b, const char *member, const char *removed,
+                          const FwAblation *a)
 {
-  g_string_append_c (s, '"');
-  for (const char *p = str; *p; p++)
-    {
-      guchar ch = (guchar) *p;
-      if (ch == '"' || ch == '\\')
-        g_string_append_printf (s, "\\%c", ch);
-      else if (ch < 0x20)
-        g_string_append_printf (s, "\\u%04x", ch);
-      else
-        g_string_append_c (s, (char) ch);
-    }
-  g_string_append_c (s, '"');
-}
-
-static void
-ablation_json (GString *s, const char *name, const char *removed, const FwAblation *a)
-{
-  g_string_append_printf (s, ",\n  \"%s\": {", name);
-  key_num (s, "full_accuracy", a->full_accuracy, TRUE);
   g_autofree char *ia = g_strdup_printf ("image_%s_accuracy", removed);
   g_autofree char *ta = g_strdup_printf ("text_%s_accuracy", removed);
   g_autofree char *il = g_strdup_printf ("image_%s_loss", removed);
   g_autofree char *tl = g_strdup_printf ("text_%s_loss", removed);
-  key_num (s, ia, a->image_accuracy, TRUE);
-  key_num (s, ta, a->text_accuracy, TRUE);
-  key_num (s, "full_loss", a->full_loss, TRUE);
-  key_num (s, il, a->image_loss, TRUE);
-  key_num (s, tl, a->text_loss, FALSE);
-  g_string_append (s, "}");
+  json_builder_set_member_name (b, member);
+  json_builder_begin_object (b);
+  member_number (b, "full_accuracy", a->full_accuracy);
+  member_number (b, ia, a->image_accuracy);
+  member_number (b, ta, a->text_accuracy);
+  member_number (b, "full_loss", a->full_loss);
+  member_number (b, il, a->image_loss);
+  member_number (b, tl, a->text_loss);
+  json_builder_end_object (b);
+}
+
+void
+fw_contrib_json_shapley (JsonBuilder *b, const FwShapleySummary *sum, gboolean shares,
+                         const FwShapleySample *samples, int n)
+{
+  json_builder_set_member_name (b, "shapley");
+  json_builder_begin_object (b);
+  member_number (b, "image", sum->image);
+  member_number (b, "text", sum->text);
+  member_number (b, "interaction", sum->interaction);
+  if (shares)
+    {
+      member_number (b, "image_share", sum->image_share);
+      member_number (b, "text_share", sum->text_share);
+    }
+  json_builder_set_member_name (b, "samples");
+  json_builder_begin_array (b);
+  for (int i = 0; i < n; i++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "index");
+      json_builder_add_int_value (b, samples[i].index);
+      member_number (b, "image", samples[i].image);
+      member_number (b, "text", samples[i].text);
+      member_number (b, "interaction", samples[i].interaction);
+      member_number (b, "full", samples[i].full);
+      member_number (b, "empty", samples[i].empty);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+}
+
+void
+fw_contrib_json_ig (JsonBuilder *b, double image, double text, const FwIgSample *samples,
+                    int n, int pixels, gboolean count)
+{
+  json_builder_set_member_name (b, "ig");
+  json_builder_begin_object (b);
+  member_number (b, "image", image);
+  member_number (b, "text", text);
+  if (count)
+    {
+      json_builder_set_member_name (b, "n");
+      json_builder_add_int_value (b, n);
+    }
+  json_builder_set_member_name (b, "samples");
+  json_builder_begin_array (b);
+  for (int i = 0; i < n; i++)
+    {
+      const FwIgSample *p = &samples[i];
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "index");
+      json_builder_add_int_value (b, p->index);
+      member_number (b, "image", p->image);
+      member_number (b, "text", p->text);
+      json_builder_set_member_name (b, "tokens");
+      json_builder_begin_array (b);
+      for (int t = 0; t < p->n_tokens; t++)
+        {
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "token");
+          json_builder_add_string_value (b, p->tokens[t]);
+          member_number (b, "score", p->token_scores[t]);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      if (pixels > 0)
+        {
+          json_builder_set_member_name (b, "pixels");
+          json_builder_begin_array (b);
+          for (int k = 0; p->pixels && k < pixels; k++)
+            fw_contrib_json_number (b, p->pixels[k]);
+          json_builder_end_array (b);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+}
+
+void
+fw_contrib_json_emap (JsonBuilder *b, const FwEmap *e)
+{
+  json_builder_set_member_name (b, "emap");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "n");
+  json_builder_add_int_value (b, e->n);
+  member_number (b, "model_accuracy", e->model_accuracy);
+  member_number (b, "additive_accuracy", e->additive_accuracy);
+  member_number (b, "gap", e->gap);
+  json_builder_end_object (b);
+}
+
+void
+fw_contrib_json_pair (JsonBuilder *b, const char *member, double image, double text)
+{
+  json_builder_set_member_name (b, member);
+  json_builder_begin_object (b);
+  member_number (b, "image", image);
+  member_number (b, "text", text);
+  json_builder_end_object (b);
+}
+
+char *
+fw_contrib_json_text (JsonBuilder *b)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_data (gen, NULL);
 }
 
 char *
@@ -75,9 +171,12 @@ fw_contrib_report_json (FwContrib *contrib, const int *rows, int n, const char *
 
   for (int i = 0; i < FW_CONTRIB_N_METHODS; i++)
     want[i] = methods ? methods[i] : TRUE;
-  g_autoptr (GString) s = g_string_new ("{\n  \"split\": ");
-  json_string (s, split);
-  g_string_append_printf (s, ",\n  \"n\": %d", n);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "split");
+  json_builder_add_string_value (b, split);
+  json_builder_set_member_name (b, "n");
+  json_builder_add_int_value (b, n);
 
   if (want[FW_CONTRIB_METHOD_ABLATION] || want[FW_CONTRIB_METHOD_SHAPLEY])
     {
@@ -85,92 +184,42 @@ fw_contrib_report_json (FwContrib *contrib, const int *rows, int n, const char *
       FwShapleySummary sum;
       g_autofree FwShapleySample *sh = g_new0 (FwShapleySample, MAX (n, 1));
       if (!fw_contrib_ablation_shapley (contrib, rows, n, &ab, &sum, sh, NULL, progress, (gpointer) "shapley", error))
-        {
-          return NULL;
-        }
+        return NULL;
       if (want[FW_CONTRIB_METHOD_ABLATION])
         {
-          ablation_json (s, "ablation", "removed", &ab);
+          fw_contrib_json_ablation (b, "ablation", "removed", &ab);
           if (summary)
             g_string_append_printf (summary, _("ablation: accuracy %.3f, %.3f without the image, %.3f without the text\n"),
-                                  ab.full_accuracy, ab.image_accuracy, ab.text_accuracy);
+                                    ab.full_accuracy, ab.image_accuracy, ab.text_accuracy);
         }
       if (want[FW_CONTRIB_METHOD_SHAPLEY])
         {
           if (summary)
             g_string_append_printf (summary, _("shapley: image %.3f, text %.3f, interaction %.3f — the image takes %.0f%% of it by magnitude\n"),
-                                  sum.image, sum.text, sum.interaction, 100 * sum.image_share);
-          g_string_append (s, ",\n  \"shapley\": {");
-          key_num (s, "image", sum.image, TRUE);
-          key_num (s, "text", sum.text, TRUE);
-          key_num (s, "interaction", sum.interaction, TRUE);
-          g_string_append (s, "\"samples\": [");
-          for (int i = 0; i < kept; i++)
-            {
-              g_string_append_printf (s, "%s\n    {\"index\": %d, ", i ? "," : "", sh[i].index);
-              key_num (s, "image", sh[i].image, TRUE);
-              key_num (s, "text", sh[i].text, TRUE);
-              key_num (s, "interaction", sh[i].interaction, TRUE);
-              key_num (s, "full", sh[i].full, TRUE);
-              key_num (s, "empty", sh[i].empty, FALSE);
-              g_string_append (s, "}");
-            }
-          g_string_append (s, "]}");
+                                    sum.image, sum.text, sum.interaction, 100 * sum.image_share);
+          fw_contrib_json_shapley (b, &sum, FALSE, sh, kept);
         }
     }
   if (want[FW_CONTRIB_METHOD_PERMUTATION])
     {
       FwAblation perm;
       if (!fw_contrib_permutation (contrib, rows, n, fw_model_get_config (model)->seed, &perm, NULL, error))
-        {
-          return NULL;
-        }
-      ablation_json (s, "permutation", "shuffled", &perm);
+        return NULL;
+      fw_contrib_json_ablation (b, "permutation", "shuffled", &perm);
       if (summary)
-            g_string_append_printf (summary, _("permutation: accuracy %.3f with the images shuffled, %.3f with the captions shuffled\n"),
-                              perm.image_accuracy, perm.text_accuracy);
+        g_string_append_printf (summary, _("permutation: accuracy %.3f with the images shuffled, %.3f with the captions shuffled\n"),
+                                perm.image_accuracy, perm.text_accuracy);
     }
   if (want[FW_CONTRIB_METHOD_IG])
     {
       g_autofree FwIgSample *ig = g_new0 (FwIgSample, MAX (n, 1));
       double img = 0, txt = 0;
       if (!fw_contrib_ig (contrib, rows, n, kept, ig, &img, &txt, NULL, progress, (gpointer) "integrated gradients", error))
-        {
-          return NULL;
-        }
+        return NULL;
       if (summary)
-            g_string_append_printf (summary, _("integrated gradients: image %.3f, text %.3f\n"), img, txt);
-      g_string_append (s, ",\n  \"ig\": {");
-      key_num (s, "image", img, TRUE);
-      key_num (s, "text", txt, TRUE);
-      g_string_append (s, "\"samples\": [");
+        g_string_append_printf (summary, _("integrated gradients: image %.3f, text %.3f\n"), img, txt);
       const FwShape *shape = fw_model_get_shape (model);
-      int P = shape->channels * shape->size * shape->size;
-      for (int i = 0; i < kept; i++)
-        {
-          g_string_append_printf (s, "%s\n    {\"index\": %d, ", i ? "," : "", ig[i].index);
-          key_num (s, "image", ig[i].image, TRUE);
-          key_num (s, "text", ig[i].text, TRUE);
-          g_string_append (s, "\"tokens\": [");
-          for (int j = 0; j < ig[i].n_tokens; j++)
-            {
-              g_string_append (s, j ? ", {\"token\": " : "{\"token\": ");
-              json_string (s, ig[i].tokens[j]);
-              g_string_append (s, ", ");
-              key_num (s, "score", ig[i].token_scores[j], FALSE);
-              g_string_append (s, "}");
-            }
-          g_string_append (s, "], \"pixels\": [");
-          for (int p = 0; ig[i].pixels && p < P; p++)
-            {
-              if (p)
-                g_string_append_c (s, ',');
-              char buf[G_ASCII_DTOSTR_BUF_SIZE];
-              g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.4g", ig[i].pixels[p]));
-            }
-          g_string_append (s, "]}");
-        }
-      g_string_append (s, "]}");
+      fw_contrib_json_ig (b, img, txt, ig, kept, shape->channels * shape->size * shape->size, FALSE);
       for (int i = 0; i < n; i++)
         fw_ig_sample_clear (&ig[i]);
     }
@@ -178,34 +227,17 @@ fw_contrib_report_json (FwContrib *contrib, const int *rows, int n, const char *
     {
       FwEmap emap;
       if (!fw_contrib_emap (contrib, rows, n, &emap, NULL, progress, (gpointer) "emap", error))
-        {
-          return NULL;
-        }
+        return NULL;
       if (summary)
-            g_string_append_printf (summary, _("emap: the model %.3f, its additive projection %.3f (gap %.3f: how much it uses the two together)\n"),
-                              emap.model_accuracy, emap.additive_accuracy, emap.gap);
-      g_string_append_printf (s, ",\n  \"emap\": {\"n\": %d, ", emap.n);
-      key_num (s, "model_accuracy", emap.model_accuracy, TRUE);
-      key_num (s, "additive_accuracy", emap.additive_accuracy, TRUE);
-      key_num (s, "gap", emap.gap, FALSE);
-      g_string_append (s, "}");
+        g_string_append_printf (summary, _("emap: the model %.3f, its additive projection %.3f (gap %.3f: how much it uses the two together)\n"),
+                                emap.model_accuracy, emap.additive_accuracy, emap.gap);
+      fw_contrib_json_emap (b, &emap);
     }
   double wi, wt;
   if (fw_contrib_late_weights (model, &wi, &wt))
-    {
-      g_string_append (s, ",\n  \"late_weights\": {");
-      key_num (s, "image", wi, TRUE);
-      key_num (s, "text", wt, FALSE);
-      g_string_append (s, "}");
-    }
+    fw_contrib_json_pair (b, "late_weights", wi, wt);
   if (fw_contrib_mean_gate (contrib, rows, n, &wi, &wt))
-    {
-      g_string_append (s, ",\n  \"gate\": {");
-      key_num (s, "image", wi, TRUE);
-      key_num (s, "text", wt, FALSE);
-      g_string_append (s, "}");
-    }
-  g_string_append (s, "\n}\n");
-  return g_string_free (g_steal_pointer (&s), FALSE);
-
+    fw_contrib_json_pair (b, "gate", wi, wt);
+  json_builder_end_object (b);
+  return fw_contrib_json_text (b);
 }

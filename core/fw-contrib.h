@@ -40,6 +40,8 @@
  * GCancellable and a progress callback (called from the same thread). */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "fw-dataset.h"
 #include "fw-model.h"
 
@@ -190,5 +192,22 @@ typedef enum {
 char *fw_contrib_report_json (FwContrib *contrib, const int *rows, int n, const char *split,
                               const gboolean *methods, FwProgressFunc progress, GString *summary,
                               GError **error);
+
+/* The report's sections, each added as a member of the JsonBuilder's open
+ * object; the report above and the GUI's export are built from them.
+ * Non-finite figures become null.  shares adds image_share/text_share to
+ * "shapley"; pixels > 0 keeps that many per-pixel scores per IG sample;
+ * count adds the number of IG samples as "n". */
+void fw_contrib_json_number (JsonBuilder *b, double v);
+void fw_contrib_json_ablation (JsonBuilder *b, const char *member, const char *removed,
+                               const FwAblation *a);
+void fw_contrib_json_shapley (JsonBuilder *b, const FwShapleySummary *summary, gboolean shares,
+                              const FwShapleySample *samples, int n);
+void fw_contrib_json_ig (JsonBuilder *b, double image, double text, const FwIgSample *samples,
+                         int n, int pixels, gboolean count);
+void fw_contrib_json_emap (JsonBuilder *b, const FwEmap *emap);
+void fw_contrib_json_pair (JsonBuilder *b, const char *member, double image, double text);
+/* the finished builder as indented JSON text (g_free) */
+char *fw_contrib_json_text (JsonBuilder *b);
 
 G_END_DECLS

@@ -135,191 +135,109 @@ fw_contrib_result_get_n_reliance (FwContribResult *self)
   return count;
 }
 
-/* ---- JSON ---- */
+/* ---- JSON: the contrib command's sections (fw-contrib.h), plus what
+ * only the view has: the run, per-class figures, confusion, reliance ---- */
 
 static void
-num (GString *s, double v)
+member_string (JsonBuilder *b, const char *name, const char *value)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value);
+}
 
-  if (!isfinite (v))
-    g_string_append (s, "null");
+static void
+member_number (JsonBuilder *b, const char *name, double v)
+{
+  json_builder_set_member_name (b, name);
+  fw_contrib_json_number (b, v);
+}
+
+static void
+add_numbers (JsonBuilder *b, const FwContribNumbers *n)
+{
+  member_string (b, "split", n->split);
+  json_builder_set_member_name (b, "n");
+  json_builder_add_int_value (b, n->n);
+  fw_contrib_json_ablation (b, "ablation", "removed", &n->ablation);
+  fw_contrib_json_ablation (b, "permutation", "shuffled", &n->permutation);
+  fw_contrib_json_shapley (b, &n->shapley, TRUE, n->samples, n->n_samples);
+  fw_contrib_json_ig (b, n->ig_image, n->ig_text, n->ig_samples, n->ig_n, 0, TRUE);
+  fw_contrib_json_emap (b, &n->emap);
+  if (n->has_late)
+    fw_contrib_json_pair (b, "late_weights", n->late_image, n->late_text);
   else
-    g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.6g", v));
-}
-
-static void
-key_num (GString *s, const char *key, double v, gboolean comma)
-{
-  g_string_append_printf (s, "\"%s\": ", key);
-  num (s, v);
-  if (comma)
-    g_string_append (s, ", ");
-}
-
-static void
-json_string (GString *s, const char *str)
-{
-  g_string_append_c (s, '"');
-  for (const char *p = str; *p; p++)
     {
-      guchar ch = (guchar) *p;
-      if (ch == '"' || ch == '\\')
-        g_string_append_printf (s, "\\%c", ch);
-      else if (ch < 0x20)
-        g_string_append_printf (s, "\\u%04x", ch);
-      else
-        g_string_append_c (s, (char) ch);
+      json_builder_set_member_name (b, "late_weights");
+      json_builder_add_null_value (b);
     }
-  g_string_append_c (s, '"');
-}
-
-static void
-ablation_json (GString *s, const char *name, const char *removed, const FwAblation *a)
-{
-  g_autofree char *ia = g_strdup_printf ("image_%s_accuracy", removed);
-  g_autofree char *ta = g_strdup_printf ("text_%s_accuracy", removed);
-  g_autofree char *il = g_strdup_printf ("image_%s_loss", removed);
-  g_autofree char *tl = g_strdup_printf ("text_%s_loss", removed);
-
-  g_string_append_printf (s, ",\n  \"%s\": {", name);
-  key_num (s, "full_accuracy", a->full_accuracy, TRUE);
-  key_num (s, ia, a->image_accuracy, TRUE);
-  key_num (s, ta, a->text_accuracy, TRUE);
-  key_num (s, "full_loss", a->full_loss, TRUE);
-  key_num (s, il, a->image_loss, TRUE);
-  key_num (s, tl, a->text_loss, FALSE);
-  g_string_append (s, "}");
+  if (n->has_gate)
+    fw_contrib_json_pair (b, "gate", n->gate_image, n->gate_text);
+  else
+    {
+      json_builder_set_member_name (b, "gate");
+      json_builder_add_null_value (b);
+    }
+  json_builder_set_member_name (b, "classes");
+  json_builder_begin_array (b);
+  for (int k = 0; k < n->n_classes; k++)
+    json_builder_add_string_value (b, n->classes[k]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "per_class");
+  json_builder_begin_array (b);
+  for (int k = 0; k < n->n_classes; k++)
+    {
+      json_builder_begin_object (b);
+      member_string (b, "class", n->classes[k]);
+      json_builder_set_member_name (b, "n");
+      json_builder_add_int_value (b, n->class_n[k]);
+      member_number (b, "image", n->class_shapley[k * 3]);
+      member_number (b, "text", n->class_shapley[k * 3 + 1]);
+      member_number (b, "interaction", n->class_shapley[k * 3 + 2]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "confusion");
+  json_builder_begin_array (b);
+  for (int k = 0; k < n->n_classes; k++)
+    {
+      json_builder_begin_array (b);
+      for (int j = 0; j < n->n_classes; j++)
+        json_builder_add_int_value (b, n->confusion[k * n->n_classes + j]);
+      json_builder_end_array (b);
+    }
+  json_builder_end_array (b);
 }
 
 char *
 fw_contrib_result_to_json (FwContribResult *self)
 {
-  GString *s = g_string_new ("{\n  \"run\": ");
-  const FwContribNumbers *n = self->numbers;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
   const FwEpochPoint *e = NULL;
   guint n_epochs = 0;
-  gboolean first = TRUE;
 
-  json_string (s, self->run ? fw_run_get_description (self->run) : "");
-  if (n)
-    {
-      g_string_append (s, ",\n  \"split\": ");
-      json_string (s, n->split);
-      g_string_append_printf (s, ",\n  \"n\": %d", n->n);
-      ablation_json (s, "ablation", "removed", &n->ablation);
-      ablation_json (s, "permutation", "shuffled", &n->permutation);
-      g_string_append (s, ",\n  \"shapley\": {");
-      key_num (s, "image", n->shapley.image, TRUE);
-      key_num (s, "text", n->shapley.text, TRUE);
-      key_num (s, "interaction", n->shapley.interaction, TRUE);
-      key_num (s, "image_share", n->shapley.image_share, TRUE);
-      key_num (s, "text_share", n->shapley.text_share, TRUE);
-      g_string_append (s, "\"samples\": [");
-      for (int i = 0; i < n->n_samples; i++)
-        {
-          const FwShapleySample *p = &n->samples[i];
-          g_string_append_printf (s, "%s\n    {\"index\": %d, ", i ? "," : "", p->index);
-          key_num (s, "image", p->image, TRUE);
-          key_num (s, "text", p->text, TRUE);
-          key_num (s, "interaction", p->interaction, TRUE);
-          key_num (s, "full", p->full, TRUE);
-          key_num (s, "empty", p->empty, FALSE);
-          g_string_append (s, "}");
-        }
-      g_string_append (s, "]}");
-      g_string_append (s, ",\n  \"ig\": {");
-      key_num (s, "image", n->ig_image, TRUE);
-      key_num (s, "text", n->ig_text, TRUE);
-      g_string_append_printf (s, "\"n\": %d, \"samples\": [", n->ig_n);
-      for (int i = 0; i < n->ig_n; i++)
-        {
-          const FwIgSample *p = &n->ig_samples[i];
-          g_string_append_printf (s, "%s\n    {\"index\": %d, ", i ? "," : "", p->index);
-          key_num (s, "image", p->image, TRUE);
-          key_num (s, "text", p->text, TRUE);
-          g_string_append (s, "\"tokens\": [");
-          for (int t = 0; t < p->n_tokens; t++)
-            {
-              g_string_append (s, t ? ", {\"token\": " : "{\"token\": ");
-              json_string (s, p->tokens[t]);
-              g_string_append (s, ", ");
-              key_num (s, "score", p->token_scores[t], FALSE);
-              g_string_append (s, "}");
-            }
-          g_string_append (s, "]}");
-        }
-      g_string_append (s, "]}");
-      g_string_append (s, ",\n  \"emap\": {");
-      g_string_append_printf (s, "\"n\": %d, ", n->emap.n);
-      key_num (s, "model_accuracy", n->emap.model_accuracy, TRUE);
-      key_num (s, "additive_accuracy", n->emap.additive_accuracy, TRUE);
-      key_num (s, "gap", n->emap.gap, FALSE);
-      g_string_append (s, "}");
-      g_string_append (s, ",\n  \"late_weights\": ");
-      if (n->has_late)
-        {
-          g_string_append (s, "{");
-          key_num (s, "image", n->late_image, TRUE);
-          key_num (s, "text", n->late_text, FALSE);
-          g_string_append (s, "}");
-        }
-      else
-        g_string_append (s, "null");
-      g_string_append (s, ",\n  \"gate\": ");
-      if (n->has_gate)
-        {
-          g_string_append (s, "{");
-          key_num (s, "image", n->gate_image, TRUE);
-          key_num (s, "text", n->gate_text, FALSE);
-          g_string_append (s, "}");
-        }
-      else
-        g_string_append (s, "null");
-      g_string_append (s, ",\n  \"classes\": [");
-      for (int k = 0; k < n->n_classes; k++)
-        {
-          if (k)
-            g_string_append (s, ", ");
-          json_string (s, n->classes[k]);
-        }
-      g_string_append (s, "],\n  \"per_class\": [");
-      for (int k = 0; k < n->n_classes; k++)
-        {
-          g_string_append (s, k ? ",\n    {\"class\": " : "\n    {\"class\": ");
-          json_string (s, n->classes[k]);
-          g_string_append_printf (s, ", \"n\": %d, ", n->class_n[k]);
-          key_num (s, "image", n->class_shapley[k * 3], TRUE);
-          key_num (s, "text", n->class_shapley[k * 3 + 1], TRUE);
-          key_num (s, "interaction", n->class_shapley[k * 3 + 2], FALSE);
-          g_string_append (s, "}");
-        }
-      g_string_append (s, "],\n  \"confusion\": [");
-      for (int k = 0; k < n->n_classes; k++)
-        {
-          g_string_append (s, k ? ", [" : "[");
-          for (int j = 0; j < n->n_classes; j++)
-            g_string_append_printf (s, "%s%d", j ? ", " : "", n->confusion[k * n->n_classes + j]);
-          g_string_append (s, "]");
-        }
-      g_string_append (s, "]");
-    }
-  g_string_append (s, ",\n  \"reliance\": [");
+  json_builder_begin_object (b);
+  member_string (b, "run", self->run ? fw_run_get_description (self->run) : "");
+  if (self->numbers)
+    add_numbers (b, self->numbers);
+  json_builder_set_member_name (b, "reliance");
+  json_builder_begin_array (b);
   if (self->run)
     e = fw_run_get_epochs (self->run, &n_epochs);
   for (guint i = 0; i < n_epochs; i++)
     {
       if (!fw_epoch_has_reliance (&e[i]))
         continue;
-      g_string_append_printf (s, "%s\n    {\"epoch\": %d, ", first ? "" : ",", e[i].epoch);
-      key_num (s, "image_share", e[i].image_share, TRUE);
-      key_num (s, "text_share", e[i].text_share, TRUE);
-      key_num (s, "interaction", e[i].interaction, FALSE);
-      g_string_append (s, "}");
-      first = FALSE;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "epoch");
+      json_builder_add_int_value (b, e[i].epoch);
+      member_number (b, "image_share", e[i].image_share);
+      member_number (b, "text_share", e[i].text_share);
+      member_number (b, "interaction", e[i].interaction);
+      json_builder_end_object (b);
     }
-  g_string_append (s, "]\n}\n");
-  return g_string_free (s, FALSE);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return fw_contrib_json_text (b);
 }
 
 gboolean
