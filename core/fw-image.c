@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <glib/gi18n.h>
 
 static inline guint8
 luma (guint r, guint g, guint b)
@@ -117,9 +118,9 @@ read_file (const char *path, guint8 *stack, gsize stack_size, gsize *len, GError
     {
       int e = errno;
       if (e == ENOENT || e == ENOTDIR)
-        g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "not found");
+        g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, _("not found"));
       else
-        g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "cannot be read: %s", g_strerror (e));
+        g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, _("cannot be read: %s"), g_strerror (e));
       return NULL;
     }
   gsize cap = stack_size, n = 0;
@@ -131,7 +132,7 @@ read_file (const char *path, guint8 *stack, gsize stack_size, gsize *len, GError
           if (cap >= FW_IMAGE_MAX_FILE_BYTES)
             {
               g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                           "is larger than %d MB, too large for an image we decode",
+                           _("is larger than %d MB, too large for an image we decode"),
                            FW_IMAGE_MAX_FILE_BYTES >> 20);
               break;
             }
@@ -153,9 +154,9 @@ read_file (const char *path, guint8 *stack, gsize stack_size, gsize *len, GError
         {
           int e = errno;
           if (e == EISDIR)
-            g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "is a folder, not an image file");
+            g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, _("is a folder, not an image file"));
           else
-            g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "cannot be read: %s", g_strerror (e));
+            g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, _("cannot be read: %s"), g_strerror (e));
           break;
         }
       if (got == 0)
@@ -163,7 +164,7 @@ read_file (const char *path, guint8 *stack, gsize stack_size, gsize *len, GError
           close (fd);
           if (n == 0)
             {
-              g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "is an empty file (0 bytes)");
+              g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, _("is an empty file (0 bytes)"));
               if (buf != stack)
                 g_free (buf);
               return NULL;
@@ -212,8 +213,8 @@ too_large (int w, int h, GError **error)
   if (w > 0 && h > 0 && (guint64) w * (guint64) h <= FW_IMAGE_MAX_PIXELS)
     return FALSE;
   g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-               "claims %d×%d pixels, more than the %d megapixels we decode "
-               "(a corrupt header, or an image to shrink first)",
+               _("claims %d×%d pixels, more than the %d megapixels we decode "
+                 "(a corrupt header, or an image to shrink first)"),
                w, h, FW_IMAGE_MAX_PIXELS / (1024 * 1024));
   return TRUE;
 }
@@ -266,8 +267,8 @@ decode (const char *path, const guint8 *data, gsize len, int size, FwColor color
           else
             {
               g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                           "cannot be decoded (corrupt?): %s",
-                           local ? local->message : "no image in the file");
+                           _("cannot be decoded (corrupt?): %s"),
+                           local ? local->message : _("no image in the file"));
               return FALSE;
             }
         }
@@ -285,7 +286,7 @@ decode (const char *path, const guint8 *data, gsize len, int size, FwColor color
           if (!eoi)
             {
               g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                           "cannot be decoded (truncated?): the JPEG has no end marker");
+                           _("cannot be decoded (truncated?): the JPEG has no end marker"));
               return FALSE;
             }
         }
@@ -300,10 +301,10 @@ decode (const char *path, const guint8 *data, gsize len, int size, FwColor color
                            || (len >= 4 && memcmp (data, "GIF8", 4) == 0);
           if (known)
             g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                         "cannot be decoded (truncated or corrupt?): its header is incomplete");
+                         _("cannot be decoded (truncated or corrupt?): its header is incomplete"));
           else
             g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                         "is not an image in a format gdk-pixbuf reads (PNG, JPEG, GIF, BMP, TIFF, …)");
+                         _("is not an image in a format gdk-pixbuf reads (PNG, JPEG, GIF, BMP, TIFF, …)"));
           return FALSE;
         }
       if (too_large (w, h, error))
@@ -312,8 +313,8 @@ decode (const char *path, const guint8 *data, gsize len, int size, FwColor color
       if (pixbuf == NULL)
         {
           g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                       "cannot be decoded (truncated or corrupt?): %s",
-                       local ? local->message : "unknown error");
+                       _("cannot be decoded (truncated or corrupt?): %s"),
+                       local ? local->message : _("unknown error"));
           return FALSE;
         }
     }
