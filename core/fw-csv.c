@@ -8,6 +8,8 @@
 
 #include "fw-dataset.h"
 
+#include <glib/gi18n.h>
+
 /* The error domain lives in the lowest layer so that the parsers link on
  * their own (the fuzzer builds just them). */
 G_DEFINE_QUARK (fw-data-error-quark, fw_data_error)
@@ -49,9 +51,9 @@ static const char *
 field_problem (const char *s, gsize len)
 {
   if (memchr (s, '\0', len) != NULL)
-    return "contains a NUL byte";
+    return _("contains a NUL byte");
   if (!g_utf8_validate (s, (gssize) len, NULL))
-    return "is not valid UTF-8";
+    return _("is not valid UTF-8");
   return NULL;
 }
 
@@ -74,8 +76,8 @@ fw_csv_parse (const char *data, gsize len, const char *filename, GError **error)
     if (memchr (start, '\0', first) != NULL || !g_utf8_validate (start, (gssize) first, NULL))
       {
         g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_PARSE,
-                     "%s: line 1: not UTF-8 text — is this really a CSV manifest? "
-                     "(expected a header row such as image,text,label)", filename);
+                     _("%s: line 1: not UTF-8 text — is this really a CSV manifest? "
+                       "(expected a header row such as image,text,label)"), filename);
         return NULL;
       }
   }
@@ -107,9 +109,9 @@ fw_csv_parse (const char *data, gsize len, const char *filename, GError **error)
                   if (i >= len)
                     {
                       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_PARSE,
-                                   "%s: line %d: unterminated quote — the quoted field "
-                                   "opened here never closes (write a quote inside a "
-                                   "quoted field as \"\")", filename, quote_line);
+                                   _("%s: line %d: unterminated quote — the quoted field "
+                                     "opened here never closes (write a quote inside a "
+                                     "quoted field as \"\")"), filename, quote_line);
                       return NULL;
                     }
                   char c = data[i];
@@ -132,8 +134,8 @@ fw_csv_parse (const char *data, gsize len, const char *filename, GError **error)
               if (i < len && data[i] != ',' && data[i] != '\n' && data[i] != '\r')
                 {
                   g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_PARSE,
-                               "%s: line %d: unexpected character after a closing quote "
-                               "(inside a quoted field write a quote as \"\")",
+                               _("%s: line %d: unexpected character after a closing quote "
+                                 "(inside a quoted field write a quote as \"\")"),
                                filename, line);
                   return NULL;
                 }
@@ -198,8 +200,8 @@ fw_csv_parse (const char *data, gsize len, const char *filename, GError **error)
   if (rows->len == 0)
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_EMPTY,
-                   "%s: the file is empty (expected a header row such as "
-                   "image,text,label, then one row per sample)", filename);
+                   _("%s: the file is empty (expected a header row such as "
+                     "image,text,label, then one row per sample)"), filename);
       return NULL;
     }
 
@@ -207,7 +209,7 @@ fw_csv_parse (const char *data, gsize len, const char *filename, GError **error)
   if (head->problem)  /* only reachable past the first line, in a quoted header field */
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_PARSE,
-                   "%s: line %d: the header row is not UTF-8 text or holds a NUL byte",
+                   _("%s: line %d: the header row is not UTF-8 text or holds a NUL byte"),
                    filename, head->line);
       return NULL;
     }
@@ -223,7 +225,7 @@ fw_csv_parse (const char *data, gsize len, const char *filename, GError **error)
       if (csv->header[c][0] != '\0' && g_ascii_strcasecmp (csv->header[c], csv->header[d]) == 0)
         {
           g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_COLUMN,
-                       "%s: line %d: column '%s' appears twice in the header",
+                       _("%s: line %d: column '%s' appears twice in the header"),
                        filename, head->line, csv->header[c]);
           return NULL;
         }
@@ -238,16 +240,21 @@ fw_csv_parse (const char *data, gsize len, const char *filename, GError **error)
           char *rest = NULL;
           gint64 f = g_ascii_strtoll (row->problem + 1, &rest, 10);
           char *named = f < csv->n_columns && csv->header[f][0] != '\0'
-            ? g_strdup_printf ("column '%s'%s", csv->header[f], rest)
-            : g_strdup_printf ("field %d%s", (int) f + 1, rest);
+            /* TRANSLATORS: %s: a column name, then the problem, like " contains a NUL byte" */
+            ? g_strdup_printf (_("column '%s'%s"), csv->header[f], rest)
+            /* TRANSLATORS: %d: a field number, then the problem, like " contains a NUL byte" */
+            : g_strdup_printf (_("field %d%s"), (int) f + 1, rest);
           g_free (row->problem);
           row->problem = named;
         }
       if (row->problem == NULL && row->n_fields != csv->n_columns)
-        row->problem = g_strdup_printf (row->n_fields > csv->n_columns
-                                        ? "too many fields: %d, the header has %d (quote fields that contain commas)"
-                                        : "too few fields: %d, the header has %d",
-                                        row->n_fields, csv->n_columns);
+        {
+          row->problem = g_strdup_printf (row->n_fields > csv->n_columns
+                                          ? _("too many fields: %d, the header has %d (quote fields that contain commas)")
+                                          : _("too few fields: %d, the header has %d"),
+                                          row->n_fields, csv->n_columns);
+          row->bad_count = TRUE;
+        }
     }
   csv->rows = g_steal_pointer (&rows);
   return g_steal_pointer (&csv);

@@ -15,6 +15,8 @@ typedef struct {
   char *problem;             /* NULL, or why the row is unusable (field
                                 count, NUL byte, invalid UTF-8); the caller
                                 decides whether that is fatal */
+  gboolean bad_count;        /* the problem is the field count (a syntax
+                                error), not a field's bytes */
 } FwCsvRow;
 
 typedef struct {

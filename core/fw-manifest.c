@@ -103,7 +103,7 @@ fw_manifest_parse_csv (const char *data, gsize len, const char *filename, GError
       row->where = g_strdup_printf ("row %u (line %d)", r + 1, cr->line);
       row->problem = g_strdup (cr->problem);
       /* field-count trouble is syntax; NUL bytes and bad UTF-8 are values */
-      row->code = cr->problem && strstr (cr->problem, " fields: ") ? FW_DATA_ERROR_PARSE : FW_DATA_ERROR_VALUE;
+      row->code = cr->problem && cr->bad_count ? FW_DATA_ERROR_PARSE : FW_DATA_ERROR_VALUE;
       if (row->problem == NULL)
         for (int f = 0; f < FW_FIELD_N_KINDS; f++)
           if (col[f] >= 0)
