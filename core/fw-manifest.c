@@ -11,6 +11,8 @@
 #include "fw-csv.h"
 #include "fw-dataset.h"
 
+#include <glib/gi18n.h>
+
 static const char *const field_names[FW_FIELD_N_KINDS] = { "image", "text", "label", "split" };
 G_STATIC_ASSERT (G_N_ELEMENTS (field_names) == FW_FIELD_N_KINDS);
 
@@ -81,15 +83,15 @@ fw_manifest_parse_csv (const char *data, gsize len, const char *filename, GError
         if (csv->n_columns == 1 && (strchr (csv->header[0], ';') || strchr (csv->header[0], '\t')))
           {
             g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_COLUMN,
-                         "%s: line %d: the header '%s' is separated by %s, not commas "
-                         "(save the file as comma-separated CSV)", filename, csv->header_line,
-                         csv->header[0], strchr (csv->header[0], ';') ? "semicolons" : "tabs");
+                         _("%s: line %d: the header '%s' is separated by %s, not commas "
+                         "(save the file as comma-separated CSV)"), filename, csv->header_line,
+                         csv->header[0], strchr (csv->header[0], ';') ? _("semicolons") : _("tabs"));
             return NULL;
           }
         g_autofree char *have = g_strjoinv (", ", csv->header);
         g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_COLUMN,
-                     "%s: line %d: no '%s' column (the header needs image (or file_name), "
-                     "text and label, and may have split; it has: %s)",
+                     _("%s: line %d: no '%s' column (the header needs image (or file_name), "
+                     "text and label, and may have split; it has: %s)"),
                      filename, csv->header_line, field_names[f], have);
         return NULL;
       }
@@ -100,7 +102,7 @@ fw_manifest_parse_csv (const char *data, gsize len, const char *filename, GError
     {
       FwCsvRow *cr = g_ptr_array_index (csv->rows, r);
       FwManifestRow *row = g_new0 (FwManifestRow, 1);
-      row->where = g_strdup_printf ("row %u (line %d)", r + 1, cr->line);
+      row->where = g_strdup_printf (_("row %u (line %d)"), r + 1, cr->line);
       row->problem = g_strdup (cr->problem);
       /* field-count trouble is syntax; NUL bytes and bad UTF-8 are values */
       row->code = cr->problem && cr->bad_count ? FW_DATA_ERROR_PARSE : FW_DATA_ERROR_VALUE;
@@ -118,19 +120,19 @@ node_kind (JsonNode *node)
 {
   switch (json_node_get_node_type (node))
     {
-    case JSON_NODE_OBJECT: return "an object";
-    case JSON_NODE_ARRAY: return "an array";
-    case JSON_NODE_NULL: return "null";
+    case JSON_NODE_OBJECT: return _("an object");
+    case JSON_NODE_ARRAY: return _("an array");
+    case JSON_NODE_NULL: return _("null");
     case JSON_NODE_VALUE:
       {
         GType t = json_node_get_value_type (node);
-        if (t == G_TYPE_STRING) return "a string";
-        if (t == G_TYPE_BOOLEAN) return "a boolean";
-        if (t == G_TYPE_INT64) return "an integer";
-        return "a number";
+        if (t == G_TYPE_STRING) return _("a string");
+        if (t == G_TYPE_BOOLEAN) return _("a boolean");
+        if (t == G_TYPE_INT64) return _("an integer");
+        return _("a number");
       }
     }
-  return "something else";
+  return _("something else");
 }
 
 /* One JSON member to a field value; FALSE with *problem set on a wrong type. */
@@ -153,10 +155,10 @@ member_value (JsonObject *obj, const char *key, FwField f, char **out, char **pr
       *out = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
       return TRUE;
     }
-  *problem = g_strdup_printf ("'%s' must be %s, not %s", key,
-                              f == FW_FIELD_LABEL ? "a string or an integer"
-                              : f == FW_FIELD_IMAGE ? "a string (a path) or null"
-                              : "a string or null", node_kind (node));
+  *problem = g_strdup_printf (_("'%s' must be %s, not %s"), key,
+                              f == FW_FIELD_LABEL ? _("a string or an integer")
+                              : f == FW_FIELD_IMAGE ? _("a string (a path) or null")
+                              : _("a string or null"), node_kind (node));
   return FALSE;
 }
 
@@ -216,33 +218,33 @@ fw_manifest_parse_jsonl (const char *data, gsize len, const char *filename, GErr
         {
           /* the first line already is not text: a binary file, not a manifest */
           g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_PARSE,
-                       "%s: line %d: not UTF-8 text — is this really a JSON Lines manifest? "
-                       "(expected one {\"image\": …, \"text\": …, \"label\": …} object per line)",
+                       _("%s: line %d: not UTF-8 text — is this really a JSON Lines manifest? "
+                       "(expected one {\"image\": …, \"text\": …, \"label\": …} object per line)"),
                        filename, line);
           return NULL;
         }
 
       FwManifestRow *row = g_new0 (FwManifestRow, 1);
-      row->where = g_strdup_printf ("line %d", line);
+      row->where = g_strdup_printf (_("line %d"), line);
       row->code = FW_DATA_ERROR_VALUE;
       g_ptr_array_add (m->rows, row);
 
       if (binary || bad_utf8)
         {
-          row->problem = g_strdup (binary ? "contains a NUL byte" : "is not valid UTF-8");
+          row->problem = g_strdup (binary ? _("contains a NUL byte") : _("is not valid UTF-8"));
           continue;
         }
 
       if (has_nul_escape (s, n))
         {
-          row->problem = g_strdup ("contains a NUL character (\\u0000)");
+          row->problem = g_strdup (_("contains a NUL character (\\u0000)"));
           continue;
         }
 
       g_autoptr (GError) local = NULL;
       if (!json_parser_load_from_data (parser, s, (gssize) n, &local))
         {
-          row->problem = g_strdup_printf ("is not valid JSON: %s", local->message);
+          row->problem = g_strdup_printf (_("is not valid JSON: %s"), local->message);
           row->code = FW_DATA_ERROR_PARSE;
           continue;
         }
@@ -250,9 +252,9 @@ fw_manifest_parse_jsonl (const char *data, gsize len, const char *filename, GErr
       if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
         {
           row->code = FW_DATA_ERROR_PARSE;
-          row->problem = g_strdup_printf ("is %s, not a JSON object (write one "
-                                          "{\"image\": …, \"text\": …, \"label\": …} per line)",
-                                          root ? node_kind (root) : "empty");
+          row->problem = g_strdup_printf (_("is %s, not a JSON object (write one "
+                                          "{\"image\": …, \"text\": …, \"label\": …} per line)"),
+                                          root ? node_kind (root) : _("empty"));
           continue;
         }
       JsonObject *obj = json_node_get_object (root);
@@ -271,8 +273,8 @@ fw_manifest_parse_jsonl (const char *data, gsize len, const char *filename, GErr
   if (m->rows->len == 0)
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_EMPTY,
-                   "%s: the file is empty (expected one JSON object per line, "
-                   "such as {\"image\": \"a.png\", \"text\": \"a cat\", \"label\": \"cat\"})",
+                   _("%s: the file is empty (expected one JSON object per line, "
+                   "such as {\"image\": \"a.png\", \"text\": \"a cat\", \"label\": \"cat\"})"),
                    filename);
       return NULL;
     }
@@ -284,14 +286,14 @@ fw_manifest_parse_jsonl (const char *data, gsize len, const char *filename, GErr
   if (any_valid && !seen[FW_FIELD_LABEL])
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_COLUMN,
-                   "%s: no line has a 'label' key (each line needs \"label\" and "
-                   "\"image\" (or \"file_name\") and/or \"text\")", filename);
+                   _("%s: no line has a 'label' key (each line needs \"label\" and "
+                   "\"image\" (or \"file_name\") and/or \"text\")"), filename);
       return NULL;
     }
   if (any_valid && !seen[FW_FIELD_IMAGE] && !seen[FW_FIELD_TEXT])
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_COLUMN,
-                   "%s: no line has an 'image' (or 'file_name') or a 'text' key", filename);
+                   _("%s: no line has an 'image' (or 'file_name') or a 'text' key"), filename);
       return NULL;
     }
   m->has_split = seen[FW_FIELD_SPLIT];
