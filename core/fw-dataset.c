@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <glib/gi18n.h>
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
@@ -109,8 +110,8 @@ fw_dataset_alloc (int n, int channels, int size, const char *what, GError **erro
   if (pixels == NULL)
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_VALUE,
-                   "%s: %d images of %d×%d×%d need %.1f GB, more memory than is free "
-                   "(try a smaller --image-size or --color gray)",
+                   _("%s: %d images of %d×%d×%d need %.1f GB, more memory than is free "
+                   "(try a smaller --image-size or --color gray)"),
                    what, n, channels, size, size, bytes / 1e9);
       return NULL;
     }
@@ -187,8 +188,8 @@ fw_dataset_finish (FwDataset *ds, char **labels, const gint8 *split,
   if (ds->n == 0)
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_EMPTY,
-                   "%s: no usable rows%s", filename,
-                   ds->n_skipped > 0 ? " (every row was skipped as bad)" : " (the manifest has a header only)");
+                   _("%s: no usable rows%s"), filename,
+                   ds->n_skipped > 0 ? _(" (every row was skipped as bad)") : _(" (the manifest has a header only)"));
       return FALSE;
     }
 
@@ -205,7 +206,7 @@ fw_dataset_finish (FwDataset *ds, char **labels, const gint8 *split,
   if (distinct->len < 2 && !options->allow_single_class)
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_EMPTY,
-                   "%s: every row has the label '%s': a classifier needs at least two classes",
+                   _("%s: every row has the label '%s': a classifier needs at least two classes"),
                    filename, (char *) g_ptr_array_index (distinct, 0));
       return FALSE;
     }
@@ -388,12 +389,12 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
   if (g_stat (path, &st) == 0 && !S_ISREG (st.st_mode))
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO,
-                   "%s: not a regular file (give a CSV or JSON Lines manifest)", display);
+                   _("%s: not a regular file (give a CSV or JSON Lines manifest)"), display);
       return NULL;
     }
   if (!g_file_get_contents (path, &data, &len, &local))
     {
-      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, "%s: cannot read the manifest: %s",
+      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, _("%s: cannot read the manifest: %s"),
                    display, local->message);
       return NULL;
     }
@@ -430,22 +431,22 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
       FwSplit s = FW_SPLIT_TRAIN;
       split[r] = -1;
       if (problem == NULL && row->value[FW_FIELD_LABEL] == NULL)
-        problem = g_strdup ("the label is empty (every row needs one)");
+        problem = g_strdup (_("the label is empty (every row needs one)"));
       if (problem == NULL && m->has_split)
         {
           if (!fw_split_parse (row->value[FW_FIELD_SPLIT], &s))
-            problem = g_strdup_printf ("unknown split '%s' (use train, val or test)",
+            problem = g_strdup_printf (_("unknown split '%s' (use train, val or test)"),
                                        row->value[FW_FIELD_SPLIT] ? row->value[FW_FIELD_SPLIT] : "");
           else
             split[r] = (gint8) s;
         }
       if (problem == NULL && row->value[FW_FIELD_IMAGE] == NULL && row->value[FW_FIELD_TEXT] == NULL)
-        problem = g_strdup ("has neither an image nor a text");
+        problem = g_strdup (_("has neither an image nor a text"));
       if (problem == NULL && row->value[FW_FIELD_IMAGE] != NULL
           && (g_str_has_prefix (row->value[FW_FIELD_IMAGE], "http://")
               || g_str_has_prefix (row->value[FW_FIELD_IMAGE], "https://")))
-        problem = g_strdup_printf ("image '%s' is a URL: images are not downloaded, "
-                                   "list paths of local files", row->value[FW_FIELD_IMAGE]);
+        problem = g_strdup_printf (_("image '%s' is a URL: images are not downloaded, "
+                                   "list paths of local files"), row->value[FW_FIELD_IMAGE]);
       if (problem != NULL)
         {
           if (row->problem)
@@ -453,7 +454,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
           char *msg = g_strdup_printf ("%s: %s: %s", display, row->where, problem);
           if (!o->skip_bad_rows)
             {
-              g_set_error (error, FW_DATA_ERROR, code, "%s (or load with --skip-bad-rows)", msg);
+              g_set_error (error, FW_DATA_ERROR, code, _("%s (or load with --skip-bad-rows)"), msg);
               g_free (msg);
               return NULL;
             }
@@ -510,7 +511,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
       for (int k = 0; k < n; k++)
         g_free (d.errors[k]);
       g_free (d.errors);
-      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED, "%s: loading was cancelled", display);
+      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED, _("%s: loading was cancelled"), display);
       return NULL;
     }
 
@@ -524,18 +525,18 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
       if (d.errors[k] != NULL)
         {
           const char *img = row->value[FW_FIELD_IMAGE];
-          char *msg = g_strdup_printf ("%s: %s: image '%s' %s", display, row->where, img, d.errors[k]);
+          char *msg = g_strdup_printf (_("%s: %s: image '%s' %s"), display, row->where, img, d.errors[k]);
           if (!o->skip_bad_rows)
             {
-              if (strcmp (d.errors[k], "not found") == 0 && !g_path_is_absolute (img))
+              if (strcmp (d.errors[k], _("not found")) == 0 && !g_path_is_absolute (img))
                 {
                   g_autofree char *shown = g_filename_display_name (dir);
                   g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                               "%s (paths are relative to the manifest's folder, %s; "
-                               "or load with --skip-bad-rows)", msg, shown);
+                               _("%s (paths are relative to the manifest's folder, %s; "
+                               "or load with --skip-bad-rows)"), msg, shown);
                 }
               else
-                g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, "%s (or load with --skip-bad-rows)", msg);
+                g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, _("%s (or load with --skip-bad-rows)"), msg);
               g_free (msg);
               for (int j = k; j < n; j++)
                 g_free (d.errors[j]);
@@ -589,19 +590,19 @@ fw_dataset_load (const char *spec, const FwLoadOptions *options,
   if (o->image_size < 1 || o->image_size > FW_MAX_IMAGE_SIZE)
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_VALUE,
-                   "image size %d is out of range (1 to %d pixels; 28 is the default)",
+                   _("image size %d is out of range (1 to %d pixels; 28 is the default)"),
                    o->image_size, FW_MAX_IMAGE_SIZE);
       return NULL;
     }
   if (o->color >= FW_COLOR_N_KINDS || !(o->val_fraction >= 0 && o->val_fraction < 1))
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_VALUE,
-                   "bad load options: color must be gray or rgb and val-fraction in [0, 1)");
+                   _("bad load options: color must be gray or rgb and val-fraction in [0, 1)"));
       return NULL;
     }
   if (g_cancellable_set_error_if_cancelled (cancellable, NULL))
     {
-      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED, "%s: loading was cancelled", spec);
+      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED, _("%s: loading was cancelled"), spec);
       return NULL;
     }
 
@@ -629,16 +630,16 @@ fw_dataset_load (const char *spec, const FwLoadOptions *options,
       if (path == NULL)
         {
           g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO,
-                       "%s: the folder holds no metadata.csv or metadata.jsonl (put a manifest "
-                       "with columns file_name,text,label next to the images)", spec);
+                       _("%s: the folder holds no metadata.csv or metadata.jsonl (put a manifest "
+                       "with columns file_name,text,label next to the images)"), spec);
           return NULL;
         }
     }
   else if (!g_file_test (spec, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO,
-                   "%s: no such file or folder (give a CSV or JSON Lines manifest, a folder "
-                   "holding metadata.csv, or builtin:NAME — see `fusion-workbench datasets`)", spec);
+                   _("%s: no such file or folder (give a CSV or JSON Lines manifest, a folder "
+                   "holding metadata.csv, or builtin:NAME — see `fusion-workbench datasets`)"), spec);
       return NULL;
     }
   else
@@ -683,8 +684,8 @@ fw_dataset_map_labels (const FwDataset *ds, const char *const *classes, int n_cl
           g_auto (GStrv) known = g_strv_builder_end (b);
           g_autofree char *list = g_strjoinv (", ", known);
           g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_VALUE,
-                       "%s: row %d: label '%s' is not one of the model's classes (%s%s)",
-                       ds->name ? ds->name : "dataset", r + 1, ds->classes[ds->label[r]],
+                       _("%s: row %d: label '%s' is not one of the model's classes (%s%s)"),
+                       ds->name ? ds->name : _("dataset"), r + 1, ds->classes[ds->label[r]],
                        list, n_classes > 20 ? ", …" : "");
           g_free (out);
           return NULL;
