@@ -163,7 +163,7 @@ fw_builtin_generate (const char *name, const FwLoadOptions *options,
       for (int k = 0; k < FW_BUILTIN_N_KINDS; k++)
         g_string_append_printf (known, "%sbuiltin:%s", k ? ", " : "", builtins[k].name);
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO,
-                   "builtin:%s: no such built-in dataset (there are %s)", name, known->str);
+                   _("builtin:%s: no such built-in dataset (there are %s)"), name, known->str);
       return NULL;
     }
 
@@ -174,7 +174,8 @@ fw_builtin_generate (const char *name, const FwLoadOptions *options,
   g_autoptr (FwDataset) ds = fw_dataset_alloc (n, channels, size, display, error);
   if (ds == NULL)
     return NULL;
-  ds->name = g_strdup_printf ("%s (built-in)", name);
+  /* TRANSLATORS: the display name of a built-in dataset; %s is its name */
+  ds->name = g_strdup_printf (_("%s (built-in)"), name);
 
   /* One stream per dataset name, so shapes and shapes-xor with the same
    * seed are not the same pictures relabelled. */
@@ -193,7 +194,7 @@ fw_builtin_generate (const char *name, const FwLoadOptions *options,
           if (g_cancellable_is_cancelled (cancellable))
             {
               cairo_surface_destroy (surface);
-              g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED, "%s: loading was cancelled", display);
+              g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED, _("%s: loading was cancelled"), display);
               return NULL;
             }
           if (o->progress)
