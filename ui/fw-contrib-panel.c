@@ -12,6 +12,7 @@
 
 #include "fw-contrib-chart.h"
 #include "fw-contrib-panel.h"
+#include "fw-picture.h"
 #include "fw-run-row.h"
 #include "fw-sample-chart.h"
 
@@ -855,7 +856,6 @@ fw_contrib_panel_export (FwContribPanel *self, const char *path, GError **error)
   GdkRGBA fg = { 0.12, 0.12, 0.12, 1 }, bg = { 1, 1, 1, 1 };
   int widths[G_N_ELEMENTS (charts)], w = 0, h = 380;
   cairo_surface_t *surface;
-  cairo_status_t status;
   cairo_t *cr;
 
   if (g_str_has_suffix (lower, ".json"))
@@ -899,21 +899,7 @@ fw_contrib_panel_export (FwContribPanel *self, const char *path, GError **error)
       cairo_translate (cr, widths[i] + 12, 0);
     }
   cairo_destroy (cr);
-  if (cairo_surface_get_type (surface) == CAIRO_SURFACE_TYPE_IMAGE)
-    status = cairo_surface_write_to_png (surface, path);
-  else
-    {
-      cairo_surface_finish (surface);
-      status = cairo_surface_status (surface);
-    }
-  cairo_surface_destroy (surface);
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s: cannot write the picture: %s"),
-                   path, cairo_status_to_string (status));
-      return FALSE;
-    }
-  return TRUE;
+  return fw_picture_finish (surface, path, error);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "fw-plot.h"
+#include "fw-picture.h"
 
 struct _FwPlot
 {
@@ -578,7 +579,6 @@ fw_plot_export (FwPlot *self, const char *path, GError **error)
   g_autofree char *lower = g_ascii_strdown (path, -1);
   GdkRGBA fg = { 0.12, 0.12, 0.12, 1 }, bg = { 1, 1, 1, 1 };
   cairo_surface_t *surface;
-  cairo_status_t status;
   gboolean hovering = self->hovering;
   cairo_t *cr;
 
@@ -609,21 +609,7 @@ fw_plot_export (FwPlot *self, const char *path, GError **error)
   fw_plot_draw (self, cr, w, h, &fg, &bg);
   self->hovering = hovering;
   cairo_destroy (cr);
-  if (cairo_surface_get_type (surface) == CAIRO_SURFACE_TYPE_IMAGE)
-    status = cairo_surface_write_to_png (surface, path);
-  else
-    {
-      cairo_surface_finish (surface);
-      status = cairo_surface_status (surface);
-    }
-  cairo_surface_destroy (surface);
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s: cannot write the picture: %s"),
-                   path, cairo_status_to_string (status));
-      return FALSE;
-    }
-  return TRUE;
+  return fw_picture_finish (surface, path, error);
 }
 
 static void
