@@ -135,7 +135,7 @@ fw_cli_print_number (FILE *out, double v, gboolean json)
 
 FwDataset *
 fw_cli_load_dataset (const char *command, const char *spec, const FwConfig *config,
-                     gboolean skip_bad_rows, double *seconds)
+                     gboolean for_training, gboolean skip_bad_rows, double *seconds)
 {
   FwLoadOptions options = FW_LOAD_OPTIONS_INIT;
   options.image_size = config->image_size;
@@ -145,7 +145,7 @@ fw_cli_load_dataset (const char *command, const char *spec, const FwConfig *conf
   options.threads = config->threads;
   options.skip_bad_rows = skip_bad_rows;
   /* only training needs two classes; a test set may hold one */
-  options.allow_single_class = strcmp (command, "train") != 0;
+  options.allow_single_class = !for_training;
   gint64 t0 = g_get_monotonic_time ();
   g_autoptr (GError) error = NULL;
   FwDataset *ds = fw_dataset_load (spec, &options, NULL, &error);

@@ -30,9 +30,10 @@ FwCliResult fw_cli_parse (const char *command, const char *synopsis, int argc, c
 void fw_cli_print_number (FILE *out, double v, gboolean json);
 
 /* Loads SPEC with the preprocessing of config; prints the error (naming the
- * file and row) and returns NULL on failure. */
+ * file and row) and returns NULL on failure.  Data to train on needs two
+ * classes; data a saved model is run on may hold one. */
 FwDataset *fw_cli_load_dataset (const char *command, const char *spec, const FwConfig *config,
-                                gboolean skip_bad_rows, double *seconds);
+                                gboolean for_training, gboolean skip_bad_rows, double *seconds);
 
 /* The rows of one split, or of every row for "all"; NULL (and a message)
  * for an unknown split name. */

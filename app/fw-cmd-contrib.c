@@ -100,7 +100,7 @@ fw_cmd_contrib (int argc, char **argv)
     }
   FwModel *model = saved->model;
   const FwConfig *config = fw_model_get_config (model);
-  g_autoptr (FwDataset) ds = fw_cli_load_dataset ("contrib", data, config, skip_bad, NULL);
+  g_autoptr (FwDataset) ds = fw_cli_load_dataset ("contrib", data, config, FALSE, skip_bad, NULL);
   if (!ds)
     return 1;
   int n = 0;

@@ -41,7 +41,7 @@ fw_cmd_eval (int argc, char **argv)
       return 1;
     }
   const FwConfig *config = fw_model_get_config (saved->model);
-  g_autoptr (FwDataset) ds = fw_cli_load_dataset ("eval", data, config, skip_bad, NULL);
+  g_autoptr (FwDataset) ds = fw_cli_load_dataset ("eval", data, config, FALSE, skip_bad, NULL);
   if (!ds)
     return 1;
   int n = 0;

@@ -71,7 +71,7 @@ fw_cmd_predict (int argc, char **argv)
   FwModel *model = saved->model;
   const FwConfig *config = fw_model_get_config (model);
   const FwShape *shape = fw_model_get_shape (model);
-  g_autoptr (FwDataset) ds = fw_cli_load_dataset ("predict", data, config, skip_bad, NULL);
+  g_autoptr (FwDataset) ds = fw_cli_load_dataset ("predict", data, config, FALSE, skip_bad, NULL);
   if (!ds)
     return 1;
   int n = 0;

@@ -65,7 +65,7 @@ fw_cmd_train (int argc, char **argv)
     }
 
   double load_seconds = 0;
-  g_autoptr (FwDataset) ds = fw_cli_load_dataset ("train", data, &config, skip_bad, &load_seconds);
+  g_autoptr (FwDataset) ds = fw_cli_load_dataset ("train", data, &config, TRUE, skip_bad, &load_seconds);
   if (!ds)
     return 1;
   g_autoptr (GError) error = NULL;

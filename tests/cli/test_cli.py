@@ -94,6 +94,16 @@ with tempfile.TemporaryDirectory() as tmp:
           ev.get("n") == out.get("test_n") and ev.get("accuracy") == out.get("test_accuracy"),
           f"{ev} vs {out}")
 
+    one_class = os.path.join(tmp, "squares.csv")
+    with open(one_class, "w") as f:
+        f.write("\n".join(lines[:1] + [l for l in lines[1:] if l.endswith(",square")]) + "\n")
+    r = run("eval", "--model", model, "--data", one_class, "--split", "all", "--json")
+    check("eval runs a saved model on data with a single class",
+          r.returncode == 0 and json.loads(r.stdout or "{}").get("n") == 60, r.stdout + r.stderr)
+    r = run("train", "--data", one_class, "--image-size", "16")
+    check("train refuses data with a single class (1) naming the file",
+          r.returncode == 1 and "squares.csv" in r.stderr, r.stderr)
+
     r = run("train", "--fusion", "late")
     check("train without --data is bad usage (2)", r.returncode == 2 and "--data" in r.stderr, r.stderr)
     r = run("train", "--data", manifest, "--fusion", "sideways")
