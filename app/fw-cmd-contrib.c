@@ -1,6 +1,6 @@
 /* fw-cmd-contrib.c — `fusion-workbench contrib`: how much the image and the
  * text drive a saved model's predictions on one split, as one JSON file.
- * The methods are core/fw-contrib.c; this file parses flags, picks the
+ * The methods are core/explain/fw-contrib.c; this file parses flags, picks the
  * methods and writes the JSON (to a temporary file, then renamed). */
 #include <glib/gi18n.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /* fw-cmd-datasets.c — `fusion-workbench datasets`: one line per built-in
  * teaching dataset and what it teaches.  The datasets themselves (and their
- * one-line lessons) live in core/fw-builtin.c. */
+ * one-line lessons) live in core/data/fw-builtin.c. */
 #include <stdio.h>
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * run: every method's global figures, the per-class Shapley breakdown, the
  * confusion matrix, the learned mixing weights, and (through the run's
  * epochs) reliance over time.  Numbers only: computing them is the panel's
- * worker's business (core/fw-contrib.h), drawing them FwContribChart's. */
+ * worker's business (core/explain/fw-contrib.h), drawing them FwContribChart's. */
 #pragma once
 
 #include <gtk/gtk.h>

@@ -15,7 +15,7 @@ printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n){retu
   { echo "SKIP: $cc has no libFuzzer runtime"; exit 77; }
 
 sources=()
-for f in "$src"/core/*.c; do
+for f in "$src"/core/*/*.c; do
   case "${f##*/}" in
     fw-onnx.c|fw-torch-export.c) ;;   # export only: not part of loading
     *) sources+=("$f") ;;
@@ -24,7 +24,7 @@ done
 # shellcheck disable=SC2046
 "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -DG_LOG_DOMAIN='"fusion-workbench"' -DGETTEXT_PACKAGE='"fusion-workbench"' -DFW_VERSION='"fuzz"' \
-  -w -I"$src/core" "$src/tests/fuzz/fuzz-model-load.c" "${sources[@]}" -o "$tmp/fuzz" \
+  -w -I"$src/core/nn" -I"$src/core/data" -I"$src/core/explain" -I"$src/core/io" "$src/tests/fuzz/fuzz-model-load.c" "${sources[@]}" -o "$tmp/fuzz" \
   $(pkg-config --cflags --libs glib-2.0 gio-2.0 json-glib-1.0 gdk-pixbuf-2.0 cairo openblas) -lm -lpthread
 
 mkdir -p "$tmp/corpus"

@@ -11,8 +11,8 @@ mkdir -p "$out/corpus"
 command -v clang >/dev/null 2>&1 || { echo "clang not found: skipping"; exit 77; }
 
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DG_LOG_DOMAIN=\"fuzz\""
-if ! clang $flags -I"$src/core" $(pkg-config --cflags glib-2.0 gio-2.0 json-glib-1.0) \
-     "$src/tests/fuzz/fuzz-manifest.c" "$src/core/fw-csv.c" "$src/core/fw-manifest.c" "$src/core/fw-text.c" \
+if ! clang $flags $(for d in core core/nn core/data core/explain core/io; do printf -- "-I%s/%s " "$src" "$d"; done) $(pkg-config --cflags glib-2.0 gio-2.0 json-glib-1.0) \
+     "$src/tests/fuzz/fuzz-manifest.c" "$src/core/data/fw-csv.c" "$src/core/data/fw-manifest.c" "$src/core/data/fw-text.c" \
      $(pkg-config --libs glib-2.0 gio-2.0 json-glib-1.0) -o "$out/fuzz-manifest" 2>"$out/build.log"; then
   if grep -q "libclang_rt.fuzzer\|fsanitize=fuzzer" "$out/build.log"; then
     echo "clang has no libFuzzer runtime: skipping"; cat "$out/build.log"; exit 77
