@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "fw-chart-draw.h"
 #include "fw-plot.h"
 #include "fw-picture.h"
 
@@ -23,6 +24,7 @@ struct _FwPlot
   gboolean hovering;
   double hover_x;
   double hover_y;
+  double chance_level;       /* accuracy of guessing; NAN when unknown */
 };
 
 G_DEFINE_FINAL_TYPE (FwPlot, fw_plot, GTK_TYPE_WIDGET)
@@ -32,73 +34,18 @@ static GParamSpec *properties[N_PROPS];
 
 #define MARGIN_LEFT 72
 #define MARGIN_RIGHT 30
-#define MARGIN_TOP 44
 #define MARGIN_BOTTOM 52
 
-typedef struct {
-  double x0, x1, y0, y1;     /* data ranges */
-  double px, py, pw, ph;     /* plot area in pixels */
-  gboolean log_y;
-} Frame;
-
-static double
-frame_x (const Frame *f, double x)
-{
-  return f->px + (x - f->x0) / (f->x1 - f->x0) * f->pw;
-}
-
-static double
-frame_y (const Frame *f, double y)
-{
-  double t;
-
-  if (f->log_y)
-    t = (log10 (MAX (y, 1e-12)) - log10 (f->y0)) / (log10 (f->y1) - log10 (f->y0));
-  else
-    t = (y - f->y0) / (f->y1 - f->y0);
-  return f->py + f->ph - t * f->ph;
-}
+typedef FwChartFrame Frame;
+#define frame_x fw_chart_frame_x
+#define frame_y fw_chart_frame_y
+#define set_rgba fw_chart_set_rgba
 
 static void
 show_text (GtkWidget *widget, cairo_t *cr, double x, double y, double align_x, double align_y,
            const char *text, gboolean bold)
 {
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-  int w, h;
-
-  if (bold)
-    {
-      g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>", text);
-      pango_layout_set_markup (layout, markup, -1);
-    }
-  else
-    pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &w, &h);
-  cairo_move_to (cr, x - align_x * w, y - align_y * h);
-  pango_cairo_show_layout (cr, layout);
-  g_object_unref (layout);
-}
-
-static double
-nice_step (double range, int target)
-{
-  double raw = range / MAX (target, 1);
-  double mag = pow (10, floor (log10 (raw)));
-  double n = raw / mag;
-
-  if (n < 1.5)
-    return mag;
-  if (n < 3.5)
-    return 2 * mag;
-  if (n < 7.5)
-    return 5 * mag;
-  return 10 * mag;
-}
-
-static void
-set_rgba (cairo_t *cr, const GdkRGBA *c, double alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
+  fw_chart_show_text (widget, cr, x, y, align_x, align_y, text, bold, 0);
 }
 
 static gboolean
@@ -177,65 +124,6 @@ compute_frame (FwPlot *self, Frame *f)
       f->y1 = isfinite (ymax) && ymax > 0 ? ymax * 1.05 : 1;
     }
   return TRUE;
-}
-
-static void
-draw_axes (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg)
-{
-  GtkWidget *widget = GTK_WIDGET (self);
-  char buf[64];
-
-  cairo_set_line_width (cr, 1);
-  /* horizontal grid and y labels */
-  if (f->log_y)
-    {
-      for (double v = f->y0; v <= f->y1 * 1.0001; v *= 10)
-        {
-          double y = round (frame_y (f, v)) + 0.5;
-          set_rgba (cr, fg, 0.15);
-          cairo_move_to (cr, f->px, y);
-          cairo_line_to (cr, f->px + f->pw, y);
-          cairo_stroke (cr);
-          set_rgba (cr, fg, 0.8);
-          g_snprintf (buf, sizeof buf, "%g", v);
-          show_text (widget, cr, f->px - 8, y, 1, 0.5, buf, FALSE);
-        }
-    }
-  else
-    {
-      double step = nice_step (f->y1 - f->y0, 5);
-      for (double v = ceil (f->y0 / step) * step; v <= f->y1 + 1e-9; v += step)
-        {
-          double y = round (frame_y (f, v)) + 0.5;
-          set_rgba (cr, fg, 0.15);
-          cairo_move_to (cr, f->px, y);
-          cairo_line_to (cr, f->px + f->pw, y);
-          cairo_stroke (cr);
-          set_rgba (cr, fg, 0.8);
-          g_snprintf (buf, sizeof buf, "%g", fabs (v) < 1e-12 ? 0 : v);
-          show_text (widget, cr, f->px - 8, y, 1, 0.5, buf, FALSE);
-        }
-    }
-  /* x ticks */
-  {
-    double step = MAX (1, nice_step (f->x1 - f->x0, 6));
-    for (double v = 0; v <= f->x1 + 1e-9; v += step)
-      {
-        double x = round (frame_x (f, v)) + 0.5;
-        set_rgba (cr, fg, 0.8);
-        cairo_move_to (cr, x, f->py + f->ph);
-        cairo_line_to (cr, x, f->py + f->ph + 5);
-        cairo_stroke (cr);
-        g_snprintf (buf, sizeof buf, "%g", v);
-        show_text (widget, cr, x, f->py + f->ph + 7, 0.5, 0, buf, FALSE);
-      }
-  }
-  set_rgba (cr, fg, 0.6);
-  cairo_rectangle (cr, f->px + 0.5, f->py + 0.5, f->pw - 1, f->ph - 1);
-  cairo_stroke (cr);
-  set_rgba (cr, fg, 0.8);
-  show_text (widget, cr, f->px + f->pw / 2, f->py + f->ph + 26, 0.5, 0,
-             self->kind == FW_PLOT_LOSS ? _("step") : _("epoch"), FALSE);
 }
 
 /* Exponential moving average with TensorBoard's debiasing, so the first
@@ -356,63 +244,63 @@ draw_accuracy_run (FwPlot *self, cairo_t *cr, const Frame *f, FwRun *run)
     }
 }
 
-static void
-draw_legend (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg)
+/* One legend entry per visible run; g_free the array. */
+static FwLegendEntry *
+legend_entries (FwPlot *self, int *n)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
-  guint n_runs = fw_plot_model_get_n_runs (self->model);
-  double x = f->px + f->pw - 8, y = f->py + 8;
-  const char *styles = self->kind == FW_PLOT_LOSS
-    ? _("solid: train loss (smoothed) · dashed: validation")
-    : _("solid: validation · dashed: train");
+  guint n_runs = self->model ? fw_plot_model_get_n_runs (self->model) : 0;
+  FwLegendEntry *entries = g_new0 (FwLegendEntry, MAX (n_runs, 1));
 
-  set_rgba (cr, fg, 0.7);
-  show_text (widget, cr, f->px + f->pw, f->py - 6, 1, 1, styles, FALSE);
-
-  /* a veil behind the legend so curves under it do not garble it */
-  {
-    int max_w = 0, total_h = 0;
-    for (guint r = 0; r < n_runs; r++)
-      {
-        FwRun *run = fw_plot_model_get_run (self->model, r);
-        PangoLayout *layout;
-        int w, h;
-        if (!fw_run_get_visible (run))
-          continue;
-        layout = gtk_widget_create_pango_layout (widget, fw_run_get_description (run));
-        pango_layout_get_pixel_size (layout, &w, &h);
-        max_w = MAX (max_w, w);
-        total_h += h + 2;
-        g_object_unref (layout);
-      }
-    if (total_h > 0)
-      {
-        cairo_set_source_rgba (cr, 1 - fg->red, 1 - fg->green, 1 - fg->blue, 0.75);
-        cairo_rectangle (cr, x - max_w - 36, y - 4, max_w + 40, total_h + 6);
-        cairo_fill (cr);
-      }
-  }
+  *n = 0;
   for (guint r = 0; r < n_runs; r++)
     {
       FwRun *run = fw_plot_model_get_run (self->model, r);
-      PangoLayout *layout;
-      int w, h;
-
-      if (!fw_run_get_visible (run))
-        continue;
-      layout = gtk_widget_create_pango_layout (widget, fw_run_get_description (run));
-      pango_layout_get_pixel_size (layout, &w, &h);
-      set_rgba (cr, fg, 1);
-      cairo_move_to (cr, x - w, y);
-      pango_cairo_show_layout (cr, layout);
-      set_rgba (cr, fw_run_get_color (run), 1);
-      cairo_set_line_width (cr, 3);
-      cairo_move_to (cr, x - w - 30, y + h / 2.0);
-      cairo_line_to (cr, x - w - 8, y + h / 2.0);
-      cairo_stroke (cr);
-      y += h + 2;
-      g_object_unref (layout);
+      if (fw_run_get_visible (run))
+        entries[(*n)++] = (FwLegendEntry) { fw_run_get_description (run), fw_run_get_color (run), TRUE };
     }
+  return entries;
+}
+
+/* The legend sits in a band between the title and the data, never over a
+ * curve: the data area starts below however many rows it needs. */
+static void
+plot_layout (FwPlot *self, int width, int height, FwChartRect *legend, FwChartRect *data)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int n, th = fw_chart_text_height (widget);
+  g_autofree FwLegendEntry *entries = legend_entries (self, &n);
+  double lw = MAX (width - MARGIN_LEFT - MARGIN_RIGHT, 10);
+  double lh = fw_chart_legend_height (widget, entries, n, lw);
+
+  /* a legend taller than a third of the chart keeps its first rows */
+  lh = MIN (lh, height / 3.0);
+  *legend = (FwChartRect) { MARGIN_LEFT, 6 + th + 6, lw, lh };
+  data->x = MARGIN_LEFT;
+  data->y = legend->y + lh + (lh > 0 ? 8 : 0) + 8;
+  data->width = lw;
+  data->height = MAX (height - data->y - MARGIN_BOTTOM, 10);
+}
+
+void
+fw_plot_get_layout (FwPlot *self, int width, int height, FwChartRect *legend, FwChartRect *data)
+{
+  g_return_if_fail (FW_IS_PLOT (self));
+
+  plot_layout (self, width, height, legend, data);
+}
+
+static void
+draw_legend (FwPlot *self, cairo_t *cr, const FwChartRect *legend, const GdkRGBA *fg)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int n;
+  g_autofree FwLegendEntry *entries = legend_entries (self, &n);
+
+  cairo_save (cr);
+  cairo_rectangle (cr, legend->x, legend->y, legend->width, legend->height);
+  cairo_clip (cr);
+  fw_chart_draw_legend (widget, cr, legend->x, legend->y, legend->width, entries, n, fg);
+  cairo_restore (cr);
 }
 
 /* Values of every visible run at the x nearest the pointer. */
@@ -421,14 +309,14 @@ draw_hover (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg, const 
 {
   GtkWidget *widget = GTK_WIDGET (self);
   guint n_runs = fw_plot_model_get_n_runs (self->model);
-  double xv = f->x0 + (self->hover_x - f->px) / f->pw * (f->x1 - f->x0);
+  double xv = f->x0 + (self->hover_x - f->area.x) / f->area.width * (f->x1 - f->x0);
   g_autoptr(GString) text = g_string_new (NULL);
   PangoLayout *layout;
   int w, h;
   double bx, by;
 
-  if (self->hover_x < f->px || self->hover_x > f->px + f->pw ||
-      self->hover_y < f->py || self->hover_y > f->py + f->ph)
+  if (self->hover_x < f->area.x || self->hover_x > f->area.x + f->area.width ||
+      self->hover_y < f->area.y || self->hover_y > f->area.y + f->area.height)
     return;
 
   for (guint r = 0; r < n_runs; r++)
@@ -478,17 +366,17 @@ draw_hover (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg, const 
 
   set_rgba (cr, fg, 0.5);
   cairo_set_line_width (cr, 1);
-  cairo_move_to (cr, round (self->hover_x) + 0.5, f->py);
-  cairo_line_to (cr, round (self->hover_x) + 0.5, f->py + f->ph);
+  cairo_move_to (cr, round (self->hover_x) + 0.5, f->area.y);
+  cairo_line_to (cr, round (self->hover_x) + 0.5, f->area.y + f->area.height);
   cairo_stroke (cr);
 
   layout = gtk_widget_create_pango_layout (widget, text->str);
   pango_layout_get_pixel_size (layout, &w, &h);
   bx = self->hover_x + 12;
-  if (bx + w + 12 > f->px + f->pw)
+  if (bx + w + 12 > f->area.x + f->area.width)
     bx = self->hover_x - w - 24;
   bx = MAX (bx, 0);
-  by = CLAMP (self->hover_y - h - 12, f->py, f->py + f->ph - h - 12);
+  by = CLAMP (self->hover_y - h - 12, f->area.y, f->area.y + f->area.height - h - 12);
   if (bg)
     set_rgba (cr, bg, 0.95);
   else
@@ -509,7 +397,12 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
 {
   GtkWidget *widget = GTK_WIDGET (self);
   Frame f;
+  FwChartRect legend;
   const char *title = self->kind == FW_PLOT_LOSS ? _("Loss") : _("Accuracy");
+  const char *styles = self->kind == FW_PLOT_LOSS
+    ? _("solid: train loss (smoothed) · dashed: validation")
+    : _("solid: validation · dashed: train");
+  int title_w;
 
   g_return_if_fail (FW_IS_PLOT (self));
 
@@ -520,11 +413,9 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
     }
   set_rgba (cr, fg, 1);
   show_text (widget, cr, 8, 6, 0, 0, title, TRUE);
+  title_w = fw_chart_text_width (widget, title) + 24;
 
-  f.px = MARGIN_LEFT;
-  f.py = MARGIN_TOP;
-  f.pw = MAX (width - MARGIN_LEFT - MARGIN_RIGHT, 10);
-  f.ph = MAX (height - MARGIN_TOP - MARGIN_BOTTOM, 10);
+  plot_layout (self, width, height, &legend, &f.area);
   if (!compute_frame (self, &f))
     {
       set_rgba (cr, fg, 0.6);
@@ -532,12 +423,21 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
                  _("Press Train to see the curves grow here"), FALSE);
       return;
     }
-  draw_axes (self, cr, &f, fg);
+  set_rgba (cr, fg, 0.8);
+  if (width - MARGIN_RIGHT - title_w > 40)
+    fw_chart_show_text (widget, cr, width - MARGIN_RIGHT, 6, 1, 0, styles, FALSE,
+                        width - MARGIN_RIGHT - title_w);
+  fw_chart_draw_axes (widget, cr, &f, TRUE, self->kind == FW_PLOT_LOSS ? _("step") : _("epoch"), fg);
 
   cairo_save (cr);
-  cairo_rectangle (cr, f.px, f.py, f.pw, f.ph);
+  cairo_rectangle (cr, f.area.x, f.area.y, f.area.width, f.area.height);
   cairo_clip (cr);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  if (self->kind == FW_PLOT_ACCURACY && self->chance_level > 0 && self->chance_level < 1)
+    {
+      double y = round (frame_y (&f, self->chance_level)) + 0.5;
+      fw_chart_draw_chance_line (widget, cr, f.area.x, y, f.area.x + f.area.width, y, fg);
+    }
   for (guint r = 0; r < fw_plot_model_get_n_runs (self->model); r++)
     {
       FwRun *run = fw_plot_model_get_run (self->model, r);
@@ -549,7 +449,7 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
         draw_accuracy_run (self, cr, &f, run);
     }
   cairo_restore (cr);
-  draw_legend (self, cr, &f, fg);
+  draw_legend (self, cr, &legend, fg);
   if (self->hovering)
     draw_hover (self, cr, &f, fg, bg);
 }
@@ -706,6 +606,7 @@ fw_plot_init (FwPlot *self)
   GtkEventController *motion = gtk_event_controller_motion_new ();
 
   self->smoothing = 0.6;
+  self->chance_level = NAN;
   g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
   g_signal_connect (motion, "leave", G_CALLBACK (on_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self), motion);
@@ -771,3 +672,14 @@ fw_plot_set_smoothing (FwPlot *self, double smoothing)
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SMOOTHING]);
 }
+
+void
+fw_plot_set_chance_level (FwPlot *self, double accuracy)
+{
+  g_return_if_fail (FW_IS_PLOT (self));
+
+  self->chance_level = accuracy;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double fw_plot_get_chance_level (FwPlot *self) { return self->chance_level; }
