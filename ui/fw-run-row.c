@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "fw-run-row.h"
+#include "fw-run-summary.h"
 
 struct _FwRunRow
 {
@@ -26,7 +27,7 @@ static void
 update (FwRunRow *self)
 {
   FwRun *run = self->run;
-  g_autofree char *status = NULL, *time = NULL, *a11y = NULL;
+  g_autofree char *status = NULL, *time = NULL, *a11y = NULL, *tip = NULL;
 
   switch (fw_run_get_state (run))
     {
@@ -36,8 +37,13 @@ update (FwRunRow *self)
     case FW_RUN_RUNNING:
       {
         guint n;
+        int epochs = fw_run_get_config (run)->epochs;
         fw_run_get_epochs (run, &n);
-        status = g_strdup_printf (_("epoch %u of %d"), n + 1, fw_run_get_config (run)->epochs);
+        /* after the last epoch comes the test split, not an epoch more */
+        if ((int) n >= epochs)
+          status = g_strdup (_("testing"));
+        else
+          status = g_strdup_printf (_("epoch %u of %d"), n + 1, epochs);
       }
       break;
     case FW_RUN_PAUSED:
@@ -62,7 +68,11 @@ update (FwRunRow *self)
       status = g_strdup ("");
     }
   gtk_label_set_text (self->status_label, status);
-  time = g_strdup_printf (_("%.1f s"), fw_run_get_seconds (run));
+  /* renaming changes the description */
+  gtk_label_set_text (self->description_label, fw_run_get_description (run));
+  tip = g_strdup_printf (_("%s on %s"), fw_run_get_summary (run), fw_run_get_dataset_name (run));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->description_label), tip);
+  time = fw_format_duration (fw_run_get_seconds (run));
   gtk_label_set_text (self->time_label, time);
   a11y = g_strdup_printf ("%s, %s, %s", fw_run_get_description (run), status, time);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
@@ -118,16 +128,14 @@ fw_run_row_new (FwRun *run)
   g_autofree char *hex = g_strdup_printf ("#%02x%02x%02x", (int) (c->red * 255),
                                           (int) (c->green * 255), (int) (c->blue * 255));
   g_autofree char *markup = g_strdup_printf ("<span foreground=\"%s\">●</span>", hex);
-  g_autofree char *tip = NULL;
 
   self->run = g_object_ref (run);
   gtk_label_set_markup (self->swatch_label, markup);
-  gtk_label_set_text (self->description_label, fw_run_get_description (run));
-  tip = g_strdup_printf (_("%s on %s"), fw_run_get_description (run), fw_run_get_dataset_name (run));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->description_label), tip);
+
   g_object_bind_property (run, "visible", self->visible_button, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_signal_connect_swapped (run, "changed", G_CALLBACK (update), self);
+  g_signal_connect_swapped (run, "progress", G_CALLBACK (update), self);
   update (self);
   return GTK_WIDGET (self);
 }
@@ -136,4 +144,16 @@ FwRun *
 fw_run_row_get_run (FwRunRow *self)
 {
   return self->run;
+}
+
+const char *
+fw_run_row_get_status (FwRunRow *self)
+{
+  return gtk_label_get_text (self->status_label);
+}
+
+const char *
+fw_run_row_get_time (FwRunRow *self)
+{
+  return gtk_label_get_text (self->time_label);
 }

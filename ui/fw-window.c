@@ -16,6 +16,7 @@
 #include "fw-dataset-view.h"
 #include "fw-run-row.h"
 #include "fw-run-store.h"
+#include "fw-run-summary.h"
 #include "fw-trainer.h"
 #include "fw-ui.h"
 #include "fw-window.h"
@@ -74,6 +75,7 @@ struct _FwWindow
   guint watchdog_id;
   guint progress_id;
   gint64 last_drain;
+  gint64 last_progress;      /* when the run's row last heard of new steps */
   double trainer_lr;
   FwEvent last_step;
   FwRunStore *run_store;     /* autosave of every run trained here */
@@ -383,13 +385,11 @@ static void
 update_step_status (FwWindow *self)
 {
   g_autofree char *text = NULL;
-  int spe = MAX (self->last_step.steps_per_epoch, 1);
 
   if (!self->run)
     return;
-  text = g_strdup_printf (_("Epoch %d/%d · step %d/%d · loss %.4f"), self->last_step.epoch,
-                          fw_run_get_config (self->run)->epochs, self->last_step.step,
-                          spe * fw_run_get_config (self->run)->epochs, self->last_step.loss);
+  text = fw_run_describe_progress (self->run, self->last_step.step, self->last_step.steps_per_epoch,
+                                   self->last_step.epoch, self->last_step.loss);
   set_status (self, text);
 }
 
@@ -449,6 +449,12 @@ drain_events (FwWindow *self)
     {
       fw_plot_model_changed (self->plot_model);
       update_step_status (self);
+      /* the run's row shows its time a few times a second, not per frame */
+      if (!ended && self->last_drain - self->last_progress > 250 * 1000)
+        {
+          self->last_progress = self->last_drain;
+          fw_run_progress (self->run);
+        }
     }
   if (ended)
     finish_training (self);
@@ -643,21 +649,22 @@ finish_training (FwWindow *self)
   fw_run_store_save_metrics (self->run_store, self->run);
   fw_run_store_load_model (self->run_store, self->run);
 
-  if (fw_run_get_state (self->run) == FW_RUN_FAILED)
-    text = g_strdup_printf (_("%s failed"), fw_run_get_description (self->run));
-  else if (isfinite (fw_run_get_test_accuracy (self->run)))
-    text = g_strdup_printf (_("%s finished: test accuracy %.3f in %.1f s"),
-                            fw_run_get_description (self->run),
-                            fw_run_get_test_accuracy (self->run), fw_run_get_seconds (self->run));
-  else
-    text = g_strdup_printf (_("%s finished in %.1f s"), fw_run_get_description (self->run),
-                            fw_run_get_seconds (self->run));
+  text = fw_run_describe_end (self->run);
   set_status (self, text);
   g_clear_object (&self->run);
   fw_plot_model_changed (self->plot_model);
 
   if (self->compare_next >= 0)
-    start_next_compare (self);
+    {
+      start_next_compare (self);
+      /* the last of the five: the line names the winner, not the last model */
+      if (self->compare_next < 0 && !self->trainer)
+        {
+          g_autofree char *summary = fw_compare_summary (G_LIST_MODEL (self->compare_runs));
+          if (summary)
+            set_status (self, summary);
+        }
+    }
   update_actions (self);
 }
 
@@ -776,7 +783,8 @@ action_pause (GSimpleAction *action, GVariant *state, gpointer user_data)
     {
       fw_trainer_pause (self->trainer);
       fw_run_set_state (self->run, FW_RUN_PAUSED);
-      set_status (self, _("Paused: press Pause again to resume"));
+      /* the steps still in the queue keep it saying so (drain_events) */
+      update_step_status (self);
     }
   else
     {
@@ -1298,6 +1306,7 @@ FwContribPanel *fw_window_get_contrib_panel (FwWindow *self) { return self->cont
 FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
 GListModel *fw_window_get_compare_runs (FwWindow *self) { return G_LIST_MODEL (self->compare_runs); }
 const char *fw_window_get_error (FwWindow *self) { return self->error_message; }
+const char *fw_window_get_status (FwWindow *self) { return gtk_label_get_text (self->status_label); }
 
 FwPlot *
 fw_window_get_plot (FwWindow *self, FwPlotKind kind)

@@ -31,6 +31,8 @@ FwContribPanel *fw_window_get_contrib_panel (FwWindow *self);
 FwPlotModel *fw_window_get_plot_model (FwWindow *self);
 FwPlot *fw_window_get_plot (FwWindow *self, FwPlotKind kind);
 GListModel *fw_window_get_compare_runs (FwWindow *self);
+/* The status line under the Training heading. */
+const char *fw_window_get_status (FwWindow *self);
 /* The message of the error banner, NULL when it is hidden. */
 const char *fw_window_get_error (FwWindow *self);
 
@@ -49,5 +51,12 @@ void fw_window_open_model (FwWindow *self, const char *path);
 void fw_window_export_model (FwWindow *self, FwExportFormat format, const char *path);
 /* Removes the run from the list and its autosave folder from disk. */
 gboolean fw_window_delete_run (FwWindow *self, FwRun *run, GError **error);
+
+/* Quit (Ctrl+Q): TRUE when nothing trains and the window may close now;
+ * otherwise asks, and calls confirmed when the user agrees to stop. */
+typedef void (*FwWindowQuitConfirmed) (FwWindow *self, gpointer data);
+gboolean fw_window_confirm_quit (FwWindow *self, FwWindowQuitConfirmed confirmed, gpointer data);
+/* The open question, NULL when none. */
+GtkWindow *fw_window_get_quit_dialog (FwWindow *self);
 
 G_END_DECLS
