@@ -16,6 +16,7 @@ struct _FwRunRow
   GtkLabel *status_label;
   GtkLabel *time_label;
   GtkToggleButton *visible_button;
+  GtkMenuButton *menu_button;
 
   /* Owned */
   FwRun *run;
@@ -70,12 +71,16 @@ update (FwRunRow *self)
   gtk_label_set_text (self->status_label, status);
   /* renaming changes the description */
   gtk_label_set_text (self->description_label, fw_run_get_description (run));
-  tip = g_strdup_printf (_("%s on %s"), fw_run_get_summary (run), fw_run_get_dataset_name (run));
+  {
+    g_autofree char *settings = fw_run_describe_settings (run);
+    tip = g_strdup_printf (_("%s on %s\n%s"), fw_run_get_summary (run), fw_run_get_dataset_name (run), settings);
+  }
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->description_label), tip);
   time = fw_format_duration (fw_run_get_seconds (run));
   gtk_label_set_text (self->time_label, time);
   a11y = g_strdup_printf ("%s, %s, %s", fw_run_get_description (run), status, time);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tip, -1);
 }
 
 static void
@@ -110,14 +115,33 @@ fw_run_row_class_init (FwRunRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwRunRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, FwRunRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, FwRunRow, visible_button);
+  gtk_widget_class_bind_template_child (widget_class, FwRunRow, menu_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "fwrunrow");
+}
+
+/* The row's menu acts on the selected run: opening it selects its row. */
+static void
+on_menu_shown (GtkWidget *popover, FwRunRow *self)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_LIST_BOX_ROW);
+  GtkWidget *box = row ? gtk_widget_get_ancestor (row, GTK_TYPE_LIST_BOX) : NULL;
+
+  if (box)
+    gtk_list_box_select_row (GTK_LIST_BOX (box), GTK_LIST_BOX_ROW (row));
 }
 
 static void
 fw_run_row_init (FwRunRow *self)
 {
+  g_autoptr(GMenu) menu = g_menu_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_menu_append (menu, _("Rename…"), "win.rename-run");
+  g_menu_append (menu, _("Use These Settings"), "win.use-run-settings");
+  g_menu_append (menu, _("Delete Run"), "win.delete-run");
+  gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (menu));
+  g_signal_connect (gtk_menu_button_get_popover (self->menu_button), "show", G_CALLBACK (on_menu_shown), self);
 }
 
 GtkWidget *

@@ -126,3 +126,20 @@ fw_compare_summary (GListModel *runs)
                           fw_run_get_description (best), best_score,
                           fw_run_get_description (second), second_score);
 }
+
+char *
+fw_run_describe_settings (FwRun *run)
+{
+  GString *s = g_string_new (NULL);
+  int n;
+  const FwOptionInfo *infos = fw_config_options (&n);
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *value = fw_config_get (fw_run_get_config (run), infos[i].name);
+      if (!value || g_str_equal (infos[i].name, "threads"))
+        continue;
+      g_string_append_printf (s, "%s%s %s", s->len ? ", " : "", infos[i].name, value);
+    }
+  return g_string_free (s, FALSE);
+}

@@ -15,6 +15,9 @@ char *fw_format_duration (double seconds);
 char *fw_run_describe_progress (FwRun *run, int step, int steps_per_epoch, int epoch, double loss);
 /* "… finished: test accuracy 0.970 in 3.1 s", "… stopped after 2 of 5 epochs", "… failed" */
 char *fw_run_describe_end (FwRun *run);
+/* Every option of the run, "name value" joined by commas (threads left
+ * out: they do not change a number). */
+char *fw_run_describe_settings (FwRun *run);
 /* The winner of a comparison by test accuracy (validation accuracy when
  * there is no test split) and the runner-up, in one line; NULL without a
  * finished run. */

@@ -30,4 +30,8 @@ void fw_window_models_class_init (GtkWidgetClass *widget_class);
 void fw_window_models_init (FwWindow *self);
 void fw_window_evaluate_opened_models (FwWindow *self);
 
+/* fw-window-runs.c */
+void fw_window_runs_class_init (GtkWidgetClass *widget_class);
+void fw_window_runs_init (FwWindow *self);
+
 G_END_DECLS

@@ -1243,6 +1243,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
   fw_window_models_class_init (widget_class);
+  fw_window_runs_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
 }
@@ -1274,6 +1275,7 @@ fw_window_init (FwWindow *self)
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
+  fw_window_runs_init (self);
 
   if (self->settings)
     {

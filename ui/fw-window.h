@@ -52,6 +52,12 @@ void fw_window_export_model (FwWindow *self, FwExportFormat format, const char *
 /* Removes the run from the list and its autosave folder from disk. */
 gboolean fw_window_delete_run (FwWindow *self, FwRun *run, GError **error);
 
+/* Names the run (NULL or "": its number and options again) and saves it. */
+void fw_window_rename_run (FwWindow *self, FwRun *run, const char *name);
+/* Puts the run's options into the Model panel; FALSE (and why, in the
+ * banner) while a model trains. */
+gboolean fw_window_use_run_settings (FwWindow *self, FwRun *run);
+
 /* Quit (Ctrl+Q): TRUE when nothing trains and the window may close now;
  * otherwise asks, and calls confirmed when the user agrees to stop. */
 typedef void (*FwWindowQuitConfirmed) (FwWindow *self, gpointer data);

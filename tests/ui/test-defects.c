@@ -225,6 +225,37 @@ test_quit_asks_while_training (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* The selected run's settings go back into the Model panel. */
+static void
+test_use_run_settings (void)
+{
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
+  FwModelPanel *panel = fw_window_get_model_panel (win);
+  FwConfig config = *fw_model_panel_get_config (panel);
+  FwRun *run;
+  g_autofree char *settings = NULL;
+
+  config.epochs = 1;
+  config.fusion = FW_FUSION_LATE;
+  config.lr = 0.004;
+  fw_model_panel_set_config (panel, &config);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  fw_test_wait_idle (win);
+  run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
+  settings = fw_run_describe_settings (run);
+  g_assert_nonnull (strstr (settings, "fusion late"));
+  g_assert_nonnull (strstr (settings, "lr 0.004"));
+
+  config.fusion = FW_FUSION_EARLY;
+  config.lr = 0.02;
+  fw_model_panel_set_config (panel, &config);
+  fw_window_select_run (win, run);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "use-run-settings", NULL);
+  g_assert_cmpint (fw_model_panel_get_config (panel)->fusion, ==, FW_FUSION_LATE);
+  g_assert_cmpfloat_with_epsilon (fw_model_panel_get_config (panel)->lr, 0.004, 1e-12);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 static void
 test_run_names (void)
 {
@@ -248,9 +279,8 @@ test_run_names (void)
   g_assert_true (g_str_has_prefix (fw_run_get_description (a), "#1 "));
   g_assert_true (g_str_has_prefix (fw_run_get_description (b), "#2 "));
 
-  fw_run_set_name (b, "  lr 0.01 try  ");
+  fw_window_rename_run (win, b, "  lr 0.01 try  ");
   g_assert_cmpstr (fw_run_get_description (b), ==, "lr 0.01 try");
-  fw_run_store_save_metrics (fw_window_get_run_store (win), b);
   fw_run_store_flush (fw_window_get_run_store (win));
   first = g_strdup (fw_run_get_description (a));
   gtk_window_destroy (GTK_WINDOW (win));
@@ -281,6 +311,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/defects/unique-mnemonics", test_unique_mnemonics);
   g_test_add_func ("/ui/defects/quit-asks-while-training", test_quit_asks_while_training);
   g_test_add_func ("/ui/defects/run-names", test_run_names);
+  g_test_add_func ("/ui/defects/use-run-settings", test_use_run_settings);
   status = g_test_run ();
   fw_test_remove_tree (data_home);
   return status;
