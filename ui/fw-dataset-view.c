@@ -49,7 +49,7 @@ static GtkWidget *
 sample_widget (const FwDataset *ds, int row)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *caption, *label, *picture;
+  GtkWidget *caption, *label, *picture, *cell;
   g_autofree char *a11y = NULL;
 
   if (ds->has_image[row])
@@ -65,6 +65,8 @@ sample_widget (const FwDataset *ds, int row)
     }
   gtk_widget_set_size_request (picture, 84, 84);
   gtk_widget_add_css_class (picture, "fw-thumbnail");
+  /* the cell's name says what the picture is: the picture itself is noise */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (picture), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
   gtk_box_append (GTK_BOX (box), picture);
 
   caption = gtk_label_new (ds->has_text[row] ? ds->text[row] : _("(no text)"));
@@ -80,10 +82,14 @@ sample_widget (const FwDataset *ds, int row)
   gtk_widget_add_css_class (label, "fw-sample-label");
   gtk_box_append (GTK_BOX (box), label);
 
+  /* the flow box's own child carries the name: the cell a screen reader
+   * lands on, not a box inside it */
+  cell = gtk_flow_box_child_new ();
+  gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (cell), box);
   a11y = g_strdup_printf (_("Sample %d: “%s”, label %s"), row + 1,
                           ds->has_text[row] ? ds->text[row] : "", ds->classes[ds->label[row]]);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
-  return box;
+  gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+  return cell;
 }
 
 static void

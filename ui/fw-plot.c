@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "fw-chart-draw.h"
+#include "fw-chart-table.h"
 #include "fw-plot.h"
 #include "fw-picture.h"
 
@@ -25,6 +26,8 @@ struct _FwPlot
   double hover_x;
   double hover_y;
   double chance_level;       /* accuracy of guessing; NAN when unknown */
+  gint64 described_at;       /* when the accessible description was last set */
+  guint describe_id;         /* a pending update of it */
 };
 
 G_DEFINE_FINAL_TYPE (FwPlot, fw_plot, GTK_TYPE_WIDGET)
@@ -529,9 +532,33 @@ on_leave (GtkEventControllerMotion *motion, FwPlot *self)
 }
 
 static void
+update_description (FwPlot *self)
+{
+  g_autofree char *text = fw_plot_describe (self);
+
+  self->described_at = g_get_monotonic_time ();
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+}
+
+static gboolean
+describe_later (gpointer data)
+{
+  FwPlot *self = data;
+
+  self->describe_id = 0;
+  update_description (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 on_model_changed (FwPlotModel *model, FwPlot *self)
 {
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  /* the description follows the curves, but at most twice a second */
+  if (g_get_monotonic_time () - self->described_at > G_USEC_PER_SEC / 2)
+    update_description (self);
+  else if (!self->describe_id)
+    self->describe_id = g_timeout_add (500, describe_later, self);
 }
 
 static void
@@ -542,6 +569,7 @@ fw_plot_dispose (GObject *object)
   if (self->model)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
+  g_clear_handle_id (&self->describe_id, g_source_remove);
   G_OBJECT_CLASS (fw_plot_parent_class)->dispose (object);
 }
 
@@ -634,6 +662,7 @@ fw_plot_set_model (FwPlot *self, FwPlotModel *model)
   if (model)
     g_signal_connect (model, "changed", G_CALLBACK (on_model_changed), self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  update_description (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
 }
 
@@ -683,3 +712,94 @@ fw_plot_set_chance_level (FwPlot *self, double accuracy)
 }
 
 double fw_plot_get_chance_level (FwPlot *self) { return self->chance_level; }
+
+/* The last epoch's figures of one run, in words. */
+static void
+describe_run (FwPlot *self, FwRun *run, GString *s)
+{
+  guint n;
+  const FwEpochPoint *e = fw_run_get_epochs (run, &n);
+
+  if (n == 0)
+    {
+      g_string_append_printf (s, _("%s: no epoch yet"), fw_run_get_description (run));
+      return;
+    }
+  e += n - 1;
+  if (self->kind == FW_PLOT_LOSS)
+    g_string_append_printf (s, _("%s: train loss %.4f, validation loss %.4f after epoch %d"),
+                            fw_run_get_description (run), e->train_loss, e->val_loss, e->epoch);
+  else
+    g_string_append_printf (s, _("%s: validation accuracy %.3f, train accuracy %.3f after epoch %d"),
+                            fw_run_get_description (run), e->val_accuracy, e->train_accuracy, e->epoch);
+}
+
+char *
+fw_plot_describe (FwPlot *self)
+{
+  GString *s = g_string_new (NULL);
+  guint n_runs = self->model ? fw_plot_model_get_n_runs (self->model) : 0;
+  gboolean any = FALSE;
+
+  g_return_val_if_fail (FW_IS_PLOT (self), NULL);
+
+  if (self->kind == FW_PLOT_LOSS)
+    g_string_append (s, _("Loss per training step."));
+  else if (self->chance_level > 0 && self->chance_level < 1)
+    g_string_append_printf (s, _("Accuracy per epoch; guessing scores %.3f."), self->chance_level);
+  else
+    g_string_append (s, _("Accuracy per epoch."));
+  for (guint r = 0; r < n_runs; r++)
+    {
+      FwRun *run = fw_plot_model_get_run (self->model, r);
+      if (!fw_run_get_visible (run))
+        continue;
+      g_string_append_c (s, ' ');
+      describe_run (self, run, s);
+      g_string_append_c (s, '.');
+      any = TRUE;
+    }
+  if (!any)
+    g_string_append_printf (s, " %s", _("No runs shown yet."));
+  return g_string_free (s, FALSE);
+}
+
+static char *
+format_value (double v, const char *format)
+{
+  return isfinite (v) ? g_strdup_printf (format, v) : g_strdup ("—");
+}
+
+FwChartTable *
+fw_plot_get_table (FwPlot *self)
+{
+  const char *loss_headers[] = { _("Run"), _("Epoch"), _("Train loss"), _("Validation loss"), NULL };
+  const char *acc_headers[] = { _("Run"), _("Epoch"), _("Train accuracy"), _("Validation accuracy"), NULL };
+  FwChartTable *table;
+  guint n_runs;
+
+  g_return_val_if_fail (FW_IS_PLOT (self), NULL);
+
+  table = fw_chart_table_new (self->kind == FW_PLOT_LOSS ? _("Loss per epoch") : _("Accuracy per epoch"),
+                              self->kind == FW_PLOT_LOSS ? loss_headers : acc_headers);
+  n_runs = self->model ? fw_plot_model_get_n_runs (self->model) : 0;
+  for (guint r = 0; r < n_runs; r++)
+    {
+      FwRun *run = fw_plot_model_get_run (self->model, r);
+      guint n;
+      const FwEpochPoint *e = fw_run_get_epochs (run, &n);
+
+      if (!fw_run_get_visible (run))
+        continue;
+      for (guint i = 0; i < n; i++)
+        {
+          gboolean loss = self->kind == FW_PLOT_LOSS;
+          g_autofree char *epoch = g_strdup_printf ("%d", e[i].epoch);
+          g_autofree char *train = format_value (loss ? e[i].train_loss : e[i].train_accuracy, loss ? "%.4f" : "%.3f");
+          g_autofree char *val = format_value (loss ? e[i].val_loss : e[i].val_accuracy, loss ? "%.4f" : "%.3f");
+          const char *cells[] = { fw_run_get_description (run), epoch, train, val, NULL };
+          fw_chart_table_add_row (table, cells);
+        }
+    }
+  return table;
+}

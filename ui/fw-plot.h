@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "fw-chart-draw.h"
+#include "fw-chart-table.h"
 #include "fw-plot-model.h"
 
 G_BEGIN_DECLS
@@ -37,6 +38,12 @@ double fw_plot_get_chance_level (FwPlot *self);
 /* Where the legend and the data go at width × height: the legend is
  * always outside the data area. */
 void fw_plot_get_layout (FwPlot *self, int width, int height, FwChartRect *legend, FwChartRect *data);
+
+/* What the chart shows, in words (its accessible description): each
+ * visible run's latest figures. */
+char *fw_plot_describe (FwPlot *self);
+/* Its numbers, one row per run and epoch: the table alternative. */
+FwChartTable *fw_plot_get_table (FwPlot *self);
 
 /* Draws the chart into cr at width × height with the given colours; bg may
  * be NULL for a transparent background. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #endif
 
+#include "fw-a11y.h"
 #include "fw-builtin.h"
 #include "fw-contrib-panel.h"
 #include "fw-dataset-view.h"
@@ -964,6 +965,16 @@ action_export_metrics (GSimpleAction *action, GVariant *param, gpointer user_dat
 }
 
 static void
+action_show_table (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+  const char *which = param ? g_variant_get_string (param, NULL) : "loss";
+  FwPlot *plot = g_strcmp0 (which, "accuracy") == 0 ? self->accuracy_plot : self->loss_plot;
+
+  fw_chart_table_show (GTK_WINDOW (self), fw_plot_get_table (plot));
+}
+
+static void
 action_clear_runs (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FwWindow *self = user_data;
@@ -1057,6 +1068,7 @@ static const GActionEntry win_entries[] = {
   { "compare", action_compare },
   { "export-plot", action_export_plot, "s" },
   { "export-metrics", action_export_metrics },
+  { "show-table", action_show_table, "s" },
   { "clear-runs", action_clear_runs },
   { "log-scale", NULL, NULL, "false", action_log_scale },
   { "set-fusion", action_set_fusion, "i" },
@@ -1089,7 +1101,10 @@ fw_window_export_metrics (FwWindow *self, const char *path, GError **error)
 static GtkWidget *
 create_run_row (gpointer item, gpointer user_data)
 {
-  return fw_run_row_new (FW_RUN (item));
+  GtkWidget *row = fw_run_row_new (FW_RUN (item));
+
+  fw_a11y_name_internals (row);
+  return row;
 }
 
 static void
@@ -1239,6 +1254,8 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.export-plot", "s", "accuracy");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_ALT_MASK, "win.export-metrics", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.log-scale", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.show-table", "s", "loss");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-table", "s", "accuracy");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
@@ -1295,6 +1312,7 @@ fw_window_init (FwWindow *self)
   fw_dataset_view_set_dataset (self->dataset_view, NULL, -1);
   update_status_ready (self);
   update_actions (self);
+  fw_a11y_name_internals (GTK_WIDGET (self));
 }
 
 FwWindow *

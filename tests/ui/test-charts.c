@@ -125,6 +125,48 @@ test_chance_line (void)
   g_object_unref (plot);
 }
 
+/* What a screen reader gets instead of the picture. */
+static void
+test_plot_words_and_table (void)
+{
+  g_autoptr(FwPlotModel) model = fw_plot_model_new ();
+  GtkWidget *plot = g_object_ref_sink (fw_plot_new (FW_PLOT_ACCURACY));
+  g_autoptr(FwRun) a = run_with_epochs ("first", 3, 0.625);
+  g_autoptr(FwRun) b = run_with_epochs ("second", 2, 0.875);
+  g_autofree char *words = NULL;
+  g_autoptr(FwChartTable) table = NULL;
+
+  fw_plot_set_model (FW_PLOT (plot), model);
+  fw_plot_set_chance_level (FW_PLOT (plot), 0.25);
+  fw_plot_model_add_run (model, a);
+  fw_plot_model_add_run (model, b);
+  words = fw_plot_describe (FW_PLOT (plot));
+  g_assert_nonnull (strstr (words, "guessing scores 0.250"));
+  g_assert_nonnull (strstr (words, "#1 intermediate·concat: validation accuracy 0.625, train accuracy 0.625 after epoch 3"));
+  g_assert_nonnull (strstr (words, "#2 intermediate·concat: validation accuracy 0.875"));
+  table = fw_plot_get_table (FW_PLOT (plot));
+  g_assert_cmpuint (g_strv_length (table->headers), ==, 4);
+  g_assert_cmpuint (table->rows->len, ==, 5);   /* 3 + 2 epochs */
+  g_assert_cmpstr (((char **) table->rows->pdata[4])[1], ==, "2");
+  g_assert_cmpstr (((char **) table->rows->pdata[4])[3], ==, "0.875");
+  /* a hidden run leaves both */
+  fw_run_set_visible (a, FALSE);
+  g_clear_pointer (&words, g_free);
+  words = fw_plot_describe (FW_PLOT (plot));
+  g_assert_null (strstr (words, "#1"));
+  {
+    g_autoptr(FwChartTable) t2 = fw_plot_get_table (FW_PLOT (plot));
+    GtkWidget *grid = g_object_ref_sink (fw_chart_table_widget (t2));
+    /* header row plus two rows of four cells */
+    int cells = 0;
+    for (GtkWidget *c = gtk_widget_get_first_child (grid); c; c = gtk_widget_get_next_sibling (c))
+      cells++;
+    g_assert_cmpint (cells, ==, 4 * 3);
+    g_object_unref (grid);
+  }
+  g_object_unref (plot);
+}
+
 static FwContribNumbers *
 confusion_numbers (int K)
 {
@@ -219,6 +261,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/charts/legend-outside-data", test_legend_outside_data);
   g_test_add_func ("/ui/charts/chance-line", test_chance_line);
+  g_test_add_func ("/ui/charts/plot-words-and-table", test_plot_words_and_table);
   g_test_add_func ("/ui/charts/confusion-ten-classes", test_confusion_ten_classes);
   g_test_add_func ("/ui/charts/effect-shares", test_effect_shares);
   return g_test_run ();
