@@ -254,10 +254,36 @@ fw_dataset_view_class_init (FwDatasetViewClass *klass)
   gtk_widget_class_set_css_name (widget_class, "fwdatasetview");
 }
 
+/* The sample grid is one stop in the Tab order: arrow keys move between
+ * its cells, Tab and Shift+Tab leave it (120 presses to cross it were a
+ * wall for keyboard users).  The grid stops taking focus for the move. */
+static gboolean
+on_samples_key (GtkEventControllerKey *keys, guint keyval, guint keycode, GdkModifierType state,
+                FwDatasetView *self)
+{
+  GtkWidget *grid = GTK_WIDGET (self->samples_box);
+  GtkRoot *root = gtk_widget_get_root (grid);
+
+  if ((keyval != GDK_KEY_Tab && keyval != GDK_KEY_ISO_Left_Tab && keyval != GDK_KEY_KP_Tab) ||
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) || !root)
+    return FALSE;
+  gtk_widget_set_can_focus (grid, FALSE);
+  g_signal_emit_by_name (root, "move-focus",
+                         keyval == GDK_KEY_ISO_Left_Tab || (state & GDK_SHIFT_MASK)
+                           ? GTK_DIR_TAB_BACKWARD : GTK_DIR_TAB_FORWARD);
+  gtk_widget_set_can_focus (grid, TRUE);
+  return TRUE;
+}
+
 static void
 fw_dataset_view_init (FwDatasetView *self)
 {
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_samples_key), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->samples_box), keys);
 }
 
 GtkWidget *

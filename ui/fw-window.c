@@ -58,6 +58,7 @@ struct _FwWindow
   GtkWidget *compare_box;
   GtkGrid *compare_grid;
   GMenu *datasets_section;
+  GtkMenuButton *primary_menu_button;
   FwContribPanel *contrib_panel;
 
   /* Owned */
@@ -871,6 +872,18 @@ action_load_dataset (GSimpleAction *action, GVariant *param, gpointer user_data)
   fw_window_load_dataset (user_data, g_variant_get_string (param, NULL));
 }
 
+/* A command chosen from a submenu leaves the window's focus on a widget of
+ * the closed menu, where key presses go nowhere: the focus goes back to
+ * the menu button, as after any menu. */
+static void
+on_primary_menu_closed (GtkPopover *popover, FwWindow *self)
+{
+  GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (self));
+
+  if (!focus || focus == GTK_WIDGET (popover) || gtk_widget_is_ancestor (focus, GTK_WIDGET (popover)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->primary_menu_button));
+}
+
 typedef struct {
   FwWindow *self;
   FwPlotKind kind;
@@ -1239,6 +1252,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_box);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_grid);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, datasets_section);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, primary_menu_button);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_panel);
   gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
@@ -1312,6 +1326,8 @@ fw_window_init (FwWindow *self)
   fw_dataset_view_set_dataset (self->dataset_view, NULL, -1);
   update_status_ready (self);
   update_actions (self);
+  g_signal_connect_object (gtk_menu_button_get_popover (self->primary_menu_button), "closed",
+                           G_CALLBACK (on_primary_menu_closed), self, G_CONNECT_AFTER);
   fw_a11y_name_internals (GTK_WIDGET (self));
 }
 

@@ -10,30 +10,16 @@ describe themselves and that the status line is announced.
 Run inside dbus-run-session under Xvfb; argument: the fusion-workbench binary."""
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 
 import pyatspi
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fwsession import Session  # noqa: E402
+
 GENERIC = re.compile(r"^(Gtk|Fw|Adw|Gdk)[A-Z][A-Za-z]+$")
 MAX_NODES = 20000
-
-
-def find_app(pid, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        desktop = pyatspi.Registry.getDesktop(0)
-        for i in range(desktop.childCount):
-            app = desktop.getChildAtIndex(i)
-            try:
-                if app is not None and app.get_process_id() == pid:
-                    return app
-            except Exception:
-                pass
-        time.sleep(0.2)
-    return None
 
 
 def walk(root):
@@ -132,17 +118,10 @@ def wait_for(app, predicate, timeout=60):
 
 
 def main():
-    binary = sys.argv[1]
-    env = dict(os.environ)
-    env.pop("NO_AT_BRIDGE", None)
-    env.pop("GTK_A11Y", None)
-    env["LANGUAGE"] = "C"
-    data_home = tempfile.mkdtemp(prefix="fw-a11y-")
-    env["XDG_DATA_HOME"] = data_home
-    proc = subprocess.Popen([binary, "--data", "builtin:shapes"], env=env)
+    session = Session(sys.argv[1], "builtin:shapes")
     failures = []
     try:
-        app = find_app(proc.pid)
+        app = session.find_app(lambda t: time.sleep(t))
         if app is None:
             print("Bail out! the workbench never showed up on the accessibility bus")
             return 1
@@ -176,12 +155,7 @@ def main():
             except Exception:
                 pass
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        subprocess.run(["rm", "-rf", data_home])
+        session.close()
     print("1..1")
     if failures:
         # one line per kind of problem, with how often and one place
