@@ -12,6 +12,7 @@
 #endif
 
 #include "fw-builtin.h"
+#include "fw-cost.h"
 #include "fw-contrib-panel.h"
 #include "fw-dataset-view.h"
 #include "fw-run-row.h"
@@ -425,6 +426,7 @@ drain_events (FwWindow *self)
           }
           break;
         case FW_EVENT_FINISHED:
+          fw_run_set_cost (self->run, fw_run_get_flops_per_sample (self->run), event.inference_ms);
           fw_run_finish (self->run, event.test_accuracy, event.test_loss, event.seconds, event.stopped);
           ended = TRUE;
           break;
@@ -472,12 +474,28 @@ on_watchdog (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* 1234567 → "1.23 M": FLOP counts span k to G */
+static const char *
+format_flops (double v, char buf[64])
+{
+  static const char *const units[] = { "", " k", " M", " G", " T" };
+  int u = 0;
+  while (fabs (v) >= 1000 && u < (int) G_N_ELEMENTS (units) - 1)
+    {
+      v /= 1000;
+      u++;
+    }
+  g_snprintf (buf, 64, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
+  return buf;
+}
+
 static void
 rebuild_compare_table (FwWindow *self)
 {
   GtkWidget *child;
   static const char *const headers[] = {
-    N_("Fusion"), N_("Test acc."), N_("Val. loss"), N_("Params"), N_("Time"),
+    N_("Fusion"), N_("Test acc."), N_("Val. loss"), N_("Params"), N_("FLOPs"), N_("Time"),
+    N_("Inference"),
   };
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->compare_runs));
 
@@ -499,7 +517,7 @@ rebuild_compare_table (FwWindow *self)
       g_autofree char *name = g_markup_printf_escaped ("<span foreground=\"#%02x%02x%02x\">●</span> %s",
                                                        (int) (col->red * 255), (int) (col->green * 255),
                                                        (int) (col->blue * 255), fw_run_get_description (run));
-      char cells[4][64];
+      char cells[6][64];
       GtkWidget *label;
 
       if (done && isfinite (fw_run_get_test_accuracy (run)))
@@ -513,13 +531,22 @@ rebuild_compare_table (FwWindow *self)
       else
         g_snprintf (cells[1], 64, "—");
       g_snprintf (cells[2], 64, "%'" G_GSIZE_FORMAT, fw_run_get_n_params (run));
-      g_snprintf (cells[3], 64, _("%.1f s"), fw_run_get_seconds (run));
+      if (isfinite (fw_run_get_flops_per_sample (run)))
+        format_flops (fw_run_get_flops_per_sample (run), cells[3]);
+      else
+        g_snprintf (cells[3], 64, "—");
+      g_snprintf (cells[4], 64, _("%.1f s"), fw_run_get_seconds (run));
+      if (isfinite (fw_run_get_inference_ms (run)))
+        /* per sample, in microseconds: the numbers are small */
+        g_snprintf (cells[5], 64, _("%.1f µs"), 1000 * fw_run_get_inference_ms (run));
+      else
+        g_snprintf (cells[5], 64, "—");
 
       label = gtk_label_new (NULL);
       gtk_label_set_markup (GTK_LABEL (label), name);
       gtk_label_set_xalign (GTK_LABEL (label), 0);
       gtk_grid_attach (self->compare_grid, label, 0, r + 1, 1, 1);
-      for (int c = 0; c < 4; c++)
+      for (int c = 0; c < 6; c++)
         {
           label = gtk_label_new (cells[c]);
           gtk_label_set_xalign (GTK_LABEL (label), 1);
@@ -575,6 +602,9 @@ start_run (FwWindow *self, const FwConfig *config)
   self->run = fw_run_new (&c, self->dataset->name, &color);
   fw_run_set_dataset_source (self->run, self->dataset->source);
   fw_run_set_n_params (self->run, fw_model_n_params (fw_trainer_get_model (self->trainer)));
+  fw_run_set_cost (self->run,
+                   fw_cost_flops_per_sample (&c, fw_model_get_shape (fw_trainer_get_model (self->trainer))),
+                   NAN);
   fw_run_set_state (self->run, FW_RUN_RUNNING);
   if (!fw_run_store_add (self->run_store, self->run, &error))
     {

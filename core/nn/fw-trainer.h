@@ -32,6 +32,8 @@ typedef struct {
   double seconds;            /* EPOCH, FINISHED: training time so far */
   double test_loss;          /* FINISHED: NAN without test rows */
   double test_accuracy;      /* FINISHED */
+  double inference_ms;       /* FINISHED: the test evaluation's milliseconds per row
+                              * (forward only, batches of the training size); NAN without test rows */
   gboolean stopped;          /* FINISHED: ended by fw_trainer_stop */
   double image_share;        /* EPOCH, with fw_trainer_measure_reliance: the image's */
   double text_share;         /*   and the text's Shapley share (fw-contrib.h), and the */
