@@ -9,10 +9,13 @@
 G_DEFINE_QUARK (fw-json-error-quark, fw_json_error)
 
 int
-fw_json_depth (const char *data, gsize len, int limit)
+fw_json_depth (const char *data, gsize len, int limit, gboolean *nul)
 {
   int depth = 0, deepest = 0;
   gboolean in_string = FALSE;
+
+  if (nul)
+    *nul = FALSE;
 
   for (gsize i = 0; i < len; i++)
     {
@@ -20,7 +23,11 @@ fw_json_depth (const char *data, gsize len, int limit)
       if (in_string)
         {
           if (c == '\\')
-            i++;               /* the escaped character cannot end the string */
+            {
+              if (nul && i + 5 < len && data[i + 1] == 'u' && memcmp (data + i + 2, "0000", 4) == 0)
+                *nul = TRUE;
+              i++;             /* the escaped character cannot end the string */
+            }
           else if (c == '"')
             in_string = FALSE;
           continue;
@@ -51,33 +58,43 @@ fw_json_depth (const char *data, gsize len, int limit)
   return deepest;
 }
 
+static JsonNode *
+fail (GError **error, FwJsonError code, const char *what, const char *reason)
+{
+  if (what)
+    g_set_error (error, FW_JSON_ERROR, code, "%s: %s", what, reason);
+  else
+    g_set_error_literal (error, FW_JSON_ERROR, code, reason);
+  return NULL;
+}
+
 JsonNode *
 fw_json_parse (const char *data, gssize len, const char *what, GError **error)
 {
   g_return_val_if_fail (data != NULL || len == 0, NULL);
-  g_return_val_if_fail (what != NULL, NULL);
 
   gsize n = len < 0 ? strlen (data) : (gsize) len;
-  if (fw_json_depth (data, n, FW_JSON_MAX_DEPTH) > FW_JSON_MAX_DEPTH)
+  gboolean nul = FALSE;
+  if (fw_json_depth (data, n, FW_JSON_MAX_DEPTH, &nul) > FW_JSON_MAX_DEPTH)
     {
-      g_set_error (error, FW_JSON_ERROR, FW_JSON_ERROR_TOO_DEEP,
-                   _("%s: the JSON is nested more than %d levels deep"), what, FW_JSON_MAX_DEPTH);
-      return NULL;
+      g_autofree char *reason = g_strdup_printf (_("the JSON is nested more than %d levels deep"),
+                                                 FW_JSON_MAX_DEPTH);
+      return fail (error, FW_JSON_ERROR_TOO_DEEP, what, reason);
     }
+  if (nul)
+    return fail (error, FW_JSON_ERROR_NUL, what, _("a JSON string holds a NUL character (\\u0000)"));
 
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) local = NULL;
   if (!json_parser_load_from_data (parser, data, (gssize) n, &local))
     {
-      g_set_error (error, FW_JSON_ERROR, FW_JSON_ERROR_INVALID,
-                   _("%s: not valid JSON (%s)"), what, local->message);
-      return NULL;
+      /* without a source name, callers word the "not JSON" part themselves */
+      g_autofree char *reason = what ? g_strdup_printf (_("not valid JSON (%s)"), local->message)
+                                     : g_strdup (local->message);
+      return fail (error, FW_JSON_ERROR_INVALID, what, reason);
     }
   JsonNode *root = json_parser_get_root (parser);
   if (root == NULL)
-    {
-      g_set_error (error, FW_JSON_ERROR, FW_JSON_ERROR_INVALID, _("%s: empty JSON"), what);
-      return NULL;
-    }
+    return fail (error, FW_JSON_ERROR_INVALID, what, _("empty JSON"));
   return json_node_ref (root);
 }

@@ -148,5 +148,35 @@ with tempfile.TemporaryDirectory() as tmp:
     check("a truncated model is bad input (1) naming the file",
           r.returncode == 1 and "bad.safetensors" in r.stderr, r.stderr)
 
+    # hostile files: 100 KB of "[[[[" overflows json-glib's recursive parser
+    deep = "[" * (100 * 1024)
+    deep_model = os.path.join(tmp, "deep.safetensors")
+    with open(deep_model, "wb") as f:
+        f.write(struct.pack("<Q", len(deep)) + deep.encode())
+    r = run("eval", "--model", deep_model, "--data", manifest)
+    check("a deeply nested model header is bad input (1) naming the file",
+          r.returncode == 1 and "deep.safetensors" in r.stderr and "nested" in r.stderr, r.stderr)
+    deep_jsonl = os.path.join(tmp, "deep.jsonl")
+    with open(deep_jsonl, "w") as f:
+        f.write('{"text": "a", "label": "x"}\n' + deep + '\n{"text": "b", "label": "y"}\n')
+    r = run("train", "--data", deep_jsonl)
+    check("a deeply nested JSON Lines row is bad input (1) naming file and line",
+          r.returncode == 1 and "deep.jsonl" in r.stderr and "line 2" in r.stderr
+          and "nested" in r.stderr, r.stderr)
+
+    # a model whose weights are NaN or infinite is refused, naming the tensor
+    (hlen,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + hlen])
+    name, entry = next((k, v) for k, v in header.items() if k != "__metadata__")
+    at = 8 + hlen + entry["data_offsets"][0]
+    for value, word in ((float("nan"), "NaN"), (float("-inf"), "infinite")):
+        poisoned = os.path.join(tmp, f"{word}.safetensors")
+        with open(poisoned, "wb") as f:
+            f.write(data[:at] + struct.pack("<f", value) + data[at + 4:])
+        r = run("eval", "--model", poisoned, "--data", manifest)
+        check(f"a model with a {word} weight is bad input (1) naming file and tensor",
+              r.returncode == 1 and poisoned in r.stderr and name in r.stderr and word in r.stderr,
+              r.stderr)
+
 print(f"1..{len(results)}")
 sys.exit(0 if all(results) else 1)

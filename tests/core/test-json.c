@@ -44,7 +44,7 @@ test_limit_is_exact (void)
     g_string_append_c (ok, '[');
   for (int i = 0; i < FW_JSON_MAX_DEPTH; i++)
     g_string_append_c (ok, ']');
-  g_assert_cmpint (fw_json_depth (ok->str, ok->len, 1000), ==, FW_JSON_MAX_DEPTH);
+  g_assert_cmpint (fw_json_depth (ok->str, ok->len, 1000, NULL), ==, FW_JSON_MAX_DEPTH);
   g_autoptr (GError) error = NULL;
   JsonNode *root = fw_json_parse (ok->str, (gssize) ok->len, "ok.json", &error);
   g_assert_no_error (error);
@@ -64,7 +64,7 @@ test_strings_do_not_count (void)
   /* brackets in strings, an escaped quote that does not end the string */
   g_autofree char *inner = nested (5000, '[');
   g_autofree char *doc = g_strdup_printf ("{\"a\": \"\\\"%s\\\\\", \"b\": [1, {\"c\": \"]]{\"}]}", inner);
-  g_assert_cmpint (fw_json_depth (doc, strlen (doc), 64), ==, 3);
+  g_assert_cmpint (fw_json_depth (doc, strlen (doc), 64, NULL), ==, 3);
   g_autoptr (GError) error = NULL;
   JsonNode *root = fw_json_parse (doc, -1, "s.json", &error);
   g_assert_no_error (error);
@@ -90,6 +90,29 @@ test_invalid_named (void)
   json_node_unref (root);
 }
 
+static void
+test_nul_refused (void)
+{
+  g_autoptr (GError) error = NULL;
+  /* json-glib decodes \u0000 into a C string that silently ends there */
+  g_assert_null (fw_json_parse ("{\"format\": \"fusion-workbench\\u0000evil\"}", -1, "m.safetensors", &error));
+  g_assert_error (error, FW_JSON_ERROR, FW_JSON_ERROR_NUL);
+  g_assert_nonnull (strstr (error->message, "m.safetensors"));
+  /* an escaped backslash followed by u0000 is text, not a NUL */
+  g_clear_error (&error);
+  JsonNode *root = fw_json_parse ("[\"a\\\\u0000\"]", -1, "ok", &error);
+  g_assert_no_error (error);
+  json_node_unref (root);
+  /* without a source name the message is the bare reason */
+  g_clear_error (&error);
+  g_assert_null (fw_json_parse ("[[[[[[[[[[", 5, NULL, &error));
+  g_assert_error (error, FW_JSON_ERROR, FW_JSON_ERROR_INVALID);
+  g_clear_error (&error);
+  g_autofree char *deep = nested (65, '{');
+  g_assert_null (fw_json_parse (deep, -1, NULL, &error));
+  g_assert_true (g_str_has_prefix (error->message, "the JSON is nested"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -98,5 +121,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/json/limit-is-exact", test_limit_is_exact);
   g_test_add_func ("/core/json/strings-do-not-count", test_strings_do_not_count);
   g_test_add_func ("/core/json/invalid-named", test_invalid_named);
+  g_test_add_func ("/core/json/nul-refused", test_nul_refused);
   return g_test_run ();
 }
