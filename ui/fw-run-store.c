@@ -8,6 +8,8 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
+#include <string.h>
+#include "fw-file.h"
 #include "fw-json.h"
 #include "fw-run-store.h"
 
@@ -357,7 +359,7 @@ write_thread (Job *job)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!g_file_set_contents (job->path, job->contents, -1, &error))
+  if (!fw_file_write (job->path, job->contents, strlen (job->contents), 0666, &error))
     g_ptr_array_add (job->errors, g_strdup_printf (_("Could not save the run: %s"), error->message));
 }
 

@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "fw-file.h"
 #include "fw-json.h"
 
 G_DEFINE_QUARK (fw-safetensors-error-quark, fw_safetensors_error)
@@ -150,9 +151,9 @@ fw_safetensors_writer_save (FwSafetensorsWriter *w, const char *path, GError **e
       if (size)
         g_byte_array_append (out, data, size);
     }
-  /* g_file_set_contents writes a temporary file and renames it into place */
+  /* durably, through a temporary file renamed into place */
   g_autoptr (GError) local = NULL;
-  if (!g_file_set_contents (path, (const char *) out->data, out->len, &local))
+  if (!fw_file_write (path, out->data, out->len, 0666, &local))
     {
       g_set_error (error, FW_SAFETENSORS_ERROR, FW_SAFETENSORS_ERROR_IO, "%s", local->message);
       return FALSE;

@@ -7,6 +7,8 @@ Usage: test_cli.py PATH/TO/fusion-workbench   (prints TAP)
 """
 import json
 import os
+import resource
+import signal
 import struct
 import subprocess
 import sys
@@ -177,6 +179,40 @@ with tempfile.TemporaryDirectory() as tmp:
         check(f"a model with a {word} weight is bad input (1) naming file and tensor",
               r.returncode == 1 and poisoned in r.stderr and name in r.stderr and word in r.stderr,
               r.stderr)
+
+    # failed writes: never silent, never naming our temporary file
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([EXE, "train", "--data", manifest, "--image-size", "16", "--epochs", "1",
+                                "--hidden", "8", "--json"], stdout=full, stderr=subprocess.PIPE, text=True,
+                               timeout=300)
+        check("train --json > /dev/full exits non-zero with a message",
+              r.returncode != 0 and "output" in r.stderr, r.stderr)
+    plain = os.path.join(tmp, "plain-file")
+    with open(plain, "w") as f:
+        f.write("x")
+    target = os.path.join(plain, "m.safetensors")
+    r = run("train", "--data", manifest, "--image-size", "16", "--epochs", "1", "--hidden", "8",
+            "--save", target)
+    check("a failed --save exits 1 naming the path given, not a temporary",
+          r.returncode == 1 and target in r.stderr and ".fw-tmp-" not in r.stderr, r.stderr)
+
+    def small_disk():
+        # a file-size limit stands in for a full disk (permissions do not stop root)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    torch_dir = os.path.join(tmp, "exports", "torch")
+    r = subprocess.run([EXE, "export", "--model", model, "--torch", torch_dir], capture_output=True,
+                       text=True, timeout=300, preexec_fn=small_disk)
+    left = os.listdir(os.path.dirname(torch_dir)) if os.path.isdir(os.path.dirname(torch_dir)) else []
+    check("export --torch on a full disk fails (1) and leaves no folder, whole or half",
+          r.returncode == 1 and left == [] and torch_dir in r.stderr and ".fw-tmp-" not in r.stderr,
+          f"{r.stderr} {left}")
+    r = run("export", "--model", model, "--torch", torch_dir)
+    check("export --torch writes the folder whole",
+          r.returncode == 0 and sorted(os.listdir(torch_dir)) == ["model.py", "model.safetensors", "predict.py"]
+          and os.listdir(os.path.dirname(torch_dir)) == ["torch"], r.stderr)
 
 print(f"1..{len(results)}")
 sys.exit(0 if all(results) else 1)
