@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include <string.h>
+#include "fw-file.h"
 #include "fw-cli.h"
 #include "fw-cost.h"
 #include "fw-commands.h"
@@ -35,7 +37,7 @@ write_metrics (const char *path, GArray *rows, GError **error)
       g_string_append_c (s, '\n');
     }
   /* written to a temporary file and renamed: never a partial CSV */
-  return g_file_set_contents (path, s->str, (gssize) s->len, error);
+  return fw_file_write (path, s->str, s->len, 0666, error);
 }
 
 /* What the model costs: counted from its architecture, and the timed test
