@@ -58,6 +58,7 @@ struct _FwWindow
   GtkGrid *compare_grid;
   GMenu *datasets_section;
   FwContribPanel *contrib_panel;
+  FwRobustnessView *robustness_view;
 
   /* Owned */
   GSettings *settings;       /* NULL when the schema is not installed */
@@ -275,6 +276,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   fw_contrib_panel_set_dataset (self->contrib_panel, ds);   /* before the old one goes */
+  fw_robustness_view_set_dataset (self->robustness_view, ds);
   g_clear_pointer (&self->dataset, fw_dataset_free);
   self->dataset = ds;
   fw_dataset_view_set_dataset (self->dataset_view, ds, job->vocab_size);
@@ -1228,6 +1230,7 @@ fw_window_class_init (FwWindowClass *klass)
   g_type_ensure (FW_TYPE_MODEL_PANEL);
   g_type_ensure (FW_TYPE_PLOT);
   g_type_ensure (FW_TYPE_CONTRIB_PANEL);
+  g_type_ensure (FW_TYPE_ROBUSTNESS_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fusionworkbench/FusionWorkbench/fw-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FwWindow, error_bar);
@@ -1246,6 +1249,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_grid);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, datasets_section);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_panel);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, robustness_view);
   gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
 
@@ -1292,6 +1296,7 @@ fw_window_init (FwWindow *self)
   }
   fw_contrib_panel_attach (self->contrib_panel, self->dataset_view, self->runs_list,
                            fw_plot_model_get_runs (self->plot_model));
+  fw_robustness_view_attach (self->robustness_view, fw_plot_model_get_runs (self->plot_model));
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
@@ -1324,6 +1329,7 @@ fw_window_new (GtkApplication *app)
 
 FwModelPanel *fw_window_get_model_panel (FwWindow *self) { return self->model_panel; }
 FwContribPanel *fw_window_get_contrib_panel (FwWindow *self) { return self->contrib_panel; }
+FwRobustnessView *fw_window_get_robustness_view (FwWindow *self) { return self->robustness_view; }
 FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
 GListModel *fw_window_get_compare_runs (FwWindow *self) { return G_LIST_MODEL (self->compare_runs); }
 const char *fw_window_get_error (FwWindow *self) { return self->error_message; }
