@@ -32,7 +32,7 @@ void
 fw_curve_chart_draw (cairo_t *cr, int width, int height, const char *title, const char *x_label,
                      const FwCurveSeries *series, int n_series, const GdkRGBA *fg, const GdkRGBA *bg)
 {
-  const double left = 52, right = 16, top = 30, bottom = 44;
+  const double left = 62, right = 16, top = 30, bottom = 44;
   double pw = width - left - right, ph = height - top - bottom;
   double x0 = INFINITY, x1 = -INFINITY;
 
@@ -87,7 +87,7 @@ fw_curve_chart_draw (cairo_t *cr, int width, int height, const char *title, cons
   if (x_label)
     text_at (cr, x_label, left + pw / 2, height - 2, 0.5, 1, FALSE);
   cairo_save (cr);
-  cairo_translate (cr, 4, top + ph / 2);
+  cairo_translate (cr, 2, top + ph / 2);
   cairo_rotate (cr, -G_PI / 2);
   text_at (cr, _("accuracy"), 0, 0, 0.5, 0, FALSE);
   cairo_restore (cr);
@@ -99,6 +99,8 @@ fw_curve_chart_draw (cairo_t *cr, int width, int height, const char *title, cons
       const FwCurveSeries *c = &series[s];
       if (c->n == 0)
         continue;
+      /* text leaves a current point behind: start every path afresh */
+      cairo_new_path (cr);
       if (c->spread)
         {
           set_rgba (cr, &c->color, 0.2);
@@ -111,6 +113,7 @@ fw_curve_chart_draw (cairo_t *cr, int width, int height, const char *title, cons
         }
       set_rgba (cr, &c->color, 1);
       cairo_set_line_width (cr, 2.5);
+      cairo_new_path (cr);
       for (int i = 0; i < c->n; i++)
         cairo_line_to (cr, PX (c->x[i]), PY (c->y[i]));
       cairo_stroke (cr);
