@@ -21,6 +21,8 @@ static const FwCommand commands[] = {
   { "export", fw_cmd_export, N_("export a saved model to ONNX or a PyTorch folder") },
   { "contrib", fw_cmd_contrib, N_("how much the image and the text drive a saved model's predictions") },
   { "datasets", fw_cmd_datasets, N_("list the built-in datasets") },
+  { "lessons", fw_cmd_lessons, N_("list the built-in lessons") },
+  { "lesson", fw_cmd_lesson, N_("play a lesson without a display and print each step's figures") },
 };
 
 static void
