@@ -24,6 +24,8 @@ static const FwCommand commands[] = {
   { "robustness", fw_cmd_robustness, N_("a saved model's accuracy under missing, noisy and misaligned inputs") },
   { "learning-curve", fw_cmd_learning_curve, N_("test accuracy against the share of training data") },
   { "datasets", fw_cmd_datasets, N_("list the built-in datasets") },
+  { "lessons", fw_cmd_lessons, N_("list the built-in lessons") },
+  { "lesson", fw_cmd_lesson, N_("play a lesson without a display and print each step's figures") },
 };
 
 /* A full disk or a closed file behind stdout (`train --json > /dev/full`)

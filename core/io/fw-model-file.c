@@ -61,9 +61,8 @@ fw_model_preprocess_json (const FwModel *model)
   return node_to_string (root);
 }
 
-gboolean
-fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
-               const char *path, GError **error)
+static FwSafetensorsWriter *
+model_writer (FwModel *model, const FwVocab *vocab, const char *const *classes)
 {
   g_autoptr (FwSafetensorsWriter) w = fw_safetensors_writer_new ();
   int n = 0;
@@ -89,7 +88,22 @@ fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
   fw_safetensors_writer_add_metadata (w, "labels", labels);
   fw_safetensors_writer_add_metadata (w, "vocab", vocab_json);
   fw_safetensors_writer_add_metadata (w, "preprocess", pre);
+  return g_steal_pointer (&w);
+}
+
+gboolean
+fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
+               const char *path, GError **error)
+{
+  g_autoptr (FwSafetensorsWriter) w = model_writer (model, vocab, classes);
   return fw_safetensors_writer_save (w, path, error);
+}
+
+GBytes *
+fw_model_save_to_bytes (FwModel *model, const FwVocab *vocab, const char *const *classes)
+{
+  g_autoptr (FwSafetensorsWriter) w = model_writer (model, vocab, classes);
+  return fw_safetensors_writer_to_bytes (w);
 }
 
 void

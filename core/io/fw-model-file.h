@@ -21,6 +21,9 @@ typedef struct {
 
 gboolean fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
                         const char *path, GError **error);
+/* The bytes fw_model_save would write (a copy of a model that could not be
+ * written goes through these and fw_model_load_bytes). */
+GBytes *fw_model_save_to_bytes (FwModel *model, const FwVocab *vocab, const char *const *classes);
 /* max_batch sizes the loaded model's buffers */
 /* Validates everything (header length, JSON, dtypes, offsets, overlaps,
  * metadata, shapes against the config) before trusting a byte; errors are

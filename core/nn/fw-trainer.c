@@ -46,6 +46,7 @@ void
 fw_event_clear (FwEvent *e)
 {
   g_clear_pointer (&e->message, g_free);
+  g_clear_pointer (&e->save_error, g_free);
 }
 
 FwTrainer *
@@ -260,6 +261,18 @@ fw_trainer_save_model_to (FwTrainer *t, const char *path, const char *const *cla
   t->epoch_model_classes = g_strdupv ((char **) classes);
 }
 
+/* Writes the model file when asked to; a failure is reported in the event
+ * (which owns the message), never dropped. */
+static void
+save_model (FwTrainer *t, FwEvent *e)
+{
+  g_autoptr (GError) error = NULL;
+  if (t->epoch_model_path
+      && !fw_model_save (t->model, t->vocab, (const char *const *) t->epoch_model_classes,
+                         t->epoch_model_path, &error))
+    e->save_error = g_strdup (error->message);
+}
+
 /* Shapley shares on validation rows into an EPOCH event; the train means
  * stand for a removed modality, as in fw_contrib. */
 static void
@@ -357,12 +370,10 @@ train_thread (gpointer data)
       memcpy (t->snapshot, fw_model_params (m), sizeof (float) * fw_model_n_params (m));
       gint64 r0 = g_get_monotonic_time ();
       measure_reliance (t, contrib, &e);
-      /* best effort: the model file written when training ends reports errors */
-      if (t->epoch_model_path)
-        fw_model_save (m, t->vocab, (const char *const *) t->epoch_model_classes,
-                       t->epoch_model_path, NULL);
+      save_model (t, &e);
       t0 += g_get_monotonic_time () - r0;   /* not training time */
       push_event (t, &e);
+      e.save_error = NULL;                  /* the queue owns it now */
     }
 
   e.kind = FW_EVENT_FINISHED;
@@ -378,9 +389,7 @@ train_thread (gpointer data)
       e.inference_ms = (g_get_monotonic_time () - i0) / 1e3 / t->n_rows[FW_SPLIT_TEST];
     }
   /* the weights the test figures are of, on disk before FINISHED is seen */
-  if (t->epoch_model_path)
-    fw_model_save (m, t->vocab, (const char *const *) t->epoch_model_classes,
-                   t->epoch_model_path, NULL);
+  save_model (t, &e);
   push_event (t, &e);
 
 done:

@@ -214,6 +214,56 @@ with tempfile.TemporaryDirectory() as tmp:
     check("export --torch writes the folder whole",
           r.returncode == 0 and sorted(os.listdir(torch_dir)) == ["model.py", "model.safetensors", "predict.py"]
           and os.listdir(os.path.dirname(torch_dir)) == ["torch"], r.stderr)
+    # ---- lessons: the list, a lesson file played headlessly, its mistakes
+    r = run("lessons")
+    names = [line.split("\t")[0] for line in r.stdout.splitlines()]
+    check("lessons lists the nine built-ins, name then title",
+          r.returncode == 0 and len(names) == 9 and "late-fusion-xor" in names
+          and all("\t" in line for line in r.stdout.splitlines()), r.stdout + r.stderr)
+
+    lesson = os.path.join(tmp, "lesson.json")
+    with open(lesson, "w") as f:
+        json.dump({"format": "fusion-workbench-lesson", "version": 1, "title": {"en": "Hand-made"},
+                   "steps": [{"text": "look", "dataset": "data.csv", "look_at": "dataset",
+                              "config": {"image_size": 16, "epochs": 2, "hidden": 8, "head_hidden": 0}},
+                             {"text": "train", "action": "train", "config": {"fusion": "late"},
+                              "question": {"text": "?", "choices": ["a", "b"], "answer": 1}},
+                             {"text": "why", "action": "contributions"},
+                             {"text": "later", "action": "robustness"}]}, f)
+    r = run("lesson", lesson, "--json")
+    try:
+        out = json.loads(r.stdout)
+    except ValueError:
+        out = {}
+    steps = out.get("steps", [])
+    check("lesson FILE --json plays every step (dataset path relative to the file)",
+          r.returncode == 0 and out.get("title") == "Hand-made" and len(steps) == 4
+          and steps[0] == {"index": 0, "action": "none"}
+          and steps[1].get("fusion") == "late"
+          and {"test_accuracy", "val_accuracy", "final_train_loss"} <= set(steps[1])
+          and set(steps[2].get("shapley", {})) >= {"image", "text", "interaction"}
+          and steps[3].get("available") is False, r.stdout + r.stderr)
+    r2 = run("lesson", lesson, "--json")
+    check("the same lesson gives the same output twice", r2.stdout == r.stdout, r2.stdout)
+    r = run("lesson", lesson)
+    check("lesson FILE without --json prints each step for people",
+          r.returncode == 0 and "Step 2 of 4" in r.stdout and "test accuracy" in r.stdout, r.stdout)
+
+    bad_lesson = os.path.join(tmp, "bad-lesson.json")
+    with open(bad_lesson, "w") as f:
+        json.dump({"format": "fusion-workbench-lesson", "version": 1, "title": "x",
+                   "steps": [{"text": "a"}, {"text": "b", "config": {"fusion": "sideways"}}]}, f)
+    r = run("lesson", bad_lesson, "--json")
+    check("a bad lesson file is bad input (1) naming the file and step",
+          r.returncode == 1 and "bad-lesson.json" in r.stderr and "step 2" in r.stderr
+          and "sideways" in r.stderr and r.stdout == "", r.stderr)
+    r = run("lesson", "no-such-lesson")
+    check("an unknown lesson is bad input (1) listing the built-ins",
+          r.returncode == 1 and "modalities" in r.stderr, r.stderr)
+    r = run("lesson")
+    check("lesson without a name is bad usage (2)", r.returncode == 2, r.stderr)
+    r = run("lesson", "modalities", "--frobnicate")
+    check("lesson with an unknown flag is bad usage (2)", r.returncode == 2, r.stderr)
 
 print(f"1..{len(results)}")
 sys.exit(0 if all(results) else 1)
