@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "fw-row-set.h"
 #include "fw-safetensors.h"
 
 static char *
@@ -87,6 +88,8 @@ fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
   fw_safetensors_writer_add_metadata (w, "labels", labels);
   fw_safetensors_writer_add_metadata (w, "vocab", vocab_json);
   fw_safetensors_writer_add_metadata (w, "preprocess", pre);
+  if (fw_model_get_training_rows (model))
+    fw_safetensors_writer_add_metadata (w, "training_rows", fw_model_get_training_rows (model));
   return fw_safetensors_writer_save (w, path, error);
 }
 
@@ -259,6 +262,20 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
           return NULL;
         }
       memcpy (fw_model_params (model) + params[i].offset, t->data, t->nbytes);
+    }
+
+  /* optional (files from before it existed), but never damaged */
+  const char *seen = fw_safetensors_metadata (st, "training_rows");
+  if (seen)
+    {
+      g_autoptr (GError) serr = NULL;
+      g_autoptr (FwRowSet) set = fw_row_set_from_json (seen, &serr);
+      if (!set)
+        {
+          bad (error, path, "%s", serr->message);
+          return NULL;
+        }
+      fw_model_set_training_rows (model, seen);
     }
 
   FwSavedModel *s = g_new0 (FwSavedModel, 1);
