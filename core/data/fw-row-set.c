@@ -158,7 +158,8 @@ fw_row_set_from_json (const char *text, GError **error)
 {
   g_return_val_if_fail (text != NULL, NULL);
   g_autoptr (JsonParser) p = json_parser_new ();
-  if (!json_parser_load_from_data (p, text, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+  if (!json_parser_load_from_data (p, text, -1, NULL) || json_parser_get_root (p) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
     {
       bad (error, _("not a JSON object"));
       return NULL;
