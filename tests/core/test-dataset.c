@@ -141,6 +141,101 @@ test_other_formats (Fixture *f, gconstpointer data)
 }
 
 static void
+test_tiff_alpha (Fixture *f, gconstpointer data)
+{
+  /* gdk-pixbuf gives a TIFF's colour premultiplied: the same half-see-through
+   * picture as TIFF and as PNG must composite on white alike (it came out
+   * up to 62/255 darker) */
+  for (int a = 40; a <= 240; a += 100)
+    {
+      g_autofree char *tif = g_strdup_printf ("t%d.tiff", a);
+      g_autofree char *png = g_strdup_printf ("t%d.png", a);
+      fw_test_image (f->dir, tif, "tiff", 12, 12, 200, 100, 30, (guint8) a, TRUE);
+      fw_test_image (f->dir, png, "png", 12, 12, 200, 100, 30, (guint8) a, TRUE);
+      g_autofree char *manifest = g_strdup_printf ("image,text,label\n%s,x,a\n%s,y,b\n", tif, png);
+      for (int size = 12; size >= 5; size -= 7)
+        {
+          FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+          o.image_size = size;
+          o.color = FW_COLOR_RGB;
+          g_autoptr (GError) error = NULL;
+          g_autoptr (FwDataset) ds = load_text (f, "m.csv", manifest, &o, &error);
+          g_assert_no_error (error);
+          int plane = 3 * size * size, worst = 0;
+          for (int i = 0; i < plane; i++)
+            worst = MAX (worst, ABS ((int) ds->pixels[i] - (int) ds->pixels[plane + i]));
+          g_assert_cmpint (worst, <=, 1);
+        }
+    }
+}
+
+static void
+test_svg_at_size (Fixture *f, gconstpointer data)
+{
+  /* a 4×4 SVG, left half red: drawn at 28 pixels the edge is sharp; drawn
+   * at 4 and scaled up, columns 12–15 would be blends */
+  g_autofree char *svg = fw_test_write (f->dir, "half.svg",
+      "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'>"
+      "<rect width='2' height='4' fill='#ff0000'/></svg>", -1);
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.color = FW_COLOR_RGB;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", "image,text,label\nhalf.svg,x,a\n,y,b\n", &o, &error);
+  g_assert_no_error (error);
+  const guint8 *g = ds->pixels + 28 * 28;   /* green plane: 0 in red, 255 in white */
+  for (int y = 0; y < 28; y += 9)
+    {
+      g_assert_cmpint (g[y * 28 + 13], ==, 0);
+      g_assert_cmpint (g[y * 28 + 14], ==, 255);
+    }
+
+  /* a damaged one says it is a damaged SVG, with or without the name */
+  fw_test_write (f->dir, "cut.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'><rect wi", -1);
+  fw_test_write (f->dir, "cut.img", "<?xml version='1.0'?>\n<svg xmlns='http://www.w3.org/2000/svg'><rect x=1/></svg>", -1);
+  const char *names[] = { "cut.svg", "cut.img" };
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *manifest = g_strdup_printf ("image,text,label\n%s,x,a\n,y,b\n", names[i]);
+      g_autoptr (GError) err = NULL;
+      g_autoptr (FwDataset) bad = load_text (f, "m.csv", manifest, &o, &err);
+      g_assert_null (bad);
+      assert_error (err, FW_DATA_ERROR_IMAGE, names[i], "is a damaged SVG");
+    }
+}
+
+static void
+test_first_bad_row (Fixture *f, gconstpointer data)
+{
+  /* many threads, bad files early and late: the error is the file's first
+   * bad row whatever thread finds which first */
+  GString *csv = g_string_new ("image,text,label\n");
+  for (int i = 0; i < 1000; i++)
+    g_string_append_printf (csv, "%s,t%d,%c\n",
+                            i == 700 ? "gone.png" : i > 720 && i % 7 == 0 ? "also-gone.png" : "red.png",
+                            i, 'a' + i % 2);
+  g_autofree char *text = g_string_free (csv, FALSE);
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.threads = 8;
+  o.image_size = 4;
+  for (int run = 0; run < 5; run++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FwDataset) ds = load_text (f, "m.csv", text, &o, &error);
+      g_assert_null (ds);
+      assert_error (error, FW_DATA_ERROR_IMAGE, "row 701 (line 702): image 'gone.png' not found", NULL);
+    }
+  /* the folder relative paths start from is named as a folder, never "." */
+  g_autofree char *cwd = g_get_current_dir ();
+  g_chdir (f->dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = fw_dataset_load ("m.csv", &o, NULL, &error);
+  g_chdir (cwd);
+  g_assert_null (ds);
+  g_autofree char *where = g_strdup_printf ("relative to the manifest's folder, %s;", f->dir);
+  assert_error (error, FW_DATA_ERROR_IMAGE, where, NULL);
+}
+
+static void
 test_palette_and_gray_alpha (Fixture *f, gconstpointer data)
 {
   /* 2×1 palette PNG: entry 0 red, entry 1 green made fully transparent */
@@ -705,6 +800,9 @@ main (int argc, char **argv)
   ADD ("/core/dataset/rgb-jpeg-absolute", test_rgb_jpeg_absolute);
   ADD ("/core/dataset/other-formats", test_other_formats);
   ADD ("/core/dataset/palette-gray-alpha", test_palette_and_gray_alpha);
+  ADD ("/core/dataset/tiff-alpha", test_tiff_alpha);
+  ADD ("/core/dataset/svg-at-size", test_svg_at_size);
+  ADD ("/core/dataset/first-bad-row", test_first_bad_row);
   ADD ("/core/dataset/windows-paths", test_windows_paths);
   ADD ("/core/dataset/threads-agree", test_threads_agree);
   ADD ("/core/dataset/stable-split", test_stable_split);

@@ -301,11 +301,13 @@ _WORD_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No"}
 
 
 def tokenize(text):
-    """NFKC, case folding, then words = maximal runs of letters and digits."""
+    """NFKC, case folding, then words = maximal runs of letters and digits,
+    with the combining marks (Mn, Mc, Me) that follow them."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     words, word = [], []
     for ch in folded:
-        if unicodedata.category(ch) in _WORD_CATEGORIES:
+        cat = unicodedata.category(ch)
+        if cat in _WORD_CATEGORIES or (word and cat[0] == "M"):
             word.append(ch)
         elif word:
             words.append("".join(word))
