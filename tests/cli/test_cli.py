@@ -119,6 +119,14 @@ with tempfile.TemporaryDirectory() as tmp:
     check("train --help lists each option's own values",
           "--optimizer adam|sgd " in r.stdout and "--color gray|rgb " in r.stdout
           and "--image-encoder mlp|cnn " in r.stdout, r.stdout)
+    check("train --help prints doubles as written: --val-fraction [0.1], --lr [0.001]",
+          "[0.1]" in r.stdout and "[0.001]" in r.stdout and "0000000" not in r.stdout, r.stdout)
+    shapes = os.path.join(tmp, "shapes.safetensors")
+    run("train", "--data", "builtin:shapes", "--epochs", "1", "--hidden", "8", "--save", shapes)
+    r = run("contrib", "--model", shapes, "--data", "builtin:shapes", "--split", "all", "--method", "emap",
+            "--out", os.path.join(tmp, "emap.json"))
+    check("contrib says EMAP used its first 500 rows, not all 2000",
+          r.returncode == 0 and "emap on the first 500 rows" in r.stdout, r.stdout + r.stderr)
     for cmd in ("train", "eval", "datasets"):
         r = run(cmd, "--help")
         check(f"{cmd} --help exits 0", r.returncode == 0 and "--" in r.stdout, r.stderr)
