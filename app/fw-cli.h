@@ -54,3 +54,15 @@ int *fw_cli_map_labels (const char *command, const FwDataset *ds, const char *co
  * with a warning on stderr when any; -1 when the file does not say. */
 int fw_cli_report_overlap (const char *command, const FwModel *model, const FwDataset *ds,
                            const int *rows, int n);
+
+/* Runs job (data) on a worker thread while this thread waits; Ctrl+C
+ * (SIGINT) or SIGTERM cancels cancellable instead of killing the process,
+ * so that the command can leave no partial file behind.  Returns the job's
+ * result; *interrupted tells whether a signal came. */
+typedef gpointer (*FwCliJob) (gpointer data, GCancellable *cancellable);
+gpointer fw_cli_run_interruptible (FwCliJob job, gpointer data, GCancellable *cancellable,
+                                   gboolean *interrupted);
+
+/* "0,0.1,0.5" → doubles (g_free); NULL (and a message) when an item is not
+ * a number.  *n gets the count. */
+double *fw_cli_parse_numbers (const char *command, const char *flag, const char *list, int *n);

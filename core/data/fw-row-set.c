@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
+#include "fw-json.h"
 
 #define FW_ROW_SET_BITS 20
 #define SAMPLE_ALL G_GUINT64_CONSTANT (0x100000000)
@@ -157,14 +157,13 @@ FwRowSet *
 fw_row_set_from_json (const char *text, GError **error)
 {
   g_return_val_if_fail (text != NULL, NULL);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  if (!json_parser_load_from_data (p, text, -1, NULL) || json_parser_get_root (p) == NULL
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+  g_autoptr (JsonNode) root = fw_json_parse (text, -1, NULL, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       bad (error, _("not a JSON object"));
       return NULL;
     }
-  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  JsonObject *o = json_node_get_object (root);
   gint64 rows, keys, bits, sample;
   const char *gcs = json_object_get_string_member_with_default (o, "gcs", NULL);
   if (!member_int (o, "rows", 0, G_MAXINT, &rows)
