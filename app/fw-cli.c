@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "fw-row-set.h"
+#include "fw-model-file.h"
 
 #define FW_CLI_MAX_LISTED 10
 
@@ -233,14 +233,7 @@ int
 fw_cli_report_overlap (const char *command, const FwModel *model, const FwDataset *ds,
                        const int *rows, int n)
 {
-  const char *fingerprint = fw_model_get_training_rows (model);
-  if (fingerprint == NULL)
-    return -1;
-  /* fw_model_load checked it */
-  g_autoptr (FwRowSet) seen = fw_row_set_from_json (fingerprint, NULL);
-  if (seen == NULL)
-    return -1;
-  int overlap = fw_row_set_count_rows (seen, ds, rows, n);
+  int overlap = fw_model_training_overlap (model, ds, rows, n);
   if (overlap > 0)
     g_printerr (ngettext ("fusion-workbench %s: warning: %d of the %d rows evaluated is a row the model was "
                              "trained on, so these figures overstate how well it does on new data\n",

@@ -62,6 +62,16 @@ fw_model_preprocess_json (const FwModel *model)
   return node_to_string (root);
 }
 
+int
+fw_model_training_overlap (const FwModel *model, const FwDataset *ds, const int *rows, int n)
+{
+  g_return_val_if_fail (model != NULL && ds != NULL && (rows != NULL || n == 0), -1);
+  const char *fingerprint = fw_model_get_training_rows (model);
+  /* checked when the file was loaded, or made by the trainer */
+  g_autoptr (FwRowSet) seen = fingerprint ? fw_row_set_from_json (fingerprint, NULL) : NULL;
+  return seen ? fw_row_set_count_rows (seen, ds, rows, n) : -1;
+}
+
 gboolean
 fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
                const char *path, GError **error)
