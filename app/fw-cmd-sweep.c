@@ -16,6 +16,7 @@
 
 #include "fw-cli.h"
 #include "fw-commands.h"
+#include "fw-file.h"
 #include "fw-sweep-grid.h"
 
 /* the metrics a row holds and --metric may rank by; TRUE: higher is better */
@@ -115,7 +116,7 @@ write_csv (Sweep *sw, GError **error)
         }
       g_string_append_c (s, '\n');
     }
-  return g_file_set_contents (sw->out, s->str, (gssize) s->len, error);
+  return fw_file_write (sw->out, s->str, s->len, 0666, error);
 }
 
 /* a member of train's --json as the text train printed; NULL for null */
