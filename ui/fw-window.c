@@ -587,8 +587,10 @@ yield_workers_to_gui (void)
 #endif
 }
 
+/* A new run from config, or (existing and from) a finished run that
+ * continues from its checkpoint to config's epochs. */
 static gboolean
-start_run (FwWindow *self, const FwConfig *config)
+start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const FwCheckpoint *from)
 {
   g_autoptr(GError) error = NULL;
   FwConfig c = *config;
@@ -600,32 +602,45 @@ start_run (FwWindow *self, const FwConfig *config)
     return FALSE;
   c.threads = 0;             /* every core: the GUI thread only draws */
   if (!fw_config_validate (&c, &error) ||
-      !(self->trainer = fw_trainer_new (&c, self->dataset, &error)))
+      !(self->trainer = fw_trainer_new (&c, self->dataset, &error)) ||
+      (from && !fw_trainer_restore (self->trainer, from, &error)))
     {
       g_autofree char *message = g_strdup_printf (_("Cannot train this model: %s"), error->message);
+      g_clear_pointer (&self->trainer, fw_trainer_free);
       show_error (self, message);
       return FALSE;
     }
   fw_trainer_measure_reliance (self->trainer, FW_CONTRIB_RELIANCE_ROWS);
   hide_error (self);
-  fw_plot_model_next_color (self->plot_model, &color);
-  self->run = fw_run_new (&c, self->dataset->name, &color);
-  fw_run_set_dataset_source (self->run, self->dataset->source);
-  fw_run_set_n_params (self->run, fw_model_n_params (fw_trainer_get_model (self->trainer)));
-  fw_run_set_state (self->run, FW_RUN_RUNNING);
-  if (!fw_run_store_add (self->run_store, self->run, &error))
+  if (existing)
     {
-      g_autofree char *message = g_strdup_printf (_("This run will not be saved: %s"), error->message);
-      show_error (self, message);
+      self->run = g_object_ref (existing);
+      fw_run_continue (self->run, c.epochs);
     }
-  fw_plot_model_add_run (self->plot_model, self->run);
+  else
+    {
+      fw_plot_model_next_color (self->plot_model, &color);
+      self->run = fw_run_new (&c, self->dataset->name, &color);
+      fw_run_set_dataset_source (self->run, self->dataset->source);
+      fw_run_set_n_params (self->run, fw_model_n_params (fw_trainer_get_model (self->trainer)));
+      fw_run_set_state (self->run, FW_RUN_RUNNING);
+      if (!fw_run_store_add (self->run_store, self->run, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("This run will not be saved: %s"), error->message);
+          show_error (self, message);
+        }
+      fw_plot_model_add_run (self->plot_model, self->run);
+    }
   self->trainer_lr = c.lr;
   memset (&self->last_step, 0, sizeof self->last_step);
 
   if (fw_run_get_dir (self->run))
     {
       g_autofree char *model_path = g_build_filename (fw_run_get_dir (self->run), FW_RUN_MODEL_FILE, NULL);
+      g_autofree char *checkpoint = g_build_filename (fw_run_get_dir (self->run), FW_RUN_CHECKPOINT_FILE, NULL);
       fw_trainer_save_model_to (self->trainer, model_path, (const char *const *) self->dataset->classes);
+      /* what Continue training resumes from */
+      fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes);
     }
   fw_trainer_start (self->trainer);
   yield_workers_to_gui ();
@@ -636,6 +651,22 @@ start_run (FwWindow *self, const FwConfig *config)
   update_step_status (self);
   update_actions (self);
   return TRUE;
+}
+
+static gboolean
+start_run (FwWindow *self, const FwConfig *config)
+{
+  return start_run_from (self, config, NULL, NULL);
+}
+
+gboolean
+fw_window_start_run (FwWindow *self, const FwConfig *config, FwRun *existing,
+                     const FwCheckpoint *from)
+{
+  g_return_val_if_fail (FW_IS_WINDOW (self) && config, FALSE);
+  if (self->trainer || self->compare_next >= 0)
+    return FALSE;
+  return start_run_from (self, config, existing, from);
 }
 
 static void
@@ -699,6 +730,8 @@ finish_training (FwWindow *self)
 
   if (self->compare_next >= 0)
     start_next_compare (self);
+  else
+    fw_window_tuning_next (self);   /* the sweep queue, if any */
   update_actions (self);
 }
 
@@ -734,6 +767,7 @@ gboolean
 fw_window_is_busy (FwWindow *self)
 {
   return self->trainer != NULL || self->load_cancellable != NULL || self->compare_next >= 0 ||
+         fw_window_tuning_n_queued (self) > 0 ||
          self->pending_spec != NULL || self->model_jobs > 0 ||
          (self->run_store && fw_run_store_is_busy (self->run_store));
 }
@@ -1276,6 +1310,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
   fw_window_models_class_init (widget_class);
+  fw_window_tuning_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
 }
@@ -1307,6 +1342,7 @@ fw_window_init (FwWindow *self)
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
+  fw_window_tuning_init (self);
 
   if (self->settings)
     {
