@@ -1,12 +1,14 @@
 /* fw-kernels.c — the fast kernels of fw-kernels.h: matrix products go to
  * OpenBLAS sgemm, everything else is a flat loop the compiler can vectorize.
  * Kernels never allocate: temporaries live in the caller's scratch, sized by
- * fw_conv2d_scratch_floats / fw_gru_scratch_floats.  Threading is OpenBLAS's
- * (the trainer sets its thread count); these loops are single-threaded.
+ * fw_conv2d_scratch_floats / fw_gru_scratch_floats.  The training path's
+ * kernels split their work over the calling thread's pool (fw-parallel.h),
+ * each task running single-threaded sgemm; with no pool they run serially.
  *
  * Shape key as in fw-kernels.h; N = B·H·W, Kc = C·3·3 (im2col rows).
  */
 #include "fw-kernels.h"
+#include "fw-parallel.h"
 #include "fw-rng.h"
 
 #include <math.h>
@@ -96,13 +98,73 @@ fw_kernels_flush_denormals (void)
 /* ------------------------------------------------------------------------ */
 /* linear                                                                    */
 
+/* Below this many multiply-adds a layer runs on one thread: waking a worker
+ * costs more than it saves (a head's last layer, a small vocabulary). */
+#define FW_LINEAR_SPLIT_MACS (1 << 20)
+
+typedef struct {
+  float *out, *dinp, *dw, *db;
+  const float *inp, *dout, *w, *b;
+  int B, I, O;
+} FwLinearJob;
+
+/* each task computes the output columns [o0, o1): no partial sums to add up */
+static void
+fw_linear_forward_task (int task, int n_tasks, gpointer data)
+{
+  const FwLinearJob *j = data;
+  gsize o0, o1;
+  fw_parallel_range (task, n_tasks, j->O, 16, &o0, &o1);
+  if (o1 <= o0)
+    return;
+  int n = (int) (o1 - o0);
+  for (int r = 0; r < j->B; r++)
+    {
+      float *row = j->out + (gsize) r * j->O + o0;
+      if (j->b != NULL)
+        memcpy (row, j->b + o0, sizeof (float) * n);
+      else
+        memset (row, 0, sizeof (float) * n);
+    }
+  fw_sgemm (FALSE, TRUE, j->B, n, j->I, 1.0f, j->inp, j->I, j->w + o0 * j->I, j->I, 1.0f,
+            j->out + o0, j->O);
+}
+
 void
 fw_linear_forward (float *out, const float *inp, const float *w, const float *b,
                    int B, int I, int O)
 {
-  /* out (B,O) starts as the bias rows, then one sgemm adds inp · wᵀ */
-  fw_fill_rows (out, b, B, O);
-  fw_sgemm (FALSE, TRUE, B, O, I, 1.0f, inp, I, w, I, 1.0f, out, O);
+  FwLinearJob j = { .out = out, .inp = inp, .w = w, .b = b, .B = B, .I = I, .O = O };
+  gsize macs = (gsize) B * I * O;
+  fw_parallel_run (macs >= FW_LINEAR_SPLIT_MACS ? fw_parallel_tasks (MAX (O / 16, 1)) : 1,
+                   fw_linear_forward_task, &j);
+}
+
+/* each task owns the rows [o0, o1) of dw and db and the columns [i0, i1)
+ * of dinp, so every gradient element has one writer */
+static void
+fw_linear_backward_task (int task, int n_tasks, gpointer data)
+{
+  const FwLinearJob *j = data;
+  int B = j->B, I = j->I, O = j->O;
+  gsize o0, o1, i0, i1;
+  fw_parallel_range (task, n_tasks, O, 16, &o0, &o1);
+  fw_parallel_range (task, n_tasks, I, 16, &i0, &i1);
+  if (j->dinp != NULL && i1 > i0)   /* (B, i) += dout (B,O) · w (O, i) */
+    fw_sgemm (FALSE, FALSE, B, (int) (i1 - i0), O, 1.0f, j->dout, O, j->w + i0, I, 1.0f,
+              j->dinp + i0, I);
+  if (o1 <= o0)
+    return;
+  if (j->dw != NULL)   /* (o, I) += doutᵀ (o, B) · inp (B, I) */
+    fw_sgemm (TRUE, FALSE, (int) (o1 - o0), I, B, 1.0f, j->dout + o0, O, j->inp, I, 1.0f,
+              j->dw + o0 * I, I);
+  if (j->db != NULL)
+    for (int r = 0; r < B; r++)
+      {
+        const float *row = j->dout + (gsize) r * O;
+        for (gsize o = o0; o < o1; o++)
+          j->db[o] += row[o];
+      }
 }
 
 void
@@ -110,12 +172,11 @@ fw_linear_backward (float *dinp, float *dw, float *db,
                     const float *dout, const float *inp, const float *w,
                     int B, int I, int O)
 {
-  if (dinp != NULL) /* (B,I) += dout (B,O) · w (O,I) */
-    fw_sgemm (FALSE, FALSE, B, I, O, 1.0f, dout, O, w, I, 1.0f, dinp, I);
-  if (dw != NULL)   /* (O,I) += doutᵀ (O,B) · inp (B,I) */
-    fw_sgemm (TRUE, FALSE, O, I, B, 1.0f, dout, O, inp, I, 1.0f, dw, I);
-  if (db != NULL)   /* (O) += column sums of dout */
-    fw_add_col_sums (db, dout, B, O);
+  FwLinearJob j = { .dinp = dinp, .dw = dw, .db = db, .dout = dout, .inp = inp, .w = w,
+                    .B = B, .I = I, .O = O };
+  gsize macs = (gsize) B * I * O;
+  fw_parallel_run (macs >= FW_LINEAR_SPLIT_MACS ? fw_parallel_tasks (MAX (O / 16, 1)) : 1,
+                   fw_linear_backward_task, &j);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -387,6 +448,288 @@ fw_conv2d_backward (float *dinp, float *dw, float *db, float *scratch,
                 0.0f, col, (int) N);
       fw_col2im_add (dinp, col, B, C, H, W);
     }
+}
+
+/* ---- the same convolution keeping col, image by image ------------------ */
+
+/* 8-wide loops without FMA: the AVX2 clone rounds as the default one does */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define FW_AVX2_CLONE __attribute__ ((target_clones ("avx2", "default")))
+#endif
+#endif
+#ifndef FW_AVX2_CLONE
+#define FW_AVX2_CLONE
+#endif
+
+/* below this many im2col rows (3 channels) the products are plain loops */
+#define FW_CONV_THIN_KC 27
+
+gsize
+fw_conv2d_col_floats (int C, int H, int W)
+{
+  return (gsize) C * FW_CONV_K * FW_CONV_K * H * W;
+}
+
+/* one task's part of work: dcol (Kc, HW), then dw (O, Kc) and db (O) partials */
+static gsize
+fw_conv2d_task_floats (int C, int H, int W, int O)
+{
+  gsize Kc = (gsize) C * FW_CONV_K * FW_CONV_K;
+  return Kc * H * W + (gsize) O * Kc + (gsize) O;
+}
+
+gsize
+fw_conv2d_work_floats (int C, int H, int W, int O)
+{
+  return FW_PARALLEL_MAX_TASKS * fw_conv2d_task_floats (C, H, W, O);
+}
+
+/* out (O, HW) = w (O, Kc) · col (Kc, HW) + b, for Kc too small for sgemm's
+ * packing to pay: each output row is built in cache from Kc axpys */
+FW_AVX2_CLONE static void
+fw_conv_thin_forward (float *restrict out, const float *restrict col, const float *restrict w,
+                      const float *restrict b, int Kc, int HW, int O)
+{
+  for (int o = 0; o < O; o++)
+    {
+      float *restrict dst = out + (gsize) o * HW;
+      const float *wo = w + (gsize) o * Kc;
+      float bias = b != NULL ? b[o] : 0.0f;
+      for (int p = 0; p < HW; p++)
+        dst[p] = bias;
+      for (int k = 0; k < Kc; k++)
+        {
+          const float *restrict src = col + (gsize) k * HW;
+          float wk = wo[k];
+          for (int p = 0; p < HW; p++)
+            dst[p] += wk * src[p];
+        }
+    }
+}
+
+/* dw (O, Kc) += dout (O, HW) · colᵀ, as O·Kc dot products with eight running
+ * sums each (one sum would be a chain of dependent additions) */
+FW_AVX2_CLONE static void
+fw_conv_thin_dw (float *restrict dw, const float *restrict dout, const float *restrict col,
+                 int Kc, int HW, int O)
+{
+  for (int o = 0; o < O; o++)
+    {
+      const float *restrict d = dout + (gsize) o * HW;
+      for (int k = 0; k < Kc; k++)
+        {
+          const float *restrict c = col + (gsize) k * HW;
+          float acc[8] = { 0 };
+          int p = 0;
+          for (; p + 8 <= HW; p += 8)
+            for (int j = 0; j < 8; j++)
+              acc[j] += d[p + j] * c[p + j];
+          for (; p < HW; p++)
+            acc[0] += d[p] * c[p];
+          dw[(gsize) o * Kc + k] += ((acc[0] + acc[4]) + (acc[1] + acc[5]))
+                                    + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+        }
+    }
+}
+
+/* db (O) += row sums of dout (O, HW) */
+static void
+fw_conv_db (float *restrict db, const float *restrict dout, int HW, int O)
+{
+  for (int o = 0; o < O; o++)
+    {
+      const float *restrict d = dout + (gsize) o * HW;
+      float acc[8] = { 0 };
+      int p = 0;
+      for (; p + 8 <= HW; p += 8)
+        for (int j = 0; j < 8; j++)
+          acc[j] += d[p + j];
+      for (; p < HW; p++)
+        acc[0] += d[p];
+      db[o] += ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    }
+}
+
+typedef struct {
+  float *out, *col, *work;
+  float *dinp, *dw, *db;
+  const float *inp, *dout, *w, *b;
+  const float *saved_col;   /* backward: forward's col */
+  int B, C, H, W, O;
+} FwConvJob;
+
+static void
+fw_conv_forward_task (int task, int n_tasks, gpointer data)
+{
+  const FwConvJob *j = data;
+  gsize HW = (gsize) j->H * j->W, b0, b1;
+  int Kc = j->C * FW_CONV_K * FW_CONV_K;
+  fw_parallel_range (task, n_tasks, j->B, 1, &b0, &b1);
+  for (gsize bi = b0; bi < b1; bi++)
+    {
+      float *col = j->col + bi * Kc * HW;
+      float *out = j->out + bi * j->O * HW;
+      fw_im2col (col, j->inp + bi * j->C * HW, 1, j->C, j->H, j->W);
+      if (Kc <= FW_CONV_THIN_KC)
+        {
+          fw_conv_thin_forward (out, col, j->w, j->b, Kc, (int) HW, j->O);
+          continue;
+        }
+      for (int o = 0; o < j->O; o++)
+        {
+          float bias = j->b != NULL ? j->b[o] : 0.0f;
+          for (gsize i = 0; i < HW; i++)
+            out[o * HW + i] = bias;
+        }
+      /* out (O, HW) += w (O, Kc) · col (Kc, HW): already the output's layout */
+      fw_sgemm (FALSE, FALSE, j->O, (int) HW, Kc, 1.0f, j->w, Kc, col, (int) HW, 1.0f,
+                out, (int) HW);
+    }
+}
+
+void
+fw_conv2d_forward_col (float *out, float *col, const float *inp,
+                       const float *w, const float *b,
+                       int B, int C, int H, int W, int O)
+{
+  if (B <= 0 || O <= 0 || H <= 0 || W <= 0)
+    return;
+  FwConvJob j = { .out = out, .col = col, .inp = inp, .w = w, .b = b,
+                  .B = B, .C = C, .H = H, .W = W, .O = O };
+  fw_parallel_run (fw_parallel_tasks (B), fw_conv_forward_task, &j);
+}
+
+static void
+fw_conv_backward_task (int task, int n_tasks, gpointer data)
+{
+  const FwConvJob *j = data;
+  gsize HW = (gsize) j->H * j->W, b0, b1;
+  int Kc = j->C * FW_CONV_K * FW_CONV_K, O = j->O;
+  float *dcol = j->work + task * fw_conv2d_task_floats (j->C, j->H, j->W, O);
+  float *dw = dcol + (gsize) Kc * HW, *db = dw + (gsize) O * Kc;
+  memset (dw, 0, sizeof (float) * ((gsize) O * Kc + O));
+  fw_parallel_range (task, n_tasks, j->B, 1, &b0, &b1);
+  for (gsize bi = b0; bi < b1; bi++)
+    {
+      const float *col = j->saved_col + bi * Kc * HW;
+      const float *dout = j->dout + bi * O * HW;
+      if (j->db != NULL)
+        fw_conv_db (db, dout, (int) HW, O);
+      if (j->dw != NULL && Kc <= FW_CONV_THIN_KC)
+        fw_conv_thin_dw (dw, dout, col, Kc, (int) HW, O);
+      else if (j->dw != NULL)   /* dw (O,Kc) += dout (O,HW) · colᵀ (HW,Kc) */
+        fw_sgemm (FALSE, TRUE, O, Kc, (int) HW, 1.0f, dout, (int) HW, col, (int) HW, 1.0f,
+                  dw, Kc);
+      if (j->dinp != NULL)
+        {
+          /* dcol (Kc,HW) = wᵀ (Kc,O) · dout (O,HW), folded back onto the image */
+          fw_sgemm (TRUE, FALSE, Kc, (int) HW, O, 1.0f, j->w, Kc, dout, (int) HW, 0.0f,
+                    dcol, (int) HW);
+          fw_col2im_add (j->dinp + bi * j->C * HW, dcol, 1, j->C, j->H, j->W);
+        }
+    }
+}
+
+void
+fw_conv2d_backward_col (float *dinp, float *dw, float *db, float *work,
+                        const float *dout, const float *col, const float *w,
+                        int B, int C, int H, int W, int O)
+{
+  if (B <= 0 || O <= 0 || H <= 0 || W <= 0)
+    return;
+  FwConvJob j = { .work = work, .dinp = dinp, .dw = dw, .db = db, .dout = dout, .saved_col = col,
+                  .w = w, .B = B, .C = C, .H = H, .W = W, .O = O };
+  int n_tasks = fw_parallel_tasks (B);
+  fw_parallel_run (n_tasks, fw_conv_backward_task, &j);
+  /* the tasks' partial sums, added in task order: the same numbers whichever
+   * thread ran which task */
+  int Kc = C * FW_CONV_K * FW_CONV_K;
+  gsize HW = (gsize) H * W;
+  for (int t = 0; t < n_tasks; t++)
+    {
+      const float *pdw = work + t * fw_conv2d_task_floats (C, H, W, O) + (gsize) Kc * HW;
+      const float *pdb = pdw + (gsize) O * Kc;
+      if (dw != NULL)
+        for (gsize i = 0; i < (gsize) O * Kc; i++)
+          dw[i] += pdw[i];
+      if (db != NULL)
+        for (int o = 0; o < O; o++)
+          db[o] += pdb[o];
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* ReLU fused with 2x2 max-pool                                              */
+
+typedef struct {
+  float *out, *dinp;
+  int *argmax;
+  const float *inp, *dout, *pooled;
+  const int *cargmax;
+  int B, C, H, W;
+} FwPoolJob;
+
+static void
+fw_relu_pool_forward_task (int task, int n_tasks, gpointer data)
+{
+  const FwPoolJob *j = data;
+  int H = j->H, W = j->W, Ho = H / 2, Wo = W / 2;
+  gsize p0, p1;
+  fw_parallel_range (task, n_tasks, (gsize) j->B * j->C, 1, &p0, &p1);
+  for (gsize p = p0; p < p1; p++)
+    {
+      gsize base = p * H * W;
+      const float *plane = j->inp + base;
+      float *o = j->out + p * Ho * Wo;
+      int *a = j->argmax + p * Ho * Wo;
+      for (int y = 0; y < Ho; y++)
+        {
+          const float *r0 = plane + (gsize) 2 * y * W, *r1 = r0 + W;
+          for (int x = 0; x < Wo; x++)
+            {
+              /* first maximum in (0,0) (0,1) (1,0) (1,1) order, as PyTorch */
+              float v00 = r0[2 * x], v01 = r0[2 * x + 1], v10 = r1[2 * x], v11 = r1[2 * x + 1];
+              int best = 2 * y * W + 2 * x;
+              float m = v00;
+              if (v01 > m) { m = v01; best = 2 * y * W + 2 * x + 1; }
+              if (v10 > m) { m = v10; best = (2 * y + 1) * W + 2 * x; }
+              if (v11 > m) { m = v11; best = (2 * y + 1) * W + 2 * x + 1; }
+              o[y * Wo + x] = m > 0.0f ? m : 0.0f;
+              a[y * Wo + x] = (int) (base + best);
+            }
+        }
+    }
+}
+
+void
+fw_relu_maxpool2_forward (float *out, int *argmax, const float *inp, int B, int C, int H, int W)
+{
+  FwPoolJob j = { .out = out, .argmax = argmax, .inp = inp, .B = B, .C = C, .H = H, .W = W };
+  fw_parallel_run (fw_parallel_tasks (B * C), fw_relu_pool_forward_task, &j);
+}
+
+static void
+fw_relu_pool_backward_task (int task, int n_tasks, gpointer data)
+{
+  const FwPoolJob *j = data;
+  gsize HW = (gsize) j->H * j->W, n = (gsize) (j->H / 2) * (j->W / 2), p0, p1;
+  fw_parallel_range (task, n_tasks, (gsize) j->B * j->C, 1, &p0, &p1);
+  if (p1 <= p0)
+    return;
+  memset (j->dinp + p0 * HW, 0, sizeof (float) * (p1 - p0) * HW);
+  for (gsize i = p0 * n; i < p1 * n; i++)
+    if (j->pooled[i] > 0.0f)
+      j->dinp[j->cargmax[i]] = j->dout[i];
+}
+
+void
+fw_relu_maxpool2_backward_set (float *dinp, const float *dout, const float *out,
+                               const int *argmax, int B, int C, int H, int W)
+{
+  FwPoolJob j = { .dinp = dinp, .dout = dout, .pooled = out, .cargmax = argmax,
+                  .B = B, .C = C, .H = H, .W = W };
+  fw_parallel_run (fw_parallel_tasks (B * C), fw_relu_pool_backward_task, &j);
 }
 
 /* ------------------------------------------------------------------------ */
