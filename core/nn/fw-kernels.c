@@ -1015,51 +1015,62 @@ fw_gru_len (const int *lens, int b, int L)
   return lens != NULL ? lens[b] : L;
 }
 
-void
-fw_gru_forward (float *h_all, float *gates, float *scratch,
-                const float *x, const int *lens,
-                const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
-                int B, int L, int E, int G)
+/* Rows of a batch are independent sequences, so each task runs whole
+ * sequences, rows [b0, b1), through every step: one parallel region per
+ * pass, not one per step.  The weight gradients, which sum over rows, are
+ * computed after the time loop split by weight row instead. */
+typedef struct {
+  float *h_all, *gates, *scratch;
+  float *dx, *dw_ih, *dw_hh, *db_ih, *db_hh;
+  const float *x, *dh_last, *saved_h_all, *saved_gates;
+  const int *lens;
+  const float *w_ih, *w_hh, *b_ih, *b_hh;
+  int B, L, E, G;
+} FwGruJob;
+
+static void
+fw_gru_forward_task (int task, int n_tasks, gpointer data)
 {
-  int G3 = 3 * G;
-  gsize step = (gsize) B * G3;
-  float *xg = scratch;                      /* (L, B, 3G) */
-  float *hg = scratch + (gsize) L * step;   /* (B, 3G) */
-
-  memset (h_all, 0, (gsize) B * G * sizeof (float));
-  if (L <= 0 || B <= 0 || G <= 0)
+  const FwGruJob *j = data;
+  int B = j->B, L = j->L, E = j->E, G = j->G, G3 = 3 * G;
+  gsize step = (gsize) B * G3, b0, b1;
+  fw_parallel_range (task, n_tasks, B, 1, &b0, &b1);
+  int nb = (int) (b1 - b0);
+  if (nb <= 0)
     return;
-
-  /* the input side of every gate for all steps in one product */
-  fw_fill_rows (xg, b_ih, (gsize) L * B, G3);
-  fw_sgemm (FALSE, TRUE, L * B, G3, E, 1.0f, x, E, w_ih, E, 1.0f, xg, G3);
+  float *xg = j->scratch;                      /* (L, B, 3G) */
+  float *hg = j->scratch + (gsize) L * step;   /* (B, 3G) */
 
   for (int t = 0; t < L; t++)
     {
-      const float *h = h_all + (gsize) t * B * G;        /* (B, G) */
-      float *hn_out = h_all + (gsize) (t + 1) * B * G;   /* (B, G) */
-      float *gt = gates + (gsize) t * B * 4 * G;         /* (B, 4G) */
-      const float *xgt = xg + (gsize) t * step;          /* (B, 3G) */
+      const float *h = j->h_all + (gsize) t * B * G;        /* (B, G) */
+      float *hn_out = j->h_all + (gsize) (t + 1) * B * G;   /* (B, G) */
+      float *gt = j->gates + (gsize) t * B * 4 * G;         /* (B, 4G) */
+      float *xgt = xg + (gsize) t * step;                   /* (B, 3G) */
 
-      /* hg (B,3G) = h · W_hhᵀ + b_hh; h_0 = 0 needs only the bias */
-      fw_fill_rows (hg, b_hh, B, G3);
+      /* the input side: xg rows = x · W_ihᵀ + b_ih */
+      fw_fill_rows (xgt + b0 * G3, j->b_ih, nb, G3);
+      fw_sgemm (FALSE, TRUE, nb, G3, E, 1.0f, j->x + ((gsize) t * B + b0) * E, E, j->w_ih, E,
+                1.0f, xgt + b0 * G3, G3);
+      /* hg rows = h · W_hhᵀ + b_hh; h_0 = 0 needs only the bias */
+      fw_fill_rows (hg + b0 * G3, j->b_hh, nb, G3);
       if (t > 0)
-        fw_sgemm (FALSE, TRUE, B, G3, G, 1.0f, h, G, w_hh, G, 1.0f, hg, G3);
+        fw_sgemm (FALSE, TRUE, nb, G3, G, 1.0f, h + b0 * G, G, j->w_hh, G, 1.0f, hg + b0 * G3, G3);
 
-      for (int b = 0; b < B; b++)
+      for (gsize b = b0; b < b1; b++)
         {
-          const float *hb = h + (gsize) b * G;
-          float *ob = hn_out + (gsize) b * G;
-          float *gb = gt + (gsize) b * 4 * G;
-          if (t >= fw_gru_len (lens, b, L))
+          const float *hb = h + b * G;
+          float *ob = hn_out + b * G;
+          float *gb = gt + b * 4 * G;
+          if (t >= fw_gru_len (j->lens, (int) b, L))
             {
               /* past the row's end: carry the state, save inert gates */
               memcpy (ob, hb, (gsize) G * sizeof (float));
               memset (gb, 0, (gsize) 4 * G * sizeof (float));
               continue;
             }
-          const float *xr = xgt + (gsize) b * G3, *xz = xr + G, *xn = xz + G;
-          const float *hr = hg + (gsize) b * G3, *hz = hr + G, *hnn = hz + G;
+          const float *xr = xgt + b * G3, *xz = xr + G, *xn = xz + G;
+          const float *hr = hg + b * G3, *hz = hr + G, *hnn = hz + G;
           float *r = gb, *z = gb + G, *n = gb + 2 * G, *hn = gb + 3 * G;
           for (int g = 0; g < G; g++)
             {
@@ -1074,44 +1085,56 @@ fw_gru_forward (float *h_all, float *gates, float *scratch,
 }
 
 void
-fw_gru_backward (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
-                 float *scratch,
-                 const float *dh_last, const float *h_all, const float *gates,
-                 const float *x, const int *lens,
-                 const float *w_ih, const float *w_hh,
-                 int B, int L, int E, int G)
+fw_gru_forward (float *h_all, float *gates, float *scratch,
+                const float *x, const int *lens,
+                const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
+                int B, int L, int E, int G)
 {
-  int G3 = 3 * G;
-  gsize step = (gsize) B * G3;
-  float *dxg = scratch;                         /* (L, B, 3G) input-side pre-activations */
-  float *dhg = scratch + (gsize) L * step;      /* (L, B, 3G) hidden-side pre-activations */
-  float *dh = scratch + 2 * (gsize) L * step;   /* (B, G) gradient of the current state */
-
+  memset (h_all, 0, (gsize) B * G * sizeof (float));
   if (L <= 0 || B <= 0 || G <= 0)
     return;
-  memcpy (dh, dh_last, (gsize) B * G * sizeof (float));
+  FwGruJob j = { .h_all = h_all, .gates = gates, .scratch = scratch, .x = x, .lens = lens,
+                 .w_ih = w_ih, .w_hh = w_hh, .b_ih = b_ih, .b_hh = b_hh,
+                 .B = B, .L = L, .E = E, .G = G };
+  fw_parallel_run (fw_parallel_tasks (B), fw_gru_forward_task, &j);
+}
+
+static void
+fw_gru_backward_rows_task (int task, int n_tasks, gpointer data)
+{
+  const FwGruJob *j = data;
+  int B = j->B, L = j->L, G = j->G, G3 = 3 * G;
+  gsize step = (gsize) B * G3, b0, b1;
+  fw_parallel_range (task, n_tasks, B, 1, &b0, &b1);
+  int nb = (int) (b1 - b0);
+  if (nb <= 0)
+    return;
+  float *dxg = j->scratch;                         /* (L, B, 3G) input-side pre-activations */
+  float *dhg = j->scratch + (gsize) L * step;      /* (L, B, 3G) hidden-side pre-activations */
+  float *dh = j->scratch + 2 * (gsize) L * step;   /* (B, G) gradient of the current state */
+  memcpy (dh + b0 * G, j->dh_last + b0 * G, (gsize) nb * G * sizeof (float));
 
   for (int t = L - 1; t >= 0; t--)
     {
-      const float *h = h_all + (gsize) t * B * G;   /* (B, G) state entering step t */
-      const float *gt = gates + (gsize) t * B * 4 * G;
+      const float *h = j->saved_h_all + (gsize) t * B * G;   /* (B, G) state entering step t */
+      const float *gt = j->saved_gates + (gsize) t * B * 4 * G;
       float *dxt = dxg + (gsize) t * step;
       float *dht = dhg + (gsize) t * step;
 
-      for (int b = 0; b < B; b++)
+      for (gsize b = b0; b < b1; b++)
         {
-          float *dxb = dxt + (gsize) b * G3, *dhb = dht + (gsize) b * G3;
-          if (t >= fw_gru_len (lens, b, L))
+          float *dxb = dxt + b * G3, *dhb = dht + b * G3;
+          if (t >= fw_gru_len (j->lens, (int) b, L))
             {
               /* the step was the identity: dh passes through untouched */
               memset (dxb, 0, (gsize) G3 * sizeof (float));
               memset (dhb, 0, (gsize) G3 * sizeof (float));
               continue;
             }
-          const float *hb = h + (gsize) b * G;
-          const float *gb = gt + (gsize) b * 4 * G;
+          const float *hb = h + b * G;
+          const float *gb = gt + b * 4 * G;
           const float *r = gb, *z = gb + G, *n = gb + 2 * G, *hn = gb + 3 * G;
-          float *dhcur = dh + (gsize) b * G;
+          float *dhcur = dh + b * G;
           for (int g = 0; g < G; g++)
             {
               float d = dhcur[g];
@@ -1130,20 +1153,61 @@ fw_gru_backward (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_
             }
         }
 
-      /* dh (B,G) += dhg_t (B,3G) · W_hh (3G,G) */
+      /* dh rows (nb,G) += dhg_t rows (nb,3G) · W_hh (3G,G) */
       if (t > 0)
-        fw_sgemm (FALSE, FALSE, B, G, G3, 1.0f, dht, G3, w_hh, G, 1.0f, dh, G);
+        fw_sgemm (FALSE, FALSE, nb, G, G3, 1.0f, dht + b0 * G3, G3, j->w_hh, G, 1.0f,
+                  dh + b0 * G, G);
     }
+}
 
-  int LB = L * B;
-  if (dx != NULL)       /* (L·B, E) += dxg (L·B,3G) · W_ih (3G,E) */
-    fw_sgemm (FALSE, FALSE, LB, E, G3, 1.0f, dxg, G3, w_ih, E, 1.0f, dx, E);
-  if (dw_ih != NULL)    /* (3G, E) += dxgᵀ (3G,L·B) · x (L·B,E) */
-    fw_sgemm (TRUE, FALSE, G3, E, LB, 1.0f, dxg, G3, x, E, 1.0f, dw_ih, E);
-  if (dw_hh != NULL)    /* (3G, G) += dhgᵀ (3G,L·B) · h_all[0..L-1] (L·B,G) */
-    fw_sgemm (TRUE, FALSE, G3, G, LB, 1.0f, dhg, G3, h_all, G, 1.0f, dw_hh, G);
-  if (db_ih != NULL)
-    fw_add_col_sums (db_ih, dxg, LB, G3);
-  if (db_hh != NULL)
-    fw_add_col_sums (db_hh, dhg, LB, G3);
+/* after the time loop: each task owns rows of dx and rows of the weight
+ * and bias gradients, so every element has one writer */
+static void
+fw_gru_backward_weights_task (int task, int n_tasks, gpointer data)
+{
+  const FwGruJob *j = data;
+  int B = j->B, L = j->L, E = j->E, G = j->G, G3 = 3 * G, LB = L * B;
+  gsize step = (gsize) B * G3, r0, r1, g0, g1;
+  const float *dxg = j->scratch, *dhg = j->scratch + (gsize) L * step;
+  fw_parallel_range (task, n_tasks, LB, 1, &r0, &r1);
+  fw_parallel_range (task, n_tasks, G3, 16, &g0, &g1);
+  int nr = (int) (r1 - r0), ng = (int) (g1 - g0);
+  if (j->dx != NULL && nr > 0)      /* (rows, E) += dxg rows (rows,3G) · W_ih (3G,E) */
+    fw_sgemm (FALSE, FALSE, nr, E, G3, 1.0f, dxg + r0 * G3, G3, j->w_ih, E, 1.0f,
+              j->dx + r0 * E, E);
+  if (ng <= 0)
+    return;
+  if (j->dw_ih != NULL)   /* (g, E) += dxg[:, g]ᵀ (g, L·B) · x (L·B, E) */
+    fw_sgemm (TRUE, FALSE, ng, E, LB, 1.0f, dxg + g0, G3, j->x, E, 1.0f, j->dw_ih + g0 * E, E);
+  if (j->dw_hh != NULL)   /* (g, G) += dhg[:, g]ᵀ (g, L·B) · h_all[0..L-1] (L·B, G) */
+    fw_sgemm (TRUE, FALSE, ng, G, LB, 1.0f, dhg + g0, G3, j->saved_h_all, G, 1.0f,
+              j->dw_hh + g0 * G, G);
+  for (int r = 0; r < LB; r++)
+    {
+      const float *xr = dxg + (gsize) r * G3, *hr = dhg + (gsize) r * G3;
+      if (j->db_ih != NULL)
+        for (gsize g = g0; g < g1; g++)
+          j->db_ih[g] += xr[g];
+      if (j->db_hh != NULL)
+        for (gsize g = g0; g < g1; g++)
+          j->db_hh[g] += hr[g];
+    }
+}
+
+void
+fw_gru_backward (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
+                 float *scratch,
+                 const float *dh_last, const float *h_all, const float *gates,
+                 const float *x, const int *lens,
+                 const float *w_ih, const float *w_hh,
+                 int B, int L, int E, int G)
+{
+  if (L <= 0 || B <= 0 || G <= 0)
+    return;
+  FwGruJob j = { .scratch = scratch, .dx = dx, .dw_ih = dw_ih, .dw_hh = dw_hh, .db_ih = db_ih,
+                 .db_hh = db_hh, .x = x, .dh_last = dh_last, .saved_h_all = h_all,
+                 .saved_gates = gates, .lens = lens, .w_ih = w_ih, .w_hh = w_hh,
+                 .B = B, .L = L, .E = E, .G = G };
+  fw_parallel_run (fw_parallel_tasks (B), fw_gru_backward_rows_task, &j);
+  fw_parallel_run (fw_parallel_tasks (MAX (3 * G / 16, 1)), fw_gru_backward_weights_task, &j);
 }

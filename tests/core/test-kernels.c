@@ -1218,6 +1218,18 @@ test_pool (void)
   g_assert_null (fw_pool_current ());   /* freeing the current pool unsets it */
 }
 
+/* the GRU split by batch rows (and its weight gradients by weight rows)
+ * over three threads: the same checks as without a pool */
+static void
+test_gru_pool (void)
+{
+  g_autoptr (FwPool) pool = fw_pool_new (3);
+  fw_pool_make_current (pool);
+  test_gru_naive ();
+  test_gru_grad ();
+  fw_pool_make_current (NULL);
+}
+
 /* OpenBLAS's generic fallback kernels are replaced on a CPU with AVX2 and
  * FMA; a family it chose itself is left alone */
 static void
@@ -1268,6 +1280,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/embedding-bag", test_embedding_bag);
   g_test_add_func ("/core/kernels/gru", test_gru_naive);
   g_test_add_func ("/core/kernels/gru-grad", test_gru_grad);
+  g_test_add_func ("/core/kernels/gru-pool", test_gru_pool);
 
   int status = g_test_run ();
   /* one summary line for the log (a test that cannot fail would be noise) */
