@@ -55,6 +55,7 @@ for k in keys:
     tb = [t for t in tb if t]
     if not od or not o1 or not tb:
         continue
+    tb = [t for t in tb if t]
     t = max(tb, key=lambda r: r["samples_per_second"])
     t1 = best("torch-one", k)
     cd, c1 = best("ours-default", k, "yes"), best("ours-1", k, "yes")

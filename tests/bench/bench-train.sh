@@ -13,7 +13,8 @@
 #   CONFIGS  fusion:image-encoder:text-encoder list [every fusion type with
 #            MLP encoders, the CNN (intermediate and image), GRU and embed]
 #   SEEDS    seeds of the extra accuracy runs of CNN configurations [1 2 3]
-#   -x       a competing CPU-bound process runs beside every timed run
+#   -x       a competing CPU-bound process runs beside every timed run of
+#            ours (PyTorch is not rerun: this is about our thread scaling)
 #   -k       keep WORKDIR/results.jsonl and add to it (the table takes the
 #            fastest run of each side, so a rerun on a quieter moment counts)
 #
@@ -111,7 +112,7 @@ for c in $configs; do
     start_competitor
     ours "$fusion" "$image" "$text" default 1 >> "$results"
     ours "$fusion" "$image" "$text" 1 1 >> "$results"
-    for variant in same passive one; do
+    [ "$compete" = yes ] || for variant in same passive one; do
       torch "$fusion" "$image" "$text" $variant 1 1 >> "$results"
     done
     stop_competitor
