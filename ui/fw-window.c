@@ -7,7 +7,6 @@
 #include <math.h>
 #include <string.h>
 #ifdef __linux__
-#include <sys/resource.h>
 #include <unistd.h>
 #endif
 
@@ -566,27 +565,6 @@ rebuild_compare_table (FwWindow *self)
     }
 }
 
-/* The compute threads (the trainer's and OpenBLAS's, which spin while
- * they wait for work) run at a lower priority than the GUI thread, so the
- * window keeps its frame rate while training takes every core; they lose
- * only the little time the window needs.  Linux-only; elsewhere a no-op. */
-static void
-yield_workers_to_gui (void)
-{
-#ifdef __linux__
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *name;
-  pid_t main_tid = getpid ();
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      pid_t tid = (pid_t) g_ascii_strtoll (name, NULL, 10);
-      if (tid > 0 && tid != main_tid && getpriority (PRIO_PROCESS, tid) < 10)
-        setpriority (PRIO_PROCESS, tid, 10);
-    }
-#endif
-}
-
 /* A new run from config, or (existing and from) a finished run that
  * continues from its checkpoint to config's epochs. */
 static gboolean
@@ -642,8 +620,10 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
       /* what Continue training resumes from */
       fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes);
     }
+  /* the compute threads keep the normal priority: they block instead of
+   * spinning (fw-parallel.h), and a lowered one let every other process on
+   * a busy machine starve training; the window's frames stay cheap */
   fw_trainer_start (self->trainer);
-  yield_workers_to_gui ();
   self->last_drain = g_get_monotonic_time ();
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
   self->watchdog_id = g_timeout_add (250, on_watchdog, self);

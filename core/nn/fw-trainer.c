@@ -16,6 +16,7 @@
 #include "fw-model-file.h"
 #include "fw-row-set.h"
 #include "fw-optim.h"
+#include "fw-parallel.h"
 #include "fw-rng.h"
 #include "fw-schedule.h"
 
@@ -487,6 +488,10 @@ train_thread (gpointer data)
   gint64 t0 = g_get_monotonic_time (), eval_us = 0;
   gboolean stopped = FALSE, early_stopped = FALSE;
   FwEvent e = { 0 };
+  /* the step's work is split over our own pool, each thread running
+   * single-threaded sgemm (fw-parallel.h says why) */
+  g_autoptr (FwPool) pool = fw_pool_new (c->threads);
+  fw_pool_make_current (pool);
   fw_kernels_flush_denormals ();
   e.steps_per_epoch = steps_per_epoch;
   e.step = (int) t->first_step;
@@ -618,8 +623,7 @@ void
 fw_trainer_start (FwTrainer *t)
 {
   g_return_if_fail (t->thread == NULL);
-  int threads = t->config.threads > 0 ? t->config.threads : (int) g_get_num_processors ();
-  openblas_set_num_threads (threads);
+  openblas_set_num_threads (1);   /* our pool splits the work instead */
   t->running = TRUE;
   t->thread = g_thread_new ("fw-train", train_thread, t);
 }
