@@ -340,6 +340,16 @@ fw_run_finish (FwRun *self, double test_accuracy, double test_loss, double secon
 }
 
 void
+fw_run_continue (FwRun *self, int epochs)
+{
+  g_return_if_fail (FW_IS_RUN (self) && epochs > 0);
+  self->config.epochs = epochs;
+  self->test_accuracy = self->test_loss = NAN;
+  self->state = FW_RUN_RUNNING;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
 fw_run_fail (FwRun *self, const char *message)
 {
   g_free (self->message);

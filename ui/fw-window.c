@@ -7,7 +7,6 @@
 #include <math.h>
 #include <string.h>
 #ifdef __linux__
-#include <sys/resource.h>
 #include <unistd.h>
 #endif
 
@@ -595,29 +594,10 @@ rebuild_compare_table (FwWindow *self)
     }
 }
 
-/* The compute threads (the trainer's and OpenBLAS's, which spin while
- * they wait for work) run at a lower priority than the GUI thread, so the
- * window keeps its frame rate while training takes every core; they lose
- * only the little time the window needs.  Linux-only; elsewhere a no-op. */
-static void
-yield_workers_to_gui (void)
-{
-#ifdef __linux__
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *name;
-  pid_t main_tid = getpid ();
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      pid_t tid = (pid_t) g_ascii_strtoll (name, NULL, 10);
-      if (tid > 0 && tid != main_tid && getpriority (PRIO_PROCESS, tid) < 10)
-        setpriority (PRIO_PROCESS, tid, 10);
-    }
-#endif
-}
-
+/* A new run from config, or (existing and from) a finished run that
+ * continues from its checkpoint to config's epochs. */
 static gboolean
-start_run (FwWindow *self, const FwConfig *config)
+start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const FwCheckpoint *from)
 {
   g_autoptr(GError) error = NULL;
   FwConfig c = *config;
@@ -629,38 +609,53 @@ start_run (FwWindow *self, const FwConfig *config)
     return FALSE;
   c.threads = 0;             /* every core: the GUI thread only draws */
   if (!fw_config_validate (&c, &error) ||
-      !(self->trainer = fw_trainer_new (&c, self->dataset, &error)))
+      !(self->trainer = fw_trainer_new (&c, self->dataset, &error)) ||
+      (from && !fw_trainer_restore (self->trainer, from, &error)))
     {
       g_autofree char *message = g_strdup_printf (_("Cannot train this model: %s"), error->message);
+      g_clear_pointer (&self->trainer, fw_trainer_free);
       show_error (self, message);
       return FALSE;
     }
   fw_trainer_measure_reliance (self->trainer, FW_CONTRIB_RELIANCE_ROWS);
   hide_error (self);
-  fw_plot_model_next_color (self->plot_model, &color);
-  self->run = fw_run_new (&c, self->dataset->name, &color);
-  fw_run_set_dataset_source (self->run, self->dataset->source);
-  fw_run_set_n_params (self->run, fw_model_n_params (fw_trainer_get_model (self->trainer)));
+  if (existing)
+    {
+      self->run = g_object_ref (existing);
+      fw_run_continue (self->run, c.epochs);
+    }
+  else
+    {
+      fw_plot_model_next_color (self->plot_model, &color);
+      self->run = fw_run_new (&c, self->dataset->name, &color);
+      fw_run_set_dataset_source (self->run, self->dataset->source);
+      fw_run_set_n_params (self->run, fw_model_n_params (fw_trainer_get_model (self->trainer)));
+      fw_run_set_state (self->run, FW_RUN_RUNNING);
+      if (!fw_run_store_add (self->run_store, self->run, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("This run will not be saved: %s"), error->message);
+          show_error (self, message);
+        }
+      fw_plot_model_add_run (self->plot_model, self->run);
+    }
   fw_run_set_cost (self->run,
                    fw_cost_flops_per_sample (&c, fw_model_get_shape (fw_trainer_get_model (self->trainer))),
                    NAN);
-  fw_run_set_state (self->run, FW_RUN_RUNNING);
-  if (!fw_run_store_add (self->run_store, self->run, &error))
-    {
-      g_autofree char *message = g_strdup_printf (_("This run will not be saved: %s"), error->message);
-      show_error (self, message);
-    }
-  fw_plot_model_add_run (self->plot_model, self->run);
   self->trainer_lr = c.lr;
   memset (&self->last_step, 0, sizeof self->last_step);
 
   if (fw_run_get_dir (self->run))
     {
       g_autofree char *model_path = g_build_filename (fw_run_get_dir (self->run), FW_RUN_MODEL_FILE, NULL);
+      g_autofree char *checkpoint = g_build_filename (fw_run_get_dir (self->run), FW_RUN_CHECKPOINT_FILE, NULL);
       fw_trainer_save_model_to (self->trainer, model_path, (const char *const *) self->dataset->classes);
+      /* what Continue training resumes from */
+      fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes);
     }
+  /* the compute threads keep the normal priority: they block instead of
+   * spinning (fw-parallel.h), and a lowered one let every other process on
+   * a busy machine starve training; the window's frames stay cheap */
   fw_trainer_start (self->trainer);
-  yield_workers_to_gui ();
   self->last_drain = g_get_monotonic_time ();
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
   self->watchdog_id = g_timeout_add (250, on_watchdog, self);
@@ -668,6 +663,22 @@ start_run (FwWindow *self, const FwConfig *config)
   update_step_status (self);
   update_actions (self);
   return TRUE;
+}
+
+static gboolean
+start_run (FwWindow *self, const FwConfig *config)
+{
+  return start_run_from (self, config, NULL, NULL);
+}
+
+gboolean
+fw_window_start_run (FwWindow *self, const FwConfig *config, FwRun *existing,
+                     const FwCheckpoint *from)
+{
+  g_return_val_if_fail (FW_IS_WINDOW (self) && config, FALSE);
+  if (self->trainer || self->compare_next >= 0)
+    return FALSE;
+  return start_run_from (self, config, existing, from);
 }
 
 static void
@@ -731,6 +742,8 @@ finish_training (FwWindow *self)
 
   if (self->compare_next >= 0)
     start_next_compare (self);
+  else
+    fw_window_tuning_next (self);   /* the sweep queue, if any */
   update_actions (self);
 }
 
@@ -766,6 +779,7 @@ gboolean
 fw_window_is_busy (FwWindow *self)
 {
   return self->trainer != NULL || self->load_cancellable != NULL || self->compare_next >= 0 ||
+         fw_window_tuning_n_queued (self) > 0 ||
          self->pending_spec != NULL || self->model_jobs > 0 ||
          (self->run_store && fw_run_store_is_busy (self->run_store));
 }
@@ -1310,6 +1324,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
   fw_window_models_class_init (widget_class);
+  fw_window_tuning_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
 }
@@ -1342,6 +1357,7 @@ fw_window_init (FwWindow *self)
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
+  fw_window_tuning_init (self);
 
   if (self->settings)
     {

@@ -13,6 +13,7 @@
 #include "fw-plot.h"
 #include "fw-plot-model.h"
 #include "fw-robustness-view.h"
+#include "fw-tuning-window.h"
 
 G_BEGIN_DECLS
 
@@ -51,5 +52,13 @@ void fw_window_open_model (FwWindow *self, const char *path);
 void fw_window_export_model (FwWindow *self, FwExportFormat format, const char *path);
 /* Removes the run from the list and its autosave folder from disk. */
 gboolean fw_window_delete_run (FwWindow *self, FwRun *run, GError **error);
+
+/* Tuning (fw-window-tuning.c): the Sweep and Runs window (made on first
+ * use; win.tuning shows it), a sweep of the model panel's options queued
+ * to train one run after another, and Continue training from a run's
+ * checkpoint.  Errors name what is wrong; nothing is queued on one. */
+FwTuningWindow *fw_window_get_tuning_window (FwWindow *self);
+gboolean fw_window_queue_sweep (FwWindow *self, const char *grid, guint n_random, GError **error);
+gboolean fw_window_continue_run (FwWindow *self, FwRun *run, int more_epochs, GError **error);
 
 G_END_DECLS
