@@ -13,6 +13,7 @@
 #include "fw-plot.h"
 #include "fw-plot-model.h"
 #include "fw-tuning-window.h"
+#include "fw-robustness-view.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,7 @@ gboolean fw_window_is_busy (FwWindow *self);
 
 FwModelPanel *fw_window_get_model_panel (FwWindow *self);
 FwContribPanel *fw_window_get_contrib_panel (FwWindow *self);
+FwRobustnessView *fw_window_get_robustness_view (FwWindow *self);
 FwPlotModel *fw_window_get_plot_model (FwWindow *self);
 FwPlot *fw_window_get_plot (FwWindow *self, FwPlotKind kind);
 GListModel *fw_window_get_compare_runs (FwWindow *self);

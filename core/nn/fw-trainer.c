@@ -604,10 +604,14 @@ train_thread (gpointer data)
   e.epochs_run = (int) t->history->len;
   e.best_epoch = t->best_epoch;
   e.seconds = t->seconds_before + (g_get_monotonic_time () - t0 - eval_us) / 1e6;
-  e.test_loss = e.test_accuracy = NAN;
+  e.test_loss = e.test_accuracy = e.inference_ms = NAN;
   if (t->n_rows[FW_SPLIT_TEST] > 0)
-    fw_model_evaluate (m, t->ds, t->lexmap, NULL, t->rows[FW_SPLIT_TEST],
-                       t->n_rows[FW_SPLIT_TEST], &e.test_loss, &e.test_accuracy);
+    {
+      gint64 i0 = g_get_monotonic_time ();
+      fw_model_evaluate (m, t->ds, t->lexmap, NULL, t->rows[FW_SPLIT_TEST],
+                         t->n_rows[FW_SPLIT_TEST], &e.test_loss, &e.test_accuracy);
+      e.inference_ms = (g_get_monotonic_time () - i0) / 1e3 / t->n_rows[FW_SPLIT_TEST];
+    }
   /* the weights the test figures are of, on disk before FINISHED is seen */
   save_model (t, &e);
   push_event (t, &e);
