@@ -33,9 +33,11 @@ fw_cmd_lessons (int argc, char **argv)
 static void
 print_run (const char *what, const FwLessonRun *r)
 {
+  /* plain %llu: gettext cannot match a message built with G_GSIZE_FORMAT */
   printf (_("  %-14s test accuracy %.3f  val accuracy %.3f  final train loss %.4f  "
-            "%" G_GSIZE_FORMAT " parameters  %.1f s\n"),
-          what, r->test_accuracy, r->val_accuracy, r->final_train_loss, r->parameters, r->seconds);
+            "%llu parameters  %.1f s\n"),
+          what, r->test_accuracy, r->val_accuracy, r->final_train_loss,
+          (unsigned long long) r->parameters, r->seconds);
 }
 
 /* The figures of one step for people, as they come. */

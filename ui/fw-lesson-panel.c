@@ -279,8 +279,12 @@ static void
 fw_lesson_panel_dispose (GObject *object)
 {
   FwLessonPanel *self = FW_LESSON_PANEL (object);
+  GtkWidget *child;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FW_TYPE_LESSON_PANEL);
+  /* the template's top box has no id, so dispose_template leaves it */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (fw_lesson_panel_parent_class)->dispose (object);
 }
 

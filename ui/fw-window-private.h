@@ -25,6 +25,19 @@ void fw_window_model_job_end (FwWindow *self);
 /* A deleted run leaves the comparison table too. */
 void fw_window_forget_compare_run (FwWindow *self, FwRun *run);
 
+/* fw-window-lessons.c: the lesson panel and what a step can point at */
+#include "fw-dataset-view.h"
+#include "fw-lesson-panel.h"
+FwLessonPanel *fw_window_get_lesson_panel (FwWindow *self);
+GtkRevealer *fw_window_get_lesson_revealer (FwWindow *self);
+GMenu *fw_window_get_lessons_section (FwWindow *self);
+GtkWidget *fw_window_get_compare_box (FwWindow *self);
+FwDatasetView *fw_window_get_dataset_view (FwWindow *self);
+void fw_window_lessons_class_init (GtkWidgetClass *widget_class);
+void fw_window_lessons_init (FwWindow *self);
+/* tells the lesson panel when training or a comparison starts and ends */
+void fw_window_lessons_update (FwWindow *self, gboolean busy);
+
 /* fw-window-models.c */
 void fw_window_models_class_init (GtkWidgetClass *widget_class);
 void fw_window_models_init (FwWindow *self);

@@ -359,9 +359,9 @@ fw_lesson_parse (const char *data, gsize length, const char *filename, const cha
     }
   if (json_node_get_int (version) > FW_LESSON_VERSION)
     {
-      fail (&ctx, error, _("lesson format version %" G_GINT64_FORMAT " is newer than this "
-                           "workbench reads (%d): update Fusion Workbench"),
-            json_node_get_int (version), FW_LESSON_VERSION);
+      fail (&ctx, error, _("lesson format version %lld is newer than this workbench reads (%d): "
+                           "update Fusion Workbench"),
+            (long long) json_node_get_int (version), FW_LESSON_VERSION);
       return NULL;
     }
   g_autoptr (FwLesson) lesson = g_new0 (FwLesson, 1);
