@@ -7,6 +7,8 @@ Usage: test_cli.py PATH/TO/fusion-workbench   (prints TAP)
 """
 import json
 import os
+import resource
+import signal
 import struct
 import subprocess
 import sys
@@ -74,7 +76,8 @@ with tempfile.TemporaryDirectory() as tmp:
         out = {}
     keys = {"fusion", "train_n", "val_n", "test_n", "classes", "epochs", "load_seconds",
             "train_seconds", "samples_per_second", "final_train_loss", "val_accuracy",
-            "test_accuracy"}
+            "test_accuracy", "params", "flops_per_sample", "peak_activation_bytes",
+            "inference_ms_per_sample"}
     check("train --json prints exactly the documented keys", set(out) == keys, r.stdout)
     check("train --json counts rows and classes",
           out.get("train_n", 0) + out.get("val_n", 0) + out.get("test_n", 0) == 120
@@ -148,6 +151,69 @@ with tempfile.TemporaryDirectory() as tmp:
     check("a truncated model is bad input (1) naming the file",
           r.returncode == 1 and "bad.safetensors" in r.stderr, r.stderr)
 
+    # hostile files: 100 KB of "[[[[" overflows json-glib's recursive parser
+    deep = "[" * (100 * 1024)
+    deep_model = os.path.join(tmp, "deep.safetensors")
+    with open(deep_model, "wb") as f:
+        f.write(struct.pack("<Q", len(deep)) + deep.encode())
+    r = run("eval", "--model", deep_model, "--data", manifest)
+    check("a deeply nested model header is bad input (1) naming the file",
+          r.returncode == 1 and "deep.safetensors" in r.stderr and "nested" in r.stderr, r.stderr)
+    deep_jsonl = os.path.join(tmp, "deep.jsonl")
+    with open(deep_jsonl, "w") as f:
+        f.write('{"text": "a", "label": "x"}\n' + deep + '\n{"text": "b", "label": "y"}\n')
+    r = run("train", "--data", deep_jsonl)
+    check("a deeply nested JSON Lines row is bad input (1) naming file and line",
+          r.returncode == 1 and "deep.jsonl" in r.stderr and "line 2" in r.stderr
+          and "nested" in r.stderr, r.stderr)
+
+    # a model whose weights are NaN or infinite is refused, naming the tensor
+    (hlen,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + hlen])
+    name, entry = next((k, v) for k, v in header.items() if k != "__metadata__")
+    at = 8 + hlen + entry["data_offsets"][0]
+    for value, word in ((float("nan"), "NaN"), (float("-inf"), "infinite")):
+        poisoned = os.path.join(tmp, f"{word}.safetensors")
+        with open(poisoned, "wb") as f:
+            f.write(data[:at] + struct.pack("<f", value) + data[at + 4:])
+        r = run("eval", "--model", poisoned, "--data", manifest)
+        check(f"a model with a {word} weight is bad input (1) naming file and tensor",
+              r.returncode == 1 and poisoned in r.stderr and name in r.stderr and word in r.stderr,
+              r.stderr)
+
+    # failed writes: never silent, never naming our temporary file
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([EXE, "train", "--data", manifest, "--image-size", "16", "--epochs", "1",
+                                "--hidden", "8", "--json"], stdout=full, stderr=subprocess.PIPE, text=True,
+                               timeout=300)
+        check("train --json > /dev/full exits non-zero with a message",
+              r.returncode != 0 and "output" in r.stderr, r.stderr)
+    plain = os.path.join(tmp, "plain-file")
+    with open(plain, "w") as f:
+        f.write("x")
+    target = os.path.join(plain, "m.safetensors")
+    r = run("train", "--data", manifest, "--image-size", "16", "--epochs", "1", "--hidden", "8",
+            "--save", target)
+    check("a failed --save exits 1 naming the path given, not a temporary",
+          r.returncode == 1 and target in r.stderr and ".fw-tmp-" not in r.stderr, r.stderr)
+
+    def small_disk():
+        # a file-size limit stands in for a full disk (permissions do not stop root)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    torch_dir = os.path.join(tmp, "exports", "torch")
+    r = subprocess.run([EXE, "export", "--model", model, "--torch", torch_dir], capture_output=True,
+                       text=True, timeout=300, preexec_fn=small_disk)
+    left = os.listdir(os.path.dirname(torch_dir)) if os.path.isdir(os.path.dirname(torch_dir)) else []
+    check("export --torch on a full disk fails (1) and leaves no folder, whole or half",
+          r.returncode == 1 and left == [] and torch_dir in r.stderr and ".fw-tmp-" not in r.stderr,
+          f"{r.stderr} {left}")
+    r = run("export", "--model", model, "--torch", torch_dir)
+    check("export --torch writes the folder whole",
+          r.returncode == 0 and sorted(os.listdir(torch_dir)) == ["model.py", "model.safetensors", "predict.py"]
+          and os.listdir(os.path.dirname(torch_dir)) == ["torch"], r.stderr)
     # ---- lessons: the list, a lesson file played headlessly, its mistakes
     r = run("lessons")
     names = [line.split("\t")[0] for line in r.stdout.splitlines()]
