@@ -64,7 +64,16 @@ print_step (const FwLesson *lesson, const FwLessonResult *r)
               r->shapley.interaction, r->shapley.image_share);
       break;
     case FW_LESSON_ACTION_ROBUSTNESS:
-      printf ("  %s\n", _("robustness is not available yet in this workbench: the step is skipped"));
+      for (int k = 0; k < FW_LESSON_N_CURVES; k++)
+        {
+          const FwLessonCurve *c = &r->curves[k];
+          printf (_("  %s, %s: test accuracy"), fw_fusion_name (r->explained),
+                  fw_perturbation_name (c->kind));
+          for (int l = 0; l < c->n_levels; l++)
+            printf (" %.3f", c->accuracy[l]);
+          printf (_(" at %g…%g missing (mean %.3f)\n"), c->levels[0], c->levels[c->n_levels - 1],
+                  c->auc);
+        }
       break;
     default:
       break;

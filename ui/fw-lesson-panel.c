@@ -59,8 +59,11 @@ update_buttons (FwLessonPanel *self)
   /* the class answers first: the action appears once a choice is picked */
   gtk_widget_set_visible (GTK_WIDGET (self->act_button),
                           step && step->action != FW_LESSON_ACTION_NONE && answered);
+  /* without an action the window can run, the teacher reveals by hand */
   gtk_widget_set_visible (self->reveal_button,
-                          has_question && step->action == FW_LESSON_ACTION_NONE && !self->revealed);
+                          has_question && !self->revealed
+                          && (step->action == FW_LESSON_ACTION_NONE
+                              || step->action == FW_LESSON_ACTION_ROBUSTNESS));
 }
 
 static void
@@ -147,9 +150,10 @@ action_label (FwLessonAction action, const char **action_name)
       *action_name = "win.compute-contributions";
       return _("Compute Contributions");
     case FW_LESSON_ACTION_ROBUSTNESS:
-      /* no robustness view in this workbench yet: a button that does nothing */
+      /* the window has no robustness view yet (`fusion-workbench lesson`
+       * plays the step): a button that does nothing */
       *action_name = NULL;
-      return _("Robustness (not available yet)");
+      return _("Robustness (not in the window yet)");
     default:
       *action_name = NULL;
       return "";
