@@ -20,7 +20,7 @@ struct _FwLessonPanel
   GtkLabel *text_label;
   GtkWidget *question_box;
   GtkLabel *question_label;
-  GtkFlowBox *choices_box;
+  GtkBox *choices_box;
   GtkLabel *answer_label;
   GtkButton *act_button;
   GtkWidget *reveal_button;
@@ -167,7 +167,7 @@ show_step (FwLessonPanel *self)
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->choices_box))))
-    gtk_flow_box_remove (self->choices_box, child);
+    gtk_box_remove (self->choices_box, child);
   g_ptr_array_set_size (self->choice_buttons, 0);
   self->choice = -1;
   self->revealed = self->waiting = self->saw_busy = FALSE;
@@ -196,7 +196,7 @@ show_step (FwLessonPanel *self)
           else
             first = GTK_TOGGLE_BUTTON (b);
           g_signal_connect (b, "toggled", G_CALLBACK (on_choice_toggled), self);
-          gtk_flow_box_append (self->choices_box, b);
+          gtk_box_append (self->choices_box, b);
           g_ptr_array_add (self->choice_buttons, b);
         }
     }
