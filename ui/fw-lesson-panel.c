@@ -34,6 +34,7 @@ struct _FwLessonPanel
   gboolean revealed;
   gboolean waiting;            /* the action was triggered; reveal when the work ends */
   gboolean saw_busy;
+  gboolean busy;               /* the window trains, compares or loads: stay on this step */
 };
 
 G_DEFINE_FINAL_TYPE (FwLessonPanel, fw_lesson_panel, GTK_TYPE_WIDGET)
@@ -51,9 +52,11 @@ update_buttons (FwLessonPanel *self)
   gboolean has_question = step && step->question;
   gboolean answered = !has_question || self->choice >= 0;
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "lesson.back", self->lesson && self->step > 0);
+  /* the next step's set-up cannot replace the dataset under a running model */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "lesson.back",
+                                 self->lesson && !self->busy && self->step > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "lesson.next",
-                                 self->lesson && self->step + 1 < self->lesson->n_steps);
+                                 self->lesson && !self->busy && self->step + 1 < self->lesson->n_steps);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "lesson.reveal",
                                  has_question && self->choice >= 0 && !self->revealed);
   /* the class answers first: the action appears once a choice is picked */
@@ -127,6 +130,11 @@ void
 fw_lesson_panel_set_busy (FwLessonPanel *self, gboolean busy)
 {
   g_return_if_fail (FW_IS_LESSON_PANEL (self));
+  if (self->busy != busy)
+    {
+      self->busy = busy;
+      update_buttons (self);
+    }
   if (!self->waiting)
     return;
   if (busy)
@@ -237,7 +245,7 @@ void
 fw_lesson_panel_go_to (FwLessonPanel *self, int index)
 {
   g_return_if_fail (FW_IS_LESSON_PANEL (self));
-  if (!self->lesson || index < 0 || index >= self->lesson->n_steps)
+  if (!self->lesson || self->busy || index < 0 || index >= self->lesson->n_steps)
     return;
   self->step = index;
   show_step (self);
