@@ -13,6 +13,7 @@
 #include "fw-contrib.h"
 #include "fw-kernels.h"
 #include "fw-model-file.h"
+#include "fw-row-set.h"
 #include "fw-optim.h"
 #include "fw-rng.h"
 
@@ -46,6 +47,7 @@ void
 fw_event_clear (FwEvent *e)
 {
   g_clear_pointer (&e->message, g_free);
+  g_clear_pointer (&e->save_error, g_free);
 }
 
 FwTrainer *
@@ -77,6 +79,17 @@ fw_trainer_new (const FwConfig *config, const FwDataset *ds, GError **error)
   g_autoptr (FwModel) model = fw_model_new (config, &shape, max_batch, error);
   if (!model)
     return NULL;
+  if (ds->row_key)
+    {
+      /* so that evaluating it later can tell rows it has seen */
+      g_autofree guint64 *keys = g_new (guint64, n_train);
+      for (int r = 0, k = 0; r < ds->n; r++)
+        if (ds->split[r] == FW_SPLIT_TRAIN)
+          keys[k++] = ds->row_key[r];
+      g_autoptr (FwRowSet) seen = fw_row_set_new (keys, n_train);
+      g_autofree char *json = fw_row_set_to_json (seen);
+      fw_model_set_training_rows (model, json);
+    }
 
   FwTrainer *t = g_new0 (FwTrainer, 1);
   t->config = *config;
@@ -260,6 +273,18 @@ fw_trainer_save_model_to (FwTrainer *t, const char *path, const char *const *cla
   t->epoch_model_classes = g_strdupv ((char **) classes);
 }
 
+/* Writes the model file when asked to; a failure is reported in the event
+ * (which owns the message), never dropped. */
+static void
+save_model (FwTrainer *t, FwEvent *e)
+{
+  g_autoptr (GError) error = NULL;
+  if (t->epoch_model_path
+      && !fw_model_save (t->model, t->vocab, (const char *const *) t->epoch_model_classes,
+                         t->epoch_model_path, &error))
+    e->save_error = g_strdup (error->message);
+}
+
 /* Shapley shares on validation rows into an EPOCH event; the train means
  * stand for a removed modality, as in fw_contrib. */
 static void
@@ -357,12 +382,10 @@ train_thread (gpointer data)
       memcpy (t->snapshot, fw_model_params (m), sizeof (float) * fw_model_n_params (m));
       gint64 r0 = g_get_monotonic_time ();
       measure_reliance (t, contrib, &e);
-      /* best effort: the model file written when training ends reports errors */
-      if (t->epoch_model_path)
-        fw_model_save (m, t->vocab, (const char *const *) t->epoch_model_classes,
-                       t->epoch_model_path, NULL);
+      save_model (t, &e);
       t0 += g_get_monotonic_time () - r0;   /* not training time */
       push_event (t, &e);
+      e.save_error = NULL;                  /* the queue owns it now */
     }
 
   e.kind = FW_EVENT_FINISHED;
@@ -374,9 +397,7 @@ train_thread (gpointer data)
     fw_model_evaluate (m, t->ds, t->lexmap, NULL, t->rows[FW_SPLIT_TEST],
                        t->n_rows[FW_SPLIT_TEST], &e.test_loss, &e.test_accuracy);
   /* the weights the test figures are of, on disk before FINISHED is seen */
-  if (t->epoch_model_path)
-    fw_model_save (m, t->vocab, (const char *const *) t->epoch_model_classes,
-                   t->epoch_model_path, NULL);
+  save_model (t, &e);
   push_event (t, &e);
 
 done:

@@ -37,6 +37,8 @@ typedef struct {
   double text_share;         /*   and the text's Shapley share (fw-contrib.h), and the */
   double interaction;        /*   mean interaction, on validation rows; NAN otherwise */
   char *message;             /* FAILED: what happened and what to try */
+  char *save_error;          /* EPOCH, FINISHED: why the model file (fw_trainer_save_model_to)
+                              * could not be written; NULL when it was */
 } FwEvent;
 
 void fw_event_clear (FwEvent *event);
@@ -58,8 +60,10 @@ void fw_trainer_measure_reliance (FwTrainer *trainer, int max_rows);
 /* Before start: after every epoch and when training ends (before the
  * FINISHED event), the compute thread writes the model file
  * (fw-model-file.h, atomically) to path, so a crash loses at most the epoch
- * in progress.  A failed run's file holds its last good epoch.  Best
- * effort: write errors are not reported.  Left out of the reported seconds. */
+ * in progress.  A failed run's file holds its last good epoch.  A failed
+ * write (a full disk) does not stop training: it comes back in the event's
+ * save_error, and the weights stay in fw_trainer_get_model for the caller
+ * to keep.  Left out of the reported seconds. */
 void fw_trainer_save_model_to (FwTrainer *trainer, const char *path, const char *const *classes);
 void fw_trainer_start (FwTrainer *trainer);
 void fw_trainer_pause (FwTrainer *trainer);
