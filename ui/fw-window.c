@@ -58,6 +58,9 @@ struct _FwWindow
   GMenu *datasets_section;
   FwContribPanel *contrib_panel;
   FwRobustnessView *robustness_view;
+  GtkRevealer *lesson_revealer;
+  FwLessonPanel *lesson_panel;
+  GMenu *lessons_section;
 
   /* Owned */
   GSettings *settings;       /* NULL when the schema is not installed */
@@ -630,6 +633,9 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
       self->run = fw_run_new (&c, self->dataset->name, &color);
       fw_run_set_dataset_source (self->run, self->dataset->source);
       fw_run_set_n_params (self->run, fw_model_n_params (fw_trainer_get_model (self->trainer)));
+      fw_run_set_cost (self->run,
+                       fw_cost_flops_per_sample (&c, fw_model_get_shape (fw_trainer_get_model (self->trainer))),
+                       NAN);
       fw_run_set_state (self->run, FW_RUN_RUNNING);
       if (!fw_run_store_add (self->run_store, self->run, &error))
         {
@@ -815,6 +821,7 @@ update_actions (FwWindow *self)
   set_enabled (self, "save-model", n_runs > 0);
   set_enabled (self, "export-model", n_runs > 0);
   set_enabled (self, "delete-run", n_runs > 0);
+  fw_window_lessons_update (self, !idle);
   if (!training)
     {
       GAction *pause = g_action_map_lookup_action (G_ACTION_MAP (self), "pause");
@@ -1306,6 +1313,9 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, datasets_section);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_panel);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, robustness_view);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_panel);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lessons_section);
   gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
 
@@ -1325,6 +1335,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
   fw_window_models_class_init (widget_class);
   fw_window_tuning_class_init (widget_class);
+  fw_window_lessons_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
 }
@@ -1358,6 +1369,7 @@ fw_window_init (FwWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
   fw_window_tuning_init (self);
+  fw_window_lessons_init (self);
 
   if (self->settings)
     {
@@ -1386,6 +1398,11 @@ fw_window_new (GtkApplication *app)
 }
 
 FwModelPanel *fw_window_get_model_panel (FwWindow *self) { return self->model_panel; }
+FwLessonPanel *fw_window_get_lesson_panel (FwWindow *self) { return self->lesson_panel; }
+GtkRevealer *fw_window_get_lesson_revealer (FwWindow *self) { return self->lesson_revealer; }
+GMenu *fw_window_get_lessons_section (FwWindow *self) { return self->lessons_section; }
+GtkWidget *fw_window_get_compare_box (FwWindow *self) { return self->compare_box; }
+FwDatasetView *fw_window_get_dataset_view (FwWindow *self) { return self->dataset_view; }
 FwContribPanel *fw_window_get_contrib_panel (FwWindow *self) { return self->contrib_panel; }
 FwRobustnessView *fw_window_get_robustness_view (FwWindow *self) { return self->robustness_view; }
 FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
