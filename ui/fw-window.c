@@ -282,6 +282,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   update_status_ready (self);
   update_actions (self);
   fw_window_evaluate_opened_models (self);
+  fw_window_tuning_next (self);   /* a sweep queue left by the last session goes on */
 }
 
 static void start_load (FwWindow *self, const char *spec);
@@ -725,7 +726,6 @@ gboolean
 fw_window_is_busy (FwWindow *self)
 {
   return self->trainer != NULL || self->load_cancellable != NULL || self->compare_next >= 0 ||
-         fw_window_tuning_n_queued (self) > 0 ||
          self->pending_spec != NULL || self->model_jobs > 0 ||
          (self->run_store && fw_run_store_is_busy (self->run_store));
 }
