@@ -28,6 +28,9 @@ struct _FwRun
   double seconds;
   gsize n_params;
   FwSavedModel *model;
+  char *model_file;          /* read on the first fw_run_get_model */
+  char *model_error;
+  char *save_error;
   char *dir;
   char *source;
   char *dataset_source;
@@ -53,6 +56,9 @@ fw_run_finalize (GObject *object)
   g_free (self->source);
   g_free (self->dataset_source);
   g_clear_pointer (&self->model, fw_saved_model_free);
+  g_free (self->model_file);
+  g_free (self->model_error);
+  g_free (self->save_error);
   g_array_unref (self->steps);
   g_array_unref (self->epochs);
   G_OBJECT_CLASS (fw_run_parent_class)->finalize (object);
@@ -144,7 +150,50 @@ double fw_run_get_test_accuracy (FwRun *self) { return self->test_accuracy; }
 double fw_run_get_seconds (FwRun *self) { return self->seconds; }
 gsize fw_run_get_n_params (FwRun *self) { return self->n_params; }
 double fw_run_get_test_loss (FwRun *self) { return self->test_loss; }
-FwSavedModel *fw_run_get_model (FwRun *self) { return self->model; }
+const char *fw_run_get_model_error (FwRun *self) { return self->model_error; }
+const char *fw_run_get_save_error (FwRun *self) { return self->save_error; }
+gboolean fw_run_is_model_loaded (FwRun *self) { return self->model != NULL; }
+gboolean fw_run_has_model (FwRun *self) { return self->model || self->model_file; }
+
+FwSavedModel *
+fw_run_get_model (FwRun *self)
+{
+  g_return_val_if_fail (FW_IS_RUN (self), NULL);
+
+  if (!self->model && self->model_file)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = g_steal_pointer (&self->model_file);
+
+      /* once: a file that cannot be read says why, and is not retried */
+      self->model = fw_model_load (path, 256, &error);
+      if (!self->model)
+        self->model_error = g_strdup (error->message);
+    }
+  return self->model;
+}
+
+void
+fw_run_set_model_file (FwRun *self, const char *path)
+{
+  g_return_if_fail (FW_IS_RUN (self));
+
+  g_free (self->model_file);
+  self->model_file = g_strdup (path);
+  g_clear_pointer (&self->model_error, g_free);
+}
+
+void
+fw_run_set_save_error (FwRun *self, const char *message)
+{
+  g_return_if_fail (FW_IS_RUN (self));
+
+  if (g_strcmp0 (self->save_error, message) == 0)
+    return;
+  g_free (self->save_error);
+  self->save_error = g_strdup (message);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
 const char *fw_run_get_dir (FwRun *self) { return self->dir; }
 const char *fw_run_get_source (FwRun *self) { return self->source; }
 
@@ -153,6 +202,7 @@ fw_run_set_model (FwRun *self, FwSavedModel *model)
 {
   g_return_if_fail (FW_IS_RUN (self));
 
+  g_clear_pointer (&self->model_file, g_free);
   if (self->model == model)
     return;
   g_clear_pointer (&self->model, fw_saved_model_free);

@@ -75,9 +75,22 @@ void fw_run_set_n_params (FwRun *self, gsize n_params);
 
 double fw_run_get_test_loss (FwRun *self);       /* NAN until finished */
 
-/* The trained (or opened) model, NULL until there is one; the run owns it. */
+/* The trained (or opened) model, NULL until there is one; the run owns it.
+ * A saved run's model is read from its file on the first call (the window
+ * does not read every run's weights at start). */
 FwSavedModel *fw_run_get_model (FwRun *self);
 void fw_run_set_model (FwRun *self, FwSavedModel *model);
+/* The model file fw_run_get_model reads when it is first asked for. */
+void fw_run_set_model_file (FwRun *self, const char *path);
+/* TRUE when there is a model, loaded or waiting in its file. */
+gboolean fw_run_has_model (FwRun *self);
+gboolean fw_run_is_model_loaded (FwRun *self);
+/* Why the model file could not be read, once fw_run_get_model failed. */
+const char *fw_run_get_model_error (FwRun *self);
+/* What of the run could not be written to its folder (a full disk): the
+ * run is marked, and keeps its model in memory to be saved elsewhere. */
+const char *fw_run_get_save_error (FwRun *self);
+void fw_run_set_save_error (FwRun *self, const char *message);
 /* The autosave folder under the user's data directory, NULL for a model
  * opened from a file; and where the model came from (a file name). */
 const char *fw_run_get_dir (FwRun *self);

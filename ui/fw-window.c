@@ -393,6 +393,40 @@ update_step_status (FwWindow *self)
   set_status (self, text);
 }
 
+/* A model file the trainer could not write: the run is marked, the banner
+ * says so, and finish_training keeps the weights in memory. */
+static void
+note_model_saved (FwWindow *self, const char *save_error)
+{
+  gboolean was_failing = fw_run_get_save_error (self->run) != NULL;
+
+  fw_run_set_save_error (self->run, save_error);
+  if (save_error && !was_failing)
+    {
+      g_autofree char *message = g_strdup_printf (_("The model of %s could not be saved: %s. "
+                                                    "The run keeps it: use Save Model to save it elsewhere."),
+                                                  fw_run_get_description (self->run), save_error);
+      show_error (self, message);
+    }
+}
+
+/* The trainer's weights as the run's model, when its file could not be
+ * written: the same bytes a file would hold, read back from memory. */
+static void
+keep_model_in_memory (FwWindow *self)
+{
+  g_autoptr(GBytes) bytes = fw_model_save_to_bytes (fw_trainer_get_model (self->trainer),
+                                                    fw_trainer_get_vocab (self->trainer),
+                                                    (const char *const *) self->dataset->classes);
+  g_autoptr(GError) error = NULL;
+  FwSavedModel *saved = fw_model_load_bytes (bytes, fw_run_get_description (self->run), 256, &error);
+
+  if (saved)
+    fw_run_set_model (self->run, saved);
+  else
+    show_error (self, error->message);
+}
+
 /* Drains every queued event; the caller guarantees this runs at most once
  * per frame, so a fast trainer never floods the main loop. */
 static void
@@ -422,11 +456,14 @@ drain_events (FwWindow *self)
             if (fw_run_get_steps_per_epoch (self->run) == 0)
               fw_run_set_steps_per_epoch (self->run, event.steps_per_epoch);
             fw_run_add_epoch (self->run, &p);
+            note_model_saved (self, event.save_error);
             fw_run_store_save_metrics (self->run_store, self->run);
           }
           break;
         case FW_EVENT_FINISHED:
           fw_run_finish (self->run, event.test_accuracy, event.test_loss, event.seconds, event.stopped);
+          /* the last write decides: an earlier failure is mended by it */
+          note_model_saved (self, event.save_error);
           ended = TRUE;
           break;
         case FW_EVENT_FAILED:
@@ -604,7 +641,7 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
       g_autofree char *checkpoint = g_build_filename (fw_run_get_dir (self->run), FW_RUN_CHECKPOINT_FILE, NULL);
       fw_trainer_save_model_to (self->trainer, model_path, (const char *const *) self->dataset->classes);
       /* what Continue training resumes from */
-      fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes);
+      fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes, FALSE);
     }
   fw_trainer_start (self->trainer);
   yield_workers_to_gui ();
@@ -662,6 +699,10 @@ finish_training (FwWindow *self)
 {
   g_autofree char *text = NULL;
 
+  /* a model that is not on disk (a full disk) is kept from memory; a failed
+   * run's weights are not finite, its file holds the last good epoch */
+  if (fw_run_get_save_error (self->run) && fw_run_get_state (self->run) != FW_RUN_FAILED)
+    keep_model_in_memory (self);
   /* FINISHED and FAILED are the last events: joining is immediate; the
    * Contributions view keeps the model */
   fw_contrib_panel_take_trainer (self->contrib_panel, self->run, g_steal_pointer (&self->trainer));
@@ -672,7 +713,8 @@ finish_training (FwWindow *self)
   fw_model_panel_set_training (self->model_panel, FALSE);
   /* the compute thread wrote the model file; the run gets it read back */
   fw_run_store_save_metrics (self->run_store, self->run);
-  fw_run_store_load_model (self->run_store, self->run);
+  if (!fw_run_is_model_loaded (self->run))
+    fw_run_store_load_model (self->run_store, self->run);
 
   if (fw_run_get_state (self->run) == FW_RUN_FAILED)
     text = g_strdup_printf (_("%s failed"), fw_run_get_description (self->run));

@@ -14,6 +14,7 @@
 #include "fw-contrib.h"
 #include "fw-kernels.h"
 #include "fw-model-file.h"
+#include "fw-row-set.h"
 #include "fw-optim.h"
 #include "fw-rng.h"
 #include "fw-schedule.h"
@@ -36,6 +37,7 @@ struct _FwTrainer {
   char **epoch_model_classes;
   char *checkpoint_path;     /* NULL: no checkpoint per epoch */
   char **checkpoint_classes;
+  gboolean checkpoint_required;  /* a write error fails the run (else: save_error) */
 
   /* the state a checkpoint holds (fw-checkpoint.h) */
   double base_lr;            /* the lr option, live changes included; the schedule scales it */
@@ -61,6 +63,7 @@ void
 fw_event_clear (FwEvent *e)
 {
   g_clear_pointer (&e->message, g_free);
+  g_clear_pointer (&e->save_error, g_free);
 }
 
 FwTrainer *
@@ -99,6 +102,17 @@ fw_trainer_new (const FwConfig *config, const FwDataset *ds, GError **error)
   g_autoptr (FwModel) model = fw_model_new (config, &shape, max_batch, error);
   if (!model)
     return NULL;
+  if (ds->row_key)
+    {
+      /* so that evaluating it later can tell rows it has seen */
+      g_autofree guint64 *keys = g_new (guint64, n_train);
+      for (int r = 0, k = 0; r < ds->n; r++)
+        if (ds->split[r] == FW_SPLIT_TRAIN)
+          keys[k++] = ds->row_key[r];
+      g_autoptr (FwRowSet) seen = fw_row_set_new (keys, n_train);
+      g_autofree char *json = fw_row_set_to_json (seen);
+      fw_model_set_training_rows (model, json);
+    }
 
   FwTrainer *t = g_new0 (FwTrainer, 1);
   t->config = *config;
@@ -293,6 +307,18 @@ fw_trainer_save_model_to (FwTrainer *t, const char *path, const char *const *cla
   t->epoch_model_classes = g_strdupv ((char **) classes);
 }
 
+/* Writes the model file when asked to; a failure is reported in the event
+ * (which owns the message), never dropped. */
+static void
+save_model (FwTrainer *t, FwEvent *e)
+{
+  g_autoptr (GError) error = NULL;
+  if (t->epoch_model_path
+      && !fw_model_save (t->model, t->vocab, (const char *const *) t->epoch_model_classes,
+                         t->epoch_model_path, &error))
+    e->save_error = g_strdup (error->message);
+}
+
 /* Shapley shares on validation rows into an EPOCH event; the train means
  * stand for a removed modality, as in fw_contrib. */
 static void
@@ -313,13 +339,15 @@ measure_reliance (FwTrainer *t, FwContrib *contrib, FwEvent *e)
 }
 
 void
-fw_trainer_checkpoint_to (FwTrainer *t, const char *path, const char *const *classes)
+fw_trainer_checkpoint_to (FwTrainer *t, const char *path, const char *const *classes,
+                          gboolean required)
 {
   g_return_if_fail (t && path && classes && !t->thread);
   g_free (t->checkpoint_path);
   g_strfreev (t->checkpoint_classes);
   t->checkpoint_path = g_strdup (path);
   t->checkpoint_classes = g_strdupv ((char **) classes);
+  t->checkpoint_required = required;
 }
 
 static int
@@ -549,12 +577,15 @@ train_thread (gpointer data)
                       && epoch - t->best_epoch >= c->patience;
       gint64 r0 = g_get_monotonic_time ();
       measure_reliance (t, contrib, &e);
-      /* best effort: the model file written when training ends reports errors */
-      if (t->epoch_model_path)
-        fw_model_save (m, t->vocab, (const char *const *) t->epoch_model_classes,
-                       t->epoch_model_path, NULL);
+      save_model (t, &e);
       g_autoptr (GError) cp_error = NULL;
-      if (t->checkpoint_path && !stopped && !write_checkpoint (t, epoch, e.step, &cp_error))
+      if (t->checkpoint_path && !stopped && !write_checkpoint (t, epoch, e.step, &cp_error)
+          && !t->checkpoint_required)
+        {
+          if (!e.save_error)   /* reported like the model file's */
+            e.save_error = g_strdup (cp_error->message);
+        }
+      else if (cp_error)
         {
           e.kind = FW_EVENT_FAILED;
           e.message = g_strdup_printf (_("Training stopped after epoch %d: the checkpoint could "
@@ -564,6 +595,7 @@ train_thread (gpointer data)
         }
       t0 += g_get_monotonic_time () - r0;   /* not training time */
       push_event (t, &e);
+      e.save_error = NULL;                  /* the queue owns it now */
     }
 
   /* with early stopping the model ends with its best epoch's weights */
@@ -581,9 +613,7 @@ train_thread (gpointer data)
     fw_model_evaluate (m, t->ds, t->lexmap, NULL, t->rows[FW_SPLIT_TEST],
                        t->n_rows[FW_SPLIT_TEST], &e.test_loss, &e.test_accuracy);
   /* the weights the test figures are of, on disk before FINISHED is seen */
-  if (t->epoch_model_path)
-    fw_model_save (m, t->vocab, (const char *const *) t->epoch_model_classes,
-                   t->epoch_model_path, NULL);
+  save_model (t, &e);
   push_event (t, &e);
 
 done:

@@ -45,6 +45,8 @@ typedef struct {
   double text_share;         /*   and the text's Shapley share (fw-contrib.h), and the */
   double interaction;        /*   mean interaction, on validation rows; NAN otherwise */
   char *message;             /* FAILED: what happened and what to try */
+  char *save_error;          /* EPOCH, FINISHED: why the model file (fw_trainer_save_model_to)
+                              * could not be written; NULL when it was */
 } FwEvent;
 
 void fw_event_clear (FwEvent *event);
@@ -66,13 +68,17 @@ void fw_trainer_measure_reliance (FwTrainer *trainer, int max_rows);
 /* Before start: after every epoch and when training ends (before the
  * FINISHED event), the compute thread writes the model file
  * (fw-model-file.h, atomically) to path, so a crash loses at most the epoch
- * in progress.  A failed run's file holds its last good epoch.  Best
- * effort: write errors are not reported.  Left out of the reported seconds. */
+ * in progress.  A failed run's file holds its last good epoch.  A failed
+ * write (a full disk) does not stop training: it comes back in the event's
+ * save_error, and the weights stay in fw_trainer_get_model for the caller
+ * to keep.  Left out of the reported seconds. */
 void fw_trainer_save_model_to (FwTrainer *trainer, const char *path, const char *const *classes);
 /* Before start: after every epoch the compute thread writes a checkpoint
- * (fw-checkpoint.h) to path.  A write error fails the run (FAILED event),
- * since the caller asked to be able to resume. */
-void fw_trainer_checkpoint_to (FwTrainer *trainer, const char *path, const char *const *classes);
+ * (fw-checkpoint.h) to path.  A write error fails the run (FAILED event)
+ * when required (train --checkpoint: the user asked to be able to resume),
+ * else it is the epoch's save_error and training goes on. */
+void fw_trainer_checkpoint_to (FwTrainer *trainer, const char *path, const char *const *classes,
+                               gboolean required);
 /* Before start: go on from a checkpoint of the same run — same options
  * (only epochs and threads may differ), same data — so that the epochs
  * after it are bit for bit those of a run that never stopped (same

@@ -71,12 +71,6 @@ column_of (FwRunsTable *table, const char *id)
   return -1;
 }
 
-static char *
-option (FwRun *run, const char *name)
-{
-  return fw_config_get (fw_run_get_config (run), name);
-}
-
 static void
 test_sweep_table_continue (void)
 {
@@ -121,10 +115,8 @@ test_sweep_table_continue (void)
     g_assert_cmpfloat (fw_runs_table_get_value (table, acc, fw_runs_table_get_row (table, i - 1)), <=,
                        fw_runs_table_get_value (table, acc, fw_runs_table_get_row (table, i)));
   fw_runs_table_sort_by (table, "lr", FALSE);
-  g_autofree char *first_lr = option (fw_runs_table_get_row (table, 0), "lr");
-  g_autofree char *last_lr = option (fw_runs_table_get_row (table, 3), "lr");
-  g_assert_cmpstr (first_lr, ==, "0.029999999999999999");
-  g_assert_cmpstr (last_lr, ==, "0.0030000000000000001");
+  g_assert_cmpfloat (fw_run_get_config (fw_runs_table_get_row (table, 0))->lr, ==, 0.03);
+  g_assert_cmpfloat (fw_run_get_config (fw_runs_table_get_row (table, 3))->lr, ==, 0.003);
 
   /* the search */
   fw_runs_table_set_search (table, "fusion=late");
