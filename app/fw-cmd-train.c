@@ -38,27 +38,18 @@ write_metrics (const char *path, GArray *rows, GError **error)
   return fw_file_write (path, s->str, s->len, 0666, error);
 }
 
-/* What the model costs: counted from its architecture, and one timed pass
- * over the test rows (the train rows when there are none).  Continues the
- * --json object. */
+/* What the model costs: counted from its architecture, and the timed test
+ * evaluation of the trainer.  Continues the --json object. */
 static void
-print_cost (FwTrainer *trainer, const FwDataset *ds)
+print_cost (FwTrainer *trainer, const FwEvent *done)
 {
   FwModel *model = fw_trainer_get_model (trainer);
-  g_autofree int *rows = g_new (int, MAX (ds->n, 1));
-  int n = fw_dataset_split_rows (ds, FW_SPLIT_TEST, rows);
-  if (n == 0)
-    n = fw_dataset_split_rows (ds, FW_SPLIT_TRAIN, rows);
-  g_autofree int *lexmap = fw_vocab_map_lexicon (fw_trainer_get_vocab (trainer), ds);
-  gint64 t0 = g_get_monotonic_time ();
-  fw_model_evaluate (model, ds, lexmap, NULL, rows, n, NULL, NULL);
-  double inference_ms = (g_get_monotonic_time () - t0) / 1e3 / MAX (n, 1);
   printf (", \"params\": %zu, \"flops_per_sample\": %" G_GINT64_FORMAT
           ", \"peak_activation_bytes\": %zu, \"inference_ms_per_sample\": ",
           fw_model_n_params (model),
           fw_cost_flops_per_sample (fw_model_get_config (model), fw_model_get_shape (model)),
           fw_model_activation_bytes (model));
-  fw_cli_print_number (stdout, inference_ms, TRUE);
+  fw_cli_print_number (stdout, done->kind == FW_EVENT_FINISHED ? done->inference_ms : NAN, TRUE);
 }
 
 /* --resume goes on with the checkpoint's options: the command line may
@@ -243,7 +234,7 @@ fw_cmd_train (int argc, char **argv)
       fw_cli_print_number (stdout, test_acc, TRUE);
       printf (", \"test_loss\": ");
       fw_cli_print_number (stdout, done.kind == FW_EVENT_FINISHED ? done.test_loss : NAN, TRUE);
-      print_cost (trainer, ds);
+      print_cost (trainer, &done);
       printf ("}\n");
     }
   else if (done.kind == FW_EVENT_FINISHED && !quiet)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fw-blas.h"
 #include "fw-commands.h"
 
 typedef struct {
@@ -56,6 +57,8 @@ print_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  /* first: it may re-execute the program with OpenBLAS's faster kernels */
+  fw_blas_pick_kernels (argv);
   setlocale (LC_ALL, "");
   /* gettext ignores LANGUAGE in the plain C locale, so `LANGUAGE=ko ./run`
    * on a machine without LANG would stay English: C.UTF-8 keeps C's

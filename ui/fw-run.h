@@ -72,6 +72,11 @@ double fw_run_get_final_val_loss (FwRun *self);  /* NAN without epochs */
 double fw_run_get_seconds (FwRun *self);
 gsize fw_run_get_n_params (FwRun *self);
 void fw_run_set_n_params (FwRun *self, gsize n_params);
+/* What the model costs (fw-cost.h): FLOPs of one forward pass per sample,
+ * and the measured milliseconds per test row; NAN when unknown. */
+double fw_run_get_flops_per_sample (FwRun *self);
+double fw_run_get_inference_ms (FwRun *self);
+void fw_run_set_cost (FwRun *self, double flops_per_sample, double inference_ms);
 
 double fw_run_get_test_loss (FwRun *self);       /* NAN until finished */
 

@@ -7,11 +7,11 @@
 #include <math.h>
 #include <string.h>
 #ifdef __linux__
-#include <sys/resource.h>
 #include <unistd.h>
 #endif
 
 #include "fw-builtin.h"
+#include "fw-cost.h"
 #include "fw-contrib-panel.h"
 #include "fw-dataset-view.h"
 #include "fw-run-row.h"
@@ -57,6 +57,10 @@ struct _FwWindow
   GtkGrid *compare_grid;
   GMenu *datasets_section;
   FwContribPanel *contrib_panel;
+  FwRobustnessView *robustness_view;
+  GtkRevealer *lesson_revealer;
+  FwLessonPanel *lesson_panel;
+  GMenu *lessons_section;
 
   /* Owned */
   GSettings *settings;       /* NULL when the schema is not installed */
@@ -274,6 +278,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   fw_contrib_panel_set_dataset (self->contrib_panel, ds);   /* before the old one goes */
+  fw_robustness_view_set_dataset (self->robustness_view, ds);
   g_clear_pointer (&self->dataset, fw_dataset_free);
   self->dataset = ds;
   fw_dataset_view_set_dataset (self->dataset_view, ds, job->vocab_size);
@@ -461,6 +466,7 @@ drain_events (FwWindow *self)
           }
           break;
         case FW_EVENT_FINISHED:
+          fw_run_set_cost (self->run, fw_run_get_flops_per_sample (self->run), event.inference_ms);
           fw_run_finish (self->run, event.test_accuracy, event.test_loss, event.seconds, event.stopped);
           /* the last write decides: an earlier failure is mended by it */
           note_model_saved (self, event.save_error);
@@ -510,12 +516,28 @@ on_watchdog (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* 1234567 → "1.23 M": FLOP counts span k to G */
+static const char *
+format_flops (double v, char buf[64])
+{
+  static const char *const units[] = { "", " k", " M", " G", " T" };
+  int u = 0;
+  while (fabs (v) >= 1000 && u < (int) G_N_ELEMENTS (units) - 1)
+    {
+      v /= 1000;
+      u++;
+    }
+  g_snprintf (buf, 64, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
+  return buf;
+}
+
 static void
 rebuild_compare_table (FwWindow *self)
 {
   GtkWidget *child;
   static const char *const headers[] = {
-    N_("Fusion"), N_("Test acc."), N_("Val. loss"), N_("Params"), N_("Time"),
+    N_("Fusion"), N_("Test acc."), N_("Val. loss"), N_("Params"), N_("FLOPs"), N_("Time"),
+    N_("Inference"),
   };
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->compare_runs));
 
@@ -537,7 +559,7 @@ rebuild_compare_table (FwWindow *self)
       g_autofree char *name = g_markup_printf_escaped ("<span foreground=\"#%02x%02x%02x\">●</span> %s",
                                                        (int) (col->red * 255), (int) (col->green * 255),
                                                        (int) (col->blue * 255), fw_run_get_description (run));
-      char cells[4][64];
+      char cells[6][64];
       GtkWidget *label;
 
       if (done && isfinite (fw_run_get_test_accuracy (run)))
@@ -551,13 +573,22 @@ rebuild_compare_table (FwWindow *self)
       else
         g_snprintf (cells[1], 64, "—");
       g_snprintf (cells[2], 64, "%'" G_GSIZE_FORMAT, fw_run_get_n_params (run));
-      g_snprintf (cells[3], 64, _("%.1f s"), fw_run_get_seconds (run));
+      if (isfinite (fw_run_get_flops_per_sample (run)))
+        format_flops (fw_run_get_flops_per_sample (run), cells[3]);
+      else
+        g_snprintf (cells[3], 64, "—");
+      g_snprintf (cells[4], 64, _("%.1f s"), fw_run_get_seconds (run));
+      if (isfinite (fw_run_get_inference_ms (run)))
+        /* per sample, in microseconds: the numbers are small */
+        g_snprintf (cells[5], 64, _("%.1f µs"), 1000 * fw_run_get_inference_ms (run));
+      else
+        g_snprintf (cells[5], 64, "—");
 
       label = gtk_label_new (NULL);
       gtk_label_set_markup (GTK_LABEL (label), name);
       gtk_label_set_xalign (GTK_LABEL (label), 0);
       gtk_grid_attach (self->compare_grid, label, 0, r + 1, 1, 1);
-      for (int c = 0; c < 4; c++)
+      for (int c = 0; c < 6; c++)
         {
           label = gtk_label_new (cells[c]);
           gtk_label_set_xalign (GTK_LABEL (label), 1);
@@ -565,27 +596,6 @@ rebuild_compare_table (FwWindow *self)
           gtk_grid_attach (self->compare_grid, label, c + 1, r + 1, 1, 1);
         }
     }
-}
-
-/* The compute threads (the trainer's and OpenBLAS's, which spin while
- * they wait for work) run at a lower priority than the GUI thread, so the
- * window keeps its frame rate while training takes every core; they lose
- * only the little time the window needs.  Linux-only; elsewhere a no-op. */
-static void
-yield_workers_to_gui (void)
-{
-#ifdef __linux__
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *name;
-  pid_t main_tid = getpid ();
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      pid_t tid = (pid_t) g_ascii_strtoll (name, NULL, 10);
-      if (tid > 0 && tid != main_tid && getpriority (PRIO_PROCESS, tid) < 10)
-        setpriority (PRIO_PROCESS, tid, 10);
-    }
-#endif
 }
 
 /* A new run from config, or (existing and from) a finished run that
@@ -624,6 +634,9 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
       self->run = fw_run_new (&c, self->dataset->name, &color);
       fw_run_set_dataset_source (self->run, self->dataset->source);
       fw_run_set_n_params (self->run, fw_model_n_params (fw_trainer_get_model (self->trainer)));
+      fw_run_set_cost (self->run,
+                       fw_cost_flops_per_sample (&c, fw_model_get_shape (fw_trainer_get_model (self->trainer))),
+                       NAN);
       fw_run_set_state (self->run, FW_RUN_RUNNING);
       if (!fw_run_store_add (self->run_store, self->run, &error))
         {
@@ -643,8 +656,10 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
       /* what Continue training resumes from */
       fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes, FALSE);
     }
+  /* the compute threads keep the normal priority: they block instead of
+   * spinning (fw-parallel.h), and a lowered one let every other process on
+   * a busy machine starve training; the window's frames stay cheap */
   fw_trainer_start (self->trainer);
-  yield_workers_to_gui ();
   self->last_drain = g_get_monotonic_time ();
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
   self->watchdog_id = g_timeout_add (250, on_watchdog, self);
@@ -803,6 +818,7 @@ update_actions (FwWindow *self)
   set_enabled (self, "save-model", n_runs > 0);
   set_enabled (self, "export-model", n_runs > 0);
   set_enabled (self, "delete-run", n_runs > 0);
+  fw_window_lessons_update (self, !idle);
   if (!training)
     {
       GAction *pause = g_action_map_lookup_action (G_ACTION_MAP (self), "pause");
@@ -1274,6 +1290,7 @@ fw_window_class_init (FwWindowClass *klass)
   g_type_ensure (FW_TYPE_MODEL_PANEL);
   g_type_ensure (FW_TYPE_PLOT);
   g_type_ensure (FW_TYPE_CONTRIB_PANEL);
+  g_type_ensure (FW_TYPE_ROBUSTNESS_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fusionworkbench/FusionWorkbench/fw-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FwWindow, error_bar);
@@ -1292,6 +1309,10 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_grid);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, datasets_section);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_panel);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, robustness_view);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_panel);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lessons_section);
   gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
 
@@ -1311,6 +1332,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
   fw_window_models_class_init (widget_class);
   fw_window_tuning_class_init (widget_class);
+  fw_window_lessons_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
 }
@@ -1339,10 +1361,12 @@ fw_window_init (FwWindow *self)
   }
   fw_contrib_panel_attach (self->contrib_panel, self->dataset_view, self->runs_list,
                            fw_plot_model_get_runs (self->plot_model));
+  fw_robustness_view_attach (self->robustness_view, fw_plot_model_get_runs (self->plot_model));
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
   fw_window_tuning_init (self);
+  fw_window_lessons_init (self);
 
   if (self->settings)
     {
@@ -1371,7 +1395,13 @@ fw_window_new (GtkApplication *app)
 }
 
 FwModelPanel *fw_window_get_model_panel (FwWindow *self) { return self->model_panel; }
+FwLessonPanel *fw_window_get_lesson_panel (FwWindow *self) { return self->lesson_panel; }
+GtkRevealer *fw_window_get_lesson_revealer (FwWindow *self) { return self->lesson_revealer; }
+GMenu *fw_window_get_lessons_section (FwWindow *self) { return self->lessons_section; }
+GtkWidget *fw_window_get_compare_box (FwWindow *self) { return self->compare_box; }
+FwDatasetView *fw_window_get_dataset_view (FwWindow *self) { return self->dataset_view; }
 FwContribPanel *fw_window_get_contrib_panel (FwWindow *self) { return self->contrib_panel; }
+FwRobustnessView *fw_window_get_robustness_view (FwWindow *self) { return self->robustness_view; }
 FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
 GListModel *fw_window_get_compare_runs (FwWindow *self) { return G_LIST_MODEL (self->compare_runs); }
 const char *fw_window_get_error (FwWindow *self) { return self->error_message; }

@@ -25,12 +25,12 @@ typedef struct {
 
 gboolean fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
                         const char *path, GError **error);
-/* The writer fw_model_save fills and saves, for files that add to it. */
-FwSafetensorsWriter *fw_model_file_writer (FwModel *model, const FwVocab *vocab,
-                                           const char *const *classes);
 /* The bytes fw_model_save would write (a copy of a model that could not be
  * written goes through these and fw_model_load_bytes). */
 GBytes *fw_model_save_to_bytes (FwModel *model, const FwVocab *vocab, const char *const *classes);
+/* The writer fw_model_save fills and saves, for files that add to it. */
+FwSafetensorsWriter *fw_model_file_writer (FwModel *model, const FwVocab *vocab,
+                                           const char *const *classes);
 /* max_batch sizes the loaded model's buffers */
 /* Validates everything (header length, JSON, dtypes, offsets, overlaps,
  * metadata, shapes against the config) before trusting a byte; errors are

@@ -16,6 +16,7 @@
 #include "fw-model-file.h"
 #include "fw-row-set.h"
 #include "fw-optim.h"
+#include "fw-parallel.h"
 #include "fw-rng.h"
 #include "fw-schedule.h"
 
@@ -490,6 +491,10 @@ train_thread (gpointer data)
   gint64 t0 = g_get_monotonic_time (), eval_us = 0;
   gboolean stopped = FALSE, early_stopped = FALSE;
   FwEvent e = { 0 };
+  /* the step's work is split over our own pool, each thread running
+   * single-threaded sgemm (fw-parallel.h says why) */
+  g_autoptr (FwPool) pool = fw_pool_new (c->threads);
+  fw_pool_make_current (pool);
   fw_kernels_flush_denormals ();
   e.steps_per_epoch = steps_per_epoch;
   e.step = (int) t->first_step;
@@ -608,10 +613,14 @@ train_thread (gpointer data)
   e.epochs_run = (int) t->history->len;
   e.best_epoch = t->best_epoch;
   e.seconds = t->seconds_before + (g_get_monotonic_time () - t0 - eval_us) / 1e6;
-  e.test_loss = e.test_accuracy = NAN;
+  e.test_loss = e.test_accuracy = e.inference_ms = NAN;
   if (t->n_rows[FW_SPLIT_TEST] > 0)
-    fw_model_evaluate (m, t->ds, t->lexmap, NULL, t->rows[FW_SPLIT_TEST],
-                       t->n_rows[FW_SPLIT_TEST], &e.test_loss, &e.test_accuracy);
+    {
+      gint64 i0 = g_get_monotonic_time ();
+      fw_model_evaluate (m, t->ds, t->lexmap, NULL, t->rows[FW_SPLIT_TEST],
+                         t->n_rows[FW_SPLIT_TEST], &e.test_loss, &e.test_accuracy);
+      e.inference_ms = (g_get_monotonic_time () - i0) / 1e3 / t->n_rows[FW_SPLIT_TEST];
+    }
   /* the weights the test figures are of, on disk before FINISHED is seen */
   save_model (t, &e);
   push_event (t, &e);
@@ -627,8 +636,7 @@ void
 fw_trainer_start (FwTrainer *t)
 {
   g_return_if_fail (t->thread == NULL);
-  int threads = t->config.threads > 0 ? t->config.threads : (int) g_get_num_processors ();
-  openblas_set_num_threads (threads);
+  openblas_set_num_threads (1);   /* our pool splits the work instead */
   t->running = TRUE;
   t->thread = g_thread_new ("fw-train", train_thread, t);
 }

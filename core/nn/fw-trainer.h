@@ -36,6 +36,8 @@ typedef struct {
   double seconds;            /* EPOCH, FINISHED: training time so far */
   double test_loss;          /* FINISHED: NAN without test rows */
   double test_accuracy;      /* FINISHED */
+  double inference_ms;       /* FINISHED: the test evaluation's milliseconds per row
+                              * (forward only, batches of the training size); NAN without test rows */
   gboolean stopped;          /* FINISHED: ended by fw_trainer_stop */
   int epochs_run;            /* FINISHED: epochs trained in all (a resumed run's earlier ones too) */
   int best_epoch;            /* FINISHED: the epoch of the lowest val loss (0: no val rows);
