@@ -929,6 +929,7 @@ fw_model_free (FwModel *m)
   for (guint i = 0; i < m->param_list->len; i++)
     g_free (g_array_index (m->param_list, FwParam, i).name);
   g_array_unref (m->param_list);
+  g_free (m->training_rows);
   g_array_unref (m->param_init);
   g_array_unref (m->param_patches);
   g_array_unref (m->act_patches);
@@ -964,6 +965,15 @@ fw_model_init_params (FwModel *m, guint64 seed)
 }
 
 const FwConfig *fw_model_get_config (const FwModel *m) { return &m->config; }
+const char *fw_model_get_training_rows (const FwModel *m) { return m->training_rows; }
+
+void
+fw_model_set_training_rows (FwModel *m, const char *fingerprint)
+{
+  g_return_if_fail (m != NULL);
+  g_free (m->training_rows);
+  m->training_rows = g_strdup (fingerprint);
+}
 const FwShape *fw_model_get_shape (const FwModel *m) { return &m->shape; }
 int fw_model_max_batch (const FwModel *m) { return m->max_batch; }
 float *fw_model_params (FwModel *m) { return m->params; }
