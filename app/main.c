@@ -21,7 +21,11 @@ static const FwCommand commands[] = {
   { "predict", fw_cmd_predict, N_("write a saved model's predictions for a dataset as CSV") },
   { "export", fw_cmd_export, N_("export a saved model to ONNX or a PyTorch folder") },
   { "contrib", fw_cmd_contrib, N_("how much the image and the text drive a saved model's predictions") },
+  { "robustness", fw_cmd_robustness, N_("a saved model's accuracy under missing, noisy and misaligned inputs") },
+  { "learning-curve", fw_cmd_learning_curve, N_("test accuracy against the share of training data") },
   { "datasets", fw_cmd_datasets, N_("list the built-in datasets") },
+  { "lessons", fw_cmd_lessons, N_("list the built-in lessons") },
+  { "lesson", fw_cmd_lesson, N_("play a lesson without a display and print each step's figures") },
 };
 
 /* A full disk or a closed file behind stdout (`train --json > /dev/full`)
@@ -44,7 +48,7 @@ print_usage (FILE *out)
   fprintf (out, "%s\n\n", _("       fusion-workbench COMMAND [OPTIONS]      run headless"));
   fprintf (out, "%s\n", _("Commands:"));
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+    fprintf (out, "  %-15s %s\n", commands[i].name, _(commands[i].summary));
   fprintf (out, "\n%s\n", _("Run 'fusion-workbench COMMAND --help' for a command's options."));
 }
 

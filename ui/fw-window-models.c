@@ -407,7 +407,19 @@ on_model_opened (GObject *source, GAsyncResult *result, gpointer user_data)
       fw_run_finish (run, opened->accuracy, opened->loss, 0, FALSE);
       text = g_strdup_printf (_("Opened %s: accuracy %.3f, loss %.4f on %d %s rows of %s"), base,
                               opened->accuracy, opened->loss, opened->n, opened->split, fw_window_get_dataset (self)->name);
-      fw_window_hide_error (self);
+      if (opened->overlap > 0)
+        {
+          /* the same warning as eval's: these figures are not about new data */
+          g_autofree char *warning = g_strdup_printf (ngettext ("%s: %d of the %d rows it was evaluated on is a row it was "
+                                                                "trained on, so its accuracy overstates how well it does on new data",
+                                                                "%s: %d of the %d rows it was evaluated on are rows it was "
+                                                                "trained on, so its accuracy overstates how well it does on new data",
+                                                                opened->overlap),
+                                                      base, opened->overlap, opened->n);
+          fw_window_show_error (self, warning);
+        }
+      else
+        fw_window_hide_error (self);
     }
   else
     {

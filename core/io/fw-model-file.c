@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fw-row-set.h"
 #include "fw-json.h"
 #include "fw-safetensors.h"
 
@@ -61,6 +62,16 @@ fw_model_preprocess_json (const FwModel *model)
   return node_to_string (root);
 }
 
+int
+fw_model_training_overlap (const FwModel *model, const FwDataset *ds, const int *rows, int n)
+{
+  g_return_val_if_fail (model != NULL && ds != NULL && (rows != NULL || n == 0), -1);
+  const char *fingerprint = fw_model_get_training_rows (model);
+  /* checked when the file was loaded, or made by the trainer */
+  g_autoptr (FwRowSet) seen = fingerprint ? fw_row_set_from_json (fingerprint, NULL) : NULL;
+  return seen ? fw_row_set_count_rows (seen, ds, rows, n) : -1;
+}
+
 static FwSafetensorsWriter *
 model_writer (FwModel *model, const FwVocab *vocab, const char *const *classes)
 {
@@ -88,6 +99,8 @@ model_writer (FwModel *model, const FwVocab *vocab, const char *const *classes)
   fw_safetensors_writer_add_metadata (w, "labels", labels);
   fw_safetensors_writer_add_metadata (w, "vocab", vocab_json);
   fw_safetensors_writer_add_metadata (w, "preprocess", pre);
+  if (fw_model_get_training_rows (model))
+    fw_safetensors_writer_add_metadata (w, "training_rows", fw_model_get_training_rows (model));
   return g_steal_pointer (&w);
 }
 
@@ -295,6 +308,20 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
                  isnan (dst[j]) ? "NaN" : _("an infinite value"), j);
             return NULL;
           }
+    }
+
+  /* optional (files from before it existed), but never damaged */
+  const char *seen = fw_safetensors_metadata (st, "training_rows");
+  if (seen)
+    {
+      g_autoptr (GError) serr = NULL;
+      g_autoptr (FwRowSet) set = fw_row_set_from_json (seen, &serr);
+      if (!set)
+        {
+          bad (error, path, "%s", serr->message);
+          return NULL;
+        }
+      fw_model_set_training_rows (model, seen);
     }
 
   FwSavedModel *s = g_new0 (FwSavedModel, 1);

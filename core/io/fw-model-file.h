@@ -35,6 +35,10 @@ FwSavedModel *fw_model_load_bytes (GBytes *bytes, const char *path, int max_batc
 void fw_saved_model_free (FwSavedModel *saved);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwSavedModel, fw_saved_model_free)
 
+/* How many of rows[0..n) of ds the model was trained on, by the fingerprint
+ * of its training rows (fw-row-set.h); -1 when it has none (older files). */
+int fw_model_training_overlap (const FwModel *model, const FwDataset *ds, const int *rows, int n);
+
 /* The preprocessing recorded in model files, as JSON text (g_free). */
 char *fw_model_preprocess_json (const FwModel *model);
 

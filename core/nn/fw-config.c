@@ -225,13 +225,27 @@ fw_config_set (FwConfig *c, const char *name, const char *value, GError **error)
   g_return_val_if_reached (FALSE);
 }
 
+/* The shortest text that reads back as v: 0.1, not 0.10000000000000001. */
+static char *
+shortest_double (double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  for (int digits = 1; digits < 17; digits++)
+    {
+      g_autofree char *format = g_strdup_printf ("%%.%dg", digits);
+      g_ascii_formatd (buf, sizeof buf, format, v);
+      if (g_ascii_strtod (buf, NULL) == v)
+        return g_strdup (buf);
+    }
+  return g_strdup (g_ascii_dtostr (buf, sizeof buf, v));
+}
+
 char *
 fw_config_get (const FwConfig *c, const char *name)
 {
   const Option *o = find_option (name);
   g_return_val_if_fail (o != NULL, NULL);
   const void *field = G_STRUCT_MEMBER_P (c, o->offset);
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
   switch (o->kind)
     {
     case KIND_ENUM:
@@ -239,7 +253,7 @@ fw_config_get (const FwConfig *c, const char *name)
     case KIND_INT:
       return g_strdup_printf ("%d", *(const int *) field);
     case KIND_DOUBLE:
-      return g_strdup (g_ascii_dtostr (buf, sizeof buf, *(const double *) field));
+      return shortest_double (*(const double *) field);
     case KIND_SEED:
       return g_strdup_printf ("%" G_GUINT64_FORMAT, *(const guint64 *) field);
     }

@@ -117,6 +117,8 @@ struct _FwModel {
   float *logits;             /* (B, K) */
   float *probs;              /* (B, K) */
   float *losses;             /* (B) */
+
+  char *training_rows;       /* fingerprint of the rows it trained on (fw-row-set.h JSON), or NULL */
 };
 
 /* Row b of the inputs from two dataset rows: the image of one, the caption

@@ -928,6 +928,7 @@ fw_model_free (FwModel *m)
   for (guint i = 0; i < m->param_list->len; i++)
     g_free (g_array_index (m->param_list, FwParam, i).name);
   g_array_unref (m->param_list);
+  g_free (m->training_rows);
   g_array_unref (m->param_init);
   g_array_unref (m->param_patches);
   g_array_unref (m->act_patches);
@@ -963,11 +964,28 @@ fw_model_init_params (FwModel *m, guint64 seed)
 }
 
 const FwConfig *fw_model_get_config (const FwModel *m) { return &m->config; }
+const char *fw_model_get_training_rows (const FwModel *m) { return m->training_rows; }
+
+void
+fw_model_set_training_rows (FwModel *m, const char *fingerprint)
+{
+  g_return_if_fail (m != NULL);
+  g_free (m->training_rows);
+  m->training_rows = g_strdup (fingerprint);
+}
 const FwShape *fw_model_get_shape (const FwModel *m) { return &m->shape; }
 int fw_model_max_batch (const FwModel *m) { return m->max_batch; }
 float *fw_model_params (FwModel *m) { return m->params; }
 float *fw_model_grads (FwModel *m) { return m->grads; }
 gsize fw_model_n_params (const FwModel *m) { return m->n_params; }
+
+gsize
+fw_model_activation_bytes (const FwModel *m)
+{
+  /* act and dact are twins; scratch holds at least one float */
+  return 2 * m->n_act * sizeof (float) + m->n_iact * sizeof (int)
+         + MAX (m->n_scratch, 1) * sizeof (float);
+}
 float *fw_model_input_image (FwModel *m) { return m->in_image; }
 float *fw_model_input_counts (FwModel *m) { return m->in_counts; }
 int *fw_model_input_tokens (FwModel *m) { return m->in_tokens; }

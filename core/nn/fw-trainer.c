@@ -13,6 +13,7 @@
 #include "fw-contrib.h"
 #include "fw-kernels.h"
 #include "fw-model-file.h"
+#include "fw-row-set.h"
 #include "fw-optim.h"
 #include "fw-rng.h"
 
@@ -78,6 +79,17 @@ fw_trainer_new (const FwConfig *config, const FwDataset *ds, GError **error)
   g_autoptr (FwModel) model = fw_model_new (config, &shape, max_batch, error);
   if (!model)
     return NULL;
+  if (ds->row_key)
+    {
+      /* so that evaluating it later can tell rows it has seen */
+      g_autofree guint64 *keys = g_new (guint64, n_train);
+      for (int r = 0, k = 0; r < ds->n; r++)
+        if (ds->split[r] == FW_SPLIT_TRAIN)
+          keys[k++] = ds->row_key[r];
+      g_autoptr (FwRowSet) seen = fw_row_set_new (keys, n_train);
+      g_autofree char *json = fw_row_set_to_json (seen);
+      fw_model_set_training_rows (model, json);
+    }
 
   FwTrainer *t = g_new0 (FwTrainer, 1);
   t->config = *config;
