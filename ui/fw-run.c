@@ -27,6 +27,8 @@ struct _FwRun
   double test_loss;
   double seconds;
   gsize n_params;
+  double flops_per_sample;
+  double inference_ms;
   FwSavedModel *model;
   char *model_file;          /* read on the first fw_run_get_model */
   char *model_error;
@@ -120,6 +122,8 @@ fw_run_init (FwRun *self)
   self->visible = TRUE;
   self->test_accuracy = NAN;
   self->test_loss = NAN;
+  self->flops_per_sample = NAN;
+  self->inference_ms = NAN;
 }
 
 FwRun *
@@ -268,6 +272,17 @@ fw_run_set_steps_per_epoch (FwRun *self, int steps_per_epoch)
   self->steps_per_epoch = steps_per_epoch;
 }
 
+double fw_run_get_flops_per_sample (FwRun *self) { return self->flops_per_sample; }
+double fw_run_get_inference_ms (FwRun *self) { return self->inference_ms; }
+
+void
+fw_run_set_cost (FwRun *self, double flops_per_sample, double inference_ms)
+{
+  self->flops_per_sample = flops_per_sample;
+  self->inference_ms = inference_ms;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
 void
 fw_run_set_n_params (FwRun *self, gsize n_params)
 {
@@ -321,6 +336,16 @@ fw_run_finish (FwRun *self, double test_accuracy, double test_loss, double secon
   self->test_loss = test_loss;
   self->seconds = seconds;
   self->state = stopped ? FW_RUN_STOPPED : FW_RUN_FINISHED;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+fw_run_continue (FwRun *self, int epochs)
+{
+  g_return_if_fail (FW_IS_RUN (self) && epochs > 0);
+  self->config.epochs = epochs;
+  self->test_accuracy = self->test_loss = NAN;
+  self->state = FW_RUN_RUNNING;
   g_signal_emit (self, signals[CHANGED], 0);
 }
 

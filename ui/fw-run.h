@@ -64,11 +64,19 @@ void fw_run_set_steps_per_epoch (FwRun *self, int steps_per_epoch);
 void fw_run_finish (FwRun *self, double test_accuracy, double test_loss, double seconds,
                     gboolean stopped);
 void fw_run_fail (FwRun *self, const char *message);
+/* Continue training: the run trains on to epochs in all, its curves grow
+ * from where they stopped; the final figures wait for the new end. */
+void fw_run_continue (FwRun *self, int epochs);
 double fw_run_get_test_accuracy (FwRun *self);   /* NAN until finished */
 double fw_run_get_final_val_loss (FwRun *self);  /* NAN without epochs */
 double fw_run_get_seconds (FwRun *self);
 gsize fw_run_get_n_params (FwRun *self);
 void fw_run_set_n_params (FwRun *self, gsize n_params);
+/* What the model costs (fw-cost.h): FLOPs of one forward pass per sample,
+ * and the measured milliseconds per test row; NAN when unknown. */
+double fw_run_get_flops_per_sample (FwRun *self);
+double fw_run_get_inference_ms (FwRun *self);
+void fw_run_set_cost (FwRun *self, double flops_per_sample, double inference_ms);
 
 double fw_run_get_test_loss (FwRun *self);       /* NAN until finished */
 

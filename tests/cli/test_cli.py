@@ -74,10 +74,10 @@ with tempfile.TemporaryDirectory() as tmp:
         out = json.loads(r.stdout)
     except ValueError:
         out = {}
-    keys = {"fusion", "train_n", "val_n", "test_n", "classes", "epochs", "load_seconds",
-            "train_seconds", "samples_per_second", "final_train_loss", "val_accuracy",
-            "test_accuracy", "params", "flops_per_sample", "peak_activation_bytes",
-            "inference_ms_per_sample"}
+    keys = {"fusion", "train_n", "val_n", "test_n", "classes", "epochs", "epochs_run",
+            "best_epoch", "load_seconds", "train_seconds", "samples_per_second",
+            "final_train_loss", "val_loss", "val_accuracy", "test_accuracy", "test_loss",
+            "params", "flops_per_sample", "peak_activation_bytes", "inference_ms_per_sample"}
     check("train --json prints exactly the documented keys", set(out) == keys, r.stdout)
     check("train --json counts rows and classes",
           out.get("train_n", 0) + out.get("val_n", 0) + out.get("test_n", 0) == 120
