@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "fw-file.h"
 #include "fw-contrib.h"
 #include "fw-model-jobs.h"
 #include "fw-onnx.h"
@@ -122,6 +123,7 @@ open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
   g_autoptr(GError) error = NULL;
 
   opened->path = g_strdup (job->path);
+  opened->overlap = -1;
   opened->model = fw_model_load (job->path, 256, &error);
   if (!opened->model)
     {
@@ -134,6 +136,13 @@ open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
                                                 &opened->loss, &opened->accuracy, &error);
       if (!opened->evaluated)
         opened->eval_error = g_strdup (error->message);
+      else
+        {
+          g_autofree char *split = NULL;
+          int n = 0;
+          g_autofree int *rows = eval_rows (job->ds, &n, &split);
+          opened->overlap = fw_model_training_overlap (opened->model->model, job->ds, rows, n);
+        }
     }
   g_task_return_pointer (task, g_steal_pointer (&opened), (GDestroyNotify) fw_opened_model_free);
 }
@@ -190,7 +199,7 @@ export_contrib (FwSavedModel *saved, const FwDataset *ds, const char *path, GErr
   json = fw_contrib_report_json (contrib, rows, n, split, NULL, NULL, NULL, error);
   if (!json)
     return FALSE;
-  return g_file_set_contents (path, json, -1, error);
+  return fw_file_write (path, json, strlen (json), 0666, error);
 }
 
 static void

@@ -4,8 +4,11 @@
 #include "fw-model-file.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
+#include "fw-row-set.h"
+#include "fw-json.h"
 #include "fw-safetensors.h"
 
 static char *
@@ -59,11 +62,20 @@ fw_model_preprocess_json (const FwModel *model)
   return node_to_string (root);
 }
 
-gboolean
-fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
-               const char *path, GError **error)
+int
+fw_model_training_overlap (const FwModel *model, const FwDataset *ds, const int *rows, int n)
 {
-  g_autoptr (FwSafetensorsWriter) w = fw_safetensors_writer_new ();
+  g_return_val_if_fail (model != NULL && ds != NULL && (rows != NULL || n == 0), -1);
+  const char *fingerprint = fw_model_get_training_rows (model);
+  /* checked when the file was loaded, or made by the trainer */
+  g_autoptr (FwRowSet) seen = fingerprint ? fw_row_set_from_json (fingerprint, NULL) : NULL;
+  return seen ? fw_row_set_count_rows (seen, ds, rows, n) : -1;
+}
+
+FwSafetensorsWriter *
+fw_model_file_writer (FwModel *model, const FwVocab *vocab, const char *const *classes)
+{
+  FwSafetensorsWriter *w = fw_safetensors_writer_new ();
   int n = 0;
   const FwParam *params = fw_model_param_list (model, &n);
   const float *data = fw_model_params (model);
@@ -87,7 +99,32 @@ fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
   fw_safetensors_writer_add_metadata (w, "labels", labels);
   fw_safetensors_writer_add_metadata (w, "vocab", vocab_json);
   fw_safetensors_writer_add_metadata (w, "preprocess", pre);
+  if (fw_model_get_training_rows (model))
+    fw_safetensors_writer_add_metadata (w, "training_rows", fw_model_get_training_rows (model));
+  return w;
+}
+
+gboolean
+fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
+               const char *path, GError **error)
+{
+  g_autoptr (FwSafetensorsWriter) w = fw_model_file_writer (model, vocab, classes);
   return fw_safetensors_writer_save (w, path, error);
+}
+
+GBytes *
+fw_model_save_to_bytes (FwModel *model, const FwVocab *vocab, const char *const *classes)
+{
+  g_autoptr (FwSafetensorsWriter) w = fw_model_file_writer (model, vocab, classes);
+  return fw_safetensors_writer_to_bytes (w);
+}
+
+/* a checkpoint's optimizer state and data order ride along in the same
+ * file (fw-checkpoint.h); a model reader passes over them */
+static gboolean
+is_model_tensor (const FwTensor *t)
+{
+  return !g_str_has_prefix (t->name, FW_MODEL_FILE_EXTRA_PREFIX);
 }
 
 void
@@ -121,14 +158,19 @@ static char **
 string_list (const FwSafetensors *st, const char *path, const char *key, int min, GError **error)
 {
   const char *text = fw_safetensors_metadata (st, key);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  if (!text || !json_parser_load_from_data (p, text, -1, NULL)
-      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (p)))
+  g_autoptr (GError) jerr = NULL;
+  g_autoptr (JsonNode) root = text ? fw_json_parse (text, -1, NULL, &jerr) : NULL;
+  if (jerr && !g_error_matches (jerr, FW_JSON_ERROR, FW_JSON_ERROR_INVALID))
+    {
+      bad (error, path, _("metadata '%s': %s"), key, jerr->message);
+      return NULL;
+    }
+  if (!root || !JSON_NODE_HOLDS_ARRAY (root))
     {
       bad (error, path, _("metadata '%s' is missing or not a JSON list"), key);
       return NULL;
     }
-  JsonArray *a = json_node_get_array (json_parser_get_root (p));
+  JsonArray *a = json_node_get_array (root);
   guint n = json_array_get_length (a);
   if ((int) n < min)
     {
@@ -192,15 +234,20 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
       return NULL;
     }
   const char *config_text = fw_safetensors_metadata (st, "config");
-  g_autoptr (JsonParser) p = json_parser_new ();
   FwConfig config;
   g_autoptr (GError) cerr = NULL;
-  if (!config_text || !json_parser_load_from_data (p, config_text, -1, NULL))
+  g_autoptr (JsonNode) config_root = config_text ? fw_json_parse (config_text, -1, NULL, &cerr) : NULL;
+  if (cerr && !g_error_matches (cerr, FW_JSON_ERROR, FW_JSON_ERROR_INVALID))
+    {
+      bad (error, path, _("metadata '%s': %s"), "config", cerr->message);
+      return NULL;
+    }
+  if (!config_root)
     {
       bad (error, path, _("metadata 'config' is missing or not JSON"));
       return NULL;
     }
-  if (!fw_config_from_json (&config, json_parser_get_root (p), &cerr))
+  if (!fw_config_from_json (&config, config_root, &cerr))
     {
       bad (error, path, "%s", cerr->message);
       return NULL;
@@ -223,8 +270,13 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
    * more is refused before anything is allocated for it (dtypes are
    * checked tensor by tensor below) */
   gsize floats = 0;
+  int n_model_tensors = 0;
   for (int i = 0; i < fw_safetensors_n_tensors (st); i++)
-    floats += fw_safetensors_nth (st, i)->nbytes / sizeof (float);
+    if (is_model_tensor (fw_safetensors_nth (st, i)))
+      {
+        floats += fw_safetensors_nth (st, i)->nbytes / sizeof (float);
+        n_model_tensors++;
+      }
   g_autoptr (FwModel) model = fw_model_new_limited (&config, &shape, max_batch, MAX (floats, 1),
                                                     &merr);
   if (!model)
@@ -235,10 +287,10 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
 
   int n = 0;
   const FwParam *params = fw_model_param_list (model, &n);
-  if (fw_safetensors_n_tensors (st) != n)
+  if (n_model_tensors != n)
     {
       bad (error, path, _("it holds %d tensors but its config needs %d"),
-           fw_safetensors_n_tensors (st), n);
+           n_model_tensors, n);
       return NULL;
     }
   for (int i = 0; i < n; i++)
@@ -258,7 +310,31 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
                params[i].name);
           return NULL;
         }
-      memcpy (fw_model_params (model) + params[i].offset, t->data, t->nbytes);
+      float *dst = fw_model_params (model) + params[i].offset;
+      memcpy (dst, t->data, t->nbytes);
+      /* a NaN or infinite weight makes every prediction NaN: refuse the
+       * file rather than evaluate it to numbers that mean nothing */
+      for (gsize j = 0; j < t->nbytes / sizeof (float); j++)
+        if (!isfinite (dst[j]))
+          {
+            bad (error, path, _("tensor '%s' holds %s at element %zu"), params[i].name,
+                 isnan (dst[j]) ? "NaN" : _("an infinite value"), j);
+            return NULL;
+          }
+    }
+
+  /* optional (files from before it existed), but never damaged */
+  const char *seen = fw_safetensors_metadata (st, "training_rows");
+  if (seen)
+    {
+      g_autoptr (GError) serr = NULL;
+      g_autoptr (FwRowSet) set = fw_row_set_from_json (seen, &serr);
+      if (!set)
+        {
+          bad (error, path, "%s", serr->message);
+          return NULL;
+        }
+      fw_model_set_training_rows (model, seen);
     }
 
   FwSavedModel *s = g_new0 (FwSavedModel, 1);
