@@ -118,6 +118,14 @@ is_container_role (GtkWidget *w)
          role == GTK_ACCESSIBLE_ROLE_GROUP;
 }
 
+/* An empty label has nothing to say: out of the tree until it has text. */
+static void
+update_empty_label (GtkLabel *label)
+{
+  gtk_accessible_update_state (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_STATE_HIDDEN,
+                               *gtk_label_get_text (label) == '\0', -1);
+}
+
 static void
 name_widget (GtkWidget *w)
 {
@@ -147,6 +155,15 @@ name_widget (GtkWidget *w)
     hide (w);   /* an icon beside (or instead of) the button's name */
   else if (is_type (w, "GtkBuiltinIcon"))
     hide (w);
+  else if (GTK_IS_LABEL (w))
+    {
+      g_signal_connect (w, "notify::label", G_CALLBACK (update_empty_label), NULL);
+      update_empty_label (GTK_LABEL (w));
+    }
+  else if (GTK_IS_PROGRESS_BAR (w) && gtk_widget_get_tooltip_text (w))
+    set_label (w, gtk_widget_get_tooltip_text (w));
+  else if (GTK_IS_PROGRESS_BAR (w))
+    set_label (w, _("Progress"));
   else if (GTK_IS_FRAME (w) && !gtk_frame_get_label (GTK_FRAME (w)))
     {
       /* a frame around one chart reads as the chart */

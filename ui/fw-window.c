@@ -12,6 +12,7 @@
 
 #include "fw-a11y.h"
 #include "fw-builtin.h"
+#include "fw-scroll-guard.h"
 #include "fw-cost.h"
 #include "fw-contrib-panel.h"
 #include "fw-dataset-view.h"
@@ -59,6 +60,7 @@ struct _FwWindow
   GtkGrid *compare_grid;
   GMenu *datasets_section;
   GtkMenuButton *primary_menu_button;
+  GtkWidget *load_rest_button;  /* in the banner */
   FwContribPanel *contrib_panel;
   FwRobustnessView *robustness_view;
   GtkRevealer *lesson_revealer;
@@ -75,6 +77,7 @@ struct _FwWindow
   FwRun *run;                /* the run being trained */
   char *error_message;
   char *pending_spec;        /* asked for before the first frame */
+  char *bad_rows_spec;       /* failed on bad rows: Load the Rest offers it again */
   gulong after_paint_id;
   int compare_next;          /* index into compare_order; -1 when not comparing */
   guint tick_id;
@@ -105,20 +108,27 @@ show_error (FwWindow *self, const char *message)
   g_free (self->error_message);
   self->error_message = g_strdup (message);
   gtk_label_set_text (self->error_label, message);
+  gtk_info_bar_set_message_type (self->error_bar, GTK_MESSAGE_ERROR);
   gtk_info_bar_set_revealed (self->error_bar, TRUE);
+  if (self->load_rest_button)
+    gtk_widget_set_visible (self->load_rest_button, self->bad_rows_spec != NULL);
 }
 
 static void
 hide_error (FwWindow *self)
 {
   g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->bad_rows_spec, g_free);
   gtk_info_bar_set_revealed (self->error_bar, FALSE);
 }
 
 static void
 on_error_bar_response (GtkInfoBar *bar, int response, FwWindow *self)
 {
-  hide_error (self);
+  /* Load the Rest is an action of its own; the banner then shows what
+   * was left out */
+  if (response != GTK_RESPONSE_NONE)
+    hide_error (self);
 }
 
 /* ---- status ---- */
@@ -273,7 +283,20 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
         set_status (self, _("Loading cancelled"));
       else
         {
-          g_autofree char *message = g_strdup_printf (_("Could not open the dataset: %s"), error->message);
+          g_autofree char *message = NULL;
+          /* bad rows: the banner offers to load the rest (the command
+           * line's --skip-bad-rows), so its hint is not for here */
+          if (error->domain == FW_DATA_ERROR && !job->options.skip_bad_rows &&
+              (error->code == FW_DATA_ERROR_PARSE || error->code == FW_DATA_ERROR_VALUE ||
+               error->code == FW_DATA_ERROR_IMAGE))
+            {
+              g_autofree char *hint = g_strdup_printf (_("%s (or load with --skip-bad-rows)"), "");
+              if (g_str_has_suffix (error->message, hint))
+                error->message[strlen (error->message) - strlen (hint)] = '\0';
+              g_free (self->bad_rows_spec);
+              self->bad_rows_spec = g_strdup (job->spec);
+            }
+          message = g_strdup_printf (_("Could not open the dataset: %s"), error->message);
           show_error (self, message);
           update_status_ready (self);
         }
@@ -281,6 +304,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  g_clear_pointer (&self->bad_rows_spec, g_free);
   fw_contrib_panel_set_dataset (self->contrib_panel, ds);   /* before the old one goes */
   fw_robustness_view_set_dataset (self->robustness_view, ds);
   g_clear_pointer (&self->dataset, fw_dataset_free);
@@ -289,6 +313,17 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   fw_plot_set_chance_level (self->accuracy_plot, ds->n_classes > 1 ? 1.0 / ds->n_classes : NAN);
   remember_dataset (self, job->spec);
   hide_error (self);
+  if (ds->n_skipped > 0)
+    {
+      /* what was left out, in the banner: the first reasons, one a line */
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_string_printf (text, ngettext ("Loaded %d rows; skipped %d bad row:", "Loaded %d rows; skipped %d bad rows:",
+                                          ds->n_skipped), ds->n, ds->n_skipped);
+      for (guint i = 0; ds->skipped && i < ds->skipped->len; i++)
+        g_string_append_printf (text, "\n%s", (const char *) ds->skipped->pdata[i]);
+      show_error (self, text->str);
+      gtk_info_bar_set_message_type (self->error_bar, GTK_MESSAGE_WARNING);
+    }
   update_status_ready (self);
   update_actions (self);
   fw_window_evaluate_opened_models (self);
@@ -296,6 +331,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void start_load (FwWindow *self, const char *spec);
+static void start_load_skipping (FwWindow *self, const char *spec, gboolean skip_bad_rows);
 
 /* The first frame goes out before loading starts: on a busy machine the
  * worker would otherwise compete with the window's first layout. */
@@ -336,6 +372,12 @@ on_realize (GtkWidget *widget, gpointer user_data)
 static void
 start_load (FwWindow *self, const char *spec)
 {
+  start_load_skipping (self, spec, FALSE);
+}
+
+static void
+start_load_skipping (FwWindow *self, const char *spec, gboolean skip_bad_rows)
+{
   const FwConfig *config = fw_model_panel_get_config (self->model_panel);
   g_autoptr(GTask) task = NULL;
   g_autofree char *label = NULL;
@@ -364,6 +406,7 @@ start_load (FwWindow *self, const char *spec)
   job->options.color = config->color;
   job->options.seed = config->seed;
   job->options.val_fraction = config->val_fraction;
+  job->options.skip_bad_rows = skip_bad_rows;
   self->load_job = job;
 
   task = g_task_new (self, self->load_cancellable, on_dataset_loaded, NULL);
@@ -1073,6 +1116,16 @@ action_export_metrics (GSimpleAction *action, GVariant *param, gpointer user_dat
 }
 
 static void
+action_load_rest (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+  g_autofree char *spec = g_strdup (self->bad_rows_spec);
+
+  if (spec && !self->trainer)
+    start_load_skipping (self, spec, TRUE);
+}
+
+static void
 action_show_table (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FwWindow *self = user_data;
@@ -1177,6 +1230,7 @@ static const GActionEntry win_entries[] = {
   { "export-plot", action_export_plot, "s" },
   { "export-metrics", action_export_metrics },
   { "show-table", action_show_table, "s" },
+  { "load-rest", action_load_rest },
   { "clear-runs", action_clear_runs },
   { "log-scale", NULL, NULL, "false", action_log_scale },
   { "set-fusion", action_set_fusion, "i" },
@@ -1312,6 +1366,7 @@ fw_window_finalize (GObject *object)
   g_clear_pointer (&self->dataset, fw_dataset_free);
   g_free (self->error_message);
   g_free (self->pending_spec);
+  g_free (self->bad_rows_spec);
   G_OBJECT_CLASS (fw_window_parent_class)->finalize (object);
 }
 
@@ -1431,9 +1486,14 @@ fw_window_init (FwWindow *self)
   fw_dataset_view_set_dataset (self->dataset_view, NULL, -1);
   update_status_ready (self);
   update_actions (self);
+  self->load_rest_button = gtk_info_bar_add_button (self->error_bar, _("_Load the Rest"), GTK_RESPONSE_NONE);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->load_rest_button), "win.load-rest");
+  gtk_widget_set_tooltip_text (self->load_rest_button, _("Leave out the bad rows and load the others; the banner lists what was left out"));
+  gtk_widget_set_visible (self->load_rest_button, FALSE);
   g_signal_connect_object (gtk_menu_button_get_popover (self->primary_menu_button), "closed",
                            G_CALLBACK (on_primary_menu_closed), self, G_CONNECT_AFTER);
   fw_a11y_name_internals (GTK_WIDGET (self));
+  fw_scroll_guard_attach (GTK_WIDGET (self));
 }
 
 FwWindow *

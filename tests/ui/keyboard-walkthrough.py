@@ -115,6 +115,21 @@ def main():
             subprocess.run(["xdotool", "windowactivate", "--sync", wid], env=xenv, timeout=30)
         pump(0.5)
 
+        # 0. the mouse wheel over the Model panel scrolls it, and changes no value
+        for role, name in ((pyatspi.ROLE_SPIN_BUTTON, "Epochs"), (pyatspi.ROLE_SLIDER, "Learning rate")):
+            control = find(app, lambda n: n.getRole() == role and n.name == name)
+            if control is None:
+                step(f"the {name} control is there", False)
+                continue
+            before = control.queryValue().currentValue
+            box = control.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+            subprocess.run(["xdotool", "mousemove", "--sync", str(box.x + box.width // 2), str(box.y + box.height // 2),
+                            "click", "--repeat", "3", "--delay", "80", "5"], env=xenv, timeout=30)
+            pump(0.5)
+            after = control.queryValue().currentValue
+            step(f"the mouse wheel over {name} leaves it at {before} (now {after})", after == before)
+        subprocess.run(["xdotool", "mousemove", "0", "0"], env=xenv, timeout=30)
+
         # 1. Main menu (F10) → Built-in Datasets → shapes-xor
         key(display, "F10")
         ok = wait_for("the main menu", lambda: focused["role"] in ("menu item", "push button", "check menu item")

@@ -3,6 +3,7 @@
  * of 5", run time and time left during the first epoch, the comparison
  * names its winner, one mnemonic per key, Quit asks during training, and
  * runs have unique, renamable names kept with the run. */
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -165,7 +166,10 @@ static void
 test_unique_mnemonics (void)
 {
   FwWindow *win = fw_test_window_with_data (NULL);
-  g_autoptr(GPtrArray) widgets = fw_test_collect_widgets (GTK_WIDGET (win));
+  g_autoptr(GPtrArray) widgets = NULL;
+
+  fw_test_iterate_for (300);   /* mapped */
+  widgets = fw_test_collect_widgets (GTK_WIDGET (win));
   g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
 
   for (guint i = 0; i < widgets->len; i++)
@@ -174,7 +178,8 @@ test_unique_mnemonics (void)
       guint key;
       const char *other;
 
-      if (!GTK_IS_LABEL (w) || !gtk_label_get_use_underline (GTK_LABEL (w)) ||
+      /* GTK activates mnemonics of what is on screen */
+      if (!GTK_IS_LABEL (w) || !gtk_widget_get_mapped (w) || !gtk_label_get_use_underline (GTK_LABEL (w)) ||
           !strchr (gtk_label_get_label (GTK_LABEL (w)), '_') ||
           (key = gtk_label_get_mnemonic_keyval (GTK_LABEL (w))) == GDK_KEY_VoidSymbol)
         continue;
@@ -297,6 +302,38 @@ test_run_names (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* A manifest with a bad row: the banner offers Load the Rest (the window
+ * has no --skip-bad-rows), which loads the others and lists what it left. */
+static void
+test_load_the_rest (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fw-bad-rows-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "pets.csv", NULL);
+  g_autoptr(GString) csv = g_string_new ("image,text,label\n");
+  FwWindow *win;
+
+  for (int i = 0; i < 40; i++)
+    g_string_append_printf (csv, ",%s number %d,%s\n", i % 2 ? "cat" : "dog", i, i % 2 ? "cat" : "dog");
+  g_string_append (csv, ",a row,with,too many fields\n");
+  g_assert_true (g_file_set_contents (path, csv->str, -1, NULL));
+
+  win = fw_test_window_with_data (path);
+  g_assert_null (fw_window_get_dataset (win));
+  g_assert_nonnull (fw_window_get_error (win));
+  g_assert_null (strstr (fw_window_get_error (win), "--skip-bad-rows"));
+  g_test_message ("banner: %s", fw_window_get_error (win));
+  g_action_group_activate_action (G_ACTION_GROUP (win), "load-rest", NULL);
+  fw_test_wait_idle (win);
+  g_assert_nonnull (fw_window_get_dataset (win));
+  g_assert_cmpint (fw_window_get_dataset (win)->n, ==, 40);
+  g_assert_nonnull (fw_window_get_error (win));
+  g_assert_nonnull (strstr (fw_window_get_error (win), "skipped 1 bad row"));
+  g_assert_nonnull (strstr (fw_window_get_error (win), "row 41"));
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -312,6 +349,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/defects/quit-asks-while-training", test_quit_asks_while_training);
   g_test_add_func ("/ui/defects/run-names", test_run_names);
   g_test_add_func ("/ui/defects/use-run-settings", test_use_run_settings);
+  g_test_add_func ("/ui/defects/load-the-rest", test_load_the_rest);
   status = g_test_run ();
   fw_test_remove_tree (data_home);
   return status;
