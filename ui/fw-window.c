@@ -58,6 +58,9 @@ struct _FwWindow
   GMenu *datasets_section;
   FwContribPanel *contrib_panel;
   FwRobustnessView *robustness_view;
+  GtkRevealer *lesson_revealer;
+  FwLessonPanel *lesson_panel;
+  GMenu *lessons_section;
 
   /* Owned */
   GSettings *settings;       /* NULL when the schema is not installed */
@@ -284,6 +287,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   update_status_ready (self);
   update_actions (self);
   fw_window_evaluate_opened_models (self);
+  fw_window_tuning_next (self);   /* a sweep queue left by the last session goes on */
 }
 
 static void start_load (FwWindow *self, const char *spec);
@@ -654,6 +658,9 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
         }
       fw_plot_model_add_run (self->plot_model, self->run);
     }
+  fw_run_set_cost (self->run,
+                   fw_cost_flops_per_sample (&c, fw_model_get_shape (fw_trainer_get_model (self->trainer))),
+                   NAN);
   self->trainer_lr = c.lr;
   memset (&self->last_step, 0, sizeof self->last_step);
 
@@ -663,7 +670,7 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
       g_autofree char *checkpoint = g_build_filename (fw_run_get_dir (self->run), FW_RUN_CHECKPOINT_FILE, NULL);
       fw_trainer_save_model_to (self->trainer, model_path, (const char *const *) self->dataset->classes);
       /* what Continue training resumes from */
-      fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes);
+      fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes, FALSE);
     }
   /* the compute threads keep the normal priority: they block instead of
    * spinning (fw-parallel.h), and a lowered one let every other process on
@@ -792,7 +799,6 @@ gboolean
 fw_window_is_busy (FwWindow *self)
 {
   return self->trainer != NULL || self->load_cancellable != NULL || self->compare_next >= 0 ||
-         fw_window_tuning_n_queued (self) > 0 ||
          self->pending_spec != NULL || self->model_jobs > 0 ||
          (self->run_store && fw_run_store_is_busy (self->run_store));
 }
@@ -828,6 +834,7 @@ update_actions (FwWindow *self)
   set_enabled (self, "save-model", n_runs > 0);
   set_enabled (self, "export-model", n_runs > 0);
   set_enabled (self, "delete-run", n_runs > 0);
+  fw_window_lessons_update (self, !idle);
   if (!training)
     {
       GAction *pause = g_action_map_lookup_action (G_ACTION_MAP (self), "pause");
@@ -1319,6 +1326,9 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, datasets_section);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_panel);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, robustness_view);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_panel);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lessons_section);
   gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
 
@@ -1338,6 +1348,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
   fw_window_models_class_init (widget_class);
   fw_window_tuning_class_init (widget_class);
+  fw_window_lessons_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
 }
@@ -1371,6 +1382,7 @@ fw_window_init (FwWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
   fw_window_tuning_init (self);
+  fw_window_lessons_init (self);
 
   if (self->settings)
     {
@@ -1399,6 +1411,11 @@ fw_window_new (GtkApplication *app)
 }
 
 FwModelPanel *fw_window_get_model_panel (FwWindow *self) { return self->model_panel; }
+FwLessonPanel *fw_window_get_lesson_panel (FwWindow *self) { return self->lesson_panel; }
+GtkRevealer *fw_window_get_lesson_revealer (FwWindow *self) { return self->lesson_revealer; }
+GMenu *fw_window_get_lessons_section (FwWindow *self) { return self->lessons_section; }
+GtkWidget *fw_window_get_compare_box (FwWindow *self) { return self->compare_box; }
+FwDatasetView *fw_window_get_dataset_view (FwWindow *self) { return self->dataset_view; }
 FwContribPanel *fw_window_get_contrib_panel (FwWindow *self) { return self->contrib_panel; }
 FwRobustnessView *fw_window_get_robustness_view (FwWindow *self) { return self->robustness_view; }
 FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
