@@ -80,7 +80,8 @@ fw_cli_parse (const char *command, const char *synopsis, int argc, char **argv,
       if (eq)
         {
           *eq = '\0';
-          value = eq + 1;
+          /* into argv, not name: flag values outlive this iteration */
+          value = arg + 2 + (eq - name) + 1;
         }
       const FwCliFlag *flag = NULL;
       for (int k = 0; k < n_flags; k++)

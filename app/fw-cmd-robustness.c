@@ -12,6 +12,7 @@
 
 #include "fw-cli.h"
 #include "fw-commands.h"
+#include "fw-file.h"
 #include "fw-model-file.h"
 #include "fw-robustness-json.h"
 
@@ -278,8 +279,8 @@ fw_cmd_robustness (int argc, char **argv)
         s->n_kinds);
       g_autofree char *text = fw_json_to_text (root);
       g_autoptr (GError) error = NULL;
-      /* g_file_set_contents writes a temporary file and renames it */
-      if (!g_file_set_contents (out_path, text, -1, &error))
+      /* durably, through a temporary file renamed into place */
+      if (!fw_file_write (out_path, text, strlen (text), 0666, &error))
         {
           g_printerr ("fusion-workbench robustness: %s\n", error->message);
           status = 1;

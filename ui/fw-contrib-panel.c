@@ -768,6 +768,14 @@ fw_contrib_panel_take_model (FwContribPanel *self, FwRun *run, FwModel *model,
                    shape->size, shape->size, shape->channels);
       goto fail;
     }
+  if (classes && g_strv_length ((char **) classes) != (guint) shape->classes)
+    {
+      /* the names must be the model's outputs, one each */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("This model has %d classes but %u class names."), shape->classes,
+                   g_strv_length ((char **) classes));
+      goto fail;
+    }
   if (classes)
     {
       labels = fw_dataset_map_labels (ds, classes, shape->classes, error);
@@ -874,7 +882,7 @@ fw_contrib_panel_export (FwContribPanel *self, const char *path, GError **error)
       w += widths[i] + 12;
     }
   if (g_str_has_suffix (lower, ".svg"))
-    surface = cairo_svg_surface_create (path, w, h);
+    surface = fw_picture_new_svg (w, h);
   else if (g_str_has_suffix (lower, ".png"))
     surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w * 2, h * 2);
   else

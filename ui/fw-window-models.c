@@ -46,6 +46,9 @@ model_run (FwWindow *self)
 
   if (!run)
     message = g_strdup (_("There is no run to export yet: train a model first."));
+  else if (!fw_run_get_model (run) && fw_run_get_model_error (run))
+    message = g_strdup_printf (_("%s has no usable model: %s"), fw_run_get_description (run),
+                               fw_run_get_model_error (run));
   else if (!fw_run_get_model (run))
     message = g_strdup_printf (fw_run_get_state (run) == FW_RUN_RUNNING || fw_run_get_state (run) == FW_RUN_PAUSED
                                ? _("%s has no model yet: wait for its training to end.")
@@ -328,7 +331,7 @@ give_model_to_view (FwWindow *self, FwRun *run)
   PanelJob *job;
   guint generation = dataset_generation (self);
 
-  if (!run || !fw_run_get_model (run) || !fw_window_get_dataset (self) ||
+  if (!run || !fw_run_has_model (run) || !fw_window_get_dataset (self) ||
       GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (run), "fw-view-generation")) == generation ||
       fw_contrib_panel_get_trainer (fw_window_get_contrib_panel (self), run))
     return;

@@ -1,5 +1,5 @@
 /* fw-window-private.h — what fw-window.c lends the files that add
- * commands to the main window (fw-window-models.c): its banner, status
+ * commands to the main window (fw-window-models.c, fw-window-tuning.c): its banner, status
  * line, action states, run list and busy counters.  Not for other users. */
 #pragma once
 
@@ -24,6 +24,31 @@ void fw_window_model_job_begin (FwWindow *self);
 void fw_window_model_job_end (FwWindow *self);
 /* A deleted run leaves the comparison table too. */
 void fw_window_forget_compare_run (FwWindow *self, FwRun *run);
+
+/* Trains config as a new run, or continues existing from its checkpoint
+ * to config's epochs; FALSE (message in the banner) when it cannot, or
+ * when a run trains already. */
+gboolean fw_window_start_run (FwWindow *self, const FwConfig *config, FwRun *existing,
+                              const FwCheckpoint *from);
+
+/* fw-window-tuning.c */
+void fw_window_tuning_class_init (GtkWidgetClass *widget_class);
+void fw_window_tuning_init (FwWindow *self);
+/* when a run ends: train the next queued one */
+void fw_window_tuning_next (FwWindow *self);
+guint fw_window_tuning_n_queued (FwWindow *self);
+/* fw-window-lessons.c: the lesson panel and what a step can point at */
+#include "fw-dataset-view.h"
+#include "fw-lesson-panel.h"
+FwLessonPanel *fw_window_get_lesson_panel (FwWindow *self);
+GtkRevealer *fw_window_get_lesson_revealer (FwWindow *self);
+GMenu *fw_window_get_lessons_section (FwWindow *self);
+GtkWidget *fw_window_get_compare_box (FwWindow *self);
+FwDatasetView *fw_window_get_dataset_view (FwWindow *self);
+void fw_window_lessons_class_init (GtkWidgetClass *widget_class);
+void fw_window_lessons_init (FwWindow *self);
+/* tells the lesson panel when training or a comparison starts and ends */
+void fw_window_lessons_update (FwWindow *self, gboolean busy);
 
 /* fw-window-models.c */
 void fw_window_models_class_init (GtkWidgetClass *widget_class);

@@ -740,6 +740,14 @@ fw_dataset_map_labels (const FwDataset *ds, const char *const *classes, int n_cl
 {
   g_return_val_if_fail (ds != NULL && (classes != NULL || n_classes == 0), NULL);
 
+  /* a NULL-terminated list shorter than n_classes ends at its NULL: never
+   * read past it */
+  for (int k = 0; k < n_classes; k++)
+    if (classes[k] == NULL)
+      {
+        n_classes = k;
+        break;
+      }
   g_autofree int *map = g_new (int, MAX (ds->n_classes, 1));
   for (int c = 0; c < ds->n_classes; c++)
     {

@@ -72,11 +72,10 @@ fw_model_training_overlap (const FwModel *model, const FwDataset *ds, const int 
   return seen ? fw_row_set_count_rows (seen, ds, rows, n) : -1;
 }
 
-gboolean
-fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
-               const char *path, GError **error)
+FwSafetensorsWriter *
+fw_model_file_writer (FwModel *model, const FwVocab *vocab, const char *const *classes)
 {
-  g_autoptr (FwSafetensorsWriter) w = fw_safetensors_writer_new ();
+  FwSafetensorsWriter *w = fw_safetensors_writer_new ();
   int n = 0;
   const FwParam *params = fw_model_param_list (model, &n);
   const float *data = fw_model_params (model);
@@ -102,7 +101,30 @@ fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
   fw_safetensors_writer_add_metadata (w, "preprocess", pre);
   if (fw_model_get_training_rows (model))
     fw_safetensors_writer_add_metadata (w, "training_rows", fw_model_get_training_rows (model));
+  return w;
+}
+
+gboolean
+fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
+               const char *path, GError **error)
+{
+  g_autoptr (FwSafetensorsWriter) w = fw_model_file_writer (model, vocab, classes);
   return fw_safetensors_writer_save (w, path, error);
+}
+
+GBytes *
+fw_model_save_to_bytes (FwModel *model, const FwVocab *vocab, const char *const *classes)
+{
+  g_autoptr (FwSafetensorsWriter) w = fw_model_file_writer (model, vocab, classes);
+  return fw_safetensors_writer_to_bytes (w);
+}
+
+/* a checkpoint's optimizer state and data order ride along in the same
+ * file (fw-checkpoint.h); a model reader passes over them */
+static gboolean
+is_model_tensor (const FwTensor *t)
+{
+  return !g_str_has_prefix (t->name, FW_MODEL_FILE_EXTRA_PREFIX);
 }
 
 void
@@ -248,8 +270,13 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
    * more is refused before anything is allocated for it (dtypes are
    * checked tensor by tensor below) */
   gsize floats = 0;
+  int n_model_tensors = 0;
   for (int i = 0; i < fw_safetensors_n_tensors (st); i++)
-    floats += fw_safetensors_nth (st, i)->nbytes / sizeof (float);
+    if (is_model_tensor (fw_safetensors_nth (st, i)))
+      {
+        floats += fw_safetensors_nth (st, i)->nbytes / sizeof (float);
+        n_model_tensors++;
+      }
   g_autoptr (FwModel) model = fw_model_new_limited (&config, &shape, max_batch, MAX (floats, 1),
                                                     &merr);
   if (!model)
@@ -260,10 +287,10 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
 
   int n = 0;
   const FwParam *params = fw_model_param_list (model, &n);
-  if (fw_safetensors_n_tensors (st) != n)
+  if (n_model_tensors != n)
     {
       bad (error, path, _("it holds %d tensors but its config needs %d"),
-           fw_safetensors_n_tensors (st), n);
+           n_model_tensors, n);
       return NULL;
     }
   for (int i = 0; i < n; i++)

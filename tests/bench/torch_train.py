@@ -7,7 +7,8 @@ starts; the timed part is the training loop alone (shuffle, batch gather,
 forward, backward, Adam), as in our train_seconds.
 
 Usage: torch_train.py MANIFEST --fusion F [--image-encoder mlp|cnn]
-       [--epochs E] [--threads N] [--batch 64] [--seed 1] [--repeat R]
+       [--text-encoder bow|embed|gru] [--color gray|rgb] [--epochs E] [--threads N]
+       [--batch 64] [--seed 1] [--repeat R]
 
 With --repeat R the training runs R times from the same seed (identical
 numbers) and the fastest run is reported: other processes share the
@@ -29,6 +30,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 H, N_HEAD = 256, 128
+E, L = 64, 32          # FW_EMBED_DIM, FW_MAX_TOKENS
 
 
 def tokenize(text):
@@ -36,34 +38,81 @@ def tokenize(text):
     return re.findall(r"[^\W_]+", text)
 
 
-def load(manifest):
+def load(manifest, color="gray"):
     base = os.path.dirname(os.path.abspath(manifest))
     rows = list(csv.DictReader(open(manifest, newline="", encoding="utf-8")))
     classes = sorted({r["label"] for r in rows})
     split = np.array([r["split"] for r in rows])
-    px = np.stack([np.asarray(Image.open(os.path.join(base, r["image"])).convert("L"), np.uint8)
+    column = "image" if "image" in rows[0] else "file_name"
+    mode = "RGB" if color == "rgb" else "L"
+    px = np.stack([np.asarray(Image.open(os.path.join(base, r[column])).convert(mode), np.uint8)
                    for r in rows])
+    if color == "rgb":   # (N, H, W, 3) -> (N, 3, H, W)
+        px = px.transpose(0, 3, 1, 2)
     words = [tokenize(r["text"]) for r in rows]
     # our vocabulary: <pad>, <unk>, then train tokens by descending count, ties by name
     count = Counter(w for ws, s in zip(words, split) if s == "train" for w in ws)
     vocab = ["<pad>", "<unk>"] + sorted(count, key=lambda w: (-count[w], w))
     index = {w: i for i, w in enumerate(vocab)}
     bow = np.zeros((len(rows), len(vocab)), np.float32)
+    tokens = np.zeros((len(rows), L), np.int64)   # ids, 0 = <pad>, cut to L
+    lens = np.zeros(len(rows), np.int64)
     for i, ws in enumerate(words):
         for w in ws:
             bow[i, index.get(w, 1)] += 1
+        ids = [index.get(w, 1) for w in ws[:L]]
+        tokens[i, :len(ids)] = ids
+        lens[i] = len(ids)
     y = np.array([classes.index(r["label"]) for r in rows], np.int64)
-    x = torch.from_numpy(px.astype(np.float32) / 255.0).unsqueeze(1)
-    return x, torch.from_numpy(bow), torch.from_numpy(y), split, len(classes)
+    x = torch.from_numpy(px.astype(np.float32) / 255.0)
+    if color != "rgb":
+        x = x.unsqueeze(1)
+    text = {"bow": torch.from_numpy(bow), "tokens": torch.from_numpy(tokens),
+            "lens": torch.from_numpy(lens)}
+    return x, text, torch.from_numpy(y), split, len(classes), len(vocab)
 
 
-def image_encoder(kind, size):
+def image_encoder(kind, size, channels=1):
     if kind == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(size * size, H), nn.ReLU())
+        return nn.Sequential(nn.Flatten(), nn.Linear(channels * size * size, H), nn.ReLU())
     s4 = size // 4
-    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    return nn.Sequential(nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Flatten(), nn.Linear(32 * s4 * s4, H), nn.ReLU())
+
+
+class TextEncoder(nn.Module):
+    """bow: Linear+ReLU on counts; embed: mean of the first lens token
+    embeddings, then Linear+ReLU; gru: the embeddings into a GRU whose state
+    after each row's last token is the feature (zeros for an empty row), run
+    for the batch's longest caption only, as fw-model.c does."""
+
+    def __init__(self, kind, vocab):
+        super().__init__()
+        self.kind = kind
+        if kind == "bow":
+            self.net = nn.Sequential(nn.Linear(vocab, H), nn.ReLU())
+        else:
+            self.embedding = nn.Embedding(vocab, E)
+        if kind == "embed":
+            self.linear = nn.Linear(E, H)
+        elif kind == "gru":
+            self.gru = nn.GRU(E, H, batch_first=True)
+
+    def forward(self, t):
+        if self.kind == "bow":
+            return self.net(t["bow"])
+        lens = t["lens"]
+        steps = max(int(lens.max()), 1)
+        tok = t["tokens"][:, :steps]
+        emb = self.embedding(tok)
+        if self.kind == "embed":
+            mask = (torch.arange(steps)[None, :] < lens[:, None]).float()
+            mean = (emb * mask[:, :, None]).sum(1) / lens.clamp(min=1)[:, None].float()
+            return F.relu(self.linear(mean))
+        states, _ = self.gru(emb)
+        last = states[torch.arange(len(lens)), (lens - 1).clamp(min=0)]
+        return last * (lens > 0).float()[:, None]
 
 
 def head(inp, k):
@@ -75,17 +124,19 @@ class Model(nn.Module):
     fw_model_objective and fw_model_forward: late fusion trains on the
     mixture's loss plus both branches' own losses, and reports the first."""
 
-    def __init__(self, fusion, enc, size, vocab, k):
+    def __init__(self, fusion, enc, size, vocab, k, text_enc="bow", channels=1):
         super().__init__()
         self.fusion = fusion
+        if fusion == "early" and text_enc != "bow":
+            raise SystemExit("early fusion with token text encoders is not mirrored here")
         if fusion == "early":
-            self.encoder = nn.Sequential(nn.Linear(size * size + vocab, H), nn.ReLU())
+            self.encoder = nn.Sequential(nn.Linear(channels * size * size + vocab, H), nn.ReLU())
             self.head = head(H, k)
             return
         if fusion != "text":
-            self.image_encoder = image_encoder(enc, size)
+            self.image_encoder = image_encoder(enc, size, channels)
         if fusion != "image":
-            self.text_encoder = nn.Sequential(nn.Linear(vocab, H), nn.ReLU())
+            self.text_encoder = TextEncoder(text_enc, vocab)
         if fusion == "late":
             self.image_head, self.text_head = head(H, k), head(H, k)
         else:
@@ -94,7 +145,7 @@ class Model(nn.Module):
     def forward(self, x, t, y):
         f = self.fusion
         if f == "early":
-            logits = self.head(self.encoder(torch.cat([x.flatten(1), t], 1)))
+            logits = self.head(self.encoder(torch.cat([x.flatten(1), t["bow"]], 1)))
         elif f == "image":
             logits = self.head(self.image_encoder(x))
         elif f == "text":
@@ -113,7 +164,7 @@ class Model(nn.Module):
         return loss, logits, loss
 
 
-def flops_per_sample(fusion, enc, size, vocab, k):
+def flops_per_sample(fusion, enc, size, vocab, k, text_enc="bow", tokens=8, channels=1):
     """multiply-adds ×2 of forward and backward; layers fed by the data
     need no input gradient (neither side computes one)"""
     def linear(i, o, first=False):
@@ -124,12 +175,18 @@ def flops_per_sample(fusion, enc, size, vocab, k):
 
     p = size * size
     if enc == "mlp":
+        p *= channels
         image = linear(p, H, True)
     else:
         s2, s4 = size // 2, size // 4
-        image = (2 * 9 * 16 * p * 2 + 2 * 16 * 9 * 32 * s2 * s2 * 3
+        image = (2 * channels * 9 * 16 * p * 2 + 2 * 16 * 9 * 32 * s2 * s2 * 3
                  + linear(32 * s4 * s4, H))
-    text = linear(vocab, H, True)
+    if text_enc == "bow":
+        text = linear(vocab, H, True)
+    elif text_enc == "embed":
+        text = linear(E, H)
+    else:   # per token: the input and hidden products of three gates
+        text = tokens * (linear(E, 3 * H) + linear(H, 3 * H))
     return {"early": linear(p + vocab, H, True) + head(H),
             "intermediate": image + text + head(2 * H),
             "late": image + text + 2 * head(H),
@@ -142,6 +199,8 @@ def main():
     ap.add_argument("manifest")
     ap.add_argument("--fusion", default="intermediate")
     ap.add_argument("--image-encoder", default="mlp")
+    ap.add_argument("--text-encoder", default="bow")
+    ap.add_argument("--color", default="gray", choices=["gray", "rgb"])
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=64)
@@ -150,17 +209,19 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     t0 = time.time()
-    x, bow, y, split, k = load(a.manifest)
+    x, text, y, split, k, vocab = load(a.manifest, a.color)
     load_seconds = time.time() - t0
     tr = torch.from_numpy(np.nonzero(split == "train")[0])
     te = torch.from_numpy(np.nonzero(split == "test")[0])
-    xtr, btr, ytr = x[tr].contiguous(), bow[tr].contiguous(), y[tr].contiguous()
+    xtr, ytr = x[tr].contiguous(), y[tr].contiguous()
+    ttr = {key: v[tr].contiguous() for key, v in text.items()}
+    tte = {key: v[te] for key, v in text.items()}
     n = len(tr)
 
     train_seconds = float("inf")
     for _ in range(a.repeat):
         torch.manual_seed(a.seed)
-        model = Model(a.fusion, a.image_encoder, x.shape[-1], bow.shape[1], k)
+        model = Model(a.fusion, a.image_encoder, x.shape[-1], vocab, k, a.text_encoder, x.shape[1])
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         t0 = time.perf_counter()
         for _ in range(a.epochs):
@@ -168,7 +229,7 @@ def main():
             total = 0.0
             for s in range(0, n, a.batch):
                 idx = perm[s:s + a.batch]
-                loss, _, shown = model(xtr[idx], btr[idx], ytr[idx])
+                loss, _, shown = model(xtr[idx], {key: v[idx] for key, v in ttr.items()}, ytr[idx])
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -177,17 +238,20 @@ def main():
 
     model.eval()
     with torch.no_grad():
-        _, out, _ = model(x[te], bow[te], y[te])
+        _, out, _ = model(x[te], tte, y[te])
         acc = (out.argmax(1) == y[te]).float().mean().item()
-    print(json.dumps({"fusion": a.fusion, "image_encoder": a.image_encoder, "train_n": n,
+    tokens = float(text["lens"][tr].float().mean())
+    print(json.dumps({"fusion": a.fusion, "image_encoder": a.image_encoder,
+                      "text_encoder": a.text_encoder, "seed": a.seed, "train_n": n,
                       "epochs": a.epochs, "threads": torch.get_num_threads(),
                       "load_seconds": round(load_seconds, 3),
                       "train_seconds": round(train_seconds, 4),
                       "samples_per_second": round(a.epochs * n / train_seconds, 1),
                       "final_train_loss": round(total / n, 6),
-                      "test_accuracy": round(acc, 4), "vocab": bow.shape[1],
+                      "test_accuracy": round(acc, 4), "vocab": vocab,
                       "flops_per_sample": flops_per_sample(a.fusion, a.image_encoder, x.shape[-1],
-                                                           bow.shape[1], k)}))
+                                                           vocab, k, a.text_encoder, tokens,
+                                                           x.shape[1])}))
 
 
 if __name__ == "__main__":

@@ -74,10 +74,10 @@ with tempfile.TemporaryDirectory() as tmp:
         out = json.loads(r.stdout)
     except ValueError:
         out = {}
-    keys = {"fusion", "train_n", "val_n", "test_n", "classes", "epochs", "load_seconds",
-            "train_seconds", "samples_per_second", "final_train_loss", "val_accuracy",
-            "test_accuracy", "params", "flops_per_sample", "peak_activation_bytes",
-            "inference_ms_per_sample"}
+    keys = {"fusion", "train_n", "val_n", "test_n", "classes", "epochs", "epochs_run",
+            "best_epoch", "load_seconds", "train_seconds", "samples_per_second",
+            "final_train_loss", "val_loss", "val_accuracy", "test_accuracy", "test_loss",
+            "params", "flops_per_sample", "peak_activation_bytes", "inference_ms_per_sample"}
     check("train --json prints exactly the documented keys", set(out) == keys, r.stdout)
     check("train --json counts rows and classes",
           out.get("train_n", 0) + out.get("val_n", 0) + out.get("test_n", 0) == 120
@@ -312,7 +312,11 @@ with tempfile.TemporaryDirectory() as tmp:
           and steps[1].get("fusion") == "late"
           and {"test_accuracy", "val_accuracy", "final_train_loss"} <= set(steps[1])
           and set(steps[2].get("shapley", {})) >= {"image", "text", "interaction"}
-          and steps[3].get("available") is False, r.stdout + r.stderr)
+          and steps[3].get("fusion") == "late"
+          and set(steps[3].get("curves", {})) == {"missing_image", "missing_text"}
+          and steps[3]["curves"]["missing_text"]["levels"][0] == 0
+          and len(steps[3]["curves"]["missing_text"]["accuracy"])
+          == len(steps[3]["curves"]["missing_text"]["levels"]), r.stdout + r.stderr)
     r2 = run("lesson", lesson, "--json")
     check("the same lesson gives the same output twice", r2.stdout == r.stdout, r2.stdout)
     r = run("lesson", lesson)

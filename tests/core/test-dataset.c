@@ -510,6 +510,22 @@ test_jsonl_deep (Fixture *f, gconstpointer data)
   assert_error (error, FW_DATA_ERROR_PARSE, "deep.jsonl", "line 2: the JSON is nested more than 64 levels deep");
 }
 
+/* a class list shorter than the count given ends at its NULL (ASan caught
+ * a read past it through the Contributions view) */
+static void
+test_map_labels_short_list (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", "image,text,label\n,x,b\n,y,a\n", NULL, &error);
+  g_assert_no_error (error);
+  char **short_list = g_new0 (char *, 2);   /* exactly "b" and the NULL */
+  short_list[0] = g_strdup ("b");
+  g_autofree int *map = fw_dataset_map_labels (ds, (const char *const *) short_list, 3, &error);
+  g_assert_null (map);
+  assert_error (error, FW_DATA_ERROR_VALUE, "'a' is not one of the model's classes (b)", NULL);
+  g_strfreev (short_list);
+}
+
 static void
 test_csv_errors (Fixture *f, gconstpointer data)
 {
@@ -825,6 +841,7 @@ main (int argc, char **argv)
   ADD ("/core/dataset/jsonl", test_jsonl);
   ADD ("/core/dataset/jsonl-errors", test_jsonl_errors);
   ADD ("/core/dataset/jsonl-deep", test_jsonl_deep);
+  ADD ("/core/dataset/map-labels-short-list", test_map_labels_short_list);
   ADD ("/core/dataset/csv-errors", test_csv_errors);
   ADD ("/core/dataset/single-class-allowed", test_single_class_allowed);
   ADD ("/core/dataset/skip-bad-rows", test_skip_bad_rows);

@@ -208,6 +208,19 @@ main (int argc, char **argv)
   g_action_group_activate_action (G_ACTION_GROUP (win), "compare", NULL);
   wait_idle (win);
   save (GTK_WIDGET (win), dir, prefix, "compare");
+
+  /* the five compared runs under missing text, in the Robustness tab */
+  {
+    FwRobustnessView *view = fw_window_get_robustness_view (win);
+    GtkStack *stack = GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (view), GTK_TYPE_STACK));
+    gtk_stack_set_visible_child (stack, GTK_WIDGET (view));
+    fw_robustness_view_set_perturbation (view, FW_PERTURB_MISSING_TEXT);
+    fw_robustness_view_compute (view);
+    while (fw_robustness_view_is_busy (view))
+      g_main_context_iteration (NULL, TRUE);
+    iterate_for (300);
+    save (GTK_WIDGET (win), dir, prefix, "robustness");
+  }
   gtk_window_destroy (GTK_WINDOW (win));
   return 0;
 }
