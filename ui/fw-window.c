@@ -287,6 +287,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   update_status_ready (self);
   update_actions (self);
   fw_window_evaluate_opened_models (self);
+  fw_window_tuning_next (self);   /* a sweep queue left by the last session goes on */
 }
 
 static void start_load (FwWindow *self, const char *spec);
@@ -644,6 +645,9 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
         }
       fw_plot_model_add_run (self->plot_model, self->run);
     }
+  fw_run_set_cost (self->run,
+                   fw_cost_flops_per_sample (&c, fw_model_get_shape (fw_trainer_get_model (self->trainer))),
+                   NAN);
   self->trainer_lr = c.lr;
   memset (&self->last_step, 0, sizeof self->last_step);
 
@@ -653,7 +657,7 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
       g_autofree char *checkpoint = g_build_filename (fw_run_get_dir (self->run), FW_RUN_CHECKPOINT_FILE, NULL);
       fw_trainer_save_model_to (self->trainer, model_path, (const char *const *) self->dataset->classes);
       /* what Continue training resumes from */
-      fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes);
+      fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes, FALSE);
     }
   /* the compute threads keep the normal priority: they block instead of
    * spinning (fw-parallel.h), and a lowered one let every other process on
@@ -782,7 +786,6 @@ gboolean
 fw_window_is_busy (FwWindow *self)
 {
   return self->trainer != NULL || self->load_cancellable != NULL || self->compare_next >= 0 ||
-         fw_window_tuning_n_queued (self) > 0 ||
          self->pending_spec != NULL || self->model_jobs > 0 ||
          (self->run_store && fw_run_store_is_busy (self->run_store));
 }
