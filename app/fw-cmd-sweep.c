@@ -17,6 +17,7 @@
 #include "fw-cli.h"
 #include "fw-commands.h"
 #include "fw-file.h"
+#include "fw-json.h"
 #include "fw-sweep-grid.h"
 
 /* the metrics a row holds and --metric may rank by; TRUE: higher is better */
@@ -152,13 +153,12 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
   gboolean ok = g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &out, &err, &error);
   ok = ok && g_subprocess_get_if_exited (job->child) && g_subprocess_get_exit_status (job->child) == 0;
-  g_autoptr (JsonParser) p = json_parser_new ();
-  ok = ok && out && json_parser_load_from_data (p, out, -1, NULL)
-       && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p));
+  g_autoptr (JsonNode) root = ok && out ? fw_json_parse (out, -1, NULL, NULL) : NULL;
+  ok = ok && root && JSON_NODE_HOLDS_OBJECT (root);
   g_autofree char *what = fw_sweep_grid_describe (sw->grid, r->combination);
   if (ok)
     {
-      JsonObject *o = json_node_get_object (json_parser_get_root (p));
+      JsonObject *o = json_node_get_object (root);
       r->epochs_run = json_text (o, "epochs_run");
       r->train_loss = json_text (o, "final_train_loss");
       r->val_loss = json_text (o, "val_loss");

@@ -645,6 +645,9 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
         }
       fw_plot_model_add_run (self->plot_model, self->run);
     }
+  fw_run_set_cost (self->run,
+                   fw_cost_flops_per_sample (&c, fw_model_get_shape (fw_trainer_get_model (self->trainer))),
+                   NAN);
   self->trainer_lr = c.lr;
   memset (&self->last_step, 0, sizeof self->last_step);
 
