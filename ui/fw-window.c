@@ -12,10 +12,12 @@
 #endif
 
 #include "fw-builtin.h"
-#include "fw-contrib-panel.h"
+#include "fw-contrib-view.h"
 #include "fw-dataset-view.h"
+#include "fw-explainer.h"
 #include "fw-run-row.h"
 #include "fw-run-store.h"
+#include "fw-sample-view.h"
 #include "fw-trainer.h"
 #include "fw-ui.h"
 #include "fw-window.h"
@@ -56,10 +58,12 @@ struct _FwWindow
   GtkWidget *compare_box;
   GtkGrid *compare_grid;
   GMenu *datasets_section;
-  FwContribPanel *contrib_panel;
+  FwContribView *contrib_view;
+  FwSampleView *sample_view;
 
   /* Owned */
   GSettings *settings;       /* NULL when the schema is not installed */
+  FwExplainer *explainer;    /* the models the Contributions and Sample views explain with */
   FwDataset *dataset;
   FwPlotModel *plot_model;
   GListStore *compare_runs;
@@ -273,7 +277,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
-  fw_contrib_panel_set_dataset (self->contrib_panel, ds);   /* before the old one goes */
+  fw_explainer_set_dataset (self->explainer, ds);   /* before the old one goes */
   g_clear_pointer (&self->dataset, fw_dataset_free);
   self->dataset = ds;
   fw_dataset_view_set_dataset (self->dataset_view, ds, job->vocab_size);
@@ -632,7 +636,7 @@ finish_training (FwWindow *self)
 
   /* FINISHED and FAILED are the last events: joining is immediate; the
    * Contributions view keeps the model */
-  fw_contrib_panel_take_trainer (self->contrib_panel, self->run, g_steal_pointer (&self->trainer));
+  fw_explainer_take_trainer (self->explainer, self->run, g_steal_pointer (&self->trainer));
   if (self->tick_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
@@ -1161,6 +1165,9 @@ fw_window_dispose (GObject *object)
   g_clear_pointer (&self->pending_spec, g_free);
   /* stops and joins the compute thread before the dataset goes */
   g_clear_pointer (&self->trainer, fw_trainer_free);
+  /* the explainer's workers end and its models go before the dataset does */
+  if (self->explainer)
+    fw_explainer_set_dataset (self->explainer, NULL);
   g_clear_object (&self->run);
   g_clear_object (&self->settings);
   g_clear_object (&self->compare_runs);
@@ -1168,6 +1175,7 @@ fw_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->run_store, self);
   g_clear_object (&self->run_store);
   gtk_widget_dispose_template (GTK_WIDGET (self), FW_TYPE_WINDOW);
+  g_clear_object (&self->explainer);
   g_clear_object (&self->plot_model);
   G_OBJECT_CLASS (fw_window_parent_class)->dispose (object);
 }
@@ -1197,7 +1205,8 @@ fw_window_class_init (FwWindowClass *klass)
   g_type_ensure (FW_TYPE_DATASET_VIEW);
   g_type_ensure (FW_TYPE_MODEL_PANEL);
   g_type_ensure (FW_TYPE_PLOT);
-  g_type_ensure (FW_TYPE_CONTRIB_PANEL);
+  g_type_ensure (FW_TYPE_CONTRIB_VIEW);
+  g_type_ensure (FW_TYPE_SAMPLE_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fusionworkbench/FusionWorkbench/fw-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FwWindow, error_bar);
@@ -1215,7 +1224,8 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_box);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_grid);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, datasets_section);
-  gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_panel);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_view);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, sample_view);
   gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
 
@@ -1260,8 +1270,10 @@ fw_window_init (FwWindow *self)
     gtk_widget_set_margin_bottom (placeholder, 18);
     gtk_list_box_set_placeholder (self->runs_list, placeholder);
   }
-  fw_contrib_panel_attach (self->contrib_panel, self->dataset_view, self->runs_list,
-                           fw_plot_model_get_runs (self->plot_model));
+  self->explainer = fw_explainer_new ();
+  fw_explainer_attach (self->explainer, self->runs_list, fw_plot_model_get_runs (self->plot_model));
+  fw_contrib_view_attach (self->contrib_view, self->explainer, fw_plot_model_get_runs (self->plot_model));
+  fw_sample_view_attach (self->sample_view, self->explainer, self->dataset_view);
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
@@ -1293,7 +1305,9 @@ fw_window_new (GtkApplication *app)
 }
 
 FwModelPanel *fw_window_get_model_panel (FwWindow *self) { return self->model_panel; }
-FwContribPanel *fw_window_get_contrib_panel (FwWindow *self) { return self->contrib_panel; }
+FwContribView *fw_window_get_contrib_view (FwWindow *self) { return self->contrib_view; }
+FwSampleView *fw_window_get_sample_view (FwWindow *self) { return self->sample_view; }
+FwExplainer *fw_window_get_explainer (FwWindow *self) { return self->explainer; }
 FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
 GListModel *fw_window_get_compare_runs (FwWindow *self) { return G_LIST_MODEL (self->compare_runs); }
 const char *fw_window_get_error (FwWindow *self) { return self->error_message; }

@@ -81,7 +81,8 @@ wait_idle (FwWindow *win)
 {
   gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC * 300;
 
-  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win))) &&
+  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win)) ||
+          fw_sample_view_is_busy (fw_window_get_sample_view (win))) &&
          g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
 }
@@ -173,8 +174,9 @@ main (int argc, char **argv)
   save (GTK_WIDGET (win), dir, prefix, "finished");
   {
     /* the Contributions view of the late run, then a sample inspected
-     * with its text hidden: the panel alone, at the window's width */
-    FwContribPanel *contrib = fw_window_get_contrib_panel (win);
+     * with its text hidden: each view alone, at its size in the window */
+    FwContribView *contrib = fw_window_get_contrib_view (win);
+    FwSampleView *sample = fw_window_get_sample_view (win);
     GtkListBox *runs = find_runs_list (GTK_WIDGET (win));
     save (GTK_WIDGET (contrib), dir, prefix, "contributions-late");
     /* the intermediate run: it learned the pair, so the interaction shows */
@@ -193,14 +195,15 @@ main (int argc, char **argv)
         }
       gtk_drop_down_set_selected (method, 0);
     }
-    fw_contrib_panel_inspect (contrib, 2);
+    fw_sample_view_inspect (sample, 2);
     wait_idle (win);
-    save (GTK_WIDGET (contrib), dir, prefix, "inspector");
+    save (GTK_WIDGET (sample), dir, prefix, "inspector");
     gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.per-class", NULL);
-    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.hide-text", NULL);
+    gtk_widget_activate_action (GTK_WIDGET (sample), "sample.hide-text", NULL);
     wait_idle (win);
-    save (GTK_WIDGET (contrib), dir, prefix, "inspector-hide-text");
-    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.hide-text", NULL);
+    save (GTK_WIDGET (contrib), dir, prefix, "contributions-per-class");
+    save (GTK_WIDGET (sample), dir, prefix, "inspector-hide-text");
+    gtk_widget_activate_action (GTK_WIDGET (sample), "sample.hide-text", NULL);
     gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.per-class", NULL);
     wait_idle (win);
   }
