@@ -16,6 +16,8 @@ struct _FwContribView
   GtkWidget parent_instance;
 
   /* Template widgets */
+  GtkWidget *heading;
+  GtkBox *charts_box;
   GtkLabel *run_label;
   GtkDropDown *method_dropdown;
   GtkRevealer *progress_revealer;
@@ -32,13 +34,14 @@ struct _FwContribView
   gint compute_progress;     /* per mille, written by the worker */
   guint progress_id;
   gboolean per_class;
+  gboolean compact;
   gboolean disposed;
   FwExplainer *explainer;
 };
 
 G_DEFINE_FINAL_TYPE (FwContribView, fw_contrib_view, GTK_TYPE_WIDGET)
 
-enum { PROP_0, PROP_PER_CLASS, N_PROPS };
+enum { PROP_0, PROP_PER_CLASS, PROP_COMPACT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static const char *const method_names[] = {
@@ -417,6 +420,7 @@ fw_contrib_view_get_property (GObject *object, guint prop_id, GValue *value, GPa
   switch (prop_id)
     {
     case PROP_PER_CLASS: g_value_set_boolean (value, self->per_class); break;
+    case PROP_COMPACT: g_value_set_boolean (value, self->compact); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -433,6 +437,16 @@ fw_contrib_view_set_property (GObject *object, guint prop_id, const GValue *valu
         return;
       self->per_class = g_value_get_boolean (value);
       fw_contrib_chart_set_per_class (self->bars_chart, self->per_class);
+      g_object_notify_by_pspec (object, pspec);
+      break;
+    case PROP_COMPACT:
+      /* a tab of a narrow window: the tab names the view, the matrix goes below */
+      if (self->compact == g_value_get_boolean (value))
+        return;
+      self->compact = g_value_get_boolean (value);
+      gtk_widget_set_visible (self->heading, !self->compact);
+      gtk_orientable_set_orientation (GTK_ORIENTABLE (self->charts_box),
+                                      self->compact ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
       g_object_notify_by_pspec (object, pspec);
       break;
     default:
@@ -473,11 +487,15 @@ fw_contrib_view_class_init (FwContribViewClass *klass)
 
   properties[PROP_PER_CLASS] = g_param_spec_boolean ("per-class", NULL, NULL, FALSE,
                                                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_COMPACT] = g_param_spec_boolean ("compact", NULL, NULL, FALSE,
+                                                   G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (FW_TYPE_CONTRIB_CHART);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fusionworkbench/FusionWorkbench/fw-contrib-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, FwContribView, heading);
+  gtk_widget_class_bind_template_child (widget_class, FwContribView, charts_box);
   gtk_widget_class_bind_template_child (widget_class, FwContribView, run_label);
   gtk_widget_class_bind_template_child (widget_class, FwContribView, method_dropdown);
   gtk_widget_class_bind_template_child (widget_class, FwContribView, progress_revealer);

@@ -14,6 +14,7 @@ struct _FwSampleView
   GtkWidget parent_instance;
 
   /* Template widgets */
+  GtkWidget *heading;
   GtkLabel *sample_label;
   FwSampleChart *image_chart;
   FwSampleChart *tokens_chart;
@@ -22,12 +23,13 @@ struct _FwSampleView
 
   /* Owned */
   FwSample *sample;
-  guint caption_tick_id;
+  guint caption_idle_id;
   guint64 generation;        /* of the inputs */
   gboolean in_flight;
   gboolean dirty;
   gboolean hide_image;
   gboolean hide_text;
+  gboolean compact;
   gboolean disposed;
   FwExplainer *explainer;
 
@@ -37,7 +39,7 @@ struct _FwSampleView
 
 G_DEFINE_FINAL_TYPE (FwSampleView, fw_sample_view, GTK_TYPE_WIDGET)
 
-enum { PROP_0, PROP_HIDE_IMAGE, PROP_HIDE_TEXT, N_PROPS };
+enum { PROP_0, PROP_HIDE_IMAGE, PROP_HIDE_TEXT, PROP_COMPACT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static void request_explain (FwSampleView *self);
@@ -165,13 +167,14 @@ request_explain (FwSampleView *self)
   launch_explain (self, FALSE);
 }
 
-/* Typing re-predicts once per frame at most. */
+/* Typing re-predicts once the keystrokes of this main-loop turn are in
+ * (and one prediction in flight at most, see request_explain). */
 static gboolean
-on_caption_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+on_caption_idle (gpointer data)
 {
-  FwSampleView *self = FW_SAMPLE_VIEW (widget);
+  FwSampleView *self = data;
 
-  self->caption_tick_id = 0;
+  self->caption_idle_id = 0;
   request_explain (self);
   return G_SOURCE_REMOVE;
 }
@@ -179,9 +182,9 @@ on_caption_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 static void
 on_caption_changed (FwSampleView *self)
 {
-  if (fw_sample_get_data (self->sample)->row < 0 || self->caption_tick_id)
+  if (fw_sample_get_data (self->sample)->row < 0 || self->caption_idle_id)
     return;
-  self->caption_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_caption_tick, NULL, NULL);
+  self->caption_idle_id = g_idle_add (on_caption_idle, self);
 }
 
 static void
@@ -217,6 +220,23 @@ fw_sample_view_inspect (FwSampleView *self, int row)
   request_explain (self);
   fw_sample_changed (self->sample);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sample.inspect", TRUE);
+}
+
+/* A sample the user opens shows, also when the view is a tab. */
+static void
+show_self (FwSampleView *self)
+{
+  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_STACK);
+
+  if (stack && gtk_stack_get_page (GTK_STACK (stack), GTK_WIDGET (self)))
+    gtk_stack_set_visible_child (GTK_STACK (stack), GTK_WIDGET (self));
+}
+
+static void
+on_sample_activated (FwSampleView *self, int row)
+{
+  fw_sample_view_inspect (self, row);
+  show_self (self);
 }
 
 /* ---- following the explainer ---- */
@@ -261,7 +281,7 @@ fw_sample_view_attach (FwSampleView *self, FwExplainer *explainer, FwDatasetView
   g_signal_connect_object (explainer, "notify::run", G_CALLBACK (on_run_or_model), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (explainer, "model-added", G_CALLBACK (on_model_added), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (explainer, "dataset-changed", G_CALLBACK (on_dataset_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (dataset_view, "sample-activated", G_CALLBACK (fw_sample_view_inspect),
+  g_signal_connect_object (dataset_view, "sample-activated", G_CALLBACK (on_sample_activated),
                            self, G_CONNECT_SWAPPED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sample.inspect", dataset (self) != NULL);
 }
@@ -269,7 +289,7 @@ fw_sample_view_attach (FwSampleView *self, FwExplainer *explainer, FwDatasetView
 gboolean
 fw_sample_view_is_busy (FwSampleView *self)
 {
-  return self->in_flight || self->caption_tick_id != 0;
+  return self->in_flight || self->caption_idle_id != 0;
 }
 
 FwSample *fw_sample_view_get_sample (FwSampleView *self) { return self->sample; }
@@ -283,6 +303,7 @@ action_inspect (GtkWidget *widget, const char *name, GVariant *param)
   int row = self->dataset_view ? fw_dataset_view_get_selected_sample (self->dataset_view) : -1;
 
   fw_sample_view_inspect (self, row >= 0 ? row : 0);
+  show_self (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->caption_entry));
 }
 
@@ -297,6 +318,7 @@ fw_sample_view_get_property (GObject *object, guint prop_id, GValue *value, GPar
     {
     case PROP_HIDE_IMAGE: g_value_set_boolean (value, self->hide_image); break;
     case PROP_HIDE_TEXT: g_value_set_boolean (value, self->hide_text); break;
+    case PROP_COMPACT: g_value_set_boolean (value, self->compact); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -312,6 +334,15 @@ fw_sample_view_set_property (GObject *object, guint prop_id, const GValue *value
     {
     case PROP_HIDE_IMAGE: field = &self->hide_image; break;
     case PROP_HIDE_TEXT: field = &self->hide_text; break;
+    case PROP_COMPACT:
+      /* a tab of a narrow window: the tab names the view */
+      if (self->compact != v)
+        {
+          self->compact = v;
+          gtk_widget_set_visible (self->heading, !v);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      return;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -330,9 +361,7 @@ fw_sample_view_dispose (GObject *object)
   GtkWidget *child;
 
   self->disposed = TRUE;
-  if (self->caption_tick_id)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->caption_tick_id);
-  self->caption_tick_id = 0;
+  g_clear_handle_id (&self->caption_idle_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), FW_TYPE_SAMPLE_VIEW);
   g_clear_object (&self->explainer);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
@@ -355,11 +384,14 @@ fw_sample_view_class_init (FwSampleViewClass *klass)
                                                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_HIDE_TEXT] = g_param_spec_boolean ("hide-text", NULL, NULL, FALSE,
                                                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_COMPACT] = g_param_spec_boolean ("compact", NULL, NULL, FALSE,
+                                                   G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (FW_TYPE_SAMPLE_CHART);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fusionworkbench/FusionWorkbench/fw-sample-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, FwSampleView, heading);
   gtk_widget_class_bind_template_child (widget_class, FwSampleView, sample_label);
   gtk_widget_class_bind_template_child (widget_class, FwSampleView, image_chart);
   gtk_widget_class_bind_template_child (widget_class, FwSampleView, tokens_chart);

@@ -15,6 +15,7 @@
 #include "fw-contrib-view.h"
 #include "fw-dataset-view.h"
 #include "fw-explainer.h"
+#include "fw-pace.h"
 #include "fw-run-row.h"
 #include "fw-run-store.h"
 #include "fw-sample-view.h"
@@ -60,6 +61,7 @@ struct _FwWindow
   GMenu *datasets_section;
   FwContribView *contrib_view;
   FwSampleView *sample_view;
+  FwWindowLayout layout;     /* its template widgets too */
 
   /* Owned */
   GSettings *settings;       /* NULL when the schema is not installed */
@@ -80,6 +82,7 @@ struct _FwWindow
   gint64 last_drain;
   double trainer_lr;
   FwEvent last_step;
+  FwPace pace;               /* Classroom pace: when the trainer's events show */
   FwRunStore *run_store;     /* autosave of every run trained here */
   int model_jobs;            /* opening, evaluating or exporting a model */
 
@@ -405,7 +408,7 @@ drain_events (FwWindow *self)
   gboolean any = FALSE, ended = FALSE;
 
   self->last_drain = g_get_monotonic_time ();
-  while (self->trainer && !ended && fw_trainer_pop_event (self->trainer, &event))
+  while (self->trainer && !ended && fw_pace_pop_event (&self->pace, self->trainer, self->last_drain, &event))
     {
       any = TRUE;
       switch (event.kind)
@@ -574,6 +577,7 @@ start_run (FwWindow *self, const FwConfig *config)
       return FALSE;
     }
   fw_trainer_measure_reliance (self->trainer, FW_CONTRIB_RELIANCE_ROWS);
+  fw_pace_reset (&self->pace, c.epochs);
   hide_error (self);
   fw_plot_model_next_color (self->plot_model, &color);
   self->run = fw_run_new (&c, self->dataset->name, &color);
@@ -799,6 +803,7 @@ action_stop (GSimpleAction *action, GVariant *param, gpointer user_data)
   if (self->trainer)
     {
       self->compare_next = -1;
+      fw_pace_flush (&self->pace);
       fw_trainer_resume (self->trainer);
       fw_trainer_stop (self->trainer);
       set_status (self, _("Stopping…"));
@@ -1014,6 +1019,9 @@ FwRunStore *fw_window_get_run_store (FwWindow *self) { return self->run_store; }
 FwRun *fw_window_get_training_run (FwWindow *self) { return self->run; }
 gboolean fw_window_is_loading (FwWindow *self) { return self->load_cancellable != NULL; }
 int fw_window_get_model_jobs (FwWindow *self) { return self->model_jobs; }
+FwWindowLayout *fw_window_get_layout (FwWindow *self) { return &self->layout; }
+void fw_window_set_pace (FwWindow *self, gboolean on) { fw_pace_set_enabled (&self->pace, on); }
+GSettings *fw_window_get_settings (FwWindow *self) { return self->settings; }
 
 void
 fw_window_model_job_begin (FwWindow *self)
@@ -1121,6 +1129,7 @@ fw_window_close_request (GtkWindow *window)
   if (self->trainer)
     {
       self->compare_next = -1;
+      fw_pace_flush (&self->pace);
       fw_trainer_resume (self->trainer);
       fw_trainer_stop (self->trainer);
       fw_trainer_join (self->trainer);
@@ -1164,6 +1173,7 @@ fw_window_dispose (GObject *object)
   self->after_paint_id = 0;
   g_clear_pointer (&self->pending_spec, g_free);
   /* stops and joins the compute thread before the dataset goes */
+  fw_pace_clear (&self->pace);
   g_clear_pointer (&self->trainer, fw_trainer_free);
   /* the explainer's workers end and its models go before the dataset does */
   if (self->explainer)
@@ -1174,6 +1184,7 @@ fw_window_dispose (GObject *object)
   if (self->run_store)
     g_signal_handlers_disconnect_by_data (self->run_store, self);
   g_clear_object (&self->run_store);
+  fw_window_layout_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), FW_TYPE_WINDOW);
   g_clear_object (&self->explainer);
   g_clear_object (&self->plot_model);
@@ -1226,6 +1237,26 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, datasets_section);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_view);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, sample_view);
+  gtk_widget_class_bind_template_child_full (widget_class, "paned", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.paned));
+  gtk_widget_class_bind_template_child_full (widget_class, "sidebar", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.sidebar));
+  gtk_widget_class_bind_template_child_full (widget_class, "main_scroller", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.main_scroller));
+  gtk_widget_class_bind_template_child_full (widget_class, "plots_box", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.plots_box));
+  gtk_widget_class_bind_template_child_full (widget_class, "runs_box", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.runs_box));
+  gtk_widget_class_bind_template_child_full (widget_class, "bottom_switcher", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.bottom_switcher));
+  gtk_widget_class_bind_template_child_full (widget_class, "bottom_stack", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.bottom_stack));
+  gtk_widget_class_bind_template_child_full (widget_class, "bottom_wide", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.bottom_wide));
+  gtk_widget_class_bind_template_child_full (widget_class, "bottom_separator", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.bottom_separator));
+  gtk_widget_class_bind_template_child_full (widget_class, "sheet_revealer", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.sheet_revealer));
   gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
 
@@ -1244,6 +1275,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
   fw_window_models_class_init (widget_class);
+  fw_window_layout_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
 }
@@ -1277,6 +1309,7 @@ fw_window_init (FwWindow *self)
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
+  fw_window_layout_init (self);
 
   if (self->settings)
     {
