@@ -1,7 +1,10 @@
 /* fw-cli.c — flag parsing and help for the headless commands. */
 #include "fw-cli.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 
@@ -187,4 +190,78 @@ fw_cli_split_rows (const char *command, const FwDataset *ds, const char *split, 
     }
   *n = fw_dataset_split_rows (ds, s, rows);
   return rows;
+}
+
+typedef struct {
+  FwCliJob job;
+  gpointer data;
+  GCancellable *cancellable;
+  gpointer result;
+  GMainLoop *loop;
+  gboolean interrupted;
+} Interruptible;
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (((Interruptible *) data)->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+run_job (gpointer data)
+{
+  Interruptible *it = data;
+  it->result = it->job (it->data, it->cancellable);
+  g_idle_add (quit_loop, it);
+  return NULL;
+}
+
+static gboolean
+on_signal (gpointer data)
+{
+  Interruptible *it = data;
+  it->interrupted = TRUE;
+  g_cancellable_cancel (it->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+gpointer
+fw_cli_run_interruptible (FwCliJob job, gpointer data, GCancellable *cancellable,
+                          gboolean *interrupted)
+{
+  Interruptible it = { job, data, cancellable, NULL, g_main_loop_new (NULL, FALSE), FALSE };
+  guint sigint = g_unix_signal_add (SIGINT, on_signal, &it);
+  guint sigterm = g_unix_signal_add (SIGTERM, on_signal, &it);
+  GThread *thread = g_thread_new ("fw-cli-job", run_job, &it);
+  g_main_loop_run (it.loop);
+  g_thread_join (thread);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_main_loop_unref (it.loop);
+  if (interrupted)
+    *interrupted = it.interrupted;
+  return it.result;
+}
+
+double *
+fw_cli_parse_numbers (const char *command, const char *flag, const char *list, int *n)
+{
+  g_auto (GStrv) parts = g_strsplit (list, ",", -1);
+  g_autofree double *v = g_new (double, g_strv_length (parts) + 1);
+  int k = 0;
+  for (int i = 0; parts[i]; i++)
+    {
+      const char *p = g_strstrip (parts[i]);
+      char *end = NULL;
+      double x = g_ascii_strtod (p, &end);
+      if (!*p || *end)
+        {
+          g_printerr (_("fusion-workbench %s: --%s: '%s' is not a number\n"), command, flag, p);
+          return NULL;
+        }
+      v[k++] = x;
+    }
+  *n = k;
+  return g_steal_pointer (&v);
 }

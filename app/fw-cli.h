@@ -38,3 +38,15 @@ FwDataset *fw_cli_load_dataset (const char *command, const char *spec, const FwC
 /* The rows of one split, or of every row for "all"; NULL (and a message)
  * for an unknown split name. */
 int *fw_cli_split_rows (const char *command, const FwDataset *ds, const char *split, int *n);
+
+/* Runs job (data) on a worker thread while this thread waits; Ctrl+C
+ * (SIGINT) or SIGTERM cancels cancellable instead of killing the process,
+ * so that the command can leave no partial file behind.  Returns the job's
+ * result; *interrupted tells whether a signal came. */
+typedef gpointer (*FwCliJob) (gpointer data, GCancellable *cancellable);
+gpointer fw_cli_run_interruptible (FwCliJob job, gpointer data, GCancellable *cancellable,
+                                   gboolean *interrupted);
+
+/* "0,0.1,0.5" → doubles (g_free); NULL (and a message) when an item is not
+ * a number.  *n gets the count. */
+double *fw_cli_parse_numbers (const char *command, const char *flag, const char *list, int *n);

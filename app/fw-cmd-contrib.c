@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fw-file.h"
 #include "fw-cli.h"
 #include "fw-commands.h"
 #include "fw-contrib.h"
@@ -137,8 +138,8 @@ fw_cmd_contrib (int argc, char **argv)
       g_printerr ("fusion-workbench contrib: %s\n", error->message);
       return 1;
     }
-  /* g_file_set_contents writes a temporary file and renames it */
-  if (!g_file_set_contents (out_path, json, -1, &error))
+  /* durably, through a temporary file renamed into place */
+  if (!fw_file_write (out_path, json, strlen (json), 0666, &error))
     {
       g_printerr ("fusion-workbench contrib: %s\n", error->message);
       return 1;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fw-file.h"
 #include "fw-cli.h"
 #include "fw-commands.h"
 #include "fw-model-file.h"
@@ -173,8 +174,8 @@ fw_cmd_predict (int argc, char **argv)
           return 1;
         }
     }
-  /* g_file_set_contents writes a temporary file and renames it into place */
-  gboolean ok = g_file_set_contents (out_path, csv->str, (gssize) csv->len, &error);
+  /* durably, through a temporary file renamed into place */
+  gboolean ok = fw_file_write (out_path, csv->str, csv->len, 0666, &error);
   g_string_free (csv, TRUE);
   if (!ok)
     {

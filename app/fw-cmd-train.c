@@ -5,7 +5,10 @@
 #include <math.h>
 #include <stdio.h>
 
+#include <string.h>
+#include "fw-file.h"
 #include "fw-cli.h"
+#include "fw-cost.h"
 #include "fw-commands.h"
 #include "fw-model-file.h"
 #include "fw-trainer.h"
@@ -34,7 +37,30 @@ write_metrics (const char *path, GArray *rows, GError **error)
       g_string_append_c (s, '\n');
     }
   /* written to a temporary file and renamed: never a partial CSV */
-  return g_file_set_contents (path, s->str, (gssize) s->len, error);
+  return fw_file_write (path, s->str, s->len, 0666, error);
+}
+
+/* What the model costs: counted from its architecture, and one timed pass
+ * over the test rows (the train rows when there are none).  Continues the
+ * --json object. */
+static void
+print_cost (FwTrainer *trainer, const FwDataset *ds)
+{
+  FwModel *model = fw_trainer_get_model (trainer);
+  g_autofree int *rows = g_new (int, MAX (ds->n, 1));
+  int n = fw_dataset_split_rows (ds, FW_SPLIT_TEST, rows);
+  if (n == 0)
+    n = fw_dataset_split_rows (ds, FW_SPLIT_TRAIN, rows);
+  g_autofree int *lexmap = fw_vocab_map_lexicon (fw_trainer_get_vocab (trainer), ds);
+  gint64 t0 = g_get_monotonic_time ();
+  fw_model_evaluate (model, ds, lexmap, NULL, rows, n, NULL, NULL);
+  double inference_ms = (g_get_monotonic_time () - t0) / 1e3 / MAX (n, 1);
+  printf (", \"params\": %zu, \"flops_per_sample\": %" G_GINT64_FORMAT
+          ", \"peak_activation_bytes\": %zu, \"inference_ms_per_sample\": ",
+          fw_model_n_params (model),
+          fw_cost_flops_per_sample (fw_model_get_config (model), fw_model_get_shape (model)),
+          fw_model_activation_bytes (model));
+  fw_cli_print_number (stdout, inference_ms, TRUE);
 }
 
 int
@@ -147,6 +173,7 @@ fw_cmd_train (int argc, char **argv)
       fw_cli_print_number (stdout, val_acc, TRUE);
       printf (", \"test_accuracy\": ");
       fw_cli_print_number (stdout, test_acc, TRUE);
+      print_cost (trainer, ds);
       printf ("}\n");
     }
   else if (done.kind == FW_EVENT_FINISHED && !quiet)

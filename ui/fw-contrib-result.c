@@ -3,6 +3,8 @@
  * JSON export.  Computing and drawing are done elsewhere. */
 #include <math.h>
 
+#include <string.h>
+#include "fw-file.h"
 #include "fw-contrib-result.h"
 
 struct _FwContribResult
@@ -245,6 +247,6 @@ fw_contrib_result_write_json (FwContribResult *self, const char *path, GError **
 {
   g_autofree char *text = fw_contrib_result_to_json (self);
 
-  /* g_file_set_contents writes a temporary file and renames it */
-  return g_file_set_contents (path, text, -1, error);
+  /* durably, through a temporary file renamed into place */
+  return fw_file_write (path, text, strlen (text), 0666, error);
 }

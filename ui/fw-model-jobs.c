@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "fw-file.h"
 #include "fw-contrib.h"
 #include "fw-model-jobs.h"
 #include "fw-onnx.h"
@@ -190,7 +191,7 @@ export_contrib (FwSavedModel *saved, const FwDataset *ds, const char *path, GErr
   json = fw_contrib_report_json (contrib, rows, n, split, NULL, NULL, NULL, error);
   if (!json)
     return FALSE;
-  return g_file_set_contents (path, json, -1, error);
+  return fw_file_write (path, json, strlen (json), 0666, error);
 }
 
 static void

@@ -8,6 +8,9 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
+#include <string.h>
+#include "fw-file.h"
+#include "fw-json.h"
 #include "fw-run-store.h"
 
 typedef enum { JOB_WRITE, JOB_LOAD_MODEL, JOB_LOAD_ALL } JobKind;
@@ -253,7 +256,7 @@ get_string (JsonObject *o, const char *name)
 FwRun *
 fw_run_from_json (const char *text, gsize length, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(FwRun) run = NULL;
   JsonObject *o, *ds = NULL;
   JsonArray *epochs = NULL, *losses = NULL;
@@ -263,10 +266,11 @@ fw_run_from_json (const char *text, gsize length, GError **error)
   GdkRGBA black = { 0, 0, 0, 1 };
   int first_step;
 
-  if (!json_parser_load_from_data (parser, text, length, error))
+  /* depth-limited: one hostile run.json must not crash every start */
+  if (!(root = fw_json_parse (text, (gssize) length, FW_RUN_FILE, error)))
     return NULL;
-  node = json_parser_get_root (parser);
-  if (!node || !JSON_NODE_HOLDS_OBJECT (node) ||
+  node = root;
+  if (!JSON_NODE_HOLDS_OBJECT (node) ||
       g_strcmp0 (get_string (o = json_node_get_object (node), "format"), FW_RUN_FORMAT) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -355,7 +359,7 @@ write_thread (Job *job)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!g_file_set_contents (job->path, job->contents, -1, &error))
+  if (!fw_file_write (job->path, job->contents, strlen (job->contents), 0666, &error))
     g_ptr_array_add (job->errors, g_strdup_printf (_("Could not save the run: %s"), error->message));
 }
 

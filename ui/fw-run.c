@@ -3,7 +3,9 @@
  * "changed" when its summary (state, final figures) changes; point appends
  * are announced by FwPlotModel once per frame, not here. */
 #include <math.h>
+#include <string.h>
 
+#include "fw-file.h"
 #include "fw-run.h"
 
 struct _FwRun
@@ -313,6 +315,6 @@ fw_run_write_csv (FwRun *self, const char *path, GError **error)
       append_number (s, p->seconds);
       g_string_append_c (s, '\n');
     }
-  /* g_file_set_contents writes a temporary file and renames it */
-  return g_file_set_contents (path, s->str, s->len, error);
+  /* durably, through a temporary file renamed into place */
+  return fw_file_write (path, s->str, s->len, 0666, error);
 }

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "fw-dataset-private.h"
+#include "fw-fashion.h"
 #include "fw-image.h"
 #include "fw-rng.h"
 
@@ -22,6 +23,7 @@ typedef enum {
   FW_BUILTIN_XOR,
   FW_BUILTIN_NOISY_TEXT,
   FW_BUILTIN_MISSING,
+  FW_BUILTIN_FASHION,        /* fw-fashion.c: photos, not drawings */
   FW_BUILTIN_N_KINDS
 } FwBuiltinKind;
 
@@ -31,6 +33,7 @@ static const FwBuiltinInfo builtins[] = {
   { "shapes-xor", N_("class = square XOR 'hot' in the caption: each modality alone is at chance, so late fusion fails while intermediate fusion learns it") },
   { "shapes-noisy-text", N_("60% of captions name the wrong shape: the model must learn to trust the image more than the text") },
   { "shapes-missing", N_("about 30% of rows lack the image or the caption: try --modality-dropout and compare robustness") },
+  { FW_FASHION_NAME, N_("3,000 Fashion-MNIST photos of clothing; 25% of captions name the wrong class: fusion helps and hurts on real pictures (needs the dataset-fashion-mnist package)") },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (builtins) == FW_BUILTIN_N_KINDS);
 
@@ -166,6 +169,8 @@ fw_builtin_generate (const char *name, const FwLoadOptions *options,
                    _("builtin:%s: no such built-in dataset (there are %s)"), name, known->str);
       return NULL;
     }
+  if (kind == FW_BUILTIN_FASHION)
+    return fw_fashion_generate (o, cancellable, error);
 
   int n = FW_BUILTIN_ROWS;
   int size = o->image_size;

@@ -10,6 +10,7 @@
 
 #include "fw-csv.h"
 #include "fw-dataset.h"
+#include "fw-json.h"
 
 #include <glib/gi18n.h>
 
@@ -192,7 +193,6 @@ fw_manifest_parse_jsonl (const char *data, gsize len, const char *filename, GErr
     i = 3;
 
   g_autoptr (FwManifest) m = manifest_new ();
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   gboolean seen[FW_FIELD_N_KINDS] = { FALSE };
   int line = 0;
 
@@ -241,15 +241,22 @@ fw_manifest_parse_jsonl (const char *data, gsize len, const char *filename, GErr
           continue;
         }
 
+      /* depth-limited: json-glib recurses once per level of nesting */
       g_autoptr (GError) local = NULL;
-      if (!json_parser_load_from_data (parser, s, (gssize) n, &local))
+      g_autoptr (JsonNode) root = fw_json_parse (s, (gssize) n, NULL, &local);
+      if (root == NULL && !g_error_matches (local, FW_JSON_ERROR, FW_JSON_ERROR_INVALID))
+        {
+          row->problem = g_strdup (local->message);
+          row->code = FW_DATA_ERROR_PARSE;
+          continue;
+        }
+      if (root == NULL)
         {
           row->problem = g_strdup_printf (_("is not valid JSON: %s"), local->message);
           row->code = FW_DATA_ERROR_PARSE;
           continue;
         }
-      JsonNode *root = json_parser_get_root (parser);
-      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+      if (!JSON_NODE_HOLDS_OBJECT (root))
         {
           row->code = FW_DATA_ERROR_PARSE;
           row->problem = g_strdup_printf (_("is %s, not a JSON object (write one "

@@ -4,8 +4,10 @@
 #include "fw-model-file.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
+#include "fw-json.h"
 #include "fw-safetensors.h"
 
 static char *
@@ -121,14 +123,19 @@ static char **
 string_list (const FwSafetensors *st, const char *path, const char *key, int min, GError **error)
 {
   const char *text = fw_safetensors_metadata (st, key);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  if (!text || !json_parser_load_from_data (p, text, -1, NULL)
-      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (p)))
+  g_autoptr (GError) jerr = NULL;
+  g_autoptr (JsonNode) root = text ? fw_json_parse (text, -1, NULL, &jerr) : NULL;
+  if (jerr && !g_error_matches (jerr, FW_JSON_ERROR, FW_JSON_ERROR_INVALID))
+    {
+      bad (error, path, _("metadata '%s': %s"), key, jerr->message);
+      return NULL;
+    }
+  if (!root || !JSON_NODE_HOLDS_ARRAY (root))
     {
       bad (error, path, _("metadata '%s' is missing or not a JSON list"), key);
       return NULL;
     }
-  JsonArray *a = json_node_get_array (json_parser_get_root (p));
+  JsonArray *a = json_node_get_array (root);
   guint n = json_array_get_length (a);
   if ((int) n < min)
     {
@@ -192,15 +199,20 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
       return NULL;
     }
   const char *config_text = fw_safetensors_metadata (st, "config");
-  g_autoptr (JsonParser) p = json_parser_new ();
   FwConfig config;
   g_autoptr (GError) cerr = NULL;
-  if (!config_text || !json_parser_load_from_data (p, config_text, -1, NULL))
+  g_autoptr (JsonNode) config_root = config_text ? fw_json_parse (config_text, -1, NULL, &cerr) : NULL;
+  if (cerr && !g_error_matches (cerr, FW_JSON_ERROR, FW_JSON_ERROR_INVALID))
+    {
+      bad (error, path, _("metadata '%s': %s"), "config", cerr->message);
+      return NULL;
+    }
+  if (!config_root)
     {
       bad (error, path, _("metadata 'config' is missing or not JSON"));
       return NULL;
     }
-  if (!fw_config_from_json (&config, json_parser_get_root (p), &cerr))
+  if (!fw_config_from_json (&config, config_root, &cerr))
     {
       bad (error, path, "%s", cerr->message);
       return NULL;
@@ -258,7 +270,17 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
                params[i].name);
           return NULL;
         }
-      memcpy (fw_model_params (model) + params[i].offset, t->data, t->nbytes);
+      float *dst = fw_model_params (model) + params[i].offset;
+      memcpy (dst, t->data, t->nbytes);
+      /* a NaN or infinite weight makes every prediction NaN: refuse the
+       * file rather than evaluate it to numbers that mean nothing */
+      for (gsize j = 0; j < t->nbytes / sizeof (float); j++)
+        if (!isfinite (dst[j]))
+          {
+            bad (error, path, _("tensor '%s' holds %s at element %zu"), params[i].name,
+                 isnan (dst[j]) ? "NaN" : _("an infinite value"), j);
+            return NULL;
+          }
     }
 
   FwSavedModel *s = g_new0 (FwSavedModel, 1);

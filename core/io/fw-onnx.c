@@ -4,6 +4,7 @@
  * steps (a row's state stops changing after its last real token, so empty
  * captions keep the zero state); the masked mean embedding is Gather +
  * ReduceSum / count.  Packing is protobuf-c's (fw-onnx.pb-c.c). */
+#include "fw-file.h"
 #include "fw-onnx.h"
 
 #include <glib/gi18n.h>
@@ -639,9 +640,9 @@ fw_onnx_export (const FwModel *model, const FwVocab *vocab, const char *const *c
   g_ptr_array_unref (o.inits);
   g_ptr_array_unref (o.arena);
 
-  /* g_file_set_contents writes a temporary file and renames it into place */
+  /* durably, through a temporary file renamed into place */
   g_autoptr (GError) local = NULL;
-  if (!g_file_set_contents (path, (const char *) buf, (gssize) size, &local))
+  if (!fw_file_write (path, buf, size, 0666, &local))
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, "%s", local->message);
       return FALSE;

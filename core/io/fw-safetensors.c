@@ -7,10 +7,15 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "fw-file.h"
+#include "fw-json.h"
+
 G_DEFINE_QUARK (fw-safetensors-error-quark, fw_safetensors_error)
 
-/* far above any model of ours, far below what would exhaust memory */
-#define MAX_HEADER_BYTES (64u << 20)
+/* far above any model of ours (a 100,000-word vocabulary is 2 MB), and
+ * refused before anything is parsed: json-glib needs about twenty times a
+ * header's size in memory */
+#define MAX_HEADER_BYTES (16u << 20)
 
 static const char *const dtype_names[] = { "F32", "I64" };
 static const gsize dtype_sizes[] = { 4, 8 };
@@ -146,9 +151,9 @@ fw_safetensors_writer_save (FwSafetensorsWriter *w, const char *path, GError **e
       if (size)
         g_byte_array_append (out, data, size);
     }
-  /* g_file_set_contents writes a temporary file and renames it into place */
+  /* durably, through a temporary file renamed into place */
   g_autoptr (GError) local = NULL;
-  if (!g_file_set_contents (path, (const char *) out->data, out->len, &local))
+  if (!fw_file_write (path, out->data, out->len, 0666, &local))
     {
       g_set_error (error, FW_SAFETENSORS_ERROR, FW_SAFETENSORS_ERROR_IO, "%s", local->message);
       return FALSE;
@@ -286,7 +291,13 @@ fw_safetensors_parse (GBytes *bytes, const char *file, GError **error)
   guint64 header_len;
   memcpy (&header_len, raw, 8);
   header_len = GUINT64_FROM_LE (header_len);
-  if (header_len > size - 8 || header_len > MAX_HEADER_BYTES)
+  if (header_len > MAX_HEADER_BYTES && header_len <= size - 8)
+    {
+      invalid (error, file, _("the header is %llu MB, more than the %u MB a model file may have"),
+               (unsigned long long) (header_len >> 20), MAX_HEADER_BYTES >> 20);
+      return NULL;
+    }
+  if (header_len > size - 8)
     {
       invalid (error, file, _("the header claims %llu bytes but the file has %zu"),
                (unsigned long long) header_len, size);
@@ -298,15 +309,19 @@ fw_safetensors_parse (GBytes *bytes, const char *file, GError **error)
       invalid (error, file, _("the header is not UTF-8 text"));
       return NULL;
     }
-  g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) jerr = NULL;
-  if (!json_parser_load_from_data (parser, header, (gssize) header_len, &jerr))
+  g_autoptr (JsonNode) root = fw_json_parse (header, (gssize) header_len, NULL, &jerr);
+  if (!root && g_error_matches (jerr, FW_JSON_ERROR, FW_JSON_ERROR_INVALID))
     {
       invalid (error, file, _("the header is not JSON (%s)"), jerr->message);
       return NULL;
     }
-  JsonNode *root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!root)
+    {
+      invalid (error, file, _("in the header, %s"), jerr->message);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       invalid (error, file, _("the header is not a JSON object"));
       return NULL;

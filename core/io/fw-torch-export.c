@@ -1,7 +1,9 @@
 /* fw-torch-export.c — writes a PyTorch folder for a model: model.py and
  * predict.py (the same text for every model, kept in core/torch/ and
  * compiled in as a GResource; they build the module from the config in
- * the model file's metadata) and model.safetensors (fw_model_save). */
+ * the model file's metadata) and model.safetensors (fw_model_save).  The
+ * folder is built beside its destination and moved into place only when
+ * complete (fw-file.c), so a full disk never leaves half a folder. */
 #include "fw-torch-export.h"
 
 #include <errno.h>
@@ -9,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "fw-file.h"
 #include "fw-model-file.h"
 #include "fw-torch-resources.h"
 
@@ -24,9 +27,7 @@ write_resource (const char *name, const char *dir, int mode, GError **error)
   gsize size = 0;
   const char *data = g_bytes_get_data (bytes, &size);
   g_autoptr (GError) local = NULL;
-  /* g_file_set_contents_full writes a temporary file and renames it into place */
-  if (!g_file_set_contents_full (path, data, (gssize) size, G_FILE_SET_CONTENTS_CONSISTENT,
-                                 mode, &local))
+  if (!fw_file_write (path, data, size, mode, &local))
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, "%s", local->message);
       return FALSE;
@@ -39,15 +40,30 @@ fw_torch_export (FwModel *model, const FwVocab *vocab, const char *const *classe
                  const char *dir, GError **error)
 {
   g_return_val_if_fail (model && vocab && classes && dir, FALSE);
-  if (g_mkdir_with_parents (dir, 0777) != 0)
+  g_autoptr (GError) local = NULL;
+  g_autofree char *staging = fw_file_make_staging_dir (dir, &local);
+  if (!staging)
     {
-      int e = errno;
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, _("%s: cannot create the folder: %s"),
-                   dir, g_strerror (e));
+                   dir, local->message);
       return FALSE;
     }
-  g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
-  return fw_model_save (model, vocab, classes, weights, error)
-         && write_resource ("model.py", dir, 0666, error)
-         && write_resource ("predict.py", dir, 0777, error);
+  g_autofree char *weights = g_build_filename (staging, "model.safetensors", NULL);
+  if (!fw_model_save (model, vocab, classes, weights, &local)
+      || !write_resource ("model.py", staging, 0666, &local)
+      || !write_resource ("predict.py", staging, 0777, &local))
+    {
+      fw_file_remove_tree (staging);
+      /* the message names the staging folder: name the user's instead */
+      g_auto (GStrv) parts = g_strsplit (local->message, staging, -1);
+      g_autofree char *named = g_strjoinv (dir, parts);
+      g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, named);
+      return FALSE;
+    }
+  if (!fw_file_commit_dir (staging, dir, &local))
+    {
+      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, "%s", local->message);
+      return FALSE;
+    }
+  return TRUE;
 }

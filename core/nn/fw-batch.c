@@ -64,6 +64,25 @@ set_text (FwModel *m, int b, const int *words, int n_words, const int *lexmap)
 }
 
 void
+fw_model_set_text_ids (FwModel *m, int b, const int *ids, int n)
+{
+  g_return_if_fail (b >= 0 && b < m->max_batch && n >= 0);
+  fw_model_blank_text (m, b);
+  if (m->uses_tokens)
+    {
+      int k = MIN (n, FW_MAX_TOKENS);
+      memcpy (m->in_tokens + (gsize) b * FW_MAX_TOKENS, ids, sizeof (int) * k);
+      m->in_lens[b] = k;
+    }
+  else
+    {
+      float *c = m->in_counts + (gsize) b * m->shape.vocab;
+      for (int i = 0; i < n; i++)
+        c[ids[i]] += 1.0f;
+    }
+}
+
+void
 fw_model_set_rows (FwModel *m, const FwDataset *ds, const int *lexmap, const int *labels,
                    const int *rows, int B, guint64 *rng, double modality_dropout)
 {

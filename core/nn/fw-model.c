@@ -968,6 +968,14 @@ int fw_model_max_batch (const FwModel *m) { return m->max_batch; }
 float *fw_model_params (FwModel *m) { return m->params; }
 float *fw_model_grads (FwModel *m) { return m->grads; }
 gsize fw_model_n_params (const FwModel *m) { return m->n_params; }
+
+gsize
+fw_model_activation_bytes (const FwModel *m)
+{
+  /* act and dact are twins; scratch holds at least one float */
+  return 2 * m->n_act * sizeof (float) + m->n_iact * sizeof (int)
+         + MAX (m->n_scratch, 1) * sizeof (float);
+}
 float *fw_model_input_image (FwModel *m) { return m->in_image; }
 float *fw_model_input_counts (FwModel *m) { return m->in_counts; }
 int *fw_model_input_tokens (FwModel *m) { return m->in_tokens; }

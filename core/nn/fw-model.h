@@ -51,6 +51,10 @@ void fw_model_init_params (FwModel *model, guint64 seed);
 float *fw_model_params (FwModel *model);
 float *fw_model_grads (FwModel *model);
 gsize fw_model_n_params (const FwModel *model);
+/* Bytes the model holds besides parameters and their gradients, for a batch
+ * of its max_batch rows: activations, their gradients, integer activations
+ * (pooling indices, tokens) and kernel scratch. */
+gsize fw_model_activation_bytes (const FwModel *model);
 const FwParam *fw_model_param_list (const FwModel *model, int *n);
 const FwParam *fw_model_find_param (const FwModel *model, const char *name);
 
@@ -74,6 +78,10 @@ void fw_model_evaluate (FwModel *model, const FwDataset *ds, const int *lexmap,
                         const int *labels, const int *rows, int n,
                         double *loss, double *accuracy);
 int fw_argmax (const float *v, int n);
+
+/* Row b's caption from vocabulary ids (as fw_model_set_rows would write a
+ * caption whose tokens map to them): for perturbed text. */
+void fw_model_set_text_ids (FwModel *model, int b, const int *ids, int n);
 
 /* Blanks one modality of row b of the current inputs (missing modality). */
 void fw_model_blank_image (FwModel *model, int b);

@@ -7,6 +7,8 @@ Usage: test_cli.py PATH/TO/fusion-workbench   (prints TAP)
 """
 import json
 import os
+import resource
+import signal
 import struct
 import subprocess
 import sys
@@ -74,7 +76,8 @@ with tempfile.TemporaryDirectory() as tmp:
         out = {}
     keys = {"fusion", "train_n", "val_n", "test_n", "classes", "epochs", "load_seconds",
             "train_seconds", "samples_per_second", "final_train_loss", "val_accuracy",
-            "test_accuracy"}
+            "test_accuracy", "params", "flops_per_sample", "peak_activation_bytes",
+            "inference_ms_per_sample"}
     check("train --json prints exactly the documented keys", set(out) == keys, r.stdout)
     check("train --json counts rows and classes",
           out.get("train_n", 0) + out.get("val_n", 0) + out.get("test_n", 0) == 120
@@ -147,6 +150,120 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("eval", "--model", bad_model, "--data", manifest)
     check("a truncated model is bad input (1) naming the file",
           r.returncode == 1 and "bad.safetensors" in r.stderr, r.stderr)
+
+    # hostile files: 100 KB of "[[[[" overflows json-glib's recursive parser
+    deep = "[" * (100 * 1024)
+    deep_model = os.path.join(tmp, "deep.safetensors")
+    with open(deep_model, "wb") as f:
+        f.write(struct.pack("<Q", len(deep)) + deep.encode())
+    r = run("eval", "--model", deep_model, "--data", manifest)
+    check("a deeply nested model header is bad input (1) naming the file",
+          r.returncode == 1 and "deep.safetensors" in r.stderr and "nested" in r.stderr, r.stderr)
+    deep_jsonl = os.path.join(tmp, "deep.jsonl")
+    with open(deep_jsonl, "w") as f:
+        f.write('{"text": "a", "label": "x"}\n' + deep + '\n{"text": "b", "label": "y"}\n')
+    r = run("train", "--data", deep_jsonl)
+    check("a deeply nested JSON Lines row is bad input (1) naming file and line",
+          r.returncode == 1 and "deep.jsonl" in r.stderr and "line 2" in r.stderr
+          and "nested" in r.stderr, r.stderr)
+
+    # a model whose weights are NaN or infinite is refused, naming the tensor
+    (hlen,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + hlen])
+    name, entry = next((k, v) for k, v in header.items() if k != "__metadata__")
+    at = 8 + hlen + entry["data_offsets"][0]
+    for value, word in ((float("nan"), "NaN"), (float("-inf"), "infinite")):
+        poisoned = os.path.join(tmp, f"{word}.safetensors")
+        with open(poisoned, "wb") as f:
+            f.write(data[:at] + struct.pack("<f", value) + data[at + 4:])
+        r = run("eval", "--model", poisoned, "--data", manifest)
+        check(f"a model with a {word} weight is bad input (1) naming file and tensor",
+              r.returncode == 1 and poisoned in r.stderr and name in r.stderr and word in r.stderr,
+              r.stderr)
+
+    # failed writes: never silent, never naming our temporary file
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([EXE, "train", "--data", manifest, "--image-size", "16", "--epochs", "1",
+                                "--hidden", "8", "--json"], stdout=full, stderr=subprocess.PIPE, text=True,
+                               timeout=300)
+        check("train --json > /dev/full exits non-zero with a message",
+              r.returncode != 0 and "output" in r.stderr, r.stderr)
+    plain = os.path.join(tmp, "plain-file")
+    with open(plain, "w") as f:
+        f.write("x")
+    target = os.path.join(plain, "m.safetensors")
+    r = run("train", "--data", manifest, "--image-size", "16", "--epochs", "1", "--hidden", "8",
+            "--save", target)
+    check("a failed --save exits 1 naming the path given, not a temporary",
+          r.returncode == 1 and target in r.stderr and ".fw-tmp-" not in r.stderr, r.stderr)
+
+    def small_disk():
+        # a file-size limit stands in for a full disk (permissions do not stop root)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    torch_dir = os.path.join(tmp, "exports", "torch")
+    r = subprocess.run([EXE, "export", "--model", model, "--torch", torch_dir], capture_output=True,
+                       text=True, timeout=300, preexec_fn=small_disk)
+    left = os.listdir(os.path.dirname(torch_dir)) if os.path.isdir(os.path.dirname(torch_dir)) else []
+    check("export --torch on a full disk fails (1) and leaves no folder, whole or half",
+          r.returncode == 1 and left == [] and torch_dir in r.stderr and ".fw-tmp-" not in r.stderr,
+          f"{r.stderr} {left}")
+    r = run("export", "--model", model, "--torch", torch_dir)
+    check("export --torch writes the folder whole",
+          r.returncode == 0 and sorted(os.listdir(torch_dir)) == ["model.py", "model.safetensors", "predict.py"]
+          and os.listdir(os.path.dirname(torch_dir)) == ["torch"], r.stderr)
+    # ---- lessons: the list, a lesson file played headlessly, its mistakes
+    r = run("lessons")
+    names = [line.split("\t")[0] for line in r.stdout.splitlines()]
+    check("lessons lists the nine built-ins, name then title",
+          r.returncode == 0 and len(names) == 9 and "late-fusion-xor" in names
+          and all("\t" in line for line in r.stdout.splitlines()), r.stdout + r.stderr)
+
+    lesson = os.path.join(tmp, "lesson.json")
+    with open(lesson, "w") as f:
+        json.dump({"format": "fusion-workbench-lesson", "version": 1, "title": {"en": "Hand-made"},
+                   "steps": [{"text": "look", "dataset": "data.csv", "look_at": "dataset",
+                              "config": {"image_size": 16, "epochs": 2, "hidden": 8, "head_hidden": 0}},
+                             {"text": "train", "action": "train", "config": {"fusion": "late"},
+                              "question": {"text": "?", "choices": ["a", "b"], "answer": 1}},
+                             {"text": "why", "action": "contributions"},
+                             {"text": "later", "action": "robustness"}]}, f)
+    r = run("lesson", lesson, "--json")
+    try:
+        out = json.loads(r.stdout)
+    except ValueError:
+        out = {}
+    steps = out.get("steps", [])
+    check("lesson FILE --json plays every step (dataset path relative to the file)",
+          r.returncode == 0 and out.get("title") == "Hand-made" and len(steps) == 4
+          and steps[0] == {"index": 0, "action": "none"}
+          and steps[1].get("fusion") == "late"
+          and {"test_accuracy", "val_accuracy", "final_train_loss"} <= set(steps[1])
+          and set(steps[2].get("shapley", {})) >= {"image", "text", "interaction"}
+          and steps[3].get("available") is False, r.stdout + r.stderr)
+    r2 = run("lesson", lesson, "--json")
+    check("the same lesson gives the same output twice", r2.stdout == r.stdout, r2.stdout)
+    r = run("lesson", lesson)
+    check("lesson FILE without --json prints each step for people",
+          r.returncode == 0 and "Step 2 of 4" in r.stdout and "test accuracy" in r.stdout, r.stdout)
+
+    bad_lesson = os.path.join(tmp, "bad-lesson.json")
+    with open(bad_lesson, "w") as f:
+        json.dump({"format": "fusion-workbench-lesson", "version": 1, "title": "x",
+                   "steps": [{"text": "a"}, {"text": "b", "config": {"fusion": "sideways"}}]}, f)
+    r = run("lesson", bad_lesson, "--json")
+    check("a bad lesson file is bad input (1) naming the file and step",
+          r.returncode == 1 and "bad-lesson.json" in r.stderr and "step 2" in r.stderr
+          and "sideways" in r.stderr and r.stdout == "", r.stderr)
+    r = run("lesson", "no-such-lesson")
+    check("an unknown lesson is bad input (1) listing the built-ins",
+          r.returncode == 1 and "modalities" in r.stderr, r.stderr)
+    r = run("lesson")
+    check("lesson without a name is bad usage (2)", r.returncode == 2, r.stderr)
+    r = run("lesson", "modalities", "--frobnicate")
+    check("lesson with an unknown flag is bad usage (2)", r.returncode == 2, r.stderr)
 
 print(f"1..{len(results)}")
 sys.exit(0 if all(results) else 1)

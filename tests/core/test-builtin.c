@@ -6,6 +6,7 @@
 
 #include "fw-builtin.h"
 #include "fw-dataset.h"
+#include "fw-fashion.h"
 
 static FwDataset *
 load (const char *spec, guint64 seed, FwColor color, int size)
@@ -37,8 +38,10 @@ test_all (void)
   g_assert_cmpint (n, >=, 5);
   for (int i = 0; i < n; i++)
     {
-      g_autofree char *spec = g_strconcat ("builtin:", list[i].name, NULL);
       g_assert_cmpuint (strlen (list[i].lesson), >, 10);
+      if (strcmp (list[i].name, FW_FASHION_NAME) == 0)
+        continue;   /* photos with the files' own split, not drawings: test-fashion.c */
+      g_autofree char *spec = g_strconcat ("builtin:", list[i].name, NULL);
       g_autoptr (FwDataset) a = load (spec, 1, FW_COLOR_GRAY, 16);
       g_autoptr (FwDataset) b = load (spec, 1, FW_COLOR_GRAY, 16);
       g_autoptr (FwDataset) c = load (spec, 7, FW_COLOR_GRAY, 16);

@@ -320,6 +320,20 @@ test_jsonl_errors (Fixture *f, gconstpointer data)
     }
 }
 
+/* a 100 KB row of "[[[[" (json-glib alone overflows the stack on it) is a
+ * bad row like any other, named by file and line */
+static void
+test_jsonl_deep (Fixture *f, gconstpointer data)
+{
+  g_autofree char *deep = g_strnfill (100 * 1024, '[');
+  g_autofree char *text = g_strdup_printf ("{\"text\": \"a\", \"label\": \"x\"}\n%s\n"
+                                           "{\"text\": \"b\", \"label\": \"y\"}\n", deep);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "deep.jsonl", text, NULL, &error);
+  g_assert_null (ds);
+  assert_error (error, FW_DATA_ERROR_PARSE, "deep.jsonl", "line 2: the JSON is nested more than 64 levels deep");
+}
+
 static void
 test_csv_errors (Fixture *f, gconstpointer data)
 {
@@ -630,6 +644,7 @@ main (int argc, char **argv)
   ADD ("/core/dataset/val-holdout", test_val_holdout);
   ADD ("/core/dataset/jsonl", test_jsonl);
   ADD ("/core/dataset/jsonl-errors", test_jsonl_errors);
+  ADD ("/core/dataset/jsonl-deep", test_jsonl_deep);
   ADD ("/core/dataset/csv-errors", test_csv_errors);
   ADD ("/core/dataset/single-class-allowed", test_single_class_allowed);
   ADD ("/core/dataset/skip-bad-rows", test_skip_bad_rows);

@@ -3,6 +3,7 @@
  * predictions for every fusion type, operator, late combination and
  * encoder; and every kind of malformed file is a clear error naming the
  * file (never a crash, never an out-of-bounds read: run under ASan). */
+#include <math.h>
 #include <string.h>
 
 #include "fw-model-file.h"
@@ -565,7 +566,106 @@ vocab_count (Parts *p)
   json_object_set_string_member (meta_obj (p), "vocab", "[\"<pad>\", \"<unk>\", \"a\"]");
 }
 
+/* 100 KB of "[[[[": json-glib alone recurses until the stack overflows */
+static char *
+deeply_nested (void)
+{
+  return g_strnfill (100 * 1024, '[');
+}
+
+static void
+header_deep (Parts *p)
+{
+  g_autofree char *deep = deeply_nested ();
+  guint64 le = GUINT64_TO_LE ((guint64) strlen (deep));
+  g_byte_array_set_size (p->file, 0);
+  g_byte_array_append (p->file, (const guint8 *) &le, 8);
+  g_byte_array_append (p->file, (const guint8 *) deep, strlen (deep));
+}
+
+static void
+config_deep (Parts *p)
+{
+  g_autofree char *deep = deeply_nested ();
+  json_object_set_string_member (meta_obj (p), "config", deep);
+}
+
+static void
+labels_deep (Parts *p)
+{
+  g_autofree char *deep = deeply_nested ();
+  json_object_set_string_member (meta_obj (p), "labels", deep);
+}
+
+static void
+vocab_deep (Parts *p)
+{
+  g_autofree char *deep = deeply_nested ();
+  json_object_set_string_member (meta_obj (p), "vocab", deep);
+}
+
+/* "fusion-workbench\u0000pt": C strings would read it as the right format */
+static void
+format_nul_mark (Parts *p)
+{
+  json_object_set_string_member (meta_obj (p), "format", "fusion-workbench@@@@@@pt");
+}
+
+static void
+format_nul (Parts *p)
+{
+  guint8 *at = NULL;
+  for (guint i = 8; !at && i + 6 <= p->file->len; i++)
+    if (memcmp (p->file->data + i, "@@@@@@", 6) == 0)
+      at = p->file->data + i;
+  g_assert_nonnull (at);
+  memcpy (at, "\\u0000", 6);
+}
+
+static void
+labels_nul (Parts *p)
+{
+  /* the labels' own JSON holds the escape: ["circle", "square\u0000, big", …] */
+  json_object_set_string_member (meta_obj (p), "labels", "[\"circle\", \"square\\u0000, big\", \"x\"]");
+}
+
+/* a 17 MB metadata string: refused from the header length alone */
+static void
+metadata_huge (Parts *p)
+{
+  g_autofree char *big = g_strnfill (17 << 20, 'a');
+  json_object_set_string_member (meta_obj (p), "preprocess", big);
+}
+
+static void
+set_last_bias (Parts *p, float v)
+{
+  /* head.2.bias is the last tensor: its first float is 12 bytes from the end */
+  memcpy (p->data->data + p->data->len - 12, &v, sizeof v);
+}
+
+static void
+weight_nan (Parts *p)
+{
+  set_last_bias (p, NAN);
+}
+
+static void
+weight_inf (Parts *p)
+{
+  set_last_bias (p, -INFINITY);
+}
+
 static const BadCase bad_cases[] = {
+  { "/core/model-file/bad/header-deep", NULL, header_deep, "nested more than 64 levels" },
+  { "/core/model-file/bad/config-deep", config_deep, NULL, "'config': the JSON is nested more than 64" },
+  { "/core/model-file/bad/labels-deep", labels_deep, NULL, "'labels': the JSON is nested more than 64" },
+  { "/core/model-file/bad/vocab-deep", vocab_deep, NULL, "'vocab': the JSON is nested more than 64" },
+  { "/core/model-file/bad/format-nul", format_nul_mark, format_nul, "NUL character" },
+  { "/core/model-file/bad/labels-nul", labels_nul, NULL, "'labels': a JSON string holds a NUL" },
+  { "/core/model-file/bad/metadata-huge", metadata_huge, NULL, "more than the 16 MB" },
+  { "/core/model-file/bad/weight-nan", weight_nan, NULL, "tensor 'head.2.bias' holds NaN" },
+  { "/core/model-file/bad/weight-inf", weight_inf, NULL, "tensor 'head.2.bias' holds an infinite value" },
   { "/core/model-file/bad/file-too-short", NULL, file_too_short, "shorter than the 8-byte" },
   { "/core/model-file/bad/header-past-end", NULL, header_past_end, "the header claims" },
   { "/core/model-file/bad/header-huge", NULL, header_huge, "the header claims" },
