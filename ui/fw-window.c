@@ -50,6 +50,7 @@ struct _FwWindow
   GtkLabel *loading_label;
   GtkProgressBar *loading_progress;
   FwDatasetView *dataset_view;
+  GtkLabel *lesson_label;
   FwModelPanel *model_panel;
   GtkLabel *status_label;
   GtkAdjustment *smoothing_adjustment;
@@ -245,6 +246,26 @@ poll_progress (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A built-in dataset shows its lesson; chosen in place of another dataset,
+ * it also brings the settings that make the lesson show (more epochs for
+ * shapes-xor, say).  At start the remembered options stay. */
+static void
+show_builtin_lesson (FwWindow *self, const char *spec, gboolean chosen)
+{
+  const FwBuiltinInfo *info = g_str_has_prefix (spec, "builtin:") ? fw_builtin_find (spec + 8) : NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->lesson_label), info != NULL);
+  if (!info)
+    return;
+  gtk_label_set_text (self->lesson_label, _(info->lesson));
+  if (chosen && info->recommended)
+    {
+      FwConfig config = *fw_model_panel_get_config (self->model_panel);
+      if (fw_config_set_options (&config, info->recommended, NULL) && fw_config_validate (&config, NULL))
+        fw_model_panel_set_config (self->model_panel, &config);
+    }
+}
+
 static void
 on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -281,6 +302,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   fw_explainer_set_dataset (self->explainer, ds);   /* before the old one goes */
+  show_builtin_lesson (self, job->spec, self->dataset != NULL && g_strcmp0 (self->dataset->source, ds->source) != 0);
   g_clear_pointer (&self->dataset, fw_dataset_free);
   self->dataset = ds;
   fw_dataset_view_set_dataset (self->dataset_view, ds, job->vocab_size);
@@ -292,6 +314,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void start_load (FwWindow *self, const char *spec);
+
 
 /* The first frame goes out before loading starts: on a busy machine the
  * worker would otherwise compete with the window's first layout. */
@@ -1226,6 +1249,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, loading_label);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, loading_progress);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, dataset_view);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_label);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, model_panel);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, smoothing_adjustment);

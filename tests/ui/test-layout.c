@@ -9,6 +9,9 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
+
+#include "fw-builtin.h"
 #include "fw-ui.h"
 #include "fw-window.h"
 
@@ -315,6 +318,28 @@ test_zoom (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* A built-in dataset shows its lesson; choosing shapes-xor brings its
+ * recommended epochs into the Model panel. */
+static void
+test_builtin_lesson (void)
+{
+  FwWindow *win = open_window ();
+  const FwConfig *config = fw_model_panel_get_config (fw_window_get_model_panel (win));
+  GtkWidget *label = find_label (GTK_WIDGET (win), _(fw_builtin_find ("shapes")->lesson));
+  FwConfig defaults;
+
+  fw_config_init (&defaults);
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_get_visible (label));
+  g_assert_cmpint (config->epochs, ==, defaults.epochs);
+  fw_window_load_dataset (win, "builtin:shapes-xor");
+  wait_idle (win);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, _(fw_builtin_find ("shapes-xor")->lesson));
+  config = fw_model_panel_get_config (fw_window_get_model_panel (win));
+  g_assert_cmpint (config->epochs, ==, 15);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -327,5 +352,6 @@ main (int argc, char **argv)
   g_test_add_func ("/layout/fits", test_fits);
   g_test_add_func ("/layout/presenter", test_presenter);
   g_test_add_func ("/layout/zoom", test_zoom);
+  g_test_add_func ("/layout/builtin-lesson", test_builtin_lesson);
   return g_test_run ();
 }
