@@ -8,6 +8,8 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "fw-chart-style.h"
+#include "fw-contrast.h"
 #include "fw-plot.h"
 #include "fw-picture.h"
 
@@ -38,6 +40,7 @@ static GParamSpec *properties[N_PROPS];
 typedef struct {
   double x0, x1, y0, y1;     /* data ranges */
   double px, py, pw, ph;     /* plot area in pixels */
+  const GdkRGBA *paper;      /* an export's background; NULL: the window's */
   gboolean log_y;
 } Frame;
 
@@ -99,6 +102,19 @@ static void
 set_rgba (cairo_t *cr, const GdkRGBA *c, double alpha)
 {
   cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
+}
+
+/* A run's colour, as readable on the chart's background as its style asks. */
+static void
+run_color (FwPlot *self, const Frame *f, FwRun *run, GdkRGBA *out)
+{
+  GdkRGBA bg;
+
+  if (f->paper)
+    bg = *f->paper;
+  else
+    fw_widget_background (GTK_WIDGET (self), &bg);
+  fw_color_ensure_contrast (fw_run_get_color (run), &bg, fw_widget_run_contrast (GTK_WIDGET (self)), out);
 }
 
 static gboolean
@@ -246,9 +262,12 @@ draw_loss_run (FwPlot *self, cairo_t *cr, const Frame *f, FwRun *run)
   guint n_steps, n_epochs;
   const FwStepPoint *steps = fw_run_get_steps (run, &n_steps);
   const FwEpochPoint *epochs = fw_run_get_epochs (run, &n_epochs);
-  const GdkRGBA *c = fw_run_get_color (run);
+  GdkRGBA adjusted;
+  const GdkRGBA *c = &adjusted;
   double ema = 0, weight = 0;
   gboolean started = FALSE;
+
+  run_color (self, f, run, &adjusted);
 
   /* raw, faint */
   if (self->smoothing > 0)
@@ -269,7 +288,7 @@ draw_loss_run (FwPlot *self, cairo_t *cr, const Frame *f, FwRun *run)
       cairo_stroke (cr);
     }
   /* smoothed */
-  cairo_set_line_width (cr, 2.5);
+  cairo_set_line_width (cr, 2.5 * fw_chart_line_scale (GTK_WIDGET (self)));
   set_rgba (cr, c, 1);
   started = FALSE;
   for (guint i = 0; i < n_steps; i++)
@@ -319,13 +338,15 @@ draw_accuracy_run (FwPlot *self, cairo_t *cr, const Frame *f, FwRun *run)
   static const double dash[] = { 6, 4 };
   guint n_epochs;
   const FwEpochPoint *epochs = fw_run_get_epochs (run, &n_epochs);
-  const GdkRGBA *c = fw_run_get_color (run);
+  GdkRGBA adjusted;
+  const GdkRGBA *c = &adjusted;
 
+  run_color (self, f, run, &adjusted);
   for (int val = 0; val < 2; val++)
     {
       gboolean started = FALSE;
       set_rgba (cr, c, val ? 1 : 0.7);
-      cairo_set_line_width (cr, val ? 2.5 : 1.5);
+      cairo_set_line_width (cr, (val ? 2.5 : 1.5) * fw_chart_line_scale (GTK_WIDGET (self)));
       if (!val)
         cairo_set_dash (cr, dash, 2, 0);
       /* accuracy is 0 before training: the curve starts at epoch 0 only
@@ -405,7 +426,11 @@ draw_legend (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg)
       set_rgba (cr, fg, 1);
       cairo_move_to (cr, x - w, y);
       pango_cairo_show_layout (cr, layout);
-      set_rgba (cr, fw_run_get_color (run), 1);
+      {
+        GdkRGBA adjusted;
+        run_color (self, f, run, &adjusted);
+        set_rgba (cr, &adjusted, 1);
+      }
       cairo_set_line_width (cr, 3);
       cairo_move_to (cr, x - w - 30, y + h / 2.0);
       cairo_line_to (cr, x - w - 8, y + h / 2.0);
@@ -521,6 +546,7 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
   set_rgba (cr, fg, 1);
   show_text (widget, cr, 8, 6, 0, 0, title, TRUE);
 
+  f.paper = bg;
   f.px = MARGIN_LEFT;
   f.py = MARGIN_TOP;
   f.pw = MAX (width - MARGIN_LEFT - MARGIN_RIGHT, 10);
