@@ -184,6 +184,37 @@ assert_controls_reachable (FwWindow *win)
   g_assert_nonnull (menu);
   assert_on_screen (win, train, "Train");
   assert_on_screen (win, menu, "menu");
+  {
+    /* the main menu opens on the screen, whole */
+    GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu));
+    GdkRectangle geo = monitor_geometry (win);
+    GdkSurface *parent = gtk_native_get_surface (GTK_NATIVE (win)), *surface;
+    int px, py;
+
+    gtk_menu_button_popup (GTK_MENU_BUTTON (menu));
+    iterate_for (300);
+    g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (popover)));
+    surface = gtk_native_get_surface (GTK_NATIVE (popover));
+    /* the window is at the monitor's corner: maximized, or placed there
+     * by an X server without a window manager */
+    g_assert_true (gdk_popup_get_parent (GDK_POPUP (surface)) == parent);
+    px = geo.x + gdk_popup_get_position_x (GDK_POPUP (surface));
+    py = geo.y + gdk_popup_get_position_y (GDK_POPUP (surface));
+    {
+      /* the menu's box, inside the surface's shadow */
+      GtkWidget *contents = gtk_widget_get_first_child (GTK_WIDGET (popover));
+      graphene_rect_t b;
+      g_assert_true (gtk_widget_compute_bounds (contents, GTK_WIDGET (popover), &b));
+      if (g_test_verbose ())
+        g_printerr ("menu %.0f,%.0f %.0f×%.0f\n", px + b.origin.x, py + b.origin.y, b.size.width, b.size.height);
+      g_assert_cmpfloat (px + b.origin.x, >=, geo.x);
+      g_assert_cmpfloat (py + b.origin.y, >=, geo.y);
+      g_assert_cmpfloat (px + b.origin.x + b.size.width, <=, geo.x + geo.width);
+      g_assert_cmpfloat (py + b.origin.y + b.size.height, <=, geo.y + geo.height);
+    }
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (menu));
+    iterate_for (100);
+  }
   g_assert_true (gtk_widget_is_sensitive (train));
   assert_on_screen (win, compare, "Compare");
   g_assert_true (gtk_widget_is_sensitive (compare));
