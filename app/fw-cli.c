@@ -8,6 +8,17 @@
 #include <math.h>
 #include <string.h>
 
+#include "fw-model-file.h"
+
+#define FW_CLI_MAX_LISTED 10
+
+/* the end of a list cut at FW_CLI_MAX_LISTED (or the dataset's ten) */
+static void
+print_more (int more)
+{
+  g_printerr (_("  … and %d more\n"), more);
+}
+
 static void
 print_help (const char *command, const char *synopsis, const FwCliFlag *flags, int n,
             const FwConfig *config)
@@ -69,7 +80,8 @@ fw_cli_parse (const char *command, const char *synopsis, int argc, char **argv,
       if (eq)
         {
           *eq = '\0';
-          value = eq + 1;
+          /* into argv, not name: flag values outlive this iteration */
+          value = arg + 2 + (eq - name) + 1;
         }
       const FwCliFlag *flag = NULL;
       for (int k = 0; k < n_flags; k++)
@@ -162,10 +174,75 @@ fw_cli_load_dataset (const char *command, const char *spec, const FwConfig *conf
   if (ds->n_skipped > 0)
     {
       g_printerr (_("fusion-workbench %s: skipped %d bad rows:\n"), command, ds->n_skipped);
-      for (guint i = 0; ds->skipped && i < ds->skipped->len; i++)
+      guint listed = ds->skipped ? ds->skipped->len : 0;
+      for (guint i = 0; i < listed; i++)
         g_printerr ("  %s\n", (const char *) ds->skipped->pdata[i]);
+      if ((guint) ds->n_skipped > listed)
+        print_more (ds->n_skipped - (int) listed);
     }
   return ds;
+}
+
+gboolean
+fw_cli_check_split (const char *command, const char *split)
+{
+  FwSplit s;
+  if (strcmp (split, "all") == 0 || fw_split_parse (split, &s))
+    return TRUE;
+  g_printerr (_("fusion-workbench %s: --split '%s' is not one of train, val, test, all\n"),
+              command, split);
+  return FALSE;
+}
+
+int *
+fw_cli_map_labels (const char *command, const FwDataset *ds, const char *const *classes,
+                   int n_classes, gboolean skip_bad_rows, int *rows, int *n)
+{
+  g_autofree int *labels = fw_dataset_map_labels_or_unknown (ds, classes, n_classes);
+  int kept = 0, dropped = 0;
+  for (int i = 0; i < *n; i++)
+    {
+      int r = rows[i];
+      if (labels[r] >= 0)
+        {
+          rows[kept++] = r;
+          continue;
+        }
+      if (!skip_bad_rows)
+        {
+          g_autoptr (GError) error = NULL;
+          g_autofree int *strict = fw_dataset_map_labels (ds, classes, n_classes, &error);
+          g_printerr (_("fusion-workbench %s: %s (or skip such rows with --skip-bad-rows)\n"),
+                      command, error ? error->message : "");
+          return NULL;
+        }
+      if (dropped == 0)
+        g_printerr (_("fusion-workbench %s: skipped rows whose label is not one of the model's classes:\n"),
+                    command);
+      if (dropped < FW_CLI_MAX_LISTED)
+        g_printerr (_("  %s: row %d: label '%s'\n"), ds->name ? ds->name : ds->source,
+                    fw_dataset_source_row (ds, r) + 1, ds->classes[ds->label[r]]);
+      dropped++;
+    }
+  if (dropped > FW_CLI_MAX_LISTED)
+    print_more (dropped - FW_CLI_MAX_LISTED);
+  *n = kept;
+  return g_steal_pointer (&labels);
+}
+
+int
+fw_cli_report_overlap (const char *command, const FwModel *model, const FwDataset *ds,
+                       const int *rows, int n)
+{
+  int overlap = fw_model_training_overlap (model, ds, rows, n);
+  if (overlap > 0)
+    g_printerr (ngettext ("fusion-workbench %s: warning: %d of the %d rows evaluated is a row the model was "
+                             "trained on, so these figures overstate how well it does on new data\n",
+                          "fusion-workbench %s: warning: %d of the %d rows evaluated are rows the model was "
+                             "trained on, so these figures overstate how well it does on new data\n",
+                             overlap),
+                command, overlap, n);
+  return overlap;
 }
 
 /* The rows a command works on: one split, or every row for "all". */

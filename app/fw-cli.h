@@ -7,6 +7,7 @@
 
 #include "fw-config.h"
 #include "fw-dataset.h"
+#include "fw-model.h"
 
 typedef struct {
   const char *name;          /* without dashes */
@@ -38,6 +39,21 @@ FwDataset *fw_cli_load_dataset (const char *command, const char *spec, const FwC
 /* The rows of one split, or of every row for "all"; NULL (and a message)
  * for an unknown split name. */
 int *fw_cli_split_rows (const char *command, const FwDataset *ds, const char *split, int *n);
+
+/* FALSE (and a message) when split is not a split name or "all": checked
+ * before anything is loaded. */
+gboolean fw_cli_check_split (const char *command, const char *split);
+
+/* The model's class index of every row of ds.  A row of rows[0..*n) whose
+ * label the model does not know is an error (NULL after a message), or
+ * with skip_bad_rows is listed on stderr and dropped from rows (*n shrinks). */
+int *fw_cli_map_labels (const char *command, const FwDataset *ds, const char *const *classes,
+                        int n_classes, gboolean skip_bad_rows, int *rows, int *n);
+
+/* How many of the rows the model was trained on (its file's fingerprint),
+ * with a warning on stderr when any; -1 when the file does not say. */
+int fw_cli_report_overlap (const char *command, const FwModel *model, const FwDataset *ds,
+                           const int *rows, int n);
 
 /* Runs job (data) on a worker thread while this thread waits; Ctrl+C
  * (SIGINT) or SIGTERM cancels cancellable instead of killing the process,

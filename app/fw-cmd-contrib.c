@@ -92,6 +92,8 @@ fw_cmd_contrib (int argc, char **argv)
   if (!parse_methods (methods, want))
     return 2;
 
+  if (!fw_cli_check_split ("contrib", split))
+    return 2;
   g_autoptr (GError) error = NULL;
   g_autoptr (FwSavedModel) saved = fw_model_load (model_path, 256, &error);
   if (!saved)
@@ -108,18 +110,19 @@ fw_cmd_contrib (int argc, char **argv)
   g_autofree int *rows = fw_cli_split_rows ("contrib", ds, split, &n);
   if (!rows)
     return 2;
-  g_autofree int *labels = fw_dataset_map_labels (ds, (const char *const *) saved->classes,
-                                                  saved->n_classes, &error);
+  g_autofree int *labels = fw_cli_map_labels ("contrib", ds, (const char *const *) saved->classes,
+                                              saved->n_classes, skip_bad, rows, &n);
   if (!labels)
-    {
-      g_printerr ("fusion-workbench contrib: %s\n", error->message);
-      return 1;
-    }
+    return 1;
+  fw_cli_report_overlap ("contrib", saved->model, ds, rows, n);
   g_autofree int *lexmap = fw_vocab_map_lexicon (saved->vocab, ds);
   /* a removed modality is its train mean; data without train rows (a test
    * set on its own) falls back to the rows explained */
   g_autofree int *train = g_new (int, ds->n);
-  int n_train = fw_dataset_split_rows (ds, FW_SPLIT_TRAIN, train);
+  int n_train = 0;
+  for (int r = 0; r < ds->n; r++)
+    if (ds->split[r] == FW_SPLIT_TRAIN && labels[r] >= 0)
+      train[n_train++] = r;
   if (n_train == 0)
     {
       g_printerr (_("fusion-workbench contrib: %s has no train rows; a removed modality is the mean of the %s rows instead\n"),

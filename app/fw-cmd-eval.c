@@ -33,6 +33,8 @@ fw_cmd_eval (int argc, char **argv)
       g_printerr (_("fusion-workbench eval: --model MODEL and --data SPEC are required (see --help)\n"));
       return 2;
     }
+  if (!fw_cli_check_split ("eval", split))
+    return 2;
   g_autoptr (GError) error = NULL;
   g_autoptr (FwSavedModel) saved = fw_model_load (model_path, 256, &error);
   if (!saved)
@@ -48,13 +50,11 @@ fw_cmd_eval (int argc, char **argv)
   g_autofree int *rows = fw_cli_split_rows ("eval", ds, split, &n);
   if (!rows)
     return 2;
-  g_autofree int *labels = fw_dataset_map_labels (ds, (const char *const *) saved->classes,
-                                                  saved->n_classes, &error);
+  g_autofree int *labels = fw_cli_map_labels ("eval", ds, (const char *const *) saved->classes,
+                                              saved->n_classes, skip_bad, rows, &n);
   if (!labels)
-    {
-      g_printerr ("fusion-workbench eval: %s\n", error->message);
-      return 1;
-    }
+    return 1;
+  int overlap = fw_cli_report_overlap ("eval", saved->model, ds, rows, n);
   g_autofree int *lexmap = fw_vocab_map_lexicon (saved->vocab, ds);
   double loss = 0, accuracy = 0;
   fw_model_evaluate (saved->model, ds, lexmap, labels, rows, n, &loss, &accuracy);
@@ -64,7 +64,11 @@ fw_cmd_eval (int argc, char **argv)
       fw_cli_print_number (stdout, accuracy, TRUE);
       printf (", \"loss\": ");
       fw_cli_print_number (stdout, loss, TRUE);
-      printf ("}\n");
+      /* null: the model file does not say what it was trained on */
+      if (overlap >= 0)
+        printf (", \"overlap_with_training\": %d}\n", overlap);
+      else
+        printf (", \"overlap_with_training\": null}\n");
     }
   else
     printf (_("%s split: %d rows, accuracy %.4f, loss %.4f\n"), split, n, accuracy, loss);

@@ -4,10 +4,12 @@
  * runs on a worker so that Ctrl+C cancels it without leaving a file. */
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fw-cli.h"
 #include "fw-commands.h"
+#include "fw-file.h"
 #include "fw-learning-curve.h"
 #include "fw-robustness-json.h"
 
@@ -126,7 +128,7 @@ fw_cmd_learning_curve (int argc, char **argv)
       g_autoptr (JsonNode) root = fw_learning_curve_to_json (lc, j->config.seed);
       g_autofree char *text = fw_json_to_text (root);
       g_autoptr (GError) error = NULL;
-      if (!g_file_set_contents (out_path, text, -1, &error))
+      if (!fw_file_write (out_path, text, strlen (text), 0666, &error))
         {
           g_printerr ("fusion-workbench learning-curve: %s\n", error->message);
           status = 1;

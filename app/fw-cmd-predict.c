@@ -62,6 +62,8 @@ fw_cmd_predict (int argc, char **argv)
                     "required (see --help)\n"));
       return 2;
     }
+  if (!fw_cli_check_split ("predict", split))
+    return 2;
   g_autoptr (GError) error = NULL;
   g_autoptr (FwSavedModel) saved = fw_model_load (model_path, 256, &error);
   if (!saved)
@@ -79,13 +81,11 @@ fw_cmd_predict (int argc, char **argv)
   g_autofree int *rows = fw_cli_split_rows ("predict", ds, split, &n);
   if (!rows)
     return 2;
-  g_autofree int *labels = fw_dataset_map_labels (ds, (const char *const *) saved->classes,
-                                                  saved->n_classes, &error);
+  g_autofree int *labels = fw_cli_map_labels ("predict", ds, (const char *const *) saved->classes,
+                                              saved->n_classes, skip_bad, rows, &n);
   if (!labels)
-    {
-      g_printerr ("fusion-workbench predict: %s\n", error->message);
-      return 1;
-    }
+    return 1;
+  fw_cli_report_overlap ("predict", saved->model, ds, rows, n);
   g_autofree int *lexmap = fw_vocab_map_lexicon (saved->vocab, ds);
 
   int K = shape->classes, P = shape->channels * shape->size * shape->size, V = shape->vocab;
@@ -133,7 +133,8 @@ fw_cmd_predict (int argc, char **argv)
         {
           const float *p = probs + (gsize) b * K;
           int r = rows[start + b];
-          g_string_append_printf (csv, "%d,", r);
+          /* the manifest's row, whatever rows loading skipped */
+          g_string_append_printf (csv, "%d,", fw_dataset_source_row (ds, r));
           csv_field (csv, saved->classes[labels[r]]);
           g_string_append_c (csv, ',');
           csv_field (csv, saved->classes[fw_argmax (p, K)]);
@@ -161,7 +162,7 @@ fw_cmd_predict (int argc, char **argv)
       {
         GString *s = g_string_new ("[");
         for (int i = 0; i < n; i++)
-          g_string_append_printf (s, "%s%d", i ? "," : "", rows[i]);
+          g_string_append_printf (s, "%s%d", i ? "," : "", fw_dataset_source_row (ds, rows[i]));
         g_string_append_c (s, ']');
         row_list = g_string_free (s, FALSE);
       }

@@ -12,6 +12,7 @@
 
 #include "fw-cli.h"
 #include "fw-commands.h"
+#include "fw-file.h"
 #include "fw-model-file.h"
 #include "fw-robustness-json.h"
 
@@ -41,6 +42,8 @@ evaluated_load (Evaluated *e, const char *model_path, const char *data, const ch
                 const Evaluated *share_with, gboolean skip_bad)
 {
   g_autoptr (GError) error = NULL;
+  if (!fw_cli_check_split ("robustness", split))
+    return 2;
   e->saved = fw_model_load (model_path, 256, &error);
   if (!e->saved)
     {
@@ -69,13 +72,11 @@ evaluated_load (Evaluated *e, const char *model_path, const char *data, const ch
       g_printerr (_("fusion-workbench robustness: %s has no %s rows\n"), e->ds->name, split);
       return 1;
     }
-  e->labels = fw_dataset_map_labels (e->ds, (const char *const *) e->saved->classes,
-                                     e->saved->n_classes, &error);
+  e->labels = fw_cli_map_labels ("robustness", e->ds, (const char *const *) e->saved->classes,
+                                 e->saved->n_classes, skip_bad, e->rows, &e->n);
   if (!e->labels)
-    {
-      g_printerr ("fusion-workbench robustness: %s\n", error->message);
-      return 1;
-    }
+    return 1;
+  fw_cli_report_overlap ("robustness", e->saved->model, e->ds, e->rows, e->n);
   e->lexmap = fw_vocab_map_lexicon (e->saved->vocab, e->ds);
   return 0;
 }
@@ -278,8 +279,7 @@ fw_cmd_robustness (int argc, char **argv)
         s->n_kinds);
       g_autofree char *text = fw_json_to_text (root);
       g_autoptr (GError) error = NULL;
-      /* g_file_set_contents writes a temporary file and renames it */
-      if (!g_file_set_contents (out_path, text, -1, &error))
+      if (!fw_file_write (out_path, text, strlen (text), 0666, &error))
         {
           g_printerr ("fusion-workbench robustness: %s\n", error->message);
           status = 1;

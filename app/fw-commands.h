@@ -10,6 +10,7 @@ int fw_cmd_predict (int argc, char **argv);
 int fw_cmd_export (int argc, char **argv);
 int fw_cmd_datasets (int argc, char **argv);
 int fw_cmd_contrib (int argc, char **argv);
+int fw_cmd_sweep (int argc, char **argv);
 int fw_cmd_robustness (int argc, char **argv);
 int fw_cmd_learning_curve (int argc, char **argv);
 int fw_cmd_lessons (int argc, char **argv);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fw-blas.h"
 #include "fw-commands.h"
 
 typedef struct {
@@ -21,6 +22,7 @@ static const FwCommand commands[] = {
   { "predict", fw_cmd_predict, N_("write a saved model's predictions for a dataset as CSV") },
   { "export", fw_cmd_export, N_("export a saved model to ONNX or a PyTorch folder") },
   { "contrib", fw_cmd_contrib, N_("how much the image and the text drive a saved model's predictions") },
+  { "sweep", fw_cmd_sweep, N_("train every combination of a grid of options and tabulate the runs") },
   { "robustness", fw_cmd_robustness, N_("a saved model's accuracy under missing, noisy and misaligned inputs") },
   { "learning-curve", fw_cmd_learning_curve, N_("test accuracy against the share of training data") },
   { "datasets", fw_cmd_datasets, N_("list the built-in datasets") },
@@ -55,6 +57,8 @@ print_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  /* first: it may re-execute the program with OpenBLAS's faster kernels */
+  fw_blas_pick_kernels (argv);
   setlocale (LC_ALL, "");
   /* gettext ignores LANGUAGE in the plain C locale, so `LANGUAGE=ko ./run`
    * on a machine without LANG would stay English: C.UTF-8 keeps C's

@@ -253,6 +253,14 @@ fw_explainer_take_model (FwExplainer *self, FwRun *run, FwModel *model, const Fw
                    shape->size, shape->size, shape->channels);
       goto fail;
     }
+  if (classes && g_strv_length ((char **) classes) != (guint) shape->classes)
+    {
+      /* the names must be the model's outputs, one each */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("This model has %d classes but %u class names."), shape->classes,
+                   g_strv_length ((char **) classes));
+      goto fail;
+    }
   if (classes)
     {
       labels = fw_dataset_map_labels (ds, classes, shape->classes, error);

@@ -123,6 +123,7 @@ open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
   g_autoptr(GError) error = NULL;
 
   opened->path = g_strdup (job->path);
+  opened->overlap = -1;
   opened->model = fw_model_load (job->path, 256, &error);
   if (!opened->model)
     {
@@ -135,6 +136,13 @@ open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
                                                 &opened->loss, &opened->accuracy, &error);
       if (!opened->evaluated)
         opened->eval_error = g_strdup (error->message);
+      else
+        {
+          g_autofree char *split = NULL;
+          int n = 0;
+          g_autofree int *rows = eval_rows (job->ds, &n, &split);
+          opened->overlap = fw_model_training_overlap (opened->model->model, job->ds, rows, n);
+        }
     }
   g_task_return_pointer (task, g_steal_pointer (&opened), (GDestroyNotify) fw_opened_model_free);
 }

@@ -35,6 +35,7 @@ typedef struct {
   char *split;               /* "test", or "all" when there are no test rows */
   double loss, accuracy;
   char *eval_error;          /* why it could not run, NULL otherwise */
+  int overlap;               /* evaluated rows the model was trained on; -1: its file does not say */
 } FwOpenedModel;
 
 void fw_opened_model_free (FwOpenedModel *opened);

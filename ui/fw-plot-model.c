@@ -1,6 +1,10 @@
 /* fw-plot-model.c — a GListStore of FwRun plus one "changed" signal that
- * coalesces point appends and visibility toggles into a redraw request. */
+ * coalesces point appends and visibility toggles into a redraw request,
+ * and the decimation that keeps drawing a long run as cheap as a short one. */
 #include "fw-plot-model.h"
+
+#include <math.h>
+#include <string.h>
 
 struct _FwPlotModel
 {
@@ -127,4 +131,49 @@ void
 fw_plot_model_next_color (FwPlotModel *self, GdkRGBA *color)
 {
   gdk_rgba_parse (color, palette[self->n_colors_used++ % G_N_ELEMENTS (palette)]);
+}
+
+guint
+fw_plot_model_decimate (const double *x, const double *y, guint n,
+                        double x0, double x1, guint columns,
+                        double *out_x, double *out_y)
+{
+  guint out = 0, i = 0;
+
+  g_return_val_if_fail (columns > 0, 0);
+  if (n <= 4 * columns || !(x1 > x0))
+    {
+      n = MIN (n, 4 * columns);
+      memcpy (out_x, x, n * sizeof (double));
+      memcpy (out_y, y, n * sizeof (double));
+      return n;
+    }
+  while (i < n)
+    {
+      /* the run of points [i, j) that falls into one pixel column */
+      double col = floor ((x[i] - x0) / (x1 - x0) * columns);
+      guint j = i + 1, lo = i, hi = i;
+      col = CLAMP (col, 0, columns - 1);
+      while (j < n && CLAMP (floor ((x[j] - x0) / (x1 - x0) * columns), 0, columns - 1) == col)
+        {
+          if (y[j] < y[lo])
+            lo = j;
+          if (y[j] > y[hi])
+            hi = j;
+          j++;
+        }
+      /* first, the two extremes in the order they came, last: no index twice */
+      guint keep[4] = { i, MIN (lo, hi), MAX (lo, hi), j - 1 };
+      guint last = G_MAXUINT;
+      for (int k = 0; k < 4; k++)
+        if (keep[k] != last)
+          {
+            out_x[out] = x[keep[k]];
+            out_y[out] = y[keep[k]];
+            out++;
+            last = keep[k];
+          }
+      i = j;
+    }
+  return out;
 }

@@ -23,4 +23,15 @@ void fw_plot_model_changed (FwPlotModel *self);
  * and dark backgrounds. */
 void fw_plot_model_next_color (FwPlotModel *self, GdkRGBA *color);
 
+/* What a plot draws of a long series: n points with non-decreasing x,
+ * seen over [x0, x1] on `columns` pixel columns, become per column its
+ * first, lowest, highest and last point, in x order.  A line through them
+ * fills the same pixels as one through all n and keeps every extreme, from
+ * at most 4·columns points whatever n is (a 60,000-step run on a 600-pixel
+ * plot: 2,400).  out_x and out_y hold 4·columns values; returns how many
+ * were written.  Short series come back unchanged. */
+guint fw_plot_model_decimate (const double *x, const double *y, guint n,
+                              double x0, double x1, guint columns,
+                              double *out_x, double *out_y);
+
 G_END_DECLS

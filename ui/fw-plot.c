@@ -11,6 +11,7 @@
 #include "fw-chart-style.h"
 #include "fw-contrast.h"
 #include "fw-plot.h"
+#include "fw-plot-model.h"
 #include "fw-picture.h"
 
 struct _FwPlot
@@ -254,58 +255,66 @@ draw_axes (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg)
              self->kind == FW_PLOT_LOSS ? _("step") : _("epoch"), FALSE);
 }
 
+/* One polyline through a series, drawn from its decimation (at most four
+ * points per pixel column), so a frame's cost does not grow with the run. */
+static void
+stroke_series (cairo_t *cr, const Frame *f, const double *x, const double *y, guint n)
+{
+  guint columns = MAX (1, (guint) ceil (f->pw));
+  g_autofree double *dx = g_new (double, 4 * columns);
+  g_autofree double *dy = g_new (double, 4 * columns);
+  guint m = fw_plot_model_decimate (x, y, n, f->x0, f->x1, columns, dx, dy);
+
+  for (guint i = 0; i < m; i++)
+    {
+      if (i == 0)
+        cairo_move_to (cr, frame_x (f, dx[i]), frame_y (f, dy[i]));
+      else
+        cairo_line_to (cr, frame_x (f, dx[i]), frame_y (f, dy[i]));
+    }
+  cairo_stroke (cr);
+}
+
 /* Exponential moving average with TensorBoard's debiasing, so the first
  * points are not dragged towards zero. */
 static void
 draw_loss_run (FwPlot *self, cairo_t *cr, const Frame *f, FwRun *run)
 {
-  guint n_steps, n_epochs;
+  guint n_steps, n_epochs, n = 0;
   const FwStepPoint *steps = fw_run_get_steps (run, &n_steps);
   const FwEpochPoint *epochs = fw_run_get_epochs (run, &n_epochs);
   GdkRGBA adjusted;
   const GdkRGBA *c = &adjusted;
   double ema = 0, weight = 0;
   gboolean started = FALSE;
+  g_autofree double *xs = g_new (double, MAX (n_steps, 1));
+  g_autofree double *raw = g_new (double, MAX (n_steps, 1));
+  g_autofree double *smooth = g_new (double, MAX (n_steps, 1));
 
   run_color (self, f, run, &adjusted);
 
+  for (guint i = 0; i < n_steps; i++)
+    {
+      if (!isfinite (steps[i].loss))
+        continue;
+      ema = self->smoothing * ema + (1 - self->smoothing) * steps[i].loss;
+      weight = self->smoothing * weight + (1 - self->smoothing);
+      xs[n] = steps[i].step;
+      raw[n] = steps[i].loss;
+      smooth[n] = ema / weight;
+      n++;
+    }
   /* raw, faint */
   if (self->smoothing > 0)
     {
       cairo_set_line_width (cr, 1);
       set_rgba (cr, c, 0.3);
-      started = FALSE;
-      for (guint i = 0; i < n_steps; i++)
-        {
-          if (!isfinite (steps[i].loss))
-            continue;
-          if (!started)
-            cairo_move_to (cr, frame_x (f, steps[i].step), frame_y (f, steps[i].loss));
-          else
-            cairo_line_to (cr, frame_x (f, steps[i].step), frame_y (f, steps[i].loss));
-          started = TRUE;
-        }
-      cairo_stroke (cr);
+      stroke_series (cr, f, xs, raw, n);
     }
   /* smoothed */
   cairo_set_line_width (cr, 2.5 * fw_chart_line_scale (GTK_WIDGET (self)));
   set_rgba (cr, c, 1);
-  started = FALSE;
-  for (guint i = 0; i < n_steps; i++)
-    {
-      double v;
-      if (!isfinite (steps[i].loss))
-        continue;
-      ema = self->smoothing * ema + (1 - self->smoothing) * steps[i].loss;
-      weight = self->smoothing * weight + (1 - self->smoothing);
-      v = ema / weight;
-      if (!started)
-        cairo_move_to (cr, frame_x (f, steps[i].step), frame_y (f, v));
-      else
-        cairo_line_to (cr, frame_x (f, steps[i].step), frame_y (f, v));
-      started = TRUE;
-    }
-  cairo_stroke (cr);
+  stroke_series (cr, f, xs, smooth, n);
   /* validation loss per epoch */
   {
     static const double dash[] = { 6, 4 };

@@ -61,6 +61,13 @@ update (FwRunRow *self)
     default:
       status = g_strdup ("");
     }
+  if (fw_run_get_save_error (run))
+    {
+      /* marked: a full disk must not pass for a saved run */
+      g_autofree char *plain = g_steal_pointer (&status);
+      status = g_strdup_printf (_("%s, not saved"), plain);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), fw_run_get_save_error (run));
+    }
   gtk_label_set_text (self->status_label, status);
   time = g_strdup_printf (_("%.1f s"), fw_run_get_seconds (run));
   gtk_label_set_text (self->time_label, time);

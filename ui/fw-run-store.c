@@ -1,8 +1,10 @@
-/* fw-run-store.c — the runs' folders on disk: run.json written atomically
- * (g_file_set_contents: a temporary file renamed into place) and the model
- * file (written by the trainer) read back, by one GTask at a time so that
- * writes land in the order asked.  A
- * folder that cannot be read is skipped with a message, never trusted. */
+/* fw-run-store.c — the runs' folders on disk: run.json written durably
+ * (fw-file.c: a temporary file, fsynced and renamed into place) and the
+ * model file (written by the trainer) read back, by one GTask at a time so
+ * that writes land in the order asked.  A folder that cannot be read is
+ * skipped with a message, never trusted; a failed write marks the run.
+ * At start only run.json is read: each model waits in its file until the
+ * window asks for it (fw_run_get_model). */
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -20,6 +22,7 @@ typedef struct {
   FwRun *run;                /* WRITE, LOAD_MODEL */
   char *path;                /* WRITE: run.json; LOAD_MODEL: model file; LOAD_ALL: root */
   char *contents;            /* WRITE */
+  gboolean expect_model;     /* LOAD_MODEL: the run trained an epoch, so a file is due */
   FwPlotModel *plot;         /* LOAD_ALL */
   /* results */
   FwSavedModel *saved;       /* LOAD_MODEL */
@@ -177,6 +180,11 @@ fw_run_to_json (FwRun *run)
   json_builder_set_member_name (b, "message");
   if (fw_run_get_message (run))
     json_builder_add_string_value (b, fw_run_get_message (run));
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "save_error");
+  if (fw_run_get_save_error (run))
+    json_builder_add_string_value (b, fw_run_get_save_error (run));
   else
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "n_params");
@@ -337,6 +345,7 @@ fw_run_from_json (const char *text, gsize length, GError **error)
       fw_run_add_epoch (run, &p);
     }
 
+  fw_run_set_save_error (run, get_string (o, "save_error"));
   state = get_string (o, "state");
   if (g_strcmp0 (state, "failed") == 0)
     fw_run_fail (run, get_string (o, "message"));
@@ -360,7 +369,8 @@ write_thread (Job *job)
   g_autoptr(GError) error = NULL;
 
   if (!fw_file_write (job->path, job->contents, strlen (job->contents), 0666, &error))
-    g_ptr_array_add (job->errors, g_strdup_printf (_("Could not save the run: %s"), error->message));
+    g_ptr_array_add (job->errors, g_strdup_printf (_("Could not save the run %s: %s"),
+                                                   fw_run_get_description (job->run), error->message));
 }
 
 static void
@@ -368,9 +378,15 @@ load_model_thread (Job *job)
 {
   g_autoptr(GError) error = NULL;
 
-  /* none when training failed in its first epoch */
+  /* none when training failed in its first epoch; otherwise a missing
+   * file is a lost model, not a normal state */
   if (!g_file_test (job->path, G_FILE_TEST_EXISTS))
-    return;
+    {
+      if (job->expect_model)
+        g_ptr_array_add (job->errors, g_strdup_printf (_("The model of %s was not saved: %s is missing"),
+                                                       fw_run_get_description (job->run), job->path));
+      return;
+    }
   /* the run's model is exactly what the file holds */
   job->saved = fw_model_load (job->path, 256, &error);
   if (!job->saved)
@@ -383,6 +399,63 @@ compare_names (gconstpointer a, gconstpointer b)
   return g_strcmp0 (*(char **) a, *(char **) b);
 }
 
+/* whether the run got through an epoch, so that its model file is due */
+static gboolean
+run_trained (FwRun *run)
+{
+  guint n = 0;
+
+  fw_run_get_epochs (run, &n);
+  return n > 0;
+}
+
+/* Before fw-file.c, g_file_set_contents named its temporaries NAME.XXXXXX
+ * (six random letters and digits): beside our two file names, those are
+ * ours too.  A suffix of lower-case letters only ("backup") is taken for a
+ * person's, which costs missing one temporary in two hundred. */
+static gboolean
+is_legacy_temp (const char *name)
+{
+  const char *ours[] = { FW_RUN_FILE ".", FW_RUN_MODEL_FILE "." };
+  gboolean mixed = FALSE;
+
+  for (guint k = 0; k < G_N_ELEMENTS (ours); k++)
+    if (g_str_has_prefix (name, ours[k]) && strlen (name) == strlen (ours[k]) + 6)
+      {
+        const char *suffix = name + strlen (ours[k]);
+        for (int i = 0; i < 6; i++)
+          {
+            if (!g_ascii_isalnum (suffix[i]))
+              return FALSE;
+            mixed |= !g_ascii_islower (suffix[i]);
+          }
+        return mixed;
+      }
+  return FALSE;
+}
+
+static void
+remove_legacy_temps (GDir *root_dir, const char *root)
+{
+  const char *name;
+
+  while ((name = g_dir_read_name (root_dir)))
+    {
+      g_autofree char *folder = g_build_filename (root, name, NULL);
+      g_autoptr(GDir) d = g_dir_open (folder, 0, NULL);
+      const char *child;
+
+      while (d && (child = g_dir_read_name (d)))
+        if (is_legacy_temp (child))
+          {
+            g_autofree char *path = g_build_filename (folder, child, NULL);
+            if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+              g_unlink (path);
+          }
+    }
+  g_dir_rewind (root_dir);
+}
+
 static void
 load_all_thread (Job *job)
 {
@@ -393,6 +466,9 @@ load_all_thread (Job *job)
   job->runs = g_ptr_array_new_with_free_func (g_object_unref);
   if (!dir)
     return;   /* no runs yet */
+  /* what a crash or a kill left half-written: ours only, never the user's */
+  fw_file_remove_stale_temps (job->path, 1);
+  remove_legacy_temps (dir, job->path);
   while ((name = g_dir_read_name (dir)))
     g_ptr_array_add (names, g_strdup (name));
   g_ptr_array_sort (names, compare_names);   /* ids are start times: oldest first */
@@ -415,14 +491,15 @@ load_all_thread (Job *job)
           continue;
         }
       fw_run_set_dir (run, folder);
-      if (g_file_test (model_file, G_FILE_TEST_EXISTS))
+      /* read when first needed: a window with many runs starts at once */
+      if (g_file_test (model_file, G_FILE_TEST_IS_REGULAR))
+        fw_run_set_model_file (run, model_file);
+      else if (run_trained (run) && !fw_run_get_save_error (run))
         {
-          FwSavedModel *saved = fw_model_load (model_file, 256, &error);
-          if (saved)
-            fw_run_set_model (run, saved);
-          else
-            g_ptr_array_add (job->errors, g_strdup_printf (_("The saved run %s has no usable model: %s"),
-                                                           folder, error->message));
+          g_autofree char *message = g_strdup_printf (_("%s is missing"), model_file);
+          fw_run_set_save_error (run, message);
+          g_ptr_array_add (job->errors, g_strdup_printf (_("The saved run %s has lost its model: %s"),
+                                                         folder, message));
         }
       g_ptr_array_add (job->runs, run);
     }
@@ -451,6 +528,10 @@ on_job_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->running = FALSE;
   if (job->kind == JOB_LOAD_MODEL && job->saved)
     fw_run_set_model (job->run, g_steal_pointer (&job->saved));
+  /* the run stays, marked: what did not reach the disk is not lost silently */
+  if ((job->kind == JOB_WRITE || job->kind == JOB_LOAD_MODEL) && job->errors->len > 0
+      && !fw_run_get_save_error (job->run))
+    fw_run_set_save_error (job->run, job->errors->pdata[0]);
   if (job->kind == JOB_LOAD_ALL)
     for (guint i = 0; i < job->runs->len; i++)
       {
@@ -561,6 +642,7 @@ fw_run_store_load_model (FwRunStore *self, FwRun *run)
     return;
   job = job_new (JOB_LOAD_MODEL, run);
   job->path = g_build_filename (fw_run_get_dir (run), FW_RUN_MODEL_FILE, NULL);
+  job->expect_model = run_trained (run);
   push (self, job);
 }
 

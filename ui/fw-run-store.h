@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 
 #define FW_RUN_FILE "run.json"
 #define FW_RUN_MODEL_FILE "model.safetensors"
+#define FW_RUN_CHECKPOINT_FILE "checkpoint.safetensors"   /* for Continue training */
 #define FW_RUN_FORMAT "fusion-workbench-run"
 
 #define FW_TYPE_RUN_STORE (fw_run_store_get_type ())

@@ -27,7 +27,12 @@ struct _FwRun
   double test_loss;
   double seconds;
   gsize n_params;
+  double flops_per_sample;
+  double inference_ms;
   FwSavedModel *model;
+  char *model_file;          /* read on the first fw_run_get_model */
+  char *model_error;
+  char *save_error;
   char *dir;
   char *source;
   char *dataset_source;
@@ -53,6 +58,9 @@ fw_run_finalize (GObject *object)
   g_free (self->source);
   g_free (self->dataset_source);
   g_clear_pointer (&self->model, fw_saved_model_free);
+  g_free (self->model_file);
+  g_free (self->model_error);
+  g_free (self->save_error);
   g_array_unref (self->steps);
   g_array_unref (self->epochs);
   G_OBJECT_CLASS (fw_run_parent_class)->finalize (object);
@@ -114,6 +122,8 @@ fw_run_init (FwRun *self)
   self->visible = TRUE;
   self->test_accuracy = NAN;
   self->test_loss = NAN;
+  self->flops_per_sample = NAN;
+  self->inference_ms = NAN;
 }
 
 FwRun *
@@ -144,7 +154,50 @@ double fw_run_get_test_accuracy (FwRun *self) { return self->test_accuracy; }
 double fw_run_get_seconds (FwRun *self) { return self->seconds; }
 gsize fw_run_get_n_params (FwRun *self) { return self->n_params; }
 double fw_run_get_test_loss (FwRun *self) { return self->test_loss; }
-FwSavedModel *fw_run_get_model (FwRun *self) { return self->model; }
+const char *fw_run_get_model_error (FwRun *self) { return self->model_error; }
+const char *fw_run_get_save_error (FwRun *self) { return self->save_error; }
+gboolean fw_run_is_model_loaded (FwRun *self) { return self->model != NULL; }
+gboolean fw_run_has_model (FwRun *self) { return self->model || self->model_file; }
+
+FwSavedModel *
+fw_run_get_model (FwRun *self)
+{
+  g_return_val_if_fail (FW_IS_RUN (self), NULL);
+
+  if (!self->model && self->model_file)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = g_steal_pointer (&self->model_file);
+
+      /* once: a file that cannot be read says why, and is not retried */
+      self->model = fw_model_load (path, 256, &error);
+      if (!self->model)
+        self->model_error = g_strdup (error->message);
+    }
+  return self->model;
+}
+
+void
+fw_run_set_model_file (FwRun *self, const char *path)
+{
+  g_return_if_fail (FW_IS_RUN (self));
+
+  g_free (self->model_file);
+  self->model_file = g_strdup (path);
+  g_clear_pointer (&self->model_error, g_free);
+}
+
+void
+fw_run_set_save_error (FwRun *self, const char *message)
+{
+  g_return_if_fail (FW_IS_RUN (self));
+
+  if (g_strcmp0 (self->save_error, message) == 0)
+    return;
+  g_free (self->save_error);
+  self->save_error = g_strdup (message);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
 const char *fw_run_get_dir (FwRun *self) { return self->dir; }
 const char *fw_run_get_source (FwRun *self) { return self->source; }
 
@@ -153,6 +206,7 @@ fw_run_set_model (FwRun *self, FwSavedModel *model)
 {
   g_return_if_fail (FW_IS_RUN (self));
 
+  g_clear_pointer (&self->model_file, g_free);
   if (self->model == model)
     return;
   g_clear_pointer (&self->model, fw_saved_model_free);
@@ -218,6 +272,17 @@ fw_run_set_steps_per_epoch (FwRun *self, int steps_per_epoch)
   self->steps_per_epoch = steps_per_epoch;
 }
 
+double fw_run_get_flops_per_sample (FwRun *self) { return self->flops_per_sample; }
+double fw_run_get_inference_ms (FwRun *self) { return self->inference_ms; }
+
+void
+fw_run_set_cost (FwRun *self, double flops_per_sample, double inference_ms)
+{
+  self->flops_per_sample = flops_per_sample;
+  self->inference_ms = inference_ms;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
 void
 fw_run_set_n_params (FwRun *self, gsize n_params)
 {
@@ -271,6 +336,16 @@ fw_run_finish (FwRun *self, double test_accuracy, double test_loss, double secon
   self->test_loss = test_loss;
   self->seconds = seconds;
   self->state = stopped ? FW_RUN_STOPPED : FW_RUN_FINISHED;
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+fw_run_continue (FwRun *self, int epochs)
+{
+  g_return_if_fail (FW_IS_RUN (self) && epochs > 0);
+  self->config.epochs = epochs;
+  self->test_accuracy = self->test_loss = NAN;
+  self->state = FW_RUN_RUNNING;
   g_signal_emit (self, signals[CHANGED], 0);
 }
 

@@ -64,17 +64,38 @@ void fw_run_set_steps_per_epoch (FwRun *self, int steps_per_epoch);
 void fw_run_finish (FwRun *self, double test_accuracy, double test_loss, double seconds,
                     gboolean stopped);
 void fw_run_fail (FwRun *self, const char *message);
+/* Continue training: the run trains on to epochs in all, its curves grow
+ * from where they stopped; the final figures wait for the new end. */
+void fw_run_continue (FwRun *self, int epochs);
 double fw_run_get_test_accuracy (FwRun *self);   /* NAN until finished */
 double fw_run_get_final_val_loss (FwRun *self);  /* NAN without epochs */
 double fw_run_get_seconds (FwRun *self);
 gsize fw_run_get_n_params (FwRun *self);
 void fw_run_set_n_params (FwRun *self, gsize n_params);
+/* What the model costs (fw-cost.h): FLOPs of one forward pass per sample,
+ * and the measured milliseconds per test row; NAN when unknown. */
+double fw_run_get_flops_per_sample (FwRun *self);
+double fw_run_get_inference_ms (FwRun *self);
+void fw_run_set_cost (FwRun *self, double flops_per_sample, double inference_ms);
 
 double fw_run_get_test_loss (FwRun *self);       /* NAN until finished */
 
-/* The trained (or opened) model, NULL until there is one; the run owns it. */
+/* The trained (or opened) model, NULL until there is one; the run owns it.
+ * A saved run's model is read from its file on the first call (the window
+ * does not read every run's weights at start). */
 FwSavedModel *fw_run_get_model (FwRun *self);
 void fw_run_set_model (FwRun *self, FwSavedModel *model);
+/* The model file fw_run_get_model reads when it is first asked for. */
+void fw_run_set_model_file (FwRun *self, const char *path);
+/* TRUE when there is a model, loaded or waiting in its file. */
+gboolean fw_run_has_model (FwRun *self);
+gboolean fw_run_is_model_loaded (FwRun *self);
+/* Why the model file could not be read, once fw_run_get_model failed. */
+const char *fw_run_get_model_error (FwRun *self);
+/* What of the run could not be written to its folder (a full disk): the
+ * run is marked, and keeps its model in memory to be saved elsewhere. */
+const char *fw_run_get_save_error (FwRun *self);
+void fw_run_set_save_error (FwRun *self, const char *message);
 /* The autosave folder under the user's data directory, NULL for a model
  * opened from a file; and where the model came from (a file name). */
 const char *fw_run_get_dir (FwRun *self);

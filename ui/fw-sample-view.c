@@ -226,10 +226,13 @@ fw_sample_view_inspect (FwSampleView *self, int row)
 static void
 show_self (FwSampleView *self)
 {
-  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_STACK);
+  GtkWidget *page = GTK_WIDGET (self), *parent;
 
-  if (stack && gtk_stack_get_page (GTK_STACK (stack), GTK_WIDGET (self)))
-    gtk_stack_set_visible_child (GTK_STACK (stack), GTK_WIDGET (self));
+  /* the stack page holding the view, however deep */
+  while ((parent = gtk_widget_get_parent (page)) && !GTK_IS_STACK (parent))
+    page = parent;
+  if (parent)
+    gtk_stack_set_visible_child (GTK_STACK (parent), page);
 }
 
 static void

@@ -45,34 +45,31 @@ update_css (FwWindow *self)
 
 /* ---- the adaptive layout ---- */
 
+/* The bottom area is a stack: Contributions (with Sample beside it) and
+ * Robustness.  Narrow, Sample leaves Contributions' side for a tab of its
+ * own; wide, it comes back. */
 static void
-move_bottom_views (FwWindow *self, gboolean tabs)
+move_sample_view (FwWindow *self, gboolean tab)
 {
   FwWindowLayout *l = fw_window_get_layout (self);
-  GtkWidget *contrib = GTK_WIDGET (fw_window_get_contrib_view (self));
   GtkWidget *sample = GTK_WIDGET (fw_window_get_sample_view (self));
+  gboolean shown = gtk_stack_get_visible_child (l->bottom_stack) == sample;
 
-  g_object_ref (contrib);
   g_object_ref (sample);
-  if (tabs)
+  if (tab)
     {
-      gtk_box_remove (l->bottom_wide, contrib);
       gtk_box_remove (l->bottom_wide, sample);
-      gtk_stack_add_titled (l->bottom_stack, contrib, "contributions", _("Contributions"));
       gtk_stack_add_titled (l->bottom_stack, sample, "sample", _("Sample"));
     }
   else
     {
-      gtk_stack_remove (l->bottom_stack, contrib);
       gtk_stack_remove (l->bottom_stack, sample);
-      gtk_box_prepend (l->bottom_wide, contrib);
       gtk_box_append (l->bottom_wide, sample);
+      if (shown)
+        gtk_stack_set_visible_child (l->bottom_stack, GTK_WIDGET (l->bottom_wide));
     }
-  g_object_unref (contrib);
   g_object_unref (sample);
-  gtk_widget_set_visible (l->bottom_switcher, tabs);
-  gtk_widget_set_visible (GTK_WIDGET (l->bottom_stack), tabs);
-  gtk_widget_set_visible (GTK_WIDGET (l->bottom_wide), !tabs);
+  gtk_widget_set_visible (l->bottom_separator, !tab);
 }
 
 static void
@@ -180,7 +177,7 @@ apply_layout (FwWindow *self)
   if (narrow != l->narrow)
     {
       l->narrow = narrow;
-      move_bottom_views (self, narrow);
+      move_sample_view (self, narrow);
       gtk_orientable_set_orientation (GTK_ORIENTABLE (l->runs_box),
                                       narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
       g_object_set (fw_window_get_contrib_view (self), "compact", narrow, NULL);

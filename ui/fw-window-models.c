@@ -46,6 +46,9 @@ model_run (FwWindow *self)
 
   if (!run)
     message = g_strdup (_("There is no run to export yet: train a model first."));
+  else if (!fw_run_get_model (run) && fw_run_get_model_error (run))
+    message = g_strdup_printf (_("%s has no usable model: %s"), fw_run_get_description (run),
+                               fw_run_get_model_error (run));
   else if (!fw_run_get_model (run))
     message = g_strdup_printf (fw_run_get_state (run) == FW_RUN_RUNNING || fw_run_get_state (run) == FW_RUN_PAUSED
                                ? _("%s has no model yet: wait for its training to end.")
@@ -328,7 +331,7 @@ give_model_to_view (FwWindow *self, FwRun *run)
   PanelJob *job;
   guint generation = dataset_generation (self);
 
-  if (!run || !fw_run_get_model (run) || !fw_window_get_dataset (self) ||
+  if (!run || !fw_run_has_model (run) || !fw_window_get_dataset (self) ||
       GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (run), "fw-view-generation")) == generation ||
       fw_explainer_get_trainer (fw_window_get_explainer (self), run))
     return;
@@ -404,7 +407,19 @@ on_model_opened (GObject *source, GAsyncResult *result, gpointer user_data)
       fw_run_finish (run, opened->accuracy, opened->loss, 0, FALSE);
       text = g_strdup_printf (_("Opened %s: accuracy %.3f, loss %.4f on %d %s rows of %s"), base,
                               opened->accuracy, opened->loss, opened->n, opened->split, fw_window_get_dataset (self)->name);
-      fw_window_hide_error (self);
+      if (opened->overlap > 0)
+        {
+          /* the same warning as eval's: these figures are not about new data */
+          g_autofree char *warning = g_strdup_printf (ngettext ("%s: %d of the %d rows it was evaluated on is a row it was "
+                                                                "trained on, so its accuracy overstates how well it does on new data",
+                                                                "%s: %d of the %d rows it was evaluated on are rows it was "
+                                                                "trained on, so its accuracy overstates how well it does on new data",
+                                                                opened->overlap),
+                                                      base, opened->overlap, opened->n);
+          fw_window_show_error (self, warning);
+        }
+      else
+        fw_window_hide_error (self);
     }
   else
     {

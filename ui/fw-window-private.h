@@ -1,5 +1,5 @@
 /* fw-window-private.h — what fw-window.c lends the files that add
- * commands to the main window (fw-window-models.c): its banner, status
+ * commands to the main window (fw-window-models.c, fw-window-tuning.c): its banner, status
  * line, action states, run list and busy counters.  Not for other users. */
 #pragma once
 
@@ -34,7 +34,6 @@ typedef struct {
   GtkWidget *main_scroller;
   GtkBox *plots_box;
   GtkBox *runs_box;
-  GtkWidget *bottom_switcher;
   GtkStack *bottom_stack;
   GtkBox *bottom_wide;
   GtkWidget *bottom_separator;
@@ -63,6 +62,19 @@ void fw_window_set_pace (FwWindow *self, gboolean on);
 void fw_window_layout_class_init (GtkWidgetClass *widget_class);
 void fw_window_layout_init (FwWindow *self);
 void fw_window_layout_dispose (FwWindow *self);
+
+/* Trains config as a new run, or continues existing from its checkpoint
+ * to config's epochs; FALSE (message in the banner) when it cannot, or
+ * when a run trains already. */
+gboolean fw_window_start_run (FwWindow *self, const FwConfig *config, FwRun *existing,
+                              const FwCheckpoint *from);
+
+/* fw-window-tuning.c */
+void fw_window_tuning_class_init (GtkWidgetClass *widget_class);
+void fw_window_tuning_init (FwWindow *self);
+/* when a run ends: train the next queued one */
+void fw_window_tuning_next (FwWindow *self);
+guint fw_window_tuning_n_queued (FwWindow *self);
 
 /* fw-window-models.c */
 void fw_window_models_class_init (GtkWidgetClass *widget_class);

@@ -7,12 +7,12 @@
 #include <math.h>
 #include <string.h>
 #ifdef __linux__
-#include <sys/resource.h>
 #include <unistd.h>
 #endif
 
 #include "fw-builtin.h"
 #include "fw-contrib-view.h"
+#include "fw-cost.h"
 #include "fw-dataset-view.h"
 #include "fw-explainer.h"
 #include "fw-pace.h"
@@ -63,6 +63,7 @@ struct _FwWindow
   FwContribView *contrib_view;
   FwSampleView *sample_view;
   FwWindowLayout layout;     /* its template widgets too */
+  FwRobustnessView *robustness_view;
 
   /* Owned */
   GSettings *settings;       /* NULL when the schema is not installed */
@@ -303,6 +304,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 
   fw_explainer_set_dataset (self->explainer, ds);   /* before the old one goes */
   show_builtin_lesson (self, job->spec, self->dataset != NULL && g_strcmp0 (self->dataset->source, ds->source) != 0);
+  fw_robustness_view_set_dataset (self->robustness_view, ds);
   g_clear_pointer (&self->dataset, fw_dataset_free);
   self->dataset = ds;
   fw_dataset_view_set_dataset (self->dataset_view, ds, job->vocab_size);
@@ -422,6 +424,40 @@ update_step_status (FwWindow *self)
   set_status (self, text);
 }
 
+/* A model file the trainer could not write: the run is marked, the banner
+ * says so, and finish_training keeps the weights in memory. */
+static void
+note_model_saved (FwWindow *self, const char *save_error)
+{
+  gboolean was_failing = fw_run_get_save_error (self->run) != NULL;
+
+  fw_run_set_save_error (self->run, save_error);
+  if (save_error && !was_failing)
+    {
+      g_autofree char *message = g_strdup_printf (_("The model of %s could not be saved: %s. "
+                                                    "The run keeps it: use Save Model to save it elsewhere."),
+                                                  fw_run_get_description (self->run), save_error);
+      show_error (self, message);
+    }
+}
+
+/* The trainer's weights as the run's model, when its file could not be
+ * written: the same bytes a file would hold, read back from memory. */
+static void
+keep_model_in_memory (FwWindow *self)
+{
+  g_autoptr(GBytes) bytes = fw_model_save_to_bytes (fw_trainer_get_model (self->trainer),
+                                                    fw_trainer_get_vocab (self->trainer),
+                                                    (const char *const *) self->dataset->classes);
+  g_autoptr(GError) error = NULL;
+  FwSavedModel *saved = fw_model_load_bytes (bytes, fw_run_get_description (self->run), 256, &error);
+
+  if (saved)
+    fw_run_set_model (self->run, saved);
+  else
+    show_error (self, error->message);
+}
+
 /* Drains every queued event; the caller guarantees this runs at most once
  * per frame, so a fast trainer never floods the main loop. */
 static void
@@ -451,11 +487,15 @@ drain_events (FwWindow *self)
             if (fw_run_get_steps_per_epoch (self->run) == 0)
               fw_run_set_steps_per_epoch (self->run, event.steps_per_epoch);
             fw_run_add_epoch (self->run, &p);
+            note_model_saved (self, event.save_error);
             fw_run_store_save_metrics (self->run_store, self->run);
           }
           break;
         case FW_EVENT_FINISHED:
+          fw_run_set_cost (self->run, fw_run_get_flops_per_sample (self->run), event.inference_ms);
           fw_run_finish (self->run, event.test_accuracy, event.test_loss, event.seconds, event.stopped);
+          /* the last write decides: an earlier failure is mended by it */
+          note_model_saved (self, event.save_error);
           ended = TRUE;
           break;
         case FW_EVENT_FAILED:
@@ -502,12 +542,28 @@ on_watchdog (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* 1234567 → "1.23 M": FLOP counts span k to G */
+static const char *
+format_flops (double v, char buf[64])
+{
+  static const char *const units[] = { "", " k", " M", " G", " T" };
+  int u = 0;
+  while (fabs (v) >= 1000 && u < (int) G_N_ELEMENTS (units) - 1)
+    {
+      v /= 1000;
+      u++;
+    }
+  g_snprintf (buf, 64, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
+  return buf;
+}
+
 static void
 rebuild_compare_table (FwWindow *self)
 {
   GtkWidget *child;
   static const char *const headers[] = {
-    N_("Fusion"), N_("Test acc."), N_("Val. loss"), N_("Params"), N_("Time"),
+    N_("Fusion"), N_("Test acc."), N_("Val. loss"), N_("Params"), N_("FLOPs"), N_("Time"),
+    N_("Inference"),
   };
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->compare_runs));
 
@@ -529,7 +585,7 @@ rebuild_compare_table (FwWindow *self)
       g_autofree char *name = g_markup_printf_escaped ("<span foreground=\"#%02x%02x%02x\">●</span> %s",
                                                        (int) (col->red * 255), (int) (col->green * 255),
                                                        (int) (col->blue * 255), fw_run_get_description (run));
-      char cells[4][64];
+      char cells[6][64];
       GtkWidget *label;
 
       if (done && isfinite (fw_run_get_test_accuracy (run)))
@@ -543,13 +599,22 @@ rebuild_compare_table (FwWindow *self)
       else
         g_snprintf (cells[1], 64, "—");
       g_snprintf (cells[2], 64, "%'" G_GSIZE_FORMAT, fw_run_get_n_params (run));
-      g_snprintf (cells[3], 64, _("%.1f s"), fw_run_get_seconds (run));
+      if (isfinite (fw_run_get_flops_per_sample (run)))
+        format_flops (fw_run_get_flops_per_sample (run), cells[3]);
+      else
+        g_snprintf (cells[3], 64, "—");
+      g_snprintf (cells[4], 64, _("%.1f s"), fw_run_get_seconds (run));
+      if (isfinite (fw_run_get_inference_ms (run)))
+        /* per sample, in microseconds: the numbers are small */
+        g_snprintf (cells[5], 64, _("%.1f µs"), 1000 * fw_run_get_inference_ms (run));
+      else
+        g_snprintf (cells[5], 64, "—");
 
       label = gtk_label_new (NULL);
       gtk_label_set_markup (GTK_LABEL (label), name);
       gtk_label_set_xalign (GTK_LABEL (label), 0);
       gtk_grid_attach (self->compare_grid, label, 0, r + 1, 1, 1);
-      for (int c = 0; c < 4; c++)
+      for (int c = 0; c < 6; c++)
         {
           label = gtk_label_new (cells[c]);
           gtk_label_set_xalign (GTK_LABEL (label), 1);
@@ -559,29 +624,10 @@ rebuild_compare_table (FwWindow *self)
     }
 }
 
-/* The compute threads (the trainer's and OpenBLAS's, which spin while
- * they wait for work) run at a lower priority than the GUI thread, so the
- * window keeps its frame rate while training takes every core; they lose
- * only the little time the window needs.  Linux-only; elsewhere a no-op. */
-static void
-yield_workers_to_gui (void)
-{
-#ifdef __linux__
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *name;
-  pid_t main_tid = getpid ();
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      pid_t tid = (pid_t) g_ascii_strtoll (name, NULL, 10);
-      if (tid > 0 && tid != main_tid && getpriority (PRIO_PROCESS, tid) < 10)
-        setpriority (PRIO_PROCESS, tid, 10);
-    }
-#endif
-}
-
+/* A new run from config, or (existing and from) a finished run that
+ * continues from its checkpoint to config's epochs. */
 static gboolean
-start_run (FwWindow *self, const FwConfig *config)
+start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const FwCheckpoint *from)
 {
   g_autoptr(GError) error = NULL;
   FwConfig c = *config;
@@ -593,36 +639,54 @@ start_run (FwWindow *self, const FwConfig *config)
     return FALSE;
   c.threads = 0;             /* every core: the GUI thread only draws */
   if (!fw_config_validate (&c, &error) ||
-      !(self->trainer = fw_trainer_new (&c, self->dataset, &error)))
+      !(self->trainer = fw_trainer_new (&c, self->dataset, &error)) ||
+      (from && !fw_trainer_restore (self->trainer, from, &error)))
     {
       g_autofree char *message = g_strdup_printf (_("Cannot train this model: %s"), error->message);
+      g_clear_pointer (&self->trainer, fw_trainer_free);
       show_error (self, message);
       return FALSE;
     }
   fw_trainer_measure_reliance (self->trainer, FW_CONTRIB_RELIANCE_ROWS);
   fw_pace_reset (&self->pace, c.epochs);
   hide_error (self);
-  fw_plot_model_next_color (self->plot_model, &color);
-  self->run = fw_run_new (&c, self->dataset->name, &color);
-  fw_run_set_dataset_source (self->run, self->dataset->source);
-  fw_run_set_n_params (self->run, fw_model_n_params (fw_trainer_get_model (self->trainer)));
-  fw_run_set_state (self->run, FW_RUN_RUNNING);
-  if (!fw_run_store_add (self->run_store, self->run, &error))
+  if (existing)
     {
-      g_autofree char *message = g_strdup_printf (_("This run will not be saved: %s"), error->message);
-      show_error (self, message);
+      self->run = g_object_ref (existing);
+      fw_run_continue (self->run, c.epochs);
     }
-  fw_plot_model_add_run (self->plot_model, self->run);
+  else
+    {
+      fw_plot_model_next_color (self->plot_model, &color);
+      self->run = fw_run_new (&c, self->dataset->name, &color);
+      fw_run_set_dataset_source (self->run, self->dataset->source);
+      fw_run_set_n_params (self->run, fw_model_n_params (fw_trainer_get_model (self->trainer)));
+      fw_run_set_cost (self->run,
+                       fw_cost_flops_per_sample (&c, fw_model_get_shape (fw_trainer_get_model (self->trainer))),
+                       NAN);
+      fw_run_set_state (self->run, FW_RUN_RUNNING);
+      if (!fw_run_store_add (self->run_store, self->run, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("This run will not be saved: %s"), error->message);
+          show_error (self, message);
+        }
+      fw_plot_model_add_run (self->plot_model, self->run);
+    }
   self->trainer_lr = c.lr;
   memset (&self->last_step, 0, sizeof self->last_step);
 
   if (fw_run_get_dir (self->run))
     {
       g_autofree char *model_path = g_build_filename (fw_run_get_dir (self->run), FW_RUN_MODEL_FILE, NULL);
+      g_autofree char *checkpoint = g_build_filename (fw_run_get_dir (self->run), FW_RUN_CHECKPOINT_FILE, NULL);
       fw_trainer_save_model_to (self->trainer, model_path, (const char *const *) self->dataset->classes);
+      /* what Continue training resumes from */
+      fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes);
     }
+  /* the compute threads keep the normal priority: they block instead of
+   * spinning (fw-parallel.h), and a lowered one let every other process on
+   * a busy machine starve training; the window's frames stay cheap */
   fw_trainer_start (self->trainer);
-  yield_workers_to_gui ();
   self->last_drain = g_get_monotonic_time ();
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
   self->watchdog_id = g_timeout_add (250, on_watchdog, self);
@@ -630,6 +694,22 @@ start_run (FwWindow *self, const FwConfig *config)
   update_step_status (self);
   update_actions (self);
   return TRUE;
+}
+
+static gboolean
+start_run (FwWindow *self, const FwConfig *config)
+{
+  return start_run_from (self, config, NULL, NULL);
+}
+
+gboolean
+fw_window_start_run (FwWindow *self, const FwConfig *config, FwRun *existing,
+                     const FwCheckpoint *from)
+{
+  g_return_val_if_fail (FW_IS_WINDOW (self) && config, FALSE);
+  if (self->trainer || self->compare_next >= 0)
+    return FALSE;
+  return start_run_from (self, config, existing, from);
 }
 
 static void
@@ -661,6 +741,10 @@ finish_training (FwWindow *self)
 {
   g_autofree char *text = NULL;
 
+  /* a model that is not on disk (a full disk) is kept from memory; a failed
+   * run's weights are not finite, its file holds the last good epoch */
+  if (fw_run_get_save_error (self->run) && fw_run_get_state (self->run) != FW_RUN_FAILED)
+    keep_model_in_memory (self);
   /* FINISHED and FAILED are the last events: joining is immediate; the
    * Contributions view keeps the model */
   fw_explainer_take_trainer (self->explainer, self->run, g_steal_pointer (&self->trainer));
@@ -671,7 +755,8 @@ finish_training (FwWindow *self)
   fw_model_panel_set_training (self->model_panel, FALSE);
   /* the compute thread wrote the model file; the run gets it read back */
   fw_run_store_save_metrics (self->run_store, self->run);
-  fw_run_store_load_model (self->run_store, self->run);
+  if (!fw_run_is_model_loaded (self->run))
+    fw_run_store_load_model (self->run_store, self->run);
 
   if (fw_run_get_state (self->run) == FW_RUN_FAILED)
     text = g_strdup_printf (_("%s failed"), fw_run_get_description (self->run));
@@ -688,6 +773,8 @@ finish_training (FwWindow *self)
 
   if (self->compare_next >= 0)
     start_next_compare (self);
+  else
+    fw_window_tuning_next (self);   /* the sweep queue, if any */
   update_actions (self);
 }
 
@@ -723,6 +810,7 @@ gboolean
 fw_window_is_busy (FwWindow *self)
 {
   return self->trainer != NULL || self->load_cancellable != NULL || self->compare_next >= 0 ||
+         fw_window_tuning_n_queued (self) > 0 ||
          self->pending_spec != NULL || self->model_jobs > 0 ||
          (self->run_store && fw_run_store_is_busy (self->run_store));
 }
@@ -1241,6 +1329,7 @@ fw_window_class_init (FwWindowClass *klass)
   g_type_ensure (FW_TYPE_PLOT);
   g_type_ensure (FW_TYPE_CONTRIB_VIEW);
   g_type_ensure (FW_TYPE_SAMPLE_VIEW);
+  g_type_ensure (FW_TYPE_ROBUSTNESS_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fusionworkbench/FusionWorkbench/fw-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FwWindow, error_bar);
@@ -1271,8 +1360,6 @@ fw_window_class_init (FwWindowClass *klass)
                                              G_STRUCT_OFFSET (FwWindow, layout.plots_box));
   gtk_widget_class_bind_template_child_full (widget_class, "runs_box", FALSE,
                                              G_STRUCT_OFFSET (FwWindow, layout.runs_box));
-  gtk_widget_class_bind_template_child_full (widget_class, "bottom_switcher", FALSE,
-                                             G_STRUCT_OFFSET (FwWindow, layout.bottom_switcher));
   gtk_widget_class_bind_template_child_full (widget_class, "bottom_stack", FALSE,
                                              G_STRUCT_OFFSET (FwWindow, layout.bottom_stack));
   gtk_widget_class_bind_template_child_full (widget_class, "bottom_wide", FALSE,
@@ -1281,6 +1368,7 @@ fw_window_class_init (FwWindowClass *klass)
                                              G_STRUCT_OFFSET (FwWindow, layout.bottom_separator));
   gtk_widget_class_bind_template_child_full (widget_class, "sheet_revealer", FALSE,
                                              G_STRUCT_OFFSET (FwWindow, layout.sheet_revealer));
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, robustness_view);
   gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
 
@@ -1300,6 +1388,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
   fw_window_models_class_init (widget_class);
   fw_window_layout_class_init (widget_class);
+  fw_window_tuning_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
 }
@@ -1333,6 +1422,8 @@ fw_window_init (FwWindow *self)
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
+  fw_robustness_view_attach (self->robustness_view, fw_plot_model_get_runs (self->plot_model));
+  fw_window_tuning_init (self);
   fw_window_layout_init (self);
 
   if (self->settings)
@@ -1365,6 +1456,7 @@ FwModelPanel *fw_window_get_model_panel (FwWindow *self) { return self->model_pa
 FwContribView *fw_window_get_contrib_view (FwWindow *self) { return self->contrib_view; }
 FwSampleView *fw_window_get_sample_view (FwWindow *self) { return self->sample_view; }
 FwExplainer *fw_window_get_explainer (FwWindow *self) { return self->explainer; }
+FwRobustnessView *fw_window_get_robustness_view (FwWindow *self) { return self->robustness_view; }
 FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
 GListModel *fw_window_get_compare_runs (FwWindow *self) { return G_LIST_MODEL (self->compare_runs); }
 const char *fw_window_get_error (FwWindow *self) { return self->error_message; }

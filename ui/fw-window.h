@@ -14,6 +14,8 @@
 #include "fw-plot.h"
 #include "fw-plot-model.h"
 #include "fw-sample-view.h"
+#include "fw-tuning-window.h"
+#include "fw-robustness-view.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +34,7 @@ FwModelPanel *fw_window_get_model_panel (FwWindow *self);
 FwContribView *fw_window_get_contrib_view (FwWindow *self);
 FwSampleView *fw_window_get_sample_view (FwWindow *self);
 FwExplainer *fw_window_get_explainer (FwWindow *self);
+FwRobustnessView *fw_window_get_robustness_view (FwWindow *self);
 FwPlotModel *fw_window_get_plot_model (FwWindow *self);
 FwPlot *fw_window_get_plot (FwWindow *self, FwPlotKind kind);
 GListModel *fw_window_get_compare_runs (FwWindow *self);
@@ -53,5 +56,13 @@ void fw_window_open_model (FwWindow *self, const char *path);
 void fw_window_export_model (FwWindow *self, FwExportFormat format, const char *path);
 /* Removes the run from the list and its autosave folder from disk. */
 gboolean fw_window_delete_run (FwWindow *self, FwRun *run, GError **error);
+
+/* Tuning (fw-window-tuning.c): the Sweep and Runs window (made on first
+ * use; win.tuning shows it), a sweep of the model panel's options queued
+ * to train one run after another, and Continue training from a run's
+ * checkpoint.  Errors name what is wrong; nothing is queued on one. */
+FwTuningWindow *fw_window_get_tuning_window (FwWindow *self);
+gboolean fw_window_queue_sweep (FwWindow *self, const char *grid, guint n_random, GError **error);
+gboolean fw_window_continue_run (FwWindow *self, FwRun *run, int more_epochs, GError **error);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "fw-dataset-private.h"
+#include "fw-row-key.h"
 #include "fw-fashion.h"
 #include "fw-image.h"
 #include "fw-rng.h"
@@ -278,8 +279,14 @@ fw_builtin_generate (const char *name, const FwLoadOptions *options,
     }
   cairo_surface_destroy (surface);
 
-  if (!fw_dataset_finish (ds, (char **) labels->pdata, split, o, display, error))
+  if (!fw_dataset_finish (ds, (char **) labels->pdata, split, FALSE, o, display, error))
     return NULL;
+  /* what the rows are: a function of the name, the seed and the row */
+  for (int r = 0; r < n; r++)
+    {
+      g_autofree char *id = g_strdup_printf ("%s#%" G_GUINT64_FORMAT "#%d", display, o->seed, r);
+      ds->row_key[r] = fw_row_key (id, ds->text[r]);
+    }
   if (o->progress)
     o->progress (1.0, o->progress_data);
   return g_steal_pointer (&ds);

@@ -12,10 +12,12 @@ G_BEGIN_DECLS
 FwDataset *fw_dataset_alloc (int n, int channels, int size, const char *what, GError **error);
 
 /* Fills label/classes/split/tokens.  ds->text[r] may be NULL (made "").
- * labels: (n) strings; split: (n) FwSplit or -1 when the source gave none
- * (all -1 = stratified 80/10/10 from the seed).  Fails on no rows or one
- * class (unless options->allow_single_class). */
-gboolean fw_dataset_finish (FwDataset *ds, char **labels, const gint8 *split,
+ * labels: (n) strings; split: (n) FwSplit or -1 when the source gave none.
+ * stable_split: a -1 row's split is drawn from ds->row_key[r] and the seed
+ * (80/10/10, fw-row-key.h); otherwise (generated rows) all -1 rows are
+ * split 80/10/10 exactly, stratified, from the seed.  Fails on no rows or
+ * one class (unless options->allow_single_class). */
+gboolean fw_dataset_finish (FwDataset *ds, char **labels, const gint8 *split, gboolean stable_split,
                             const FwLoadOptions *options, const char *filename, GError **error);
 
 /* Assigns split[] for the given rows, stratified by label, deterministic

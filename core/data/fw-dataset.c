@@ -17,6 +17,7 @@
 #include "fw-image.h"
 #include "fw-manifest.h"
 #include "fw-rng.h"
+#include "fw-row-key.h"
 
 #define FW_MAX_SKIPPED_REASONS 10
 #define FW_MAX_IMAGE_SIZE 1024
@@ -86,6 +87,8 @@ fw_dataset_free (FwDataset *ds)
   g_free (ds->has_text);
   g_free (ds->split);
   g_free (ds->label);
+  g_free (ds->row);
+  g_free (ds->row_key);
   if (ds->classes)
     g_strfreev (ds->classes);
   if (ds->text)
@@ -136,6 +139,10 @@ fw_dataset_alloc (int n, int channels, int size, const char *what, GError **erro
   ds->split = g_new0 (guint8, MAX (n, 1));
   ds->label = g_new0 (int, MAX (n, 1));
   ds->text = g_new0 (char *, MAX (n, 1));
+  ds->row = g_new0 (int, MAX (n, 1));
+  ds->row_key = g_new0 (guint64, MAX (n, 1));
+  for (int r = 0; r < n; r++)
+    ds->row[r] = r;
   ds->word_start = g_new0 (int, n + 1);
   ds->lexicon = g_ptr_array_new_with_free_func (g_free);
   ds->skipped = g_ptr_array_new_with_free_func (g_free);
@@ -182,7 +189,7 @@ strcmp_p (const void *a, const void *b)
 }
 
 gboolean
-fw_dataset_finish (FwDataset *ds, char **labels, const gint8 *split,
+fw_dataset_finish (FwDataset *ds, char **labels, const gint8 *split, gboolean stable_split,
                    const FwLoadOptions *options, const char *filename, GError **error)
 {
   if (ds->n == 0)
@@ -221,28 +228,47 @@ fw_dataset_finish (FwDataset *ds, char **labels, const gint8 *split,
   for (int r = 0; r < ds->n; r++)
     ds->label[r] = GPOINTER_TO_INT (g_hash_table_lookup (ids, labels[r]));
 
-  /* splits */
-  g_autofree int *rows = g_new (int, ds->n);
-  int n_given = 0, n_val = 0, n_train = 0;
+  /* splits: a row's given split stands; the others are drawn per row from
+   * the row's key and the seed, so that adding or removing rows never moves
+   * another row.  When no row was given val, val_fraction of the given
+   * train rows are held out for validation, by the same per-row draw. */
+  int n_given = 0, n_given_val = 0;
   for (int r = 0; r < ds->n; r++)
     if (split[r] >= 0)
       {
         n_given++;
-        ds->split[r] = (guint8) split[r];
-        n_val += split[r] == FW_SPLIT_VAL;
+        n_given_val += split[r] == FW_SPLIT_VAL;
       }
-  if (n_given == 0)
+  if (stable_split)
+    for (int r = 0; r < ds->n; r++)
+      {
+        if (split[r] < 0)
+          ds->split[r] = fw_row_split (ds->row_key[r], options->seed, 0.1, 0.1);
+        else if (split[r] == FW_SPLIT_TRAIN && n_given_val == 0 && options->val_fraction > 0)
+          ds->split[r] = fw_row_split (ds->row_key[r], options->seed, options->val_fraction, 0);
+        else
+          ds->split[r] = (guint8) split[r];
+      }
+  else
     {
-      double f[FW_SPLIT_N_KINDS] = { 0.8, 0.1, 0.1 };
+      /* generated rows (the built-ins) are a function of the seed: an exact
+       * stratified draw cannot move a row that does not change */
+      g_autofree int *rows = g_new (int, MAX (ds->n, 1));
       for (int r = 0; r < ds->n; r++)
-        rows[r] = r;
-      fw_dataset_stratify (ds->label, ds->n_classes, rows, ds->n, f, options->seed, ds->split);
-    }
-  else if (n_val == 0 && options->val_fraction > 0)
-    {
-      double f[FW_SPLIT_N_KINDS] = { 1 - options->val_fraction, options->val_fraction, 0 };
-      n_train = fw_dataset_split_rows (ds, FW_SPLIT_TRAIN, rows);
-      fw_dataset_stratify (ds->label, ds->n_classes, rows, n_train, f, options->seed, ds->split);
+        ds->split[r] = split[r] >= 0 ? (guint8) split[r] : FW_SPLIT_TRAIN;
+      if (n_given == 0)
+        {
+          double f[FW_SPLIT_N_KINDS] = { 0.8, 0.1, 0.1 };
+          for (int r = 0; r < ds->n; r++)
+            rows[r] = r;
+          fw_dataset_stratify (ds->label, ds->n_classes, rows, ds->n, f, options->seed, ds->split);
+        }
+      else if (n_given_val == 0 && options->val_fraction > 0)
+        {
+          double f[FW_SPLIT_N_KINDS] = { 1 - options->val_fraction, options->val_fraction, 0 };
+          int n_train = fw_dataset_split_rows (ds, FW_SPLIT_TRAIN, rows);
+          fw_dataset_stratify (ds->label, ds->n_classes, rows, n_train, f, options->seed, ds->split);
+        }
     }
 
   /* tokens */
@@ -285,8 +311,9 @@ typedef struct {
   char **errors;             /* (n) reason when the image failed */
   int n;
   GCancellable *cancellable;
-  gint stop;                 /* atomic: cancelled, or an error with no skipping */
+  gint stop;                 /* atomic: cancelled */
   gboolean stop_on_error;
+  gint first_bad;            /* atomic: lowest failed row when stopping on errors, else n */
   GMutex lock;
   GCond cond;
   int done;                  /* rows finished, under lock */
@@ -303,6 +330,10 @@ decode_rows (Decode *d, int begin, int end)
     {
       if (d->paths[r] == NULL)
         continue;
+      /* past a failed row nothing is needed; before it every row is, so
+       * the error reported is the file's first whatever the threads did */
+      if (r > g_atomic_int_get (&d->first_bad))
+        return;
       if (g_atomic_int_get (&d->stop) || g_cancellable_is_cancelled (d->cancellable))
         {
           g_atomic_int_set (&d->stop, 1);
@@ -315,7 +346,10 @@ decode_rows (Decode *d, int begin, int end)
         {
           d->errors[r] = g_strdup (local->message);
           if (d->stop_on_error)
-            g_atomic_int_set (&d->stop, 1);
+            for (int was = g_atomic_int_get (&d->first_bad);
+                 r < was && !g_atomic_int_compare_and_exchange (&d->first_bad, was, r);
+                 was = g_atomic_int_get (&d->first_bad))
+              ;
         }
     }
 }
@@ -345,7 +379,8 @@ decode_images (Decode *d, const FwLoadOptions *o)
     pool = g_thread_pool_new (decode_chunk, d, MIN (threads, n_chunks), FALSE, NULL);
 
   if (pool == NULL)
-    for (int c = 0; c < n_chunks && !g_atomic_int_get (&d->stop); c++)
+    for (int c = 0; c < n_chunks && !g_atomic_int_get (&d->stop)
+                    && g_atomic_int_get (&d->first_bad) == d->n; c++)
       {
         decode_chunk (GINT_TO_POINTER (c + 1), d);
         if (o->progress)
@@ -417,6 +452,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
   g_autofree char *dir = g_path_get_dirname (path);
   int n_rows = (int) m->rows->len;
   g_autoptr (GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) skipped_rows = g_array_new (FALSE, FALSE, sizeof (int));  /* parallel to skipped */
   int n_skipped = 0;
 
   /* 1. row checks that need no file access */
@@ -432,11 +468,13 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
       split[r] = -1;
       if (problem == NULL && row->value[FW_FIELD_LABEL] == NULL)
         problem = g_strdup (_("the label is empty (every row needs one)"));
-      if (problem == NULL && m->has_split)
+      /* an empty split cell means "assign it", as when there is no column */
+      if (problem == NULL && m->has_split && row->value[FW_FIELD_SPLIT] != NULL)
         {
           if (!fw_split_parse (row->value[FW_FIELD_SPLIT], &s))
-            problem = g_strdup_printf (_("unknown split '%s' (use train, val or test)"),
-                                       row->value[FW_FIELD_SPLIT] ? row->value[FW_FIELD_SPLIT] : "");
+            problem = g_strdup_printf (_("unknown split '%s' (use train, val or test, or "
+                                         "leave it empty to have the row assigned)"),
+                                       row->value[FW_FIELD_SPLIT]);
           else
             split[r] = (gint8) s;
         }
@@ -460,6 +498,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
             }
           n_skipped++;
           g_ptr_array_add (skipped, msg);
+          g_array_append_val (skipped_rows, r);
           continue;
         }
       keep[r] = 1;
@@ -474,7 +513,8 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
   g_autofree int *src = g_new (int, MAX (n, 1));   /* kept row -> manifest row */
   g_autofree char **labels = g_new0 (char *, MAX (n, 1));
   g_autofree gint8 *kept_split = g_new (gint8, MAX (n, 1));
-  Decode d = { .ds = ds, .n = n, .cancellable = cancellable, .stop_on_error = !o->skip_bad_rows };
+  Decode d = { .ds = ds, .n = n, .cancellable = cancellable, .stop_on_error = !o->skip_bad_rows,
+               .first_bad = n };
   d.paths = g_new0 (char *, MAX (n, 1));
   d.errors = g_new0 (char *, MAX (n, 1));
   g_mutex_init (&d.lock);
@@ -485,6 +525,8 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
         FwManifestRow *row = g_ptr_array_index (m->rows, r);
         const char *img = row->value[FW_FIELD_IMAGE];
         src[k] = r;
+        ds->row[k] = r;
+        ds->row_key[k] = fw_row_key (img, row->value[FW_FIELD_TEXT]);
         labels[k] = row->value[FW_FIELD_LABEL];
         kept_split[k] = split[r];
         if (img)
@@ -530,7 +572,9 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
             {
               if (strcmp (d.errors[k], _("not found")) == 0 && !g_path_is_absolute (img))
                 {
-                  g_autofree char *shown = g_filename_display_name (dir);
+                  /* absolute, so "." reads as the folder it is */
+                  g_autofree char *abs = g_canonicalize_filename (dir, NULL);
+                  g_autofree char *shown = g_filename_display_name (abs);
                   g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
                                _("%s (paths are relative to the manifest's folder, %s; "
                                "or load with --skip-bad-rows)"), msg, shown);
@@ -545,6 +589,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
             }
           n_skipped++;
           g_ptr_array_add (skipped, msg);
+          g_array_append_val (skipped_rows, src[k]);
           g_free (d.errors[k]);
           g_free (ds->text[k]);
           ds->text[k] = NULL;
@@ -555,6 +600,8 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
           memcpy (ds->pixels + w * plane, ds->pixels + k * plane, plane);
           ds->has_image[w] = ds->has_image[k];
           ds->has_text[w] = ds->has_text[k];
+          ds->row[w] = ds->row[k];
+          ds->row_key[w] = ds->row_key[k];
           ds->text[w] = ds->text[k];
           ds->text[k] = NULL;
           labels[w] = labels[k];
@@ -565,12 +612,19 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
   g_free (d.errors);
   ds->n = w;
 
-  /* reasons: rows failing the text checks first, then those whose image failed */
+  /* reasons of the first rows in file order, whichever check they failed */
   ds->n_skipped = n_skipped;
-  for (guint i = 0; i < skipped->len && i < FW_MAX_SKIPPED_REASONS; i++)
-    g_ptr_array_add (ds->skipped, g_strdup (g_ptr_array_index (skipped, i)));
+  for (int taken = 0; taken < FW_MAX_SKIPPED_REASONS && taken < n_skipped; taken++)
+    {
+      guint best = 0;
+      for (guint i = 1; i < skipped_rows->len; i++)
+        if (g_array_index (skipped_rows, int, i) < g_array_index (skipped_rows, int, best))
+          best = i;
+      g_ptr_array_add (ds->skipped, g_strdup (g_ptr_array_index (skipped, best)));
+      g_array_index (skipped_rows, int, best) = G_MAXINT;
+    }
 
-  if (!fw_dataset_finish (ds, labels, kept_split, o, display, error))
+  if (!fw_dataset_finish (ds, labels, kept_split, TRUE, o, display, error))
     return NULL;
   if (o->progress)
     o->progress (1.0, o->progress_data);
@@ -656,11 +710,44 @@ fw_dataset_load (const char *spec, const FwLoadOptions *options,
 }
 
 int *
+fw_dataset_map_labels_or_unknown (const FwDataset *ds, const char *const *classes, int n_classes)
+{
+  g_return_val_if_fail (ds != NULL && (classes != NULL || n_classes == 0), NULL);
+  g_autofree int *map = g_new (int, MAX (ds->n_classes, 1));
+  for (int c = 0; c < ds->n_classes; c++)
+    {
+      map[c] = -1;
+      for (int k = 0; k < n_classes; k++)
+        if (g_strcmp0 (ds->classes[c], classes[k]) == 0)
+          map[c] = k;
+    }
+  int *out = g_new (int, MAX (ds->n, 1));
+  for (int r = 0; r < ds->n; r++)
+    out[r] = map[ds->label[r]];
+  return out;
+}
+
+int
+fw_dataset_source_row (const FwDataset *ds, int r)
+{
+  g_return_val_if_fail (ds != NULL && r >= 0 && r < ds->n, r);
+  return ds->row ? ds->row[r] : r;
+}
+
+int *
 fw_dataset_map_labels (const FwDataset *ds, const char *const *classes, int n_classes,
                        GError **error)
 {
   g_return_val_if_fail (ds != NULL && (classes != NULL || n_classes == 0), NULL);
 
+  /* a NULL-terminated list shorter than n_classes ends at its NULL: never
+   * read past it */
+  for (int k = 0; k < n_classes; k++)
+    if (classes[k] == NULL)
+      {
+        n_classes = k;
+        break;
+      }
   g_autofree int *map = g_new (int, MAX (ds->n_classes, 1));
   for (int c = 0; c < ds->n_classes; c++)
     {
@@ -685,7 +772,8 @@ fw_dataset_map_labels (const FwDataset *ds, const char *const *classes, int n_cl
           g_autofree char *list = g_strjoinv (", ", known);
           g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_VALUE,
                        _("%s: row %d: label '%s' is not one of the model's classes (%s%s)"),
-                       ds->name ? ds->name : _("dataset"), r + 1, ds->classes[ds->label[r]],
+                       ds->name ? ds->name : _("dataset"), fw_dataset_source_row (ds, r) + 1,
+                       ds->classes[ds->label[r]],
                        list, n_classes > 20 ? ", …" : "");
           g_free (out);
           return NULL;

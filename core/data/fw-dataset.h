@@ -70,8 +70,10 @@ typedef struct {
   int *word_start;           /* (n + 1) row r's tokens are words[word_start[r] .. word_start[r+1]) */
   int *words;                /* token indices into lexicon, in caption order */
   GPtrArray *lexicon;        /* (char *) every distinct token, normalized */
+  int *row;                  /* (n) the source's data row, from 0 (the manifest's, skipped rows counted) */
+  guint64 *row_key;          /* (n) the row's identity (fw-row-key.h): image cell and caption */
   int n_skipped;             /* rows dropped by skip_bad_rows */
-  GPtrArray *skipped;        /* (char *) the first ten reasons, "file: row N (line L): why" */
+  GPtrArray *skipped;        /* (char *) the first ten reasons in file order, "file: row N (line L): why" */
 } FwDataset;
 
 /* SPEC: a CSV or JSON Lines manifest, a folder holding metadata.csv or
@@ -117,6 +119,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwVocab, fw_vocab_free)
  * label is not in classes is an error naming it.  (g_free the result) */
 int *fw_dataset_map_labels (const FwDataset *ds, const char *const *classes, int n_classes,
                             GError **error);
+/* The same, with -1 for a row whose label is not in classes. */
+int *fw_dataset_map_labels_or_unknown (const FwDataset *ds, const char *const *classes, int n_classes);
+/* Row r's data row in its source, from 0 (what `predict` calls index and
+ * messages call row index + 1), whatever rows were skipped. */
+int fw_dataset_source_row (const FwDataset *ds, int r);
 
 /* A description for people and tools: rows per split and per class,
  * missing counts per modality, lexicon size, image size, skipped rows and

@@ -13,6 +13,7 @@
 #include "fw-dataset-private.h"
 #include "fw-image.h"
 #include "fw-rng.h"
+#include "fw-row-key.h"
 
 #define FASHION_SIDE 28
 
@@ -179,8 +180,14 @@ fw_fashion_generate (const FwLoadOptions *o, GCancellable *cancellable, GError *
       split[r] = r < n_train ? FW_SPLIT_TRAIN : FW_SPLIT_TEST;
       g_ptr_array_add (labels, g_strdup (class_names[k]));
     }
-  if (!fw_dataset_finish (ds, (char **) labels->pdata, split, o, display, error))
+  /* rows fixed by the files and the seed: the exact stratified val draw */
+  if (!fw_dataset_finish (ds, (char **) labels->pdata, split, FALSE, o, display, error))
     return NULL;
+  for (int r = 0; r < n; r++)
+    {
+      g_autofree char *id = g_strdup_printf ("%s#%d", display, r);
+      ds->row_key[r] = fw_row_key (id, ds->text[r]);
+    }
   if (o->progress)
     o->progress (1.0, o->progress_data);
   return g_steal_pointer (&ds);

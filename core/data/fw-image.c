@@ -222,6 +222,41 @@ too_large (int w, int h, GError **error)
 static gboolean decode (const char *path, const guint8 *data, gsize len, int size,
                         FwColor color, guint8 *out, GError **error);
 
+/* An SVG by its name or its first kilobytes: a damaged one is named as such
+ * rather than as a format we do not read. */
+static gboolean
+looks_like_svg (const char *path, const guint8 *data, gsize len)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  if (g_str_has_suffix (lower, ".svg") || g_str_has_suffix (lower, ".svgz"))
+    return TRUE;
+  gsize n = MIN (len, 4096);
+  for (gsize i = 0; i + 4 <= n; i++)
+    if (memcmp (data + i, "<svg", 4) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* gdk-pixbuf's TIFF loader hands over libtiff's premultiplied colour; every
+ * other loader gives straight colour, which resizing and compositing on
+ * white expect.  core/io/torch/model.py undoes it with the same formula. */
+static GdkPixbuf *
+unpremultiply (GdkPixbuf *pixbuf)
+{
+  GdkPixbuf *copy = gdk_pixbuf_copy (pixbuf);
+  if (copy == NULL)
+    return NULL;
+  int w = gdk_pixbuf_get_width (copy), h = gdk_pixbuf_get_height (copy);
+  int stride = gdk_pixbuf_get_rowstride (copy);
+  guint8 *px = gdk_pixbuf_get_pixels (copy);
+  for (int y = 0; y < h; y++)
+    for (guint8 *p = px + (gsize) y * stride, *end = p + (gsize) w * 4; p < end; p += 4)
+      if (p[3] != 0 && p[3] != 255)
+        for (int c = 0; c < 3; c++)
+          p[c] = (guint8) MIN (255u, (p[c] * 255u + p[3] / 2u) / p[3]);
+  return copy;
+}
+
 gboolean
 fw_image_load (const char *path, int size, FwColor color, guint8 *out, GError **error)
 {
@@ -294,7 +329,17 @@ decode (const char *path, const guint8 *data, gsize len, int size, FwColor color
       /* Other formats and damaged files: gdk-pixbuf's own header probe, then
        * its strict decoder, which reports truncation. */
       int w = 0, h = 0;
-      if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL)
+      GdkPixbufFormat *format = gdk_pixbuf_get_file_info (path, &w, &h);
+      if (format == NULL && looks_like_svg (path, data, len))
+        {
+          /* librsvg's own complaint says where the XML breaks */
+          g_autoptr (GdkPixbuf) none = gdk_pixbuf_new_from_file_at_scale (path, size, size, FALSE, &local);
+          g_autofree char *why = g_strdup (local ? local->message : _("it cannot be parsed"));
+          g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, _("is a damaged SVG: %s"),
+                       g_strstrip (why));
+          return FALSE;
+        }
+      if (format == NULL)
         {
           gboolean known = (len >= 8 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0)
                            || (len >= 3 && memcmp (data, "\xff\xd8\xff", 3) == 0)
@@ -307,15 +352,41 @@ decode (const char *path, const guint8 *data, gsize len, int size, FwColor color
                          _("is not an image in a format gdk-pixbuf reads (PNG, JPEG, GIF, BMP, TIFF, …)"));
           return FALSE;
         }
-      if (too_large (w, h, error))
-        return FALSE;
-      pixbuf = gdk_pixbuf_new_from_file (path, &local);
-      if (pixbuf == NULL)
+      const char *name = gdk_pixbuf_format_get_name (format);
+      if (g_strcmp0 (name, "svg") == 0)
         {
-          g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
-                       _("cannot be decoded (truncated or corrupt?): %s"),
-                       local ? local->message : _("unknown error"));
-          return FALSE;
+          /* vector images are drawn at the size we keep, not drawn at their
+           * own size and then blurred up or down */
+          pixbuf = gdk_pixbuf_new_from_file_at_scale (path, size, size, FALSE, &local);
+          if (pixbuf == NULL)
+            {
+              g_autofree char *why = g_strdup (local ? local->message : _("unknown error"));
+              g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE, _("is a damaged SVG: %s"),
+                           g_strstrip (why));
+              return FALSE;
+            }
+        }
+      else
+        {
+          if (too_large (w, h, error))
+            return FALSE;
+          pixbuf = gdk_pixbuf_new_from_file (path, &local);
+          if (pixbuf == NULL)
+            {
+              g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IMAGE,
+                           _("cannot be decoded (truncated or corrupt?): %s"),
+                           local ? local->message : _("unknown error"));
+              return FALSE;
+            }
+          if (g_strcmp0 (name, "tiff") == 0 && gdk_pixbuf_get_has_alpha (pixbuf))
+            {
+              GdkPixbuf *straight = unpremultiply (pixbuf);
+              if (straight)
+                {
+                  g_object_unref (pixbuf);
+                  pixbuf = straight;
+                }
+            }
         }
     }
 

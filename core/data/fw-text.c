@@ -1,7 +1,14 @@
 /* fw-text.c — caption normalization shared by loading, the vocabulary and
  * the GUI: NFKC, case folding, then words = maximal runs of letters and
- * digits in any script.  Mapping words to ids is fw-vocab.c's job. */
+ * digits in any script, with the combining marks that follow them.  Mapping words to ids is fw-vocab.c's job. */
 #include "fw-dataset.h"
+
+static gboolean
+is_mark (gunichar c)
+{
+  GUnicodeType t = g_unichar_type (c);
+  return t == G_UNICODE_NON_SPACING_MARK || t == G_UNICODE_SPACING_MARK || t == G_UNICODE_ENCLOSING_MARK;
+}
 
 char **
 fw_tokenize (const char *utf8)
@@ -24,7 +31,9 @@ fw_tokenize (const char *utf8)
   for (const char *p = folded;; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
-      gboolean in = c != 0 && g_unichar_isalnum (c);
+      /* a combining mark (vowel signs, viramas, accents left uncomposed)
+       * belongs to the word it follows: Devanagari is not split in letters */
+      gboolean in = c != 0 && (g_unichar_isalnum (c) || (word != NULL && is_mark (c)));
       if (in && word == NULL)
         word = p;
       else if (!in && word != NULL)

@@ -229,8 +229,8 @@ fw_contrib_report_json (FwContrib *contrib, const int *rows, int n, const char *
       if (!fw_contrib_emap (contrib, rows, n, &emap, NULL, progress, (gpointer) "emap", error))
         return NULL;
       if (summary)
-        g_string_append_printf (summary, _("emap: the model %.3f, its additive projection %.3f (gap %.3f: how much it uses the two together)\n"),
-                                emap.model_accuracy, emap.additive_accuracy, emap.gap);
+        g_string_append_printf (summary, _("emap on the first %d rows: the model %.3f, its additive projection %.3f (gap %.3f: how much it uses the two together)\n"),
+                                emap.n, emap.model_accuracy, emap.additive_accuracy, emap.gap);
       fw_contrib_json_emap (b, &emap);
     }
   double wi, wt;

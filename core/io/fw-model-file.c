@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fw-row-set.h"
 #include "fw-json.h"
 #include "fw-safetensors.h"
 
@@ -61,11 +62,20 @@ fw_model_preprocess_json (const FwModel *model)
   return node_to_string (root);
 }
 
-gboolean
-fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
-               const char *path, GError **error)
+int
+fw_model_training_overlap (const FwModel *model, const FwDataset *ds, const int *rows, int n)
 {
-  g_autoptr (FwSafetensorsWriter) w = fw_safetensors_writer_new ();
+  g_return_val_if_fail (model != NULL && ds != NULL && (rows != NULL || n == 0), -1);
+  const char *fingerprint = fw_model_get_training_rows (model);
+  /* checked when the file was loaded, or made by the trainer */
+  g_autoptr (FwRowSet) seen = fingerprint ? fw_row_set_from_json (fingerprint, NULL) : NULL;
+  return seen ? fw_row_set_count_rows (seen, ds, rows, n) : -1;
+}
+
+FwSafetensorsWriter *
+fw_model_file_writer (FwModel *model, const FwVocab *vocab, const char *const *classes)
+{
+  FwSafetensorsWriter *w = fw_safetensors_writer_new ();
   int n = 0;
   const FwParam *params = fw_model_param_list (model, &n);
   const float *data = fw_model_params (model);
@@ -89,7 +99,32 @@ fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
   fw_safetensors_writer_add_metadata (w, "labels", labels);
   fw_safetensors_writer_add_metadata (w, "vocab", vocab_json);
   fw_safetensors_writer_add_metadata (w, "preprocess", pre);
+  if (fw_model_get_training_rows (model))
+    fw_safetensors_writer_add_metadata (w, "training_rows", fw_model_get_training_rows (model));
+  return w;
+}
+
+gboolean
+fw_model_save (FwModel *model, const FwVocab *vocab, const char *const *classes,
+               const char *path, GError **error)
+{
+  g_autoptr (FwSafetensorsWriter) w = fw_model_file_writer (model, vocab, classes);
   return fw_safetensors_writer_save (w, path, error);
+}
+
+GBytes *
+fw_model_save_to_bytes (FwModel *model, const FwVocab *vocab, const char *const *classes)
+{
+  g_autoptr (FwSafetensorsWriter) w = fw_model_file_writer (model, vocab, classes);
+  return fw_safetensors_writer_to_bytes (w);
+}
+
+/* a checkpoint's optimizer state and data order ride along in the same
+ * file (fw-checkpoint.h); a model reader passes over them */
+static gboolean
+is_model_tensor (const FwTensor *t)
+{
+  return !g_str_has_prefix (t->name, FW_MODEL_FILE_EXTRA_PREFIX);
 }
 
 void
@@ -235,8 +270,13 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
    * more is refused before anything is allocated for it (dtypes are
    * checked tensor by tensor below) */
   gsize floats = 0;
+  int n_model_tensors = 0;
   for (int i = 0; i < fw_safetensors_n_tensors (st); i++)
-    floats += fw_safetensors_nth (st, i)->nbytes / sizeof (float);
+    if (is_model_tensor (fw_safetensors_nth (st, i)))
+      {
+        floats += fw_safetensors_nth (st, i)->nbytes / sizeof (float);
+        n_model_tensors++;
+      }
   g_autoptr (FwModel) model = fw_model_new_limited (&config, &shape, max_batch, MAX (floats, 1),
                                                     &merr);
   if (!model)
@@ -247,10 +287,10 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
 
   int n = 0;
   const FwParam *params = fw_model_param_list (model, &n);
-  if (fw_safetensors_n_tensors (st) != n)
+  if (n_model_tensors != n)
     {
       bad (error, path, _("it holds %d tensors but its config needs %d"),
-           fw_safetensors_n_tensors (st), n);
+           n_model_tensors, n);
       return NULL;
     }
   for (int i = 0; i < n; i++)
@@ -281,6 +321,20 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
                  isnan (dst[j]) ? "NaN" : _("an infinite value"), j);
             return NULL;
           }
+    }
+
+  /* optional (files from before it existed), but never damaged */
+  const char *seen = fw_safetensors_metadata (st, "training_rows");
+  if (seen)
+    {
+      g_autoptr (GError) serr = NULL;
+      g_autoptr (FwRowSet) set = fw_row_set_from_json (seen, &serr);
+      if (!set)
+        {
+          bad (error, path, "%s", serr->message);
+          return NULL;
+        }
+      fw_model_set_training_rows (model, seen);
     }
 
   FwSavedModel *s = g_new0 (FwSavedModel, 1);

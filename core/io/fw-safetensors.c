@@ -90,8 +90,8 @@ fw_safetensors_writer_add_metadata (FwSafetensorsWriter *w, const char *key, con
   g_ptr_array_add (w->meta_values, g_strdup (value));
 }
 
-gboolean
-fw_safetensors_writer_save (FwSafetensorsWriter *w, const char *path, GError **error)
+GBytes *
+fw_safetensors_writer_to_bytes (FwSafetensorsWriter *w)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
@@ -151,9 +151,18 @@ fw_safetensors_writer_save (FwSafetensorsWriter *w, const char *path, GError **e
       if (size)
         g_byte_array_append (out, data, size);
     }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+gboolean
+fw_safetensors_writer_save (FwSafetensorsWriter *w, const char *path, GError **error)
+{
+  g_autoptr (GBytes) bytes = fw_safetensors_writer_to_bytes (w);
+  gsize size = 0;
+  const void *data = g_bytes_get_data (bytes, &size);
   /* durably, through a temporary file renamed into place */
   g_autoptr (GError) local = NULL;
-  if (!fw_file_write (path, out->data, out->len, 0666, &local))
+  if (!fw_file_write (path, data, size, 0666, &local))
     {
       g_set_error (error, FW_SAFETENSORS_ERROR, FW_SAFETENSORS_ERROR_IO, "%s", local->message);
       return FALSE;

@@ -33,6 +33,8 @@ FwSafetensorsWriter *fw_safetensors_writer_new (void);
 void fw_safetensors_writer_add (FwSafetensorsWriter *w, const char *name, FwDtype dtype,
                                 int ndim, const gint64 *shape, const void *data);
 void fw_safetensors_writer_add_metadata (FwSafetensorsWriter *w, const char *key, const char *value);
+/* The whole file in memory. */
+GBytes *fw_safetensors_writer_to_bytes (FwSafetensorsWriter *w);
 /* Writes to a temporary file beside path and renames it into place. */
 gboolean fw_safetensors_writer_save (FwSafetensorsWriter *w, const char *path, GError **error);
 void fw_safetensors_writer_free (FwSafetensorsWriter *w);

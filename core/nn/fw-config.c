@@ -17,6 +17,7 @@ static const char *const image_names[] = { "mlp", "cnn" };
 static const char *const text_names[] = { "bow", "embed", "gru" };
 static const char *const optim_names[] = { "adam", "sgd" };
 static const char *const color_names[] = { "gray", "rgb" };
+static const char *const schedule_names[] = { "constant", "step", "cosine" };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (fusion_names) == FW_FUSION_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (op_names) == FW_OP_N_KINDS);
@@ -25,6 +26,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (image_names) == FW_IMAGE_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (text_names) == FW_TEXT_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (optim_names) == FW_OPTIM_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (color_names) == FW_COLOR_N_KINDS);
+G_STATIC_ASSERT (G_N_ELEMENTS (schedule_names) == FW_SCHEDULE_N_KINDS);
 
 const char *fw_fusion_name (FwFusion v) { return fusion_names[v]; }
 const char *fw_fusion_op_name (FwFusionOp v) { return op_names[v]; }
@@ -33,6 +35,7 @@ const char *fw_image_encoder_name (FwImageEncoder v) { return image_names[v]; }
 const char *fw_text_encoder_name (FwTextEncoder v) { return text_names[v]; }
 const char *fw_optimizer_name (FwOptimizer v) { return optim_names[v]; }
 const char *fw_color_name (FwColor v) { return color_names[v]; }
+const char *fw_lr_schedule_name (FwLrSchedule v) { return schedule_names[v]; }
 
 typedef enum { KIND_ENUM, KIND_INT, KIND_DOUBLE, KIND_SEED } OptionKind;
 
@@ -87,6 +90,12 @@ static Option options[] = {
        N_("Compute threads; 0 uses every core.")),
   NUM ("val-fraction", KIND_DOUBLE, val_fraction, 0, 0.9,
        N_("Share of training rows held out for validation when the data has no val rows.")),
+  NUM ("patience", KIND_INT, patience, 0, 100000,
+       N_("Early stopping: stop after this many epochs without a lower validation loss and keep the best epoch's weights; 0 trains every epoch.")),
+  ENUM ("lr-schedule", lr_schedule, schedule_names,
+        N_("How the learning rate changes over training: constant, divided by 10 at half and three quarters of the epochs, or falling along a cosine.")),
+  NUM ("warmup-epochs", KIND_INT, warmup_epochs, 0, 100000,
+       N_("Epochs over which the learning rate rises linearly from almost 0 to its value.")),
 };
 
 /* the names tables are sized, not NULL-terminated */
@@ -121,6 +130,9 @@ fw_config_init (FwConfig *c)
   c->seed = 1;
   c->threads = 0;
   c->val_fraction = 0.1;
+  c->patience = 0;
+  c->lr_schedule = FW_SCHEDULE_CONSTANT;
+  c->warmup_epochs = 0;
 }
 
 const FwOptionInfo *
@@ -225,13 +237,27 @@ fw_config_set (FwConfig *c, const char *name, const char *value, GError **error)
   g_return_val_if_reached (FALSE);
 }
 
+/* The shortest text that reads back as v: 0.1, not 0.10000000000000001. */
+static char *
+shortest_double (double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  for (int digits = 1; digits < 17; digits++)
+    {
+      g_autofree char *format = g_strdup_printf ("%%.%dg", digits);
+      g_ascii_formatd (buf, sizeof buf, format, v);
+      if (g_ascii_strtod (buf, NULL) == v)
+        return g_strdup (buf);
+    }
+  return g_strdup (g_ascii_dtostr (buf, sizeof buf, v));
+}
+
 char *
 fw_config_get (const FwConfig *c, const char *name)
 {
   const Option *o = find_option (name);
   g_return_val_if_fail (o != NULL, NULL);
   const void *field = G_STRUCT_MEMBER_P (c, o->offset);
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
   switch (o->kind)
     {
     case KIND_ENUM:
@@ -239,7 +265,7 @@ fw_config_get (const FwConfig *c, const char *name)
     case KIND_INT:
       return g_strdup_printf ("%d", *(const int *) field);
     case KIND_DOUBLE:
-      return g_strdup (g_ascii_dtostr (buf, sizeof buf, *(const double *) field));
+      return shortest_double (*(const double *) field);
     case KIND_SEED:
       return g_strdup_printf ("%" G_GUINT64_FORMAT, *(const guint64 *) field);
     }

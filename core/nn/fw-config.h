@@ -42,6 +42,13 @@ typedef enum {
 typedef enum { FW_IMAGE_MLP, FW_IMAGE_CNN, FW_IMAGE_N_KINDS } FwImageEncoder;
 typedef enum { FW_TEXT_BOW, FW_TEXT_EMBED, FW_TEXT_GRU, FW_TEXT_N_KINDS } FwTextEncoder;
 typedef enum { FW_OPTIM_ADAM, FW_OPTIM_SGD, FW_OPTIM_N_KINDS } FwOptimizer;
+/* learning-rate schedules; the formulas are in fw-schedule.h */
+typedef enum {
+  FW_SCHEDULE_CONSTANT,
+  FW_SCHEDULE_STEP,          /* ×0.1 from half the epochs on, ×0.01 from three quarters */
+  FW_SCHEDULE_COSINE,        /* cosine from 1 towards 0 over the epochs after warm-up */
+  FW_SCHEDULE_N_KINDS
+} FwLrSchedule;
 
 #define FW_EMBED_DIM 64      /* width of the token embedding of embed and gru */
 #define FW_MAX_TOKENS 32     /* text is cut to this many tokens for embed and gru */
@@ -66,6 +73,9 @@ typedef struct {
   guint64 seed;
   int threads;               /* 0 = all cores */
   double val_fraction;
+  int patience;              /* 0 = off; else stop after this many epochs without a better val loss */
+  FwLrSchedule lr_schedule;
+  int warmup_epochs;         /* linear warm-up of the learning rate over these epochs */
 } FwConfig;
 
 void fw_config_init (FwConfig *config);     /* DESIGN.md defaults */
@@ -101,5 +111,6 @@ const char *fw_image_encoder_name (FwImageEncoder v);
 const char *fw_text_encoder_name (FwTextEncoder v);
 const char *fw_optimizer_name (FwOptimizer v);
 const char *fw_color_name (FwColor v);
+const char *fw_lr_schedule_name (FwLrSchedule v);
 
 G_END_DECLS

@@ -95,6 +95,45 @@ fw_conv2d_backward_naive (float *dinp, float *dw, float *db,
           }
 }
 
+void
+fw_relu_maxpool2_forward_naive (float *out, int *argmax, const float *inp,
+                                int B, int C, int H, int W)
+{
+  int Ho = H / 2, Wo = W / 2;
+  for (int p = 0; p < B * C; p++)
+    for (int y = 0; y < Ho; y++)
+      for (int x = 0; x < Wo; x++)
+        {
+          int best = -1;
+          float m = 0.0f;
+          for (int dy = 0; dy < 2; dy++)
+            for (int dx = 0; dx < 2; dx++)
+              {
+                int i = (p * H + 2 * y + dy) * W + 2 * x + dx;
+                float v = inp[i] > 0.0f ? inp[i] : 0.0f;   /* ReLU first */
+                if (best < 0 || v > m)
+                  {
+                    best = i;
+                    m = v;
+                  }
+              }
+          out[(p * Ho + y) * Wo + x] = m;
+          argmax[(p * Ho + y) * Wo + x] = best;
+        }
+}
+
+void
+fw_relu_maxpool2_backward_set_naive (float *dinp, const float *dout, const float *out,
+                                     const int *argmax, int B, int C, int H, int W)
+{
+  int n = B * C * (H / 2) * (W / 2);
+  for (int i = 0; i < B * C * H * W; i++)
+    dinp[i] = 0.0f;
+  for (int i = 0; i < n; i++)   /* ReLU's derivative is 0 where its output is 0 */
+    if (out[i] > 0.0f)
+      dinp[argmax[i]] += dout[i];
+}
+
 static float
 fw_sigmoid_naive (float v)
 {

@@ -1,12 +1,14 @@
 /* fw-kernels.c — the fast kernels of fw-kernels.h: matrix products go to
  * OpenBLAS sgemm, everything else is a flat loop the compiler can vectorize.
  * Kernels never allocate: temporaries live in the caller's scratch, sized by
- * fw_conv2d_scratch_floats / fw_gru_scratch_floats.  Threading is OpenBLAS's
- * (the trainer sets its thread count); these loops are single-threaded.
+ * fw_conv2d_scratch_floats / fw_gru_scratch_floats.  The training path's
+ * kernels split their work over the calling thread's pool (fw-parallel.h),
+ * each task running single-threaded sgemm; with no pool they run serially.
  *
  * Shape key as in fw-kernels.h; N = B·H·W, Kc = C·3·3 (im2col rows).
  */
 #include "fw-kernels.h"
+#include "fw-parallel.h"
 #include "fw-rng.h"
 
 #include <math.h>
@@ -96,13 +98,73 @@ fw_kernels_flush_denormals (void)
 /* ------------------------------------------------------------------------ */
 /* linear                                                                    */
 
+/* Below this many multiply-adds a layer runs on one thread: waking a worker
+ * costs more than it saves (a head's last layer, a small vocabulary). */
+#define FW_LINEAR_SPLIT_MACS (1 << 20)
+
+typedef struct {
+  float *out, *dinp, *dw, *db;
+  const float *inp, *dout, *w, *b;
+  int B, I, O;
+} FwLinearJob;
+
+/* each task computes the output columns [o0, o1): no partial sums to add up */
+static void
+fw_linear_forward_task (int task, int n_tasks, gpointer data)
+{
+  const FwLinearJob *j = data;
+  gsize o0, o1;
+  fw_parallel_range (task, n_tasks, j->O, 16, &o0, &o1);
+  if (o1 <= o0)
+    return;
+  int n = (int) (o1 - o0);
+  for (int r = 0; r < j->B; r++)
+    {
+      float *row = j->out + (gsize) r * j->O + o0;
+      if (j->b != NULL)
+        memcpy (row, j->b + o0, sizeof (float) * n);
+      else
+        memset (row, 0, sizeof (float) * n);
+    }
+  fw_sgemm (FALSE, TRUE, j->B, n, j->I, 1.0f, j->inp, j->I, j->w + o0 * j->I, j->I, 1.0f,
+            j->out + o0, j->O);
+}
+
 void
 fw_linear_forward (float *out, const float *inp, const float *w, const float *b,
                    int B, int I, int O)
 {
-  /* out (B,O) starts as the bias rows, then one sgemm adds inp · wᵀ */
-  fw_fill_rows (out, b, B, O);
-  fw_sgemm (FALSE, TRUE, B, O, I, 1.0f, inp, I, w, I, 1.0f, out, O);
+  FwLinearJob j = { .out = out, .inp = inp, .w = w, .b = b, .B = B, .I = I, .O = O };
+  gsize macs = (gsize) B * I * O;
+  fw_parallel_run (macs >= FW_LINEAR_SPLIT_MACS ? fw_parallel_tasks (MAX (O / 16, 1)) : 1,
+                   fw_linear_forward_task, &j);
+}
+
+/* each task owns the rows [o0, o1) of dw and db and the columns [i0, i1)
+ * of dinp, so every gradient element has one writer */
+static void
+fw_linear_backward_task (int task, int n_tasks, gpointer data)
+{
+  const FwLinearJob *j = data;
+  int B = j->B, I = j->I, O = j->O;
+  gsize o0, o1, i0, i1;
+  fw_parallel_range (task, n_tasks, O, 16, &o0, &o1);
+  fw_parallel_range (task, n_tasks, I, 16, &i0, &i1);
+  if (j->dinp != NULL && i1 > i0)   /* (B, i) += dout (B,O) · w (O, i) */
+    fw_sgemm (FALSE, FALSE, B, (int) (i1 - i0), O, 1.0f, j->dout, O, j->w + i0, I, 1.0f,
+              j->dinp + i0, I);
+  if (o1 <= o0)
+    return;
+  if (j->dw != NULL)   /* (o, I) += doutᵀ (o, B) · inp (B, I) */
+    fw_sgemm (TRUE, FALSE, (int) (o1 - o0), I, B, 1.0f, j->dout + o0, O, j->inp, I, 1.0f,
+              j->dw + o0 * I, I);
+  if (j->db != NULL)
+    for (int r = 0; r < B; r++)
+      {
+        const float *row = j->dout + (gsize) r * O;
+        for (gsize o = o0; o < o1; o++)
+          j->db[o] += row[o];
+      }
 }
 
 void
@@ -110,12 +172,11 @@ fw_linear_backward (float *dinp, float *dw, float *db,
                     const float *dout, const float *inp, const float *w,
                     int B, int I, int O)
 {
-  if (dinp != NULL) /* (B,I) += dout (B,O) · w (O,I) */
-    fw_sgemm (FALSE, FALSE, B, I, O, 1.0f, dout, O, w, I, 1.0f, dinp, I);
-  if (dw != NULL)   /* (O,I) += doutᵀ (O,B) · inp (B,I) */
-    fw_sgemm (TRUE, FALSE, O, I, B, 1.0f, dout, O, inp, I, 1.0f, dw, I);
-  if (db != NULL)   /* (O) += column sums of dout */
-    fw_add_col_sums (db, dout, B, O);
+  FwLinearJob j = { .dinp = dinp, .dw = dw, .db = db, .dout = dout, .inp = inp, .w = w,
+                    .B = B, .I = I, .O = O };
+  gsize macs = (gsize) B * I * O;
+  fw_parallel_run (macs >= FW_LINEAR_SPLIT_MACS ? fw_parallel_tasks (MAX (O / 16, 1)) : 1,
+                   fw_linear_backward_task, &j);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -387,6 +448,288 @@ fw_conv2d_backward (float *dinp, float *dw, float *db, float *scratch,
                 0.0f, col, (int) N);
       fw_col2im_add (dinp, col, B, C, H, W);
     }
+}
+
+/* ---- the same convolution keeping col, image by image ------------------ */
+
+/* 8-wide loops without FMA: the AVX2 clone rounds as the default one does */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define FW_AVX2_CLONE __attribute__ ((target_clones ("avx2", "default")))
+#endif
+#endif
+#ifndef FW_AVX2_CLONE
+#define FW_AVX2_CLONE
+#endif
+
+/* below this many im2col rows (3 channels) the products are plain loops */
+#define FW_CONV_THIN_KC 27
+
+gsize
+fw_conv2d_col_floats (int C, int H, int W)
+{
+  return (gsize) C * FW_CONV_K * FW_CONV_K * H * W;
+}
+
+/* one task's part of work: dcol (Kc, HW), then dw (O, Kc) and db (O) partials */
+static gsize
+fw_conv2d_task_floats (int C, int H, int W, int O)
+{
+  gsize Kc = (gsize) C * FW_CONV_K * FW_CONV_K;
+  return Kc * H * W + (gsize) O * Kc + (gsize) O;
+}
+
+gsize
+fw_conv2d_work_floats (int C, int H, int W, int O)
+{
+  return FW_PARALLEL_MAX_TASKS * fw_conv2d_task_floats (C, H, W, O);
+}
+
+/* out (O, HW) = w (O, Kc) · col (Kc, HW) + b, for Kc too small for sgemm's
+ * packing to pay: each output row is built in cache from Kc axpys */
+FW_AVX2_CLONE static void
+fw_conv_thin_forward (float *restrict out, const float *restrict col, const float *restrict w,
+                      const float *restrict b, int Kc, int HW, int O)
+{
+  for (int o = 0; o < O; o++)
+    {
+      float *restrict dst = out + (gsize) o * HW;
+      const float *wo = w + (gsize) o * Kc;
+      float bias = b != NULL ? b[o] : 0.0f;
+      for (int p = 0; p < HW; p++)
+        dst[p] = bias;
+      for (int k = 0; k < Kc; k++)
+        {
+          const float *restrict src = col + (gsize) k * HW;
+          float wk = wo[k];
+          for (int p = 0; p < HW; p++)
+            dst[p] += wk * src[p];
+        }
+    }
+}
+
+/* dw (O, Kc) += dout (O, HW) · colᵀ, as O·Kc dot products with eight running
+ * sums each (one sum would be a chain of dependent additions) */
+FW_AVX2_CLONE static void
+fw_conv_thin_dw (float *restrict dw, const float *restrict dout, const float *restrict col,
+                 int Kc, int HW, int O)
+{
+  for (int o = 0; o < O; o++)
+    {
+      const float *restrict d = dout + (gsize) o * HW;
+      for (int k = 0; k < Kc; k++)
+        {
+          const float *restrict c = col + (gsize) k * HW;
+          float acc[8] = { 0 };
+          int p = 0;
+          for (; p + 8 <= HW; p += 8)
+            for (int j = 0; j < 8; j++)
+              acc[j] += d[p + j] * c[p + j];
+          for (; p < HW; p++)
+            acc[0] += d[p] * c[p];
+          dw[(gsize) o * Kc + k] += ((acc[0] + acc[4]) + (acc[1] + acc[5]))
+                                    + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+        }
+    }
+}
+
+/* db (O) += row sums of dout (O, HW) */
+static void
+fw_conv_db (float *restrict db, const float *restrict dout, int HW, int O)
+{
+  for (int o = 0; o < O; o++)
+    {
+      const float *restrict d = dout + (gsize) o * HW;
+      float acc[8] = { 0 };
+      int p = 0;
+      for (; p + 8 <= HW; p += 8)
+        for (int j = 0; j < 8; j++)
+          acc[j] += d[p + j];
+      for (; p < HW; p++)
+        acc[0] += d[p];
+      db[o] += ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    }
+}
+
+typedef struct {
+  float *out, *col, *work;
+  float *dinp, *dw, *db;
+  const float *inp, *dout, *w, *b;
+  const float *saved_col;   /* backward: forward's col */
+  int B, C, H, W, O;
+} FwConvJob;
+
+static void
+fw_conv_forward_task (int task, int n_tasks, gpointer data)
+{
+  const FwConvJob *j = data;
+  gsize HW = (gsize) j->H * j->W, b0, b1;
+  int Kc = j->C * FW_CONV_K * FW_CONV_K;
+  fw_parallel_range (task, n_tasks, j->B, 1, &b0, &b1);
+  for (gsize bi = b0; bi < b1; bi++)
+    {
+      float *col = j->col + bi * Kc * HW;
+      float *out = j->out + bi * j->O * HW;
+      fw_im2col (col, j->inp + bi * j->C * HW, 1, j->C, j->H, j->W);
+      if (Kc <= FW_CONV_THIN_KC)
+        {
+          fw_conv_thin_forward (out, col, j->w, j->b, Kc, (int) HW, j->O);
+          continue;
+        }
+      for (int o = 0; o < j->O; o++)
+        {
+          float bias = j->b != NULL ? j->b[o] : 0.0f;
+          for (gsize i = 0; i < HW; i++)
+            out[o * HW + i] = bias;
+        }
+      /* out (O, HW) += w (O, Kc) · col (Kc, HW): already the output's layout */
+      fw_sgemm (FALSE, FALSE, j->O, (int) HW, Kc, 1.0f, j->w, Kc, col, (int) HW, 1.0f,
+                out, (int) HW);
+    }
+}
+
+void
+fw_conv2d_forward_col (float *out, float *col, const float *inp,
+                       const float *w, const float *b,
+                       int B, int C, int H, int W, int O)
+{
+  if (B <= 0 || O <= 0 || H <= 0 || W <= 0)
+    return;
+  FwConvJob j = { .out = out, .col = col, .inp = inp, .w = w, .b = b,
+                  .B = B, .C = C, .H = H, .W = W, .O = O };
+  fw_parallel_run (fw_parallel_tasks (B), fw_conv_forward_task, &j);
+}
+
+static void
+fw_conv_backward_task (int task, int n_tasks, gpointer data)
+{
+  const FwConvJob *j = data;
+  gsize HW = (gsize) j->H * j->W, b0, b1;
+  int Kc = j->C * FW_CONV_K * FW_CONV_K, O = j->O;
+  float *dcol = j->work + task * fw_conv2d_task_floats (j->C, j->H, j->W, O);
+  float *dw = dcol + (gsize) Kc * HW, *db = dw + (gsize) O * Kc;
+  memset (dw, 0, sizeof (float) * ((gsize) O * Kc + O));
+  fw_parallel_range (task, n_tasks, j->B, 1, &b0, &b1);
+  for (gsize bi = b0; bi < b1; bi++)
+    {
+      const float *col = j->saved_col + bi * Kc * HW;
+      const float *dout = j->dout + bi * O * HW;
+      if (j->db != NULL)
+        fw_conv_db (db, dout, (int) HW, O);
+      if (j->dw != NULL && Kc <= FW_CONV_THIN_KC)
+        fw_conv_thin_dw (dw, dout, col, Kc, (int) HW, O);
+      else if (j->dw != NULL)   /* dw (O,Kc) += dout (O,HW) · colᵀ (HW,Kc) */
+        fw_sgemm (FALSE, TRUE, O, Kc, (int) HW, 1.0f, dout, (int) HW, col, (int) HW, 1.0f,
+                  dw, Kc);
+      if (j->dinp != NULL)
+        {
+          /* dcol (Kc,HW) = wᵀ (Kc,O) · dout (O,HW), folded back onto the image */
+          fw_sgemm (TRUE, FALSE, Kc, (int) HW, O, 1.0f, j->w, Kc, dout, (int) HW, 0.0f,
+                    dcol, (int) HW);
+          fw_col2im_add (j->dinp + bi * j->C * HW, dcol, 1, j->C, j->H, j->W);
+        }
+    }
+}
+
+void
+fw_conv2d_backward_col (float *dinp, float *dw, float *db, float *work,
+                        const float *dout, const float *col, const float *w,
+                        int B, int C, int H, int W, int O)
+{
+  if (B <= 0 || O <= 0 || H <= 0 || W <= 0)
+    return;
+  FwConvJob j = { .work = work, .dinp = dinp, .dw = dw, .db = db, .dout = dout, .saved_col = col,
+                  .w = w, .B = B, .C = C, .H = H, .W = W, .O = O };
+  int n_tasks = fw_parallel_tasks (B);
+  fw_parallel_run (n_tasks, fw_conv_backward_task, &j);
+  /* the tasks' partial sums, added in task order: the same numbers whichever
+   * thread ran which task */
+  int Kc = C * FW_CONV_K * FW_CONV_K;
+  gsize HW = (gsize) H * W;
+  for (int t = 0; t < n_tasks; t++)
+    {
+      const float *pdw = work + t * fw_conv2d_task_floats (C, H, W, O) + (gsize) Kc * HW;
+      const float *pdb = pdw + (gsize) O * Kc;
+      if (dw != NULL)
+        for (gsize i = 0; i < (gsize) O * Kc; i++)
+          dw[i] += pdw[i];
+      if (db != NULL)
+        for (int o = 0; o < O; o++)
+          db[o] += pdb[o];
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* ReLU fused with 2x2 max-pool                                              */
+
+typedef struct {
+  float *out, *dinp;
+  int *argmax;
+  const float *inp, *dout, *pooled;
+  const int *cargmax;
+  int B, C, H, W;
+} FwPoolJob;
+
+static void
+fw_relu_pool_forward_task (int task, int n_tasks, gpointer data)
+{
+  const FwPoolJob *j = data;
+  int H = j->H, W = j->W, Ho = H / 2, Wo = W / 2;
+  gsize p0, p1;
+  fw_parallel_range (task, n_tasks, (gsize) j->B * j->C, 1, &p0, &p1);
+  for (gsize p = p0; p < p1; p++)
+    {
+      gsize base = p * H * W;
+      const float *plane = j->inp + base;
+      float *o = j->out + p * Ho * Wo;
+      int *a = j->argmax + p * Ho * Wo;
+      for (int y = 0; y < Ho; y++)
+        {
+          const float *r0 = plane + (gsize) 2 * y * W, *r1 = r0 + W;
+          for (int x = 0; x < Wo; x++)
+            {
+              /* first maximum in (0,0) (0,1) (1,0) (1,1) order, as PyTorch */
+              float v00 = r0[2 * x], v01 = r0[2 * x + 1], v10 = r1[2 * x], v11 = r1[2 * x + 1];
+              int best = 2 * y * W + 2 * x;
+              float m = v00;
+              if (v01 > m) { m = v01; best = 2 * y * W + 2 * x + 1; }
+              if (v10 > m) { m = v10; best = (2 * y + 1) * W + 2 * x; }
+              if (v11 > m) { m = v11; best = (2 * y + 1) * W + 2 * x + 1; }
+              o[y * Wo + x] = m > 0.0f ? m : 0.0f;
+              a[y * Wo + x] = (int) (base + best);
+            }
+        }
+    }
+}
+
+void
+fw_relu_maxpool2_forward (float *out, int *argmax, const float *inp, int B, int C, int H, int W)
+{
+  FwPoolJob j = { .out = out, .argmax = argmax, .inp = inp, .B = B, .C = C, .H = H, .W = W };
+  fw_parallel_run (fw_parallel_tasks (B * C), fw_relu_pool_forward_task, &j);
+}
+
+static void
+fw_relu_pool_backward_task (int task, int n_tasks, gpointer data)
+{
+  const FwPoolJob *j = data;
+  gsize HW = (gsize) j->H * j->W, n = (gsize) (j->H / 2) * (j->W / 2), p0, p1;
+  fw_parallel_range (task, n_tasks, (gsize) j->B * j->C, 1, &p0, &p1);
+  if (p1 <= p0)
+    return;
+  memset (j->dinp + p0 * HW, 0, sizeof (float) * (p1 - p0) * HW);
+  for (gsize i = p0 * n; i < p1 * n; i++)
+    if (j->pooled[i] > 0.0f)
+      j->dinp[j->cargmax[i]] = j->dout[i];
+}
+
+void
+fw_relu_maxpool2_backward_set (float *dinp, const float *dout, const float *out,
+                               const int *argmax, int B, int C, int H, int W)
+{
+  FwPoolJob j = { .dinp = dinp, .dout = dout, .pooled = out, .cargmax = argmax,
+                  .B = B, .C = C, .H = H, .W = W };
+  fw_parallel_run (fw_parallel_tasks (B * C), fw_relu_pool_backward_task, &j);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -672,51 +1015,62 @@ fw_gru_len (const int *lens, int b, int L)
   return lens != NULL ? lens[b] : L;
 }
 
-void
-fw_gru_forward (float *h_all, float *gates, float *scratch,
-                const float *x, const int *lens,
-                const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
-                int B, int L, int E, int G)
+/* Rows of a batch are independent sequences, so each task runs whole
+ * sequences, rows [b0, b1), through every step: one parallel region per
+ * pass, not one per step.  The weight gradients, which sum over rows, are
+ * computed after the time loop split by weight row instead. */
+typedef struct {
+  float *h_all, *gates, *scratch;
+  float *dx, *dw_ih, *dw_hh, *db_ih, *db_hh;
+  const float *x, *dh_last, *saved_h_all, *saved_gates;
+  const int *lens;
+  const float *w_ih, *w_hh, *b_ih, *b_hh;
+  int B, L, E, G;
+} FwGruJob;
+
+static void
+fw_gru_forward_task (int task, int n_tasks, gpointer data)
 {
-  int G3 = 3 * G;
-  gsize step = (gsize) B * G3;
-  float *xg = scratch;                      /* (L, B, 3G) */
-  float *hg = scratch + (gsize) L * step;   /* (B, 3G) */
-
-  memset (h_all, 0, (gsize) B * G * sizeof (float));
-  if (L <= 0 || B <= 0 || G <= 0)
+  const FwGruJob *j = data;
+  int B = j->B, L = j->L, E = j->E, G = j->G, G3 = 3 * G;
+  gsize step = (gsize) B * G3, b0, b1;
+  fw_parallel_range (task, n_tasks, B, 1, &b0, &b1);
+  int nb = (int) (b1 - b0);
+  if (nb <= 0)
     return;
-
-  /* the input side of every gate for all steps in one product */
-  fw_fill_rows (xg, b_ih, (gsize) L * B, G3);
-  fw_sgemm (FALSE, TRUE, L * B, G3, E, 1.0f, x, E, w_ih, E, 1.0f, xg, G3);
+  float *xg = j->scratch;                      /* (L, B, 3G) */
+  float *hg = j->scratch + (gsize) L * step;   /* (B, 3G) */
 
   for (int t = 0; t < L; t++)
     {
-      const float *h = h_all + (gsize) t * B * G;        /* (B, G) */
-      float *hn_out = h_all + (gsize) (t + 1) * B * G;   /* (B, G) */
-      float *gt = gates + (gsize) t * B * 4 * G;         /* (B, 4G) */
-      const float *xgt = xg + (gsize) t * step;          /* (B, 3G) */
+      const float *h = j->h_all + (gsize) t * B * G;        /* (B, G) */
+      float *hn_out = j->h_all + (gsize) (t + 1) * B * G;   /* (B, G) */
+      float *gt = j->gates + (gsize) t * B * 4 * G;         /* (B, 4G) */
+      float *xgt = xg + (gsize) t * step;                   /* (B, 3G) */
 
-      /* hg (B,3G) = h · W_hhᵀ + b_hh; h_0 = 0 needs only the bias */
-      fw_fill_rows (hg, b_hh, B, G3);
+      /* the input side: xg rows = x · W_ihᵀ + b_ih */
+      fw_fill_rows (xgt + b0 * G3, j->b_ih, nb, G3);
+      fw_sgemm (FALSE, TRUE, nb, G3, E, 1.0f, j->x + ((gsize) t * B + b0) * E, E, j->w_ih, E,
+                1.0f, xgt + b0 * G3, G3);
+      /* hg rows = h · W_hhᵀ + b_hh; h_0 = 0 needs only the bias */
+      fw_fill_rows (hg + b0 * G3, j->b_hh, nb, G3);
       if (t > 0)
-        fw_sgemm (FALSE, TRUE, B, G3, G, 1.0f, h, G, w_hh, G, 1.0f, hg, G3);
+        fw_sgemm (FALSE, TRUE, nb, G3, G, 1.0f, h + b0 * G, G, j->w_hh, G, 1.0f, hg + b0 * G3, G3);
 
-      for (int b = 0; b < B; b++)
+      for (gsize b = b0; b < b1; b++)
         {
-          const float *hb = h + (gsize) b * G;
-          float *ob = hn_out + (gsize) b * G;
-          float *gb = gt + (gsize) b * 4 * G;
-          if (t >= fw_gru_len (lens, b, L))
+          const float *hb = h + b * G;
+          float *ob = hn_out + b * G;
+          float *gb = gt + b * 4 * G;
+          if (t >= fw_gru_len (j->lens, (int) b, L))
             {
               /* past the row's end: carry the state, save inert gates */
               memcpy (ob, hb, (gsize) G * sizeof (float));
               memset (gb, 0, (gsize) 4 * G * sizeof (float));
               continue;
             }
-          const float *xr = xgt + (gsize) b * G3, *xz = xr + G, *xn = xz + G;
-          const float *hr = hg + (gsize) b * G3, *hz = hr + G, *hnn = hz + G;
+          const float *xr = xgt + b * G3, *xz = xr + G, *xn = xz + G;
+          const float *hr = hg + b * G3, *hz = hr + G, *hnn = hz + G;
           float *r = gb, *z = gb + G, *n = gb + 2 * G, *hn = gb + 3 * G;
           for (int g = 0; g < G; g++)
             {
@@ -731,44 +1085,56 @@ fw_gru_forward (float *h_all, float *gates, float *scratch,
 }
 
 void
-fw_gru_backward (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
-                 float *scratch,
-                 const float *dh_last, const float *h_all, const float *gates,
-                 const float *x, const int *lens,
-                 const float *w_ih, const float *w_hh,
-                 int B, int L, int E, int G)
+fw_gru_forward (float *h_all, float *gates, float *scratch,
+                const float *x, const int *lens,
+                const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
+                int B, int L, int E, int G)
 {
-  int G3 = 3 * G;
-  gsize step = (gsize) B * G3;
-  float *dxg = scratch;                         /* (L, B, 3G) input-side pre-activations */
-  float *dhg = scratch + (gsize) L * step;      /* (L, B, 3G) hidden-side pre-activations */
-  float *dh = scratch + 2 * (gsize) L * step;   /* (B, G) gradient of the current state */
-
+  memset (h_all, 0, (gsize) B * G * sizeof (float));
   if (L <= 0 || B <= 0 || G <= 0)
     return;
-  memcpy (dh, dh_last, (gsize) B * G * sizeof (float));
+  FwGruJob j = { .h_all = h_all, .gates = gates, .scratch = scratch, .x = x, .lens = lens,
+                 .w_ih = w_ih, .w_hh = w_hh, .b_ih = b_ih, .b_hh = b_hh,
+                 .B = B, .L = L, .E = E, .G = G };
+  fw_parallel_run (fw_parallel_tasks (B), fw_gru_forward_task, &j);
+}
+
+static void
+fw_gru_backward_rows_task (int task, int n_tasks, gpointer data)
+{
+  const FwGruJob *j = data;
+  int B = j->B, L = j->L, G = j->G, G3 = 3 * G;
+  gsize step = (gsize) B * G3, b0, b1;
+  fw_parallel_range (task, n_tasks, B, 1, &b0, &b1);
+  int nb = (int) (b1 - b0);
+  if (nb <= 0)
+    return;
+  float *dxg = j->scratch;                         /* (L, B, 3G) input-side pre-activations */
+  float *dhg = j->scratch + (gsize) L * step;      /* (L, B, 3G) hidden-side pre-activations */
+  float *dh = j->scratch + 2 * (gsize) L * step;   /* (B, G) gradient of the current state */
+  memcpy (dh + b0 * G, j->dh_last + b0 * G, (gsize) nb * G * sizeof (float));
 
   for (int t = L - 1; t >= 0; t--)
     {
-      const float *h = h_all + (gsize) t * B * G;   /* (B, G) state entering step t */
-      const float *gt = gates + (gsize) t * B * 4 * G;
+      const float *h = j->saved_h_all + (gsize) t * B * G;   /* (B, G) state entering step t */
+      const float *gt = j->saved_gates + (gsize) t * B * 4 * G;
       float *dxt = dxg + (gsize) t * step;
       float *dht = dhg + (gsize) t * step;
 
-      for (int b = 0; b < B; b++)
+      for (gsize b = b0; b < b1; b++)
         {
-          float *dxb = dxt + (gsize) b * G3, *dhb = dht + (gsize) b * G3;
-          if (t >= fw_gru_len (lens, b, L))
+          float *dxb = dxt + b * G3, *dhb = dht + b * G3;
+          if (t >= fw_gru_len (j->lens, (int) b, L))
             {
               /* the step was the identity: dh passes through untouched */
               memset (dxb, 0, (gsize) G3 * sizeof (float));
               memset (dhb, 0, (gsize) G3 * sizeof (float));
               continue;
             }
-          const float *hb = h + (gsize) b * G;
-          const float *gb = gt + (gsize) b * 4 * G;
+          const float *hb = h + b * G;
+          const float *gb = gt + b * 4 * G;
           const float *r = gb, *z = gb + G, *n = gb + 2 * G, *hn = gb + 3 * G;
-          float *dhcur = dh + (gsize) b * G;
+          float *dhcur = dh + b * G;
           for (int g = 0; g < G; g++)
             {
               float d = dhcur[g];
@@ -787,20 +1153,61 @@ fw_gru_backward (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_
             }
         }
 
-      /* dh (B,G) += dhg_t (B,3G) · W_hh (3G,G) */
+      /* dh rows (nb,G) += dhg_t rows (nb,3G) · W_hh (3G,G) */
       if (t > 0)
-        fw_sgemm (FALSE, FALSE, B, G, G3, 1.0f, dht, G3, w_hh, G, 1.0f, dh, G);
+        fw_sgemm (FALSE, FALSE, nb, G, G3, 1.0f, dht + b0 * G3, G3, j->w_hh, G, 1.0f,
+                  dh + b0 * G, G);
     }
+}
 
-  int LB = L * B;
-  if (dx != NULL)       /* (L·B, E) += dxg (L·B,3G) · W_ih (3G,E) */
-    fw_sgemm (FALSE, FALSE, LB, E, G3, 1.0f, dxg, G3, w_ih, E, 1.0f, dx, E);
-  if (dw_ih != NULL)    /* (3G, E) += dxgᵀ (3G,L·B) · x (L·B,E) */
-    fw_sgemm (TRUE, FALSE, G3, E, LB, 1.0f, dxg, G3, x, E, 1.0f, dw_ih, E);
-  if (dw_hh != NULL)    /* (3G, G) += dhgᵀ (3G,L·B) · h_all[0..L-1] (L·B,G) */
-    fw_sgemm (TRUE, FALSE, G3, G, LB, 1.0f, dhg, G3, h_all, G, 1.0f, dw_hh, G);
-  if (db_ih != NULL)
-    fw_add_col_sums (db_ih, dxg, LB, G3);
-  if (db_hh != NULL)
-    fw_add_col_sums (db_hh, dhg, LB, G3);
+/* after the time loop: each task owns rows of dx and rows of the weight
+ * and bias gradients, so every element has one writer */
+static void
+fw_gru_backward_weights_task (int task, int n_tasks, gpointer data)
+{
+  const FwGruJob *j = data;
+  int B = j->B, L = j->L, E = j->E, G = j->G, G3 = 3 * G, LB = L * B;
+  gsize step = (gsize) B * G3, r0, r1, g0, g1;
+  const float *dxg = j->scratch, *dhg = j->scratch + (gsize) L * step;
+  fw_parallel_range (task, n_tasks, LB, 1, &r0, &r1);
+  fw_parallel_range (task, n_tasks, G3, 16, &g0, &g1);
+  int nr = (int) (r1 - r0), ng = (int) (g1 - g0);
+  if (j->dx != NULL && nr > 0)      /* (rows, E) += dxg rows (rows,3G) · W_ih (3G,E) */
+    fw_sgemm (FALSE, FALSE, nr, E, G3, 1.0f, dxg + r0 * G3, G3, j->w_ih, E, 1.0f,
+              j->dx + r0 * E, E);
+  if (ng <= 0)
+    return;
+  if (j->dw_ih != NULL)   /* (g, E) += dxg[:, g]ᵀ (g, L·B) · x (L·B, E) */
+    fw_sgemm (TRUE, FALSE, ng, E, LB, 1.0f, dxg + g0, G3, j->x, E, 1.0f, j->dw_ih + g0 * E, E);
+  if (j->dw_hh != NULL)   /* (g, G) += dhg[:, g]ᵀ (g, L·B) · h_all[0..L-1] (L·B, G) */
+    fw_sgemm (TRUE, FALSE, ng, G, LB, 1.0f, dhg + g0, G3, j->saved_h_all, G, 1.0f,
+              j->dw_hh + g0 * G, G);
+  for (int r = 0; r < LB; r++)
+    {
+      const float *xr = dxg + (gsize) r * G3, *hr = dhg + (gsize) r * G3;
+      if (j->db_ih != NULL)
+        for (gsize g = g0; g < g1; g++)
+          j->db_ih[g] += xr[g];
+      if (j->db_hh != NULL)
+        for (gsize g = g0; g < g1; g++)
+          j->db_hh[g] += hr[g];
+    }
+}
+
+void
+fw_gru_backward (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
+                 float *scratch,
+                 const float *dh_last, const float *h_all, const float *gates,
+                 const float *x, const int *lens,
+                 const float *w_ih, const float *w_hh,
+                 int B, int L, int E, int G)
+{
+  if (L <= 0 || B <= 0 || G <= 0)
+    return;
+  FwGruJob j = { .scratch = scratch, .dx = dx, .dw_ih = dw_ih, .dw_hh = dw_hh, .db_ih = db_ih,
+                 .db_hh = db_hh, .x = x, .dh_last = dh_last, .saved_h_all = h_all,
+                 .saved_gates = gates, .lens = lens, .w_ih = w_ih, .w_hh = w_hh,
+                 .B = B, .L = L, .E = E, .G = G };
+  fw_parallel_run (fw_parallel_tasks (B), fw_gru_backward_rows_task, &j);
+  fw_parallel_run (fw_parallel_tasks (MAX (3 * G / 16, 1)), fw_gru_backward_weights_task, &j);
 }

@@ -57,10 +57,37 @@ void fw_conv2d_backward (float *dinp, float *dw, float *db, float *scratch,
                          const float *dout, const float *inp, const float *w,
                          int B, int C, int H, int W, int O);
 
+/* ---- conv2d 3x3 pad 1 that keeps its im2col, for training: forward fills
+ * col (B, Kc, H·W), Kc = C·9, which backward reads instead of rebuilding.
+ * Image by image, so the output is written as (B,O,H,W) directly and the
+ * images split over the current pool's threads (fw-parallel.h); with at
+ * most 3 input channels (a first layer: Kc <= 27 is too thin for sgemm)
+ * the products are plain loops.  work must hold fw_conv2d_work_floats
+ * (C,H,W,O) floats.  Same contracts as fw_conv2d_forward / _backward. ---- */
+gsize fw_conv2d_col_floats (int C, int H, int W);   /* per image */
+gsize fw_conv2d_work_floats (int C, int H, int W, int O);
+void fw_conv2d_forward_col (float *out, float *col, const float *inp,
+                            const float *w, const float *b,
+                            int B, int C, int H, int W, int O);
+void fw_conv2d_backward_col (float *dinp, float *dw, float *db, float *work,
+                             const float *dout, const float *col, const float *w,
+                             int B, int C, int H, int W, int O);
+
 /* ---- 2x2 max-pool, stride 2, floor: inp (B,C,H,W) -> out (B,C,H/2,W/2);
  * argmax (B,C,H/2,W/2) keeps the flat index into inp of each maximum. ---- */
 void fw_maxpool2_forward (float *out, int *argmax, const float *inp, int B, int C, int H, int W);
 void fw_maxpool2_backward (float *dinp, const float *dout, const int *argmax, int B, int C, int H, int W);
+
+/* ---- ReLU and 2x2 max-pool in one pass: out = maxpool(relu(inp)), which
+ * is relu(maxpool(inp)); argmax as fw_maxpool2_forward's (the first maximum
+ * in the order (0,0) (0,1) (1,0) (1,1), as PyTorch) where out > 0, and some
+ * index of the window where out is 0 (no gradient flows there).  Backward SETS all of
+ * dinp (B,C,H,W): dout at each window's argmax where out > 0, zero
+ * elsewhere, so its buffer needs no zeroing.  Planes split over the
+ * current pool's threads. ---- */
+void fw_relu_maxpool2_forward (float *out, int *argmax, const float *inp, int B, int C, int H, int W);
+void fw_relu_maxpool2_backward_set (float *dinp, const float *dout, const float *out,
+                                    const int *argmax, int B, int C, int H, int W);
 
 /* ---- element-wise activations over n values; backward reads the saved
  * OUTPUT (out), which is all each derivative needs. ---- */
@@ -143,6 +170,10 @@ void fw_conv2d_forward_naive (float *out, const float *inp, const float *w, cons
 void fw_conv2d_backward_naive (float *dinp, float *dw, float *db,
                                const float *dout, const float *inp, const float *w,
                                int B, int C, int H, int W, int O);
+void fw_relu_maxpool2_forward_naive (float *out, int *argmax, const float *inp,
+                                     int B, int C, int H, int W);
+void fw_relu_maxpool2_backward_set_naive (float *dinp, const float *dout, const float *out,
+                                          const int *argmax, int B, int C, int H, int W);
 void fw_gru_forward_naive (float *h_all, const float *x, const int *lens,
                            const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
                            int B, int L, int E, int G);

@@ -19,11 +19,13 @@ typedef struct {
   int c_in, s1, s2;
   float *conv1_w, *conv1_b;  /* (16, C, 3, 3), (16) */
   float *conv2_w, *conv2_b;  /* (32, 16, 3, 3), (32) */
-  float *conv1, *relu1;      /* (B, 16, S, S) */
+  float *conv1;              /* (B, 16, S, S) */
+  float *col1;               /* (B, C·9, S·S) conv1's im2col, kept for backward */
   float *pool1;              /* (B, 16, S/2, S/2) */
-  float *conv2, *relu2;      /* (B, 32, S/2, S/2) */
+  float *conv2;              /* (B, 32, S/2, S/2) */
+  float *col2;               /* (B, 16·9, S/2·S/2) */
   float *pool2;              /* (B, 32, S/4, S/4) */
-  int *argmax1, *argmax2;
+  int *argmax1, *argmax2;    /* (B, 16, S/2, S/2), (B, 32, S/4, S/4): ReLU+pool's choices */
   /* both */
   Linear fc;
   float *pre, *out;          /* (B, H) */
@@ -117,6 +119,8 @@ struct _FwModel {
   float *logits;             /* (B, K) */
   float *probs;              /* (B, K) */
   float *losses;             /* (B) */
+
+  char *training_rows;       /* fingerprint of the rows it trained on (fw-row-set.h JSON), or NULL */
 };
 
 /* Row b of the inputs from two dataset rows: the image of one, the caption

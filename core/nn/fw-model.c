@@ -161,20 +161,23 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
       param (m, &e->conv2_w, bound2, w2, 4, 32, 16, 3, 3);
       param (m, &e->conv2_b, bound2, b2, 1, 32);
       linear_build (m, &e->fc, n7, 32 * S4 * S4, H);
-      /* the conv outputs' gradients come from fw_relu_backward_set alone:
-       * megabytes a step that need no zeroing */
+      /* the conv outputs' gradients are set by the fused ReLU+pool backward
+       * alone: megabytes a step that need no zeroing.  ReLU and pool are one
+       * pass (max-pool commutes with ReLU), so no ReLU output is kept. */
       act (m, &e->conv1, 16 * S * S);
       act_grad (m, GRAD_SET);
-      act (m, &e->relu1, 16 * S * S);
+      act (m, &e->col1, fw_conv2d_col_floats (e->c_in, S, S));
+      act_grad (m, GRAD_NEVER);
       act (m, &e->pool1, 16 * S2 * S2);
       act (m, &e->conv2, 32 * S2 * S2);
       act_grad (m, GRAD_SET);
-      act (m, &e->relu2, 32 * S2 * S2);
+      act (m, &e->col2, fw_conv2d_col_floats (16, S2, S2));
+      act_grad (m, GRAD_NEVER);
       act (m, &e->pool2, 32 * S4 * S4);
       iact (m, &e->argmax1, 16 * S2 * S2);
       iact (m, &e->argmax2, 32 * S4 * S4);
-      scratch_need (m, fw_conv2d_scratch_floats (m->max_batch, e->c_in, S, S, 16));
-      scratch_need (m, fw_conv2d_scratch_floats (m->max_batch, 16, S2, S2, 32));
+      scratch_need (m, fw_conv2d_work_floats (e->c_in, S, S, 16));
+      scratch_need (m, fw_conv2d_work_floats (16, S2, S2, 32));
     }
   act (m, &e->pre, H);
   act (m, &e->out, H);
@@ -188,12 +191,10 @@ image_encoder_fw (FwModel *m, ImageEncoder *e, const float *x, int B)
   if (e->kind == FW_IMAGE_CNN)
     {
       int C = e->c_in, S = e->s1, S2 = e->s2;
-      fw_conv2d_forward (e->conv1, m->scratch, x, e->conv1_w, e->conv1_b, B, C, S, S, 16);
-      fw_relu_forward (e->relu1, e->conv1, (gsize) B * 16 * S * S);
-      fw_maxpool2_forward (e->pool1, e->argmax1, e->relu1, B, 16, S, S);
-      fw_conv2d_forward (e->conv2, m->scratch, e->pool1, e->conv2_w, e->conv2_b, B, 16, S2, S2, 32);
-      fw_relu_forward (e->relu2, e->conv2, (gsize) B * 32 * S2 * S2);
-      fw_maxpool2_forward (e->pool2, e->argmax2, e->relu2, B, 32, S2, S2);
+      fw_conv2d_forward_col (e->conv1, e->col1, x, e->conv1_w, e->conv1_b, B, C, S, S, 16);
+      fw_relu_maxpool2_forward (e->pool1, e->argmax1, e->conv1, B, 16, S, S);
+      fw_conv2d_forward_col (e->conv2, e->col2, e->pool1, e->conv2_w, e->conv2_b, B, 16, S2, S2, 32);
+      fw_relu_maxpool2_forward (e->pool2, e->argmax2, e->conv2, B, 32, S2, S2);
       flat = e->pool2;
     }
   linear_fw (&e->fc, e->pre, flat, B);
@@ -212,14 +213,14 @@ image_encoder_bw (FwModel *m, ImageEncoder *e, float *dx, const float *x, int B)
     }
   int C = e->c_in, S = e->s1, S2 = e->s2;
   linear_bw (m, &e->fc, DA (m, e->pool2), DA (m, e->pre), e->pool2, B);
-  fw_maxpool2_backward (DA (m, e->relu2), DA (m, e->pool2), e->argmax2, B, 32, S2, S2);
-  fw_relu_backward_set (DA (m, e->conv2), DA (m, e->relu2), e->relu2, (gsize) B * 32 * S2 * S2);
-  fw_conv2d_backward (DA (m, e->pool1), DP (m, e->conv2_w), DP (m, e->conv2_b), m->scratch,
-                      DA (m, e->conv2), e->pool1, e->conv2_w, B, 16, S2, S2, 32);
-  fw_maxpool2_backward (DA (m, e->relu1), DA (m, e->pool1), e->argmax1, B, 16, S, S);
-  fw_relu_backward_set (DA (m, e->conv1), DA (m, e->relu1), e->relu1, (gsize) B * 16 * S * S);
-  fw_conv2d_backward (dx, DP (m, e->conv1_w), DP (m, e->conv1_b), m->scratch,
-                      DA (m, e->conv1), x, e->conv1_w, B, C, S, S, 16);
+  fw_relu_maxpool2_backward_set (DA (m, e->conv2), DA (m, e->pool2), e->pool2, e->argmax2,
+                                 B, 32, S2, S2);
+  fw_conv2d_backward_col (DA (m, e->pool1), DP (m, e->conv2_w), DP (m, e->conv2_b), m->scratch,
+                          DA (m, e->conv2), e->col2, e->conv2_w, B, 16, S2, S2, 32);
+  fw_relu_maxpool2_backward_set (DA (m, e->conv1), DA (m, e->pool1), e->pool1, e->argmax1,
+                                 B, 16, S, S);
+  fw_conv2d_backward_col (dx, DP (m, e->conv1_w), DP (m, e->conv1_b), m->scratch,
+                          DA (m, e->conv1), e->col1, e->conv1_w, B, C, S, S, 16);
 }
 
 /* ---- text encoder ----------------------------------------------------- */
@@ -928,6 +929,7 @@ fw_model_free (FwModel *m)
   for (guint i = 0; i < m->param_list->len; i++)
     g_free (g_array_index (m->param_list, FwParam, i).name);
   g_array_unref (m->param_list);
+  g_free (m->training_rows);
   g_array_unref (m->param_init);
   g_array_unref (m->param_patches);
   g_array_unref (m->act_patches);
@@ -963,6 +965,15 @@ fw_model_init_params (FwModel *m, guint64 seed)
 }
 
 const FwConfig *fw_model_get_config (const FwModel *m) { return &m->config; }
+const char *fw_model_get_training_rows (const FwModel *m) { return m->training_rows; }
+
+void
+fw_model_set_training_rows (FwModel *m, const char *fingerprint)
+{
+  g_return_if_fail (m != NULL);
+  g_free (m->training_rows);
+  m->training_rows = g_strdup (fingerprint);
+}
 const FwShape *fw_model_get_shape (const FwModel *m) { return &m->shape; }
 int fw_model_max_batch (const FwModel *m) { return m->max_batch; }
 float *fw_model_params (FwModel *m) { return m->params; }

@@ -41,6 +41,10 @@ void fw_model_free (FwModel *model);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwModel, fw_model_free)
 
 const FwConfig *fw_model_get_config (const FwModel *model);
+/* The fingerprint of the rows the model was trained on (fw-row-set.h's
+ * JSON), kept in its model file; NULL when unknown (older files). */
+const char *fw_model_get_training_rows (const FwModel *model);
+void fw_model_set_training_rows (FwModel *model, const char *fingerprint);
 const FwShape *fw_model_get_shape (const FwModel *model);
 int fw_model_max_batch (const FwModel *model);
 

@@ -3,10 +3,22 @@
 
 #include <math.h>
 
+#include "fw-parallel.h"
+
 /* Adam's loop is a square root and a division per parameter: 8-wide AVX
  * halves it.  Without FMA in the clone, both clones round alike, so the
  * numbers do not depend on the machine. */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+/* ThreadSanitizer instruments the resolver target_clones adds, and the
+ * resolver runs while the program is relocated, before TSan is set up: a
+ * crash before main.  Under TSan the one portable loop is used. */
+#if defined(__SANITIZE_THREAD__)
+#define FW_NO_TARGET_CLONES 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FW_NO_TARGET_CLONES 1
+#endif
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute) && !defined(FW_NO_TARGET_CLONES)
 #if __has_attribute(target_clones)
 #define FW_AVX2_CLONE __attribute__ ((target_clones ("avx2", "default")))
 #endif
@@ -27,6 +39,23 @@ adam_loop (float *restrict p, const float *restrict g, float *restrict m, float 
       v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
       p[i] -= step * m[i] / (sqrtf (v[i]) / c2 + eps);
     }
+}
+
+typedef struct {
+  float *p, *m, *v;
+  const float *g;
+  gsize n;
+  float step, c2, wd;
+} AdamJob;
+
+/* element-wise, so any split gives the same numbers */
+static void
+adam_task (int task, int n_tasks, gpointer data)
+{
+  const AdamJob *j = data;
+  gsize i0, i1;
+  fw_parallel_range (task, n_tasks, j->n, 16, &i0, &i1);
+  adam_loop (j->p + i0, j->g + i0, j->m + i0, j->v + i0, i1 - i0, j->step, j->c2, j->wd);
 }
 
 FwOptim *
@@ -72,5 +101,7 @@ fw_optim_step (FwOptim *o, float *p, const float *g)
   const float b1 = 0.9f, b2 = 0.999f;
   const float c1 = 1.0f - (float) pow (b1, (double) o->t);
   const float c2 = sqrtf (1.0f - (float) pow (b2, (double) o->t));
-  adam_loop (p, g, m, v, o->n, lr / c1, c2, wd);
+  AdamJob j = { p, m, v, g, o->n, lr / c1, c2, wd };
+  /* a worker's wake-up only pays on some hundred thousand parameters */
+  fw_parallel_run (fw_parallel_tasks ((int) MIN (o->n / 65536 + 1, G_MAXINT)), adam_task, &j);
 }

@@ -2,9 +2,12 @@
  * trainer owns.  Other threads only send commands (pause, resume, stop,
  * change the learning rate) and pop events (step loss, epoch metrics,
  * finished, failed) from a thread-safe queue.  The command line and the GUI
- * both train through this and nothing else. */
+ * both train through this and nothing else.  Early stopping (patience),
+ * learning-rate schedules (fw-schedule.h) and checkpoints that resume
+ * exactly (fw-checkpoint.h) live here too. */
 #pragma once
 
+#include "fw-checkpoint.h"
 #include "fw-config.h"
 #include "fw-dataset.h"
 #include "fw-model.h"
@@ -25,6 +28,7 @@ typedef struct {
   int step;                  /* global step count so far */
   int steps_per_epoch;
   double loss;               /* STEP: the batch's mean loss */
+  double lr;                 /* STEP: the learning rate of this step (fw-schedule.h) */
   double train_loss;         /* EPOCH: mean over the epoch's batches */
   double val_loss;           /* EPOCH: NAN without val rows */
   double train_accuracy;
@@ -32,11 +36,19 @@ typedef struct {
   double seconds;            /* EPOCH, FINISHED: training time so far */
   double test_loss;          /* FINISHED: NAN without test rows */
   double test_accuracy;      /* FINISHED */
+  double inference_ms;       /* FINISHED: the test evaluation's milliseconds per row
+                              * (forward only, batches of the training size); NAN without test rows */
   gboolean stopped;          /* FINISHED: ended by fw_trainer_stop */
+  int epochs_run;            /* FINISHED: epochs trained in all (a resumed run's earlier ones too) */
+  int best_epoch;            /* FINISHED: the epoch of the lowest val loss (0: no val rows);
+                              *   with patience the model holds its weights */
+  gboolean early_stopped;    /* FINISHED: patience ran out before the last epoch */
   double image_share;        /* EPOCH, with fw_trainer_measure_reliance: the image's */
   double text_share;         /*   and the text's Shapley share (fw-contrib.h), and the */
   double interaction;        /*   mean interaction, on validation rows; NAN otherwise */
   char *message;             /* FAILED: what happened and what to try */
+  char *save_error;          /* EPOCH, FINISHED: why the model file (fw_trainer_save_model_to)
+                              * could not be written; NULL when it was */
 } FwEvent;
 
 void fw_event_clear (FwEvent *event);
@@ -58,9 +70,21 @@ void fw_trainer_measure_reliance (FwTrainer *trainer, int max_rows);
 /* Before start: after every epoch and when training ends (before the
  * FINISHED event), the compute thread writes the model file
  * (fw-model-file.h, atomically) to path, so a crash loses at most the epoch
- * in progress.  A failed run's file holds its last good epoch.  Best
- * effort: write errors are not reported.  Left out of the reported seconds. */
+ * in progress.  A failed run's file holds its last good epoch.  A failed
+ * write (a full disk) does not stop training: it comes back in the event's
+ * save_error, and the weights stay in fw_trainer_get_model for the caller
+ * to keep.  Left out of the reported seconds. */
 void fw_trainer_save_model_to (FwTrainer *trainer, const char *path, const char *const *classes);
+/* Before start: after every epoch the compute thread writes a checkpoint
+ * (fw-checkpoint.h) to path.  A write error fails the run (FAILED event),
+ * since the caller asked to be able to resume. */
+void fw_trainer_checkpoint_to (FwTrainer *trainer, const char *path, const char *const *classes);
+/* Before start: go on from a checkpoint of the same run — same options
+ * (only epochs and threads may differ), same data — so that the epochs
+ * after it are bit for bit those of a run that never stopped (same
+ * threads).  Fails, naming the difference, when the checkpoint is of
+ * another run or already has the trainer's epochs. */
+gboolean fw_trainer_restore (FwTrainer *trainer, const FwCheckpoint *checkpoint, GError **error);
 void fw_trainer_start (FwTrainer *trainer);
 void fw_trainer_pause (FwTrainer *trainer);
 void fw_trainer_resume (FwTrainer *trainer);
@@ -79,5 +103,7 @@ void fw_trainer_join (FwTrainer *trainer);
 FwModel *fw_trainer_get_model (FwTrainer *trainer);
 const FwVocab *fw_trainer_get_vocab (FwTrainer *trainer);
 const FwConfig *fw_trainer_get_config (FwTrainer *trainer);
+/* FwEpochRecord of every finished epoch, a restored run's earlier ones first */
+const GArray *fw_trainer_get_history (FwTrainer *trainer);
 
 G_END_DECLS

@@ -2,12 +2,16 @@
  * core: the intervals between frames of the real main window (p50, p95,
  * max), and the time from process launch to the first drawn frame.
  * Prints figures; it is a benchmark, not a test.
- * Usage: bench-frames [EPOCHS] [SPEC] */
+ * With EARLIER runs it first trains that many runs of the same model, so
+ * their curves are on the plots, and reports the measured run's training
+ * samples/s for bench-frames.sh to set beside the `train` command's.
+ * Usage: bench-frames [EPOCHS] [SPEC] [EARLIER] [IMAGE_ENCODER] */
 #include <glib/gi18n.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
 
+#include "fw-blas.h"
 #include "fw-ui.h"
 #include "fw-window.h"
 
@@ -100,11 +104,14 @@ main (int argc, char **argv)
 {
   int epochs = argc > 1 ? atoi (argv[1]) : 3;
   const char *spec = argc > 2 ? argv[2] : "builtin:shapes";
+  int earlier = argc > 3 ? atoi (argv[3]) : 0;
+  const char *encoder = argc > 4 ? argv[4] : NULL;
   FwWindow *win;
   FwConfig config;
   gint64 t_train;
   double train_s;
 
+  fw_blas_pick_kernels (argv);   /* as main.c */
   main_start_us = g_get_monotonic_time ();
   if (g_getenv ("GSK_RENDERER") == NULL)        /* as fw_gui_main does */
     {
@@ -127,7 +134,18 @@ main (int argc, char **argv)
 
   fw_config_init (&config);
   config.epochs = epochs;
+  if (encoder != NULL && !fw_config_set (&config, "image-encoder", encoder, NULL))
+    {
+      g_printerr ("bench-frames: unknown image encoder %s\n", encoder);
+      return 2;
+    }
   fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
+  for (int r = 0; r < earlier; r++)
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+      while (fw_window_is_busy (win))
+        g_main_context_iteration (NULL, TRUE);
+    }
   gtk_widget_add_tick_callback (GTK_WIDGET (win), on_tick, NULL, NULL);
   /* settle, then record while the trainer uses every core */
   for (gint64 end = g_get_monotonic_time () + 300000; g_get_monotonic_time () < end;)
@@ -165,9 +183,15 @@ main (int argc, char **argv)
         g_print ("GUI thread CPU per frame (drain events, layout, draw): p50 %.2f ms, p95 %.2f ms, max %.2f ms\n",
                  c[m / 2], c[(guint) (m * 0.95)], c[m - 1]);
       }
-    g_print ("targets: p95 <= 20 ms %s, first frame <= 0.5 s %s\n",
-             v[(guint) (n * 0.95)] <= 20 ? "met" : "MISSED",
-             first_frame_since_launch <= 0.5 ? "met" : "MISSED");
+    /* the run's own training clock (the loop alone, as `train --json`) */
+    FwPlotModel *plots = fw_window_get_plot_model (win);
+    FwRun *run = fw_plot_model_get_run (plots, fw_plot_model_get_n_runs (plots) - 1);
+    int train_n = fw_dataset_split_count (fw_window_get_dataset (win), FW_SPLIT_TRAIN);
+    g_print ("window training samples/s: %.0f (%d earlier runs on the plots, %.2f s of training)\n",
+             epochs * (double) train_n / fw_run_get_seconds (run), earlier, fw_run_get_seconds (run));
+    g_print ("targets: p95 <= 16.7 ms %s, first frame <= 0.4 s %s\n",
+             v[(guint) (n * 0.95)] <= 16.7 ? "met" : "MISSED",
+             first_frame_since_launch <= 0.4 ? "met" : "MISSED");
   }
   gtk_window_destroy (GTK_WINDOW (win));
   return 0;

@@ -2,16 +2,19 @@
  * on synthetic inputs, without a dataset to load: the quick loop for
  * profiling.  The end-to-end comparison with PyTorch is bench-train.sh.
  *
- * Usage: bench-step [FUSION [IMAGE_ENCODER [STEPS [THREADS [VOCAB]]]]] */
+ * Usage: bench-step [FUSION [IMAGE_ENCODER [STEPS [THREADS [VOCAB]]]]]
+ * THREADS is the trainer's --threads: the size of our pool. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "fw-blas.h"
 #include "fw-config.h"
 #include "fw-kernels.h"
 #include "fw-model.h"
 #include "fw-optim.h"
+#include "fw-parallel.h"
 #include "fw-rng.h"
 
 extern void openblas_set_num_threads (int n);
@@ -27,6 +30,7 @@ cpu_seconds (void)
 int
 main (int argc, char **argv)
 {
+  fw_blas_pick_kernels (argv);
   FwConfig c;
   fw_config_init (&c);
   g_autoptr (GError) error = NULL;
@@ -39,7 +43,10 @@ main (int argc, char **argv)
   int steps = argc > 3 ? atoi (argv[3]) : 500;
   int threads = argc > 4 ? atoi (argv[4]) : 1;
   int V = argc > 5 ? atoi (argv[5]) : 40;
-  openblas_set_num_threads (threads);
+  /* as the trainer: our pool splits the step, sgemm runs single-threaded */
+  openblas_set_num_threads (1);
+  g_autoptr (FwPool) pool = fw_pool_new (threads);
+  fw_pool_make_current (pool);
   fw_kernels_flush_denormals ();
   FwShape shape = { 1, 28, V, 10 };
   int B = c.batch;

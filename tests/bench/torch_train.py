@@ -7,7 +7,8 @@ starts; the timed part is the training loop alone (shuffle, batch gather,
 forward, backward, Adam), as in our train_seconds.
 
 Usage: torch_train.py MANIFEST --fusion F [--image-encoder mlp|cnn]
-       [--epochs E] [--threads N] [--batch 64] [--seed 1] [--repeat R]
+       [--text-encoder bow|embed|gru] [--epochs E] [--threads N]
+       [--batch 64] [--seed 1] [--repeat R]
 
 With --repeat R the training runs R times from the same seed (identical
 numbers) and the fastest run is reported: other processes share the
@@ -29,6 +30,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 H, N_HEAD = 256, 128
+E, L = 64, 32          # FW_EMBED_DIM, FW_MAX_TOKENS
 
 
 def tokenize(text):
@@ -49,12 +51,19 @@ def load(manifest):
     vocab = ["<pad>", "<unk>"] + sorted(count, key=lambda w: (-count[w], w))
     index = {w: i for i, w in enumerate(vocab)}
     bow = np.zeros((len(rows), len(vocab)), np.float32)
+    tokens = np.zeros((len(rows), L), np.int64)   # ids, 0 = <pad>, cut to L
+    lens = np.zeros(len(rows), np.int64)
     for i, ws in enumerate(words):
         for w in ws:
             bow[i, index.get(w, 1)] += 1
+        ids = [index.get(w, 1) for w in ws[:L]]
+        tokens[i, :len(ids)] = ids
+        lens[i] = len(ids)
     y = np.array([classes.index(r["label"]) for r in rows], np.int64)
     x = torch.from_numpy(px.astype(np.float32) / 255.0).unsqueeze(1)
-    return x, torch.from_numpy(bow), torch.from_numpy(y), split, len(classes)
+    text = {"bow": torch.from_numpy(bow), "tokens": torch.from_numpy(tokens),
+            "lens": torch.from_numpy(lens)}
+    return x, text, torch.from_numpy(y), split, len(classes), len(vocab)
 
 
 def image_encoder(kind, size):
@@ -66,6 +75,40 @@ def image_encoder(kind, size):
                          nn.Flatten(), nn.Linear(32 * s4 * s4, H), nn.ReLU())
 
 
+class TextEncoder(nn.Module):
+    """bow: Linear+ReLU on counts; embed: mean of the first lens token
+    embeddings, then Linear+ReLU; gru: the embeddings into a GRU whose state
+    after each row's last token is the feature (zeros for an empty row), run
+    for the batch's longest caption only, as fw-model.c does."""
+
+    def __init__(self, kind, vocab):
+        super().__init__()
+        self.kind = kind
+        if kind == "bow":
+            self.net = nn.Sequential(nn.Linear(vocab, H), nn.ReLU())
+        else:
+            self.embedding = nn.Embedding(vocab, E)
+        if kind == "embed":
+            self.linear = nn.Linear(E, H)
+        elif kind == "gru":
+            self.gru = nn.GRU(E, H, batch_first=True)
+
+    def forward(self, t):
+        if self.kind == "bow":
+            return self.net(t["bow"])
+        lens = t["lens"]
+        steps = max(int(lens.max()), 1)
+        tok = t["tokens"][:, :steps]
+        emb = self.embedding(tok)
+        if self.kind == "embed":
+            mask = (torch.arange(steps)[None, :] < lens[:, None]).float()
+            mean = (emb * mask[:, :, None]).sum(1) / lens.clamp(min=1)[:, None].float()
+            return F.relu(self.linear(mean))
+        states, _ = self.gru(emb)
+        last = states[torch.arange(len(lens)), (lens - 1).clamp(min=0)]
+        return last * (lens > 0).float()[:, None]
+
+
 def head(inp, k):
     return nn.Sequential(nn.Linear(inp, N_HEAD), nn.ReLU(), nn.Linear(N_HEAD, k))
 
@@ -75,9 +118,11 @@ class Model(nn.Module):
     fw_model_objective and fw_model_forward: late fusion trains on the
     mixture's loss plus both branches' own losses, and reports the first."""
 
-    def __init__(self, fusion, enc, size, vocab, k):
+    def __init__(self, fusion, enc, size, vocab, k, text_enc="bow"):
         super().__init__()
         self.fusion = fusion
+        if fusion == "early" and text_enc != "bow":
+            raise SystemExit("early fusion with token text encoders is not mirrored here")
         if fusion == "early":
             self.encoder = nn.Sequential(nn.Linear(size * size + vocab, H), nn.ReLU())
             self.head = head(H, k)
@@ -85,7 +130,7 @@ class Model(nn.Module):
         if fusion != "text":
             self.image_encoder = image_encoder(enc, size)
         if fusion != "image":
-            self.text_encoder = nn.Sequential(nn.Linear(vocab, H), nn.ReLU())
+            self.text_encoder = TextEncoder(text_enc, vocab)
         if fusion == "late":
             self.image_head, self.text_head = head(H, k), head(H, k)
         else:
@@ -94,7 +139,7 @@ class Model(nn.Module):
     def forward(self, x, t, y):
         f = self.fusion
         if f == "early":
-            logits = self.head(self.encoder(torch.cat([x.flatten(1), t], 1)))
+            logits = self.head(self.encoder(torch.cat([x.flatten(1), t["bow"]], 1)))
         elif f == "image":
             logits = self.head(self.image_encoder(x))
         elif f == "text":
@@ -113,7 +158,7 @@ class Model(nn.Module):
         return loss, logits, loss
 
 
-def flops_per_sample(fusion, enc, size, vocab, k):
+def flops_per_sample(fusion, enc, size, vocab, k, text_enc="bow", tokens=8):
     """multiply-adds ×2 of forward and backward; layers fed by the data
     need no input gradient (neither side computes one)"""
     def linear(i, o, first=False):
@@ -129,7 +174,12 @@ def flops_per_sample(fusion, enc, size, vocab, k):
         s2, s4 = size // 2, size // 4
         image = (2 * 9 * 16 * p * 2 + 2 * 16 * 9 * 32 * s2 * s2 * 3
                  + linear(32 * s4 * s4, H))
-    text = linear(vocab, H, True)
+    if text_enc == "bow":
+        text = linear(vocab, H, True)
+    elif text_enc == "embed":
+        text = linear(E, H)
+    else:   # per token: the input and hidden products of three gates
+        text = tokens * (linear(E, 3 * H) + linear(H, 3 * H))
     return {"early": linear(p + vocab, H, True) + head(H),
             "intermediate": image + text + head(2 * H),
             "late": image + text + 2 * head(H),
@@ -142,6 +192,7 @@ def main():
     ap.add_argument("manifest")
     ap.add_argument("--fusion", default="intermediate")
     ap.add_argument("--image-encoder", default="mlp")
+    ap.add_argument("--text-encoder", default="bow")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=64)
@@ -150,17 +201,19 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     t0 = time.time()
-    x, bow, y, split, k = load(a.manifest)
+    x, text, y, split, k, vocab = load(a.manifest)
     load_seconds = time.time() - t0
     tr = torch.from_numpy(np.nonzero(split == "train")[0])
     te = torch.from_numpy(np.nonzero(split == "test")[0])
-    xtr, btr, ytr = x[tr].contiguous(), bow[tr].contiguous(), y[tr].contiguous()
+    xtr, ytr = x[tr].contiguous(), y[tr].contiguous()
+    ttr = {key: v[tr].contiguous() for key, v in text.items()}
+    tte = {key: v[te] for key, v in text.items()}
     n = len(tr)
 
     train_seconds = float("inf")
     for _ in range(a.repeat):
         torch.manual_seed(a.seed)
-        model = Model(a.fusion, a.image_encoder, x.shape[-1], bow.shape[1], k)
+        model = Model(a.fusion, a.image_encoder, x.shape[-1], vocab, k, a.text_encoder)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         t0 = time.perf_counter()
         for _ in range(a.epochs):
@@ -168,7 +221,7 @@ def main():
             total = 0.0
             for s in range(0, n, a.batch):
                 idx = perm[s:s + a.batch]
-                loss, _, shown = model(xtr[idx], btr[idx], ytr[idx])
+                loss, _, shown = model(xtr[idx], {key: v[idx] for key, v in ttr.items()}, ytr[idx])
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -177,17 +230,19 @@ def main():
 
     model.eval()
     with torch.no_grad():
-        _, out, _ = model(x[te], bow[te], y[te])
+        _, out, _ = model(x[te], tte, y[te])
         acc = (out.argmax(1) == y[te]).float().mean().item()
-    print(json.dumps({"fusion": a.fusion, "image_encoder": a.image_encoder, "train_n": n,
+    tokens = float(text["lens"][tr].float().mean())
+    print(json.dumps({"fusion": a.fusion, "image_encoder": a.image_encoder,
+                      "text_encoder": a.text_encoder, "seed": a.seed, "train_n": n,
                       "epochs": a.epochs, "threads": torch.get_num_threads(),
                       "load_seconds": round(load_seconds, 3),
                       "train_seconds": round(train_seconds, 4),
                       "samples_per_second": round(a.epochs * n / train_seconds, 1),
                       "final_train_loss": round(total / n, 6),
-                      "test_accuracy": round(acc, 4), "vocab": bow.shape[1],
+                      "test_accuracy": round(acc, 4), "vocab": vocab,
                       "flops_per_sample": flops_per_sample(a.fusion, a.image_encoder, x.shape[-1],
-                                                           bow.shape[1], k)}))
+                                                           vocab, k, a.text_encoder, tokens)}))
 
 
 if __name__ == "__main__":

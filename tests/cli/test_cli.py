@@ -74,10 +74,10 @@ with tempfile.TemporaryDirectory() as tmp:
         out = json.loads(r.stdout)
     except ValueError:
         out = {}
-    keys = {"fusion", "train_n", "val_n", "test_n", "classes", "epochs", "load_seconds",
-            "train_seconds", "samples_per_second", "final_train_loss", "val_accuracy",
-            "test_accuracy", "params", "flops_per_sample", "peak_activation_bytes",
-            "inference_ms_per_sample"}
+    keys = {"fusion", "train_n", "val_n", "test_n", "classes", "epochs", "epochs_run",
+            "best_epoch", "load_seconds", "train_seconds", "samples_per_second",
+            "final_train_loss", "val_loss", "val_accuracy", "test_accuracy", "test_loss",
+            "params", "flops_per_sample", "peak_activation_bytes", "inference_ms_per_sample"}
     check("train --json prints exactly the documented keys", set(out) == keys, r.stdout)
     check("train --json counts rows and classes",
           out.get("train_n", 0) + out.get("val_n", 0) + out.get("test_n", 0) == 120
@@ -92,7 +92,10 @@ with tempfile.TemporaryDirectory() as tmp:
 
     r = run("eval", "--model", model, "--data", manifest, "--json")
     ev = json.loads(r.stdout) if r.returncode == 0 else {}
-    check("eval --json keys", set(ev) == {"n", "accuracy", "loss"}, r.stdout + r.stderr)
+    check("eval --json keys", set(ev) == {"n", "accuracy", "loss", "overlap_with_training"},
+          r.stdout + r.stderr)
+    check("eval on the test split: no row the model trained on, no warning",
+          ev.get("overlap_with_training") == 0 and "warning" not in r.stderr, r.stdout + r.stderr)
     check("eval on the test split agrees with train",
           ev.get("n") == out.get("test_n") and ev.get("accuracy") == out.get("test_accuracy"),
           f"{ev} vs {out}")
@@ -119,6 +122,14 @@ with tempfile.TemporaryDirectory() as tmp:
     check("train --help lists each option's own values",
           "--optimizer adam|sgd " in r.stdout and "--color gray|rgb " in r.stdout
           and "--image-encoder mlp|cnn " in r.stdout, r.stdout)
+    check("train --help prints doubles as written: --val-fraction [0.1], --lr [0.001]",
+          "[0.1]" in r.stdout and "[0.001]" in r.stdout and "0000000" not in r.stdout, r.stdout)
+    shapes = os.path.join(tmp, "shapes.safetensors")
+    run("train", "--data", "builtin:shapes", "--epochs", "1", "--hidden", "8", "--save", shapes)
+    r = run("contrib", "--model", shapes, "--data", "builtin:shapes", "--split", "all", "--method", "emap",
+            "--out", os.path.join(tmp, "emap.json"))
+    check("contrib says EMAP used its first 500 rows, not all 2000",
+          r.returncode == 0 and "emap on the first 500 rows" in r.stdout, r.stdout + r.stderr)
     for cmd in ("train", "eval", "datasets"):
         r = run(cmd, "--help")
         check(f"{cmd} --help exits 0", r.returncode == 0 and "--" in r.stdout, r.stderr)
@@ -141,6 +152,65 @@ with tempfile.TemporaryDirectory() as tmp:
             "--metrics", out_csv)
     check("an unwritable metrics path fails (1) and leaves nothing",
           r.returncode == 1 and not os.path.exists(out_csv), r.stderr)
+
+    # evaluating on rows the model trained on is said, in numbers and on stderr
+    r = run("eval", "--model", model, "--data", manifest, "--split", "train", "--json")
+    ev = json.loads(r.stdout) if r.returncode == 0 else {}
+    check("eval on the train split counts every row as trained on, with a warning",
+          ev.get("overlap_with_training") == out.get("train_n") and ev.get("n") == out.get("train_n")
+          and "warning" in r.stderr and "trained on" in r.stderr, r.stdout + r.stderr)
+    # the same rows in another order with new rows among them: the split of
+    # each old row stays, so the test rows are still unseen
+    grown = os.path.join(tmp, "grown.csv")
+    extra = [f"img/{i}.png,another caption {i},{'square' if i % 2 == 0 else 'cross'}" for i in range(0, 120, 3)]
+    with open(grown, "w") as f:
+        f.write("\n".join(lines[:1] + extra[:20] + lines[:0:-1] + extra[20:]) + "\n")
+    for cmd in ("eval", "predict", "contrib"):
+        outfile = os.path.join(tmp, f"grown-{cmd}.out")
+        r = run(cmd, "--model", model, "--data", grown, "--split", "all", *(("--json",) if cmd == "eval" else ("--out", outfile)))
+        check(f"{cmd} warns on stderr that 120 rows of the grown data were trained on or held out",
+              r.returncode == 0 and "warning: %d of the 160 rows" % out.get("train_n", -1) in r.stderr,
+              r.stdout + r.stderr)
+    r = run("eval", "--model", model, "--data", grown, "--json")
+    ev = json.loads(r.stdout) if r.returncode == 0 else {}
+    check("rows added around the old ones leave their split alone: the test split holds no trained row",
+          ev.get("overlap_with_training") == 0 and ev.get("n", 0) >= out.get("test_n", 1), r.stdout + r.stderr)
+
+    # a bad --split is refused before anything is loaded (even a missing file)
+    r = run("eval", "--model", model, "--data", missing, "--split", "tset")
+    check("a bad --split is bad usage (2) before loading", r.returncode == 2 and "tset" in r.stderr
+          and "nope.csv" not in r.stderr, r.stderr)
+
+    # after skipped rows, predict's index is still the manifest's row; eval
+    # skips rows of a label the model does not know and names the real row
+    holey = os.path.join(tmp, "holey.csv")
+    with open(holey, "w") as f:
+        f.write("\n".join([lines[0], "img/999.png,gone,square", lines[1], "img/2.png,a bird,bird",
+                           "img/998.png,gone too,cross"] + lines[2:12]) + "\n")
+    pred = os.path.join(tmp, "holey-pred.csv")
+    r = run("predict", "--model", model, "--data", holey, "--split", "all", "--out", pred, "--skip-bad-rows")
+    index = []
+    if r.returncode == 0:
+        with open(pred) as f:
+            index = [int(line.split(",")[0]) for line in f.read().splitlines()[1:]]
+    check("predict --skip-bad-rows: index is the manifest's data row", index == [1] + list(range(4, 14)),
+          f"{index}\n{r.stderr}")
+    check("the skipped label is named with its row", "row 3: label 'bird'" in r.stderr, r.stderr)
+    bird = os.path.join(tmp, "bird.csv")
+    with open(bird, "w") as f:
+        f.write("\n".join(lines[:30] + ["img/2.png,a bird,bird"] + lines[30:40]) + "\n")
+    r = run("eval", "--model", model, "--data", bird, "--split", "all", "--json")
+    check("without --skip-bad-rows an unknown label is bad input (1) naming its row",
+          r.returncode == 1 and "row 30:" in r.stderr and "bird" in r.stderr, r.stderr)
+    r = run("eval", "--model", model, "--data", bird, "--split", "all", "--json", "--skip-bad-rows")
+    check("with --skip-bad-rows eval skips it", r.returncode == 0 and json.loads(r.stdout).get("n") == 39,
+          r.stdout + r.stderr)
+    many = os.path.join(tmp, "many-bad.csv")
+    with open(many, "w") as f:
+        f.write("\n".join(lines[:20] + [f"img/lost{i}.png,x,square" for i in range(13)]) + "\n")
+    r = run("eval", "--model", model, "--data", many, "--split", "all", "--skip-bad-rows")
+    check("the skipped-row list says how many more past ten",
+          r.returncode == 0 and "skipped 13 bad rows" in r.stderr and "and 3 more" in r.stderr, r.stderr)
 
     bad_model = os.path.join(tmp, "bad.safetensors")
     with open(model, "rb") as f:

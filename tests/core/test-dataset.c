@@ -141,6 +141,101 @@ test_other_formats (Fixture *f, gconstpointer data)
 }
 
 static void
+test_tiff_alpha (Fixture *f, gconstpointer data)
+{
+  /* gdk-pixbuf gives a TIFF's colour premultiplied: the same half-see-through
+   * picture as TIFF and as PNG must composite on white alike (it came out
+   * up to 62/255 darker) */
+  for (int a = 40; a <= 240; a += 100)
+    {
+      g_autofree char *tif = g_strdup_printf ("t%d.tiff", a);
+      g_autofree char *png = g_strdup_printf ("t%d.png", a);
+      fw_test_image (f->dir, tif, "tiff", 12, 12, 200, 100, 30, (guint8) a, TRUE);
+      fw_test_image (f->dir, png, "png", 12, 12, 200, 100, 30, (guint8) a, TRUE);
+      g_autofree char *manifest = g_strdup_printf ("image,text,label\n%s,x,a\n%s,y,b\n", tif, png);
+      for (int size = 12; size >= 5; size -= 7)
+        {
+          FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+          o.image_size = size;
+          o.color = FW_COLOR_RGB;
+          g_autoptr (GError) error = NULL;
+          g_autoptr (FwDataset) ds = load_text (f, "m.csv", manifest, &o, &error);
+          g_assert_no_error (error);
+          int plane = 3 * size * size, worst = 0;
+          for (int i = 0; i < plane; i++)
+            worst = MAX (worst, ABS ((int) ds->pixels[i] - (int) ds->pixels[plane + i]));
+          g_assert_cmpint (worst, <=, 1);
+        }
+    }
+}
+
+static void
+test_svg_at_size (Fixture *f, gconstpointer data)
+{
+  /* a 4×4 SVG, left half red: drawn at 28 pixels the edge is sharp; drawn
+   * at 4 and scaled up, columns 12–15 would be blends */
+  g_autofree char *svg = fw_test_write (f->dir, "half.svg",
+      "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'>"
+      "<rect width='2' height='4' fill='#ff0000'/></svg>", -1);
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.color = FW_COLOR_RGB;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", "image,text,label\nhalf.svg,x,a\n,y,b\n", &o, &error);
+  g_assert_no_error (error);
+  const guint8 *g = ds->pixels + 28 * 28;   /* green plane: 0 in red, 255 in white */
+  for (int y = 0; y < 28; y += 9)
+    {
+      g_assert_cmpint (g[y * 28 + 13], ==, 0);
+      g_assert_cmpint (g[y * 28 + 14], ==, 255);
+    }
+
+  /* a damaged one says it is a damaged SVG, with or without the name */
+  fw_test_write (f->dir, "cut.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'><rect wi", -1);
+  fw_test_write (f->dir, "cut.img", "<?xml version='1.0'?>\n<svg xmlns='http://www.w3.org/2000/svg'><rect x=1/></svg>", -1);
+  const char *names[] = { "cut.svg", "cut.img" };
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *manifest = g_strdup_printf ("image,text,label\n%s,x,a\n,y,b\n", names[i]);
+      g_autoptr (GError) err = NULL;
+      g_autoptr (FwDataset) bad = load_text (f, "m.csv", manifest, &o, &err);
+      g_assert_null (bad);
+      assert_error (err, FW_DATA_ERROR_IMAGE, names[i], "is a damaged SVG");
+    }
+}
+
+static void
+test_first_bad_row (Fixture *f, gconstpointer data)
+{
+  /* many threads, bad files early and late: the error is the file's first
+   * bad row whatever thread finds which first */
+  GString *csv = g_string_new ("image,text,label\n");
+  for (int i = 0; i < 1000; i++)
+    g_string_append_printf (csv, "%s,t%d,%c\n",
+                            i == 700 ? "gone.png" : i > 720 && i % 7 == 0 ? "also-gone.png" : "red.png",
+                            i, 'a' + i % 2);
+  g_autofree char *text = g_string_free (csv, FALSE);
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  o.threads = 8;
+  o.image_size = 4;
+  for (int run = 0; run < 5; run++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FwDataset) ds = load_text (f, "m.csv", text, &o, &error);
+      g_assert_null (ds);
+      assert_error (error, FW_DATA_ERROR_IMAGE, "row 701 (line 702): image 'gone.png' not found", NULL);
+    }
+  /* the folder relative paths start from is named as a folder, never "." */
+  g_autofree char *cwd = g_get_current_dir ();
+  g_chdir (f->dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = fw_dataset_load ("m.csv", &o, NULL, &error);
+  g_chdir (cwd);
+  g_assert_null (ds);
+  g_autofree char *where = g_strdup_printf ("relative to the manifest's folder, %s;", f->dir);
+  assert_error (error, FW_DATA_ERROR_IMAGE, where, NULL);
+}
+
+static void
 test_palette_and_gray_alpha (Fixture *f, gconstpointer data)
 {
   /* 2×1 palette PNG: entry 0 red, entry 1 green made fully transparent */
@@ -210,67 +305,148 @@ test_threads_agree (Fixture *f, gconstpointer data)
   g_assert_cmpmem (a->split, 300, b->split, 300);
 }
 
-static void
-check_stratified (FwDataset *ds)
+/* the split of the row whose caption is text, or -1 */
+static int
+split_of (const FwDataset *ds, const char *text)
 {
-  for (int c = 0; c < ds->n_classes; c++)
-    {
-      int count[FW_SPLIT_N_KINDS] = { 0 }, per_class = 0;
-      for (int r = 0; r < ds->n; r++)
-        if (ds->label[r] == c)
-          {
-            count[ds->split[r]]++;
-            per_class++;
-          }
-      g_assert_cmpint (count[FW_SPLIT_VAL], ==, per_class / 10);
-      g_assert_cmpint (count[FW_SPLIT_TEST], ==, per_class / 10);
-      g_assert_cmpint (count[FW_SPLIT_TRAIN], ==, per_class - 2 * (per_class / 10));
-    }
+  for (int r = 0; r < ds->n; r++)
+    if (g_strcmp0 (ds->text[r], text) == 0)
+      return ds->split[r];
+  return -1;
 }
 
 static void
-test_stratified_split (Fixture *f, gconstpointer data)
+assert_fractions (const FwDataset *ds, double val, double test, double tolerance)
+{
+  double n = ds->n;
+  g_assert_cmpfloat_with_epsilon (fw_dataset_split_count (ds, FW_SPLIT_VAL) / n, val, tolerance);
+  g_assert_cmpfloat_with_epsilon (fw_dataset_split_count (ds, FW_SPLIT_TEST) / n, test, tolerance);
+}
+
+static char *
+manifest_of (int first, int last, int skip_every)
 {
   GString *csv = g_string_new ("image,text,label\n");
-  for (int i = 0; i < 200; i++)
-    g_string_append_printf (csv, ",word%d,%s\n", i, i % 4 == 0 ? "few" : "many");
-  g_autofree char *text = g_string_free (csv, FALSE);
+  for (int i = first; i < last; i++)
+    if (skip_every == 0 || i % skip_every != 0)
+      g_string_append_printf (csv, ",word%d,%s\n", i, i % 4 == 0 ? "few" : "many");
+  return g_string_free (csv, FALSE);
+}
+
+static void
+test_stable_split (Fixture *f, gconstpointer data)
+{
   FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
   g_autoptr (GError) error = NULL;
+  g_autofree char *text = manifest_of (0, 2000, 0);
   g_autoptr (FwDataset) a = load_text (f, "m.csv", text, &o, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (a->n_classes, ==, 2);
-  check_stratified (a);  /* "few" has 50 rows, "many" 150 */
-  g_autoptr (FwDataset) b = load_text (f, "m.csv", text, &o, &error);
-  g_assert_cmpmem (a->split, a->n, b->split, b->n);
+  g_assert_cmpint (a->n, ==, 2000);
+  /* 80/10/10 overall and within each class, up to the draw's spread */
+  assert_fractions (a, 0.1, 0.1, 0.02);
+  for (int c = 0; c < a->n_classes; c++)
+    {
+      int count[FW_SPLIT_N_KINDS] = { 0 }, m = 0;
+      for (int r = 0; r < a->n; r++)
+        if (a->label[r] == c)
+          count[a->split[r]]++, m++;
+      g_assert_cmpfloat_with_epsilon (count[FW_SPLIT_VAL] / (double) m, 0.1, 0.03);
+      g_assert_cmpfloat_with_epsilon (count[FW_SPLIT_TEST] / (double) m, 0.1, 0.03);
+    }
+  g_autoptr (FwDataset) same = load_text (f, "m.csv", text, &o, &error);
+  g_assert_cmpmem (a->split, a->n, same->split, same->n);
+
+  /* a row's split is its own: every 7th row removed, 500 appended, and
+   * 300 more put in front: no row that was there before moves */
+  g_autofree char *fewer = manifest_of (0, 2000, 7);
+  g_autofree char *more = manifest_of (0, 2500, 0);
+  g_autofree char *front = manifest_of (3000, 3300, 0);
+  g_autofree char *shifted = g_strconcat (front, strchr (more, '\n') + 1, NULL);
+  const char *variants[] = { fewer, more, shifted };
+  for (gsize v = 0; v < G_N_ELEMENTS (variants); v++)
+    {
+      g_autoptr (FwDataset) b = load_text (f, "m.csv", variants[v], &o, &error);
+      g_assert_no_error (error);
+      int compared = 0;
+      for (int r = 0; r < b->n; r++)
+        {
+          int before = split_of (a, b->text[r]);
+          if (before < 0)
+            continue;
+          g_assert_cmpint (b->split[r], ==, before);
+          compared++;
+        }
+      g_assert_cmpint (compared, >=, 1700);
+    }
+
+  /* another seed is another split */
   o.seed = 2;
   g_autoptr (FwDataset) c = load_text (f, "m.csv", text, &o, &error);
   g_assert_no_error (error);
   g_assert_true (memcmp (a->split, c->split, a->n) != 0);
-  g_assert_cmpint (fw_dataset_split_count (c, FW_SPLIT_TRAIN), ==, 160);
+  assert_fractions (c, 0.1, 0.1, 0.02);
 }
 
 static void
 test_val_holdout (Fixture *f, gconstpointer data)
 {
   GString *csv = g_string_new ("image,text,label,split\n");
-  for (int i = 0; i < 120; i++)
-    g_string_append_printf (csv, ",t,%c,%s\n", 'a' + i % 2, i < 100 ? "train" : "TEST");
+  for (int i = 0; i < 1200; i++)
+    g_string_append_printf (csv, ",t%d,%c,%s\n", i, 'a' + i % 2, i < 1000 ? "train" : "TEST");
   g_autofree char *text = g_string_free (csv, FALSE);
   FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
   o.val_fraction = 0.2;
   g_autoptr (GError) error = NULL;
   g_autoptr (FwDataset) ds = load_text (f, "m.csv", text, &o, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (fw_dataset_split_count (ds, FW_SPLIT_TEST), ==, 20);
-  g_assert_cmpint (fw_dataset_split_count (ds, FW_SPLIT_VAL), ==, 20);
-  g_assert_cmpint (fw_dataset_split_count (ds, FW_SPLIT_TRAIN), ==, 80);
-  for (int r = 100; r < 120; r++)
+  g_assert_cmpint (fw_dataset_split_count (ds, FW_SPLIT_TEST), ==, 200);
+  for (int r = 1000; r < 1200; r++)
     g_assert_cmpint (ds->split[r], ==, FW_SPLIT_TEST);
-  int val_a = 0;
-  for (int r = 0; r < 100; r++)
-    val_a += ds->split[r] == FW_SPLIT_VAL && ds->label[r] == 0;
-  g_assert_cmpint (val_a, ==, 10);
+  int val = fw_dataset_split_count (ds, FW_SPLIT_VAL);
+  g_assert_cmpint (val, >=, 160);
+  g_assert_cmpint (val, <=, 240);
+
+  /* the holdout is per row too: the first 500 rows alone keep theirs */
+  g_autofree char *half = g_strndup (text, strstr (text, ",t500,") - text);
+  g_autoptr (FwDataset) part = load_text (f, "m.csv", half, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (part->n, ==, 500);
+  g_assert_cmpmem (part->split, 500, ds->split, 500);
+}
+
+static void
+test_partial_split_column (Fixture *f, gconstpointer data)
+{
+  /* blank split cells are assigned as if there were no column; the given
+   * ones stand, in any of the usual spellings */
+  GString *csv = g_string_new ("image,text,label,split\n");
+  const char *given[] = { "train", "validation", "dev", "valid", "test", "Val" };
+  const FwSplit want[] = { FW_SPLIT_TRAIN, FW_SPLIT_VAL, FW_SPLIT_VAL, FW_SPLIT_VAL, FW_SPLIT_TEST, FW_SPLIT_VAL };
+  for (int i = 0; i < 1000; i++)
+    g_string_append_printf (csv, ",w%d,%c,%s\n", i, 'a' + i % 3, i < 6 ? given[i] : i % 2 ? "" : " ");
+  g_autofree char *text = g_string_free (csv, FALSE);
+  FwLoadOptions o = FW_LOAD_OPTIONS_INIT;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", text, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->n, ==, 1000);
+  for (int i = 0; i < 6; i++)
+    g_assert_cmpint (ds->split[i], ==, want[i]);
+  assert_fractions (ds, 0.1, 0.1, 0.03);
+
+  /* the blank rows get what they get without a split column */
+  GString *plain = g_string_new ("image,text,label\n");
+  for (int i = 6; i < 1000; i++)
+    g_string_append_printf (plain, ",w%d,%c\n", i, 'a' + i % 3);
+  g_autofree char *plain_text = g_string_free (plain, FALSE);
+  g_autoptr (FwDataset) p = load_text (f, "p.csv", plain_text, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (p->split, 994, ds->split + 6, 994);
+
+  /* a value that is not a split is still an error */
+  g_autoptr (FwDataset) bad = load_text (f, "m.csv", "image,text,label,split\n,a,x,\n,b,y,later\n", &o, &error);
+  g_assert_null (bad);
+  assert_error (error, FW_DATA_ERROR_VALUE, "row 2 (line 3)", "unknown split 'later'");
 }
 
 static void
@@ -332,6 +508,22 @@ test_jsonl_deep (Fixture *f, gconstpointer data)
   g_autoptr (FwDataset) ds = load_text (f, "deep.jsonl", text, NULL, &error);
   g_assert_null (ds);
   assert_error (error, FW_DATA_ERROR_PARSE, "deep.jsonl", "line 2: the JSON is nested more than 64 levels deep");
+}
+
+/* a class list shorter than the count given ends at its NULL (ASan caught
+ * a read past it through the Contributions view) */
+static void
+test_map_labels_short_list (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FwDataset) ds = load_text (f, "m.csv", "image,text,label\n,x,b\n,y,a\n", NULL, &error);
+  g_assert_no_error (error);
+  char **short_list = g_new0 (char *, 2);   /* exactly "b" and the NULL */
+  short_list[0] = g_strdup ("b");
+  g_autofree int *map = fw_dataset_map_labels (ds, (const char *const *) short_list, 3, &error);
+  g_assert_null (map);
+  assert_error (error, FW_DATA_ERROR_VALUE, "'a' is not one of the model's classes (b)", NULL);
+  g_strfreev (short_list);
 }
 
 static void
@@ -638,13 +830,18 @@ main (int argc, char **argv)
   ADD ("/core/dataset/rgb-jpeg-absolute", test_rgb_jpeg_absolute);
   ADD ("/core/dataset/other-formats", test_other_formats);
   ADD ("/core/dataset/palette-gray-alpha", test_palette_and_gray_alpha);
+  ADD ("/core/dataset/tiff-alpha", test_tiff_alpha);
+  ADD ("/core/dataset/svg-at-size", test_svg_at_size);
+  ADD ("/core/dataset/first-bad-row", test_first_bad_row);
   ADD ("/core/dataset/windows-paths", test_windows_paths);
   ADD ("/core/dataset/threads-agree", test_threads_agree);
-  ADD ("/core/dataset/stratified-split", test_stratified_split);
+  ADD ("/core/dataset/stable-split", test_stable_split);
+  ADD ("/core/dataset/partial-split-column", test_partial_split_column);
   ADD ("/core/dataset/val-holdout", test_val_holdout);
   ADD ("/core/dataset/jsonl", test_jsonl);
   ADD ("/core/dataset/jsonl-errors", test_jsonl_errors);
   ADD ("/core/dataset/jsonl-deep", test_jsonl_deep);
+  ADD ("/core/dataset/map-labels-short-list", test_map_labels_short_list);
   ADD ("/core/dataset/csv-errors", test_csv_errors);
   ADD ("/core/dataset/single-class-allowed", test_single_class_allowed);
   ADD ("/core/dataset/skip-bad-rows", test_skip_bad_rows);

@@ -6,7 +6,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "fw-blas.h"
 #include "fw-kernels.h"
+#include "fw-parallel.h"
 #include "fw-rng.h"
 
 /* ------------------------------------------------------------------------ */
@@ -943,6 +945,314 @@ test_gru_grad (void)
   g_free (c.h_all); g_free (c.gates); g_free (c.scratch); g_free (c.R);
 }
 
+/* ------------------------------------------------------------------------ */
+/* the training path's kernels, split over a pool                            */
+
+/* 1 thread, and more threads than this machine has cores, so tasks are
+ * claimed by whichever thread gets there first */
+static const int pool_sizes[] = { 1, 3 };
+
+typedef struct {
+  int B, C, H, W, O;
+  float *inp, *w, *b, *out, *R, *col;
+} ConvColCtx;
+
+static double
+conv_col_objective (gpointer p)
+{
+  ConvColCtx *c = p;
+  fw_conv2d_forward_col (c->out, c->col, c->inp, c->w, c->b, c->B, c->C, c->H, c->W, c->O);
+  return dot (c->out, c->R, (gsize) c->B * c->O * c->H * c->W);
+}
+
+/* the im2col-keeping conv against its naive twin: thin first layers (1 and
+ * 3 channels, plain loops) and wider ones (sgemm), NULL gradients, and the
+ * same numbers on every repeat for the same pool size */
+static void
+test_conv2d_col_naive (void)
+{
+  int sizes[][5] = {
+    { 1, 1, 1, 1, 1 }, { 5, 1, 7, 9, 16 }, { 3, 3, 6, 5, 4 }, { 3, 2, 7, 7, 5 },
+    { 4, 16, 14, 14, 32 }, { 7, 4, 3, 2, 2 },
+  };
+  guint64 rng = 91;
+  for (gsize ps = 0; ps < G_N_ELEMENTS (pool_sizes); ps++)
+    {
+      g_autoptr (FwPool) pool = fw_pool_new (pool_sizes[ps]);
+      fw_pool_make_current (pool);
+      for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+        {
+          int B = sizes[s][0], C = sizes[s][1], H = sizes[s][2], W = sizes[s][3], O = sizes[s][4];
+          gsize nin = (gsize) B * C * H * W, nw = (gsize) O * C * 9, nout = (gsize) B * O * H * W;
+          g_autofree float *col = g_new (float, B * fw_conv2d_col_floats (C, H, W));
+          g_autofree float *work = g_new (float, fw_conv2d_work_floats (C, H, W, O));
+          g_autofree float *inp = rand_buf (&rng, nin, -1, 1);
+          g_autofree float *w = rand_buf (&rng, nw, -1, 1);
+          g_autofree float *b = rand_buf (&rng, O, -1, 1);
+          g_autofree float *out = rand_buf (&rng, nout, -9, 9);
+          g_autofree float *out_n = rand_buf (&rng, nout, -9, 9);
+          g_autofree float *dout = rand_buf (&rng, nout, -1, 1);
+          g_autofree float *dinp = rand_buf (&rng, nin, -1, 1);
+          g_autofree float *dw = rand_buf (&rng, nw, -1, 1);
+          g_autofree float *db = rand_buf (&rng, O, -1, 1);
+          g_autofree float *dinp_n = copy_buf (dinp, nin);
+          g_autofree float *dw_n = copy_buf (dw, nw);
+          g_autofree float *db_n = copy_buf (db, O);
+          g_autofree float *dw_again = copy_buf (dw, nw);
+          g_autofree char *tag = g_strdup_printf ("conv2d-col threads=%d B=%d C=%d H=%d W=%d O=%d",
+                                                  pool_sizes[ps], B, C, H, W, O);
+
+          fw_conv2d_forward_col (out, col, inp, w, b, B, C, H, W, O);
+          fw_conv2d_forward_naive (out_n, inp, w, b, B, C, H, W, O);
+          check_agree (tag, out, out_n, nout, 1e-5);
+
+          fw_conv2d_backward_col (dinp, dw, db, work, dout, col, w, B, C, H, W, O);
+          fw_conv2d_backward_naive (dinp_n, dw_n, db_n, dout, inp, w, B, C, H, W, O);
+          check_agree (tag, dinp, dinp_n, nin, 1e-5);
+          check_agree (tag, dw, dw_n, nw, 1e-5);
+          check_agree (tag, db, db_n, O, 1e-5);
+
+          /* dw alone, twice from the same start: bit-identical */
+          g_autofree float *dw_once = copy_buf (dw_again, nw);
+          fw_conv2d_backward_col (NULL, dw_once, NULL, work, dout, col, w, B, C, H, W, O);
+          for (int rep = 0; rep < 3; rep++)
+            {
+              g_autofree float *dw_rep = copy_buf (dw_again, nw);
+              fw_conv2d_backward_col (NULL, dw_rep, NULL, work, dout, col, w, B, C, H, W, O);
+              g_assert_cmpmem (dw_rep, nw * sizeof (float), dw_once, nw * sizeof (float));
+            }
+        }
+      fw_pool_make_current (NULL);
+    }
+}
+
+static void
+test_conv2d_col_grad (void)
+{
+  /* C = 1 takes the thin path, C = 4 the sgemm one */
+  int channels[] = { 1, 4 };
+  for (gsize ps = 0; ps < G_N_ELEMENTS (pool_sizes); ps++)
+    for (gsize k = 0; k < G_N_ELEMENTS (channels); k++)
+      {
+        g_autoptr (FwPool) pool = fw_pool_new (pool_sizes[ps]);
+        fw_pool_make_current (pool);
+        guint64 rng = 92 + k;
+        ConvColCtx c = { .B = 3, .C = channels[k], .H = 5, .W = 4, .O = 3 };
+        gsize nin = (gsize) c.B * c.C * c.H * c.W, nw = (gsize) c.O * c.C * 9;
+        gsize nout = (gsize) c.B * c.O * c.H * c.W;
+        g_autofree float *work = g_new (float, fw_conv2d_work_floats (c.C, c.H, c.W, c.O));
+        c.col = g_new (float, c.B * fw_conv2d_col_floats (c.C, c.H, c.W));
+        c.inp = rand_buf (&rng, nin, -1, 1);
+        c.w = rand_buf (&rng, nw, -1, 1);
+        c.b = rand_buf (&rng, c.O, -1, 1);
+        c.out = g_new (float, nout);
+        c.R = rand_buf (&rng, nout, -1, 1);
+        g_autofree float *dinp0 = rand_buf (&rng, nin, -1, 1);
+        g_autofree float *dw0 = rand_buf (&rng, nw, -1, 1);
+        g_autofree float *db0 = rand_buf (&rng, c.O, -1, 1);
+        g_autofree float *dinp = copy_buf (dinp0, nin);
+        g_autofree float *dw = copy_buf (dw0, nw);
+        g_autofree float *db = copy_buf (db0, c.O);
+
+        conv_col_objective (&c);   /* backward reads the col this forward kept */
+        fw_conv2d_backward_col (dinp, dw, db, work, c.R, c.col, c.w, c.B, c.C, c.H, c.W, c.O);
+        check_fd ("conv2d-col dinp", c.inp, nin, dinp, dinp0, conv_col_objective, &c, 1e-2f, FD_TOL);
+        check_fd ("conv2d-col dw", c.w, nw, dw, dw0, conv_col_objective, &c, 1e-2f, FD_TOL);
+        check_fd ("conv2d-col db", c.b, c.O, db, db0, conv_col_objective, &c, 1e-2f, FD_TOL);
+        fw_pool_make_current (NULL);
+        g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.out); g_free (c.R); g_free (c.col);
+      }
+}
+
+typedef struct {
+  int B, C, H, W;
+  float *inp, *out, *R;
+  int *argmax;
+} ReluPoolCtx;
+
+static double
+relu_pool_objective (gpointer p)
+{
+  ReluPoolCtx *c = p;
+  fw_relu_maxpool2_forward (c->out, c->argmax, c->inp, c->B, c->C, c->H, c->W);
+  return dot (c->out, c->R, (gsize) c->B * c->C * (c->H / 2) * (c->W / 2));
+}
+
+/* fused ReLU + pool: against the naive twin (ties included: inputs on a
+ * coarse grid repeat), finite differences, and "backward sets" */
+static void
+test_relu_maxpool (void)
+{
+  for (gsize ps = 0; ps < G_N_ELEMENTS (pool_sizes); ps++)
+    {
+      g_autoptr (FwPool) pool = fw_pool_new (pool_sizes[ps]);
+      fw_pool_make_current (pool);
+      guint64 rng = 93;
+      /* odd H and W: the last row and column get no gradient, and zero */
+      ReluPoolCtx c = { .B = 3, .C = 2, .H = 7, .W = 5 };
+      gsize nin = (gsize) c.B * c.C * c.H * c.W, nout = (gsize) c.B * c.C * (c.H / 2) * (c.W / 2);
+      g_autofree int *perm = g_new (int, nin);
+      c.inp = g_new (float, nin);
+      for (gsize i = 0; i < nin; i++)
+        perm[i] = (int) i;
+      fw_rng_shuffle (&rng, perm, (int) nin);
+      /* distinct values 0.05 apart, half of them negative */
+      for (gsize i = 0; i < nin; i++)
+        c.inp[i] = 0.05f * (float) perm[i] - 0.025f * (float) nin + 0.025f;
+      c.out = g_new (float, nout);
+      c.argmax = g_new (int, nout);
+      c.R = rand_buf (&rng, nout, -1, 1);
+      g_autofree float *out_n = g_new (float, nout);
+      g_autofree int *argmax_n = g_new (int, nout);
+
+      relu_pool_objective (&c);
+      fw_relu_maxpool2_forward_naive (out_n, argmax_n, c.inp, c.B, c.C, c.H, c.W);
+      g_assert_cmpmem (c.out, nout * sizeof (float), out_n, nout * sizeof (float));
+      for (gsize i = 0; i < nout; i++)
+        if (c.out[i] > 0.0f)
+          g_assert_cmpint (c.argmax[i], ==, argmax_n[i]);
+
+      /* backward sets: noise in dinp must not survive */
+      g_autofree float *dinp = rand_buf (&rng, nin, -1, 1);
+      g_autofree float *zeros = g_new0 (float, nin);
+      g_autofree float *dinp_n = rand_buf (&rng, nin, -1, 1);
+      fw_relu_maxpool2_backward_set (dinp, c.R, c.out, c.argmax, c.B, c.C, c.H, c.W);
+      fw_relu_maxpool2_backward_set_naive (dinp_n, c.R, c.out, c.argmax, c.B, c.C, c.H, c.W);
+      g_assert_cmpmem (dinp, nin * sizeof (float), dinp_n, nin * sizeof (float));
+      check_fd ("relu-maxpool dinp", c.inp, nin, dinp, zeros, relu_pool_objective, &c, 1e-3f, FD_TOL);
+
+      /* ties, as PyTorch breaks them: the first maximum of each window */
+      float tie[] = { 1, 1, 1, 1,   0, 2, 2, 0,   -1, -1, -1, -1,   0, 0, 3, 3 };
+      float tie_out[4];
+      int tie_arg[4];
+      /* one plane 4x4 read as two rows of 2x2 windows */
+      float plane[16] = { tie[0], tie[1], tie[4], tie[5], tie[2], tie[3], tie[6], tie[7],
+                          tie[8], tie[9], tie[12], tie[13], tie[10], tie[11], tie[14], tie[15] };
+      fw_relu_maxpool2_forward (tie_out, tie_arg, plane, 1, 1, 4, 4);
+      g_assert_cmpint (tie_arg[0], ==, 0);    /* 1 1 / 1 1: top left */
+      g_assert_cmpint (tie_arg[1], ==, 3);    /* 0 2 / 2 0: top right of the window */
+      g_assert_cmpfloat (tie_out[2], ==, 0);  /* all negative: ReLU gives 0 */
+      g_assert_cmpint (tie_arg[3], ==, 14);   /* 0 0 / 3 3: bottom left */
+
+      fw_pool_make_current (NULL);
+      g_free (c.inp); g_free (c.out); g_free (c.R); g_free (c.argmax);
+    }
+}
+
+/* linear layers split by output column over a pool: the same numbers as
+ * the naive twin, and bit-identical across repeats */
+static void
+test_linear_pool (void)
+{
+  /* above and below the size a layer is split from */
+  int sizes[][3] = { { 64, 784, 256 }, { 64, 130, 10 }, { 5, 1000, 300 } };
+  guint64 rng = 94;
+  for (gsize ps = 0; ps < G_N_ELEMENTS (pool_sizes); ps++)
+    {
+      g_autoptr (FwPool) pool = fw_pool_new (pool_sizes[ps]);
+      fw_pool_make_current (pool);
+      for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+        {
+          int B = sizes[s][0], I = sizes[s][1], O = sizes[s][2];
+          gsize nin = (gsize) B * I, nw = (gsize) O * I, nout = (gsize) B * O;
+          g_autofree float *inp = rand_buf (&rng, nin, -1, 1);
+          g_autofree float *w = rand_buf (&rng, nw, -1, 1);
+          g_autofree float *b = rand_buf (&rng, O, -1, 1);
+          g_autofree float *out = g_new (float, nout), *out_n = g_new (float, nout);
+          g_autofree float *dout = rand_buf (&rng, nout, -1, 1);
+          g_autofree float *dinp = rand_buf (&rng, nin, -1, 1), *dw = rand_buf (&rng, nw, -1, 1);
+          g_autofree float *db = rand_buf (&rng, O, -1, 1);
+          g_autofree float *dinp_n = copy_buf (dinp, nin), *dw_n = copy_buf (dw, nw);
+          g_autofree float *db_n = copy_buf (db, O);
+          g_autofree char *tag = g_strdup_printf ("linear threads=%d B=%d I=%d O=%d",
+                                                  pool_sizes[ps], B, I, O);
+          fw_linear_forward (out, inp, w, b, B, I, O);
+          fw_linear_forward_naive (out_n, inp, w, b, B, I, O);
+          check_agree (tag, out, out_n, nout, 1e-5);
+          fw_linear_backward (dinp, dw, db, dout, inp, w, B, I, O);
+          fw_linear_backward_naive (dinp_n, dw_n, db_n, dout, inp, w, B, I, O);
+          check_agree (tag, dinp, dinp_n, nin, 1e-5);
+          check_agree (tag, dw, dw_n, nw, 1e-5);
+          check_agree (tag, db, db_n, O, 1e-5);
+        }
+      fw_pool_make_current (NULL);
+    }
+}
+
+/* every task runs exactly once, whoever claims it, job after job */
+typedef struct {
+  gint runs[FW_PARALLEL_MAX_TASKS];
+  gsize covered;
+} PoolJob;
+
+static void
+count_task (int task, int n_tasks, gpointer data)
+{
+  PoolJob *j = data;
+  gsize s, e;
+  g_atomic_int_inc (&j->runs[task]);
+  fw_parallel_range (task, n_tasks, 1001, 16, &s, &e);
+  __atomic_add_fetch (&j->covered, e - s, __ATOMIC_RELAXED);
+}
+
+static void
+test_pool (void)
+{
+  g_assert_cmpint (fw_parallel_tasks (8), ==, 1);   /* no pool: serial */
+  for (int threads = 1; threads <= 4; threads++)
+    {
+      g_autoptr (FwPool) pool = fw_pool_new (threads);
+      fw_pool_make_current (pool);
+      g_assert_cmpint (fw_parallel_tasks (100), ==, threads);
+      g_assert_cmpint (fw_parallel_tasks (1), ==, 1);
+      for (int job = 0; job < 2000; job++)
+        {
+          PoolJob j = { { 0 }, 0 };
+          int n = 1 + job % FW_PARALLEL_MAX_TASKS;
+          fw_parallel_run (n, count_task, &j);
+          for (int t = 0; t < FW_PARALLEL_MAX_TASKS; t++)
+            g_assert_cmpint (j.runs[t], ==, t < n ? 1 : 0);
+          g_assert_cmpuint (j.covered, ==, 1001);
+        }
+    }
+  g_assert_null (fw_pool_current ());   /* freeing the current pool unsets it */
+}
+
+/* the GRU split by batch rows (and its weight gradients by weight rows)
+ * over three threads: the same checks as without a pool */
+static void
+test_gru_pool (void)
+{
+  g_autoptr (FwPool) pool = fw_pool_new (3);
+  fw_pool_make_current (pool);
+  test_gru_naive ();
+  test_gru_grad ();
+  fw_pool_make_current (NULL);
+}
+
+/* OpenBLAS's generic fallback kernels are replaced on a CPU with AVX2 and
+ * FMA; a family it chose itself is left alone */
+static void
+test_blas_kernels (void)
+{
+  g_assert_null (fw_blas_better_kernels ("Haswell"));
+  g_assert_null (fw_blas_better_kernels ("SkylakeX"));
+  g_assert_null (fw_blas_better_kernels ("Zen"));
+  g_assert_null (fw_blas_better_kernels (NULL));
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init ();
+  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
+    {
+      const char *better = fw_blas_better_kernels ("Prescott");
+      g_assert_nonnull (better);
+      g_assert_true (g_str_equal (better, "Haswell") || g_str_equal (better, "SkylakeX"));
+    }
+  else
+    g_assert_null (fw_blas_better_kernels ("Prescott"));
+#endif
+  g_test_message ("OpenBLAS runs its %s kernels", fw_blas_kernels ());
+}
+
 int
 main (int argc, char **argv)
 {
@@ -955,6 +1265,12 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/conv2d", test_conv2d_naive);
   g_test_add_func ("/core/kernels/conv2d-grad", test_conv2d_grad);
   g_test_add_func ("/core/kernels/maxpool", test_maxpool);
+  g_test_add_func ("/core/kernels/conv2d-col", test_conv2d_col_naive);
+  g_test_add_func ("/core/kernels/conv2d-col-grad", test_conv2d_col_grad);
+  g_test_add_func ("/core/kernels/relu-maxpool", test_relu_maxpool);
+  g_test_add_func ("/core/kernels/linear-pool", test_linear_pool);
+  g_test_add_func ("/core/kernels/pool", test_pool);
+  g_test_add_func ("/core/kernels/blas-kernels", test_blas_kernels);
   g_test_add_func ("/core/kernels/relu", test_relu);
   g_test_add_func ("/core/kernels/tanh", test_tanh);
   g_test_add_func ("/core/kernels/sigmoid", test_sigmoid);
@@ -964,6 +1280,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/embedding-bag", test_embedding_bag);
   g_test_add_func ("/core/kernels/gru", test_gru_naive);
   g_test_add_func ("/core/kernels/gru-grad", test_gru_grad);
+  g_test_add_func ("/core/kernels/gru-pool", test_gru_pool);
 
   int status = g_test_run ();
   /* one summary line for the log (a test that cannot fail would be noise) */

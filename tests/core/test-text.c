@@ -27,6 +27,12 @@ test_tokenize (void)
   check_tokens ("빨간 원, 고양이가 좋아요!", (const char *const[]) { "빨간", "원", "고양이가", "좋아요", NULL });
   /* decomposed jamo compose under NFKC into the same word */
   check_tokens ("\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", (const char *const[]) { "한", NULL });
+  /* combining marks belong to the word they follow: Devanagari vowel signs
+   * (Mc, Mn) and the virama keep "नमस्ते" one word, not न म स त */
+  check_tokens ("नमस्ते दुनिया!", (const char *const[]) { "नमस्ते", "दुनिया", NULL });
+  check_tokens ("किताब, हिंदी", (const char *const[]) { "किताब", "हिंदी", NULL });
+  /* a mark that NFKC cannot compose stays on its letter; alone it is no word */
+  check_tokens ("q\xCC\x83x \xCC\x83", (const char *const[]) { "q\xCC\x83x", NULL });
   /* invalid UTF-8 yields nothing rather than reading past the end */
   check_tokens ("ab\xC3", (const char *const[]) { NULL });
 }

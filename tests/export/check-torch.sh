@@ -14,6 +14,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 $py -c 'import torch' 2>/dev/null || { echo "SKIP: python3-torch is not installed"; exit 77; }
 $py -c 'import PIL' 2>/dev/null || { echo "SKIP: python3-pil (to draw the test images) is not installed"; exit 77; }
+$py -c 'import gi; gi.require_version("GdkPixbuf", "2.0"); from gi.repository import GdkPixbuf' 2>/dev/null ||
+  { echo "SKIP: python3-gi and gir1.2-gdkpixbuf-2.0 (predict.py's image decoder) are not installed"; exit 77; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -51,4 +53,35 @@ while read -r line; do
   fi
 done < "$here/configs.txt"
 [ "$i" -gt 0 ] || { echo "FAIL: no configurations"; exit 1; }
+
+# Every other format the workbench reads (SVG, XPM, GIF, BMP, TIFF with
+# alpha, CMYK and EXIF-rotated JPEG, 16-bit PNG), most of them resized:
+# predict.py reads the same pixels (within 1/255) and gives the same
+# probabilities; a text-only model reads no image, so it runs without gi.
+$py "$here/make-formats.py" "$tmp/formats"
+mkdir -p "$tmp/no-gi/gi"
+echo 'raise ImportError("gi is hidden from predict.py by check-torch.sh")' > "$tmp/no-gi/gi/__init__.py"
+while IFS='|' read -r data split hide opts; do
+  [ -n "$data" ] || continue
+  i=$((i + 1))
+  m=$tmp/f$i
+  read -r -a args <<< "$opts"
+  "$fw" train --data "$tmp/formats/$data" --hidden 16 --head-hidden 8 --epochs 3 --batch 16 --lr 0.003 "${args[@]}" \
+    --save "$m.safetensors" > /dev/null 2> "$m.log" || { cat "$m.log"; echo "FAIL train: $opts"; status=1; continue; }
+  "$fw" predict --model "$m.safetensors" --data "$tmp/formats/$data" --split "$split" --out "$m.csv" \
+    --save-inputs "$m.inputs.safetensors" 2> /dev/null
+  "$fw" export --model "$m.safetensors" --torch "$m.torch"
+  if PYTHONPATH="$tmp/no-pil${hide:+:$tmp/$hide}" $py "$m.torch/predict.py" "$tmp/formats/$data" --split "$split" > "$m.torch.csv" &&
+     $py "$here/compare-csv.py" "$m.csv" "$m.torch.csv" &&
+     { [ -n "$hide" ] || PYTHONPATH="$tmp/no-pil" $py "$here/compare-pixels.py" "$m.torch" "$tmp/formats/$data" "$m.inputs.safetensors"; }; then
+    echo "ok $i: $opts (formats/$data, --split $split${hide:+, without gi})"
+  else
+    echo "FAIL predict.py: $opts (formats/$data, --split $split)"; status=1
+  fi
+done <<'CONFIGS'
+metadata.csv|all||--fusion intermediate --color rgb --image-size 20
+metadata.csv|all||--fusion early --image-size 28
+partial.csv|test||--fusion image --image-encoder cnn --color rgb --image-size 16
+partial.csv|all|no-gi|--fusion text --text-encoder embed
+CONFIGS
 exit $status

@@ -118,12 +118,12 @@ classroom (const char *dir, const char *prefix, gboolean presenter)
   wait_idle (win);
   save (GTK_WIDGET (win), dir, prefix, "compare");
   stack = gtk_widget_get_ancestor (contrib, GTK_TYPE_STACK);
-  if (stack)
+  if (stack && gtk_stack_get_page (GTK_STACK (stack), sample))
     {
       GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (stack, GTK_TYPE_SCROLLED_WINDOW));
       GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (scroller);
       gtk_adjustment_set_value (v, gtk_adjustment_get_upper (v));
-      gtk_stack_set_visible_child (GTK_STACK (stack), contrib);
+      gtk_stack_set_visible_child_name (GTK_STACK (stack), "explain");
       wait_idle (win);
       gtk_adjustment_set_value (v, gtk_adjustment_get_upper (v));
       save (GTK_WIDGET (win), dir, prefix, "contributions");
@@ -271,6 +271,19 @@ main (int argc, char **argv)
   g_action_group_activate_action (G_ACTION_GROUP (win), "compare", NULL);
   wait_idle (win);
   save (GTK_WIDGET (win), dir, prefix, "compare");
+
+  /* the five compared runs under missing text, in the Robustness tab */
+  {
+    FwRobustnessView *view = fw_window_get_robustness_view (win);
+    GtkStack *stack = GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (view), GTK_TYPE_STACK));
+    gtk_stack_set_visible_child (stack, GTK_WIDGET (view));
+    fw_robustness_view_set_perturbation (view, FW_PERTURB_MISSING_TEXT);
+    fw_robustness_view_compute (view);
+    while (fw_robustness_view_is_busy (view))
+      g_main_context_iteration (NULL, TRUE);
+    iterate_for (300);
+    save (GTK_WIDGET (win), dir, prefix, "robustness");
+  }
   gtk_window_destroy (GTK_WINDOW (win));
   return 0;
 }

@@ -214,6 +214,9 @@ test_compare (void)
       g_assert_true (isfinite (fw_run_get_final_val_loss (run)));
       g_assert_cmpuint (fw_run_get_n_params (run), >, 0);
       g_assert_cmpfloat (fw_run_get_seconds (run), >, 0);
+      /* the table's cost columns: FLOPs from the architecture, measured inference */
+      g_assert_cmpfloat (fw_run_get_flops_per_sample (run), >, 2.0 * fw_run_get_n_params (run) / 4);
+      g_assert_cmpfloat (fw_run_get_inference_ms (run), >, 0);
       fw_run_get_epochs (run, &n_epochs);
       g_assert_cmpuint (n_epochs, ==, 1);
       /* same data and seed for every row */

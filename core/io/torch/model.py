@@ -3,9 +3,10 @@
 Written by `fusion-workbench export --torch DIR` next to model.safetensors
 (the workbench's own model file: weights under the same parameter names as
 this module's state_dict, plus config, labels, vocabulary and preprocessing
-in its metadata).  Needs only Debian's python3-torch: PNG images are
-decoded and resized here, exactly as the workbench does with gdk-pixbuf
-(python3-pil, when installed, reads other formats such as JPEG).
+in its metadata).  Needs Debian's python3-torch, and to read images the
+workbench's own decoder, gdk-pixbuf, through python3-gi and
+gir1.2-gdkpixbuf-2.0 (librsvg2-common for SVG): every format the workbench
+read, with the same pixels.  A text-only model reads no image.
 
     from model import FusionModel, preprocess
     model = FusionModel.from_file("model.safetensors")
@@ -14,7 +15,6 @@ decoded and resized here, exactly as the workbench does with gdk-pixbuf
     print(model.labels[int(probabilities.argmax())])
 """
 import json
-import math
 import os
 import struct
 import unicodedata
@@ -273,8 +273,9 @@ class FusionModel(nn.Module):
     # ---- preprocessing, as the workbench does it -------------------------
 
     def preprocess_image(self, path):
-        """(C, S, S) float32 in [0,1]; zeros for a missing image (None or "")."""
-        if not path:
+        """(C, S, S) float32 in [0,1]; zeros for a missing image (None or "")
+        and for a text-only model, which never reads an image."""
+        if not path or self.kind == "text":
             return torch.zeros(self.channels, self.size, self.size)
         return load_image(path, self.size, self.channels)
 
@@ -301,11 +302,13 @@ _WORD_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No"}
 
 
 def tokenize(text):
-    """NFKC, case folding, then words = maximal runs of letters and digits."""
+    """NFKC, case folding, then words = maximal runs of letters and digits,
+    with the combining marks (Mn, Mc, Me) that follow them."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     words, word = [], []
     for ch in folded:
-        if unicodedata.category(ch) in _WORD_CATEGORIES:
+        cat = unicodedata.category(ch)
+        if cat in _WORD_CATEGORIES or (word and cat[0] == "M"):
             word.append(ch)
         elif word:
             words.append("".join(word))
@@ -315,24 +318,74 @@ def tokenize(text):
     return words
 
 
+def _gdk_pixbuf():
+    """gdk-pixbuf through GObject introspection (python3-gi,
+    gir1.2-gdkpixbuf-2.0, and librsvg2-common for SVG): the very decoders
+    the workbench read the images with.  Imported only when an image is."""
+    try:
+        import gi
+        gi.require_version("GdkPixbuf", "2.0")
+        from gi.repository import GdkPixbuf, GLib
+    except (ImportError, ValueError) as e:
+        raise ImportError("reading images needs gdk-pixbuf for Python: "
+                          "apt-get install python3-gi gir1.2-gdkpixbuf-2.0 librsvg2-common") from e
+    return GdkPixbuf, GLib
+
+
+def _pixels(pixbuf):
+    """(H, W, 3 or 4) int64 pixels of a pixbuf, rows without their padding"""
+    w, h, nch = pixbuf.get_width(), pixbuf.get_height(), pixbuf.get_n_channels()
+    stride, data = pixbuf.get_rowstride(), pixbuf.read_pixel_bytes().get_data()
+    rows = b"".join(data[y * stride:y * stride + w * nch] for y in range(h))
+    return torch.frombuffer(bytearray(rows), dtype=torch.uint8).reshape(h, w, nch).to(torch.int64)
+
+
+def _from_pixels(GdkPixbuf, GLib, px):
+    """a pixbuf of (H, W, 3 or 4) pixels"""
+    h, w, nch = px.shape
+    flat = px.to(torch.uint8).flatten()
+    try:
+        data = flat.numpy().tobytes()
+    except RuntimeError:          # torch without numpy
+        data = bytes(flat.tolist())
+    return GdkPixbuf.Pixbuf.new_from_bytes(GLib.Bytes.new(data), GdkPixbuf.Colorspace.RGB, nch == 4, 8,
+                                           w, h, w * nch)
+
+
+def unpremultiply(px):
+    """fw-image.c's unpremultiply: gdk-pixbuf gives a TIFF's colour
+    premultiplied by alpha; straight colour is what the rest expects."""
+    a = px[:, :, 3:4]
+    straight = torch.clamp((px[:, :, :3] * 255 + a // 2) // a.clamp(min=1), max=255)
+    keep = (a == 0) | (a == 255)
+    return torch.cat([torch.where(keep, px[:, :, :3], straight), a], 2)
+
+
 def load_image(path, size, channels):
-    """Decode (PNG here, in pure Python; other formats with python3-pil when
-    it is installed), composite alpha on white after resizing, gray =
-    ITU-R 601 luma rounded; (C, S, S) float32 in [0,1].  Images already
-    size×size get exactly the workbench's pixels; the workbench resizes
-    with gdk-pixbuf's bilinear filter, which resize() reproduces."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        w, h, nch, px = decode_png(data, path)
-    else:
-        w, h, nch, px = _decode_pil(path)
-    px = px.reshape(h, w, nch)
-    if (w, h) != (size, size):
-        px = resize(px, size, size)
-    px = px.to(torch.int64)
+    """fw_image_load: decode with gdk-pixbuf (an SVG drawn at size × size,
+    a TIFF's alpha made straight, EXIF orientation applied), resize with
+    gdk-pixbuf's bilinear filter, composite alpha on white, gray = ITU-R 601
+    luma rounded; (C, S, S) float32 in [0,1]."""
+    GdkPixbuf, GLib = _gdk_pixbuf()
+    info = GdkPixbuf.Pixbuf.get_file_info(path)
+    fmt = info[0] if isinstance(info, tuple) else info
+    if fmt is None:
+        raise ValueError(f"{path}: not an image gdk-pixbuf reads")
+    try:
+        if fmt.get_name() == "svg":
+            pixbuf = GdkPixbuf.Pixbuf.new_from_file_at_scale(path, size, size, False)
+        else:
+            pixbuf = GdkPixbuf.Pixbuf.new_from_file(path)
+            if fmt.get_name() == "tiff" and pixbuf.get_has_alpha():
+                pixbuf = _from_pixels(GdkPixbuf, GLib, unpremultiply(_pixels(pixbuf)))
+    except GLib.Error as e:
+        raise ValueError(f"{path}: cannot be decoded: {e.message}") from None
+    pixbuf = pixbuf.apply_embedded_orientation() or pixbuf
+    if (pixbuf.get_width(), pixbuf.get_height()) != (size, size):
+        pixbuf = pixbuf.scale_simple(size, size, GdkPixbuf.InterpType.BILINEAR)
+    px = _pixels(pixbuf)
     rgb = px[:, :, :3]
-    if nch == 4:
+    if px.shape[2] == 4:
         a = px[:, :, 3:4]
         rgb = (rgb * a + 255 * (255 - a) + 127) // 255
     if channels == 1:
@@ -341,233 +394,6 @@ def load_image(path, size, channels):
     else:
         chw = rgb.permute(2, 0, 1)
     return chw.to(torch.float32) / 255.0
-
-
-# ---- gdk-pixbuf's bilinear scaling (pixops.c), integer for integer -------
-
-_SUBSAMPLE = 16
-
-
-def _filter_1d(scale):
-    """(n taps, offset, weights[phase][tap]) of bilinear_magnify_make_weights"""
-    if scale > 1.0:
-        n, offset = 2, 0.5 * (1 / scale - 1)
-    else:
-        n, offset = math.ceil(1.0 + 1.0 / scale), 0.0
-    weights = []
-    for phase in range(_SUBSAMPLE):
-        x = phase / _SUBSAMPLE
-        row = []
-        for i in range(n):
-            if scale > 1.0:
-                row.append(((1 - x) if i == 0 else x) / scale * scale)
-            else:
-                a = x + 1 / scale
-                if i < x:
-                    row.append((min(i + 1, a) - x) * scale if i + 1 > x else 0.0)
-                else:
-                    row.append((min(i + 1, a) - i) * scale if a > i else 0.0)
-        weights.append(row)
-    return n, offset, weights
-
-
-def _filter_table(fx, fy):
-    """make_filter_table: int weights[y phase][x phase][ty][tx] summing to 65536"""
-    (nx, _, wx), (ny, _, wy) = fx, fy
-    table = {}
-    for pi in range(_SUBSAMPLE):
-        for pj in range(_SUBSAMPLE):
-            w = [int(wx[pj][j] * wy[pi][i] * 1.0 * 65536 + 0.5) for i in range(ny) for j in range(nx)]
-            correction = int(0.5 + 65536 * 1.0) - sum(w)
-            if correction != 0:       # correct_total
-                remaining, d, c = correction, 1, correction
-                while c != 0 and remaining != 0:
-                    k = len(w) - 1
-                    while k >= 0 and c != 0 and remaining != 0:
-                        if w[k] + c >= 0:
-                            w[k] += c
-                            remaining -= c
-                            if 0 < remaining < c or 0 > remaining > c:
-                                c = remaining
-                        k -= 1
-                    d += 1
-                    c = int(correction / d)
-            table[pi, pj] = torch.tensor(w, dtype=torch.int64).reshape(ny, nx)
-    return table
-
-
-def resize(px, width, height):
-    """gdk_pixbuf_scale_simple (px, width, height, GDK_INTERP_BILINEAR) on
-    (H, W, 3 or 4) uint8 pixels, with pixops' fixed-point arithmetic and its
-    different rounding at the edges."""
-    src_h, src_w, nch = px.shape
-    sx, sy = width / src_w, height / src_h
-    fx, fy = _filter_1d(sx), _filter_1d(sy)
-    nx, ny = fx[0], fy[0]
-    table = _filter_table(fx, fy)
-    x_step, y_step = int(65536 / sx), int(65536 / sy)
-    x_off = math.floor(fx[1] * 65536)
-    run_end = min(((((src_w - nx + 1) << 16) - x_off) + x_step - 1) // x_step, width)
-    alpha = nch == 4
-    fast22 = nx == 2 and ny == 2 and nch == 3
-    src = px.to(torch.int64)
-    out = torch.zeros(height, width, nch, dtype=torch.int64)
-    y = math.floor(fy[1] * 65536)
-    for i in range(height):
-        rows = torch.tensor([min(max((y >> 16) + k, 0), src_h - 1) for k in range(ny)])
-        for j in range(width):
-            x = j * x_step + x_off
-            xs = x >> 16
-            cols = torch.tensor([min(max(xs + k, 0), src_w - 1) for k in range(nx)])
-            w = table[(y >> 12) & 15, (x >> 12) & 15]                       # (ny, nx)
-            q = src[rows][:, cols]                                          # (ny, nx, C)
-            edge = xs < 0 or j >= run_end
-            if alpha:
-                ta = q[:, :, 3] * w
-                a = int(ta.sum())
-                rgb = (ta.unsqueeze(2) * q[:, :, :3]).sum((0, 1))
-                out[i, j, :3] = rgb // a if a else 0
-                out[i, j, 3] = a >> 16
-            elif edge:
-                rgb = ((0xff * w).unsqueeze(2) * q).sum((0, 1))
-                out[i, j] = (rgb + 0xffffff) >> 24
-            else:
-                rgb = (w.unsqueeze(2) * q).sum((0, 1))
-                out[i, j] = (rgb + (0x8000 if fast22 else 0xffff)) >> 16
-        y += y_step
-    return out.to(torch.uint8)
-
-
-def _decode_pil(path):
-    try:
-        from PIL import Image, ImageOps   # python3-pil: only for formats other than PNG
-    except ImportError:
-        raise ValueError(f"{path}: only PNG images are read without python3-pil") from None
-    with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im)
-        alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info
-        im = im.convert("RGBA" if alpha else "RGB")
-        raw = bytearray(im.tobytes())
-        w, h = im.size
-    return w, h, 4 if alpha else 3, torch.frombuffer(raw, dtype=torch.uint8)
-
-
-def _unfilter(raw, width_bytes, rows, bpp):
-    """PNG scanline filters undone: bytes of rows × width_bytes."""
-    out = bytearray(width_bytes * rows)
-    prev = bytearray(width_bytes)
-    pos = 0
-    for y in range(rows):
-        ftype = raw[pos]
-        line = bytearray(raw[pos + 1:pos + 1 + width_bytes])
-        pos += 1 + width_bytes
-        if ftype == 1:
-            for i in range(bpp, width_bytes):
-                line[i] = (line[i] + line[i - bpp]) & 255
-        elif ftype == 2:
-            line = bytearray((a + b) & 255 for a, b in zip(line, prev))
-        elif ftype == 3:
-            for i in range(width_bytes):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
-        elif ftype == 4:
-            for i in range(width_bytes):
-                a = line[i - bpp] if i >= bpp else 0
-                b = prev[i]
-                c = prev[i - bpp] if i >= bpp else 0
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
-                line[i] = (line[i] + pred) & 255
-        elif ftype != 0:
-            raise ValueError(f"bad PNG filter type {ftype}")
-        out[y * width_bytes:(y + 1) * width_bytes] = line
-        prev = line
-    return out
-
-
-def _samples(buf, width, rows, depth, spp):
-    """(rows, width, spp) int64 samples of unfiltered bytes, 16-bit cut to
-    the high byte and 1/2/4-bit gray scaled to 0..255, as libpng does for
-    gdk-pixbuf."""
-    t = torch.frombuffer(bytearray(buf), dtype=torch.uint8).to(torch.int64) if buf else torch.zeros(0, dtype=torch.int64)
-    if depth == 8:
-        return t.reshape(rows, width, spp)
-    if depth == 16:
-        return t.reshape(rows, width * spp, 2)[:, :, 0].reshape(rows, width, spp)
-    per = 8 // depth
-    row_bytes = (width * spp * depth + 7) // 8
-    t = t.reshape(rows, row_bytes)
-    shifts = torch.tensor([8 - depth * (k + 1) for k in range(per)])
-    bits = (t.unsqueeze(2) >> shifts) & ((1 << depth) - 1)
-    return bits.reshape(rows, row_bytes * per)[:, :width * spp].reshape(rows, width, spp)
-
-
-def decode_png(data, path="PNG"):
-    """(width, height, channels 3 or 4, uint8 pixels) of a PNG file; any
-    colour type, bit depth, palette, tRNS transparency, Adam7 interlacing."""
-    import zlib
-    pos, idat, plte, trns = 8, [], None, None
-    while pos + 8 <= len(data):
-        (n,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + n]
-        pos += 12 + n
-        if kind == b"IHDR":
-            width, height, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
-        elif kind == b"PLTE":
-            plte = body
-        elif kind == b"tRNS":
-            trns = body
-        elif kind == b"IDAT":
-            idat.append(body)
-        elif kind == b"IEND":
-            break
-    raw = zlib.decompress(b"".join(idat))
-    spp = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[ctype]
-    bpp = max(1, spp * depth // 8)
-    img = torch.zeros(height, width, spp, dtype=torch.int64)
-    passes = ([(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
-              if interlace else [(0, 0, 1, 1)])
-    offset = 0
-    for x0, y0, dx, dy in passes:
-        pw, ph = (width - x0 + dx - 1) // dx, (height - y0 + dy - 1) // dy
-        if pw <= 0 or ph <= 0:
-            continue
-        row_bytes = (pw * spp * depth + 7) // 8
-        size = ph * (row_bytes + 1)
-        rows = _unfilter(raw[offset:offset + size], row_bytes, ph, bpp)
-        offset += size
-        img[y0::dy, x0::dx] = _samples(rows, pw, ph, depth, spp)
-    if ctype == 3:   # palette
-        pal = torch.tensor(list(plte), dtype=torch.int64).reshape(-1, 3)
-        idx = img[:, :, 0].clamp(max=pal.shape[0] - 1)
-        rgb = pal[idx]
-        if trns is not None:
-            alpha = torch.full((pal.shape[0],), 255, dtype=torch.int64)
-            alpha[:len(trns)] = torch.tensor(list(trns[:pal.shape[0]]), dtype=torch.int64)
-            rgb = torch.cat([rgb, alpha[idx].unsqueeze(2)], 2)
-        img = rgb
-    elif ctype in (0, 4):   # gray, gray + alpha
-        if depth < 8:
-            img = img * (255 // ((1 << depth) - 1))
-        gray = img[:, :, :1]
-        alpha = img[:, :, 1:2] if ctype == 4 else None
-        if ctype == 0 and trns is not None:
-            key = struct.unpack(">H", trns[:2])[0]
-            key = key >> 8 if depth == 16 else key * (255 // ((1 << depth) - 1)) if depth < 8 else key
-            alpha = torch.where(gray == key, 0, 255)
-        img = gray.expand(-1, -1, 3)
-        if alpha is not None:
-            img = torch.cat([img, alpha], 2)
-    elif ctype == 2 and trns is not None:
-        key = torch.tensor(struct.unpack(">HHH", trns[:6]), dtype=torch.int64)
-        if depth == 16:
-            key = key >> 8
-        alpha = torch.where((img == key).all(2, keepdim=True), 0, 255)
-        img = torch.cat([img, alpha], 2)
-    nch = img.shape[2]
-    return width, height, nch, img.to(torch.uint8).reshape(-1)
 
 
 _default = None

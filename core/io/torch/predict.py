@@ -5,14 +5,16 @@ index,label,predicted,p_<class>... (index = the manifest's data row, from 0).
 
 MANIFEST is a CSV or JSON Lines file (columns image or file_name, text,
 label, optional split) or a folder holding metadata.csv / metadata.jsonl.
-Rows are assigned to splits as the workbench does: the split column when
-there is one (with val drawn from train when no row is val), otherwise a
-stratified 80/10/10 draw from the model's seed.  --split all: every row.
+Rows are assigned to splits as the workbench does: the split cell when it
+is filled (with val drawn from train when no row is val), otherwise 80/10/10
+by a draw from the row's own image path and caption and the model's seed.
+--split all: every row.
 Written by `fusion-workbench export --torch`; needs python3-torch (and
 python3-pil for images).
 """
 import argparse
 import csv
+import hashlib
 import io
 import json
 import os
@@ -29,39 +31,20 @@ FIELDS = ("image", "text", "label", "split")
 M64 = (1 << 64) - 1
 
 
-class Rng:
-    """splitmix64, as the workbench's fw-rng.h"""
-
-    def __init__(self, state):
-        self.state = state & M64
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & M64
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-        return z ^ (z >> 31)
-
-    def below(self, n):
-        return ((self.next() >> 32) * n) >> 32
+def row_key(image, text):
+    """fw_row_key: the first 8 bytes (little-endian) of SHA-256 of the image
+    cell as written, a NUL, and the caption"""
+    data = (image or "").encode("utf-8") + b"\0" + (text or "").encode("utf-8")
+    return int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
 
 
-def stratify(labels, n_classes, rows, fractions, seed, split):
-    """fw_dataset_stratify: per class, shuffle its rows, then val and test
-    take their rounded share and train the rest."""
-    rng = Rng(seed ^ 0x5EED0DA7A5E75EED)
-    for c in range(n_classes):
-        members = [r for r in rows if labels[r] == c]
-        for i in range(len(members) - 1, 0, -1):
-            j = rng.below(i + 1)
-            members[i], members[j] = members[j], members[i]
-        m = len(members)
-        n_val = int(m * fractions[1] + 0.5)
-        n_test = int(m * fractions[2] + 0.5)
-        if n_val + n_test > m:
-            n_test = m - n_val
-        for i, r in enumerate(members):
-            split[r] = 1 if i < n_val else 2 if i < n_val + n_test else 0
+def row_draw(key, seed):
+    """fw_row_draw: a number in [0, 1) from the row's key and the seed"""
+    z = key ^ ((seed * 0x9E3779B97F4A7C15 + 0x5EED0DA7A5E75EED) & M64)
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    z ^= z >> 31
+    return (z >> 11) / float(1 << 53)
 
 
 def clean(value, field):
@@ -80,7 +63,7 @@ def clean(value, field):
 
 
 def read_manifest(path):
-    """[(row dict of FIELDS), ...], has_split, folder of relative paths"""
+    """[(row dict of FIELDS and its key), ...], image paths made absolute"""
     if os.path.isdir(path):
         for name in ("metadata.csv", "metadata.jsonl"):
             if os.path.exists(os.path.join(path, name)):
@@ -93,7 +76,7 @@ def read_manifest(path):
         text = f.read().decode("utf-8-sig")
     jsonl = path.endswith((".jsonl", ".ndjson")) or (
         not path.endswith(".csv") and text.lstrip().startswith("{"))
-    rows, has_split = [], False
+    rows = []
     if jsonl:
         for line_no, line in enumerate(text.split("\n"), 1):
             if not line.strip():
@@ -101,7 +84,6 @@ def read_manifest(path):
             obj = json.loads(line)
             if "image" not in obj and "file_name" in obj:
                 obj["image"] = obj["file_name"]
-            has_split = has_split or "split" in obj
             try:
                 rows.append({f: clean(obj.get(f), f) for f in FIELDS})
             except ValueError as e:
@@ -115,7 +97,6 @@ def read_manifest(path):
         for f in ("image", "text", "label"):
             if col[f] < 0:
                 sys.exit(f"predict.py: {path}: no '{f}' column")
-        has_split = col["split"] >= 0
         for record in reader:
             if not record:
                 continue
@@ -124,26 +105,30 @@ def read_manifest(path):
     for i, r in enumerate(rows):
         if r["label"] is None:
             sys.exit(f"predict.py: {path}: row {i + 1}: the label is empty")
-        if has_split and (r["split"] or "").lower() not in SPLITS:
+        if r["split"] is not None and r["split"].lower() not in SPLITS:
             sys.exit(f"predict.py: {path}: row {i + 1}: unknown split {r['split']!r}")
         if r["image"] is None and r["text"] is None:
             sys.exit(f"predict.py: {path}: row {i + 1}: has neither an image nor a text")
+        r["key"] = row_key(r["image"], r["text"])
         if r["image"] is not None and not os.path.isabs(r["image"]):
             r["image"] = os.path.join(folder, r["image"])
-    return rows, has_split
+    return rows
 
 
-def assign_splits(rows, has_split, seed, val_fraction):
-    """the workbench's split of each row (0 train, 1 val, 2 test)"""
-    classes = sorted({r["label"] for r in rows}, key=lambda s: s.encode("utf-8"))
-    index = {c: i for i, c in enumerate(classes)}
-    labels = [index[r["label"]] for r in rows]
-    split = [SPLITS[r["split"].lower()] if has_split else -1 for r in rows]
-    if not has_split:
-        stratify(labels, len(classes), range(len(rows)), (0.8, 0.1, 0.1), seed, split)
-    elif 1 not in split and val_fraction > 0:
-        train = [i for i, s in enumerate(split) if s == 0]
-        stratify(labels, len(classes), train, (1 - val_fraction, val_fraction, 0.0), seed, split)
+def assign_splits(rows, seed, val_fraction):
+    """the workbench's split of each row (0 train, 1 val, 2 test): the split
+    cell when given; else drawn from the row's key and the seed, 80/10/10;
+    when no row is given val, val_fraction of the given train rows are val"""
+    given = [SPLITS[r["split"].lower()] if r["split"] is not None else -1 for r in rows]
+    holdout = 1 not in given and val_fraction > 0
+    split = []
+    for r, s in zip(rows, given):
+        u = row_draw(r["key"], seed)
+        if s < 0:
+            s = 1 if u < 0.1 else 2 if u < 0.1 + 0.1 else 0
+        elif s == 0 and holdout:
+            s = 1 if u < val_fraction else 0
+        split.append(s)
     return split
 
 
@@ -163,9 +148,8 @@ def main():
     if args.split != "all" and args.split.lower() not in SPLITS:
         ap.error(f"--split '{args.split}' is not one of train, val, test, all")
     model = FusionModel.from_file(args.model)
-    rows, has_split = read_manifest(args.manifest)
-    split = assign_splits(rows, has_split, int(model.config["seed"]),
-                          float(model.config["val-fraction"]))
+    rows = read_manifest(args.manifest)
+    split = assign_splits(rows, int(model.config["seed"]), float(model.config["val-fraction"]))
     want = None if args.split == "all" else SPLITS[args.split.lower()]
     chosen = [i for i in range(len(rows)) if want is None or split[i] == want]
     class_index = {c: k for k, c in enumerate(model.labels)}

@@ -1,0 +1,172 @@
+/* bench-layers.c — the CNN encoder's layers one by one (conv1, conv2 and
+ * the linear layer after them, forward and backward at batch 64) against
+ * the machine's sgemm peak: the share of peak each layer reaches.
+ *
+ * On a shared machine wall time mostly measures the other processes, so
+ * both sides are timed in CPU seconds of this process (all its threads):
+ * FLOPs per core-second of a layer at THREADS threads against FLOPs per
+ * core-second of one-thread sgemm, the best over square sizes 256-2048 (the
+ * peak is the highest of them).  Each figure is the best of ROUNDS rounds,
+ * interleaved so both sides see the same span of load.
+ *
+ * Usage: bench-layers [THREADS [SIZE [CHANNELS [ROUNDS]]]]   [2 28 1 10] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cblas.h>
+#undef I
+
+#include "fw-blas.h"
+#include "fw-kernels.h"
+#include "fw-parallel.h"
+#include "fw-rng.h"
+
+extern void openblas_set_num_threads (int n);
+
+static float *
+noise (gsize n, guint64 *rng)
+{
+  float *v = g_new (float, MAX (n, 1));
+  for (gsize i = 0; i < n; i++)
+    v[i] = fw_rng_uniform (rng) - 0.5f;
+  return v;
+}
+
+static double
+cpu_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* best GFLOP per CPU second of `repeats` square products at `threads`
+ * OpenBLAS threads */
+static double
+sgemm_peak (int threads, int n, int repeats)
+{
+  guint64 rng = 1;
+  gsize nn = (gsize) n * n;
+  g_autofree float *a = noise (nn, &rng), *b = noise (nn, &rng), *c = g_new0 (float, nn);
+  double best = 0;
+  openblas_set_num_threads (threads);
+  for (int r = 0; r <= repeats; r++)
+    {
+      double t0 = cpu_seconds ();
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+      double s = cpu_seconds () - t0;
+      if (r > 0)   /* the first call warms up threads and pages */
+        best = MAX (best, 2.0 * n * (double) nn / s / 1e9);
+    }
+  openblas_set_num_threads (1);
+  return best;
+}
+
+typedef enum { CONV1, CONV2, LINEAR, N_LAYERS } Layer;
+static const char *const layer_names[N_LAYERS] = { "conv1", "conv2", "linear" };
+
+typedef struct {
+  int B, C, S, H, W, O, I;
+  float *inp, *w, *b, *out, *col, *work, *dout, *dinp, *dw, *db;
+} Bufs;
+
+static void
+step (Layer l, Bufs *x)
+{
+  if (l == LINEAR)
+    {
+      fw_linear_forward (x->out, x->inp, x->w, x->b, x->B, x->I, x->O);
+      fw_linear_backward (x->dinp, x->dw, x->db, x->dout, x->inp, x->w, x->B, x->I, x->O);
+      return;
+    }
+  fw_conv2d_forward_col (x->out, x->col, x->inp, x->w, x->b, x->B, x->C, x->H, x->W, x->O);
+  /* conv1 is fed by the data: no input gradient, as in training */
+  fw_conv2d_backward_col (l == CONV1 ? NULL : x->dinp, x->dw, x->db, x->work, x->dout, x->col,
+                          x->w, x->B, x->C, x->H, x->W, x->O);
+}
+
+int
+main (int argc, char **argv)
+{
+  fw_blas_pick_kernels (argv);
+  int threads = argc > 1 ? atoi (argv[1]) : 2;
+  int S = argc > 2 ? atoi (argv[2]) : 28;
+  int channels = argc > 3 ? atoi (argv[3]) : 1;
+  int repeats = argc > 4 ? atoi (argv[4]) : 10;
+  int B = 64;
+  fw_kernels_flush_denormals ();
+  g_autoptr (FwPool) pool = fw_pool_new (threads);
+  fw_pool_make_current (pool);
+  Bufs x[N_LAYERS];
+  double flops[N_LAYERS], best[N_LAYERS], peak = 0;
+  for (Layer l = 0; l < N_LAYERS; l++)
+    {
+      guint64 rng = 5;
+      Bufs *y = &x[l];
+      memset (y, 0, sizeof *y);
+      y->B = B;
+      if (l == LINEAR)
+        {
+          y->I = 32 * (S / 4) * (S / 4);
+          y->O = 256;
+          flops[l] = 2.0 * y->I * y->O * B * 3;
+        }
+      else
+        {
+          y->C = l == CONV1 ? channels : 16;
+          y->O = l == CONV1 ? 16 : 32;
+          y->H = y->W = l == CONV1 ? S : S / 2;
+          y->I = y->C * y->H * y->W;
+          double per = 2.0 * y->C * 9 * y->O * y->H * y->W * B;
+          flops[l] = per * (l == CONV1 ? 2 : 3);
+          y->col = g_new (float, B * fw_conv2d_col_floats (y->C, y->H, y->W));
+          y->work = g_new (float, fw_conv2d_work_floats (y->C, y->H, y->W, y->O));
+        }
+      gsize nout = (gsize) B * y->O * (l == LINEAR ? 1 : y->H * y->W);
+      gsize nw = (gsize) y->O * (l == LINEAR ? y->I : y->C * 9);
+      y->inp = noise ((gsize) B * y->I, &rng);
+      y->w = noise (nw, &rng);
+      y->b = noise (y->O, &rng);
+      y->out = g_new (float, nout);
+      y->dout = noise (nout, &rng);
+      y->dinp = g_new0 (float, (gsize) B * y->I);
+      y->dw = g_new0 (float, nw);
+      y->db = g_new0 (float, y->O);
+      best[l] = G_MAXDOUBLE;
+    }
+  /* rounds of: the peak once, every layer a few times; the load changes
+   * from second to second, so both sides are sampled across the same span */
+  for (int r = 0; r < repeats; r++)
+    {
+      for (int n = 256; n <= 2048; n *= 2)
+        peak = MAX (peak, sgemm_peak (1, n, n < 2048 ? 3 : 1));
+      for (Layer l = 0; l < N_LAYERS; l++)
+        for (int k = 0; k < 5; k++)
+          {
+            double t0 = cpu_seconds ();
+            step (l, &x[l]);
+            best[l] = MIN (best[l], cpu_seconds () - t0);
+          }
+    }
+  printf ("OpenBLAS kernels %s; sgemm peak %.1f GFLOP per CPU second (1 thread, best of "
+          "256^3-2048^3, %d rounds); layers at %d threads, CPU time of all threads\n",
+          fw_blas_kernels (), peak, repeats, threads);
+  double total_flops = 0, total_s = 0;
+  for (Layer l = 0; l < N_LAYERS; l++)
+    {
+      total_flops += flops[l];
+      total_s += best[l];
+      printf ("%-6s forward+backward, batch %d: %.3f CPU ms, %.1f GFLOP per CPU s, %.0f%% of sgemm peak\n",
+              layer_names[l], B, best[l] * 1e3, flops[l] / best[l] / 1e9,
+              100 * flops[l] / best[l] / 1e9 / peak);
+      Bufs *y = &x[l];
+      g_free (y->inp); g_free (y->w); g_free (y->b); g_free (y->out); g_free (y->dout);
+      g_free (y->dinp); g_free (y->dw); g_free (y->db); g_free (y->col); g_free (y->work);
+    }
+  printf ("all three: %.1f GFLOP per CPU s, %.0f%% of sgemm peak (%dx%d, %d channel%s, %d threads)\n",
+          total_flops / total_s / 1e9, 100 * total_flops / total_s / 1e9 / peak, S, S, channels,
+          channels == 1 ? "" : "s", threads);
+  return 0;
+}
