@@ -18,6 +18,7 @@ fw_pace_reset (FwPace *pace, int epochs)
   fw_pace_clear (pace);
   pace->epochs = MAX (epochs, 1);
   pace->flushing = FALSE;
+  pace->paused = FALSE;
   pace->budget = 1;          /* the first step shows at once */
   pace->last_us = 0;
 }
@@ -33,11 +34,21 @@ void
 fw_pace_flush (FwPace *pace)
 {
   pace->flushing = TRUE;
+  pace->paused = FALSE;
+}
+
+void
+fw_pace_set_paused (FwPace *pace, gboolean paused)
+{
+  pace->paused = paused;
+  pace->last_us = 0;         /* no budget saved up over the pause */
 }
 
 gboolean
 fw_pace_pop_event (FwPace *pace, FwTrainer *trainer, gint64 now_us, FwEvent *event)
 {
+  if (pace->enabled && pace->paused && !pace->flushing)
+    return FALSE;
   if (!pace->held)
     {
       if (!fw_trainer_pop_event (trainer, &pace->event))

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 typedef struct {
   gboolean enabled;
   gboolean flushing;         /* until the next run: everything at once (stopping) */
+  gboolean paused;           /* training paused: the curves stop where they are */
   gboolean held;             /* event is popped but not yet shown */
   FwEvent event;
   int epochs;                /* of the run, for its number of steps */
@@ -25,6 +26,8 @@ void fw_pace_reset (FwPace *pace, int epochs);
 void fw_pace_set_enabled (FwPace *pace, gboolean enabled);
 /* The run is stopping or the window closing: the rest comes at once. */
 void fw_pace_flush (FwPace *pace);
+/* Paused training: while paced, nothing more shows until it resumes. */
+void fw_pace_set_paused (FwPace *pace, gboolean paused);
 /* Like fw_trainer_pop_event, but a step event waits while the pace has no
  * budget for it (epoch and end events follow their steps at once).  With
  * the pace off, every queued event comes at once. */

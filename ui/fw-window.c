@@ -890,6 +890,7 @@ action_pause (GSimpleAction *action, GVariant *state, gpointer user_data)
   if (!self->trainer)
     return;
   g_simple_action_set_state (action, state);
+  fw_pace_set_paused (&self->pace, paused);
   if (paused)
     {
       fw_trainer_pause (self->trainer);

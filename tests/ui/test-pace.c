@@ -1,11 +1,13 @@
 /* test-pace.c — Classroom pace changes when a run's curves show, never
  * what the run computes: the same run trained with the pace off and on
  * writes the same metrics CSV (but for the seconds column), and with the
- * pace on it takes the window several seconds to show it all. */
+ * pace on it takes the window several seconds to show it all; paused, the
+ * paced curves stop where they are. */
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "fw-pace.h"
+#include "fw-run.h"
 #include "fw-ui.h"
 #include "fw-window.h"
 
@@ -103,6 +105,61 @@ test_same_numbers_slower (void)
   g_rmdir (dir);
 }
 
+static guint
+shown_steps (FwWindow *win)
+{
+  FwPlotModel *plot = fw_window_get_plot_model (win);
+  guint n = 0;
+
+  /* the newest run (runs of earlier tests reopen from their autosave) */
+  fw_run_get_steps (fw_plot_model_get_run (plot, fw_plot_model_get_n_runs (plot) - 1), &n);
+  return n;
+}
+
+static void
+iterate_for (int ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+}
+
+/* The trainer has long finished a small run; its queued steps still show
+ * at pace, and Pause holds them. */
+static void
+test_pause_holds_curves (void)
+{
+  FwWindow *win = fw_window_new (NULL);
+  FwConfig config;
+  guint at_pause;
+
+  gtk_window_present (GTK_WINDOW (win));
+  fw_config_init (&config);
+  config.epochs = 3;
+  config.hidden = 16;
+  config.head_hidden = 16;
+  fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
+  fw_window_load_dataset (win, "builtin:shapes");
+  wait_idle (win);
+  g_action_group_change_action_state (G_ACTION_GROUP (win), "classroom-pace", g_variant_new_boolean (TRUE));
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  iterate_for (2000);
+  g_assert_true (fw_window_is_busy (win));
+  g_action_group_change_action_state (G_ACTION_GROUP (win), "pause", g_variant_new_boolean (TRUE));
+  iterate_for (100);
+  at_pause = shown_steps (win);
+  g_assert_cmpuint (at_pause, >, 0);
+  iterate_for (1500);
+  g_assert_cmpuint (shown_steps (win), ==, at_pause);
+  g_action_group_change_action_state (G_ACTION_GROUP (win), "pause", g_variant_new_boolean (FALSE));
+  iterate_for (1000);
+  g_assert_cmpuint (shown_steps (win), >, at_pause);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -112,5 +169,6 @@ main (int argc, char **argv)
   gtk_test_init (&argc, &argv, NULL);
   fw_ui_init ();
   g_test_add_func ("/pace/same-numbers-slower", test_same_numbers_slower);
+  g_test_add_func ("/pace/pause-holds-curves", test_pause_holds_curves);
   return g_test_run ();
 }
