@@ -1,6 +1,6 @@
-/* fw-application.c — FwApplication and fw_gui_main: parses --data, opens
- * the window on the given, the last or the built-in demo dataset, and owns
- * the app-wide actions.  Everything inside the window is FwWindow's. */
+/* fw-application.c — FwApplication and fw_gui_main: parses --data and
+ * --lesson, opens the window on the given, the last or the built-in demo
+ * dataset (and the lesson), and owns the app-wide actions.  Everything inside the window is FwWindow's. */
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <string.h>
@@ -16,6 +16,7 @@ struct _FwApplication
 
   /* Owned */
   char *data_spec;
+  FwLesson *lesson;          /* --lesson, checked before the window opens */
   GSettings *settings;
 };
 
@@ -121,6 +122,9 @@ fw_application_activate (GApplication *app)
       spec = g_strdup ("builtin:shapes");
     }
   fw_window_load_dataset (FW_WINDOW (window), spec);
+  /* the lesson's first step loads its own dataset after that one */
+  if (self->lesson)
+    fw_window_open_lesson (FW_WINDOW (window), g_steal_pointer (&self->lesson));
   gtk_window_present (window);
 }
 
@@ -142,6 +146,19 @@ fw_application_handle_local_options (GApplication *app, GVariantDict *options)
       else
         self->data_spec = g_strdup (data);
     }
+  const char *lesson = NULL;
+  if (g_variant_dict_lookup (options, "lesson", "&s", &lesson))
+    {
+      g_autoptr (GError) error = NULL;
+      g_clear_pointer (&self->lesson, fw_lesson_free);
+      self->lesson = fw_lesson_load (lesson, NULL, &error);
+      if (!self->lesson)
+        {
+          /* a teacher checking a file wants the message here, not in a window */
+          g_printerr ("fusion-workbench: %s\n", error->message);
+          return 1;
+        }
+    }
   return -1;
 }
 
@@ -151,6 +168,7 @@ fw_application_finalize (GObject *object)
   FwApplication *self = FW_APPLICATION (object);
 
   g_free (self->data_spec);
+  g_clear_pointer (&self->lesson, fw_lesson_free);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (fw_application_parent_class)->finalize (object);
 }
@@ -172,6 +190,8 @@ fw_application_init (FwApplication *self)
   static const GOptionEntry entries[] = {
     { "data", 'd', 0, G_OPTION_ARG_STRING, NULL,
       N_("Open this dataset: a manifest, a folder or builtin:NAME"), N_("SPEC") },
+    { "lesson", 'l', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Start this lesson: a lesson file or a built-in lesson's name"), N_("FILE") },
     { NULL }
   };
 

@@ -128,6 +128,7 @@ fw_cmd_learning_curve (int argc, char **argv)
       g_autoptr (JsonNode) root = fw_learning_curve_to_json (lc, j->config.seed);
       g_autofree char *text = fw_json_to_text (root);
       g_autoptr (GError) error = NULL;
+      /* durably, through a temporary file renamed into place */
       if (!fw_file_write (out_path, text, strlen (text), 0666, &error))
         {
           g_printerr ("fusion-workbench learning-curve: %s\n", error->message);

@@ -33,9 +33,11 @@ fw_cmd_lessons (int argc, char **argv)
 static void
 print_run (const char *what, const FwLessonRun *r)
 {
+  /* plain %llu: gettext cannot match a message built with G_GSIZE_FORMAT */
   printf (_("  %-14s test accuracy %.3f  val accuracy %.3f  final train loss %.4f  "
-            "%" G_GSIZE_FORMAT " parameters  %.1f s\n"),
-          what, r->test_accuracy, r->val_accuracy, r->final_train_loss, r->parameters, r->seconds);
+            "%llu parameters  %.1f s\n"),
+          what, r->test_accuracy, r->val_accuracy, r->final_train_loss,
+          (unsigned long long) r->parameters, r->seconds);
 }
 
 /* The figures of one step for people, as they come. */
@@ -62,7 +64,16 @@ print_step (const FwLesson *lesson, const FwLessonResult *r)
               r->shapley.interaction, r->shapley.image_share);
       break;
     case FW_LESSON_ACTION_ROBUSTNESS:
-      printf ("  %s\n", _("robustness is not available yet in this workbench: the step is skipped"));
+      for (int k = 0; k < FW_LESSON_N_CURVES; k++)
+        {
+          const FwLessonCurve *c = &r->curves[k];
+          printf (_("  %s, %s: test accuracy"), fw_fusion_name (r->explained),
+                  fw_perturbation_name (c->kind));
+          for (int l = 0; l < c->n_levels; l++)
+            printf (" %.3f", c->accuracy[l]);
+          printf (_(" at %g…%g missing (mean %.3f)\n"), c->levels[0], c->levels[c->n_levels - 1],
+                  c->auc);
+        }
       break;
     default:
       break;

@@ -279,6 +279,7 @@ fw_cmd_robustness (int argc, char **argv)
         s->n_kinds);
       g_autofree char *text = fw_json_to_text (root);
       g_autoptr (GError) error = NULL;
+      /* durably, through a temporary file renamed into place */
       if (!fw_file_write (out_path, text, strlen (text), 0666, &error))
         {
           g_printerr ("fusion-workbench robustness: %s\n", error->message);

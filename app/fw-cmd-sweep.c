@@ -17,6 +17,7 @@
 #include "fw-cli.h"
 #include "fw-commands.h"
 #include "fw-file.h"
+#include "fw-json.h"
 #include "fw-sweep-grid.h"
 
 /* the metrics a row holds and --metric may rank by; TRUE: higher is better */
@@ -152,13 +153,12 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
   gboolean ok = g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &out, &err, &error);
   ok = ok && g_subprocess_get_if_exited (job->child) && g_subprocess_get_exit_status (job->child) == 0;
-  g_autoptr (JsonParser) p = json_parser_new ();
-  ok = ok && out && json_parser_load_from_data (p, out, -1, NULL)
-       && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p));
+  g_autoptr (JsonNode) root = ok && out ? fw_json_parse (out, -1, NULL, NULL) : NULL;
+  ok = ok && root && JSON_NODE_HOLDS_OBJECT (root);
   g_autofree char *what = fw_sweep_grid_describe (sw->grid, r->combination);
   if (ok)
     {
-      JsonObject *o = json_node_get_object (json_parser_get_root (p));
+      JsonObject *o = json_node_get_object (root);
       r->epochs_run = json_text (o, "epochs_run");
       r->train_loss = json_text (o, "final_train_loss");
       r->val_loss = json_text (o, "val_loss");
@@ -318,7 +318,7 @@ fw_cmd_sweep (int argc, char **argv)
     { "data", "SPEC", N_("dataset: a CSV or JSON Lines manifest, a folder, or builtin:NAME"), &data, NULL },
     { "grid", "\"OPT=V1,V2 …\"", N_("the options to sweep and their values; every combination is one run"), &grid_text, NULL },
     { "random", "N", N_("run N combinations of the grid drawn at random (from --seed) instead of all"), &random, NULL },
-    { "jobs", "K", N_("runs at a time; each gets the cores divided by K as threads [1]"), &jobs, NULL },
+    { "jobs", "K", N_("runs at a time; each gets the cores divided by K as threads, or --threads if given [1]"), &jobs, NULL },
     { "metric", "M", N_("the metric the best run is chosen by: val_accuracy, test_accuracy, val_loss or train_loss [val_accuracy]"), &metric, NULL },
     { "save-dir", "DIR", N_("save each run's model in this folder (run-NNN.safetensors)"), &save_dir, NULL },
     { "out", "CSV", N_("write one row per finished run to this CSV file"), &out, NULL },
@@ -394,7 +394,9 @@ fw_cmd_sweep (int argc, char **argv)
   sw.metric = metric;
   sw.quiet = quiet;
   sw.jobs = MIN (n_jobs, picked->len);
-  sw.threads = MAX (1, (int) (cores / sw.jobs));
+  /* an explicit --threads is kept: the same thread count gives the same
+   * numbers bit for bit, whatever --jobs is */
+  sw.threads = base.threads > 0 ? base.threads : MAX (1, (int) (cores / sw.jobs));
   sw.runs = g_array_sized_new (FALSE, TRUE, sizeof (Run), picked->len);
   g_array_set_clear_func (sw.runs, run_clear);
   for (guint i = 0; i < picked->len; i++)

@@ -146,7 +146,7 @@ fw_cmd_train (int argc, char **argv)
       return 1;
     }
   if (checkpoint)
-    fw_trainer_checkpoint_to (trainer, checkpoint, (const char *const *) ds->classes);
+    fw_trainer_checkpoint_to (trainer, checkpoint, (const char *const *) ds->classes, TRUE);
   g_autoptr (GArray) rows = g_array_new (FALSE, TRUE, sizeof (EpochRow));
   /* a resumed run's CSV holds its earlier epochs too, as if it never stopped */
   const GArray *history = fw_trainer_get_history (trainer);

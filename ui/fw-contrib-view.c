@@ -288,7 +288,7 @@ fw_contrib_view_export (FwContribView *self, const char *path, GError **error)
       w += widths[i] + 12;
     }
   if (g_str_has_suffix (lower, ".svg"))
-    surface = cairo_svg_surface_create (path, w, h);
+    surface = fw_picture_new_svg (w, h);
   else if (g_str_has_suffix (lower, ".png"))
     surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w * 2, h * 2);
   else

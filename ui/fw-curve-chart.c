@@ -32,7 +32,24 @@ void
 fw_curve_chart_draw (cairo_t *cr, int width, int height, const char *title, const char *x_label,
                      const FwCurveSeries *series, int n_series, const GdkRGBA *fg, const GdkRGBA *bg)
 {
-  const double left = 62, right = 16, top = 30, bottom = 44;
+  const double left = 62, top = 30, bottom = 44;
+  double right = 16, legend_w = 0;
+
+  /* the legend goes right of the plot, where it hides no curve */
+  for (int s = 0; s < n_series; s++)
+    {
+      PangoLayout *layout = pango_cairo_create_layout (cr);
+      PangoFontDescription *font = pango_font_description_from_string ("Sans 10");
+      int w, h;
+      pango_layout_set_font_description (layout, font);
+      pango_layout_set_text (layout, series[s].name, -1);
+      pango_layout_get_pixel_size (layout, &w, &h);
+      legend_w = MAX (legend_w, w + 26);
+      pango_font_description_free (font);
+      g_object_unref (layout);
+    }
+  if (legend_w > 0 && legend_w < width / 3.0)
+    right += legend_w;
   double pw = width - left - right, ph = height - top - bottom;
   double x0 = INFINITY, x1 = -INFINITY;
 
@@ -126,19 +143,25 @@ fw_curve_chart_draw (cairo_t *cr, int width, int height, const char *title, cons
 #undef PX
 #undef PY
 
-  /* legend, top right inside the plot, on the background */
+  /* legend: right of the plot when it fits, else over its top right corner */
   for (int s = 0; s < n_series; s++)
     {
-      double y = top + 6 + s * 18, x = left + pw - 8;
+      gboolean outside = right > 16;
+      double y = top + 6 + s * 18, x = outside ? width - 4 : left + pw - 8;
       PangoLayout *layout = pango_cairo_create_layout (cr);
       PangoFontDescription *font = pango_font_description_from_string ("Sans 10");
       int w, h;
       pango_layout_set_font_description (layout, font);
       pango_layout_set_text (layout, series[s].name, -1);
       pango_layout_get_pixel_size (layout, &w, &h);
-      set_rgba (cr, bg, 0.8);
-      cairo_rectangle (cr, x - w - 22, y - 1, w + 26, h + 2);
-      cairo_fill (cr);
+      if (outside)
+        x = left + pw + 26 + w;
+      else
+        {
+          set_rgba (cr, bg, 0.8);
+          cairo_rectangle (cr, x - w - 22, y - 1, w + 26, h + 2);
+          cairo_fill (cr);
+        }
       set_rgba (cr, &series[s].color, 1);
       cairo_rectangle (cr, x - w - 18, y + h / 2.0 - 2, 12, 4);
       cairo_fill (cr);

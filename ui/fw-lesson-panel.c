@@ -20,7 +20,7 @@ struct _FwLessonPanel
   GtkLabel *text_label;
   GtkWidget *question_box;
   GtkLabel *question_label;
-  GtkFlowBox *choices_box;
+  GtkBox *choices_box;
   GtkLabel *answer_label;
   GtkButton *act_button;
   GtkWidget *reveal_button;
@@ -34,6 +34,7 @@ struct _FwLessonPanel
   gboolean revealed;
   gboolean waiting;            /* the action was triggered; reveal when the work ends */
   gboolean saw_busy;
+  gboolean busy;               /* the window trains, compares or loads: stay on this step */
 };
 
 G_DEFINE_FINAL_TYPE (FwLessonPanel, fw_lesson_panel, GTK_TYPE_WIDGET)
@@ -51,16 +52,21 @@ update_buttons (FwLessonPanel *self)
   gboolean has_question = step && step->question;
   gboolean answered = !has_question || self->choice >= 0;
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "lesson.back", self->lesson && self->step > 0);
+  /* the next step's set-up cannot replace the dataset under a running model */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "lesson.back",
+                                 self->lesson && !self->busy && self->step > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "lesson.next",
-                                 self->lesson && self->step + 1 < self->lesson->n_steps);
+                                 self->lesson && !self->busy && self->step + 1 < self->lesson->n_steps);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "lesson.reveal",
                                  has_question && self->choice >= 0 && !self->revealed);
   /* the class answers first: the action appears once a choice is picked */
   gtk_widget_set_visible (GTK_WIDGET (self->act_button),
                           step && step->action != FW_LESSON_ACTION_NONE && answered);
+  /* without an action the window can run, the teacher reveals by hand */
   gtk_widget_set_visible (self->reveal_button,
-                          has_question && step->action == FW_LESSON_ACTION_NONE && !self->revealed);
+                          has_question && !self->revealed
+                          && (step->action == FW_LESSON_ACTION_NONE
+                              || step->action == FW_LESSON_ACTION_ROBUSTNESS));
 }
 
 static void
@@ -124,6 +130,11 @@ void
 fw_lesson_panel_set_busy (FwLessonPanel *self, gboolean busy)
 {
   g_return_if_fail (FW_IS_LESSON_PANEL (self));
+  if (self->busy != busy)
+    {
+      self->busy = busy;
+      update_buttons (self);
+    }
   if (!self->waiting)
     return;
   if (busy)
@@ -147,9 +158,10 @@ action_label (FwLessonAction action, const char **action_name)
       *action_name = "win.compute-contributions";
       return _("Compute Contributions");
     case FW_LESSON_ACTION_ROBUSTNESS:
-      /* no robustness view in this workbench yet: a button that does nothing */
+      /* the window has no robustness view yet (`fusion-workbench lesson`
+       * plays the step): a button that does nothing */
       *action_name = NULL;
-      return _("Robustness (not available yet)");
+      return _("Robustness (not in the window yet)");
     default:
       *action_name = NULL;
       return "";
@@ -163,7 +175,7 @@ show_step (FwLessonPanel *self)
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->choices_box))))
-    gtk_flow_box_remove (self->choices_box, child);
+    gtk_box_remove (self->choices_box, child);
   g_ptr_array_set_size (self->choice_buttons, 0);
   self->choice = -1;
   self->revealed = self->waiting = self->saw_busy = FALSE;
@@ -192,7 +204,7 @@ show_step (FwLessonPanel *self)
           else
             first = GTK_TOGGLE_BUTTON (b);
           g_signal_connect (b, "toggled", G_CALLBACK (on_choice_toggled), self);
-          gtk_flow_box_append (self->choices_box, b);
+          gtk_box_append (self->choices_box, b);
           g_ptr_array_add (self->choice_buttons, b);
         }
     }
@@ -233,7 +245,7 @@ void
 fw_lesson_panel_go_to (FwLessonPanel *self, int index)
 {
   g_return_if_fail (FW_IS_LESSON_PANEL (self));
-  if (!self->lesson || index < 0 || index >= self->lesson->n_steps)
+  if (!self->lesson || self->busy || index < 0 || index >= self->lesson->n_steps)
     return;
   self->step = index;
   show_step (self);
@@ -279,8 +291,12 @@ static void
 fw_lesson_panel_dispose (GObject *object)
 {
   FwLessonPanel *self = FW_LESSON_PANEL (object);
+  GtkWidget *child;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FW_TYPE_LESSON_PANEL);
+  /* the template's top box has no id, so dispose_template leaves it */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (fw_lesson_panel_parent_class)->dispose (object);
 }
 

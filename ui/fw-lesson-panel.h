@@ -30,8 +30,10 @@ gboolean fw_lesson_panel_get_revealed (FwLessonPanel *self);
 /* The answer line as shown; NULL before the reveal. */
 const char *fw_lesson_panel_get_answer_text (FwLessonPanel *self);
 
-/* The window says when its work (training, a comparison) starts and ends:
- * a question is revealed when the action it was asked before has run. */
+/* The window says when its work (training, a comparison, loading) starts
+ * and ends: a question is revealed when the action it was asked before has
+ * run, and the steps stay put meanwhile (a set-up would change the data
+ * under a running model). */
 void fw_lesson_panel_set_busy (FwLessonPanel *self, gboolean busy);
 
 G_END_DECLS

@@ -8,8 +8,11 @@
 
 G_BEGIN_DECLS
 
-/* Takes surface: writes it to path (PNG for an image surface; a vector
- * surface was created on path and is finished), then destroys it. */
+/* Vector surfaces that draw into memory, for fw_picture_finish. */
+cairo_surface_t *fw_picture_new_svg (double width, double height);
+cairo_surface_t *fw_picture_new_pdf (double width, double height);
+/* Takes surface: writes it durably to path (PNG for an image surface; a
+ * vector surface from fw_picture_new_svg/pdf is finished), then destroys it. */
 gboolean fw_picture_finish (cairo_surface_t *surface, const char *path, GError **error);
 
 G_END_DECLS

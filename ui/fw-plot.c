@@ -626,9 +626,9 @@ fw_plot_export (FwPlot *self, const char *path, GError **error)
       h = 500;
     }
   if (g_str_has_suffix (lower, ".svg"))
-    surface = cairo_svg_surface_create (path, w, h);
+    surface = fw_picture_new_svg (w, h);
   else if (g_str_has_suffix (lower, ".pdf"))
-    surface = cairo_pdf_surface_create (path, w, h);
+    surface = fw_picture_new_pdf (w, h);
   else if (g_str_has_suffix (lower, ".png"))
     surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w * 2, h * 2);
   else

@@ -558,7 +558,7 @@ fw_robustness_view_export (FwRobustnessView *self, const char *path, GError **er
   int h = MAX (gtk_widget_get_height (GTK_WIDGET (self->chart)), 360);
   cairo_surface_t *surface;
   if (g_str_has_suffix (lower, ".svg"))
-    surface = cairo_svg_surface_create (path, w, h);
+    surface = fw_picture_new_svg (w, h);
   else if (g_str_has_suffix (lower, ".png"))
     surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w * 2, h * 2);
   else

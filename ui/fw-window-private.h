@@ -75,6 +75,18 @@ void fw_window_tuning_init (FwWindow *self);
 /* when a run ends: train the next queued one */
 void fw_window_tuning_next (FwWindow *self);
 guint fw_window_tuning_n_queued (FwWindow *self);
+/* fw-window-lessons.c: the lesson panel and what a step can point at */
+#include "fw-dataset-view.h"
+#include "fw-lesson-panel.h"
+FwLessonPanel *fw_window_get_lesson_panel (FwWindow *self);
+GtkRevealer *fw_window_get_lesson_revealer (FwWindow *self);
+GMenu *fw_window_get_lessons_section (FwWindow *self);
+GtkWidget *fw_window_get_compare_box (FwWindow *self);
+FwDatasetView *fw_window_get_dataset_view (FwWindow *self);
+void fw_window_lessons_class_init (GtkWidgetClass *widget_class);
+void fw_window_lessons_init (FwWindow *self);
+/* tells the lesson panel when training or a comparison starts and ends */
+void fw_window_lessons_update (FwWindow *self, gboolean busy);
 
 /* fw-window-models.c */
 void fw_window_models_class_init (GtkWidgetClass *widget_class);

@@ -1,11 +1,18 @@
 /* fw-window-tuning.c — the main window's side of tuning: the Sweep and
  * Runs window (win.tuning, Ctrl+Shift+T), the queue of sweep runs trained
  * one after another, Continue training from a run's checkpoint, and
- * Duplicate settings into the model panel.  The widgets are
- * fw-tuning-window.c's; training stays fw-window.c's. */
+ * Duplicate settings into the model panel.  The queue is saved beside the
+ * runs folder (sweep-queue.json, the options of each run still to train)
+ * whenever it changes, so a new window goes on with it once its dataset
+ * has loaded.  The widgets are fw-tuning-window.c's; training stays
+ * fw-window.c's. */
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
 
 #include "fw-checkpoint.h"
+#include "fw-file.h"
+#include "fw-run-store.h"
 #include "fw-sweep-grid.h"
 #include "fw-tuning-window.h"
 #include "fw-window-private.h"
@@ -13,6 +20,8 @@
 typedef struct {
   FwTuningWindow *window;    /* NULL until opened */
   GQueue queue;              /* FwConfig* still to train */
+  char *queue_path;          /* where the queue is kept between sessions */
+  char *queue_error;         /* shown once the dataset has loaded (loading clears the banner) */
 } Tuning;
 
 static void
@@ -20,6 +29,8 @@ tuning_free (gpointer p)
 {
   Tuning *t = p;
   g_queue_clear_full (&t->queue, g_free);
+  g_free (t->queue_path);
+  g_free (t->queue_error);
   if (t->window)
     gtk_window_destroy (GTK_WINDOW (t->window));
   g_free (t);
@@ -38,10 +49,67 @@ fw_window_tuning_n_queued (FwWindow *self)
   return t ? t->queue.length : 0;
 }
 
+/* best effort, like the runs' autosave: a queue that cannot be kept
+ * still trains in this session */
+static void
+save_queue (Tuning *t)
+{
+  if (t->queue.length == 0)
+    {
+      g_unlink (t->queue_path);
+      return;
+    }
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_array (b);
+  for (GList *l = t->queue.head; l; l = l->next)
+    json_builder_add_value (b, fw_config_to_json (l->data));
+  json_builder_end_array (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = json_to_string (root, TRUE);
+  g_autofree char *dir = g_path_get_dirname (t->queue_path);
+  g_mkdir_with_parents (dir, 0700);
+  fw_file_write (t->queue_path, text, strlen (text), 0666, NULL);
+}
+
+/* a queue file that cannot be read is set aside with a message, not lost */
+static void
+load_queue (FwWindow *self, Tuning *t)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (t->queue_path, &text, &len, NULL))
+    return;
+  g_autoptr (JsonParser) p = json_parser_new ();
+  gboolean ok = json_parser_load_from_data (p, text, (gssize) len, NULL)
+                && JSON_NODE_HOLDS_ARRAY (json_parser_get_root (p));
+  JsonArray *a = ok ? json_node_get_array (json_parser_get_root (p)) : NULL;
+  g_autoptr (GError) error = NULL;
+  for (guint i = 0; ok && i < json_array_get_length (a); i++)
+    {
+      FwConfig *c = g_new (FwConfig, 1);
+      ok = fw_config_from_json (c, json_array_get_element (a, i), &error);
+      if (ok)
+        g_queue_push_tail (&t->queue, c);
+      else
+        g_free (c);
+    }
+  if (!ok)
+    {
+      g_queue_clear_full (&t->queue, g_free);
+      g_autofree char *bad = g_strconcat (t->queue_path, ".bad", NULL);
+      g_rename (t->queue_path, bad);
+      t->queue_error = g_strdup_printf (_("The sweep queue %s could not be read and was set aside "
+                                          "as %s: %s"), t->queue_path, bad,
+                                        error ? error->message : _("not a JSON list of options"));
+      fw_window_show_error (self, t->queue_error);
+    }
+}
+
 static void
 show_queued (FwWindow *self)
 {
   Tuning *t = tuning (self);
+  save_queue (t);
   if (t->window)
     fw_tuning_window_set_queued (t->window, t->queue.length);
 }
@@ -50,6 +118,11 @@ void
 fw_window_tuning_next (FwWindow *self)
 {
   Tuning *t = tuning (self);
+  if (t && t->queue_error && fw_window_get_dataset (self))
+    {
+      fw_window_show_error (self, t->queue_error);
+      g_clear_pointer (&t->queue_error, g_free);
+    }
   if (!t || t->queue.length == 0 || fw_window_get_training_run (self) || fw_window_is_loading (self)
       || !fw_window_get_dataset (self))
     return;
@@ -177,7 +250,12 @@ static const GActionEntry tuning_entries[] = {
 void
 fw_window_tuning_init (FwWindow *self)
 {
-  g_object_set_data_full (G_OBJECT (self), "fw-window-tuning", g_new0 (Tuning, 1), tuning_free);
+  Tuning *t = g_new0 (Tuning, 1);
+  g_autofree char *root = fw_run_store_default_root ();
+  g_autofree char *parent = g_path_get_dirname (root);
+  t->queue_path = g_build_filename (parent, "sweep-queue.json", NULL);
+  g_object_set_data_full (G_OBJECT (self), "fw-window-tuning", t, tuning_free);
+  load_queue (self, t);
   g_action_map_add_action_entries (G_ACTION_MAP (self), tuning_entries, G_N_ELEMENTS (tuning_entries), self);
 }
 

@@ -64,6 +64,9 @@ struct _FwWindow
   FwSampleView *sample_view;
   FwWindowLayout layout;     /* its template widgets too */
   FwRobustnessView *robustness_view;
+  GtkRevealer *lesson_revealer;
+  FwLessonPanel *lesson_panel;
+  GMenu *lessons_section;
 
   /* Owned */
   GSettings *settings;       /* NULL when the schema is not installed */
@@ -76,6 +79,7 @@ struct _FwWindow
   FwRun *run;                /* the run being trained */
   char *error_message;
   char *pending_spec;        /* asked for before the first frame */
+  char *chosen_spec;         /* a dataset the user picked in the menu, loading */
   gulong after_paint_id;
   int compare_next;          /* index into compare_order; -1 when not comparing */
   guint tick_id;
@@ -247,9 +251,10 @@ poll_progress (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* A built-in dataset shows its lesson; chosen in place of another dataset,
- * it also brings the settings that make the lesson show (more epochs for
- * shapes-xor, say).  At start the remembered options stay. */
+/* A built-in dataset shows its lesson; chosen by the user in the menu, it
+ * also brings the settings that make the lesson show (more epochs for
+ * shapes-xor, say).  At start the remembered options stay, and a lesson
+ * step's own settings win. */
 static void
 show_builtin_lesson (FwWindow *self, const char *spec, gboolean chosen)
 {
@@ -303,7 +308,8 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   fw_explainer_set_dataset (self->explainer, ds);   /* before the old one goes */
-  show_builtin_lesson (self, job->spec, self->dataset != NULL && g_strcmp0 (self->dataset->source, ds->source) != 0);
+  show_builtin_lesson (self, job->spec, g_strcmp0 (self->chosen_spec, job->spec) == 0);
+  g_clear_pointer (&self->chosen_spec, g_free);
   fw_robustness_view_set_dataset (self->robustness_view, ds);
   g_clear_pointer (&self->dataset, fw_dataset_free);
   self->dataset = ds;
@@ -313,6 +319,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   update_status_ready (self);
   update_actions (self);
   fw_window_evaluate_opened_models (self);
+  fw_window_tuning_next (self);   /* a sweep queue left by the last session goes on */
 }
 
 static void start_load (FwWindow *self, const char *spec);
@@ -672,6 +679,9 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
         }
       fw_plot_model_add_run (self->plot_model, self->run);
     }
+  fw_run_set_cost (self->run,
+                   fw_cost_flops_per_sample (&c, fw_model_get_shape (fw_trainer_get_model (self->trainer))),
+                   NAN);
   self->trainer_lr = c.lr;
   memset (&self->last_step, 0, sizeof self->last_step);
 
@@ -681,7 +691,7 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
       g_autofree char *checkpoint = g_build_filename (fw_run_get_dir (self->run), FW_RUN_CHECKPOINT_FILE, NULL);
       fw_trainer_save_model_to (self->trainer, model_path, (const char *const *) self->dataset->classes);
       /* what Continue training resumes from */
-      fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes);
+      fw_trainer_checkpoint_to (self->trainer, checkpoint, (const char *const *) self->dataset->classes, FALSE);
     }
   /* the compute threads keep the normal priority: they block instead of
    * spinning (fw-parallel.h), and a lowered one let every other process on
@@ -810,7 +820,6 @@ gboolean
 fw_window_is_busy (FwWindow *self)
 {
   return self->trainer != NULL || self->load_cancellable != NULL || self->compare_next >= 0 ||
-         fw_window_tuning_n_queued (self) > 0 ||
          self->pending_spec != NULL || self->model_jobs > 0 ||
          (self->run_store && fw_run_store_is_busy (self->run_store));
 }
@@ -846,6 +855,7 @@ update_actions (FwWindow *self)
   set_enabled (self, "save-model", n_runs > 0);
   set_enabled (self, "export-model", n_runs > 0);
   set_enabled (self, "delete-run", n_runs > 0);
+  fw_window_lessons_update (self, !idle);
   if (!training)
     {
       GAction *pause = g_action_map_lookup_action (G_ACTION_MAP (self), "pause");
@@ -979,7 +989,11 @@ action_open_folder (GSimpleAction *action, GVariant *param, gpointer user_data)
 static void
 action_load_dataset (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  fw_window_load_dataset (user_data, g_variant_get_string (param, NULL));
+  FwWindow *self = user_data;
+
+  g_free (self->chosen_spec);
+  self->chosen_spec = g_strdup (g_variant_get_string (param, NULL));
+  fw_window_load_dataset (self, self->chosen_spec);
 }
 
 typedef struct {
@@ -1311,6 +1325,7 @@ fw_window_finalize (GObject *object)
   g_clear_pointer (&self->dataset, fw_dataset_free);
   g_free (self->error_message);
   g_free (self->pending_spec);
+  g_free (self->chosen_spec);
   G_OBJECT_CLASS (fw_window_parent_class)->finalize (object);
 }
 
@@ -1370,6 +1385,9 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child_full (widget_class, "sheet_revealer", FALSE,
                                              G_STRUCT_OFFSET (FwWindow, layout.sheet_revealer));
   gtk_widget_class_bind_template_child (widget_class, FwWindow, robustness_view);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_panel);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lessons_section);
   gtk_widget_class_bind_template_callback (widget_class, on_error_bar_response);
   gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
 
@@ -1390,6 +1408,7 @@ fw_window_class_init (FwWindowClass *klass)
   fw_window_models_class_init (widget_class);
   fw_window_layout_class_init (widget_class);
   fw_window_tuning_class_init (widget_class);
+  fw_window_lessons_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.set-fusion", "i", i);
 }
@@ -1425,6 +1444,7 @@ fw_window_init (FwWindow *self)
   fw_window_models_init (self);
   fw_robustness_view_attach (self->robustness_view, fw_plot_model_get_runs (self->plot_model));
   fw_window_tuning_init (self);
+  fw_window_lessons_init (self);
   fw_window_layout_init (self);
 
   if (self->settings)
@@ -1457,6 +1477,11 @@ FwModelPanel *fw_window_get_model_panel (FwWindow *self) { return self->model_pa
 FwContribView *fw_window_get_contrib_view (FwWindow *self) { return self->contrib_view; }
 FwSampleView *fw_window_get_sample_view (FwWindow *self) { return self->sample_view; }
 FwExplainer *fw_window_get_explainer (FwWindow *self) { return self->explainer; }
+FwLessonPanel *fw_window_get_lesson_panel (FwWindow *self) { return self->lesson_panel; }
+GtkRevealer *fw_window_get_lesson_revealer (FwWindow *self) { return self->lesson_revealer; }
+GMenu *fw_window_get_lessons_section (FwWindow *self) { return self->lessons_section; }
+GtkWidget *fw_window_get_compare_box (FwWindow *self) { return self->compare_box; }
+FwDatasetView *fw_window_get_dataset_view (FwWindow *self) { return self->dataset_view; }
 FwRobustnessView *fw_window_get_robustness_view (FwWindow *self) { return self->robustness_view; }
 FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
 GListModel *fw_window_get_compare_runs (FwWindow *self) { return G_LIST_MODEL (self->compare_runs); }

@@ -64,5 +64,12 @@ gboolean fw_window_delete_run (FwWindow *self, FwRun *run, GError **error);
 FwTuningWindow *fw_window_get_tuning_window (FwWindow *self);
 gboolean fw_window_queue_sweep (FwWindow *self, const char *grid, guint n_random, GError **error);
 gboolean fw_window_continue_run (FwWindow *self, FwRun *run, int more_epochs, GError **error);
+/* Lessons (fw-window-lessons.c): shows the lesson panel on the lesson's
+ * first step (takes it); a file that does not load is named in the banner. */
+#include "fw-lesson.h"
+void fw_window_open_lesson (FwWindow *self, FwLesson *lesson);
+gboolean fw_window_open_lesson_file (FwWindow *self, const char *name_or_path);
+/* The widget a step's look_at highlights. */
+GtkWidget *fw_window_get_look_widget (FwWindow *self, FwLessonLook look);
 
 G_END_DECLS

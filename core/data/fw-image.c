@@ -352,7 +352,7 @@ decode (const char *path, const guint8 *data, gsize len, int size, FwColor color
                          _("is not an image in a format gdk-pixbuf reads (PNG, JPEG, GIF, BMP, TIFF, …)"));
           return FALSE;
         }
-      const char *name = gdk_pixbuf_format_get_name (format);
+      g_autofree char *name = gdk_pixbuf_format_get_name (format);
       if (g_strcmp0 (name, "svg") == 0)
         {
           /* vector images are drawn at the size we keep, not drawn at their

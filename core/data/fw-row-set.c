@@ -49,6 +49,8 @@ cmp_u64 (const void *a, const void *b)
 static int
 sort_unique (guint64 *v, int n)
 {
+  if (n == 0)
+    return 0;
   qsort (v, n, sizeof *v, cmp_u64);
   int w = 0;
   for (int i = 0; i < n; i++)
@@ -76,7 +78,8 @@ fw_row_set_new (const guint64 *keys, int n)
   for (int i = 0; i < set->keys; i++)
     set->values[i] = value_of (set->values[i], set->keys, set->bits);
   /* two keys may share a value (a gap of 0): kept, as the range counts them */
-  qsort (set->values, set->keys, sizeof (guint64), cmp_u64);
+  if (set->keys > 0)
+    qsort (set->values, set->keys, sizeof (guint64), cmp_u64);
   return set;
 }
 

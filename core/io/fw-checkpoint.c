@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fw-json.h"
+
 #define STATE_KEY "checkpoint"
 #define SUM_KEY "checkpoint_sha256"
 #define MOMENTS FW_MODEL_FILE_EXTRA_PREFIX "optimizer_moments"
@@ -174,12 +176,15 @@ get_hex (JsonObject *o, const char *name, guint64 *out)
 static gboolean
 parse_state (const char *text, FwCheckpointState *s, const char *path, GError **error)
 {
-  g_autoptr (JsonParser) p = json_parser_new ();
-  if (!text || !json_parser_load_from_data (p, text, -1, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+  /* depth-limited: a hostile checkpoint must not overflow the stack */
+  g_autoptr (GError) jerr = NULL;
+  g_autoptr (JsonNode) root = text ? fw_json_parse (text, -1, NULL, &jerr) : NULL;
+  if (jerr && !g_error_matches (jerr, FW_JSON_ERROR, FW_JSON_ERROR_INVALID))
+    return bad (error, path, _("metadata '%s': %s"), STATE_KEY, jerr->message);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     return bad (error, path, _("its training state is missing or not JSON; is it a plain "
                                "model file? Checkpoints are written by train --checkpoint"));
-  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  JsonObject *o = json_node_get_object (root);
   gint64 epoch, step, optim_steps, best_epoch;
   if (!get_int (o, "epoch", 1, &epoch) || epoch > G_MAXINT || !get_int (o, "step", 0, &step)
       || !get_int (o, "optim_steps", 0, &optim_steps)

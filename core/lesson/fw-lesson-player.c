@@ -160,6 +160,37 @@ contributions (FwLessonPlayer *p, FwLessonResult *result, GCancellable *cancella
   return TRUE;
 }
 
+static const FwPerturbation curve_kinds[FW_LESSON_N_CURVES] = {
+  FW_PERTURB_MISSING_IMAGE, FW_PERTURB_MISSING_TEXT,
+};
+
+static gboolean
+robustness (FwLessonPlayer *p, FwLessonResult *result, GError **error)
+{
+  const FwConfig *config = fw_trainer_get_config (p->last);
+  for (int k = 0; k < FW_LESSON_N_CURVES; k++)
+    {
+      g_autoptr (GError) local = NULL;
+      g_autoptr (FwRobustnessCurve) curve =
+        fw_robustness_curve_on_split (fw_trainer_get_model (p->last), fw_trainer_get_vocab (p->last),
+                                      p->last_ds, FW_SPLIT_TEST, curve_kinds[k], NULL, 0,
+                                      config->seed, &local);
+      if (!curve)
+        {
+          fail (p, error, "%s", local->message);
+          return FALSE;
+        }
+      FwLessonCurve *c = &result->curves[k];
+      c->kind = curve_kinds[k];
+      c->n_levels = MIN (curve->n_levels, FW_LESSON_MAX_LEVELS);
+      memcpy (c->levels, curve->levels, sizeof (double) * c->n_levels);
+      memcpy (c->accuracy, curve->accuracy, sizeof (double) * c->n_levels);
+      c->auc = curve->auc;
+    }
+  result->explained = config->fusion;
+  return TRUE;
+}
+
 gboolean
 fw_lesson_player_step (FwLessonPlayer *p, FwLessonResult *result, GCancellable *cancellable,
                        GError **error)
@@ -174,7 +205,9 @@ fw_lesson_player_step (FwLessonPlayer *p, FwLessonResult *result, GCancellable *
   switch (step->action)
     {
     case FW_LESSON_ACTION_NONE:
-    case FW_LESSON_ACTION_ROBUSTNESS:   /* reported as not available (fw_lesson_results_json) */
+      break;
+    case FW_LESSON_ACTION_ROBUSTNESS:
+      ok = robustness (p, result, error);
       break;
     case FW_LESSON_ACTION_TRAIN:
       ok = (ds = dataset_for (p, step, cancellable, error))
@@ -271,9 +304,29 @@ fw_lesson_results_json (const FwLesson *lesson, const FwLessonResult *results, i
           g_string_append_c (s, '}');
           break;
         case FW_LESSON_ACTION_ROBUSTNESS:
-          /* no robustness core yet: the format accepts the action, the
-           * player says it did not run */
-          g_string_append (s, ", \"available\": false");
+          g_string_append_printf (s, ", \"fusion\": \"%s\", \"curves\": {",
+                                  fw_fusion_name (r->explained));
+          for (int k = 0; k < FW_LESSON_N_CURVES; k++)
+            {
+              const FwLessonCurve *c = &r->curves[k];
+              g_string_append_printf (s, "%s\"%s\": {\"levels\": [", k ? ", " : "",
+                                      fw_perturbation_name (c->kind));
+              for (int l = 0; l < c->n_levels; l++)
+                {
+                  g_string_append (s, l ? ", " : "");
+                  number (s, c->levels[l]);
+                }
+              g_string_append (s, "], \"accuracy\": [");
+              for (int l = 0; l < c->n_levels; l++)
+                {
+                  g_string_append (s, l ? ", " : "");
+                  number (s, c->accuracy[l]);
+                }
+              g_string_append (s, "], \"auc\": ");
+              number (s, c->auc);
+              g_string_append_c (s, '}');
+            }
+          g_string_append_c (s, '}');
           break;
         default:
           break;

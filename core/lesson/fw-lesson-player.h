@@ -1,6 +1,6 @@
 /* fw-lesson-player.h — plays a lesson without a display: each step's
- * set-up (dataset, options) and action on the real trainer and
- * contributions code, in order (contributions explain the last model
+ * set-up (dataset, options) and action on the real trainer, contributions
+ * and robustness code, in order (contributions explain the last model
  * trained), and writes each step's figures as JSON for
  * `fusion-workbench lesson`.  Only figures that repeat exactly go in the
  * JSON: no times. */
@@ -8,6 +8,7 @@
 
 #include "fw-contrib.h"
 #include "fw-lesson.h"
+#include "fw-robustness.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +19,20 @@ typedef struct {
   double seconds;            /* for people only */
 } FwLessonRun;
 
+/* One robustness curve: accuracy on the test split as a modality goes
+ * missing from a growing share of rows (fw-robustness.h). */
+#define FW_LESSON_MAX_LEVELS 8
+typedef struct {
+  FwPerturbation kind;
+  int n_levels;
+  double levels[FW_LESSON_MAX_LEVELS];
+  double accuracy[FW_LESSON_MAX_LEVELS];
+  double auc;
+} FwLessonCurve;
+
+/* the curves a robustness step draws, in this order */
+#define FW_LESSON_N_CURVES 2
+
 typedef struct {
   int index;                 /* 0-based */
   FwLessonAction action;
@@ -26,6 +41,7 @@ typedef struct {
   FwShapleySummary shapley;  /* contributions, on the test split */
   FwFusion explained;        /*   of a model with this fusion */
   int contrib_n;
+  FwLessonCurve curves[FW_LESSON_N_CURVES];   /* robustness: missing_image, missing_text */
 } FwLessonResult;
 
 typedef struct _FwLessonPlayer FwLessonPlayer;

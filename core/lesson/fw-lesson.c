@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fw-builtin.h"
+#include "fw-json.h"
 #include "fw-lessons-resources.h"
 
 G_DEFINE_QUARK (fw-lesson-error-quark, fw_lesson_error)
@@ -310,10 +311,12 @@ read_step (Ctx *ctx, JsonNode *node, const FwLessonStep *before, FwLessonStep *s
       && !read_named (ctx, m, "action", action_names, FW_LESSON_N_ACTIONS, &v, error))
     return FALSE;
   step->action = v;
-  if (step->action == FW_LESSON_ACTION_CONTRIBUTIONS && !*trained)
+  if ((step->action == FW_LESSON_ACTION_CONTRIBUTIONS || step->action == FW_LESSON_ACTION_ROBUSTNESS)
+      && !*trained)
     {
-      fail (ctx, error, _("contributions explain the last trained model, and no step before "
-                          "this one trains (use \"train\" or \"compare\" first)"));
+      fail (ctx, error, _("%s looks at the last trained model, and no step before this one "
+                          "trains (use \"train\" or \"compare\" first)"),
+            action_names[step->action]);
       return FALSE;
     }
   *trained |= step->action == FW_LESSON_ACTION_TRAIN || step->action == FW_LESSON_ACTION_COMPARE;
@@ -333,15 +336,14 @@ fw_lesson_parse (const char *data, gsize length, const char *filename, const cha
 {
   g_return_val_if_fail (data != NULL && filename != NULL, NULL);
   Ctx ctx = { filename, base_dir, languages ? languages : (const char *const *) g_get_language_names (), 0 };
-  /* TODO: fw_json_parse (core/io/fw-json.h, depth-limited) once it is on main */
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  /* depth-limited: a lesson file can be anything a teacher was sent */
   g_autoptr (GError) local = NULL;
-  if (!json_parser_load_from_data (parser, data, (gssize) length, &local))
+  g_autoptr (JsonNode) root = fw_json_parse (data, (gssize) length, NULL, &local);
+  if (!root)
     {
       fail (&ctx, error, _("not valid JSON: %s"), local->message);
       return NULL;
     }
-  JsonNode *root = json_parser_get_root (parser);
   JsonObject *obj = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   JsonNode *format = obj ? json_object_get_member (obj, "format") : NULL;
   if (!is_string (format) || strcmp (json_node_get_string (format), FW_LESSON_FORMAT) != 0)
@@ -359,9 +361,9 @@ fw_lesson_parse (const char *data, gsize length, const char *filename, const cha
     }
   if (json_node_get_int (version) > FW_LESSON_VERSION)
     {
-      fail (&ctx, error, _("lesson format version %" G_GINT64_FORMAT " is newer than this "
-                           "workbench reads (%d): update Fusion Workbench"),
-            json_node_get_int (version), FW_LESSON_VERSION);
+      fail (&ctx, error, _("lesson format version %lld is newer than this workbench reads (%d): "
+                           "update Fusion Workbench"),
+            (long long) json_node_get_int (version), FW_LESSON_VERSION);
       return NULL;
     }
   g_autoptr (FwLesson) lesson = g_new0 (FwLesson, 1);

@@ -28,7 +28,7 @@ typedef enum {
   FW_LESSON_ACTION_TRAIN,
   FW_LESSON_ACTION_COMPARE,        /* the five fusion types, as the window's Compare */
   FW_LESSON_ACTION_CONTRIBUTIONS,  /* of the last trained model, on the test split */
-  FW_LESSON_ACTION_ROBUSTNESS,     /* accepted; not available until a robustness core exists */
+  FW_LESSON_ACTION_ROBUSTNESS,     /* of the last trained model: accuracy as a modality goes missing */
   FW_LESSON_N_ACTIONS
 } FwLessonAction;
 

@@ -461,9 +461,19 @@ fw_conv2d_backward (float *dinp, float *dw, float *db, float *scratch,
 #ifndef FW_AVX2_CLONE
 #define FW_AVX2_CLONE
 #endif
+/* AVX-512 too (still without FMA) where the loops are wide enough for it */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define FW_AVX512_CLONE __attribute__ ((target_clones ("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef FW_AVX512_CLONE
+#define FW_AVX512_CLONE
+#endif
 
-/* below this many im2col rows (3 channels) the products are plain loops */
-#define FW_CONV_THIN_KC 27
+/* up to this many im2col rows (one channel) the products are plain loops;
+ * at 27 (RGB) sgemm was measured faster (bench-layers 64 3) */
+#define FW_CONV_THIN_KC 9
 
 gsize
 fw_conv2d_col_floats (int C, int H, int W)
@@ -486,51 +496,84 @@ fw_conv2d_work_floats (int C, int H, int W, int O)
 }
 
 /* out (O, HW) = w (O, Kc) · col (Kc, HW) + b, for Kc too small for sgemm's
- * packing to pay: each output row is built in cache from Kc axpys */
-FW_AVX2_CLONE static void
+ * packing to pay.  Sixteen columns at a time, each output's sixteen sums
+ * stay in registers through all Kc products, so the loop does arithmetic
+ * rather than load and store the output Kc times. */
+#define FW_THIN_COLS 16
+FW_AVX512_CLONE static void
 fw_conv_thin_forward (float *restrict out, const float *restrict col, const float *restrict w,
                       const float *restrict b, int Kc, int HW, int O)
 {
-  for (int o = 0; o < O; o++)
-    {
-      float *restrict dst = out + (gsize) o * HW;
-      const float *wo = w + (gsize) o * Kc;
-      float bias = b != NULL ? b[o] : 0.0f;
-      for (int p = 0; p < HW; p++)
-        dst[p] = bias;
-      for (int k = 0; k < Kc; k++)
-        {
-          const float *restrict src = col + (gsize) k * HW;
-          float wk = wo[k];
-          for (int p = 0; p < HW; p++)
-            dst[p] += wk * src[p];
-        }
-    }
+  int p = 0;
+  for (; p + FW_THIN_COLS <= HW; p += FW_THIN_COLS)
+    for (int o = 0; o < O; o++)
+      {
+        const float *wo = w + (gsize) o * Kc;
+        float bias = b != NULL ? b[o] : 0.0f;
+        float acc[FW_THIN_COLS];
+        for (int j = 0; j < FW_THIN_COLS; j++)
+          acc[j] = bias;
+        for (int k = 0; k < Kc; k++)
+          {
+            const float *restrict src = col + (gsize) k * HW + p;
+            float wk = wo[k];
+            for (int j = 0; j < FW_THIN_COLS; j++)
+              acc[j] += wk * src[j];
+          }
+        float *restrict dst = out + (gsize) o * HW + p;
+        for (int j = 0; j < FW_THIN_COLS; j++)
+          dst[j] = acc[j];
+      }
+  for (; p < HW; p++)   /* the last few columns */
+    for (int o = 0; o < O; o++)
+      {
+        float s = b != NULL ? b[o] : 0.0f;
+        for (int k = 0; k < Kc; k++)
+          s += w[(gsize) o * Kc + k] * col[(gsize) k * HW + p];
+        out[(gsize) o * HW + p] = s;
+      }
 }
 
-/* dw (O, Kc) += dout (O, HW) · colᵀ, as O·Kc dot products with eight running
- * sums each (one sum would be a chain of dependent additions) */
-FW_AVX2_CLONE static void
-fw_conv_thin_dw (float *restrict dw, const float *restrict dout, const float *restrict col,
-                 int Kc, int HW, int O)
+/* dw (O, Kc) += dout (O, HW) · colᵀ: per output channel, Kc running sums
+ * of sixteen lanes each, one pass over the columns (dout's row read once,
+ * not Kc times) */
+static inline __attribute__ ((always_inline)) void
+fw_conv_thin_dw_kc (float *restrict dw, const float *restrict dout, const float *restrict col,
+                    int Kc, int HW, int O)
 {
   for (int o = 0; o < O; o++)
     {
       const float *restrict d = dout + (gsize) o * HW;
+      float acc[FW_CONV_THIN_KC][FW_THIN_COLS] = { { 0 } };
+      int p = 0;
+      for (; p + FW_THIN_COLS <= HW; p += FW_THIN_COLS)
+        for (int k = 0; k < Kc; k++)
+          {
+            const float *restrict c = col + (gsize) k * HW + p;
+            for (int j = 0; j < FW_THIN_COLS; j++)
+              acc[k][j] += d[p + j] * c[j];
+          }
       for (int k = 0; k < Kc; k++)
         {
-          const float *restrict c = col + (gsize) k * HW;
-          float acc[8] = { 0 };
-          int p = 0;
-          for (; p + 8 <= HW; p += 8)
-            for (int j = 0; j < 8; j++)
-              acc[j] += d[p + j] * c[p + j];
-          for (; p < HW; p++)
-            acc[0] += d[p] * c[p];
-          dw[(gsize) o * Kc + k] += ((acc[0] + acc[4]) + (acc[1] + acc[5]))
-                                    + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+          float s = 0.0f;
+          for (int q = p; q < HW; q++)
+            s += d[q] * col[(gsize) k * HW + q];
+          /* the sixteen lanes in a fixed tree */
+          for (int half = FW_THIN_COLS / 2; half > 0; half /= 2)
+            for (int j = 0; j < half; j++)
+              acc[k][j] += acc[k][j + half];
+          dw[(gsize) o * Kc + k] += acc[k][0] + s;
         }
     }
+}
+
+FW_AVX512_CLONE static void
+fw_conv_thin_dw (float *restrict dw, const float *restrict dout, const float *restrict col,
+                 int Kc, int HW, int O)
+{
+  /* Kc is 9 (one channel): a constant lets the nine sums live in registers */
+  fw_conv_thin_dw_kc (dw, dout, col, FW_CONV_THIN_KC, HW, O);
+  (void) Kc;
 }
 
 /* db (O) += row sums of dout (O, HW) */

@@ -60,9 +60,9 @@ void fw_conv2d_backward (float *dinp, float *dw, float *db, float *scratch,
 /* ---- conv2d 3x3 pad 1 that keeps its im2col, for training: forward fills
  * col (B, Kc, H·W), Kc = C·9, which backward reads instead of rebuilding.
  * Image by image, so the output is written as (B,O,H,W) directly and the
- * images split over the current pool's threads (fw-parallel.h); with at
- * most 3 input channels (a first layer: Kc <= 27 is too thin for sgemm)
- * the products are plain loops.  work must hold fw_conv2d_work_floats
+ * images split over the current pool's threads (fw-parallel.h); with one
+ * input channel (a gray first layer: Kc = 9 is too thin for sgemm) the
+ * products are plain loops.  work must hold fw_conv2d_work_floats
  * (C,H,W,O) floats.  Same contracts as fw_conv2d_forward / _backward. ---- */
 gsize fw_conv2d_col_floats (int C, int H, int W);   /* per image */
 gsize fw_conv2d_work_floats (int C, int H, int W, int O);

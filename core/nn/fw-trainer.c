@@ -38,6 +38,7 @@ struct _FwTrainer {
   char **epoch_model_classes;
   char *checkpoint_path;     /* NULL: no checkpoint per epoch */
   char **checkpoint_classes;
+  gboolean checkpoint_required;  /* a write error fails the run (else: save_error) */
 
   /* the state a checkpoint holds (fw-checkpoint.h) */
   double base_lr;            /* the lr option, live changes included; the schedule scales it */
@@ -339,13 +340,15 @@ measure_reliance (FwTrainer *t, FwContrib *contrib, FwEvent *e)
 }
 
 void
-fw_trainer_checkpoint_to (FwTrainer *t, const char *path, const char *const *classes)
+fw_trainer_checkpoint_to (FwTrainer *t, const char *path, const char *const *classes,
+                          gboolean required)
 {
   g_return_if_fail (t && path && classes && !t->thread);
   g_free (t->checkpoint_path);
   g_strfreev (t->checkpoint_classes);
   t->checkpoint_path = g_strdup (path);
   t->checkpoint_classes = g_strdupv ((char **) classes);
+  t->checkpoint_required = required;
 }
 
 static int
@@ -581,7 +584,13 @@ train_thread (gpointer data)
       measure_reliance (t, contrib, &e);
       save_model (t, &e);
       g_autoptr (GError) cp_error = NULL;
-      if (t->checkpoint_path && !stopped && !write_checkpoint (t, epoch, e.step, &cp_error))
+      if (t->checkpoint_path && !stopped && !write_checkpoint (t, epoch, e.step, &cp_error)
+          && !t->checkpoint_required)
+        {
+          if (!e.save_error)   /* reported like the model file's */
+            e.save_error = g_strdup (cp_error->message);
+        }
+      else if (cp_error)
         {
           e.kind = FW_EVENT_FAILED;
           e.message = g_strdup_printf (_("Training stopped after epoch %d: the checkpoint could "

@@ -76,9 +76,11 @@ void fw_trainer_measure_reliance (FwTrainer *trainer, int max_rows);
  * to keep.  Left out of the reported seconds. */
 void fw_trainer_save_model_to (FwTrainer *trainer, const char *path, const char *const *classes);
 /* Before start: after every epoch the compute thread writes a checkpoint
- * (fw-checkpoint.h) to path.  A write error fails the run (FAILED event),
- * since the caller asked to be able to resume. */
-void fw_trainer_checkpoint_to (FwTrainer *trainer, const char *path, const char *const *classes);
+ * (fw-checkpoint.h) to path.  A write error fails the run (FAILED event)
+ * when required (train --checkpoint: the user asked to be able to resume),
+ * else it is the epoch's save_error and training goes on. */
+void fw_trainer_checkpoint_to (FwTrainer *trainer, const char *path, const char *const *classes,
+                               gboolean required);
 /* Before start: go on from a checkpoint of the same run — same options
  * (only epochs and threads may differ), same data — so that the epochs
  * after it are bit for bit those of a run that never stopped (same

@@ -3,6 +3,7 @@
 #include "fw-sweep-grid.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "fw-rng.h"
@@ -33,6 +34,78 @@ fw_sweep_grid_free (FwSweepGrid *g)
     return;
   g_array_unref (g->axes);
   g_free (g);
+}
+
+static gboolean
+is_whole_option (const char *name)
+{
+  int n = 0;
+  const FwOptionInfo *opts = fw_config_options (&n);
+  for (int i = 0; i < n; i++)
+    if (strcmp (opts[i].name, name) == 0)
+      return strcmp (opts[i].values, "N") == 0;
+  return FALSE;
+}
+
+/* takes text; a value already there is not repeated */
+static void
+add_once (GPtrArray *values, char *text)
+{
+  for (guint j = 0; j < values->len; j++)
+    if (strcmp (values->pdata[j], text) == 0)
+      {
+        g_free (text);
+        return;
+      }
+  g_ptr_array_add (values, text);
+}
+
+/* "A..B:N" is N values from A to B evenly spaced, "A..B:N:log" evenly
+ * spaced in the logarithm; whole-number options are rounded (and a value
+ * is kept once).  Anything else is one value, checked later. */
+static GStrv
+expand_values (const char *name, const char *list, GError **error)
+{
+  g_auto (GStrv) items = g_strsplit (list, ",", -1);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; items[i]; i++)
+    {
+      const char *dots = strstr (items[i], "..");
+      if (!dots)
+        {
+          add_once (out, g_strdup (items[i]));
+          continue;
+        }
+      g_autofree char *a_text = g_strndup (items[i], (gsize) (dots - items[i]));
+      g_auto (GStrv) rest = g_strsplit (dots + 2, ":", -1);
+      guint parts = g_strv_length (rest);
+      char *end_a = NULL, *end_b = NULL, *end_n = NULL;
+      double a = g_ascii_strtod (a_text, &end_a);
+      double b = parts >= 2 ? g_ascii_strtod (rest[0], &end_b) : NAN;
+      guint64 n = parts >= 2 ? g_ascii_strtoull (rest[1], &end_n, 10) : 0;
+      gboolean log = parts == 3 && strcmp (rest[2], "log") == 0;
+      if (!*a_text || *end_a || parts < 2 || parts > 3 || (parts == 3 && !log) || !*rest[0]
+          || *end_b || !*rest[1] || *end_n || n < 1 || n > 1000 || !isfinite (a) || !isfinite (b)
+          || (log && (a <= 0 || b <= 0)))
+        {
+          g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                       _("--grid: '%s' is not a range FROM..TO:COUNT or FROM..TO:COUNT:log "
+                         "(positive ends for log)"), items[i]);
+          return NULL;
+        }
+      gboolean whole = is_whole_option (name);
+      for (guint64 k = 0; k < n; k++)
+        {
+          double t = n > 1 ? (double) k / (double) (n - 1) : 0;
+          double v = log ? a * pow (b / a, t) : a + t * (b - a);
+          char buf[G_ASCII_DTOSTR_BUF_SIZE];
+          char *text = whole ? g_strdup_printf ("%.0f", round (v))
+                             : g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", v));
+          add_once (out, text);
+        }
+    }
+  g_ptr_array_add (out, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&out), FALSE);
 }
 
 FwSweepGrid *
@@ -67,7 +140,9 @@ fw_sweep_grid_parse (const char *text, GError **error)
                          _("--grid: option '%s' is given twice"), axis->name);
             return NULL;
           }
-      axis->values = g_strsplit (eq + 1, ",", -1);
+      axis->values = expand_values (axis->name, eq + 1, error);
+      if (!axis->values)
+        return NULL;
       axis->n_values = g_strv_length (axis->values);
       for (guint v = 0; v < axis->n_values; v++)
         {

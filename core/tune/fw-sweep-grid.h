@@ -1,5 +1,7 @@
 /* fw-sweep-grid.h — the grid of a sweep: "lr=0.0003,0.001 fusion=early,late"
- * parsed against the options of FwConfig (any option may be swept), its
+ * parsed against the options of FwConfig (any option may be swept), with
+ * ranges "hidden=32..256:4" (evenly spaced, whole options rounded) and
+ * "lr=1e-4..1e-2:3:log" (evenly spaced in the logarithm) among the values, its
  * combinations numbered in order (the last option varies fastest), and
  * the pick of all of them or N distinct ones at random from a seed.
  * Running the combinations is the caller's: the sweep command runs

@@ -32,6 +32,16 @@ def mean(v):
     return sum(v) / len(v) if v else float("nan")
 
 
+def same_note(k):
+    """PyTorch's default setting, when it gave up or lost, in a few words"""
+    s = best("torch-same", k)
+    if s is None:
+        return ""
+    if s.get("timed_out"):
+        return f"; default threads: < {s['samples_per_second']:,.0f}, gave up"
+    return f"; default threads: {s['samples_per_second']:,.0f}"
+
+
 keys = []
 for r in rows:
     k = (r["fusion"], r["image_encoder"], r["text_encoder"])
@@ -57,18 +67,21 @@ for k in keys:
         continue
     tb = [t for t in tb if t]
     t = max(tb, key=lambda r: r["samples_per_second"])
+    if t.get("timed_out"):   # only bounds: no PyTorch setting finished
+        continue
     t1 = best("torch-one", k)
     cd, c1 = best("ours-default", k, "yes"), best("ours-1", k, "yes")
     busy = f"{cd['samples_per_second'] / c1['samples_per_second']:.2f}" if cd and c1 else "–"
     # accuracy: seed 1 from the timed runs, the other seeds from the extra runs
     ours_acc = [od["test_accuracy"]] + [r["test_accuracy"] for r in pick("ours-seed", k)]
-    torch_acc = [(t1 or t)["test_accuracy"]] + [r["test_accuracy"] for r in pick("torch-seed", k)]
-    gf = od["samples_per_second"] * t["flops_per_sample"] / 1e9
+    torch_acc = [(t1 or t)["test_accuracy"]]
+    torch_acc = [a for a in torch_acc if a is not None] + [r["test_accuracy"] for r in pick("torch-seed", k)]
+    gf = od["samples_per_second"] * (t1 or t)["flops_per_sample"] / 1e9
     name = f"{f} ({ie}" + (f", {te}" if te != "bow" or f in ("text", "early") else "") + ")"
     print(f"| {name} | **{od['samples_per_second'] / t['samples_per_second']:.2f}×** "
           f"| {od['samples_per_second']:,.0f} | {o1['samples_per_second']:,.0f} "
           f"| {od['samples_per_second'] / o1['samples_per_second']:.2f} "
-          f"| {t['samples_per_second']:,.0f} ({HOW[t['side']]}) "
+          f"| {t['samples_per_second']:,.0f} ({HOW[t['side']]}{same_note(k)}) "
           f"| {o1['samples_per_second'] / t1['samples_per_second']:.2f}× "
           f"| {busy} "
           f"| {mean(ours_acc):.4f} / {mean(torch_acc):.4f} | {len(ours_acc)} / {len(torch_acc)} "

@@ -15,6 +15,9 @@
 #   SEEDS    seeds of the extra accuracy runs of CNN configurations [1 2 3]
 #   -x       a competing CPU-bound process runs beside every timed run of
 #            ours (PyTorch is not rerun: this is about our thread scaling)
+#   -T SECS  give up on a PyTorch run after SECS [900]: on a busy machine
+#            its spinning default setting can crawl; the run then counts
+#            as at most EPOCHS·train rows / SECS samples/s
 #   -k       keep WORKDIR/results.jsonl and add to it (the table takes the
 #            fastest run of each side, so a rerun on a quieter moment counts)
 #
@@ -28,12 +31,13 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 epochs=2 rows=14000 repeat=2 build=build work=/tmp/fw-bench keep=no compete=no seeds="1 2 3"
+limit=900
 configs="early:mlp:bow intermediate:mlp:bow late:mlp:bow image:mlp:bow text:mlp:bow
 intermediate:cnn:bow image:cnn:bow intermediate:mlp:gru intermediate:mlp:embed"
-while getopts e:r:n:b:w:c:s:xk opt; do
+while getopts e:r:n:b:w:c:s:T:xk opt; do
   case $opt in
     e) epochs=$OPTARG ;; r) rows=$OPTARG ;; n) repeat=$OPTARG ;; b) build=$OPTARG ;;
-    w) work=$OPTARG ;; c) configs=$OPTARG ;; s) seeds=$OPTARG ;; x) compete=yes ;; k) keep=yes ;;
+    w) work=$OPTARG ;; c) configs=$OPTARG ;; s) seeds=$OPTARG ;; T) limit=$OPTARG ;; x) compete=yes ;; k) keep=yes ;;
     *) sed -n '2,25p' "$0"; exit 2 ;;
   esac
 done
@@ -95,9 +99,15 @@ torch () {  # fusion image text variant seed repeat
     passive) env="OMP_NUM_THREADS=$cores OMP_WAIT_POLICY=passive" n=$cores ;;
     one) env="OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1" n=1 ;;
   esac
-  env $env $PY "$here/torch_train.py" "$data/manifest.csv" --fusion "$1" --image-encoder "$2" \
-    --text-encoder "$3" --epochs "$epochs" --threads "$n" --seed "$5" --repeat "$6" \
-    | tag "torch-$4" "$2" "$3"
+  out=$(timeout "$limit" env $env $PY "$here/torch_train.py" "$data/manifest.csv" --fusion "$1" \
+    --image-encoder "$2" --text-encoder "$3" --epochs "$epochs" --threads "$n" --seed "$5" \
+    --repeat "$6") || true
+  if [ -z "$out" ]; then   # gave up: an upper bound, marked as such
+    train_n=$(tr -d '\r' < "$data/manifest.csv" | grep -c ',train$' || true)
+    out=$(printf '{"fusion": "%s", "train_n": %s, "samples_per_second": %s, "timed_out": true, "test_accuracy": null, "flops_per_sample": 0}' \
+      "$1" "$train_n" "$(awk -v n="$train_n" -v e="$epochs" -v l="$limit" 'BEGIN { print n * e / l }')")
+  fi
+  echo "$out" | tag "torch-$4" "$2" "$3"
 }
 
 # ---- runs -----------------------------------------------------------------

@@ -7,7 +7,7 @@ starts; the timed part is the training loop alone (shuffle, batch gather,
 forward, backward, Adam), as in our train_seconds.
 
 Usage: torch_train.py MANIFEST --fusion F [--image-encoder mlp|cnn]
-       [--text-encoder bow|embed|gru] [--epochs E] [--threads N]
+       [--text-encoder bow|embed|gru] [--color gray|rgb] [--epochs E] [--threads N]
        [--batch 64] [--seed 1] [--repeat R]
 
 With --repeat R the training runs R times from the same seed (identical
@@ -38,13 +38,17 @@ def tokenize(text):
     return re.findall(r"[^\W_]+", text)
 
 
-def load(manifest):
+def load(manifest, color="gray"):
     base = os.path.dirname(os.path.abspath(manifest))
     rows = list(csv.DictReader(open(manifest, newline="", encoding="utf-8")))
     classes = sorted({r["label"] for r in rows})
     split = np.array([r["split"] for r in rows])
-    px = np.stack([np.asarray(Image.open(os.path.join(base, r["image"])).convert("L"), np.uint8)
+    column = "image" if "image" in rows[0] else "file_name"
+    mode = "RGB" if color == "rgb" else "L"
+    px = np.stack([np.asarray(Image.open(os.path.join(base, r[column])).convert(mode), np.uint8)
                    for r in rows])
+    if color == "rgb":   # (N, H, W, 3) -> (N, 3, H, W)
+        px = px.transpose(0, 3, 1, 2)
     words = [tokenize(r["text"]) for r in rows]
     # our vocabulary: <pad>, <unk>, then train tokens by descending count, ties by name
     count = Counter(w for ws, s in zip(words, split) if s == "train" for w in ws)
@@ -60,17 +64,19 @@ def load(manifest):
         tokens[i, :len(ids)] = ids
         lens[i] = len(ids)
     y = np.array([classes.index(r["label"]) for r in rows], np.int64)
-    x = torch.from_numpy(px.astype(np.float32) / 255.0).unsqueeze(1)
+    x = torch.from_numpy(px.astype(np.float32) / 255.0)
+    if color != "rgb":
+        x = x.unsqueeze(1)
     text = {"bow": torch.from_numpy(bow), "tokens": torch.from_numpy(tokens),
             "lens": torch.from_numpy(lens)}
     return x, text, torch.from_numpy(y), split, len(classes), len(vocab)
 
 
-def image_encoder(kind, size):
+def image_encoder(kind, size, channels=1):
     if kind == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(size * size, H), nn.ReLU())
+        return nn.Sequential(nn.Flatten(), nn.Linear(channels * size * size, H), nn.ReLU())
     s4 = size // 4
-    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    return nn.Sequential(nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Flatten(), nn.Linear(32 * s4 * s4, H), nn.ReLU())
 
@@ -118,17 +124,17 @@ class Model(nn.Module):
     fw_model_objective and fw_model_forward: late fusion trains on the
     mixture's loss plus both branches' own losses, and reports the first."""
 
-    def __init__(self, fusion, enc, size, vocab, k, text_enc="bow"):
+    def __init__(self, fusion, enc, size, vocab, k, text_enc="bow", channels=1):
         super().__init__()
         self.fusion = fusion
         if fusion == "early" and text_enc != "bow":
             raise SystemExit("early fusion with token text encoders is not mirrored here")
         if fusion == "early":
-            self.encoder = nn.Sequential(nn.Linear(size * size + vocab, H), nn.ReLU())
+            self.encoder = nn.Sequential(nn.Linear(channels * size * size + vocab, H), nn.ReLU())
             self.head = head(H, k)
             return
         if fusion != "text":
-            self.image_encoder = image_encoder(enc, size)
+            self.image_encoder = image_encoder(enc, size, channels)
         if fusion != "image":
             self.text_encoder = TextEncoder(text_enc, vocab)
         if fusion == "late":
@@ -158,7 +164,7 @@ class Model(nn.Module):
         return loss, logits, loss
 
 
-def flops_per_sample(fusion, enc, size, vocab, k, text_enc="bow", tokens=8):
+def flops_per_sample(fusion, enc, size, vocab, k, text_enc="bow", tokens=8, channels=1):
     """multiply-adds ×2 of forward and backward; layers fed by the data
     need no input gradient (neither side computes one)"""
     def linear(i, o, first=False):
@@ -169,10 +175,11 @@ def flops_per_sample(fusion, enc, size, vocab, k, text_enc="bow", tokens=8):
 
     p = size * size
     if enc == "mlp":
+        p *= channels
         image = linear(p, H, True)
     else:
         s2, s4 = size // 2, size // 4
-        image = (2 * 9 * 16 * p * 2 + 2 * 16 * 9 * 32 * s2 * s2 * 3
+        image = (2 * channels * 9 * 16 * p * 2 + 2 * 16 * 9 * 32 * s2 * s2 * 3
                  + linear(32 * s4 * s4, H))
     if text_enc == "bow":
         text = linear(vocab, H, True)
@@ -193,6 +200,7 @@ def main():
     ap.add_argument("--fusion", default="intermediate")
     ap.add_argument("--image-encoder", default="mlp")
     ap.add_argument("--text-encoder", default="bow")
+    ap.add_argument("--color", default="gray", choices=["gray", "rgb"])
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=64)
@@ -201,7 +209,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     t0 = time.time()
-    x, text, y, split, k, vocab = load(a.manifest)
+    x, text, y, split, k, vocab = load(a.manifest, a.color)
     load_seconds = time.time() - t0
     tr = torch.from_numpy(np.nonzero(split == "train")[0])
     te = torch.from_numpy(np.nonzero(split == "test")[0])
@@ -213,7 +221,7 @@ def main():
     train_seconds = float("inf")
     for _ in range(a.repeat):
         torch.manual_seed(a.seed)
-        model = Model(a.fusion, a.image_encoder, x.shape[-1], vocab, k, a.text_encoder)
+        model = Model(a.fusion, a.image_encoder, x.shape[-1], vocab, k, a.text_encoder, x.shape[1])
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         t0 = time.perf_counter()
         for _ in range(a.epochs):
@@ -242,7 +250,8 @@ def main():
                       "final_train_loss": round(total / n, 6),
                       "test_accuracy": round(acc, 4), "vocab": vocab,
                       "flops_per_sample": flops_per_sample(a.fusion, a.image_encoder, x.shape[-1],
-                                                           vocab, k, a.text_encoder, tokens)}))
+                                                           vocab, k, a.text_encoder, tokens,
+                                                           x.shape[1])}))
 
 
 if __name__ == "__main__":

@@ -312,7 +312,11 @@ with tempfile.TemporaryDirectory() as tmp:
           and steps[1].get("fusion") == "late"
           and {"test_accuracy", "val_accuracy", "final_train_loss"} <= set(steps[1])
           and set(steps[2].get("shapley", {})) >= {"image", "text", "interaction"}
-          and steps[3].get("available") is False, r.stdout + r.stderr)
+          and steps[3].get("fusion") == "late"
+          and set(steps[3].get("curves", {})) == {"missing_image", "missing_text"}
+          and steps[3]["curves"]["missing_text"]["levels"][0] == 0
+          and len(steps[3]["curves"]["missing_text"]["accuracy"])
+          == len(steps[3]["curves"]["missing_text"]["levels"]), r.stdout + r.stderr)
     r2 = run("lesson", lesson, "--json")
     check("the same lesson gives the same output twice", r2.stdout == r.stdout, r2.stdout)
     r = run("lesson", lesson)

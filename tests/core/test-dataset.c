@@ -190,8 +190,8 @@ test_svg_at_size (Fixture *f, gconstpointer data)
     }
 
   /* a damaged one says it is a damaged SVG, with or without the name */
-  fw_test_write (f->dir, "cut.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'><rect wi", -1);
-  fw_test_write (f->dir, "cut.img", "<?xml version='1.0'?>\n<svg xmlns='http://www.w3.org/2000/svg'><rect x=1/></svg>", -1);
+  g_free (fw_test_write (f->dir, "cut.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'><rect wi", -1));
+  g_free (fw_test_write (f->dir, "cut.img", "<?xml version='1.0'?>\n<svg xmlns='http://www.w3.org/2000/svg'><rect x=1/></svg>", -1));
   const char *names[] = { "cut.svg", "cut.img" };
   for (int i = 0; i < 2; i++)
     {

@@ -73,6 +73,8 @@ test_malformed (void)
               "step 1:", "question.answer");
   assert_bad (HEAD "\"steps\": [{\"text\": \"a\", \"action\": \"contributions\"}]}",
               "step 1:", "no step before");
+  assert_bad (HEAD "\"steps\": [{\"text\": \"a\", \"action\": \"robustness\"}]}",
+              "step 1:", "robustness looks at the last trained model");
   assert_bad (HEAD "\"steps\": [{\"text\": \"a\", \"look_at\": \"ceiling\"}]}",
               "step 1:", "unknown look_at 'ceiling'");
   assert_bad (HEAD "\"steps\": [{\"action\": \"train\"}]}", "step 1:", "'text' is missing");

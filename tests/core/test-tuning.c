@@ -198,7 +198,7 @@ train (const FwDataset *ds, const FwConfig *c, const char *from, const char *to)
       g_assert_no_error (error);
     }
   if (to)
-    fw_trainer_checkpoint_to (t, to, (const char *const *) ds->classes);
+    fw_trainer_checkpoint_to (t, to, (const char *const *) ds->classes, TRUE);
   g_autoptr (GArray) lrs = g_array_new (FALSE, FALSE, sizeof (double));
   FwEvent e = train_collecting_lr (t, lrs, TRUE);
   g_assert_cmpint (e.kind, ==, FW_EVENT_FINISHED);

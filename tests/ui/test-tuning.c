@@ -12,6 +12,7 @@
 #include "fw-trainer.h"
 #include "fw-ui.h"
 #include "fw-window.h"
+#include "fw-window-private.h"
 
 #define TIMEOUT_SECONDS 240
 
@@ -71,12 +72,6 @@ column_of (FwRunsTable *table, const char *id)
   return -1;
 }
 
-static char *
-option (FwRun *run, const char *name)
-{
-  return fw_config_get (fw_run_get_config (run), name);
-}
-
 static void
 test_sweep_table_continue (void)
 {
@@ -121,10 +116,8 @@ test_sweep_table_continue (void)
     g_assert_cmpfloat (fw_runs_table_get_value (table, acc, fw_runs_table_get_row (table, i - 1)), <=,
                        fw_runs_table_get_value (table, acc, fw_runs_table_get_row (table, i)));
   fw_runs_table_sort_by (table, "lr", FALSE);
-  g_autofree char *first_lr = option (fw_runs_table_get_row (table, 0), "lr");
-  g_autofree char *last_lr = option (fw_runs_table_get_row (table, 3), "lr");
-  g_assert_cmpstr (first_lr, ==, "0.029999999999999999");
-  g_assert_cmpstr (last_lr, ==, "0.0030000000000000001");
+  g_assert_cmpfloat (fw_run_get_config (fw_runs_table_get_row (table, 0))->lr, ==, 0.03);
+  g_assert_cmpfloat (fw_run_get_config (fw_runs_table_get_row (table, 3))->lr, ==, 0.003);
 
   /* the search */
   fw_runs_table_set_search (table, "fusion=late");
@@ -255,6 +248,58 @@ test_sweep_table_continue (void)
   spin (100);
 }
 
+/* a window closed in the middle of a sweep: the next window goes on with
+ * the runs still queued */
+static void
+test_queue_survives_restart (void)
+{
+  FwWindow *win = new_window ();
+  FwPlotModel *plot = fw_window_get_plot_model (win);
+  guint before = fw_plot_model_get_n_runs (plot);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *queue_file = g_build_filename (data_home, "fusion-workbench", "sweep-queue.json", NULL);
+
+  g_assert_true (fw_window_queue_sweep (win, "hidden=8,12,20", 0, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (fw_window_get_training_run (win));
+  g_assert_cmpuint (fw_window_tuning_n_queued (win), ==, 2);
+  g_assert_true (g_file_test (queue_file, G_FILE_TEST_IS_REGULAR));
+  gtk_window_destroy (GTK_WINDOW (win));   /* the first run stops and is kept as stopped */
+  spin (100);
+
+  win = new_window ();   /* loads the dataset, then trains the two queued runs */
+  plot = fw_window_get_plot_model (win);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  g_assert_cmpuint (fw_window_tuning_n_queued (win), ==, 0);
+  g_assert_false (g_file_test (queue_file, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, before + 3);
+  int hidden_12 = 0, hidden_20 = 0;
+  for (guint i = 0; i < fw_plot_model_get_n_runs (plot); i++)
+    {
+      FwRun *run = fw_plot_model_get_run (plot, i);
+      if (fw_run_get_state (run) != FW_RUN_FINISHED)
+        continue;
+      hidden_12 += fw_run_get_config (run)->hidden == 12;
+      hidden_20 += fw_run_get_config (run)->hidden == 20;
+    }
+  g_assert_cmpint (hidden_12, ==, 1);
+  g_assert_cmpint (hidden_20, ==, 1);
+  g_assert_cmpuint (fw_runs_table_get_n_rows (fw_tuning_window_get_table (fw_window_get_tuning_window (win))),
+                    ==, before + 3);
+  gtk_window_destroy (GTK_WINDOW (win));
+  spin (100);
+
+  /* a damaged queue file is set aside with a message */
+  g_assert_true (g_file_set_contents (queue_file, "[{\"lr\": \"fast\"}]", -1, NULL));
+  win = new_window ();
+  g_assert_nonnull (fw_window_get_error (win));
+  g_assert_nonnull (strstr (fw_window_get_error (win), "sweep-queue.json"));
+  g_assert_cmpuint (fw_window_tuning_n_queued (win), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (win));
+  spin (100);
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -282,6 +327,7 @@ main (int argc, char **argv)
   gtk_test_init (&argc, &argv, NULL);
   fw_ui_init ();
   g_test_add_func ("/ui/tuning/sweep-table-continue", test_sweep_table_continue);
+  g_test_add_func ("/ui/tuning/queue-survives-restart", test_queue_survives_restart);
   status = g_test_run ();
   remove_tree (data_home);
   g_free (data_home);
