@@ -40,9 +40,8 @@ action_dark_style (GSimpleAction *action, GVariant *state, gpointer user_data)
 }
 
 static void
-action_quit (GSimpleAction *action, GVariant *param, gpointer user_data)
+quit_now (GApplication *app)
 {
-  GApplication *app = user_data;
   GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
 
   /* closing the windows stops training and saves their state */
@@ -50,6 +49,24 @@ action_quit (GSimpleAction *action, GVariant *param, gpointer user_data)
     gtk_window_close (l->data);
   g_list_free (windows);
   g_application_quit (app);
+}
+
+static void
+on_quit_confirmed (FwWindow *window, gpointer app)
+{
+  quit_now (app);
+}
+
+static void
+action_quit (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GApplication *app = user_data;
+
+  /* a run in progress is not thrown away by one key press: ask first */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
+    if (FW_IS_WINDOW (l->data) && !fw_window_confirm_quit (l->data, on_quit_confirmed, app))
+      return;
+  quit_now (app);
 }
 
 static void

@@ -4,8 +4,11 @@
  * are fixed, so the same blue means "image" in every chart. */
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
+#include "fw-chart-draw.h"
 #include "fw-contrib-chart.h"
+#include "fw-effect-shares.h"
 
 const GdkRGBA fw_image_color = { 0.16, 0.47, 0.85, 1 };
 const GdkRGBA fw_text_color = { 0.93, 0.49, 0.10, 1 };
@@ -35,36 +38,10 @@ typedef struct {
   gboolean fraction;         /* an accuracy or share in [0,1]: shown as such */
 } Bar;
 
-static void
-set_rgba (cairo_t *cr, const GdkRGBA *c, double alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
-}
-
-static void
-show_text (GtkWidget *widget, cairo_t *cr, double x, double y, double align_x, double align_y,
-           const char *text, gboolean bold, double max_width)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-  int w, h;
-
-  if (bold)
-    {
-      g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>", text);
-      pango_layout_set_markup (layout, markup, -1);
-    }
-  else
-    pango_layout_set_text (layout, text, -1);
-  if (max_width > 0)
-    {
-      pango_layout_set_width (layout, (int) (max_width * PANGO_SCALE));
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-    }
-  pango_layout_get_pixel_size (layout, &w, &h);
-  cairo_move_to (cr, x - align_x * w, y - align_y * h);
-  pango_cairo_show_layout (cr, layout);
-  g_object_unref (layout);
-}
+#define set_rgba fw_chart_set_rgba
+#define show_text fw_chart_show_text
+#define text_width fw_chart_text_width
+#define text_height fw_chart_text_height
 
 /* Up to two lines, wrapped to max_width, bottom-aligned at y. */
 static void
@@ -111,28 +88,6 @@ empty_hint (FwContribChart *self)
   if (state == FW_RUN_FAILED)
     return _("This run failed: nothing to explain");
   return _("Train a model, then press Compute (Ctrl+Shift+Return)");
-}
-
-static int
-text_width (GtkWidget *widget, const char *text)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  g_object_unref (layout);
-  return w;
-}
-
-static int
-text_height (GtkWidget *widget)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, "Ag");
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  g_object_unref (layout);
-  return h;
 }
 
 static const char *
@@ -193,8 +148,11 @@ method_note (const FwContribNumbers *n, FwContribMethod m)
   switch (m)
     {
     case FW_METHOD_SHAPLEY:
-      g_string_append_printf (s, _("Image %.0f%% · text %.0f%% of the effect"),
-                              100 * n->shapley.image_share, 100 * n->shapley.text_share);
+      {
+        g_autofree char *shares = fw_effect_shares_describe (n->shapley.image, n->shapley.text,
+                                                             n->shapley.interaction);
+        g_string_append (s, shares);
+      }
       break;
     case FW_METHOD_ABLATION:
     case FW_METHOD_PERMUTATION:
@@ -237,7 +195,7 @@ format_value (char *buf, gsize size, const Bar *b)
 /* Horizontal bars from a zero line; labels left, values right. */
 static void
 draw_bar_rows (FwContribChart *self, cairo_t *cr, double x, double y, double w, double row_h,
-               const Bar *bars, int n, const GdkRGBA *fg, double lo, double hi)
+               const Bar *bars, int n, const GdkRGBA *fg, double lo, double hi, double chance)
 {
   GtkWidget *widget = GTK_WIDGET (self);
   double label_w = 0, value_w = text_width (widget, "+0.000") + 6;
@@ -270,6 +228,11 @@ draw_bar_rows (FwContribChart *self, cairo_t *cr, double x, double y, double w, 
   cairo_move_to (cr, zero + 0.5, y);
   cairo_line_to (cr, zero + 0.5, y + n * row_h);
   cairo_stroke (cr);
+  if (chance > 0 && chance < 1)
+    {
+      double cx = round (bx + (chance - lo) / (hi - lo) * bw) + 0.5;
+      fw_chart_draw_chance_line (widget, cr, cx, y + n * row_h, cx, y, fg);
+    }
 }
 
 static void
@@ -317,7 +280,7 @@ draw_bars (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *fg)
             { "", n->class_shapley[k * 3 + 1], &fw_text_color, FALSE },
             { "", n->class_shapley[k * 3 + 2], &fw_interaction_color, FALSE },
           };
-          draw_bar_rows (self, cr, 4, y + k * 3 * row_h, w - 8, row_h, cb, 3, fg, lo, hi);
+          draw_bar_rows (self, cr, 4, y + k * 3 * row_h, w - 8, row_h, cb, 3, fg, lo, hi, NAN);
         }
       note = g_strdup (_("Per true class: image, text, interaction (top to bottom)"));
     }
@@ -335,7 +298,9 @@ draw_bars (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *fg)
       if (bars[0].fraction)
         hi = MAX (hi, 1.0);
       hi = MAX (hi, 0.05);
-      draw_bar_rows (self, cr, 4, y, w - 8, row_h, bars, nb, fg, lo, hi);
+      /* accuracies (ablation, permutation, EMAP) beside what guessing scores */
+      draw_bar_rows (self, cr, 4, y + th, w - 8, row_h - th / (double) MAX (nb, 1), bars, nb, fg, lo, hi,
+                     bars[0].fraction && n->n_classes > 1 ? 1.0 / n->n_classes : NAN);
       note = method_note (n, self->method);
     }
   set_rgba (cr, fg, 0.8);
@@ -349,53 +314,30 @@ draw_reliance (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *f
   FwRun *run = self->result ? fw_contrib_result_get_run (self->result) : NULL;
   const FwEpochPoint *e = NULL;
   guint n = 0, shown = 0;
-  int th = text_height (widget), epochs, tick_step;
-  double px, py, pw, ph;
+  int th = text_height (widget), epochs;
   const GdkRGBA *colors[2] = { &fw_image_color, &fw_text_color };
-  const char *names[2] = { _("image"), _("text") };
+  const FwLegendEntry legend[2] = {
+    { _("image"), &fw_image_color, FALSE }, { _("text"), &fw_text_color, FALSE },
+  };
+  FwChartFrame f;
+  double lh;
 
   set_rgba (cr, fg, 1);
   show_text (widget, cr, 4, 2, 0, 0, _("Reliance per epoch"), TRUE, w - 8);
   if (run)
     e = fw_run_get_epochs (run, &n);
   epochs = run ? MAX (fw_run_get_config (run)->epochs, 1) : 1;
-  px = 44;
-  py = 2 * th + 14;
-  pw = MAX (w - px - 12, 10);
-  ph = MAX (h - py - th * 2 - 10, 10);
-
-  /* axes: share 0..1, epochs 1..E */
-  set_rgba (cr, fg, 0.25);
-  cairo_set_line_width (cr, 1);
-  for (int i = 0; i <= 4; i++)
-    {
-      double y = py + ph - i / 4.0 * ph;
-      char buf[16];
-      cairo_move_to (cr, px, floor (y) + 0.5);
-      cairo_line_to (cr, px + pw, floor (y) + 0.5);
-      cairo_stroke (cr);
-      g_snprintf (buf, sizeof buf, "%.2g", i / 4.0);
-      set_rgba (cr, fg, 0.8);
-      show_text (widget, cr, px - 4, y, 1, 0.5, buf, FALSE, 0);
-      set_rgba (cr, fg, 0.25);
-    }
-  set_rgba (cr, fg, 0.8);
-  /* as many epoch labels as fit, at a round step */
-  {
-    int fit = MAX (1, (int) (pw / (text_width (widget, "00") * 1.3 + 4)));
-    int step = 1;
-    while ((epochs + step - 1) / step > fit)
-      step = step == 1 ? 2 : step == 2 ? 5 : step * 2;
-    tick_step = step;
-  }
-  for (int ep = 1; ep <= epochs; ep += tick_step)
-    {
-      char buf[16];
-      double x = epochs == 1 ? px + pw / 2 : px + (ep - 1.0) / (epochs - 1.0) * pw;
-      g_snprintf (buf, sizeof buf, "%d", ep);
-      show_text (widget, cr, x, py + ph + 2, 0.5, 0, buf, FALSE, 0);
-    }
-  show_text (widget, cr, px + pw, h - 2, 1, 1, _("epoch"), FALSE, 0);
+  /* share 0..1 over epochs 1..E; a single epoch sits in the middle */
+  lh = fw_chart_legend_height (widget, legend, 2, w - 16);
+  f.area = (FwChartRect) { 44, th + 8 + lh + 8, MAX (w - 44 - 12, 10), 0 };
+  f.area.height = MAX (h - f.area.y - 2 * th - 12, 10);
+  f.x0 = epochs == 1 ? 0.5 : 1;
+  f.x1 = epochs == 1 ? 1.5 : epochs;
+  f.y0 = 0;
+  f.y1 = 1;
+  f.log_y = FALSE;
+  fw_chart_draw_legend (widget, cr, 8, th + 8, w - 16, legend, 2, fg);
+  fw_chart_draw_axes (widget, cr, &f, TRUE, _("epoch"), fg);
 
   for (int m = 0; m < 2; m++)
     {
@@ -405,45 +347,81 @@ draw_reliance (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *f
       for (guint i = 0; i < n; i++)
         {
           double v = m == 0 ? e[i].image_share : e[i].text_share;
-          double x = epochs == 1 ? px + pw / 2 : px + (e[i].epoch - 1.0) / (epochs - 1.0) * pw;
-          double y = py + ph - CLAMP (v, 0, 1) * ph;
           if (!fw_epoch_has_reliance (&e[i]))
             continue;
           if (started)
-            cairo_line_to (cr, x, y);
+            cairo_line_to (cr, fw_chart_frame_x (&f, e[i].epoch), fw_chart_frame_y (&f, CLAMP (v, 0, 1)));
           else
-            cairo_move_to (cr, x, y);
+            cairo_move_to (cr, fw_chart_frame_x (&f, e[i].epoch), fw_chart_frame_y (&f, CLAMP (v, 0, 1)));
           started = TRUE;
         }
       cairo_stroke (cr);
       for (guint i = 0; i < n; i++)
         {
           double v = m == 0 ? e[i].image_share : e[i].text_share;
-          double x = epochs == 1 ? px + pw / 2 : px + (e[i].epoch - 1.0) / (epochs - 1.0) * pw;
           if (!fw_epoch_has_reliance (&e[i]))
             continue;
-          cairo_arc (cr, x, py + ph - CLAMP (v, 0, 1) * ph, 5, 0, 2 * G_PI);
+          cairo_arc (cr, fw_chart_frame_x (&f, e[i].epoch), fw_chart_frame_y (&f, CLAMP (v, 0, 1)), 5, 0, 2 * G_PI);
           cairo_fill (cr);
           shown += m == 0;
         }
-      /* legend, under the title */
-      {
-        double lx = 8 + m * (text_width (widget, names[0]) + 40), ly = th + 6 + th / 2.0;
-        set_rgba (cr, colors[m], 1);
-        cairo_rectangle (cr, lx, ly - 7, 14, 14);
-        cairo_fill (cr);
-        set_rgba (cr, fg, 1);
-        show_text (widget, cr, lx + 20, ly, 0, 0.5, names[m], FALSE, 0);
-      }
     }
   if (shown == 0)
     {
       set_rgba (cr, fg, 0.7);
-      show_hint (widget, cr, px + pw / 2, py + ph / 2,
+      show_hint (widget, cr, f.area.x + f.area.width / 2, f.area.y + f.area.height / 2,
                  run && fw_run_get_state (run) != FW_RUN_RUNNING
                    ? _("Not measured for this run") : _("Measured on validation rows after every epoch"),
-                 pw - 8);
+                 f.area.width - 8);
     }
+}
+
+void
+fw_contrib_chart_confusion_layout (FwContribChart *self, int w, int h, FwConfusionLayout *l)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  const FwContribNumbers *n = self->result ? fw_contrib_result_get_numbers (self->result) : NULL;
+  int th = text_height (widget), K = n ? n->n_classes : 0;
+  double names_w = 0, head_h;
+
+  memset (l, 0, sizeof *l);
+  if (K == 0)
+    return;
+  for (int k = 0; k < K; k++)
+    names_w = MAX (names_w, text_width (widget, n->classes[k]));
+  l->row_label_width = MIN (names_w, w * 0.3);
+  /* the axis titles: "true" turned up the left edge, "predicted" on top */
+  l->true_title = (FwChartRect) { 2, 0, th, 0 };
+  l->gx = l->true_title.x + th + 6 + l->row_label_width + 6;
+  l->cell = (w - l->gx - 4) / K;
+  /* column names lie flat when they fit and stand up when they do not */
+  l->rotated_headers = names_w + 6 > l->cell;
+  head_h = l->rotated_headers ? MIN (names_w, 0.25 * h) + 4 : th + 2;
+  l->predicted_title = (FwChartRect) { l->gx, th + 6, w - l->gx - 4, th };
+  l->gy = l->predicted_title.y + th + 4 + head_h;
+  l->cell = MAX (MIN (l->cell, (h - l->gy - 4) / K), 1);
+  l->true_title.y = l->gy;
+  l->true_title.height = K * l->cell;
+  /* counts shrink with the cell, but never below legible, then drop */
+  l->number_scale = CLAMP ((l->cell - 2) / th, 0, 1);
+  l->numbers_shown = l->number_scale >= 0.6;
+}
+
+static void
+show_text_scaled (GtkWidget *widget, cairo_t *cr, double x, double y, const char *text,
+                  gboolean bold, double scale)
+{
+  PangoLayout *layout = fw_chart_layout (widget, text, bold);
+  PangoAttrList *attrs = pango_attr_list_new ();
+  int tw, lh;
+
+  pango_attr_list_insert (attrs, pango_attr_scale_new (scale));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
+  pango_layout_get_pixel_size (layout, &tw, &lh);
+  cairo_move_to (cr, x - tw / 2.0, y - lh / 2.0);
+  pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
 }
 
 static void
@@ -451,8 +429,8 @@ draw_confusion (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *
 {
   GtkWidget *widget = GTK_WIDGET (self);
   const FwContribNumbers *n = self->result ? fw_contrib_result_get_numbers (self->result) : NULL;
-  int th = text_height (widget), K;
-  double label_w, cell, gx, gy;
+  FwConfusionLayout l;
+  int K;
 
   set_rgba (cr, fg, 1);
   show_text (widget, cr, 4, 2, 0, 0, _("Confusion (test)"), TRUE, w - 8);
@@ -463,40 +441,54 @@ draw_confusion (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *
       return;
     }
   K = n->n_classes;
-  label_w = 0;
-  for (int k = 0; k < K; k++)
-    label_w = MAX (label_w, text_width (widget, n->classes[k]));
-  label_w = MIN (label_w, w * 0.3);
-  cell = MIN ((w - label_w - 12) / K, (h - th * 3 - 14) / K);
-  gx = label_w + 8;
-  gy = th * 2 + 10;
+  fw_contrib_chart_confusion_layout (self, w, h, &l);
+
+  /* axis titles */
+  set_rgba (cr, fg, 0.85);
+  show_text (widget, cr, l.gx + K * l.cell / 2, l.predicted_title.y, 0.5, 0, _("predicted"), FALSE, 0);
+  cairo_save (cr);
+  cairo_translate (cr, l.true_title.x, l.true_title.y + l.true_title.height / 2);
+  cairo_rotate (cr, -G_PI / 2);
+  show_text (widget, cr, 0, 0, 0.5, 0, _("true"), FALSE, 0);
+  cairo_restore (cr);
+
   for (int k = 0; k < K; k++)
     {
       int total = 0;
       for (int j = 0; j < K; j++)
         total += n->confusion[k * K + j];
       set_rgba (cr, fg, 1);
-      show_text (widget, cr, gx - 6, gy + (k + 0.5) * cell, 1, 0.5, n->classes[k], FALSE, label_w);
+      show_text (widget, cr, l.gx - 6, l.gy + (k + 0.5) * l.cell, 1, 0.5, n->classes[k], FALSE,
+                 l.row_label_width);
       for (int j = 0; j < K; j++)
         {
           int c = n->confusion[k * K + j];
           double frac = total ? (double) c / total : 0;
           char buf[16];
           set_rgba (cr, k == j ? &fw_image_color : &fw_text_color, 0.12 + 0.88 * frac);
-          cairo_rectangle (cr, gx + j * cell + 1, gy + k * cell + 1, cell - 2, cell - 2);
+          cairo_rectangle (cr, l.gx + j * l.cell + 1, l.gy + k * l.cell + 1, l.cell - 2, l.cell - 2);
           cairo_fill (cr);
           g_snprintf (buf, sizeof buf, "%d", c);
           set_rgba (cr, fg, 1);
-          if (cell > th)
-            show_text (widget, cr, gx + (j + 0.5) * cell, gy + (k + 0.5) * cell, 0.5, 0.5, buf,
-                       k == j, 0);
+          if (l.numbers_shown)
+            show_text_scaled (widget, cr, l.gx + (j + 0.5) * l.cell, l.gy + (k + 0.5) * l.cell, buf,
+                              k == j, l.number_scale);
         }
     }
-  /* predicted class names over the columns, initials when narrow */
+  /* predicted class names over the columns */
+  set_rgba (cr, fg, 1);
   for (int j = 0; j < K; j++)
     {
-      set_rgba (cr, fg, 1);
-      show_text (widget, cr, gx + (j + 0.5) * cell, gy - 2, 0.5, 1, n->classes[j], FALSE, cell);
+      if (!l.rotated_headers)
+        show_text (widget, cr, l.gx + (j + 0.5) * l.cell, l.gy - 2, 0.5, 1, n->classes[j], FALSE, l.cell);
+      else
+        {
+          cairo_save (cr);
+          cairo_translate (cr, l.gx + (j + 0.5) * l.cell, l.gy - 3);
+          cairo_rotate (cr, -G_PI / 2);
+          show_text (widget, cr, 0, 0, 0, 0.5, n->classes[j], FALSE, l.gy - l.predicted_title.y - 3 - 4 - l.predicted_title.height);
+          cairo_restore (cr);
+        }
     }
 }
 
@@ -558,6 +550,8 @@ static void
 on_result_changed (FwContribChart *self)
 {
   update_description (self);
+  if (self->kind == FW_CONTRIB_CHART_CONFUSION)
+    gtk_widget_queue_resize (GTK_WIDGET (self));
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -614,6 +608,15 @@ fw_contrib_chart_measure (GtkWidget *widget, GtkOrientation orientation, int for
 
   *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? (wide ? 240 : 200) : 230;
   *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? (wide ? 380 : 230) : 260;
+  if (!wide && orientation == GTK_ORIENTATION_VERTICAL && self->result &&
+      fw_contrib_result_get_numbers (self->result))
+    {
+      /* rows tall enough for the counts, headers included */
+      int K = fw_contrib_result_get_numbers (self->result)->n_classes;
+      int need = (int) (text_height (widget) * (4 + 0.8 * K)) + 100;
+      *minimum = MAX (*minimum, need);
+      *natural = MAX (*natural, need);
+    }
 }
 
 static void

@@ -5,6 +5,7 @@
 
 #include <gtk/gtk.h>
 
+#include "fw-chart-draw.h"
 #include "fw-contrib-result.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,18 @@ void fw_contrib_chart_set_method (FwContribChart *self, FwContribMethod method);
 void fw_contrib_chart_set_per_class (FwContribChart *self, gboolean per_class);
 /* What the chart says, for the accessible description and the tests. */
 char *fw_contrib_chart_describe (FwContribChart *self);
+/* Where the confusion matrix puts things at w × h: its grid (origin gx,
+ * gy; square cells), the "true" and "predicted" axis titles, whether the
+ * column names stand up to fit and how large the counts are drawn. */
+typedef struct {
+  double gx, gy, cell, row_label_width;
+  FwChartRect true_title, predicted_title;
+  gboolean rotated_headers;
+  gboolean numbers_shown;
+  double number_scale;       /* of the body font */
+} FwConfusionLayout;
+void fw_contrib_chart_confusion_layout (FwContribChart *self, int w, int h, FwConfusionLayout *layout);
+
 /* Draws into cr (w × h); bg NULL leaves the background alone. */
 void fw_contrib_chart_draw (FwContribChart *self, cairo_t *cr, int w, int h, const GdkRGBA *fg,
                             const GdkRGBA *bg);

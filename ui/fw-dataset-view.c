@@ -49,7 +49,7 @@ static GtkWidget *
 sample_widget (const FwDataset *ds, int row)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *caption, *label, *picture;
+  GtkWidget *caption, *label, *picture, *cell;
   g_autofree char *a11y = NULL;
 
   if (ds->has_image[row])
@@ -65,6 +65,8 @@ sample_widget (const FwDataset *ds, int row)
     }
   gtk_widget_set_size_request (picture, 84, 84);
   gtk_widget_add_css_class (picture, "fw-thumbnail");
+  /* the cell's name says what the picture is: the picture itself is noise */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (picture), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
   gtk_box_append (GTK_BOX (box), picture);
 
   caption = gtk_label_new (ds->has_text[row] ? ds->text[row] : _("(no text)"));
@@ -80,10 +82,14 @@ sample_widget (const FwDataset *ds, int row)
   gtk_widget_add_css_class (label, "fw-sample-label");
   gtk_box_append (GTK_BOX (box), label);
 
+  /* the flow box's own child carries the name: the cell a screen reader
+   * lands on, not a box inside it */
+  cell = gtk_flow_box_child_new ();
+  gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (cell), box);
   a11y = g_strdup_printf (_("Sample %d: “%s”, label %s"), row + 1,
                           ds->has_text[row] ? ds->text[row] : "", ds->classes[ds->label[row]]);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
-  return box;
+  gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+  return cell;
 }
 
 static void
@@ -248,10 +254,36 @@ fw_dataset_view_class_init (FwDatasetViewClass *klass)
   gtk_widget_class_set_css_name (widget_class, "fwdatasetview");
 }
 
+/* The sample grid is one stop in the Tab order: arrow keys move between
+ * its cells, Tab and Shift+Tab leave it (120 presses to cross it were a
+ * wall for keyboard users).  The grid stops taking focus for the move. */
+static gboolean
+on_samples_key (GtkEventControllerKey *keys, guint keyval, guint keycode, GdkModifierType state,
+                FwDatasetView *self)
+{
+  GtkWidget *grid = GTK_WIDGET (self->samples_box);
+  GtkRoot *root = gtk_widget_get_root (grid);
+
+  if ((keyval != GDK_KEY_Tab && keyval != GDK_KEY_ISO_Left_Tab && keyval != GDK_KEY_KP_Tab) ||
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) || !root)
+    return FALSE;
+  gtk_widget_set_can_focus (grid, FALSE);
+  g_signal_emit_by_name (root, "move-focus",
+                         keyval == GDK_KEY_ISO_Left_Tab || (state & GDK_SHIFT_MASK)
+                           ? GTK_DIR_TAB_BACKWARD : GTK_DIR_TAB_FORWARD);
+  gtk_widget_set_can_focus (grid, TRUE);
+  return TRUE;
+}
+
 static void
 fw_dataset_view_init (FwDatasetView *self)
 {
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_samples_key), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->samples_box), keys);
 }
 
 GtkWidget *

@@ -309,8 +309,9 @@ build_options (FwModelPanel *self)
       gtk_label_set_mnemonic_widget (GTK_LABEL (label), control);
       gtk_widget_set_tooltip_text (label, tip);
       gtk_widget_set_tooltip_text (control, tip);
+      /* the mnemonic label names the control: a label property as well
+       * would make it read "Epochs Epochs" */
       gtk_accessible_update_property (GTK_ACCESSIBLE (control),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _(row->label),
                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tip ? tip : "",
                                       -1);
       gtk_widget_set_name (control, row->name);

@@ -75,6 +75,15 @@ fw_plot_model_add_run (FwPlotModel *self, FwRun *run)
   g_return_if_fail (FW_IS_PLOT_MODEL (self));
   g_return_if_fail (FW_IS_RUN (run));
 
+  /* numbers make runs with the same options tell apart: one past the
+   * highest in the list */
+  if (fw_run_get_number (run) == 0)
+    {
+      int top = 0;
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->runs)); i++)
+        top = MAX (top, fw_run_get_number (fw_plot_model_get_run (self, i)));
+      fw_run_set_number (run, top + 1);
+    }
   g_signal_connect_object (run, "notify::visible", G_CALLBACK (on_run_visible), self, 0);
   g_list_store_append (self->runs, run);
   fw_plot_model_changed (self);

@@ -8,6 +8,8 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "fw-chart-draw.h"
+#include "fw-chart-table.h"
 #include "fw-plot.h"
 #include "fw-plot-model.h"
 #include "fw-picture.h"
@@ -24,6 +26,9 @@ struct _FwPlot
   gboolean hovering;
   double hover_x;
   double hover_y;
+  double chance_level;       /* accuracy of guessing; NAN when unknown */
+  gint64 described_at;       /* when the accessible description was last set */
+  guint describe_id;         /* a pending update of it */
 };
 
 G_DEFINE_FINAL_TYPE (FwPlot, fw_plot, GTK_TYPE_WIDGET)
@@ -33,73 +38,18 @@ static GParamSpec *properties[N_PROPS];
 
 #define MARGIN_LEFT 72
 #define MARGIN_RIGHT 30
-#define MARGIN_TOP 44
 #define MARGIN_BOTTOM 52
 
-typedef struct {
-  double x0, x1, y0, y1;     /* data ranges */
-  double px, py, pw, ph;     /* plot area in pixels */
-  gboolean log_y;
-} Frame;
-
-static double
-frame_x (const Frame *f, double x)
-{
-  return f->px + (x - f->x0) / (f->x1 - f->x0) * f->pw;
-}
-
-static double
-frame_y (const Frame *f, double y)
-{
-  double t;
-
-  if (f->log_y)
-    t = (log10 (MAX (y, 1e-12)) - log10 (f->y0)) / (log10 (f->y1) - log10 (f->y0));
-  else
-    t = (y - f->y0) / (f->y1 - f->y0);
-  return f->py + f->ph - t * f->ph;
-}
+typedef FwChartFrame Frame;
+#define frame_x fw_chart_frame_x
+#define frame_y fw_chart_frame_y
+#define set_rgba fw_chart_set_rgba
 
 static void
 show_text (GtkWidget *widget, cairo_t *cr, double x, double y, double align_x, double align_y,
            const char *text, gboolean bold)
 {
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-  int w, h;
-
-  if (bold)
-    {
-      g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>", text);
-      pango_layout_set_markup (layout, markup, -1);
-    }
-  else
-    pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &w, &h);
-  cairo_move_to (cr, x - align_x * w, y - align_y * h);
-  pango_cairo_show_layout (cr, layout);
-  g_object_unref (layout);
-}
-
-static double
-nice_step (double range, int target)
-{
-  double raw = range / MAX (target, 1);
-  double mag = pow (10, floor (log10 (raw)));
-  double n = raw / mag;
-
-  if (n < 1.5)
-    return mag;
-  if (n < 3.5)
-    return 2 * mag;
-  if (n < 7.5)
-    return 5 * mag;
-  return 10 * mag;
-}
-
-static void
-set_rgba (cairo_t *cr, const GdkRGBA *c, double alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
+  fw_chart_show_text (widget, cr, x, y, align_x, align_y, text, bold, 0);
 }
 
 static gboolean
@@ -180,71 +130,12 @@ compute_frame (FwPlot *self, Frame *f)
   return TRUE;
 }
 
-static void
-draw_axes (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg)
-{
-  GtkWidget *widget = GTK_WIDGET (self);
-  char buf[64];
-
-  cairo_set_line_width (cr, 1);
-  /* horizontal grid and y labels */
-  if (f->log_y)
-    {
-      for (double v = f->y0; v <= f->y1 * 1.0001; v *= 10)
-        {
-          double y = round (frame_y (f, v)) + 0.5;
-          set_rgba (cr, fg, 0.15);
-          cairo_move_to (cr, f->px, y);
-          cairo_line_to (cr, f->px + f->pw, y);
-          cairo_stroke (cr);
-          set_rgba (cr, fg, 0.8);
-          g_snprintf (buf, sizeof buf, "%g", v);
-          show_text (widget, cr, f->px - 8, y, 1, 0.5, buf, FALSE);
-        }
-    }
-  else
-    {
-      double step = nice_step (f->y1 - f->y0, 5);
-      for (double v = ceil (f->y0 / step) * step; v <= f->y1 + 1e-9; v += step)
-        {
-          double y = round (frame_y (f, v)) + 0.5;
-          set_rgba (cr, fg, 0.15);
-          cairo_move_to (cr, f->px, y);
-          cairo_line_to (cr, f->px + f->pw, y);
-          cairo_stroke (cr);
-          set_rgba (cr, fg, 0.8);
-          g_snprintf (buf, sizeof buf, "%g", fabs (v) < 1e-12 ? 0 : v);
-          show_text (widget, cr, f->px - 8, y, 1, 0.5, buf, FALSE);
-        }
-    }
-  /* x ticks */
-  {
-    double step = MAX (1, nice_step (f->x1 - f->x0, 6));
-    for (double v = 0; v <= f->x1 + 1e-9; v += step)
-      {
-        double x = round (frame_x (f, v)) + 0.5;
-        set_rgba (cr, fg, 0.8);
-        cairo_move_to (cr, x, f->py + f->ph);
-        cairo_line_to (cr, x, f->py + f->ph + 5);
-        cairo_stroke (cr);
-        g_snprintf (buf, sizeof buf, "%g", v);
-        show_text (widget, cr, x, f->py + f->ph + 7, 0.5, 0, buf, FALSE);
-      }
-  }
-  set_rgba (cr, fg, 0.6);
-  cairo_rectangle (cr, f->px + 0.5, f->py + 0.5, f->pw - 1, f->ph - 1);
-  cairo_stroke (cr);
-  set_rgba (cr, fg, 0.8);
-  show_text (widget, cr, f->px + f->pw / 2, f->py + f->ph + 26, 0.5, 0,
-             self->kind == FW_PLOT_LOSS ? _("step") : _("epoch"), FALSE);
-}
-
 /* One polyline through a series, drawn from its decimation (at most four
  * points per pixel column), so a frame's cost does not grow with the run. */
 static void
 stroke_series (cairo_t *cr, const Frame *f, const double *x, const double *y, guint n)
 {
-  guint columns = MAX (1, (guint) ceil (f->pw));
+  guint columns = MAX (1, (guint) ceil (f->area.width));
   g_autofree double *dx = g_new (double, 4 * columns);
   g_autofree double *dy = g_new (double, 4 * columns);
   guint m = fw_plot_model_decimate (x, y, n, f->x0, f->x1, columns, dx, dy);
@@ -365,63 +256,63 @@ draw_accuracy_run (FwPlot *self, cairo_t *cr, const Frame *f, FwRun *run)
     }
 }
 
-static void
-draw_legend (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg)
+/* One legend entry per visible run; g_free the array. */
+static FwLegendEntry *
+legend_entries (FwPlot *self, int *n)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
-  guint n_runs = fw_plot_model_get_n_runs (self->model);
-  double x = f->px + f->pw - 8, y = f->py + 8;
-  const char *styles = self->kind == FW_PLOT_LOSS
-    ? _("solid: train loss (smoothed) · dashed: validation")
-    : _("solid: validation · dashed: train");
+  guint n_runs = self->model ? fw_plot_model_get_n_runs (self->model) : 0;
+  FwLegendEntry *entries = g_new0 (FwLegendEntry, MAX (n_runs, 1));
 
-  set_rgba (cr, fg, 0.7);
-  show_text (widget, cr, f->px + f->pw, f->py - 6, 1, 1, styles, FALSE);
-
-  /* a veil behind the legend so curves under it do not garble it */
-  {
-    int max_w = 0, total_h = 0;
-    for (guint r = 0; r < n_runs; r++)
-      {
-        FwRun *run = fw_plot_model_get_run (self->model, r);
-        PangoLayout *layout;
-        int w, h;
-        if (!fw_run_get_visible (run))
-          continue;
-        layout = gtk_widget_create_pango_layout (widget, fw_run_get_description (run));
-        pango_layout_get_pixel_size (layout, &w, &h);
-        max_w = MAX (max_w, w);
-        total_h += h + 2;
-        g_object_unref (layout);
-      }
-    if (total_h > 0)
-      {
-        cairo_set_source_rgba (cr, 1 - fg->red, 1 - fg->green, 1 - fg->blue, 0.75);
-        cairo_rectangle (cr, x - max_w - 36, y - 4, max_w + 40, total_h + 6);
-        cairo_fill (cr);
-      }
-  }
+  *n = 0;
   for (guint r = 0; r < n_runs; r++)
     {
       FwRun *run = fw_plot_model_get_run (self->model, r);
-      PangoLayout *layout;
-      int w, h;
-
-      if (!fw_run_get_visible (run))
-        continue;
-      layout = gtk_widget_create_pango_layout (widget, fw_run_get_description (run));
-      pango_layout_get_pixel_size (layout, &w, &h);
-      set_rgba (cr, fg, 1);
-      cairo_move_to (cr, x - w, y);
-      pango_cairo_show_layout (cr, layout);
-      set_rgba (cr, fw_run_get_color (run), 1);
-      cairo_set_line_width (cr, 3);
-      cairo_move_to (cr, x - w - 30, y + h / 2.0);
-      cairo_line_to (cr, x - w - 8, y + h / 2.0);
-      cairo_stroke (cr);
-      y += h + 2;
-      g_object_unref (layout);
+      if (fw_run_get_visible (run))
+        entries[(*n)++] = (FwLegendEntry) { fw_run_get_description (run), fw_run_get_color (run), TRUE };
     }
+  return entries;
+}
+
+/* The legend sits in a band between the title and the data, never over a
+ * curve: the data area starts below however many rows it needs. */
+static void
+plot_layout (FwPlot *self, int width, int height, FwChartRect *legend, FwChartRect *data)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int n, th = fw_chart_text_height (widget);
+  g_autofree FwLegendEntry *entries = legend_entries (self, &n);
+  double lw = MAX (width - MARGIN_LEFT - MARGIN_RIGHT, 10);
+  double lh = fw_chart_legend_height (widget, entries, n, lw);
+
+  /* a legend taller than a third of the chart keeps its first rows */
+  lh = MIN (lh, height / 3.0);
+  *legend = (FwChartRect) { MARGIN_LEFT, 6 + th + 6, lw, lh };
+  data->x = MARGIN_LEFT;
+  data->y = legend->y + lh + (lh > 0 ? 8 : 0) + 8;
+  data->width = lw;
+  data->height = MAX (height - data->y - MARGIN_BOTTOM, 10);
+}
+
+void
+fw_plot_get_layout (FwPlot *self, int width, int height, FwChartRect *legend, FwChartRect *data)
+{
+  g_return_if_fail (FW_IS_PLOT (self));
+
+  plot_layout (self, width, height, legend, data);
+}
+
+static void
+draw_legend (FwPlot *self, cairo_t *cr, const FwChartRect *legend, const GdkRGBA *fg)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int n;
+  g_autofree FwLegendEntry *entries = legend_entries (self, &n);
+
+  cairo_save (cr);
+  cairo_rectangle (cr, legend->x, legend->y, legend->width, legend->height);
+  cairo_clip (cr);
+  fw_chart_draw_legend (widget, cr, legend->x, legend->y, legend->width, entries, n, fg);
+  cairo_restore (cr);
 }
 
 /* Values of every visible run at the x nearest the pointer. */
@@ -430,14 +321,14 @@ draw_hover (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg, const 
 {
   GtkWidget *widget = GTK_WIDGET (self);
   guint n_runs = fw_plot_model_get_n_runs (self->model);
-  double xv = f->x0 + (self->hover_x - f->px) / f->pw * (f->x1 - f->x0);
+  double xv = f->x0 + (self->hover_x - f->area.x) / f->area.width * (f->x1 - f->x0);
   g_autoptr(GString) text = g_string_new (NULL);
   PangoLayout *layout;
   int w, h;
   double bx, by;
 
-  if (self->hover_x < f->px || self->hover_x > f->px + f->pw ||
-      self->hover_y < f->py || self->hover_y > f->py + f->ph)
+  if (self->hover_x < f->area.x || self->hover_x > f->area.x + f->area.width ||
+      self->hover_y < f->area.y || self->hover_y > f->area.y + f->area.height)
     return;
 
   for (guint r = 0; r < n_runs; r++)
@@ -487,17 +378,17 @@ draw_hover (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg, const 
 
   set_rgba (cr, fg, 0.5);
   cairo_set_line_width (cr, 1);
-  cairo_move_to (cr, round (self->hover_x) + 0.5, f->py);
-  cairo_line_to (cr, round (self->hover_x) + 0.5, f->py + f->ph);
+  cairo_move_to (cr, round (self->hover_x) + 0.5, f->area.y);
+  cairo_line_to (cr, round (self->hover_x) + 0.5, f->area.y + f->area.height);
   cairo_stroke (cr);
 
   layout = gtk_widget_create_pango_layout (widget, text->str);
   pango_layout_get_pixel_size (layout, &w, &h);
   bx = self->hover_x + 12;
-  if (bx + w + 12 > f->px + f->pw)
+  if (bx + w + 12 > f->area.x + f->area.width)
     bx = self->hover_x - w - 24;
   bx = MAX (bx, 0);
-  by = CLAMP (self->hover_y - h - 12, f->py, f->py + f->ph - h - 12);
+  by = CLAMP (self->hover_y - h - 12, f->area.y, f->area.y + f->area.height - h - 12);
   if (bg)
     set_rgba (cr, bg, 0.95);
   else
@@ -518,7 +409,12 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
 {
   GtkWidget *widget = GTK_WIDGET (self);
   Frame f;
+  FwChartRect legend;
   const char *title = self->kind == FW_PLOT_LOSS ? _("Loss") : _("Accuracy");
+  const char *styles = self->kind == FW_PLOT_LOSS
+    ? _("solid: train loss (smoothed) · dashed: validation")
+    : _("solid: validation · dashed: train");
+  int title_w;
 
   g_return_if_fail (FW_IS_PLOT (self));
 
@@ -529,11 +425,9 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
     }
   set_rgba (cr, fg, 1);
   show_text (widget, cr, 8, 6, 0, 0, title, TRUE);
+  title_w = fw_chart_text_width (widget, title) + 24;
 
-  f.px = MARGIN_LEFT;
-  f.py = MARGIN_TOP;
-  f.pw = MAX (width - MARGIN_LEFT - MARGIN_RIGHT, 10);
-  f.ph = MAX (height - MARGIN_TOP - MARGIN_BOTTOM, 10);
+  plot_layout (self, width, height, &legend, &f.area);
   if (!compute_frame (self, &f))
     {
       set_rgba (cr, fg, 0.6);
@@ -541,12 +435,21 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
                  _("Press Train to see the curves grow here"), FALSE);
       return;
     }
-  draw_axes (self, cr, &f, fg);
+  set_rgba (cr, fg, 0.8);
+  if (width - MARGIN_RIGHT - title_w > 40)
+    fw_chart_show_text (widget, cr, width - MARGIN_RIGHT, 6, 1, 0, styles, FALSE,
+                        width - MARGIN_RIGHT - title_w);
+  fw_chart_draw_axes (widget, cr, &f, TRUE, self->kind == FW_PLOT_LOSS ? _("step") : _("epoch"), fg);
 
   cairo_save (cr);
-  cairo_rectangle (cr, f.px, f.py, f.pw, f.ph);
+  cairo_rectangle (cr, f.area.x, f.area.y, f.area.width, f.area.height);
   cairo_clip (cr);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  if (self->kind == FW_PLOT_ACCURACY && self->chance_level > 0 && self->chance_level < 1)
+    {
+      double y = round (frame_y (&f, self->chance_level)) + 0.5;
+      fw_chart_draw_chance_line (widget, cr, f.area.x, y, f.area.x + f.area.width, y, fg);
+    }
   for (guint r = 0; r < fw_plot_model_get_n_runs (self->model); r++)
     {
       FwRun *run = fw_plot_model_get_run (self->model, r);
@@ -558,7 +461,7 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
         draw_accuracy_run (self, cr, &f, run);
     }
   cairo_restore (cr);
-  draw_legend (self, cr, &f, fg);
+  draw_legend (self, cr, &legend, fg);
   if (self->hovering)
     draw_hover (self, cr, &f, fg, bg);
 }
@@ -638,9 +541,33 @@ on_leave (GtkEventControllerMotion *motion, FwPlot *self)
 }
 
 static void
+update_description (FwPlot *self)
+{
+  g_autofree char *text = fw_plot_describe (self);
+
+  self->described_at = g_get_monotonic_time ();
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+}
+
+static gboolean
+describe_later (gpointer data)
+{
+  FwPlot *self = data;
+
+  self->describe_id = 0;
+  update_description (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 on_model_changed (FwPlotModel *model, FwPlot *self)
 {
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  /* the description follows the curves, but at most twice a second */
+  if (g_get_monotonic_time () - self->described_at > G_USEC_PER_SEC / 2)
+    update_description (self);
+  else if (!self->describe_id)
+    self->describe_id = g_timeout_add (500, describe_later, self);
 }
 
 static void
@@ -651,6 +578,7 @@ fw_plot_dispose (GObject *object)
   if (self->model)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
+  g_clear_handle_id (&self->describe_id, g_source_remove);
   G_OBJECT_CLASS (fw_plot_parent_class)->dispose (object);
 }
 
@@ -715,6 +643,7 @@ fw_plot_init (FwPlot *self)
   GtkEventController *motion = gtk_event_controller_motion_new ();
 
   self->smoothing = 0.6;
+  self->chance_level = NAN;
   g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
   g_signal_connect (motion, "leave", G_CALLBACK (on_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self), motion);
@@ -742,6 +671,7 @@ fw_plot_set_model (FwPlot *self, FwPlotModel *model)
   if (model)
     g_signal_connect (model, "changed", G_CALLBACK (on_model_changed), self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  update_description (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
 }
 
@@ -779,4 +709,106 @@ fw_plot_set_smoothing (FwPlot *self, double smoothing)
   self->smoothing = smoothing;
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SMOOTHING]);
+}
+
+void
+fw_plot_set_chance_level (FwPlot *self, double accuracy)
+{
+  g_return_if_fail (FW_IS_PLOT (self));
+
+  self->chance_level = accuracy;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double fw_plot_get_chance_level (FwPlot *self) { return self->chance_level; }
+
+/* The last epoch's figures of one run, in words. */
+static void
+describe_run (FwPlot *self, FwRun *run, GString *s)
+{
+  guint n;
+  const FwEpochPoint *e = fw_run_get_epochs (run, &n);
+
+  if (n == 0)
+    {
+      g_string_append_printf (s, _("%s: no epoch yet"), fw_run_get_description (run));
+      return;
+    }
+  e += n - 1;
+  if (self->kind == FW_PLOT_LOSS)
+    g_string_append_printf (s, _("%s: train loss %.4f, validation loss %.4f after epoch %d"),
+                            fw_run_get_description (run), e->train_loss, e->val_loss, e->epoch);
+  else
+    g_string_append_printf (s, _("%s: validation accuracy %.3f, train accuracy %.3f after epoch %d"),
+                            fw_run_get_description (run), e->val_accuracy, e->train_accuracy, e->epoch);
+}
+
+char *
+fw_plot_describe (FwPlot *self)
+{
+  GString *s = g_string_new (NULL);
+  guint n_runs = self->model ? fw_plot_model_get_n_runs (self->model) : 0;
+  gboolean any = FALSE;
+
+  g_return_val_if_fail (FW_IS_PLOT (self), NULL);
+
+  if (self->kind == FW_PLOT_LOSS)
+    g_string_append (s, _("Loss per training step."));
+  else if (self->chance_level > 0 && self->chance_level < 1)
+    g_string_append_printf (s, _("Accuracy per epoch; guessing scores %.3f."), self->chance_level);
+  else
+    g_string_append (s, _("Accuracy per epoch."));
+  for (guint r = 0; r < n_runs; r++)
+    {
+      FwRun *run = fw_plot_model_get_run (self->model, r);
+      if (!fw_run_get_visible (run))
+        continue;
+      g_string_append_c (s, ' ');
+      describe_run (self, run, s);
+      g_string_append_c (s, '.');
+      any = TRUE;
+    }
+  if (!any)
+    g_string_append_printf (s, " %s", _("No runs shown yet."));
+  return g_string_free (s, FALSE);
+}
+
+static char *
+format_value (double v, const char *format)
+{
+  return isfinite (v) ? g_strdup_printf (format, v) : g_strdup ("—");
+}
+
+FwChartTable *
+fw_plot_get_table (FwPlot *self)
+{
+  const char *loss_headers[] = { _("Run"), _("Epoch"), _("Train loss"), _("Validation loss"), NULL };
+  const char *acc_headers[] = { _("Run"), _("Epoch"), _("Train accuracy"), _("Validation accuracy"), NULL };
+  FwChartTable *table;
+  guint n_runs;
+
+  g_return_val_if_fail (FW_IS_PLOT (self), NULL);
+
+  table = fw_chart_table_new (self->kind == FW_PLOT_LOSS ? _("Loss per epoch") : _("Accuracy per epoch"),
+                              self->kind == FW_PLOT_LOSS ? loss_headers : acc_headers);
+  n_runs = self->model ? fw_plot_model_get_n_runs (self->model) : 0;
+  for (guint r = 0; r < n_runs; r++)
+    {
+      FwRun *run = fw_plot_model_get_run (self->model, r);
+      guint n;
+      const FwEpochPoint *e = fw_run_get_epochs (run, &n);
+
+      if (!fw_run_get_visible (run))
+        continue;
+      for (guint i = 0; i < n; i++)
+        {
+          gboolean loss = self->kind == FW_PLOT_LOSS;
+          g_autofree char *epoch = g_strdup_printf ("%d", e[i].epoch);
+          g_autofree char *train = format_value (loss ? e[i].train_loss : e[i].train_accuracy, loss ? "%.4f" : "%.3f");
+          g_autofree char *val = format_value (loss ? e[i].val_loss : e[i].val_accuracy, loss ? "%.4f" : "%.3f");
+          const char *cells[] = { fw_run_get_description (run), epoch, train, val, NULL };
+          fw_chart_table_add_row (table, cells);
+        }
+    }
+  return table;
 }

@@ -6,6 +6,8 @@
 
 #include <gtk/gtk.h>
 
+#include "fw-chart-draw.h"
+#include "fw-chart-table.h"
 #include "fw-plot-model.h"
 
 G_BEGIN_DECLS
@@ -28,6 +30,20 @@ void fw_plot_set_log_scale (FwPlot *self, gboolean log_scale);
 gboolean fw_plot_get_log_scale (FwPlot *self);
 void fw_plot_set_smoothing (FwPlot *self, double smoothing);   /* [0, 0.99] */
 double fw_plot_get_smoothing (FwPlot *self);
+
+/* The accuracy of guessing (1 / classes), drawn as a dashed line on the
+ * accuracy chart; NAN for none. */
+void fw_plot_set_chance_level (FwPlot *self, double accuracy);
+double fw_plot_get_chance_level (FwPlot *self);
+/* Where the legend and the data go at width × height: the legend is
+ * always outside the data area. */
+void fw_plot_get_layout (FwPlot *self, int width, int height, FwChartRect *legend, FwChartRect *data);
+
+/* What the chart shows, in words (its accessible description): each
+ * visible run's latest figures. */
+char *fw_plot_describe (FwPlot *self);
+/* Its numbers, one row per run and epoch: the table alternative. */
+FwChartTable *fw_plot_get_table (FwPlot *self);
 
 /* Draws the chart into cr at width × height with the given colours; bg may
  * be NULL for a transparent background. */

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "fw-run-row.h"
+#include "fw-run-summary.h"
 
 struct _FwRunRow
 {
@@ -15,6 +16,7 @@ struct _FwRunRow
   GtkLabel *status_label;
   GtkLabel *time_label;
   GtkToggleButton *visible_button;
+  GtkMenuButton *menu_button;
 
   /* Owned */
   FwRun *run;
@@ -26,7 +28,7 @@ static void
 update (FwRunRow *self)
 {
   FwRun *run = self->run;
-  g_autofree char *status = NULL, *time = NULL, *a11y = NULL;
+  g_autofree char *status = NULL, *time = NULL, *a11y = NULL, *tip = NULL;
 
   switch (fw_run_get_state (run))
     {
@@ -36,8 +38,13 @@ update (FwRunRow *self)
     case FW_RUN_RUNNING:
       {
         guint n;
+        int epochs = fw_run_get_config (run)->epochs;
         fw_run_get_epochs (run, &n);
-        status = g_strdup_printf (_("epoch %u of %d"), n + 1, fw_run_get_config (run)->epochs);
+        /* after the last epoch comes the test split, not an epoch more */
+        if ((int) n >= epochs)
+          status = g_strdup (_("testing"));
+        else
+          status = g_strdup_printf (_("epoch %u of %d"), n + 1, epochs);
       }
       break;
     case FW_RUN_PAUSED:
@@ -69,10 +76,18 @@ update (FwRunRow *self)
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), fw_run_get_save_error (run));
     }
   gtk_label_set_text (self->status_label, status);
-  time = g_strdup_printf (_("%.1f s"), fw_run_get_seconds (run));
+  /* renaming changes the description */
+  gtk_label_set_text (self->description_label, fw_run_get_description (run));
+  {
+    g_autofree char *settings = fw_run_describe_settings (run);
+    tip = g_strdup_printf (_("%s on %s\n%s"), fw_run_get_summary (run), fw_run_get_dataset_name (run), settings);
+  }
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->description_label), tip);
+  time = fw_format_duration (fw_run_get_seconds (run));
   gtk_label_set_text (self->time_label, time);
   a11y = g_strdup_printf ("%s, %s, %s", fw_run_get_description (run), status, time);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tip, -1);
 }
 
 static void
@@ -107,14 +122,33 @@ fw_run_row_class_init (FwRunRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwRunRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, FwRunRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, FwRunRow, visible_button);
+  gtk_widget_class_bind_template_child (widget_class, FwRunRow, menu_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "fwrunrow");
+}
+
+/* The row's menu acts on the selected run: opening it selects its row. */
+static void
+on_menu_shown (GtkWidget *popover, FwRunRow *self)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_LIST_BOX_ROW);
+  GtkWidget *box = row ? gtk_widget_get_ancestor (row, GTK_TYPE_LIST_BOX) : NULL;
+
+  if (box)
+    gtk_list_box_select_row (GTK_LIST_BOX (box), GTK_LIST_BOX_ROW (row));
 }
 
 static void
 fw_run_row_init (FwRunRow *self)
 {
+  g_autoptr(GMenu) menu = g_menu_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_menu_append (menu, _("Rename…"), "win.rename-run");
+  g_menu_append (menu, _("Use These Settings"), "win.use-run-settings");
+  g_menu_append (menu, _("Delete Run"), "win.delete-run");
+  gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (menu));
+  g_signal_connect (gtk_menu_button_get_popover (self->menu_button), "show", G_CALLBACK (on_menu_shown), self);
 }
 
 GtkWidget *
@@ -125,16 +159,14 @@ fw_run_row_new (FwRun *run)
   g_autofree char *hex = g_strdup_printf ("#%02x%02x%02x", (int) (c->red * 255),
                                           (int) (c->green * 255), (int) (c->blue * 255));
   g_autofree char *markup = g_strdup_printf ("<span foreground=\"%s\">●</span>", hex);
-  g_autofree char *tip = NULL;
 
   self->run = g_object_ref (run);
   gtk_label_set_markup (self->swatch_label, markup);
-  gtk_label_set_text (self->description_label, fw_run_get_description (run));
-  tip = g_strdup_printf (_("%s on %s"), fw_run_get_description (run), fw_run_get_dataset_name (run));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->description_label), tip);
+
   g_object_bind_property (run, "visible", self->visible_button, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_signal_connect_swapped (run, "changed", G_CALLBACK (update), self);
+  g_signal_connect_swapped (run, "progress", G_CALLBACK (update), self);
   update (self);
   return GTK_WIDGET (self);
 }
@@ -143,4 +175,16 @@ FwRun *
 fw_run_row_get_run (FwRunRow *self)
 {
   return self->run;
+}
+
+const char *
+fw_run_row_get_status (FwRunRow *self)
+{
+  return gtk_label_get_text (self->status_label);
+}
+
+const char *
+fw_run_row_get_time (FwRunRow *self)
+{
+  return gtk_label_get_text (self->time_label);
 }

@@ -15,4 +15,8 @@ G_DECLARE_FINAL_TYPE (FwRunRow, fw_run_row, FW, RUN_ROW, GtkWidget)
 GtkWidget *fw_run_row_new (FwRun *run);
 FwRun *fw_run_row_get_run (FwRunRow *self);
 
+/* What the row's status and time labels say. */
+const char *fw_run_row_get_status (FwRunRow *self);
+const char *fw_run_row_get_time (FwRunRow *self);
+
 G_END_DECLS

@@ -166,6 +166,13 @@ fw_run_to_json (FwRun *run)
   json_builder_add_int_value (b, 1);
   json_builder_set_member_name (b, "description");
   json_builder_add_string_value (b, fw_run_get_description (run));
+  json_builder_set_member_name (b, "number");
+  json_builder_add_int_value (b, fw_run_get_number (run));
+  json_builder_set_member_name (b, "name");
+  if (fw_run_get_name (run))
+    json_builder_add_string_value (b, fw_run_get_name (run));
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "dataset");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "name");
@@ -310,6 +317,8 @@ fw_run_from_json (const char *text, gsize length, GError **error)
   run = fw_run_new (&config, ds && get_string (ds, "name") ? get_string (ds, "name") : "", &black);
   if (ds)
     fw_run_set_dataset_source (run, get_string (ds, "source"));
+  fw_run_set_number (run, (int) CLAMP (get_int (o, "number"), 0, G_MAXINT));
+  fw_run_set_name (run, get_string (o, "name"));
   fw_run_set_n_params (run, (gsize) MAX (get_int (o, "n_params"), 0));
   fw_run_set_steps_per_epoch (run, (int) CLAMP (get_int (o, "steps_per_epoch"), 0, G_MAXINT));
   first_step = (int) CLAMP (get_int (o, "first_step"), 0, G_MAXINT / 2);

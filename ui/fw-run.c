@@ -14,7 +14,12 @@ struct _FwRun
 
   /* Owned */
   FwConfig config;
-  char *description;
+  char *summary;             /* the options that make the run what it is */
+  char *name;                /* given by the user, or NULL */
+  char *description;         /* what people see: the name, or "#3 late·mean" */
+  int number;                /* 1-based order in the window's list; 0 before it joins */
+  gint64 running_since;      /* monotonic µs while running, else 0 */
+  double elapsed_before;     /* wall seconds of earlier running spells */
   char *dataset_name;
   char *message;
   GArray *steps;             /* (FwStepPoint) */
@@ -43,7 +48,7 @@ G_DEFINE_FINAL_TYPE (FwRun, fw_run, G_TYPE_OBJECT)
 enum { PROP_0, PROP_VISIBLE, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-enum { CHANGED, N_SIGNALS };
+enum { CHANGED, PROGRESS, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -52,6 +57,8 @@ fw_run_finalize (GObject *object)
   FwRun *self = FW_RUN (object);
 
   g_free (self->description);
+  g_free (self->summary);
+  g_free (self->name);
   g_free (self->dataset_name);
   g_free (self->message);
   g_free (self->dir);
@@ -110,6 +117,8 @@ fw_run_class_init (FwRunClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  signals[PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
@@ -136,7 +145,8 @@ fw_run_new (const FwConfig *config, const char *dataset_name, const GdkRGBA *col
 
   self = g_object_new (FW_TYPE_RUN, NULL);
   self->config = *config;
-  self->description = fw_config_describe (config);
+  self->summary = fw_config_describe (config);
+  self->description = g_strdup (self->summary);
   self->dataset_name = g_strdup (dataset_name ? dataset_name : "");
   self->color = *color;
   return self;
@@ -144,6 +154,58 @@ fw_run_new (const FwConfig *config, const char *dataset_name, const GdkRGBA *col
 
 const FwConfig *fw_run_get_config (FwRun *self) { return &self->config; }
 const char *fw_run_get_description (FwRun *self) { return self->description; }
+const char *fw_run_get_summary (FwRun *self) { return self->summary; }
+const char *fw_run_get_name (FwRun *self) { return self->name; }
+int fw_run_get_number (FwRun *self) { return self->number; }
+
+static void
+update_description (FwRun *self)
+{
+  g_free (self->description);
+  if (self->name)
+    self->description = g_strdup (self->name);
+  else if (self->number > 0)
+    self->description = g_strdup_printf ("#%d %s", self->number, self->summary);
+  else
+    self->description = g_strdup (self->summary);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+fw_run_set_number (FwRun *self, int number)
+{
+  g_return_if_fail (FW_IS_RUN (self));
+
+  self->number = MAX (number, 0);
+  update_description (self);
+}
+
+void
+fw_run_set_name (FwRun *self, const char *name)
+{
+  g_autofree char *stripped = name ? g_strstrip (g_strdup (name)) : NULL;
+
+  g_return_if_fail (FW_IS_RUN (self));
+
+  g_free (self->name);
+  /* an empty name gives the run its numbered summary back */
+  self->name = stripped && *stripped ? g_steal_pointer (&stripped) : NULL;
+  update_description (self);
+}
+
+double
+fw_run_get_elapsed (FwRun *self)
+{
+  double live = self->running_since ? (g_get_monotonic_time () - self->running_since) / 1e6 : 0;
+
+  return self->elapsed_before + live;
+}
+
+void
+fw_run_progress (FwRun *self)
+{
+  g_signal_emit (self, signals[PROGRESS], 0);
+}
 const char *fw_run_get_dataset_name (FwRun *self) { return self->dataset_name; }
 const GdkRGBA *fw_run_get_color (FwRun *self) { return &self->color; }
 gboolean fw_run_get_visible (FwRun *self) { return self->visible; }
@@ -151,7 +213,15 @@ FwRunState fw_run_get_state (FwRun *self) { return self->state; }
 const char *fw_run_get_message (FwRun *self) { return self->message; }
 int fw_run_get_steps_per_epoch (FwRun *self) { return self->steps_per_epoch; }
 double fw_run_get_test_accuracy (FwRun *self) { return self->test_accuracy; }
-double fw_run_get_seconds (FwRun *self) { return self->seconds; }
+/* While it trains, the wall time so far: the trainer's own figure arrives
+ * only with the first epoch. */
+double
+fw_run_get_seconds (FwRun *self)
+{
+  if (self->state == FW_RUN_RUNNING || self->state == FW_RUN_PAUSED)
+    return MAX (self->seconds, fw_run_get_elapsed (self));
+  return self->seconds;
+}
 gsize fw_run_get_n_params (FwRun *self) { return self->n_params; }
 double fw_run_get_test_loss (FwRun *self) { return self->test_loss; }
 const char *fw_run_get_model_error (FwRun *self) { return self->model_error; }
@@ -255,6 +325,18 @@ fw_run_set_visible (FwRun *self, gboolean visible)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VISIBLE]);
 }
 
+static void
+track_running (FwRun *self, FwRunState state)
+{
+  if (state == FW_RUN_RUNNING && !self->running_since)
+    self->running_since = g_get_monotonic_time ();
+  else if (state != FW_RUN_RUNNING && self->running_since)
+    {
+      self->elapsed_before += (g_get_monotonic_time () - self->running_since) / 1e6;
+      self->running_since = 0;
+    }
+}
+
 void
 fw_run_set_state (FwRun *self, FwRunState state)
 {
@@ -262,6 +344,7 @@ fw_run_set_state (FwRun *self, FwRunState state)
 
   if (self->state == state)
     return;
+  track_running (self, state);
   self->state = state;
   g_signal_emit (self, signals[CHANGED], 0);
 }
@@ -335,6 +418,7 @@ fw_run_finish (FwRun *self, double test_accuracy, double test_loss, double secon
   self->test_accuracy = test_accuracy;
   self->test_loss = test_loss;
   self->seconds = seconds;
+  track_running (self, FW_RUN_FINISHED);
   self->state = stopped ? FW_RUN_STOPPED : FW_RUN_FINISHED;
   g_signal_emit (self, signals[CHANGED], 0);
 }
@@ -354,6 +438,7 @@ fw_run_fail (FwRun *self, const char *message)
 {
   g_free (self->message);
   self->message = g_strdup (message);
+  track_running (self, FW_RUN_FAILED);
   self->state = FW_RUN_FAILED;
   g_signal_emit (self, signals[CHANGED], 0);
 }

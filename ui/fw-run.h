@@ -45,7 +45,20 @@ G_DECLARE_FINAL_TYPE (FwRun, fw_run, FW, RUN, GObject)
 FwRun *fw_run_new (const FwConfig *config, const char *dataset_name, const GdkRGBA *color);
 
 const FwConfig *fw_run_get_config (FwRun *self);
+/* What people read: the user's name for the run, or its number and
+ * summary ("#3 late·mean"), unique in the window's list. */
 const char *fw_run_get_description (FwRun *self);
+/* The options that make it what it is ("late·mean"). */
+const char *fw_run_get_summary (FwRun *self);
+const char *fw_run_get_name (FwRun *self);           /* NULL unless renamed */
+void fw_run_set_name (FwRun *self, const char *name); /* NULL or "" for none */
+int fw_run_get_number (FwRun *self);                  /* 0 until numbered */
+void fw_run_set_number (FwRun *self, int number);
+/* Wall seconds spent running so far (pauses excluded). */
+double fw_run_get_elapsed (FwRun *self);
+/* Emits "progress": new steps arrived (the window calls it a few times a
+ * second while training, for the run's row). */
+void fw_run_progress (FwRun *self);
 const char *fw_run_get_dataset_name (FwRun *self);
 const GdkRGBA *fw_run_get_color (FwRun *self);
 gboolean fw_run_get_visible (FwRun *self);

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "fw-chart-draw.h"
 #include "fw-contrib-chart.h"
 #include "fw-sample-chart.h"
 
@@ -25,44 +26,9 @@ static GParamSpec *properties[N_PROPS];
 
 static const GdkRGBA warm = { 0.95, 0.15, 0.10, 1 }, cool = { 0.10, 0.65, 0.95, 1 };
 
-static void
-set_rgba (cairo_t *cr, const GdkRGBA *c, double alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
-}
-
-static PangoLayout *
-layout_for (GtkWidget *widget, const char *text, gboolean bold)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-
-  if (bold)
-    {
-      g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>", text);
-      pango_layout_set_markup (layout, markup, -1);
-    }
-  else
-    pango_layout_set_text (layout, text, -1);
-  return layout;
-}
-
-static void
-show_text (GtkWidget *widget, cairo_t *cr, double x, double y, double ax, double ay,
-           const char *text, gboolean bold, double max_width)
-{
-  PangoLayout *layout = layout_for (widget, text, bold);
-  int w, h;
-
-  if (max_width > 0)
-    {
-      pango_layout_set_width (layout, (int) (max_width * PANGO_SCALE));
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-    }
-  pango_layout_get_pixel_size (layout, &w, &h);
-  cairo_move_to (cr, x - ax * w, y - ay * h);
-  pango_cairo_show_layout (cr, layout);
-  g_object_unref (layout);
-}
+#define set_rgba fw_chart_set_rgba
+#define layout_for fw_chart_layout
+#define show_text fw_chart_show_text
 
 static void
 draw_image (FwSampleChart *self, cairo_t *cr, int w, int h, const GdkRGBA *fg)

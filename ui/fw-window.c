@@ -10,12 +10,15 @@
 #include <unistd.h>
 #endif
 
+#include "fw-a11y.h"
 #include "fw-builtin.h"
+#include "fw-scroll-guard.h"
 #include "fw-cost.h"
 #include "fw-contrib-panel.h"
 #include "fw-dataset-view.h"
 #include "fw-run-row.h"
 #include "fw-run-store.h"
+#include "fw-run-summary.h"
 #include "fw-trainer.h"
 #include "fw-ui.h"
 #include "fw-window.h"
@@ -56,6 +59,8 @@ struct _FwWindow
   GtkWidget *compare_box;
   GtkGrid *compare_grid;
   GMenu *datasets_section;
+  GtkMenuButton *primary_menu_button;
+  GtkWidget *load_rest_button;  /* in the banner */
   FwContribPanel *contrib_panel;
   FwRobustnessView *robustness_view;
   GtkRevealer *lesson_revealer;
@@ -72,12 +77,14 @@ struct _FwWindow
   FwRun *run;                /* the run being trained */
   char *error_message;
   char *pending_spec;        /* asked for before the first frame */
+  char *bad_rows_spec;       /* failed on bad rows: Load the Rest offers it again */
   gulong after_paint_id;
   int compare_next;          /* index into compare_order; -1 when not comparing */
   guint tick_id;
   guint watchdog_id;
   guint progress_id;
   gint64 last_drain;
+  gint64 last_progress;      /* when the run's row last heard of new steps */
   double trainer_lr;
   FwEvent last_step;
   FwRunStore *run_store;     /* autosave of every run trained here */
@@ -101,20 +108,27 @@ show_error (FwWindow *self, const char *message)
   g_free (self->error_message);
   self->error_message = g_strdup (message);
   gtk_label_set_text (self->error_label, message);
+  gtk_info_bar_set_message_type (self->error_bar, GTK_MESSAGE_ERROR);
   gtk_info_bar_set_revealed (self->error_bar, TRUE);
+  if (self->load_rest_button)
+    gtk_widget_set_visible (self->load_rest_button, self->bad_rows_spec != NULL);
 }
 
 static void
 hide_error (FwWindow *self)
 {
   g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->bad_rows_spec, g_free);
   gtk_info_bar_set_revealed (self->error_bar, FALSE);
 }
 
 static void
 on_error_bar_response (GtkInfoBar *bar, int response, FwWindow *self)
 {
-  hide_error (self);
+  /* Load the Rest is an action of its own; the banner then shows what
+   * was left out */
+  if (response != GTK_RESPONSE_NONE)
+    hide_error (self);
 }
 
 /* ---- status ---- */
@@ -269,7 +283,20 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
         set_status (self, _("Loading cancelled"));
       else
         {
-          g_autofree char *message = g_strdup_printf (_("Could not open the dataset: %s"), error->message);
+          g_autofree char *message = NULL;
+          /* bad rows: the banner offers to load the rest (the command
+           * line's --skip-bad-rows), so its hint is not for here */
+          if (error->domain == FW_DATA_ERROR && !job->options.skip_bad_rows &&
+              (error->code == FW_DATA_ERROR_PARSE || error->code == FW_DATA_ERROR_VALUE ||
+               error->code == FW_DATA_ERROR_IMAGE))
+            {
+              g_autofree char *hint = g_strdup_printf (_("%s (or load with --skip-bad-rows)"), "");
+              if (g_str_has_suffix (error->message, hint))
+                error->message[strlen (error->message) - strlen (hint)] = '\0';
+              g_free (self->bad_rows_spec);
+              self->bad_rows_spec = g_strdup (job->spec);
+            }
+          message = g_strdup_printf (_("Could not open the dataset: %s"), error->message);
           show_error (self, message);
           update_status_ready (self);
         }
@@ -277,13 +304,26 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  g_clear_pointer (&self->bad_rows_spec, g_free);
   fw_contrib_panel_set_dataset (self->contrib_panel, ds);   /* before the old one goes */
   fw_robustness_view_set_dataset (self->robustness_view, ds);
   g_clear_pointer (&self->dataset, fw_dataset_free);
   self->dataset = ds;
   fw_dataset_view_set_dataset (self->dataset_view, ds, job->vocab_size);
+  fw_plot_set_chance_level (self->accuracy_plot, ds->n_classes > 1 ? 1.0 / ds->n_classes : NAN);
   remember_dataset (self, job->spec);
   hide_error (self);
+  if (ds->n_skipped > 0)
+    {
+      /* what was left out, in the banner: the first reasons, one a line */
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_string_printf (text, ngettext ("Loaded %d rows; skipped %d bad row:", "Loaded %d rows; skipped %d bad rows:",
+                                          ds->n_skipped), ds->n, ds->n_skipped);
+      for (guint i = 0; ds->skipped && i < ds->skipped->len; i++)
+        g_string_append_printf (text, "\n%s", (const char *) ds->skipped->pdata[i]);
+      show_error (self, text->str);
+      gtk_info_bar_set_message_type (self->error_bar, GTK_MESSAGE_WARNING);
+    }
   update_status_ready (self);
   update_actions (self);
   fw_window_evaluate_opened_models (self);
@@ -291,6 +331,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void start_load (FwWindow *self, const char *spec);
+static void start_load_skipping (FwWindow *self, const char *spec, gboolean skip_bad_rows);
 
 /* The first frame goes out before loading starts: on a busy machine the
  * worker would otherwise compete with the window's first layout. */
@@ -331,6 +372,12 @@ on_realize (GtkWidget *widget, gpointer user_data)
 static void
 start_load (FwWindow *self, const char *spec)
 {
+  start_load_skipping (self, spec, FALSE);
+}
+
+static void
+start_load_skipping (FwWindow *self, const char *spec, gboolean skip_bad_rows)
+{
   const FwConfig *config = fw_model_panel_get_config (self->model_panel);
   g_autoptr(GTask) task = NULL;
   g_autofree char *label = NULL;
@@ -359,6 +406,7 @@ start_load (FwWindow *self, const char *spec)
   job->options.color = config->color;
   job->options.seed = config->seed;
   job->options.val_fraction = config->val_fraction;
+  job->options.skip_bad_rows = skip_bad_rows;
   self->load_job = job;
 
   task = g_task_new (self, self->load_cancellable, on_dataset_loaded, NULL);
@@ -388,31 +436,28 @@ static void
 update_step_status (FwWindow *self)
 {
   g_autofree char *text = NULL;
-  int spe = MAX (self->last_step.steps_per_epoch, 1);
 
   if (!self->run)
     return;
-  text = g_strdup_printf (_("Epoch %d/%d · step %d/%d · loss %.4f"), self->last_step.epoch,
-                          fw_run_get_config (self->run)->epochs, self->last_step.step,
-                          spe * fw_run_get_config (self->run)->epochs, self->last_step.loss);
+  text = fw_run_describe_progress (self->run, self->last_step.step, self->last_step.steps_per_epoch,
+                                   self->last_step.epoch, self->last_step.loss);
   set_status (self, text);
 }
 
-/* A model file the trainer could not write: the run is marked, the banner
- * says so, and finish_training keeps the weights in memory. */
-static void
+/* A model file the trainer could not write: the run is marked, and
+ * finish_training keeps the weights in memory.  Returns the banner's text
+ * when this is news (g_free), NULL otherwise. */
+static char *
 note_model_saved (FwWindow *self, const char *save_error)
 {
   gboolean was_failing = fw_run_get_save_error (self->run) != NULL;
 
   fw_run_set_save_error (self->run, save_error);
-  if (save_error && !was_failing)
-    {
-      g_autofree char *message = g_strdup_printf (_("The model of %s could not be saved: %s. "
-                                                    "The run keeps it: use Save Model to save it elsewhere."),
-                                                  fw_run_get_description (self->run), save_error);
-      show_error (self, message);
-    }
+  if (!save_error || was_failing)
+    return NULL;
+  return g_strdup_printf (_("The model of %s could not be saved: %s. "
+                            "The run keeps it: use Save Model to save it elsewhere."),
+                          fw_run_get_description (self->run), save_error);
 }
 
 /* The trainer's weights as the run's model, when its file could not be
@@ -461,7 +506,9 @@ drain_events (FwWindow *self)
             if (fw_run_get_steps_per_epoch (self->run) == 0)
               fw_run_set_steps_per_epoch (self->run, event.steps_per_epoch);
             fw_run_add_epoch (self->run, &p);
-            note_model_saved (self, event.save_error);
+            g_autofree char *note = note_model_saved (self, event.save_error);
+            if (note)
+              show_error (self, note);
             fw_run_store_save_metrics (self->run_store, self->run);
           }
           break;
@@ -469,7 +516,11 @@ drain_events (FwWindow *self)
           fw_run_set_cost (self->run, fw_run_get_flops_per_sample (self->run), event.inference_ms);
           fw_run_finish (self->run, event.test_accuracy, event.test_loss, event.seconds, event.stopped);
           /* the last write decides: an earlier failure is mended by it */
-          note_model_saved (self, event.save_error);
+          {
+            g_autofree char *note = note_model_saved (self, event.save_error);
+            if (note)
+              show_error (self, note);
+          }
           ended = TRUE;
           break;
         case FW_EVENT_FAILED:
@@ -477,8 +528,16 @@ drain_events (FwWindow *self)
             g_autofree char *message = g_strdup_printf (_("Training %s failed: %s"),
                                                         fw_run_get_description (self->run),
                                                         event.message ? event.message : "");
+            /* a run that fails on a full disk may have lost its model file too */
+            g_autofree char *note = event.save_error ? note_model_saved (self, event.save_error) : NULL;
             fw_run_fail (self->run, event.message);
-            show_error (self, message);
+            if (note)
+              {
+                g_autofree char *both = g_strdup_printf ("%s\n%s", message, note);
+                show_error (self, both);
+              }
+            else
+              show_error (self, message);
             self->compare_next = -1;
             ended = TRUE;
           }
@@ -492,6 +551,12 @@ drain_events (FwWindow *self)
     {
       fw_plot_model_changed (self->plot_model);
       update_step_status (self);
+      /* the run's row shows its time a few times a second, not per frame */
+      if (!ended && self->last_drain - self->last_progress > 250 * 1000)
+        {
+          self->last_progress = self->last_drain;
+          fw_run_progress (self->run);
+        }
     }
   if (ended)
     finish_training (self);
@@ -717,9 +782,9 @@ finish_training (FwWindow *self)
 {
   g_autofree char *text = NULL;
 
-  /* a model that is not on disk (a full disk) is kept from memory; a failed
-   * run's weights are not finite, its file holds the last good epoch */
-  if (fw_run_get_save_error (self->run) && fw_run_get_state (self->run) != FW_RUN_FAILED)
+  /* a model that is not on disk (a full disk) is kept from memory (a failed
+   * run's weights are its last good epoch's: fw-trainer.h) */
+  if (fw_run_get_save_error (self->run))
     keep_model_in_memory (self);
   /* FINISHED and FAILED are the last events: joining is immediate; the
    * Contributions view keeps the model */
@@ -734,21 +799,22 @@ finish_training (FwWindow *self)
   if (!fw_run_is_model_loaded (self->run))
     fw_run_store_load_model (self->run_store, self->run);
 
-  if (fw_run_get_state (self->run) == FW_RUN_FAILED)
-    text = g_strdup_printf (_("%s failed"), fw_run_get_description (self->run));
-  else if (isfinite (fw_run_get_test_accuracy (self->run)))
-    text = g_strdup_printf (_("%s finished: test accuracy %.3f in %.1f s"),
-                            fw_run_get_description (self->run),
-                            fw_run_get_test_accuracy (self->run), fw_run_get_seconds (self->run));
-  else
-    text = g_strdup_printf (_("%s finished in %.1f s"), fw_run_get_description (self->run),
-                            fw_run_get_seconds (self->run));
+  text = fw_run_describe_end (self->run);
   set_status (self, text);
   g_clear_object (&self->run);
   fw_plot_model_changed (self->plot_model);
 
   if (self->compare_next >= 0)
-    start_next_compare (self);
+    {
+      start_next_compare (self);
+      /* the last of the five: the line names the winner, not the last model */
+      if (self->compare_next < 0 && !self->trainer)
+        {
+          g_autofree char *summary = fw_compare_summary (G_LIST_MODEL (self->compare_runs));
+          if (summary)
+            set_status (self, summary);
+        }
+    }
   else
     fw_window_tuning_next (self);   /* the sweep queue, if any */
   update_actions (self);
@@ -870,7 +936,8 @@ action_pause (GSimpleAction *action, GVariant *state, gpointer user_data)
     {
       fw_trainer_pause (self->trainer);
       fw_run_set_state (self->run, FW_RUN_PAUSED);
-      set_status (self, _("Paused: press Pause again to resume"));
+      /* the steps still in the queue keep it saying so (drain_events) */
+      update_step_status (self);
     }
   else
     {
@@ -954,6 +1021,18 @@ static void
 action_load_dataset (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   fw_window_load_dataset (user_data, g_variant_get_string (param, NULL));
+}
+
+/* A command chosen from a submenu leaves the window's focus on a widget of
+ * the closed menu, where key presses go nowhere: the focus goes back to
+ * the menu button, as after any menu. */
+static void
+on_primary_menu_closed (GtkPopover *popover, FwWindow *self)
+{
+  GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (self));
+
+  if (!focus || focus == GTK_WIDGET (popover) || gtk_widget_is_ancestor (focus, GTK_WIDGET (popover)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->primary_menu_button));
 }
 
 typedef struct {
@@ -1050,6 +1129,26 @@ action_export_metrics (GSimpleAction *action, GVariant *param, gpointer user_dat
 }
 
 static void
+action_load_rest (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+  g_autofree char *spec = g_strdup (self->bad_rows_spec);
+
+  if (spec && !self->trainer)
+    start_load_skipping (self, spec, TRUE);
+}
+
+static void
+action_show_table (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwWindow *self = user_data;
+  const char *which = param ? g_variant_get_string (param, NULL) : "loss";
+  FwPlot *plot = g_strcmp0 (which, "accuracy") == 0 ? self->accuracy_plot : self->loss_plot;
+
+  fw_chart_table_show (GTK_WINDOW (self), fw_plot_get_table (plot));
+}
+
+static void
 action_clear_runs (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FwWindow *self = user_data;
@@ -1143,6 +1242,8 @@ static const GActionEntry win_entries[] = {
   { "compare", action_compare },
   { "export-plot", action_export_plot, "s" },
   { "export-metrics", action_export_metrics },
+  { "show-table", action_show_table, "s" },
+  { "load-rest", action_load_rest },
   { "clear-runs", action_clear_runs },
   { "log-scale", NULL, NULL, "false", action_log_scale },
   { "set-fusion", action_set_fusion, "i" },
@@ -1175,7 +1276,10 @@ fw_window_export_metrics (FwWindow *self, const char *path, GError **error)
 static GtkWidget *
 create_run_row (gpointer item, gpointer user_data)
 {
-  return fw_run_row_new (FW_RUN (item));
+  GtkWidget *row = fw_run_row_new (FW_RUN (item));
+
+  fw_a11y_name_internals (row);
+  return row;
 }
 
 static void
@@ -1275,6 +1379,7 @@ fw_window_finalize (GObject *object)
   g_clear_pointer (&self->dataset, fw_dataset_free);
   g_free (self->error_message);
   g_free (self->pending_spec);
+  g_free (self->bad_rows_spec);
   G_OBJECT_CLASS (fw_window_parent_class)->finalize (object);
 }
 
@@ -1311,6 +1416,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_box);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_grid);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, datasets_section);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, primary_menu_button);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_panel);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, robustness_view);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_revealer);
@@ -1330,10 +1436,13 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.export-plot", "s", "accuracy");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_ALT_MASK, "win.export-metrics", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.log-scale", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.show-table", "s", "loss");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-table", "s", "accuracy");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_question, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.show-shortcuts", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
   fw_window_models_class_init (widget_class);
+  fw_window_runs_class_init (widget_class);
   fw_window_tuning_class_init (widget_class);
   fw_window_lessons_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
@@ -1368,6 +1477,7 @@ fw_window_init (FwWindow *self)
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
+  fw_window_runs_init (self);
   fw_window_tuning_init (self);
   fw_window_lessons_init (self);
 
@@ -1389,6 +1499,14 @@ fw_window_init (FwWindow *self)
   fw_dataset_view_set_dataset (self->dataset_view, NULL, -1);
   update_status_ready (self);
   update_actions (self);
+  self->load_rest_button = gtk_info_bar_add_button (self->error_bar, _("_Load the Rest"), GTK_RESPONSE_NONE);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->load_rest_button), "win.load-rest");
+  gtk_widget_set_tooltip_text (self->load_rest_button, _("Leave out the bad rows and load the others; the banner lists what was left out"));
+  gtk_widget_set_visible (self->load_rest_button, FALSE);
+  g_signal_connect_object (gtk_menu_button_get_popover (self->primary_menu_button), "closed",
+                           G_CALLBACK (on_primary_menu_closed), self, G_CONNECT_AFTER);
+  fw_a11y_name_internals (GTK_WIDGET (self));
+  fw_scroll_guard_attach (GTK_WIDGET (self));
 }
 
 FwWindow *
@@ -1408,6 +1526,7 @@ FwRobustnessView *fw_window_get_robustness_view (FwWindow *self) { return self->
 FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
 GListModel *fw_window_get_compare_runs (FwWindow *self) { return G_LIST_MODEL (self->compare_runs); }
 const char *fw_window_get_error (FwWindow *self) { return self->error_message; }
+const char *fw_window_get_status (FwWindow *self) { return gtk_label_get_text (self->status_label); }
 
 FwPlot *
 fw_window_get_plot (FwWindow *self, FwPlotKind kind)

@@ -8,6 +8,7 @@
 
 #include "fw-contrib-panel.h"
 #include "fw-dataset.h"
+#include "fw-lesson.h"
 #include "fw-model-jobs.h"
 #include "fw-model-panel.h"
 #include "fw-plot.h"
@@ -34,6 +35,8 @@ FwRobustnessView *fw_window_get_robustness_view (FwWindow *self);
 FwPlotModel *fw_window_get_plot_model (FwWindow *self);
 FwPlot *fw_window_get_plot (FwWindow *self, FwPlotKind kind);
 GListModel *fw_window_get_compare_runs (FwWindow *self);
+/* The status line under the Training heading. */
+const char *fw_window_get_status (FwWindow *self);
 /* The message of the error banner, NULL when it is hidden. */
 const char *fw_window_get_error (FwWindow *self);
 
@@ -53,6 +56,18 @@ void fw_window_export_model (FwWindow *self, FwExportFormat format, const char *
 /* Removes the run from the list and its autosave folder from disk. */
 gboolean fw_window_delete_run (FwWindow *self, FwRun *run, GError **error);
 
+/* Names the run (NULL or "": its number and options again) and saves it. */
+void fw_window_rename_run (FwWindow *self, FwRun *run, const char *name);
+/* Puts the run's options into the Model panel; FALSE (and why, in the
+ * banner) while a model trains. */
+gboolean fw_window_use_run_settings (FwWindow *self, FwRun *run);
+
+/* Quit (Ctrl+Q): TRUE when nothing trains and the window may close now;
+ * otherwise asks, and calls confirmed when the user agrees to stop. */
+typedef void (*FwWindowQuitConfirmed) (FwWindow *self, gpointer data);
+gboolean fw_window_confirm_quit (FwWindow *self, FwWindowQuitConfirmed confirmed, gpointer data);
+/* The open question, NULL when none. */
+GtkWindow *fw_window_get_quit_dialog (FwWindow *self);
 /* Tuning (fw-window-tuning.c): the Sweep and Runs window (made on first
  * use; win.tuning shows it), a sweep of the model panel's options queued
  * to train one run after another, and Continue training from a run's
@@ -62,7 +77,6 @@ gboolean fw_window_queue_sweep (FwWindow *self, const char *grid, guint n_random
 gboolean fw_window_continue_run (FwWindow *self, FwRun *run, int more_epochs, GError **error);
 /* Lessons (fw-window-lessons.c): shows the lesson panel on the lesson's
  * first step (takes it); a file that does not load is named in the banner. */
-#include "fw-lesson.h"
 void fw_window_open_lesson (FwWindow *self, FwLesson *lesson);
 gboolean fw_window_open_lesson_file (FwWindow *self, const char *name_or_path);
 /* The widget a step's look_at highlights. */

@@ -373,7 +373,7 @@ test_save_and_open (void)
   g_assert_null (fw_run_get_dir (opened));
   g_assert_cmpstr (fw_run_get_source (opened), ==, path);
   g_assert_cmpstr (fw_run_get_dataset_name (opened), ==, "saved.safetensors");
-  g_assert_cmpstr (fw_run_get_description (opened), ==, fw_run_get_description (run));
+  g_assert_cmpstr (fw_run_get_summary (opened), ==, fw_run_get_summary (run));
   {
     guint n;
     fw_run_get_steps (opened, &n);

@@ -123,7 +123,8 @@ test_train (void)
   run = fw_plot_model_get_run (plot, 0);
   g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_FINISHED);
   g_assert_cmpint (fw_run_get_config (run)->fusion, ==, FW_FUSION_LATE);
-  g_assert_cmpstr (fw_run_get_description (run), ==, "late·mean");
+  g_assert_cmpstr (fw_run_get_summary (run), ==, "late·mean");
+  g_assert_cmpstr (fw_run_get_description (run), ==, "#1 late·mean");
 
   /* one point per mini-batch and one per epoch, in order */
   train_n = fw_dataset_split_count (ds, FW_SPLIT_TRAIN);

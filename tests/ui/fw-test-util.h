@@ -1,0 +1,26 @@
+/* fw-test-util.h — what the window tests share: a real window on a
+ * built-in dataset with tiny models, main-loop waits, a fresh folder for
+ * autosaved runs, and a walk over the widget tree. */
+#pragma once
+
+#include "fw-window.h"
+
+G_BEGIN_DECLS
+
+#define FW_TEST_TIMEOUT_SECONDS 90
+
+/* Sets XDG_DATA_HOME to a temporary folder; returns it (remove it with
+ * fw_test_remove_tree at the end). */
+char *fw_test_init (int *argc, char ***argv);
+void fw_test_remove_tree (const char *path);
+void fw_test_forget_saved_runs (void);
+/* A presented window with 2 epochs of width-16 models, SPEC loaded. */
+FwWindow *fw_test_window_with_data (const char *spec);
+void fw_test_wait_idle (FwWindow *win);
+void fw_test_iterate_for (int ms);
+/* Iterates until cond (data) holds; FALSE on timeout. */
+gboolean fw_test_wait_for (gboolean (*cond) (gpointer data), gpointer data, int seconds);
+/* Every widget under root, depth first, root included. */
+GPtrArray *fw_test_collect_widgets (GtkWidget *root);
+
+G_END_DECLS
