@@ -75,8 +75,11 @@ start_competitor () {
   sh -c 'while :; do :; done' &
   competitor=$!
 }
-stop_competitor () {
-  [ -n "$competitor" ] && kill "$competitor" 2>/dev/null && wait "$competitor" 2>/dev/null
+stop_competitor () {   # never fails: set -e must not end the run here
+  if [ -n "$competitor" ]; then
+    kill "$competitor" 2>/dev/null || true
+    wait "$competitor" 2>/dev/null || true
+  fi
   competitor=
 }
 trap stop_competitor EXIT
