@@ -316,9 +316,9 @@ fw_cmd_sweep (int argc, char **argv)
   gboolean skip_bad = FALSE, quiet = FALSE;
   const FwCliFlag flags[] = {
     { "data", "SPEC", N_("dataset: a CSV or JSON Lines manifest, a folder, or builtin:NAME"), &data, NULL },
-    { "grid", "\"OPT=V1,V2 …\"", N_("the options to sweep and their values; every combination is one run"), &grid_text, NULL },
+    { "grid", "\"OPT=V1,V2 ...\"", N_("the options to sweep and their values; every combination is one run"), &grid_text, NULL },
     { "random", "N", N_("run N combinations of the grid drawn at random (from --seed) instead of all"), &random, NULL },
-    { "jobs", "K", N_("runs at a time; each gets the cores divided by K as threads, or --threads if given [1]"), &jobs, NULL },
+    { "jobs", "K", N_("runs at a time; each gets the cores divided by K as threads unless --threads is given [1]"), &jobs, NULL },
     { "metric", "M", N_("the metric the best run is chosen by: val_accuracy, test_accuracy, val_loss or train_loss [val_accuracy]"), &metric, NULL },
     { "save-dir", "DIR", N_("save each run's model in this folder (run-NNN.safetensors)"), &save_dir, NULL },
     { "out", "CSV", N_("write one row per finished run to this CSV file"), &out, NULL },
@@ -394,8 +394,9 @@ fw_cmd_sweep (int argc, char **argv)
   sw.metric = metric;
   sw.quiet = quiet;
   sw.jobs = MIN (n_jobs, picked->len);
-  /* an explicit --threads is kept: the same thread count gives the same
-   * numbers bit for bit, whatever --jobs is */
+  /* the machine's cores shared out, unless --threads says how many: runs
+   * with the same thread count give the same numbers bit for bit, while a
+   * different count may change the last digits */
   sw.threads = base.threads > 0 ? base.threads : MAX (1, (int) (cores / sw.jobs));
   sw.runs = g_array_sized_new (FALSE, TRUE, sizeof (Run), picked->len);
   g_array_set_clear_func (sw.runs, run_clear);

@@ -62,11 +62,9 @@ update_buttons (FwLessonPanel *self)
   /* the class answers first: the action appears once a choice is picked */
   gtk_widget_set_visible (GTK_WIDGET (self->act_button),
                           step && step->action != FW_LESSON_ACTION_NONE && answered);
-  /* without an action the window can run, the teacher reveals by hand */
+  /* without an action, the teacher reveals by hand */
   gtk_widget_set_visible (self->reveal_button,
-                          has_question && !self->revealed
-                          && (step->action == FW_LESSON_ACTION_NONE
-                              || step->action == FW_LESSON_ACTION_ROBUSTNESS));
+                          has_question && !self->revealed && step->action == FW_LESSON_ACTION_NONE);
 }
 
 static void
@@ -119,8 +117,9 @@ on_act_clicked (FwLessonPanel *self)
 
   if (!step || !step->question || self->revealed)
     return;
-  /* contributions are computed beside the window's busy state: reveal now */
-  if (step->action == FW_LESSON_ACTION_CONTRIBUTIONS)
+  /* contributions and robustness are computed beside the window's busy
+   * state: reveal now */
+  if (step->action == FW_LESSON_ACTION_CONTRIBUTIONS || step->action == FW_LESSON_ACTION_ROBUSTNESS)
     reveal (self);
   else
     self->waiting = TRUE;
@@ -158,10 +157,8 @@ action_label (FwLessonAction action, const char **action_name)
       *action_name = "win.compute-contributions";
       return _("Compute Contributions");
     case FW_LESSON_ACTION_ROBUSTNESS:
-      /* the window has no robustness view yet (`fusion-workbench lesson`
-       * plays the step): a button that does nothing */
-      *action_name = NULL;
-      return _("Robustness (not in the window yet)");
+      *action_name = "win.compute-robustness";
+      return _("Compute Robustness");
     default:
       *action_name = NULL;
       return "";

@@ -69,8 +69,22 @@ fw_window_get_look_widget (FwWindow *self, FwLessonLook look)
     case FW_LESSON_LOOK_CONTRIBUTIONS:
     case FW_LESSON_LOOK_RELIANCE:
     case FW_LESSON_LOOK_SAMPLE: return GTK_WIDGET (fw_window_get_contrib_panel (self));
+    case FW_LESSON_LOOK_ROBUSTNESS: return GTK_WIDGET (fw_window_get_robustness_view (self));
     default: return NULL;
     }
+}
+
+/* Contributions and Robustness are tabs of one stack: bring widget's to
+ * the front. */
+static void
+show_tab_of (GtkWidget *widget)
+{
+  GtkWidget *stack = widget ? gtk_widget_get_ancestor (widget, GTK_TYPE_STACK) : NULL;
+
+  while (stack && widget && gtk_widget_get_parent (widget) != stack)
+    widget = gtk_widget_get_parent (widget);
+  if (stack && widget)
+    gtk_stack_set_visible_child (GTK_STACK (stack), widget);
 }
 
 static void
@@ -82,6 +96,7 @@ highlight (FwWindow *self, FwLessonLook look)
   clear_highlight (self);
   if (!widget)
     return;
+  show_tab_of (widget);
   gtk_widget_add_css_class (widget, HIGHLIGHT_CLASS);
   state->highlighted = widget;
   state->highlight_id = g_timeout_add_seconds (HIGHLIGHT_SECONDS, on_highlight_timeout, self);
@@ -216,8 +231,21 @@ action_lesson_back (GSimpleAction *action, GVariant *param, gpointer user_data)
 static void
 action_compute_contributions (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  gtk_widget_activate_action (GTK_WIDGET (fw_window_get_contrib_panel (user_data)),
-                              "contrib.compute", NULL);
+  GtkWidget *view = GTK_WIDGET (fw_window_get_contrib_panel (user_data));
+
+  show_tab_of (view);
+  gtk_widget_activate_action (view, "contrib.compute", NULL);
+}
+
+/* The Robustness view's own Compute: every finished run's curve under the
+ * view's perturbation (missing captions unless the teacher chose another). */
+static void
+action_compute_robustness (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FwRobustnessView *view = fw_window_get_robustness_view (user_data);
+
+  show_tab_of (GTK_WIDGET (view));
+  fw_robustness_view_compute (view);
 }
 
 static const GActionEntry lesson_entries[] = {
@@ -227,6 +255,7 @@ static const GActionEntry lesson_entries[] = {
   { "lesson-next", action_lesson_next },
   { "lesson-back", action_lesson_back },
   { "compute-contributions", action_compute_contributions },
+  { "compute-robustness", action_compute_robustness },
 };
 
 /* The built-in lessons, titled in the reader's language, in the menu. */

@@ -3,6 +3,8 @@
  * line, action states, run list and busy counters.  Not for other users. */
 #pragma once
 
+#include "fw-dataset-view.h"
+#include "fw-lesson-panel.h"
 #include "fw-run-store.h"
 #include "fw-window.h"
 
@@ -38,8 +40,6 @@ void fw_window_tuning_init (FwWindow *self);
 void fw_window_tuning_next (FwWindow *self);
 guint fw_window_tuning_n_queued (FwWindow *self);
 /* fw-window-lessons.c: the lesson panel and what a step can point at */
-#include "fw-dataset-view.h"
-#include "fw-lesson-panel.h"
 FwLessonPanel *fw_window_get_lesson_panel (FwWindow *self);
 GtkRevealer *fw_window_get_lesson_revealer (FwWindow *self);
 GMenu *fw_window_get_lessons_section (FwWindow *self);

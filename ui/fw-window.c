@@ -444,21 +444,20 @@ update_step_status (FwWindow *self)
   set_status (self, text);
 }
 
-/* A model file the trainer could not write: the run is marked, the banner
- * says so, and finish_training keeps the weights in memory. */
-static void
+/* A model file the trainer could not write: the run is marked, and
+ * finish_training keeps the weights in memory.  Returns the banner's text
+ * when this is news (g_free), NULL otherwise. */
+static char *
 note_model_saved (FwWindow *self, const char *save_error)
 {
   gboolean was_failing = fw_run_get_save_error (self->run) != NULL;
 
   fw_run_set_save_error (self->run, save_error);
-  if (save_error && !was_failing)
-    {
-      g_autofree char *message = g_strdup_printf (_("The model of %s could not be saved: %s. "
-                                                    "The run keeps it: use Save Model to save it elsewhere."),
-                                                  fw_run_get_description (self->run), save_error);
-      show_error (self, message);
-    }
+  if (!save_error || was_failing)
+    return NULL;
+  return g_strdup_printf (_("The model of %s could not be saved: %s. "
+                            "The run keeps it: use Save Model to save it elsewhere."),
+                          fw_run_get_description (self->run), save_error);
 }
 
 /* The trainer's weights as the run's model, when its file could not be
@@ -507,7 +506,9 @@ drain_events (FwWindow *self)
             if (fw_run_get_steps_per_epoch (self->run) == 0)
               fw_run_set_steps_per_epoch (self->run, event.steps_per_epoch);
             fw_run_add_epoch (self->run, &p);
-            note_model_saved (self, event.save_error);
+            g_autofree char *note = note_model_saved (self, event.save_error);
+            if (note)
+              show_error (self, note);
             fw_run_store_save_metrics (self->run_store, self->run);
           }
           break;
@@ -515,7 +516,11 @@ drain_events (FwWindow *self)
           fw_run_set_cost (self->run, fw_run_get_flops_per_sample (self->run), event.inference_ms);
           fw_run_finish (self->run, event.test_accuracy, event.test_loss, event.seconds, event.stopped);
           /* the last write decides: an earlier failure is mended by it */
-          note_model_saved (self, event.save_error);
+          {
+            g_autofree char *note = note_model_saved (self, event.save_error);
+            if (note)
+              show_error (self, note);
+          }
           ended = TRUE;
           break;
         case FW_EVENT_FAILED:
@@ -523,8 +528,16 @@ drain_events (FwWindow *self)
             g_autofree char *message = g_strdup_printf (_("Training %s failed: %s"),
                                                         fw_run_get_description (self->run),
                                                         event.message ? event.message : "");
+            /* a run that fails on a full disk may have lost its model file too */
+            g_autofree char *note = event.save_error ? note_model_saved (self, event.save_error) : NULL;
             fw_run_fail (self->run, event.message);
-            show_error (self, message);
+            if (note)
+              {
+                g_autofree char *both = g_strdup_printf ("%s\n%s", message, note);
+                show_error (self, both);
+              }
+            else
+              show_error (self, message);
             self->compare_next = -1;
             ended = TRUE;
           }
@@ -769,9 +782,9 @@ finish_training (FwWindow *self)
 {
   g_autofree char *text = NULL;
 
-  /* a model that is not on disk (a full disk) is kept from memory; a failed
-   * run's weights are not finite, its file holds the last good epoch */
-  if (fw_run_get_save_error (self->run) && fw_run_get_state (self->run) != FW_RUN_FAILED)
+  /* a model that is not on disk (a full disk) is kept from memory (a failed
+   * run's weights are its last good epoch's: fw-trainer.h) */
+  if (fw_run_get_save_error (self->run))
     keep_model_in_memory (self);
   /* FINISHED and FAILED are the last events: joining is immediate; the
    * Contributions view keeps the model */

@@ -8,6 +8,7 @@
 
 #include "fw-contrib-panel.h"
 #include "fw-dataset.h"
+#include "fw-lesson.h"
 #include "fw-model-jobs.h"
 #include "fw-model-panel.h"
 #include "fw-plot.h"
@@ -76,7 +77,6 @@ gboolean fw_window_queue_sweep (FwWindow *self, const char *grid, guint n_random
 gboolean fw_window_continue_run (FwWindow *self, FwRun *run, int more_epochs, GError **error);
 /* Lessons (fw-window-lessons.c): shows the lesson panel on the lesson's
  * first step (takes it); a file that does not load is named in the banner. */
-#include "fw-lesson.h"
 void fw_window_open_lesson (FwWindow *self, FwLesson *lesson);
 gboolean fw_window_open_lesson_file (FwWindow *self, const char *name_or_path);
 /* The widget a step's look_at highlights. */

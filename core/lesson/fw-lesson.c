@@ -22,7 +22,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (action_names) == FW_LESSON_N_ACTIONS);
 
 static const char *const look_names[] = {
   NULL, "dataset", "diagram", "model", "loss", "accuracy", "runs", "compare", "contributions",
-  "reliance", "sample",
+  "reliance", "sample", "robustness",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (look_names) == FW_LESSON_N_LOOKS);
 

@@ -52,6 +52,23 @@ fw_sgemm (gboolean trans_a, gboolean trans_b, int M, int N, int K,
                M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+/* Work is cut into chunks of a fixed size, never into one piece per
+ * thread: which products run, and in which order partial sums are added,
+ * then depends on the shapes alone, so any thread count gives the same
+ * numbers (the pool only decides who runs each chunk). */
+static inline int
+fw_n_chunks (gsize n, gsize chunk)
+{
+  return (int) ((n + chunk - 1) / chunk);
+}
+
+static inline void
+fw_chunk (int task, gsize chunk, gsize n, gsize *start, gsize *end)
+{
+  *start = MIN (n, (gsize) task * chunk);
+  *end = MIN (n, *start + chunk);
+}
+
 /* rows (R, n) each set to v (n), or to zero when v is NULL */
 static void
 fw_fill_rows (float *restrict rows, const float *restrict v, gsize R, gsize n)
@@ -99,8 +116,16 @@ fw_kernels_flush_denormals (void)
 /* linear                                                                    */
 
 /* Below this many multiply-adds a layer runs on one thread: waking a worker
- * costs more than it saves (a head's last layer, a small vocabulary). */
+ * costs more than it saves (a head's last layer, a small vocabulary).
+ * Above it, products go in chunks of FW_LINEAR_CHUNK columns. */
 #define FW_LINEAR_SPLIT_MACS (1 << 20)
+#define FW_LINEAR_CHUNK 64
+
+static gsize
+fw_linear_chunk (int B, int I, int O, int n)
+{
+  return (gsize) B * I * O >= FW_LINEAR_SPLIT_MACS ? FW_LINEAR_CHUNK : (gsize) MAX (n, 1);
+}
 
 typedef struct {
   float *out, *dinp, *dw, *db;
@@ -114,7 +139,7 @@ fw_linear_forward_task (int task, int n_tasks, gpointer data)
 {
   const FwLinearJob *j = data;
   gsize o0, o1;
-  fw_parallel_range (task, n_tasks, j->O, 16, &o0, &o1);
+  fw_chunk (task, fw_linear_chunk (j->B, j->I, j->O, j->O), j->O, &o0, &o1);
   if (o1 <= o0)
     return;
   int n = (int) (o1 - o0);
@@ -135,9 +160,7 @@ fw_linear_forward (float *out, const float *inp, const float *w, const float *b,
                    int B, int I, int O)
 {
   FwLinearJob j = { .out = out, .inp = inp, .w = w, .b = b, .B = B, .I = I, .O = O };
-  gsize macs = (gsize) B * I * O;
-  fw_parallel_run (macs >= FW_LINEAR_SPLIT_MACS ? fw_parallel_tasks (MAX (O / 16, 1)) : 1,
-                   fw_linear_forward_task, &j);
+  fw_parallel_run (fw_n_chunks (O, fw_linear_chunk (B, I, O, O)), fw_linear_forward_task, &j);
 }
 
 /* each task owns the rows [o0, o1) of dw and db and the columns [i0, i1)
@@ -148,8 +171,8 @@ fw_linear_backward_task (int task, int n_tasks, gpointer data)
   const FwLinearJob *j = data;
   int B = j->B, I = j->I, O = j->O;
   gsize o0, o1, i0, i1;
-  fw_parallel_range (task, n_tasks, O, 16, &o0, &o1);
-  fw_parallel_range (task, n_tasks, I, 16, &i0, &i1);
+  fw_chunk (task, fw_linear_chunk (B, I, O, O), O, &o0, &o1);
+  fw_chunk (task, fw_linear_chunk (B, I, O, I), I, &i0, &i1);
   if (j->dinp != NULL && i1 > i0)   /* (B, i) += dout (B,O) · w (O, i) */
     fw_sgemm (FALSE, FALSE, B, (int) (i1 - i0), O, 1.0f, j->dout, O, j->w + i0, I, 1.0f,
               j->dinp + i0, I);
@@ -174,9 +197,9 @@ fw_linear_backward (float *dinp, float *dw, float *db,
 {
   FwLinearJob j = { .dinp = dinp, .dw = dw, .db = db, .dout = dout, .inp = inp, .w = w,
                     .B = B, .I = I, .O = O };
-  gsize macs = (gsize) B * I * O;
-  fw_parallel_run (macs >= FW_LINEAR_SPLIT_MACS ? fw_parallel_tasks (MAX (O / 16, 1)) : 1,
-                   fw_linear_backward_task, &j);
+  int n_tasks = MAX (fw_n_chunks (O, fw_linear_chunk (B, I, O, O)),
+                     fw_n_chunks (I, fw_linear_chunk (B, I, O, I)));
+  fw_parallel_run (n_tasks, fw_linear_backward_task, &j);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -475,6 +498,13 @@ fw_conv2d_backward (float *dinp, float *dw, float *db, float *scratch,
  * at 27 (RGB) sgemm was measured faster (bench-layers 64 3) */
 #define FW_CONV_THIN_KC 9
 
+/* images per task: eight, more when B needs more than the per-task slots */
+static gsize
+fw_conv_chunk (int B)
+{
+  return MAX (8, (gsize) fw_n_chunks (B, FW_PARALLEL_MAX_TASKS));
+}
+
 gsize
 fw_conv2d_col_floats (int C, int H, int W)
 {
@@ -608,7 +638,7 @@ fw_conv_forward_task (int task, int n_tasks, gpointer data)
   const FwConvJob *j = data;
   gsize HW = (gsize) j->H * j->W, b0, b1;
   int Kc = j->C * FW_CONV_K * FW_CONV_K;
-  fw_parallel_range (task, n_tasks, j->B, 1, &b0, &b1);
+  fw_chunk (task, fw_conv_chunk (j->B), j->B, &b0, &b1);
   for (gsize bi = b0; bi < b1; bi++)
     {
       float *col = j->col + bi * Kc * HW;
@@ -640,7 +670,7 @@ fw_conv2d_forward_col (float *out, float *col, const float *inp,
     return;
   FwConvJob j = { .out = out, .col = col, .inp = inp, .w = w, .b = b,
                   .B = B, .C = C, .H = H, .W = W, .O = O };
-  fw_parallel_run (fw_parallel_tasks (B), fw_conv_forward_task, &j);
+  fw_parallel_run (fw_n_chunks (B, fw_conv_chunk (B)), fw_conv_forward_task, &j);
 }
 
 static void
@@ -652,7 +682,7 @@ fw_conv_backward_task (int task, int n_tasks, gpointer data)
   float *dcol = j->work + task * fw_conv2d_task_floats (j->C, j->H, j->W, O);
   float *dw = dcol + (gsize) Kc * HW, *db = dw + (gsize) O * Kc;
   memset (dw, 0, sizeof (float) * ((gsize) O * Kc + O));
-  fw_parallel_range (task, n_tasks, j->B, 1, &b0, &b1);
+  fw_chunk (task, fw_conv_chunk (j->B), j->B, &b0, &b1);
   for (gsize bi = b0; bi < b1; bi++)
     {
       const float *col = j->saved_col + bi * Kc * HW;
@@ -683,10 +713,10 @@ fw_conv2d_backward_col (float *dinp, float *dw, float *db, float *work,
     return;
   FwConvJob j = { .work = work, .dinp = dinp, .dw = dw, .db = db, .dout = dout, .saved_col = col,
                   .w = w, .B = B, .C = C, .H = H, .W = W, .O = O };
-  int n_tasks = fw_parallel_tasks (B);
+  int n_tasks = fw_n_chunks (B, fw_conv_chunk (B));
   fw_parallel_run (n_tasks, fw_conv_backward_task, &j);
-  /* the tasks' partial sums, added in task order: the same numbers whichever
-   * thread ran which task */
+  /* the chunks' partial sums, added in chunk order: the same numbers
+   * whichever thread ran which chunk, and for any thread count */
   int Kc = C * FW_CONV_K * FW_CONV_K;
   gsize HW = (gsize) H * W;
   for (int t = 0; t < n_tasks; t++)
@@ -1062,6 +1092,10 @@ fw_gru_len (const int *lens, int b, int L)
  * sequences, rows [b0, b1), through every step: one parallel region per
  * pass, not one per step.  The weight gradients, which sum over rows, are
  * computed after the time loop split by weight row instead. */
+/* sequences per task, and weight rows per task after the time loop */
+#define FW_GRU_ROWS 16
+#define FW_GRU_WEIGHT_ROWS 64
+
 typedef struct {
   float *h_all, *gates, *scratch;
   float *dx, *dw_ih, *dw_hh, *db_ih, *db_hh;
@@ -1077,7 +1111,7 @@ fw_gru_forward_task (int task, int n_tasks, gpointer data)
   const FwGruJob *j = data;
   int B = j->B, L = j->L, E = j->E, G = j->G, G3 = 3 * G;
   gsize step = (gsize) B * G3, b0, b1;
-  fw_parallel_range (task, n_tasks, B, 1, &b0, &b1);
+  fw_chunk (task, FW_GRU_ROWS, B, &b0, &b1);
   int nb = (int) (b1 - b0);
   if (nb <= 0)
     return;
@@ -1139,7 +1173,7 @@ fw_gru_forward (float *h_all, float *gates, float *scratch,
   FwGruJob j = { .h_all = h_all, .gates = gates, .scratch = scratch, .x = x, .lens = lens,
                  .w_ih = w_ih, .w_hh = w_hh, .b_ih = b_ih, .b_hh = b_hh,
                  .B = B, .L = L, .E = E, .G = G };
-  fw_parallel_run (fw_parallel_tasks (B), fw_gru_forward_task, &j);
+  fw_parallel_run (fw_n_chunks (B, FW_GRU_ROWS), fw_gru_forward_task, &j);
 }
 
 static void
@@ -1148,7 +1182,7 @@ fw_gru_backward_rows_task (int task, int n_tasks, gpointer data)
   const FwGruJob *j = data;
   int B = j->B, L = j->L, G = j->G, G3 = 3 * G;
   gsize step = (gsize) B * G3, b0, b1;
-  fw_parallel_range (task, n_tasks, B, 1, &b0, &b1);
+  fw_chunk (task, FW_GRU_ROWS, B, &b0, &b1);
   int nb = (int) (b1 - b0);
   if (nb <= 0)
     return;
@@ -1212,8 +1246,8 @@ fw_gru_backward_weights_task (int task, int n_tasks, gpointer data)
   int B = j->B, L = j->L, E = j->E, G = j->G, G3 = 3 * G, LB = L * B;
   gsize step = (gsize) B * G3, r0, r1, g0, g1;
   const float *dxg = j->scratch, *dhg = j->scratch + (gsize) L * step;
-  fw_parallel_range (task, n_tasks, LB, 1, &r0, &r1);
-  fw_parallel_range (task, n_tasks, G3, 16, &g0, &g1);
+  fw_chunk (task, FW_GRU_ROWS * 8, LB, &r0, &r1);
+  fw_chunk (task, FW_GRU_WEIGHT_ROWS, G3, &g0, &g1);
   int nr = (int) (r1 - r0), ng = (int) (g1 - g0);
   if (j->dx != NULL && nr > 0)      /* (rows, E) += dxg rows (rows,3G) · W_ih (3G,E) */
     fw_sgemm (FALSE, FALSE, nr, E, G3, 1.0f, dxg + r0 * G3, G3, j->w_ih, E, 1.0f,
@@ -1251,6 +1285,8 @@ fw_gru_backward (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_
                  .db_hh = db_hh, .x = x, .dh_last = dh_last, .saved_h_all = h_all,
                  .saved_gates = gates, .lens = lens, .w_ih = w_ih, .w_hh = w_hh,
                  .B = B, .L = L, .E = E, .G = G };
-  fw_parallel_run (fw_parallel_tasks (B), fw_gru_backward_rows_task, &j);
-  fw_parallel_run (fw_parallel_tasks (MAX (3 * G / 16, 1)), fw_gru_backward_weights_task, &j);
+  fw_parallel_run (fw_n_chunks (B, FW_GRU_ROWS), fw_gru_backward_rows_task, &j);
+  fw_parallel_run (MAX (fw_n_chunks ((gsize) L * B, FW_GRU_ROWS * 8),
+                        fw_n_chunks (3 * G, FW_GRU_WEIGHT_ROWS)),
+                   fw_gru_backward_weights_task, &j);
 }

@@ -5,10 +5,11 @@
  * the cores; these workers block instead, and the calling thread claims
  * tasks too, so a worker that is not scheduled only costs its share.
  *
- * A kernel asks fw_parallel_tasks for its task count, which depends only on
- * the pool's thread count, and combines per-task partial results in task
- * order: the numbers are the same for the same thread count whichever
- * thread ran which task. */
+ * Kernels that add up partial results cut their work into tasks whose
+ * number and sizes depend on the shapes alone, and add the partials in task
+ * order: the numbers are the same whichever thread ran which task and for
+ * any thread count (fw-kernels.c).  Element-wise work may simply ask
+ * fw_parallel_tasks for one task per thread. */
 #pragma once
 
 #include <glib.h>

@@ -84,4 +84,15 @@ metadata.csv|all||--fusion early --image-size 28
 partial.csv|test||--fusion image --image-encoder cnn --color rgb --image-size 16
 partial.csv|all|no-gi|--fusion text --text-encoder embed
 CONFIGS
+
+# an image it cannot read is named with its row, not a traceback
+printf '<svg xmlns="http://www.w3.org/2000/svg" width="4"' > "$tmp/formats/img/cut.svg"
+printf 'image,text,label\nimg/000-svg.svg,a,circle\nimg/cut.svg,b,square\n' > "$tmp/formats/broken.csv"
+if $py "$tmp/f$((i - 1)).torch/predict.py" "$tmp/formats/broken.csv" --split all > /dev/null 2> "$tmp/broken.err"; then
+  echo "FAIL predict.py read a damaged SVG"; status=1
+elif grep -q "row 2: .*cut.svg: a damaged SVG" "$tmp/broken.err" && ! grep -q Traceback "$tmp/broken.err"; then
+  echo "ok: predict.py names the row of a damaged SVG"
+else
+  cat "$tmp/broken.err"; echo "FAIL predict.py's message for a damaged SVG"; status=1
+fi
 exit $status

@@ -47,12 +47,14 @@ wait_idle (FwWindow *win)
 
   do
     {
-      while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win)))
+      while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win))
+              || fw_robustness_view_is_busy (fw_window_get_robustness_view (win)))
              && !expired)
         g_main_context_iteration (NULL, TRUE);
       iterate_for (50);   /* a finished run starts its contributions in an idle */
     }
-  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win)))
+  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win))
+              || fw_robustness_view_is_busy (fw_window_get_robustness_view (win)))
          && !expired);
   g_assert_false (expired);
   g_source_remove (id);
@@ -155,6 +157,7 @@ action_label (FwLessonAction action)
     case FW_LESSON_ACTION_TRAIN: return g_dgettext (GETTEXT_PACKAGE, "Train");
     case FW_LESSON_ACTION_COMPARE: return g_dgettext (GETTEXT_PACKAGE, "Compare Fusion Types");
     case FW_LESSON_ACTION_CONTRIBUTIONS: return g_dgettext (GETTEXT_PACKAGE, "Compute Contributions");
+    case FW_LESSON_ACTION_ROBUSTNESS: return g_dgettext (GETTEXT_PACKAGE, "Compute Robustness");
     default: return NULL;
     }
 }
@@ -216,7 +219,7 @@ play_lesson (FwWindow *win, const FwLesson *expected)
           g_assert_nonnull (act_button);
           g_assert_true (gtk_widget_is_sensitive (act_button));
           click (act_button);
-          if (step->action != FW_LESSON_ACTION_CONTRIBUTIONS)
+          if (step->action == FW_LESSON_ACTION_TRAIN || step->action == FW_LESSON_ACTION_COMPARE)
             {
               g_assert_true (fw_window_is_busy (win));
               /* no next step's set-up under a running model */
@@ -238,6 +241,13 @@ play_lesson (FwWindow *win, const FwLesson *expected)
           g_assert_cmpint (fw_run_get_config (run)->fusion, ==, step->config.fusion);
           g_test_message ("step %d: %s test accuracy %.3f", i + 1,
                           fw_fusion_name (step->config.fusion), fw_run_get_test_accuracy (run));
+        }
+      if (step->action == FW_LESSON_ACTION_ROBUSTNESS)
+        {
+          /* one curve per finished run, under missing captions */
+          FwRobustnessView *view = fw_window_get_robustness_view (win);
+          g_assert_cmpuint (fw_robustness_view_get_n_curves (view), ==, n_runs);
+          g_assert_cmpint (fw_robustness_view_get_curve (view, 0)->kind, ==, FW_PERTURB_MISSING_TEXT);
         }
       if (step->action == FW_LESSON_ACTION_CONTRIBUTIONS)
         {
@@ -268,22 +278,26 @@ static void
 test_builtin_lesson (void)
 {
   FwWindow *win = new_window ();
-  g_autoptr (FwLesson) expected = fw_lesson_load_builtin ("late-fusion-xor", NULL, NULL);
+  /* of the built-ins, the one that trains least (two runs of 5 epochs) yet
+   * changes dataset, trains, explains and asks twice */
+  g_autoptr (FwLesson) expected = fw_lesson_load_builtin ("which-modality", NULL, NULL);
 
   g_assert_nonnull (expected);
   if (korean)
-    g_assert_nonnull (strstr (expected->title, "후기 융합"));
+    g_assert_nonnull (strstr (expected->title, "모달리티"));
   /* as the menu opens it */
   g_action_group_activate_action (G_ACTION_GROUP (win), "open-lesson",
-                                  g_variant_new_string ("late-fusion-xor"));
+                                  g_variant_new_string ("which-modality"));
   g_assert_null (fw_window_get_error (win));
   play_lesson (win, expected);
 
-  /* the last step's late/intermediate gap is the lesson's point */
+  /* the lesson's point: the image carries the model on lying captions */
   FwPlotModel *plot = fw_window_get_plot_model (win);
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 2);
-  g_assert_cmpfloat (fw_run_get_test_accuracy (fw_plot_model_get_run (plot, 0)), <, 0.7);
-  g_assert_cmpfloat (fw_run_get_test_accuracy (fw_plot_model_get_run (plot, 1)), >, 0.9);
+  g_assert_cmpfloat (fw_run_get_test_accuracy (fw_plot_model_get_run (plot, 0)), >, 0.9);
+  const FwContribNumbers *numbers =
+    fw_contrib_result_get_numbers (fw_contrib_panel_get_result (fw_window_get_contrib_panel (win)));
+  g_assert_cmpfloat (numbers->shapley.image_share, >, 0.6);
 
   g_action_group_activate_action (G_ACTION_GROUP (win), "close-lesson", NULL);
   g_assert_null (fw_lesson_panel_get_lesson (lesson_panel (win)));
@@ -309,6 +323,8 @@ test_lesson_file (void)
     "   \"look_at\": \"accuracy\"},"
     "  {\"text\": {\"en\": \"Why?\", \"ko\": \"왜일까요?\"}, \"action\": \"contributions\", \"look_at\": \"contributions\","
     "   \"question\": {\"text\": \"Image share?\", \"choices\": [\"none\", \"all\"], \"answer\": 0}},"
+    "  {\"text\": \"And without captions?\", \"action\": \"robustness\", \"look_at\": \"robustness\","
+    "   \"question\": {\"text\": \"Still right?\", \"choices\": [\"yes\", \"no\"], \"answer\": 1}},"
     "  {\"text\": \"Think about it.\", \"question\": {\"text\": \"Done?\", \"choices\": [\"yes\", \"no\"], \"answer\": 0}}]}";
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
   g_assert_true (g_file_set_contents (bad, "{\"format\": \"fusion-workbench-lesson\", \"version\": 1, \"title\": \"x\","

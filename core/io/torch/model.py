@@ -367,10 +367,13 @@ def load_image(path, size, channels):
     gdk-pixbuf's bilinear filter, composite alpha on white, gray = ITU-R 601
     luma rounded; (C, S, S) float32 in [0,1]."""
     GdkPixbuf, GLib = _gdk_pixbuf()
+    if not os.path.exists(path):
+        raise ValueError(f"{path}: not found")
     info = GdkPixbuf.Pixbuf.get_file_info(path)
     fmt = info[0] if isinstance(info, tuple) else info
     if fmt is None:
-        raise ValueError(f"{path}: not an image gdk-pixbuf reads")
+        svg = path.lower().endswith((".svg", ".svgz"))
+        raise ValueError(f"{path}: " + ("a damaged SVG" if svg else "not an image gdk-pixbuf reads"))
     try:
         if fmt.get_name() == "svg":
             pixbuf = GdkPixbuf.Pixbuf.new_from_file_at_scale(path, size, size, False)

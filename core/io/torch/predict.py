@@ -132,6 +132,14 @@ def assign_splits(rows, seed, val_fraction):
     return split
 
 
+def preprocess_row(model, manifest, rows, i):
+    """model inputs of row i, or exit naming the row whose image fails"""
+    try:
+        return model.preprocess(rows[i]["image"], rows[i]["text"])
+    except (ImportError, OSError, ValueError) as e:   # each names the image file
+        sys.exit(f"predict.py: {manifest}: row {i + 1}: {e}")
+
+
 def csv_field(s):
     if any(ch in s for ch in ',"\r\n'):
         return '"' + s.replace('"', '""') + '"'
@@ -165,7 +173,7 @@ def main():
     with torch.no_grad():
         for start in range(0, len(chosen), batch):
             part = chosen[start:start + batch]
-            images, texts = zip(*(model.preprocess(rows[i]["image"], rows[i]["text"]) for i in part))
+            images, texts = zip(*(preprocess_row(model, args.manifest, rows, i) for i in part))
             _, probs = model(torch.stack(images), torch.stack(texts))
             for i, p in zip(part, probs.tolist()):
                 best = max(range(len(p)), key=lambda k: (p[k], -k))
