@@ -128,12 +128,19 @@ def main():
             pump(0.5)
             after = control.queryValue().currentValue
             step(f"the mouse wheel over {name} leaves it at {before} (now {after})", after == before)
-        subprocess.run(["xdotool", "mousemove", "0", "0"], env=xenv, timeout=30)
+        # the keyboard belongs to the window again (the pointer may have moved it)
+        for wid in wids[:1]:
+            subprocess.run(["xdotool", "windowactivate", "--sync", wid], env=xenv, timeout=30)
+        pump(0.5)
 
         # 1. Main menu (F10) → Built-in Datasets → shapes-xor
-        key(display, "F10")
-        ok = wait_for("the main menu", lambda: focused["role"] in ("menu item", "push button", "check menu item")
-                      and focused["name"] not in (None, "Main menu"), 10)
+        def menu_open():
+            return focused["role"] in ("menu item", "check menu item") and focused["name"] not in (None, "Main menu")
+        for attempt in range(3):
+            key(display, "F10")
+            if wait_for("the main menu", menu_open, 10):
+                break
+            key(display, "Escape")
         for _ in range(12):
             if focused["name"] == "Built-in Datasets":
                 break
