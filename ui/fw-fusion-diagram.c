@@ -1,9 +1,13 @@
 /* fw-fusion-diagram.c — draws inputs → encoders → ⊕ → head → ŷ with Cairo,
  * placing the ⊕ at the inputs (early), between encoders and head
  * (intermediate) or after one head per modality (late); the unimodal
- * baselines grey out the unused input.  Box labels follow the options. */
+ * baselines grey out the unused input.  Box labels follow the options;
+ * with the data's sizes known, the inputs and output show their tensor
+ * shapes and each block its parameter count (the core counts them from the
+ * architecture, as the model it would train). */
 #include <glib/gi18n.h>
 #include <math.h>
+#include <stdarg.h>
 
 #include "fw-fusion-diagram.h"
 
@@ -13,6 +17,8 @@ struct _FwFusionDiagram
 
   /* Owned */
   FwConfig config;
+  int vocab, classes;        /* 0: no data open */
+  GArray *blocks;            /* FwBlockParams of config on that data; NULL without */
 };
 
 G_DEFINE_FINAL_TYPE (FwFusionDiagram, fw_fusion_diagram, GTK_TYPE_WIDGET)
@@ -167,6 +173,76 @@ head_label (const FwConfig *c)
   return g_strdup_printf (_("Head\n%d"), c->head_hidden);
 }
 
+gsize
+fw_fusion_diagram_get_block_params (FwFusionDiagram *self, const char *block)
+{
+  g_return_val_if_fail (FW_IS_FUSION_DIAGRAM (self), 0);
+
+  for (guint i = 0; self->blocks && i < self->blocks->len; i++)
+    if (g_str_equal (g_array_index (self->blocks, FwBlockParams, i).name, block))
+      return g_array_index (self->blocks, FwBlockParams, i).params;
+  return 0;
+}
+
+/* "6.5k params" for the blocks named (NULL-terminated), or NULL: short,
+ * as the notes under neighbouring boxes share the width. */
+static char *
+params_label (FwFusionDiagram *self, ...)
+{
+  va_list ap;
+  gsize n = 0;
+  const char *block;
+
+  va_start (ap, self);
+  while ((block = va_arg (ap, const char *)))
+    n += fw_fusion_diagram_get_block_params (self, block);
+  va_end (ap);
+  if (n == 0)
+    return NULL;
+  if (n < 1000)
+    return g_strdup_printf (g_dngettext (NULL, "%zu param", "%zu params", n), n);
+  if (n < 1000000)
+    return g_strdup_printf (_("%.3gk params"), n / 1000.0);
+  return g_strdup_printf (_("%.3gM params"), n / 1e6);
+}
+
+/* Small text under a box (a block's parameters, an input's shape). */
+static void
+note (Pen *p, double cx, double cy, const char *text)
+{
+  if (!text)
+    return;
+  PangoLayout *layout = gtk_widget_create_pango_layout (p->widget, NULL);
+  g_autofree char *markup = g_markup_printf_escaped ("<small>%s</small>", text);
+  int w, h;
+
+  pango_layout_set_markup (layout, markup, -1);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  cairo_set_source_rgba (p->cr, p->fg.red, p->fg.green, p->fg.blue, 0.8);
+  cairo_move_to (p->cr, cx - w / 2.0, cy + p->bh / 2 + 2);
+  pango_cairo_show_layout (p->cr, layout);
+  g_object_unref (layout);
+}
+
+static char *
+image_shape_label (FwFusionDiagram *self)
+{
+  const FwConfig *c = &self->config;
+  return self->blocks ? g_strdup_printf ("%d×%d×%d", c->image_size, c->image_size,
+                                         c->color == FW_COLOR_RGB ? 3 : 1)
+                      : NULL;
+}
+
+static char *
+text_shape_label (FwFusionDiagram *self)
+{
+  if (!self->blocks)
+    return NULL;
+  if (self->config.text_encoder == FW_TEXT_BOW)
+    return g_strdup_printf (_("%d word counts"), self->vocab);
+  return g_strdup_printf (_("≤ %d tokens"), FW_MAX_TOKENS);
+}
+
 void
 fw_fusion_diagram_draw (FwFusionDiagram *self, cairo_t *cr, int width, int height,
                         const GdkRGBA *fg, const GdkRGBA *accent)
@@ -178,6 +254,14 @@ fw_fusion_diagram_draw (FwFusionDiagram *self, cairo_t *cr, int width, int heigh
   g_autofree char *ienc = image_encoder_label (c);
   g_autofree char *tenc = text_encoder_label (c);
   g_autofree char *head = head_label (c);
+  g_autofree char *image_shape = image_shape_label (self);
+  g_autofree char *text_shape = text_shape_label (self);
+  g_autofree char *out_shape = self->blocks ? g_strdup_printf (_("%d classes"), self->classes) : NULL;
+  g_autofree char *p_image = params_label (self, "image_encoder", NULL);
+  g_autofree char *p_text = params_label (self, "text_encoder", NULL);
+  g_autofree char *p_early = params_label (self, "text_embedding", "encoder", NULL);
+  g_autofree char *p_head = params_label (self, "head", "fusion", NULL);
+  g_autofree char *p_heads = params_label (self, "image_head", "text_head", "late", NULL);
   double half;
 
   p.bw = CLAMP (width * 0.15, 56, 130);
@@ -204,6 +288,8 @@ fw_fusion_diagram_draw (FwFusionDiagram *self, cairo_t *cr, int width, int heigh
       box (&p, X[3], ym, head, FALSE, 1);
       arrow (&p, X[3] + half, ym, X[4] - half, ym, 1);
       box (&p, X[4], ym, "ŷ", TRUE, 1);
+      note (&p, X[2], ym, p_early);
+      note (&p, X[3], ym, p_head);
       break;
 
     case FW_FUSION_INTERMEDIATE:
@@ -220,6 +306,9 @@ fw_fusion_diagram_draw (FwFusionDiagram *self, cairo_t *cr, int width, int heigh
       box (&p, X[3], ym, head, FALSE, 1);
       arrow (&p, X[3] + half, ym, X[4] - half, ym, 1);
       box (&p, X[4], ym, "ŷ", TRUE, 1);
+      note (&p, X[1], yi, p_image);
+      note (&p, X[1], yt, p_text);
+      note (&p, X[3], ym, p_head);
       break;
 
     case FW_FUSION_LATE:
@@ -238,6 +327,9 @@ fw_fusion_diagram_draw (FwFusionDiagram *self, cairo_t *cr, int width, int heigh
       fuse (&p, X[3], ym, late_label (c->late_combine));
       arrow (&p, X[3] + 22, ym, X[4] - half, ym, 1);
       box (&p, X[4], ym, "ŷ", TRUE, 1);
+      note (&p, X[1], yi, p_image);
+      note (&p, X[1], yt, p_text);
+      note (&p, X[2], yt, p_heads);
       break;
 
     case FW_FUSION_IMAGE:
@@ -254,12 +346,49 @@ fw_fusion_diagram_draw (FwFusionDiagram *self, cairo_t *cr, int width, int heigh
         box (&p, X[3], ym, head, FALSE, 1);
         arrow (&p, X[3] + half, ym, X[4] - half, ym, 1);
         box (&p, X[4], ym, "ŷ", TRUE, 1);
+        note (&p, X[1], y_on, image ? p_image : p_text);
+        note (&p, X[3], ym, p_head);
       }
       break;
 
     default:
       break;
     }
+  /* the inputs' and the output's shapes, every fusion type alike */
+  if (c->fusion != FW_FUSION_TEXT)
+    note (&p, X[0], yi, image_shape);
+  if (c->fusion != FW_FUSION_IMAGE)
+    note (&p, X[0], yt, text_shape);
+  note (&p, X[4], ym, out_shape);
+}
+
+/* The blocks' parameters for the current options on the open data, and
+ * the accessible description that reads them out. */
+static void
+update_blocks (FwFusionDiagram *self)
+{
+  FwShape shape = { self->config.color == FW_COLOR_RGB ? 3 : 1, self->config.image_size,
+                    self->vocab, self->classes };
+
+  g_clear_pointer (&self->blocks, g_array_unref);
+  if (self->vocab >= 2 && self->classes >= 2)
+    self->blocks = fw_model_count_block_params (&self->config, &shape, NULL);
+
+  g_autoptr (GString) text = g_string_new (NULL);
+  for (guint i = 0; self->blocks && i < self->blocks->len; i++)
+    {
+      const FwBlockParams *b = &g_array_index (self->blocks, FwBlockParams, i);
+      g_string_append_printf (text, i ? "; %s: %zu" : "%s: %zu", b->name, b->params);
+    }
+  if (text->len)
+    {
+      g_autofree char *description = g_strdup_printf (_("Parameters per block: %s"), text->str);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      description, -1);
+    }
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
@@ -285,10 +414,20 @@ fw_fusion_diagram_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 }
 
 static void
+fw_fusion_diagram_finalize (GObject *object)
+{
+  FwFusionDiagram *self = FW_FUSION_DIAGRAM (object);
+
+  g_clear_pointer (&self->blocks, g_array_unref);
+  G_OBJECT_CLASS (fw_fusion_diagram_parent_class)->finalize (object);
+}
+
+static void
 fw_fusion_diagram_class_init (FwFusionDiagramClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->finalize = fw_fusion_diagram_finalize;
   widget_class->snapshot = fw_fusion_diagram_snapshot;
   gtk_widget_class_set_css_name (widget_class, "fwfusiondiagram");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -317,5 +456,15 @@ fw_fusion_diagram_set_config (FwFusionDiagram *self, const FwConfig *config)
   g_return_if_fail (config != NULL);
 
   self->config = *config;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  update_blocks (self);
+}
+
+void
+fw_fusion_diagram_set_data (FwFusionDiagram *self, int vocab, int classes)
+{
+  g_return_if_fail (FW_IS_FUSION_DIAGRAM (self));
+
+  self->vocab = MAX (vocab, 0);
+  self->classes = MAX (classes, 0);
+  update_blocks (self);
 }

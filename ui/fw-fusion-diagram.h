@@ -1,11 +1,14 @@
 /* fw-fusion-diagram.h — a drawing of the model an FwConfig describes:
  * the two inputs, their encoders, the ⊕ where fusion happens, the head and
- * the prediction.  It redraws whenever it is given a new configuration. */
+ * the prediction.  It redraws whenever it is given a new configuration.
+ * Given the data's vocabulary and class count it also writes the tensor
+ * shapes at the inputs and output and each block's parameter count. */
 #pragma once
 
 #include <gtk/gtk.h>
 
 #include "fw-config.h"
+#include "fw-model.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +17,12 @@ G_DECLARE_FINAL_TYPE (FwFusionDiagram, fw_fusion_diagram, FW, FUSION_DIAGRAM, Gt
 
 GtkWidget *fw_fusion_diagram_new (void);
 void fw_fusion_diagram_set_config (FwFusionDiagram *self, const FwConfig *config);
+/* vocab (pad and unknown included) and classes of the open data; 0 when
+ * no data is open (then no shapes or counts are shown) */
+void fw_fusion_diagram_set_data (FwFusionDiagram *self, int vocab, int classes);
+/* The parameters of one block of the drawn model (a name of
+ * fw_model_count_block_params), 0 when it has none or no data is open. */
+gsize fw_fusion_diagram_get_block_params (FwFusionDiagram *self, const char *block);
 void fw_fusion_diagram_draw (FwFusionDiagram *self, cairo_t *cr, int width, int height,
                              const GdkRGBA *fg, const GdkRGBA *accent);
 

@@ -419,3 +419,19 @@ fw_model_panel_set_training (FwModelPanel *self, gboolean training)
   self->training = training;
   update_sensitivity (self);
 }
+
+void
+fw_model_panel_set_data (FwModelPanel *self, int vocab, int classes)
+{
+  g_return_if_fail (FW_IS_MODEL_PANEL (self));
+
+  fw_fusion_diagram_set_data (self->diagram, vocab, classes);
+}
+
+FwFusionDiagram *
+fw_model_panel_get_diagram (FwModelPanel *self)
+{
+  g_return_val_if_fail (FW_IS_MODEL_PANEL (self), NULL);
+
+  return self->diagram;
+}

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "fw-config.h"
+#include "fw-fusion-diagram.h"
 
 G_BEGIN_DECLS
 
@@ -19,5 +20,9 @@ void fw_model_panel_set_config (FwModelPanel *self, const FwConfig *config);
 void fw_model_panel_set_fusion (FwModelPanel *self, FwFusion fusion);
 /* Options that cannot change while a model trains; the learning rate can. */
 void fw_model_panel_set_training (FwModelPanel *self, gboolean training);
+/* the open data's vocabulary and class count, for the diagram's shapes and
+ * parameter counts (0, 0 when none is open) */
+void fw_model_panel_set_data (FwModelPanel *self, int vocab, int classes);
+FwFusionDiagram *fw_model_panel_get_diagram (FwModelPanel *self);
 
 G_END_DECLS

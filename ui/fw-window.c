@@ -342,6 +342,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_pointer (&self->dataset, fw_dataset_free);
   self->dataset = ds;
   fw_dataset_view_set_dataset (self->dataset_view, ds, job->vocab_size);
+  fw_model_panel_set_data (self->model_panel, MAX (job->vocab_size, 0), ds->n_classes);
   fw_plot_set_chance_level (self->accuracy_plot, ds->n_classes > 1 ? 1.0 / ds->n_classes : NAN);
   remember_dataset (self, job->spec);
   hide_error (self);

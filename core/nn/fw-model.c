@@ -807,11 +807,11 @@ fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch, GErro
   return fw_model_new_limited (config, shape, max_batch, 0, error);
 }
 
-FwModel *
-fw_model_new_limited (const FwConfig *config, const FwShape *shape, int max_batch,
-                      gsize max_params, GError **error)
+/* The model's layout (its parameter list and the offsets of its parameters
+ * and activations) with nothing allocated yet. */
+static FwModel *
+model_layout (const FwConfig *config, const FwShape *shape, int max_batch, GError **error)
 {
-  g_return_val_if_fail (config && shape && max_batch > 0, NULL);
   if (!fw_config_validate (config, error))
     return NULL;
   if (shape->classes < 2 || shape->vocab < 2 || shape->size < 1
@@ -883,6 +883,17 @@ fw_model_new_limited (const FwConfig *config, const FwShape *shape, int max_batc
   act_grad (m, GRAD_NEVER);
   act (m, &m->losses, 1);
   act_grad (m, GRAD_NEVER);
+  return m;
+}
+
+FwModel *
+fw_model_new_limited (const FwConfig *config, const FwShape *shape, int max_batch,
+                      gsize max_params, GError **error)
+{
+  g_return_val_if_fail (config && shape && max_batch > 0, NULL);
+  FwModel *m = model_layout (config, shape, max_batch, error);
+  if (!m)
+    return NULL;
 
   /* a model file's config must not make us allocate more than its tensors hold */
   if (max_params > 0 && m->n_params > max_params)
@@ -915,7 +926,7 @@ fw_model_new_limited (const FwConfig *config, const FwShape *shape, int max_batc
       IntPatch *p = &g_array_index (m->iact_patches, IntPatch, i);
       *p->pp = m->iact + p->offset;
     }
-  if (fusion != FW_FUSION_LATE)
+  if (config->fusion != FW_FUSION_LATE)
     m->logits = m->head.logits;
   fw_model_init_params (m, config->seed);
   return m;
@@ -979,6 +990,33 @@ int fw_model_max_batch (const FwModel *m) { return m->max_batch; }
 float *fw_model_params (FwModel *m) { return m->params; }
 float *fw_model_grads (FwModel *m) { return m->grads; }
 gsize fw_model_n_params (const FwModel *m) { return m->n_params; }
+
+GArray *
+fw_model_count_block_params (const FwConfig *config, const FwShape *shape, GError **error)
+{
+  g_return_val_if_fail (config && shape, NULL);
+  FwModel *m = model_layout (config, shape, 1, error);
+  if (!m)
+    return NULL;
+
+  GArray *blocks = g_array_new (FALSE, TRUE, sizeof (FwBlockParams));
+  for (guint i = 0; i < m->param_list->len; i++)
+    {
+      const FwParam *p = &g_array_index (m->param_list, FwParam, i);
+      gsize len = strcspn (p->name, ".");
+      FwBlockParams *last = blocks->len ? &g_array_index (blocks, FwBlockParams, blocks->len - 1) : NULL;
+      if (!last || strlen (last->name) != len || strncmp (last->name, p->name, len) != 0)
+        {
+          FwBlockParams b = { { 0 }, 0 };
+          g_strlcpy (b.name, p->name, MIN (len + 1, sizeof b.name));
+          g_array_append_val (blocks, b);
+          last = &g_array_index (blocks, FwBlockParams, blocks->len - 1);
+        }
+      last->params += p->size;
+    }
+  fw_model_free (m);
+  return blocks;
+}
 
 gsize
 fw_model_activation_bytes (const FwModel *m)

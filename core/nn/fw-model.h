@@ -55,6 +55,17 @@ void fw_model_init_params (FwModel *model, guint64 seed);
 float *fw_model_params (FwModel *model);
 float *fw_model_grads (FwModel *model);
 gsize fw_model_n_params (const FwModel *model);
+
+/* Parameters per block: the first part of the parameter names
+ * (image_encoder, text_encoder, text_embedding, encoder, fusion, head,
+ * image_head, text_head, late), in the order the blocks are built.  Counted
+ * from the architecture; nothing is allocated.  An array of FwBlockParams,
+ * or NULL with error set for a config that cannot be built. */
+typedef struct {
+  char name[32];
+  gsize params;
+} FwBlockParams;
+GArray *fw_model_count_block_params (const FwConfig *config, const FwShape *shape, GError **error);
 /* Bytes the model holds besides parameters and their gradients, for a batch
  * of its max_batch rows: activations, their gradients, integer activations
  * (pooling indices, tokens) and kernel scratch. */

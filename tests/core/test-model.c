@@ -354,6 +354,46 @@ test_backward_repeatable (void)
     }
 }
 
+/* The per-block parameter counts (the diagram's figures) add up to the
+ * model's, for every configuration; and the seed model, counted by hand:
+ * image 100→64 (6,464), text 50→64 (3,264), head Linear 128→10 (1,290). */
+static void
+test_block_params (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      FwModel *m = build (&cases[i]);
+      g_autoptr (GArray) blocks = fw_model_count_block_params (fw_model_get_config (m),
+                                                                fw_model_get_shape (m), NULL);
+      gsize sum = 0;
+      g_assert_nonnull (blocks);
+      for (guint b = 0; b < blocks->len; b++)
+        sum += g_array_index (blocks, FwBlockParams, b).params;
+      g_assert_cmpuint (sum, ==, fw_model_n_params (m));
+      fw_model_free (m);
+    }
+
+  FwConfig seed;
+  fw_config_init (&seed);
+  seed.image_size = 10;
+  seed.hidden = 64;
+  seed.head_hidden = 0;
+  FwShape shape = { 1, 10, 50, 10 };
+  g_autoptr (GArray) blocks = fw_model_count_block_params (&seed, &shape, NULL);
+  g_assert_cmpuint (blocks->len, ==, 3);
+  g_assert_cmpstr (g_array_index (blocks, FwBlockParams, 0).name, ==, "image_encoder");
+  g_assert_cmpuint (g_array_index (blocks, FwBlockParams, 0).params, ==, 100 * 64 + 64);
+  g_assert_cmpstr (g_array_index (blocks, FwBlockParams, 1).name, ==, "text_encoder");
+  g_assert_cmpuint (g_array_index (blocks, FwBlockParams, 1).params, ==, 50 * 64 + 64);
+  g_assert_cmpstr (g_array_index (blocks, FwBlockParams, 2).name, ==, "head");
+  g_assert_cmpuint (g_array_index (blocks, FwBlockParams, 2).params, ==, 128 * 10 + 10);
+
+  shape.classes = 1;                    /* no model for one class: refused, nothing built */
+  g_autoptr (GError) error = NULL;
+  g_assert_null (fw_model_count_block_params (&seed, &shape, &error));
+  g_assert_nonnull (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -372,5 +412,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/model/probabilities", test_probabilities);
   g_test_add_func ("/core/model/init-deterministic", test_init_deterministic);
   g_test_add_func ("/core/model/backward-repeatable", test_backward_repeatable);
+  g_test_add_func ("/core/model/block-params", test_block_params);
   return g_test_run ();
 }

@@ -120,6 +120,19 @@ test_train (void)
   g_assert_null (fw_window_get_error (win));
 
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
+
+  /* the diagram counts each block's parameters on the open data: together
+   * they are the trained late-fusion model's */
+  {
+    FwFusionDiagram *diagram = fw_model_panel_get_diagram (fw_window_get_model_panel (win));
+    const char *blocks[] = { "image_encoder", "text_encoder", "image_head", "text_head", "late" };
+    gsize sum = 0;
+    for (guint b = 0; b < G_N_ELEMENTS (blocks); b++)
+      sum += fw_fusion_diagram_get_block_params (diagram, blocks[b]);
+    g_assert_cmpuint (fw_fusion_diagram_get_block_params (diagram, "image_encoder"), >, 0);
+    g_assert_cmpuint (fw_fusion_diagram_get_block_params (diagram, "head"), ==, 0);
+    g_assert_cmpuint (sum, ==, fw_run_get_n_params (fw_plot_model_get_run (plot, 0)));
+  }
   run = fw_plot_model_get_run (plot, 0);
   g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_FINISHED);
   g_assert_cmpint (fw_run_get_config (run)->fusion, ==, FW_FUSION_LATE);
