@@ -276,7 +276,7 @@ def main():
                                  weight_decay=wd)
     sampler = DistributedSampler(parts[TRAIN], num_replicas=world, rank=rank, shuffle=True, seed=seed)
     loader = DataLoader(parts[TRAIN], batch_size=local_batch, sampler=sampler, collate_fn=collate,
-                        num_workers=args.workers, persistent_workers=args.workers > 0)
+                        num_workers=args.workers)
     dropout = float(c["modality-dropout"])
     dropout_rng = torch.Generator().manual_seed(seed * 1000003 + rank)
     steps_per_epoch = len(loader)
@@ -315,6 +315,7 @@ def main():
                   flush=True)
         if args.max_steps and step >= args.max_steps:
             break
+    del loader          # its workers end here, not in the interpreter's exit
     test_loss, test_accuracy = evaluate(model, parts[TEST], rank, world, local_batch, device, distributed)
 
     if rank == 0:
@@ -330,6 +331,7 @@ def main():
                           "test_accuracy": json_number(test_accuracy),
                           "test_loss": json_number(test_loss)}), flush=True)
     if distributed:
+        dist.barrier()      # the others wait for rank 0's file before leaving
         dist.destroy_process_group()
 
 
