@@ -18,6 +18,7 @@ typedef struct {
   double x0, x1, y0, y1;     /* data ranges */
   FwChartRect area;          /* plot area in pixels */
   gboolean log_y;
+  const GdkRGBA *paper;      /* an export's background; NULL: the widget's */
 } FwChartFrame;
 
 typedef struct {

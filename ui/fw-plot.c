@@ -10,6 +10,8 @@
 
 #include "fw-chart-draw.h"
 #include "fw-chart-table.h"
+#include "fw-chart-style.h"
+#include "fw-contrast.h"
 #include "fw-plot.h"
 #include "fw-plot-model.h"
 #include "fw-picture.h"
@@ -27,6 +29,7 @@ struct _FwPlot
   double hover_x;
   double hover_y;
   double chance_level;       /* accuracy of guessing; NAN when unknown */
+  GdkRGBA *legend_colors;    /* the visible runs' colours as drawn (run_color) */
   gint64 described_at;       /* when the accessible description was last set */
   guint describe_id;         /* a pending update of it */
 };
@@ -50,6 +53,19 @@ show_text (GtkWidget *widget, cairo_t *cr, double x, double y, double align_x, d
            const char *text, gboolean bold)
 {
   fw_chart_show_text (widget, cr, x, y, align_x, align_y, text, bold, 0);
+}
+
+/* A run's colour, as readable on the chart's background as its style asks. */
+static void
+run_color (FwPlot *self, const Frame *f, FwRun *run, GdkRGBA *out)
+{
+  GdkRGBA bg;
+
+  if (f->paper)
+    bg = *f->paper;
+  else
+    fw_widget_background (GTK_WIDGET (self), &bg);
+  fw_color_ensure_contrast (fw_run_get_color (run), &bg, fw_widget_run_contrast (GTK_WIDGET (self)), out);
 }
 
 static gboolean
@@ -158,12 +174,15 @@ draw_loss_run (FwPlot *self, cairo_t *cr, const Frame *f, FwRun *run)
   guint n_steps, n_epochs, n = 0;
   const FwStepPoint *steps = fw_run_get_steps (run, &n_steps);
   const FwEpochPoint *epochs = fw_run_get_epochs (run, &n_epochs);
-  const GdkRGBA *c = fw_run_get_color (run);
+  GdkRGBA adjusted;
+  const GdkRGBA *c = &adjusted;
   double ema = 0, weight = 0;
   gboolean started = FALSE;
   g_autofree double *xs = g_new (double, MAX (n_steps, 1));
   g_autofree double *raw = g_new (double, MAX (n_steps, 1));
   g_autofree double *smooth = g_new (double, MAX (n_steps, 1));
+
+  run_color (self, f, run, &adjusted);
 
   for (guint i = 0; i < n_steps; i++)
     {
@@ -184,7 +203,7 @@ draw_loss_run (FwPlot *self, cairo_t *cr, const Frame *f, FwRun *run)
       stroke_series (cr, f, xs, raw, n);
     }
   /* smoothed */
-  cairo_set_line_width (cr, 2.5);
+  cairo_set_line_width (cr, 2.5 * fw_chart_line_scale (GTK_WIDGET (self)));
   set_rgba (cr, c, 1);
   stroke_series (cr, f, xs, smooth, n);
   /* validation loss per epoch */
@@ -219,13 +238,15 @@ draw_accuracy_run (FwPlot *self, cairo_t *cr, const Frame *f, FwRun *run)
   static const double dash[] = { 6, 4 };
   guint n_epochs;
   const FwEpochPoint *epochs = fw_run_get_epochs (run, &n_epochs);
-  const GdkRGBA *c = fw_run_get_color (run);
+  GdkRGBA adjusted;
+  const GdkRGBA *c = &adjusted;
 
+  run_color (self, f, run, &adjusted);
   for (int val = 0; val < 2; val++)
     {
       gboolean started = FALSE;
       set_rgba (cr, c, val ? 1 : 0.7);
-      cairo_set_line_width (cr, val ? 2.5 : 1.5);
+      cairo_set_line_width (cr, (val ? 2.5 : 1.5) * fw_chart_line_scale (GTK_WIDGET (self)));
       if (!val)
         cairo_set_dash (cr, dash, 2, 0);
       /* accuracy is 0 before training: the curve starts at epoch 0 only
@@ -262,13 +283,20 @@ legend_entries (FwPlot *self, int *n)
 {
   guint n_runs = self->model ? fw_plot_model_get_n_runs (self->model) : 0;
   FwLegendEntry *entries = g_new0 (FwLegendEntry, MAX (n_runs, 1));
+  FwChartFrame widget_paper = { 0 };
 
+  /* the swatches in the colours the curves are drawn in */
+  g_free (self->legend_colors);
+  self->legend_colors = g_new0 (GdkRGBA, MAX (n_runs, 1));
   *n = 0;
   for (guint r = 0; r < n_runs; r++)
     {
       FwRun *run = fw_plot_model_get_run (self->model, r);
-      if (fw_run_get_visible (run))
-        entries[(*n)++] = (FwLegendEntry) { fw_run_get_description (run), fw_run_get_color (run), TRUE };
+      if (!fw_run_get_visible (run))
+        continue;
+      run_color (self, &widget_paper, run, &self->legend_colors[*n]);
+      entries[*n] = (FwLegendEntry) { fw_run_get_description (run), &self->legend_colors[*n], TRUE };
+      (*n)++;
     }
   return entries;
 }
@@ -427,6 +455,7 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
   show_text (widget, cr, 8, 6, 0, 0, title, TRUE);
   title_w = fw_chart_text_width (widget, title) + 24;
 
+  f.paper = bg;
   plot_layout (self, width, height, &legend, &f.area);
   if (!compute_frame (self, &f))
     {
@@ -579,6 +608,7 @@ fw_plot_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
   g_clear_handle_id (&self->describe_id, g_source_remove);
+  g_clear_pointer (&self->legend_colors, g_free);
   G_OBJECT_CLASS (fw_plot_parent_class)->dispose (object);
 }
 

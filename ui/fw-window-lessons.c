@@ -67,8 +67,8 @@ fw_window_get_look_widget (FwWindow *self, FwLessonLook look)
     case FW_LESSON_LOOK_RUNS: return GTK_WIDGET (fw_window_get_runs_list (self));
     case FW_LESSON_LOOK_COMPARE: return fw_window_get_compare_box (self);
     case FW_LESSON_LOOK_CONTRIBUTIONS:
-    case FW_LESSON_LOOK_RELIANCE:
-    case FW_LESSON_LOOK_SAMPLE: return GTK_WIDGET (fw_window_get_contrib_panel (self));
+    case FW_LESSON_LOOK_RELIANCE: return GTK_WIDGET (fw_window_get_contrib_view (self));
+    case FW_LESSON_LOOK_SAMPLE: return GTK_WIDGET (fw_window_get_sample_view (self));
     case FW_LESSON_LOOK_ROBUSTNESS: return GTK_WIDGET (fw_window_get_robustness_view (self));
     default: return NULL;
     }
@@ -231,7 +231,7 @@ action_lesson_back (GSimpleAction *action, GVariant *param, gpointer user_data)
 static void
 action_compute_contributions (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  GtkWidget *view = GTK_WIDGET (fw_window_get_contrib_panel (user_data));
+  GtkWidget *view = GTK_WIDGET (fw_window_get_contrib_view (user_data));
 
   show_tab_of (view);
   gtk_widget_activate_action (view, "contrib.compute", NULL);

@@ -301,21 +301,21 @@ on_panel_model_loaded (GObject *source, GAsyncResult *result, gpointer user_data
   FwWindow *self = job->self;
   g_autoptr(GError) error = NULL;
   FwSavedModel *saved = g_task_propagate_pointer (G_TASK (result), &error);
-  FwContribPanel *panel;
+  FwExplainer *explainer;
 
   if (!saved)
     return;
   if (fw_window_get_plot_model (self) == NULL || job->generation != dataset_generation (self) ||
       !fw_window_get_dataset (self) ||
-      fw_contrib_panel_get_trainer ((panel = fw_window_get_contrib_panel (self)), job->run))
+      fw_explainer_get_trainer ((explainer = fw_window_get_explainer (self)), job->run))
     {
       fw_saved_model_free (saved);
       return;
     }
   /* the view owns the copy from here, and frees it on failure */
-  if (!fw_contrib_panel_take_model (panel, job->run, saved->model, saved->vocab,
-                                    (const char *const *) saved->classes, saved,
-                                    (GDestroyNotify) fw_saved_model_free, &error))
+  if (!fw_explainer_take_model (explainer, job->run, saved->model, saved->vocab,
+                                (const char *const *) saved->classes, saved,
+                                (GDestroyNotify) fw_saved_model_free, &error))
     {
       g_autofree char *text = g_strdup_printf (_("%s cannot be explained on this dataset: %s"),
                                                fw_run_get_description (job->run), error->message);
@@ -333,7 +333,7 @@ give_model_to_view (FwWindow *self, FwRun *run)
 
   if (!run || !fw_run_has_model (run) || !fw_window_get_dataset (self) ||
       GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (run), "fw-view-generation")) == generation ||
-      fw_contrib_panel_get_trainer (fw_window_get_contrib_panel (self), run))
+      fw_explainer_get_trainer (fw_window_get_explainer (self), run))
     return;
   if (fw_run_get_source (run))
     path = g_strdup (fw_run_get_source (run));

@@ -27,6 +27,44 @@ void fw_window_model_job_end (FwWindow *self);
 /* A deleted run leaves the comparison table too. */
 void fw_window_forget_compare_run (FwWindow *self, FwRun *run);
 
+/* The widgets and state of the adaptive layout, presenter mode and zoom
+ * (fw-window-layout.c); the template widgets are bound by fw-window.c. */
+typedef struct {
+  /* Template widgets */
+  GtkPaned *paned;
+  GtkWidget *sidebar;
+  GtkWidget *main_scroller;
+  GtkBox *plots_box;
+  GtkBox *runs_box;
+  GtkStack *bottom_stack;
+  GtkBox *bottom_wide;
+  GtkWidget *bottom_separator;
+  GtkRevealer *sheet_revealer;
+
+  /* Owned */
+  GtkCssProvider *zoom_css;
+  gboolean narrow;           /* sidebar beside one column; Contributions and Sample as tabs */
+  gboolean stack_plots;      /* the two plots one above the other */
+  gboolean sheet;            /* the sidebar is a side sheet over the content */
+  gboolean presenter;
+  gboolean fitted;           /* the size was fitted to the monitor once */
+  int wide_min_width;        /* the wide layout's minimum width, last measured */
+  double zoom;               /* 1 = the default type size */
+  guint apply_id;            /* a layout change waiting for the next idle */
+  int width;                 /* the last allocated width */
+  gboolean restyled;         /* the type size changed: decide again */
+} FwWindowLayout;
+
+FwWindowLayout *fw_window_get_layout (FwWindow *self);
+GSettings *fw_window_get_settings (FwWindow *self);
+/* Classroom pace for the runs it trains (fw-pace.h). */
+void fw_window_set_pace (FwWindow *self, gboolean on);
+
+/* fw-window-layout.c */
+void fw_window_layout_class_init (GtkWidgetClass *widget_class);
+void fw_window_layout_init (FwWindow *self);
+void fw_window_layout_dispose (FwWindow *self);
+
 /* Trains config as a new run, or continues existing from its checkpoint
  * to config's epochs; FALSE (message in the banner) when it cannot, or
  * when a run trains already. */

@@ -13,12 +13,15 @@
 #include "fw-a11y.h"
 #include "fw-builtin.h"
 #include "fw-scroll-guard.h"
+#include "fw-contrib-view.h"
 #include "fw-cost.h"
-#include "fw-contrib-panel.h"
 #include "fw-dataset-view.h"
+#include "fw-explainer.h"
+#include "fw-pace.h"
 #include "fw-run-row.h"
 #include "fw-run-store.h"
 #include "fw-run-summary.h"
+#include "fw-sample-view.h"
 #include "fw-trainer.h"
 #include "fw-ui.h"
 #include "fw-window.h"
@@ -50,6 +53,7 @@ struct _FwWindow
   GtkLabel *loading_label;
   GtkProgressBar *loading_progress;
   FwDatasetView *dataset_view;
+  GtkLabel *lesson_label;
   FwModelPanel *model_panel;
   GtkLabel *status_label;
   GtkAdjustment *smoothing_adjustment;
@@ -61,7 +65,9 @@ struct _FwWindow
   GMenu *datasets_section;
   GtkMenuButton *primary_menu_button;
   GtkWidget *load_rest_button;  /* in the banner */
-  FwContribPanel *contrib_panel;
+  FwContribView *contrib_view;
+  FwSampleView *sample_view;
+  FwWindowLayout layout;     /* its template widgets too */
   FwRobustnessView *robustness_view;
   GtkRevealer *lesson_revealer;
   FwLessonPanel *lesson_panel;
@@ -69,6 +75,7 @@ struct _FwWindow
 
   /* Owned */
   GSettings *settings;       /* NULL when the schema is not installed */
+  FwExplainer *explainer;    /* the models the Contributions and Sample views explain with */
   FwDataset *dataset;
   FwPlotModel *plot_model;
   GListStore *compare_runs;
@@ -78,6 +85,7 @@ struct _FwWindow
   char *error_message;
   char *pending_spec;        /* asked for before the first frame */
   char *bad_rows_spec;       /* failed on bad rows: Load the Rest offers it again */
+  char *chosen_spec;         /* a dataset the user picked in the menu, loading */
   gulong after_paint_id;
   int compare_next;          /* index into compare_order; -1 when not comparing */
   guint tick_id;
@@ -87,6 +95,7 @@ struct _FwWindow
   gint64 last_progress;      /* when the run's row last heard of new steps */
   double trainer_lr;
   FwEvent last_step;
+  FwPace pace;               /* Classroom pace: when the trainer's events show */
   FwRunStore *run_store;     /* autosave of every run trained here */
   int model_jobs;            /* opening, evaluating or exporting a model */
 
@@ -256,6 +265,27 @@ poll_progress (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A built-in dataset shows its lesson; chosen by the user in the menu, it
+ * also brings the settings that make the lesson show (more epochs for
+ * shapes-xor, say).  At start the remembered options stay, and a lesson
+ * step's own settings win. */
+static void
+show_builtin_lesson (FwWindow *self, const char *spec, gboolean chosen)
+{
+  const FwBuiltinInfo *info = g_str_has_prefix (spec, "builtin:") ? fw_builtin_find (spec + 8) : NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->lesson_label), info != NULL);
+  if (!info)
+    return;
+  gtk_label_set_text (self->lesson_label, _(info->lesson));
+  if (chosen && info->recommended)
+    {
+      FwConfig config = *fw_model_panel_get_config (self->model_panel);
+      if (fw_config_set_options (&config, info->recommended, NULL) && fw_config_validate (&config, NULL))
+        fw_model_panel_set_config (self->model_panel, &config);
+    }
+}
+
 static void
 on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -305,7 +335,9 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   g_clear_pointer (&self->bad_rows_spec, g_free);
-  fw_contrib_panel_set_dataset (self->contrib_panel, ds);   /* before the old one goes */
+  fw_explainer_set_dataset (self->explainer, ds);   /* before the old one goes */
+  show_builtin_lesson (self, job->spec, g_strcmp0 (self->chosen_spec, job->spec) == 0);
+  g_clear_pointer (&self->chosen_spec, g_free);
   fw_robustness_view_set_dataset (self->robustness_view, ds);
   g_clear_pointer (&self->dataset, fw_dataset_free);
   self->dataset = ds;
@@ -332,6 +364,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 
 static void start_load (FwWindow *self, const char *spec);
 static void start_load_skipping (FwWindow *self, const char *spec, gboolean skip_bad_rows);
+
 
 /* The first frame goes out before loading starts: on a busy machine the
  * worker would otherwise compete with the window's first layout. */
@@ -486,7 +519,7 @@ drain_events (FwWindow *self)
   gboolean any = FALSE, ended = FALSE;
 
   self->last_drain = g_get_monotonic_time ();
-  while (self->trainer && !ended && fw_trainer_pop_event (self->trainer, &event))
+  while (self->trainer && !ended && fw_pace_pop_event (&self->pace, self->trainer, self->last_drain, &event))
     {
       any = TRUE;
       switch (event.kind)
@@ -687,6 +720,7 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
       return FALSE;
     }
   fw_trainer_measure_reliance (self->trainer, FW_CONTRIB_RELIANCE_ROWS);
+  fw_pace_reset (&self->pace, c.epochs);
   hide_error (self);
   if (existing)
     {
@@ -788,7 +822,7 @@ finish_training (FwWindow *self)
     keep_model_in_memory (self);
   /* FINISHED and FAILED are the last events: joining is immediate; the
    * Contributions view keeps the model */
-  fw_contrib_panel_take_trainer (self->contrib_panel, self->run, g_steal_pointer (&self->trainer));
+  fw_explainer_take_trainer (self->explainer, self->run, g_steal_pointer (&self->trainer));
   if (self->tick_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
@@ -932,6 +966,7 @@ action_pause (GSimpleAction *action, GVariant *state, gpointer user_data)
   if (!self->trainer)
     return;
   g_simple_action_set_state (action, state);
+  fw_pace_set_paused (&self->pace, paused);
   if (paused)
     {
       fw_trainer_pause (self->trainer);
@@ -957,6 +992,7 @@ action_stop (GSimpleAction *action, GVariant *param, gpointer user_data)
   if (self->trainer)
     {
       self->compare_next = -1;
+      fw_pace_flush (&self->pace);
       fw_trainer_resume (self->trainer);
       fw_trainer_stop (self->trainer);
       set_status (self, _("Stopping…"));
@@ -1020,7 +1056,11 @@ action_open_folder (GSimpleAction *action, GVariant *param, gpointer user_data)
 static void
 action_load_dataset (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  fw_window_load_dataset (user_data, g_variant_get_string (param, NULL));
+  FwWindow *self = user_data;
+
+  g_free (self->chosen_spec);
+  self->chosen_spec = g_strdup (g_variant_get_string (param, NULL));
+  fw_window_load_dataset (self, self->chosen_spec);
 }
 
 /* A command chosen from a submenu leaves the window's focus on a widget of
@@ -1204,6 +1244,9 @@ FwRunStore *fw_window_get_run_store (FwWindow *self) { return self->run_store; }
 FwRun *fw_window_get_training_run (FwWindow *self) { return self->run; }
 gboolean fw_window_is_loading (FwWindow *self) { return self->load_cancellable != NULL; }
 int fw_window_get_model_jobs (FwWindow *self) { return self->model_jobs; }
+FwWindowLayout *fw_window_get_layout (FwWindow *self) { return &self->layout; }
+void fw_window_set_pace (FwWindow *self, gboolean on) { fw_pace_set_enabled (&self->pace, on); }
+GSettings *fw_window_get_settings (FwWindow *self) { return self->settings; }
 
 void
 fw_window_model_job_begin (FwWindow *self)
@@ -1316,6 +1359,7 @@ fw_window_close_request (GtkWindow *window)
   if (self->trainer)
     {
       self->compare_next = -1;
+      fw_pace_flush (&self->pace);
       fw_trainer_resume (self->trainer);
       fw_trainer_stop (self->trainer);
       fw_trainer_join (self->trainer);
@@ -1359,14 +1403,20 @@ fw_window_dispose (GObject *object)
   self->after_paint_id = 0;
   g_clear_pointer (&self->pending_spec, g_free);
   /* stops and joins the compute thread before the dataset goes */
+  fw_pace_clear (&self->pace);
   g_clear_pointer (&self->trainer, fw_trainer_free);
+  /* the explainer's workers end and its models go before the dataset does */
+  if (self->explainer)
+    fw_explainer_set_dataset (self->explainer, NULL);
   g_clear_object (&self->run);
   g_clear_object (&self->settings);
   g_clear_object (&self->compare_runs);
   if (self->run_store)
     g_signal_handlers_disconnect_by_data (self->run_store, self);
   g_clear_object (&self->run_store);
+  fw_window_layout_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), FW_TYPE_WINDOW);
+  g_clear_object (&self->explainer);
   g_clear_object (&self->plot_model);
   G_OBJECT_CLASS (fw_window_parent_class)->dispose (object);
 }
@@ -1380,6 +1430,7 @@ fw_window_finalize (GObject *object)
   g_free (self->error_message);
   g_free (self->pending_spec);
   g_free (self->bad_rows_spec);
+  g_free (self->chosen_spec);
   G_OBJECT_CLASS (fw_window_parent_class)->finalize (object);
 }
 
@@ -1397,7 +1448,8 @@ fw_window_class_init (FwWindowClass *klass)
   g_type_ensure (FW_TYPE_DATASET_VIEW);
   g_type_ensure (FW_TYPE_MODEL_PANEL);
   g_type_ensure (FW_TYPE_PLOT);
-  g_type_ensure (FW_TYPE_CONTRIB_PANEL);
+  g_type_ensure (FW_TYPE_CONTRIB_VIEW);
+  g_type_ensure (FW_TYPE_SAMPLE_VIEW);
   g_type_ensure (FW_TYPE_ROBUSTNESS_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fusionworkbench/FusionWorkbench/fw-window.ui");
@@ -1407,6 +1459,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, loading_label);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, loading_progress);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, dataset_view);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_label);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, model_panel);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, smoothing_adjustment);
@@ -1417,7 +1470,26 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwWindow, compare_grid);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, datasets_section);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, primary_menu_button);
-  gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_panel);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, contrib_view);
+  gtk_widget_class_bind_template_child (widget_class, FwWindow, sample_view);
+  gtk_widget_class_bind_template_child_full (widget_class, "paned", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.paned));
+  gtk_widget_class_bind_template_child_full (widget_class, "sidebar", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.sidebar));
+  gtk_widget_class_bind_template_child_full (widget_class, "main_scroller", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.main_scroller));
+  gtk_widget_class_bind_template_child_full (widget_class, "plots_box", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.plots_box));
+  gtk_widget_class_bind_template_child_full (widget_class, "runs_box", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.runs_box));
+  gtk_widget_class_bind_template_child_full (widget_class, "bottom_stack", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.bottom_stack));
+  gtk_widget_class_bind_template_child_full (widget_class, "bottom_wide", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.bottom_wide));
+  gtk_widget_class_bind_template_child_full (widget_class, "bottom_separator", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.bottom_separator));
+  gtk_widget_class_bind_template_child_full (widget_class, "sheet_revealer", FALSE,
+                                             G_STRUCT_OFFSET (FwWindow, layout.sheet_revealer));
   gtk_widget_class_bind_template_child (widget_class, FwWindow, robustness_view);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_revealer);
   gtk_widget_class_bind_template_child (widget_class, FwWindow, lesson_panel);
@@ -1443,6 +1515,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
   fw_window_models_class_init (widget_class);
   fw_window_runs_class_init (widget_class);
+  fw_window_layout_class_init (widget_class);
   fw_window_tuning_class_init (widget_class);
   fw_window_lessons_class_init (widget_class);
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
@@ -1471,15 +1544,18 @@ fw_window_init (FwWindow *self)
     gtk_widget_set_margin_bottom (placeholder, 18);
     gtk_list_box_set_placeholder (self->runs_list, placeholder);
   }
-  fw_contrib_panel_attach (self->contrib_panel, self->dataset_view, self->runs_list,
-                           fw_plot_model_get_runs (self->plot_model));
-  fw_robustness_view_attach (self->robustness_view, fw_plot_model_get_runs (self->plot_model));
+  self->explainer = fw_explainer_new ();
+  fw_explainer_attach (self->explainer, self->runs_list, fw_plot_model_get_runs (self->plot_model));
+  fw_contrib_view_attach (self->contrib_view, self->explainer, fw_plot_model_get_runs (self->plot_model));
+  fw_sample_view_attach (self->sample_view, self->explainer, self->dataset_view);
   g_signal_connect (self, "realize", G_CALLBACK (on_realize), NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
   fw_window_runs_init (self);
+  fw_robustness_view_attach (self->robustness_view, fw_plot_model_get_runs (self->plot_model));
   fw_window_tuning_init (self);
   fw_window_lessons_init (self);
+  fw_window_layout_init (self);
 
   if (self->settings)
     {
@@ -1516,12 +1592,14 @@ fw_window_new (GtkApplication *app)
 }
 
 FwModelPanel *fw_window_get_model_panel (FwWindow *self) { return self->model_panel; }
+FwContribView *fw_window_get_contrib_view (FwWindow *self) { return self->contrib_view; }
+FwSampleView *fw_window_get_sample_view (FwWindow *self) { return self->sample_view; }
+FwExplainer *fw_window_get_explainer (FwWindow *self) { return self->explainer; }
 FwLessonPanel *fw_window_get_lesson_panel (FwWindow *self) { return self->lesson_panel; }
 GtkRevealer *fw_window_get_lesson_revealer (FwWindow *self) { return self->lesson_revealer; }
 GMenu *fw_window_get_lessons_section (FwWindow *self) { return self->lessons_section; }
 GtkWidget *fw_window_get_compare_box (FwWindow *self) { return self->compare_box; }
 FwDatasetView *fw_window_get_dataset_view (FwWindow *self) { return self->dataset_view; }
-FwContribPanel *fw_window_get_contrib_panel (FwWindow *self) { return self->contrib_panel; }
 FwRobustnessView *fw_window_get_robustness_view (FwWindow *self) { return self->robustness_view; }
 FwPlotModel *fw_window_get_plot_model (FwWindow *self) { return self->plot_model; }
 GListModel *fw_window_get_compare_runs (FwWindow *self) { return G_LIST_MODEL (self->compare_runs); }

@@ -6,13 +6,15 @@
 
 #include <gtk/gtk.h>
 
-#include "fw-contrib-panel.h"
+#include "fw-contrib-view.h"
+#include "fw-explainer.h"
 #include "fw-dataset.h"
 #include "fw-lesson.h"
 #include "fw-model-jobs.h"
 #include "fw-model-panel.h"
 #include "fw-plot.h"
 #include "fw-plot-model.h"
+#include "fw-sample-view.h"
 #include "fw-tuning-window.h"
 #include "fw-robustness-view.h"
 
@@ -30,7 +32,9 @@ const FwDataset *fw_window_get_dataset (FwWindow *self);
 gboolean fw_window_is_busy (FwWindow *self);
 
 FwModelPanel *fw_window_get_model_panel (FwWindow *self);
-FwContribPanel *fw_window_get_contrib_panel (FwWindow *self);
+FwContribView *fw_window_get_contrib_view (FwWindow *self);
+FwSampleView *fw_window_get_sample_view (FwWindow *self);
+FwExplainer *fw_window_get_explainer (FwWindow *self);
 FwRobustnessView *fw_window_get_robustness_view (FwWindow *self);
 FwPlotModel *fw_window_get_plot_model (FwWindow *self);
 FwPlot *fw_window_get_plot (FwWindow *self, FwPlotKind kind);

@@ -29,12 +29,12 @@ typedef enum {
 } FwBuiltinKind;
 
 static const FwBuiltinInfo builtins[] = {
-  { "shapes", N_("both the image and the caption tell the shape: any fusion works, and each modality alone does too") },
-  { "shapes-complementary", N_("the image shows the shape, the caption names the colour: the class (colour + shape) needs both") },
-  { "shapes-xor", N_("class = square XOR 'hot' in the caption: each modality alone is at chance, so late fusion fails while intermediate fusion learns it") },
-  { "shapes-noisy-text", N_("60% of captions name the wrong shape: the model must learn to trust the image more than the text") },
-  { "shapes-missing", N_("about 30% of rows lack the image or the caption: try --modality-dropout and compare robustness") },
-  { FW_FASHION_NAME, N_("3,000 Fashion-MNIST photos of clothing; 25% of captions name the wrong class: fusion helps and hurts on real pictures (needs the dataset-fashion-mnist package)") },
+  { "shapes", N_("both the image and the caption tell the shape: any fusion works, and each modality alone does too"), NULL },
+  { "shapes-complementary", N_("the image shows the shape, the caption names the colour: the class (colour + shape) needs both"), "epochs=10" },
+  { "shapes-xor", N_("class = square XOR 'hot' in the caption: each modality alone is at chance, so late fusion fails while intermediate fusion learns it"), "epochs=15" },
+  { "shapes-noisy-text", N_("60% of captions name the wrong shape: the model must learn to trust the image more than the text"), "epochs=10" },
+  { "shapes-missing", N_("about 30% of rows lack the image or the caption: try --modality-dropout and compare robustness"), "epochs=10" },
+  { FW_FASHION_NAME, N_("3,000 Fashion-MNIST photos of clothing; 25% of captions name the wrong class: fusion helps and hurts on real pictures (needs the dataset-fashion-mnist package)"), NULL },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (builtins) == FW_BUILTIN_N_KINDS);
 
@@ -44,6 +44,17 @@ fw_builtin_list (int *n)
   if (n)
     *n = FW_BUILTIN_N_KINDS;
   return builtins;
+}
+
+const FwBuiltinInfo *
+fw_builtin_find (const char *name)
+{
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (builtins); i++)
+    if (g_str_equal (builtins[i].name, name))
+      return &builtins[i];
+  return NULL;
 }
 
 typedef enum { SHAPE_CIRCLE, SHAPE_SQUARE, SHAPE_TRIANGLE, SHAPE_CROSS, N_SHAPES } Shape;

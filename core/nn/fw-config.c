@@ -372,6 +372,32 @@ fw_config_from_json (FwConfig *c, JsonNode *node, GError **error)
   return fw_config_validate (c, error);
 }
 
+gboolean
+fw_config_set_options (FwConfig *c, const char *options, GError **error)
+{
+  g_auto(GStrv) words = g_strsplit_set (options ? options : "", " \t", -1);
+  FwConfig trial = *c;
+
+  for (guint i = 0; words[i]; i++)
+    {
+      g_auto(GStrv) pair = NULL;
+
+      if (!words[i][0])
+        continue;
+      pair = g_strsplit (words[i], "=", 2);
+      if (!pair[1])
+        {
+          g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                       _("'%s' is not name=value"), words[i]);
+          return FALSE;
+        }
+      if (!fw_config_set (&trial, pair[0], pair[1], error))
+        return FALSE;
+    }
+  *c = trial;
+  return TRUE;
+}
+
 char *
 fw_config_describe (const FwConfig *c)
 {

@@ -83,6 +83,9 @@ void fw_config_init (FwConfig *config);     /* DESIGN.md defaults */
 /* Sets one option by its flag name without dashes ("fusion-op", "lr").
  * Unknown names and bad values are FW_CONFIG_ERROR_INVALID with a hint. */
 gboolean fw_config_set (FwConfig *config, const char *name, const char *value, GError **error);
+/* "name=value name=value …" through fw_config_set; config is unchanged
+ * when one fails. */
+gboolean fw_config_set_options (FwConfig *config, const char *options, GError **error);
 /* Checks combinations (e.g. early fusion needs the mlp image encoder). */
 gboolean fw_config_validate (const FwConfig *config, GError **error);
 /* The option as text, as fw_config_set would accept it (g_free). */

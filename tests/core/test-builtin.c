@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fw-builtin.h"
+#include "fw-config.h"
 #include "fw-dataset.h"
 #include "fw-fashion.h"
 
@@ -179,11 +180,45 @@ test_cancel (void)
   g_assert_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED);
 }
 
+/* Every built-in's recommended options are valid options; shapes-xor's
+ * train longer than the default (at 5 epochs nothing separates in Compare). */
+static void
+test_recommended (void)
+{
+  int n;
+  const FwBuiltinInfo *list = fw_builtin_list (&n);
+  FwConfig defaults, c;
+
+  fw_config_init (&defaults);
+  for (int i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      c = defaults;
+      g_assert_true (fw_builtin_find (list[i].name) == &list[i]);
+      g_assert_true (fw_config_set_options (&c, list[i].recommended, &error));
+      g_assert_no_error (error);
+      g_assert_true (fw_config_validate (&c, NULL));
+    }
+  c = defaults;
+  g_assert_true (fw_config_set_options (&c, fw_builtin_find ("shapes-xor")->recommended, NULL));
+  g_assert_cmpint (c.epochs, >, defaults.epochs);
+  g_assert_null (fw_builtin_find ("no-such"));
+  {
+    /* a bad word leaves the config as it was */
+    g_autoptr(GError) error = NULL;
+    c = defaults;
+    g_assert_false (fw_config_set_options (&c, "epochs=9 lr", &error));
+    g_assert_nonnull (error);
+    g_assert_cmpint (c.epochs, ==, defaults.epochs);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/core/builtin/all", test_all);
+  g_test_add_func ("/core/builtin/recommended", test_recommended);
   g_test_add_func ("/core/builtin/xor-text-at-chance", test_xor_text_at_chance);
   g_test_add_func ("/core/builtin/complementary", test_complementary);
   g_test_add_func ("/core/builtin/noisy-and-missing", test_noisy_and_missing);

@@ -26,12 +26,14 @@ wait_idle (FwWindow *win)
 
   do
     {
-      while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win)))
+      while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win)) ||
+             fw_sample_view_is_busy (fw_window_get_sample_view (win)))
              && g_get_monotonic_time () < end)
         g_main_context_iteration (NULL, TRUE);
       iterate_for (100);
     }
-  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win)))
+  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win)) ||
+             fw_sample_view_is_busy (fw_window_get_sample_view (win)))
          && g_get_monotonic_time () < end);
 }
 

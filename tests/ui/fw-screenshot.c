@@ -1,7 +1,10 @@
 /* fw-screenshot.c — renders the main window at the stages a user sees
  * (empty, training, finished, contributions, inspector, compare table)
- * to PNG files, for
- * tests/ui/screenshots.sh.  Usage: fw-screenshot OUTDIR PREFIX [--dark] */
+ * to PNG files, for tests/ui/screenshots.sh.  With --classroom, the window
+ * as the screen it runs on fits it (a projector's 1024×768 or 1280×720):
+ * after Compare fusion types, with each bottom tab, and with --presenter in
+ * presenter mode, also with the side sheet open.
+ * Usage: fw-screenshot OUTDIR PREFIX [--dark | --classroom [--presenter]] */
 #include <glib/gi18n.h>
 #include <locale.h>
 
@@ -81,9 +84,61 @@ wait_idle (FwWindow *win)
 {
   gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC * 300;
 
-  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win))) &&
+  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win)) ||
+          fw_sample_view_is_busy (fw_window_get_sample_view (win))) &&
          g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
+}
+
+/* A lesson on a projector: shapes-xor at its recommended settings,
+ * Compare fusion types, then each tab of the bottom area. */
+static int
+classroom (const char *dir, const char *prefix, gboolean presenter)
+{
+  FwWindow *win = fw_window_new (NULL);
+  FwConfig config;
+  GtkWidget *contrib = GTK_WIDGET (fw_window_get_contrib_view (win));
+  GtkWidget *sample = GTK_WIDGET (fw_window_get_sample_view (win));
+  GtkWidget *stack;
+
+  gtk_window_present (GTK_WINDOW (win));
+  fw_config_init (&config);
+  fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
+  /* chosen in the menu, as in class: its recommended settings apply */
+  g_action_group_activate_action (G_ACTION_GROUP (win), "load-dataset", g_variant_new_string ("builtin:shapes-xor"));
+  wait_idle (win);
+  if (presenter)
+    g_action_group_activate_action (G_ACTION_GROUP (win), "presenter", NULL);
+  /* the screenshots need no slow show */
+  g_action_group_change_action_state (G_ACTION_GROUP (win), "classroom-pace", g_variant_new_boolean (FALSE));
+  save (GTK_WIDGET (win), dir, prefix, "start");
+  g_action_group_activate_action (G_ACTION_GROUP (win), "compare", NULL);
+  wait_idle (win);
+  save (GTK_WIDGET (win), dir, prefix, "compare");
+  stack = gtk_widget_get_ancestor (contrib, GTK_TYPE_STACK);
+  if (stack && gtk_stack_get_page (GTK_STACK (stack), sample))
+    {
+      GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (stack, GTK_TYPE_SCROLLED_WINDOW));
+      GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (scroller);
+      gtk_adjustment_set_value (v, gtk_adjustment_get_upper (v));
+      gtk_stack_set_visible_child_name (GTK_STACK (stack), "explain");
+      wait_idle (win);
+      gtk_adjustment_set_value (v, gtk_adjustment_get_upper (v));
+      save (GTK_WIDGET (win), dir, prefix, "contributions");
+      gtk_stack_set_visible_child (GTK_STACK (stack), sample);
+      wait_idle (win);
+      gtk_adjustment_set_value (v, gtk_adjustment_get_upper (v));
+      save (GTK_WIDGET (win), dir, prefix, "sample");
+      gtk_adjustment_set_value (v, 0);
+    }
+  if (!g_variant_get_boolean (g_action_group_get_action_state (G_ACTION_GROUP (win), "show-sidebar")))
+    {
+      /* the Dataset/Model column as a side sheet */
+      g_action_group_change_action_state (G_ACTION_GROUP (win), "show-sidebar", g_variant_new_boolean (TRUE));
+      save (GTK_WIDGET (win), dir, prefix, "side-sheet");
+    }
+  gtk_window_destroy (GTK_WINDOW (win));
+  return 0;
 }
 
 int
@@ -94,6 +149,8 @@ main (int argc, char **argv)
   FwModelPanel *panel;
   FwConfig config;
   gboolean dark = argc > 3 && g_strcmp0 (argv[3], "--dark") == 0;
+  gboolean classroom_mode = argc > 3 && g_strcmp0 (argv[3], "--classroom") == 0;
+  gboolean presenter = argc > 4 && g_strcmp0 (argv[4], "--presenter") == 0;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, FW_TEST_LOCALEDIR);
@@ -101,7 +158,7 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
   if (argc < 3)
     {
-      g_printerr ("usage: fw-screenshot OUTDIR PREFIX [--dark]\n");
+      g_printerr ("usage: fw-screenshot OUTDIR PREFIX [--dark | --classroom [--presenter]]\n");
       return 2;
     }
   dir = argv[1];
@@ -110,10 +167,12 @@ main (int argc, char **argv)
   fw_ui_init ();
   if (dark)
     g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+  if (classroom_mode)
+    return classroom (dir, prefix, presenter);
 
   win = fw_window_new (NULL);
   gtk_widget_add_css_class (GTK_WIDGET (win), "fw-main");
-  gtk_window_set_default_size (GTK_WINDOW (win), 1600, 1000);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1900, 1060);   /* the wide layout */
   gtk_window_present (GTK_WINDOW (win));
   panel = fw_window_get_model_panel (win);
   fw_config_init (&config);
@@ -173,8 +232,9 @@ main (int argc, char **argv)
   save (GTK_WIDGET (win), dir, prefix, "finished");
   {
     /* the Contributions view of the late run, then a sample inspected
-     * with its text hidden: the panel alone, at the window's width */
-    FwContribPanel *contrib = fw_window_get_contrib_panel (win);
+     * with its text hidden: each view alone, at its size in the window */
+    FwContribView *contrib = fw_window_get_contrib_view (win);
+    FwSampleView *sample = fw_window_get_sample_view (win);
     GtkListBox *runs = find_runs_list (GTK_WIDGET (win));
     save (GTK_WIDGET (contrib), dir, prefix, "contributions-late");
     /* the intermediate run: it learned the pair, so the interaction shows */
@@ -193,14 +253,15 @@ main (int argc, char **argv)
         }
       gtk_drop_down_set_selected (method, 0);
     }
-    fw_contrib_panel_inspect (contrib, 2);
+    fw_sample_view_inspect (sample, 2);
     wait_idle (win);
-    save (GTK_WIDGET (contrib), dir, prefix, "inspector");
+    save (GTK_WIDGET (sample), dir, prefix, "inspector");
     gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.per-class", NULL);
-    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.hide-text", NULL);
+    gtk_widget_activate_action (GTK_WIDGET (sample), "sample.hide-text", NULL);
     wait_idle (win);
-    save (GTK_WIDGET (contrib), dir, prefix, "inspector-hide-text");
-    gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.hide-text", NULL);
+    save (GTK_WIDGET (contrib), dir, prefix, "contributions-per-class");
+    save (GTK_WIDGET (sample), dir, prefix, "inspector-hide-text");
+    gtk_widget_activate_action (GTK_WIDGET (sample), "sample.hide-text", NULL);
     gtk_widget_activate_action (GTK_WIDGET (contrib), "contrib.per-class", NULL);
     wait_idle (win);
   }

@@ -1,4 +1,4 @@
-/* test-contrib.c — the Contributions view and the Sample inspector in the
+/* test-contrib.c — the Contributions view and the Sample view in the
  * real window under a real display: train briefly, check that the view
  * holds the run's Shapley numbers and one reliance point per epoch, export
  * it, then open a sample, hide its text, hide its image and clear its
@@ -23,15 +23,17 @@ timed_out (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Iterates until neither the window nor the panel has work in flight. */
+/* Iterates until neither the window nor the two views have work in flight. */
 static void
 wait_idle (FwWindow *win)
 {
-  FwContribPanel *panel = fw_window_get_contrib_panel (win);
+  FwContribView *view = fw_window_get_contrib_view (win);
+  FwSampleView *sample = fw_window_get_sample_view (win);
   gboolean expired = FALSE;
   guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
 
-  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (panel)) && !expired)
+  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (view) || fw_sample_view_is_busy (sample)) &&
+         !expired)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (expired);
   g_source_remove (id);
@@ -85,7 +87,9 @@ static void
 test_contributions_and_inspector (void)
 {
   FwWindow *win = fw_window_new (NULL);
-  FwContribPanel *panel = fw_window_get_contrib_panel (win);
+  FwContribView *view = fw_window_get_contrib_view (win);
+  FwSampleView *sample = fw_window_get_sample_view (win);
+  FwExplainer *explainer = fw_window_get_explainer (win);
   FwPlotModel *plot = fw_window_get_plot_model (win);
   FwConfig config;
   const FwDataset *ds;
@@ -122,10 +126,10 @@ test_contributions_and_inspector (void)
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
   run = fw_plot_model_get_run (plot, 0);
   g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_FINISHED);
-  trainer = fw_contrib_panel_get_trainer (panel, run);
+  trainer = fw_explainer_get_trainer (explainer, run);
   g_assert_nonnull (trainer);
 
-  result = fw_contrib_panel_get_result (panel);
+  result = fw_contrib_view_get_result (view);
   g_assert_nonnull (result);
   g_assert_true (fw_contrib_result_get_run (result) == run);
   numbers = fw_contrib_result_get_numbers (result);
@@ -174,7 +178,7 @@ test_contributions_and_inspector (void)
       g_autoptr(GError) error = NULL;
       g_autofree char *name = g_strconcat ("contrib.", exts[i], NULL);
       g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_assert_true (fw_contrib_panel_export (panel, path, &error));
+      g_assert_true (fw_contrib_view_export (view, path, &error));
       g_assert_no_error (error);
       g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
       if (g_str_equal (exts[i], "json"))
@@ -202,7 +206,7 @@ test_contributions_and_inspector (void)
   g_assert_true (ds->has_image[ROW] && ds->has_text[ROW]);
   gtk_widget_activate (child);
   wait_idle (win);
-  d = fw_sample_get_data (fw_contrib_panel_get_sample (panel));
+  d = fw_sample_get_data (fw_sample_view_get_sample (sample));
   g_assert_cmpint (d->row, ==, ROW);
   g_assert_nonnull (d->probs);
   g_assert_nonnull (d->heat);     /* integrated gradients followed */
@@ -215,7 +219,7 @@ test_contributions_and_inspector (void)
   g_assert_cmpfloat (max_diff (full, expected, K), <, 1e-5);
 
   /* hide text: predict's input for the row with an empty caption */
-  gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.hide-text", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (sample), "sample.hide-text", NULL);
   wait_idle (win);
   g_assert_true (d->text_hidden);
   predict_row (trainer, ds, ROW, FALSE, TRUE, expected);
@@ -224,12 +228,12 @@ test_contributions_and_inspector (void)
   memcpy (no_text, d->probs, sizeof (float) * K);
 
   /* an empty caption typed in is the same missing text */
-  gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.hide-text", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (sample), "sample.hide-text", NULL);
   wait_idle (win);
   g_assert_cmpfloat (max_diff (d->probs, full, K), <, 1e-5);
   {
     GtkWidget *focus;
-    gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.inspect", NULL);   /* focuses the caption */
+    gtk_widget_activate_action (GTK_WIDGET (sample), "sample.inspect", NULL);   /* focuses the caption */
     wait_idle (win);
     focus = gtk_root_get_focus (GTK_ROOT (win));
     g_assert_nonnull (focus);
@@ -240,8 +244,8 @@ test_contributions_and_inspector (void)
   g_assert_cmpfloat (max_diff (d->probs, no_text, K), <, 1e-5);
 
   /* hide image (with the caption back): the row with its image missing */
-  fw_contrib_panel_inspect (panel, ROW);
-  gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.hide-image", NULL);
+  fw_sample_view_inspect (sample, ROW);
+  gtk_widget_activate_action (GTK_WIDGET (sample), "sample.hide-image", NULL);
   wait_idle (win);
   g_assert_null (d->pixels);
   predict_row (trainer, ds, ROW, TRUE, FALSE, expected);
@@ -263,7 +267,9 @@ static void
 test_cancel_and_new_dataset (void)
 {
   FwWindow *win = fw_window_new (NULL);
-  FwContribPanel *panel = fw_window_get_contrib_panel (win);
+  FwContribView *view = fw_window_get_contrib_view (win);
+  FwSampleView *sample = fw_window_get_sample_view (win);
+  FwExplainer *explainer = fw_window_get_explainer (win);
   FwConfig config;
   FwRun *run;
   FwContribResult *result;
@@ -278,49 +284,49 @@ test_cancel_and_new_dataset (void)
   fw_window_load_dataset (win, "builtin:shapes");
   wait_idle (win);
   /* the first sample opens with the dataset, with no model yet */
-  g_assert_cmpint (fw_sample_get_data (fw_contrib_panel_get_sample (panel))->row, ==, 0);
-  g_assert_null (fw_sample_get_data (fw_contrib_panel_get_sample (panel))->probs);
-  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.compute", NULL) &&
-                  fw_contrib_panel_is_busy (panel));
+  g_assert_cmpint (fw_sample_get_data (fw_sample_view_get_sample (sample))->row, ==, 0);
+  g_assert_null (fw_sample_get_data (fw_sample_view_get_sample (sample))->probs);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "contrib.compute", NULL) &&
+                  fw_contrib_view_is_busy (view));
 
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
   wait_idle (win);
   run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
-  result = fw_contrib_panel_get_result (panel);
+  result = fw_contrib_view_get_result (view);
   before = fw_contrib_result_get_numbers (result);
   g_assert_nonnull (before);
-  g_assert_nonnull (fw_sample_get_data (fw_contrib_panel_get_sample (panel))->probs);
+  g_assert_nonnull (fw_sample_get_data (fw_sample_view_get_sample (sample))->probs);
 
   {
     /* a model whose classes the dataset does not have is refused, and its
      * owner freed at once */
     static const char *const wrong[] = { "apple", "pear", NULL };
-    FwTrainer *trainer = fw_contrib_panel_get_trainer (panel, run);
+    FwTrainer *trainer = fw_explainer_get_trainer (explainer, run);
     g_autoptr(FwRun) other = fw_run_new (fw_run_get_config (run), "other", &(GdkRGBA) { 0, 0, 0, 1 });
     g_autoptr(GError) error = NULL;
     gboolean freed = FALSE;
-    g_assert_false (fw_contrib_panel_take_model (panel, other, fw_trainer_get_model (trainer),
-                                                 fw_trainer_get_vocab (trainer), wrong, &freed,
-                                                 set_true, &error));
+    g_assert_false (fw_explainer_take_model (explainer, other, fw_trainer_get_model (trainer),
+                                             fw_trainer_get_vocab (trainer), wrong, &freed,
+                                             set_true, &error));
     g_assert_nonnull (error);
     g_assert_true (freed);
   }
-  gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.compute", NULL);
-  g_assert_true (fw_contrib_panel_is_busy (panel));
-  gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.cancel", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (view), "contrib.compute", NULL);
+  g_assert_true (fw_contrib_view_is_busy (view));
+  gtk_widget_activate_action (GTK_WIDGET (view), "contrib.cancel", NULL);
   wait_idle (win);
   g_assert_true (fw_contrib_result_get_numbers (result) == before);
 
-  gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.compute", NULL);
-  g_assert_true (fw_contrib_panel_is_busy (panel));
+  gtk_widget_activate_action (GTK_WIDGET (view), "contrib.compute", NULL);
+  g_assert_true (fw_contrib_view_is_busy (view));
   fw_window_load_dataset (win, "builtin:shapes-xor");
   wait_idle (win);
-  g_assert_null (fw_contrib_panel_get_trainer (panel, run));
-  g_assert_false (fw_contrib_panel_is_busy (panel));
+  g_assert_null (fw_explainer_get_trainer (explainer, run));
+  g_assert_false (fw_contrib_view_is_busy (view));
 
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
   wait_idle (win);
-  gtk_widget_activate_action (GTK_WIDGET (panel), "contrib.compute", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (view), "contrib.compute", NULL);
   gtk_window_destroy (GTK_WINDOW (win));
 }
 

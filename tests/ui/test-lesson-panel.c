@@ -47,13 +47,15 @@ wait_idle (FwWindow *win)
 
   do
     {
-      while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win))
+      while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win))
+              || fw_sample_view_is_busy (fw_window_get_sample_view (win))
               || fw_robustness_view_is_busy (fw_window_get_robustness_view (win)))
              && !expired)
         g_main_context_iteration (NULL, TRUE);
       iterate_for (50);   /* a finished run starts its contributions in an idle */
     }
-  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win))
+  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win))
+              || fw_sample_view_is_busy (fw_window_get_sample_view (win))
               || fw_robustness_view_is_busy (fw_window_get_robustness_view (win)))
          && !expired);
   g_assert_false (expired);
@@ -251,7 +253,7 @@ play_lesson (FwWindow *win, const FwLesson *expected)
         }
       if (step->action == FW_LESSON_ACTION_CONTRIBUTIONS)
         {
-          FwContribResult *result = fw_contrib_panel_get_result (fw_window_get_contrib_panel (win));
+          FwContribResult *result = fw_contrib_view_get_result (fw_window_get_contrib_view (win));
           g_assert_nonnull (result);
           g_assert_nonnull (fw_contrib_result_get_numbers (result));
         }
@@ -296,7 +298,7 @@ test_builtin_lesson (void)
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 2);
   g_assert_cmpfloat (fw_run_get_test_accuracy (fw_plot_model_get_run (plot, 0)), >, 0.9);
   const FwContribNumbers *numbers =
-    fw_contrib_result_get_numbers (fw_contrib_panel_get_result (fw_window_get_contrib_panel (win)));
+    fw_contrib_result_get_numbers (fw_contrib_view_get_result (fw_window_get_contrib_view (win)));
   g_assert_cmpfloat (numbers->shapley.image_share, >, 0.6);
 
   g_action_group_activate_action (G_ACTION_GROUP (win), "close-lesson", NULL);

@@ -30,7 +30,8 @@ wait_idle (FwWindow *win)
   gboolean expired = FALSE;
   guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
 
-  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win))) && !expired)
+  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win)) ||
+          fw_sample_view_is_busy (fw_window_get_sample_view (win))) && !expired)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (expired);
   g_source_remove (id);
@@ -222,7 +223,7 @@ test_autosave (void)
   fw_window_load_dataset (win, "builtin:shapes");
   wait_idle (win);
   {
-    FwContribResult *result = fw_contrib_panel_get_result (fw_window_get_contrib_panel (win));
+    FwContribResult *result = fw_contrib_view_get_result (fw_window_get_contrib_view (win));
     const FwContribNumbers *numbers;
 
     g_assert_true (fw_contrib_result_get_run (result) == again);
@@ -385,7 +386,7 @@ test_save_and_open (void)
   g_assert_true (fw_window_get_selected_run (win) == opened);
   /* and the Contributions view explains it, like a run trained here */
   {
-    FwContribResult *result = fw_contrib_panel_get_result (fw_window_get_contrib_panel (win));
+    FwContribResult *result = fw_contrib_view_get_result (fw_window_get_contrib_view (win));
     const FwContribNumbers *numbers;
 
     g_assert_true (fw_contrib_result_get_run (result) == opened);

@@ -33,7 +33,8 @@ wait_idle (FwWindow *win)
   gboolean expired = FALSE;
   guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
 
-  while ((fw_window_is_busy (win) || fw_contrib_panel_is_busy (fw_window_get_contrib_panel (win))) && !expired)
+  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win)) ||
+          fw_sample_view_is_busy (fw_window_get_sample_view (win))) && !expired)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (expired);
   g_source_remove (id);
