@@ -1,7 +1,7 @@
-/* fw-torch-export.c — writes a PyTorch folder for a model: model.py and
- * predict.py (the same text for every model, kept in core/torch/ and
- * compiled in as a GResource; they build the module from the config in
- * the model file's metadata) and model.safetensors (fw_model_save).  The
+/* fw-torch-export.c — writes a PyTorch folder for a model: model.py,
+ * predict.py and train.py (for torchrun) — the same text for every model,
+ * kept in core/io/torch/ and compiled in as a GResource; they build the
+ * module from the config in the model file's metadata —  and model.safetensors (fw_model_save).  The
  * folder is built beside its destination and moved into place only when
  * complete (fw-file.c), so a full disk never leaves half a folder. */
 #include "fw-torch-export.h"
@@ -51,7 +51,8 @@ fw_torch_export (FwModel *model, const FwVocab *vocab, const char *const *classe
   g_autofree char *weights = g_build_filename (staging, "model.safetensors", NULL);
   if (!fw_model_save (model, vocab, classes, weights, &local)
       || !write_resource ("model.py", staging, 0666, &local)
-      || !write_resource ("predict.py", staging, 0777, &local))
+      || !write_resource ("predict.py", staging, 0777, &local)
+      || !write_resource ("train.py", staging, 0777, &local))
     {
       fw_file_remove_tree (staging);
       /* the message names the staging folder: name the user's instead */

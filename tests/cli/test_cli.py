@@ -282,7 +282,7 @@ with tempfile.TemporaryDirectory() as tmp:
           f"{r.stderr} {left}")
     r = run("export", "--model", model, "--torch", torch_dir)
     check("export --torch writes the folder whole",
-          r.returncode == 0 and sorted(os.listdir(torch_dir)) == ["model.py", "model.safetensors", "predict.py"]
+          r.returncode == 0 and sorted(os.listdir(torch_dir)) == ["model.py", "model.safetensors", "predict.py", "train.py"]
           and os.listdir(os.path.dirname(torch_dir)) == ["torch"], r.stderr)
     # ---- lessons: the list, a lesson file played headlessly, its mistakes
     r = run("lessons")

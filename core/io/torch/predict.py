@@ -29,6 +29,8 @@ SPLITS = {"train": 0, "training": 0, "val": 1, "valid": 1, "validation": 1, "dev
           "test": 2, "testing": 2}
 FIELDS = ("image", "text", "label", "split")
 M64 = (1 << 64) - 1
+# messages name the script run: train.py reads manifests with these functions too
+PROG = os.path.basename(sys.argv[0] or "predict.py")
 
 
 def row_key(image, text):
@@ -70,10 +72,15 @@ def read_manifest(path):
                 path = os.path.join(path, name)
                 break
         else:
-            sys.exit(f"predict.py: {path}: the folder holds no metadata.csv or metadata.jsonl")
+            sys.exit(f"{PROG}: {path}: the folder holds no metadata.csv or metadata.jsonl")
     folder = os.path.dirname(os.path.abspath(path))
-    with open(path, "rb") as f:
-        text = f.read().decode("utf-8-sig")
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8-sig")
+    except OSError as e:
+        sys.exit(f"{PROG}: {path}: {e.strerror}")
+    except UnicodeDecodeError:
+        sys.exit(f"{PROG}: {path}: not UTF-8 text")
     jsonl = path.endswith((".jsonl", ".ndjson")) or (
         not path.endswith(".csv") and text.lstrip().startswith("{"))
     rows = []
@@ -81,22 +88,27 @@ def read_manifest(path):
         for line_no, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
-            obj = json.loads(line)
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                sys.exit(f"{PROG}: {path}: line {line_no}: not a JSON object: {e}")
+            if not isinstance(obj, dict):
+                sys.exit(f"{PROG}: {path}: line {line_no}: not a JSON object")
             if "image" not in obj and "file_name" in obj:
                 obj["image"] = obj["file_name"]
             try:
                 rows.append({f: clean(obj.get(f), f) for f in FIELDS})
             except ValueError as e:
-                sys.exit(f"predict.py: {path}: line {line_no}: {e}")
+                sys.exit(f"{PROG}: {path}: line {line_no}: {e}")
     else:
         reader = csv.reader(io.StringIO(text, newline=""))
-        header = [h.strip().lower() for h in next(reader)]
+        header = [h.strip().lower() for h in next(reader, [])]
         col = {f: header.index(f) if f in header else -1 for f in FIELDS}
         if col["image"] < 0 and "file_name" in header:
             col["image"] = header.index("file_name")
         for f in ("image", "text", "label"):
             if col[f] < 0:
-                sys.exit(f"predict.py: {path}: no '{f}' column")
+                sys.exit(f"{PROG}: {path}: no '{f}' column")
         for record in reader:
             if not record:
                 continue
@@ -104,11 +116,11 @@ def read_manifest(path):
                          for f in FIELDS})
     for i, r in enumerate(rows):
         if r["label"] is None:
-            sys.exit(f"predict.py: {path}: row {i + 1}: the label is empty")
+            sys.exit(f"{PROG}: {path}: row {i + 1}: the label is empty")
         if r["split"] is not None and r["split"].lower() not in SPLITS:
-            sys.exit(f"predict.py: {path}: row {i + 1}: unknown split {r['split']!r}")
+            sys.exit(f"{PROG}: {path}: row {i + 1}: unknown split {r['split']!r}")
         if r["image"] is None and r["text"] is None:
-            sys.exit(f"predict.py: {path}: row {i + 1}: has neither an image nor a text")
+            sys.exit(f"{PROG}: {path}: row {i + 1}: has neither an image nor a text")
         r["key"] = row_key(r["image"], r["text"])
         if r["image"] is not None and not os.path.isabs(r["image"]):
             r["image"] = os.path.join(folder, r["image"])
@@ -137,7 +149,7 @@ def preprocess_row(model, manifest, rows, i):
     try:
         return model.preprocess(rows[i]["image"], rows[i]["text"])
     except (ImportError, OSError, ValueError) as e:   # each names the image file
-        sys.exit(f"predict.py: {manifest}: row {i + 1}: {e}")
+        sys.exit(f"{PROG}: {manifest}: row {i + 1}: {e}")
 
 
 def csv_field(s):
@@ -163,7 +175,7 @@ def main():
     class_index = {c: k for k, c in enumerate(model.labels)}
     for i in chosen:
         if rows[i]["label"] not in class_index:
-            sys.exit(f"predict.py: {args.manifest}: row {i + 1}: label {rows[i]['label']!r} "
+            sys.exit(f"{PROG}: {args.manifest}: row {i + 1}: label {rows[i]['label']!r} "
                      f"is not one of the model's classes")
 
     out = sys.stdout
