@@ -302,6 +302,110 @@ test_run_names (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static gboolean
+folder_gone (gpointer data)
+{
+  return !g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+/* Delete Run and Clear Runs agree: both take runs off the list and the
+ * disk, and both can be undone until the chance passes. */
+static void
+test_delete_and_clear_undo (void)
+{
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
+  FwPlotModel *plot = fw_window_get_plot_model (win);
+  g_autofree char *dir_a = NULL, *dir_b = NULL;
+  FwRun *a, *b;
+
+  set_epochs (win, 1);
+  for (int i = 0; i < 2; i++)
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+      fw_test_wait_idle (win);
+    }
+  fw_run_store_flush (fw_window_get_run_store (win));
+  a = fw_plot_model_get_run (plot, 0);
+  b = fw_plot_model_get_run (plot, 1);
+  dir_a = g_strdup (fw_run_get_dir (a));
+  dir_b = g_strdup (fw_run_get_dir (b));
+  g_assert_true (g_file_test (dir_a, G_FILE_TEST_IS_DIR));
+
+  /* delete + undo: the run is back in its place, its folder never left */
+  fw_window_select_run (win, a);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "delete-run", NULL);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
+  g_assert_true (fw_plot_model_get_run (plot, 0) == b);
+  g_assert_true (g_file_test (dir_a, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "undo-remove"));
+  g_action_group_activate_action (G_ACTION_GROUP (win), "undo-remove", NULL);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 2);
+  g_assert_true (fw_plot_model_get_run (plot, 0) == a);
+  g_assert_true (fw_plot_model_get_run (plot, 1) == b);
+  fw_test_iterate_for (100);
+  g_assert_true (g_file_test (dir_a, G_FILE_TEST_IS_DIR));
+
+  /* clear + undo: every run comes back, in order */
+  g_action_group_activate_action (G_ACTION_GROUP (win), "clear-runs", NULL);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 0);
+  g_assert_true (g_file_test (dir_a, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test (dir_b, G_FILE_TEST_IS_DIR));
+  g_action_group_activate_action (G_ACTION_GROUP (win), "undo-remove", NULL);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 2);
+  g_assert_true (fw_plot_model_get_run (plot, 0) == a);
+  g_assert_true (fw_plot_model_get_run (plot, 1) == b);
+
+  /* delete + the chance passing: the folder goes, the other stays */
+  fw_window_removal_set_undo_ms (win, 100);
+  fw_window_select_run (win, a);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "delete-run", NULL);
+  g_assert_true (fw_test_wait_for (folder_gone, dir_a, FW_TEST_TIMEOUT_SECONDS));
+  g_assert_false (fw_window_removal_is_pending (win));
+  g_assert_false (fw_window_undo_remove (win));
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
+  g_assert_true (g_file_test (dir_b, G_FILE_TEST_IS_DIR));
+
+  /* clear, then the window closes within the chance: the folders go */
+  fw_window_removal_set_undo_ms (win, 60000);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "clear-runs", NULL);
+  g_assert_true (g_file_test (dir_b, G_FILE_TEST_IS_DIR));
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_assert_false (g_file_test (dir_b, G_FILE_TEST_EXISTS));
+}
+
+/* The Sample panel names the run whose model predicts, and follows the
+ * selection and renames. */
+static void
+test_sample_names_its_run (void)
+{
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
+  FwPlotModel *plot = fw_window_get_plot_model (win);
+  FwSampleView *sample = fw_window_get_sample_view (win);
+  FwRun *a, *b;
+  g_autofree char *want_a = NULL, *want_b = NULL;
+
+  g_assert_null (strstr (fw_sample_view_get_run_text (sample), "#"));
+  set_epochs (win, 1);
+  for (int i = 0; i < 2; i++)
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+      fw_test_wait_idle (win);
+    }
+  a = fw_plot_model_get_run (plot, 0);
+  b = fw_plot_model_get_run (plot, 1);
+  fw_window_select_run (win, a);
+  fw_test_iterate_for (100);
+  want_a = g_strdup_printf ("Model: %s", fw_run_get_description (a));
+  g_assert_cmpstr (fw_sample_view_get_run_text (sample), ==, want_a);
+  fw_window_select_run (win, b);
+  fw_test_iterate_for (100);
+  want_b = g_strdup_printf ("Model: %s", fw_run_get_description (b));
+  g_assert_cmpstr (fw_sample_view_get_run_text (sample), ==, want_b);
+  fw_window_rename_run (win, b, "my try");
+  g_assert_cmpstr (fw_sample_view_get_run_text (sample), ==, "Model: my try");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* A manifest with a bad row: the banner offers Load the Rest (the window
  * has no --skip-bad-rows), which loads the others and lists what it left. */
 static void
@@ -350,6 +454,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/defects/run-names", test_run_names);
   g_test_add_func ("/ui/defects/use-run-settings", test_use_run_settings);
   g_test_add_func ("/ui/defects/load-the-rest", test_load_the_rest);
+  g_test_add_func ("/ui/defects/sample-names-its-run", test_sample_names_its_run);
+  g_test_add_func ("/ui/defects/delete-and-clear-undo", test_delete_and_clear_undo);
   status = g_test_run ();
   fw_test_remove_tree (data_home);
   return status;
