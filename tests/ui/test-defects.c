@@ -373,6 +373,60 @@ test_delete_and_clear_undo (void)
   g_assert_false (g_file_test (dir_b, G_FILE_TEST_EXISTS));
 }
 
+/* A run of another dataset is marked in the list, and the Contributions
+ * view says in full why it cannot explain it and what to do. */
+static void
+test_runs_of_other_dataset (void)
+{
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
+  FwPlotModel *plot = fw_window_get_plot_model (win);
+  FwContribView *view = fw_window_get_contrib_view (win);
+  GtkListBoxRow *row;
+  FwRunRow *run_row;
+  FwRun *run;
+  const char *text;
+
+  set_epochs (win, 1);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  fw_test_wait_idle (win);
+  run = fw_plot_model_get_run (plot, 0);
+  row = gtk_list_box_get_row_at_index (fw_window_get_runs_list (win), 0);
+  run_row = FW_RUN_ROW (gtk_list_box_row_get_child (row));
+  g_assert_false (fw_run_row_is_foreign (run_row));
+  g_assert_null (strstr (fw_run_row_get_status (run_row), "other dataset"));
+
+  fw_window_load_dataset (win, "builtin:shapes-complementary");
+  fw_test_wait_idle (win);
+  g_assert_true (fw_run_row_is_foreign (run_row));
+  g_assert_nonnull (strstr (fw_run_row_get_status (run_row), "other dataset: shapes (built-in)"));
+  fw_window_select_run (win, run);
+  fw_test_wait_idle (win);
+  text = fw_contrib_view_get_run_text (view);
+  g_assert_nonnull (strstr (text, fw_run_get_description (run)));
+  {
+    g_autofree char *way_out = g_strdup_printf ("open %s to explain it", fw_run_get_dataset_name (run));
+    g_assert_nonnull (strstr (text, way_out));
+    g_assert_nonnull (strstr (text, "shapes-complementary"));
+  }
+  /* the whole sentence is on screen, not cut off */
+  {
+    GtkWidget *label = NULL;
+    g_autoptr(GPtrArray) all = fw_test_collect_widgets (GTK_WIDGET (view));
+    for (guint i = 0; i < all->len; i++)
+      if (GTK_IS_LABEL (all->pdata[i]) && g_strcmp0 (gtk_label_get_text (all->pdata[i]), text) == 0)
+        label = all->pdata[i];
+    g_assert_nonnull (label);
+    g_assert_cmpint (gtk_label_get_ellipsize (GTK_LABEL (label)), ==, PANGO_ELLIPSIZE_NONE);
+    g_assert_true (gtk_label_get_wrap (GTK_LABEL (label)));
+  }
+
+  /* back on its own dataset, the mark goes */
+  fw_window_load_dataset (win, "builtin:shapes");
+  fw_test_wait_idle (win);
+  g_assert_false (fw_run_row_is_foreign (run_row));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* The Sample panel names the run whose model predicts, and follows the
  * selection and renames. */
 static void
@@ -456,6 +510,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/defects/load-the-rest", test_load_the_rest);
   g_test_add_func ("/ui/defects/sample-names-its-run", test_sample_names_its_run);
   g_test_add_func ("/ui/defects/delete-and-clear-undo", test_delete_and_clear_undo);
+  g_test_add_func ("/ui/defects/runs-of-other-dataset", test_runs_of_other_dataset);
   status = g_test_run ();
   fw_test_remove_tree (data_home);
   return status;
