@@ -91,6 +91,9 @@ update_run_label (FwContribView *self, const char *message)
     gtk_label_set_text (self->run_label, message);
   else if (!self->run)
     gtk_label_set_text (self->run_label, _("no run yet"));
+  else if (!have_model (self) &&
+           (text = fw_explainer_describe_other_dataset (self->explainer, self->run)))
+    gtk_label_set_text (self->run_label, text);
   else
     {
       const FwContribNumbers *n = fw_contrib_result_get_numbers (result_for (self, self->run));
@@ -207,6 +210,9 @@ on_model_added (FwContribView *self, FwRun *run)
 static void
 on_dataset_changed (FwContribView *self)
 {
+  /* the run shown may now be of another dataset, or of this one again */
+  if (!self->compute_cancellable)
+    update_run_label (self, NULL);
   update_actions (self);
 }
 
@@ -253,6 +259,8 @@ fw_contrib_view_is_busy (FwContribView *self)
 {
   return self->compute_cancellable != NULL;
 }
+
+const char *fw_contrib_view_get_run_text (FwContribView *self) { return gtk_label_get_text (self->run_label); }
 
 FwContribResult *
 fw_contrib_view_get_result (FwContribView *self)

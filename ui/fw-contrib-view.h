@@ -23,5 +23,7 @@ gboolean fw_contrib_view_export (FwContribView *self, const char *path, GError *
 /* For tests and the window: */
 gboolean fw_contrib_view_is_busy (FwContribView *self);
 FwContribResult *fw_contrib_view_get_result (FwContribView *self);
+/* The line under the heading: the run shown, or why it cannot be. */
+const char *fw_contrib_view_get_run_text (FwContribView *self);
 
 G_END_DECLS

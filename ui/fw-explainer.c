@@ -490,11 +490,27 @@ compute_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   worker_end (job->self);
 }
 
-static void
-no_model_error (GTask *task)
+char *
+fw_explainer_describe_other_dataset (FwExplainer *self, FwRun *run)
 {
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                           _("This run has no model to explain on the open dataset."));
+  const char *trained_on;
+
+  g_return_val_if_fail (FW_IS_EXPLAINER (self), NULL);
+  trained_on = run ? fw_run_get_dataset_name (run) : NULL;
+  if (!run || !self->ds || !trained_on || !*trained_on || g_strcmp0 (trained_on, self->ds->name) == 0)
+    return NULL;
+  return g_strdup_printf (_("%s was trained on the dataset %s, not on the open %s: open %s to explain it."),
+                          fw_run_get_description (run), trained_on, self->ds->name, trained_on);
+}
+
+/* A run of another dataset is the usual cause: name both, and the way out. */
+static void
+no_model_error (GTask *task, FwExplainer *self, FwRun *run)
+{
+  g_autofree char *other = fw_explainer_describe_other_dataset (self, run);
+
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s",
+                           other ? other : _("This run has no model to explain on the open dataset."));
 }
 
 void
@@ -514,7 +530,7 @@ fw_explainer_compute_async (FwExplainer *self, FwRun *run, GCancellable *cancell
   engine = run ? g_hash_table_lookup (self->engines, run) : NULL;
   if (!engine)
     {
-      no_model_error (task);
+      no_model_error (task, self, run);
       return;
     }
   job = g_new0 (ComputeJob, 1);
@@ -613,7 +629,7 @@ fw_explainer_predict_async (FwExplainer *self, FwRun *run, int row, const guint8
   engine = run ? g_hash_table_lookup (self->engines, run) : NULL;
   if (!engine || !self->ds || row < 0 || row >= self->ds->n)
     {
-      no_model_error (task);
+      no_model_error (task, self, run);
       return;
     }
   job = g_new0 (PredictJob, 1);

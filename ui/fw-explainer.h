@@ -27,6 +27,9 @@ FwExplainer *fw_explainer_new (void);
  * drops its model. */
 void fw_explainer_attach (FwExplainer *self, GtkListBox *runs_list, GListModel *runs);
 FwRun *fw_explainer_get_run (FwExplainer *self);
+/* "#3 late·mean was trained on the dataset shapes, not on the open …"
+ * for a run of another dataset than the open one, else NULL (g_free). */
+char *fw_explainer_describe_other_dataset (FwExplainer *self, FwRun *run);
 
 /* Call before the window frees the dataset: cancels and waits for the
  * workers and drops every kept model (they borrow the old dataset), then

@@ -116,6 +116,17 @@ fw_plot_model_remove_run (FwPlotModel *self, FwRun *run)
   fw_plot_model_changed (self);
 }
 
+void
+fw_plot_model_insert_run (FwPlotModel *self, FwRun *run, guint position)
+{
+  g_return_if_fail (FW_IS_PLOT_MODEL (self));
+  g_return_if_fail (FW_IS_RUN (run));
+
+  g_signal_connect_object (run, "notify::visible", G_CALLBACK (on_run_visible), self, 0);
+  g_list_store_insert (self->runs, MIN (position, fw_plot_model_get_n_runs (self)), run);
+  fw_plot_model_changed (self);
+}
+
 guint
 fw_plot_model_get_n_runs (FwPlotModel *self)
 {

@@ -16,6 +16,8 @@ GListModel *fw_plot_model_get_runs (FwPlotModel *self);
 void fw_plot_model_add_run (FwPlotModel *self, FwRun *run);
 void fw_plot_model_remove_all (FwPlotModel *self);
 void fw_plot_model_remove_run (FwPlotModel *self, FwRun *run);
+/* A removed run put back where it was (its colour and number kept). */
+void fw_plot_model_insert_run (FwPlotModel *self, FwRun *run, guint position);
 guint fw_plot_model_get_n_runs (FwPlotModel *self);
 FwRun *fw_plot_model_get_run (FwPlotModel *self, guint i);   /* borrowed */
 void fw_plot_model_changed (FwPlotModel *self);

@@ -20,9 +20,32 @@ struct _FwRunRow
 
   /* Owned */
   FwRun *run;
+  char *open_dataset;        /* the window's dataset, NULL when none */
 };
 
 G_DEFINE_FINAL_TYPE (FwRunRow, fw_run_row, GTK_TYPE_WIDGET)
+
+static void update (FwRunRow *self);
+
+gboolean
+fw_run_row_is_foreign (FwRunRow *self)
+{
+  const char *name = fw_run_get_dataset_name (self->run);
+
+  return self->open_dataset && name && *name && g_strcmp0 (name, self->open_dataset) != 0;
+}
+
+void
+fw_run_row_set_open_dataset (FwRunRow *self, const char *name)
+{
+  g_return_if_fail (FW_IS_RUN_ROW (self));
+
+  if (g_strcmp0 (self->open_dataset, name) == 0)
+    return;
+  g_free (self->open_dataset);
+  self->open_dataset = g_strdup (name);
+  update (self);
+}
 
 static void
 update (FwRunRow *self)
@@ -75,6 +98,15 @@ update (FwRunRow *self)
       status = g_strdup_printf (_("%s, not saved"), plain);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), fw_run_get_save_error (run));
     }
+  /* a run of another dataset cannot be explained here: say so at a glance */
+  if (fw_run_row_is_foreign (self))
+    {
+      g_autofree char *plain = g_steal_pointer (&status);
+      status = g_strdup_printf (_("%s · other dataset: %s"), plain, fw_run_get_dataset_name (run));
+      gtk_widget_add_css_class (GTK_WIDGET (self), "dim-label");
+    }
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "dim-label");
   gtk_label_set_text (self->status_label, status);
   /* renaming changes the description */
   gtk_label_set_text (self->description_label, fw_run_get_description (run));
@@ -98,6 +130,7 @@ fw_run_row_dispose (GObject *object)
   if (self->run)
     g_signal_handlers_disconnect_by_data (self->run, self);
   g_clear_object (&self->run);
+  g_clear_pointer (&self->open_dataset, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (object), FW_TYPE_RUN_ROW);
   /* the template's top box has no id, so dispose_template leaves it */
   {

@@ -19,4 +19,9 @@ FwRun *fw_run_row_get_run (FwRunRow *self);
 const char *fw_run_row_get_status (FwRunRow *self);
 const char *fw_run_row_get_time (FwRunRow *self);
 
+/* The dataset open in the window: a run trained on another one is marked
+ * ("other dataset: shapes-xor") and dimmed. */
+void fw_run_row_set_open_dataset (FwRunRow *self, const char *name);
+gboolean fw_run_row_is_foreign (FwRunRow *self);
+
 G_END_DECLS

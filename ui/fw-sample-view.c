@@ -20,10 +20,12 @@ struct _FwSampleView
   FwSampleChart *tokens_chart;
   FwSampleChart *probs_chart;
   GtkEntry *caption_entry;
+  GtkLabel *run_label;
 
   /* Owned */
   FwSample *sample;
   guint caption_idle_id;
+  char *hidden_caption;      /* the row's caption while Hide text is on */
   guint64 generation;        /* of the inputs */
   gboolean in_flight;
   gboolean dirty;
@@ -32,6 +34,8 @@ struct _FwSampleView
   gboolean compact;
   gboolean disposed;
   FwExplainer *explainer;
+  FwRun *run;                /* a reference: the explainer's, followed for renames */
+  gulong run_changed_id;
 
   /* Borrowed */
   FwDatasetView *dataset_view;
@@ -195,6 +199,40 @@ set_caption_text (FwSampleView *self, const char *text)
   g_signal_handlers_unblock_by_func (self->caption_entry, on_caption_changed, self);
 }
 
+/* The row's caption goes in the entry, or is kept aside while Hide text
+ * is on: a hidden text must not still be read (and edited) on screen. */
+static void
+show_caption (FwSampleView *self, const char *text)
+{
+  if (self->hide_text)
+    {
+      g_free (self->hidden_caption);
+      self->hidden_caption = g_strdup (text);
+      set_caption_text (self, "");
+    }
+  else
+    set_caption_text (self, text);
+}
+
+/* Hide text empties and locks the entry; showing the text puts back the
+ * caption as it was (typed edits included). */
+static void
+apply_hide_text (FwSampleView *self)
+{
+  if (self->hide_text)
+    {
+      g_free (self->hidden_caption);
+      self->hidden_caption = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->caption_entry)));
+      set_caption_text (self, "");
+    }
+  else
+    {
+      set_caption_text (self, self->hidden_caption ? self->hidden_caption : "");
+      g_clear_pointer (&self->hidden_caption, g_free);
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->caption_entry), !self->hide_text);
+}
+
 void
 fw_sample_view_inspect (FwSampleView *self, int row)
 {
@@ -216,7 +254,7 @@ fw_sample_view_inspect (FwSampleView *self, int row)
   d->size = ds->size;
   label = g_strdup_printf (_("row %d · label %s"), row + 1, ds->classes[ds->label[row]]);
   gtk_label_set_text (self->sample_label, label);
-  set_caption_text (self, ds->has_text[row] ? ds->text[row] : "");
+  show_caption (self, ds->has_text[row] ? ds->text[row] : "");
   request_explain (self);
   fw_sample_changed (self->sample);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sample.inspect", TRUE);
@@ -252,17 +290,43 @@ on_dataset_changed (FwSampleView *self)
   fw_sample_clear (self->sample);
   fw_sample_changed (self->sample);
   gtk_label_set_text (self->sample_label, _("click a sample in the Dataset panel"));
-  set_caption_text (self, "");
+  show_caption (self, "");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sample.inspect", ds != NULL);
   /* the first sample, so the panel teaches something before any click */
   if (ds && ds->n > 0)
     fw_sample_view_inspect (self, 0);
 }
 
+/* The panel names the run whose model predicts ("Model: #3 late·mean"). */
+static void
+update_run_label (FwSampleView *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->run)
+    text = g_strdup_printf (_("Model: %s"), fw_run_get_description (self->run));
+  gtk_label_set_text (self->run_label, text ? text : _("Model: none yet — train a run"));
+}
+
+static void
+follow_run (FwSampleView *self, FwRun *run)
+{
+  if (self->run == run)
+    return;
+  if (self->run_changed_id)
+    g_clear_signal_handler (&self->run_changed_id, self->run);
+  g_set_object (&self->run, run);
+  if (run)
+    self->run_changed_id = g_signal_connect_object (run, "changed", G_CALLBACK (update_run_label),
+                                                    self, G_CONNECT_SWAPPED);
+  update_run_label (self);
+}
+
 /* The same sample through another run's model, or the run's new one. */
 static void
 on_run_or_model (FwSampleView *self)
 {
+  follow_run (self, fw_explainer_get_run (self->explainer));
   request_explain (self);
 }
 
@@ -287,6 +351,8 @@ fw_sample_view_attach (FwSampleView *self, FwExplainer *explainer, FwDatasetView
   g_signal_connect_object (dataset_view, "sample-activated", G_CALLBACK (on_sample_activated),
                            self, G_CONNECT_SWAPPED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sample.inspect", dataset (self) != NULL);
+  follow_run (self, fw_explainer_get_run (explainer));
+  update_run_label (self);
 }
 
 gboolean
@@ -296,6 +362,8 @@ fw_sample_view_is_busy (FwSampleView *self)
 }
 
 FwSample *fw_sample_view_get_sample (FwSampleView *self) { return self->sample; }
+GtkEditable *fw_sample_view_get_caption_entry (FwSampleView *self) { return GTK_EDITABLE (self->caption_entry); }
+const char *fw_sample_view_get_run_text (FwSampleView *self) { return gtk_label_get_text (self->run_label); }
 
 /* ---- actions ---- */
 
@@ -353,6 +421,8 @@ fw_sample_view_set_property (GObject *object, guint prop_id, const GValue *value
   if (*field == v)
     return;
   *field = v;
+  if (field == &self->hide_text)
+    apply_hide_text (self);
   request_explain (self);
   g_object_notify_by_pspec (object, pspec);
 }
@@ -364,12 +434,16 @@ fw_sample_view_dispose (GObject *object)
   GtkWidget *child;
 
   self->disposed = TRUE;
+  if (self->run_changed_id)
+    g_clear_signal_handler (&self->run_changed_id, self->run);
+  g_clear_object (&self->run);
   g_clear_handle_id (&self->caption_idle_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), FW_TYPE_SAMPLE_VIEW);
   g_clear_object (&self->explainer);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
     gtk_widget_unparent (child);
   g_clear_object (&self->sample);
+  g_clear_pointer (&self->hidden_caption, g_free);
   G_OBJECT_CLASS (fw_sample_view_parent_class)->dispose (object);
 }
 
@@ -400,6 +474,7 @@ fw_sample_view_class_init (FwSampleViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwSampleView, tokens_chart);
   gtk_widget_class_bind_template_child (widget_class, FwSampleView, probs_chart);
   gtk_widget_class_bind_template_child (widget_class, FwSampleView, caption_entry);
+  gtk_widget_class_bind_template_child (widget_class, FwSampleView, run_label);
   gtk_widget_class_bind_template_callback (widget_class, on_caption_changed);
 
   gtk_widget_class_install_action (widget_class, "sample.inspect", NULL, action_inspect);

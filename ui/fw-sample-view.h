@@ -25,5 +25,7 @@ void fw_sample_view_inspect (FwSampleView *self, int row);
 /* For tests and the window: */
 gboolean fw_sample_view_is_busy (FwSampleView *self);
 FwSample *fw_sample_view_get_sample (FwSampleView *self);
+GtkEditable *fw_sample_view_get_caption_entry (FwSampleView *self);
+const char *fw_sample_view_get_run_text (FwSampleView *self);   /* "Model: #3 late·mean" */
 
 G_END_DECLS

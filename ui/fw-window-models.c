@@ -516,7 +516,6 @@ action_delete_run (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FwWindow *self = user_data;
   GtkListBoxRow *row = gtk_list_box_get_selected_row (fw_window_get_runs_list (self));
-  g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   g_autoptr(FwRun) run = NULL;
 
@@ -526,12 +525,14 @@ action_delete_run (GSimpleAction *action, GVariant *param, gpointer user_data)
       return;
     }
   run = g_object_ref (fw_run_row_get_run (FW_RUN_ROW (gtk_list_box_row_get_child (row))));
-  if (!fw_window_delete_run (self, run, &error))
+  if (run == fw_window_get_training_run (self))
     {
-      fw_window_show_error (self, error->message);
+      fw_window_show_error (self, _("Stop training before deleting the run."));
       return;
     }
+  /* out of the list now, off the disk when the chance to undo passes */
   text = g_strdup_printf (_("Deleted %s"), fw_run_get_description (run));
+  fw_window_remove_runs (self, &run, 1, text);
   fw_window_set_status (self, text);
 }
 

@@ -95,6 +95,17 @@ void fw_window_evaluate_opened_models (FwWindow *self);
 
 /* fw-window-runs.c */
 void fw_window_runs_class_init (GtkWidgetClass *widget_class);
+
+/* fw-window-removal.c: Delete Run and Clear Runs take runs out of the
+ * list at once; their folders go when the chance to undo passes. */
+void fw_window_removal_class_init (GtkWidgetClass *widget_class);
+void fw_window_removal_init (FwWindow *self);
+void fw_window_remove_runs (FwWindow *self, FwRun *const *runs, guint n_runs, const char *message);
+gboolean fw_window_undo_remove (FwWindow *self);       /* FALSE: nothing to undo */
+/* Ends the chance to undo and deletes the folders now (closing, tests). */
+void fw_window_removal_commit (FwWindow *self);
+gboolean fw_window_removal_is_pending (FwWindow *self);
+void fw_window_removal_set_undo_ms (FwWindow *self, guint ms);   /* tests */
 void fw_window_runs_init (FwWindow *self);
 
 G_END_DECLS

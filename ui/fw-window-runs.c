@@ -3,6 +3,7 @@
  * a class can rerun or vary it.  Deleting is fw-window-models.c's. */
 #include <glib/gi18n.h>
 
+#include "fw-run-row.h"
 #include "fw-window-private.h"
 
 void
@@ -105,10 +106,31 @@ static const GActionEntry run_entries[] = {
   { "use-run-settings", action_use_run_settings },
 };
 
+/* Runs of another dataset stay listed (their curves are still worth
+ * comparing) but are marked: they cannot be explained on this one. */
+static void
+mark_other_datasets (FwWindow *self)
+{
+  FwExplainer *explainer = fw_window_get_explainer (self);
+  const FwDataset *ds;
+  GtkListBoxRow *row;
+
+  if (!explainer || !fw_window_get_runs_list (self))   /* the window is going */
+    return;
+  ds = fw_explainer_get_dataset (explainer);
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (fw_window_get_runs_list (self), i)); i++)
+    fw_run_row_set_open_dataset (FW_RUN_ROW (gtk_list_box_row_get_child (row)), ds ? ds->name : NULL);
+}
+
 void
 fw_window_runs_init (FwWindow *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), run_entries, G_N_ELEMENTS (run_entries), self);
+  /* after the list box made its rows (it connected first) */
+  g_signal_connect_object (fw_plot_model_get_runs (fw_window_get_plot_model (self)), "items-changed",
+                           G_CALLBACK (mark_other_datasets), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (fw_window_get_explainer (self), "dataset-changed",
+                           G_CALLBACK (mark_other_datasets), self, G_CONNECT_SWAPPED);
 }
 
 void

@@ -1194,12 +1194,17 @@ action_clear_runs (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FwWindow *self = user_data;
 
-  if (fw_window_is_busy (self))
+  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *text = NULL;
+  guint n = fw_plot_model_get_n_runs (self->plot_model);
+
+  if (fw_window_is_busy (self) || n == 0)
     return;
-  g_list_store_remove_all (self->compare_runs);
-  rebuild_compare_table (self);
-  fw_plot_model_remove_all (self->plot_model);
-  update_actions (self);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (runs, g_object_ref (fw_plot_model_get_run (self->plot_model, i)));
+  text = g_strdup_printf (g_dngettext (NULL, "Cleared %u run", "Cleared %u runs", n), n);
+  fw_window_remove_runs (self, (FwRun *const *) runs->pdata, n, text);
+  fw_window_set_status (self, text);
 }
 
 static void
@@ -1370,6 +1375,7 @@ fw_window_close_request (GtkWindow *window)
   /* a model being written is finished, not left half-done */
   while (self->model_jobs > 0)
     g_main_context_iteration (NULL, TRUE);
+  fw_window_removal_commit (self);
 
   if (self->settings)
     {
@@ -1390,6 +1396,9 @@ fw_window_dispose (GObject *object)
 {
   FwWindow *self = FW_WINDOW (object);
 
+  /* runs removed and not undone leave the disk before the store goes */
+  if (self->run_store)
+    fw_window_removal_commit (self);
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
@@ -1516,6 +1525,7 @@ fw_window_class_init (FwWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.clear-runs", NULL);
   fw_window_models_class_init (widget_class);
   fw_window_runs_class_init (widget_class);
+  fw_window_removal_class_init (widget_class);
   fw_window_layout_class_init (widget_class);
   fw_window_tuning_class_init (widget_class);
   fw_window_lessons_class_init (widget_class);
@@ -1553,6 +1563,7 @@ fw_window_init (FwWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
   fw_window_models_init (self);
   fw_window_runs_init (self);
+  fw_window_removal_init (self);
   fw_robustness_view_attach (self->robustness_view, fw_plot_model_get_runs (self->plot_model));
   fw_window_tuning_init (self);
   fw_window_lessons_init (self);

@@ -226,10 +226,22 @@ test_contributions_and_inspector (void)
   g_assert_cmpfloat (max_diff (d->probs, expected, K), <, 1e-5);
   g_assert_cmpfloat (max_diff (d->probs, full, K), >, 1e-6);   /* it did change */
   memcpy (no_text, d->probs, sizeof (float) * K);
+  /* the hidden caption is not left in the entry, nor editable there */
+  g_assert_cmpstr (gtk_editable_get_text (fw_sample_view_get_caption_entry (sample)), ==, "");
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (fw_sample_view_get_caption_entry (sample))));
+  /* another row opened meanwhile keeps its text hidden too */
+  fw_sample_view_inspect (sample, ROW);
+  wait_idle (win);
+  g_assert_cmpstr (gtk_editable_get_text (fw_sample_view_get_caption_entry (sample)), ==, "");
+  g_assert_true (d->text_hidden);
+  g_assert_cmpfloat (max_diff (d->probs, no_text, K), <, 1e-5);
 
-  /* an empty caption typed in is the same missing text */
+  /* showing the text again restores the caption; an empty caption typed
+   * in is then the same missing text */
   gtk_widget_activate_action (GTK_WIDGET (sample), "sample.hide-text", NULL);
   wait_idle (win);
+  g_assert_cmpstr (gtk_editable_get_text (fw_sample_view_get_caption_entry (sample)), ==, ds->text[ROW]);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (fw_sample_view_get_caption_entry (sample))));
   g_assert_cmpfloat (max_diff (d->probs, full, K), <, 1e-5);
   {
     GtkWidget *focus;

@@ -302,6 +302,164 @@ test_run_names (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static gboolean
+folder_gone (gpointer data)
+{
+  return !g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+/* Delete Run and Clear Runs agree: both take runs off the list and the
+ * disk, and both can be undone until the chance passes. */
+static void
+test_delete_and_clear_undo (void)
+{
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
+  FwPlotModel *plot = fw_window_get_plot_model (win);
+  g_autofree char *dir_a = NULL, *dir_b = NULL;
+  FwRun *a, *b;
+
+  set_epochs (win, 1);
+  for (int i = 0; i < 2; i++)
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+      fw_test_wait_idle (win);
+    }
+  fw_run_store_flush (fw_window_get_run_store (win));
+  a = fw_plot_model_get_run (plot, 0);
+  b = fw_plot_model_get_run (plot, 1);
+  dir_a = g_strdup (fw_run_get_dir (a));
+  dir_b = g_strdup (fw_run_get_dir (b));
+  g_assert_true (g_file_test (dir_a, G_FILE_TEST_IS_DIR));
+
+  /* delete + undo: the run is back in its place, its folder never left */
+  fw_window_select_run (win, a);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "delete-run", NULL);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
+  g_assert_true (fw_plot_model_get_run (plot, 0) == b);
+  g_assert_true (g_file_test (dir_a, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "undo-remove"));
+  g_action_group_activate_action (G_ACTION_GROUP (win), "undo-remove", NULL);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 2);
+  g_assert_true (fw_plot_model_get_run (plot, 0) == a);
+  g_assert_true (fw_plot_model_get_run (plot, 1) == b);
+  fw_test_iterate_for (100);
+  g_assert_true (g_file_test (dir_a, G_FILE_TEST_IS_DIR));
+
+  /* clear + undo: every run comes back, in order */
+  g_action_group_activate_action (G_ACTION_GROUP (win), "clear-runs", NULL);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 0);
+  g_assert_true (g_file_test (dir_a, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test (dir_b, G_FILE_TEST_IS_DIR));
+  g_action_group_activate_action (G_ACTION_GROUP (win), "undo-remove", NULL);
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 2);
+  g_assert_true (fw_plot_model_get_run (plot, 0) == a);
+  g_assert_true (fw_plot_model_get_run (plot, 1) == b);
+
+  /* delete + the chance passing: the folder goes, the other stays */
+  fw_window_removal_set_undo_ms (win, 100);
+  fw_window_select_run (win, a);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "delete-run", NULL);
+  g_assert_true (fw_test_wait_for (folder_gone, dir_a, FW_TEST_TIMEOUT_SECONDS));
+  g_assert_false (fw_window_removal_is_pending (win));
+  g_assert_false (fw_window_undo_remove (win));
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
+  g_assert_true (g_file_test (dir_b, G_FILE_TEST_IS_DIR));
+
+  /* clear, then the window closes within the chance: the folders go */
+  fw_window_removal_set_undo_ms (win, 60000);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "clear-runs", NULL);
+  g_assert_true (g_file_test (dir_b, G_FILE_TEST_IS_DIR));
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_assert_false (g_file_test (dir_b, G_FILE_TEST_EXISTS));
+}
+
+/* A run of another dataset is marked in the list, and the Contributions
+ * view says in full why it cannot explain it and what to do. */
+static void
+test_runs_of_other_dataset (void)
+{
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
+  FwPlotModel *plot = fw_window_get_plot_model (win);
+  FwContribView *view = fw_window_get_contrib_view (win);
+  GtkListBoxRow *row;
+  FwRunRow *run_row;
+  FwRun *run;
+  const char *text;
+
+  set_epochs (win, 1);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  fw_test_wait_idle (win);
+  run = fw_plot_model_get_run (plot, 0);
+  row = gtk_list_box_get_row_at_index (fw_window_get_runs_list (win), 0);
+  run_row = FW_RUN_ROW (gtk_list_box_row_get_child (row));
+  g_assert_false (fw_run_row_is_foreign (run_row));
+  g_assert_null (strstr (fw_run_row_get_status (run_row), "other dataset"));
+
+  fw_window_load_dataset (win, "builtin:shapes-complementary");
+  fw_test_wait_idle (win);
+  g_assert_true (fw_run_row_is_foreign (run_row));
+  g_assert_nonnull (strstr (fw_run_row_get_status (run_row), "other dataset: shapes (built-in)"));
+  fw_window_select_run (win, run);
+  fw_test_wait_idle (win);
+  text = fw_contrib_view_get_run_text (view);
+  g_assert_nonnull (strstr (text, fw_run_get_description (run)));
+  {
+    g_autofree char *way_out = g_strdup_printf ("open %s to explain it", fw_run_get_dataset_name (run));
+    g_assert_nonnull (strstr (text, way_out));
+    g_assert_nonnull (strstr (text, "shapes-complementary"));
+  }
+  /* the whole sentence is on screen, not cut off */
+  {
+    GtkWidget *label = NULL;
+    g_autoptr(GPtrArray) all = fw_test_collect_widgets (GTK_WIDGET (view));
+    for (guint i = 0; i < all->len; i++)
+      if (GTK_IS_LABEL (all->pdata[i]) && g_strcmp0 (gtk_label_get_text (all->pdata[i]), text) == 0)
+        label = all->pdata[i];
+    g_assert_nonnull (label);
+    g_assert_cmpint (gtk_label_get_ellipsize (GTK_LABEL (label)), ==, PANGO_ELLIPSIZE_NONE);
+    g_assert_true (gtk_label_get_wrap (GTK_LABEL (label)));
+  }
+
+  /* back on its own dataset, the mark goes */
+  fw_window_load_dataset (win, "builtin:shapes");
+  fw_test_wait_idle (win);
+  g_assert_false (fw_run_row_is_foreign (run_row));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* The Sample panel names the run whose model predicts, and follows the
+ * selection and renames. */
+static void
+test_sample_names_its_run (void)
+{
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
+  FwPlotModel *plot = fw_window_get_plot_model (win);
+  FwSampleView *sample = fw_window_get_sample_view (win);
+  FwRun *a, *b;
+  g_autofree char *want_a = NULL, *want_b = NULL;
+
+  g_assert_null (strstr (fw_sample_view_get_run_text (sample), "#"));
+  set_epochs (win, 1);
+  for (int i = 0; i < 2; i++)
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+      fw_test_wait_idle (win);
+    }
+  a = fw_plot_model_get_run (plot, 0);
+  b = fw_plot_model_get_run (plot, 1);
+  fw_window_select_run (win, a);
+  fw_test_iterate_for (100);
+  want_a = g_strdup_printf ("Model: %s", fw_run_get_description (a));
+  g_assert_cmpstr (fw_sample_view_get_run_text (sample), ==, want_a);
+  fw_window_select_run (win, b);
+  fw_test_iterate_for (100);
+  want_b = g_strdup_printf ("Model: %s", fw_run_get_description (b));
+  g_assert_cmpstr (fw_sample_view_get_run_text (sample), ==, want_b);
+  fw_window_rename_run (win, b, "my try");
+  g_assert_cmpstr (fw_sample_view_get_run_text (sample), ==, "Model: my try");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* A manifest with a bad row: the banner offers Load the Rest (the window
  * has no --skip-bad-rows), which loads the others and lists what it left. */
 static void
@@ -350,6 +508,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/defects/run-names", test_run_names);
   g_test_add_func ("/ui/defects/use-run-settings", test_use_run_settings);
   g_test_add_func ("/ui/defects/load-the-rest", test_load_the_rest);
+  g_test_add_func ("/ui/defects/sample-names-its-run", test_sample_names_its_run);
+  g_test_add_func ("/ui/defects/delete-and-clear-undo", test_delete_and_clear_undo);
+  g_test_add_func ("/ui/defects/runs-of-other-dataset", test_runs_of_other_dataset);
   status = g_test_run ();
   fw_test_remove_tree (data_home);
   return status;

@@ -12,6 +12,7 @@
 #include "fw-run-store.h"
 #include "fw-ui.h"
 #include "fw-window.h"
+#include "fw-window-private.h"
 
 #define TIMEOUT_SECONDS 120
 
@@ -237,8 +238,10 @@ test_autosave (void)
     fw_window_select_run (win, again);
     g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "delete-run"));
     g_action_group_activate_action (G_ACTION_GROUP (win), "delete-run", NULL);
-    g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
     g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 0);
+    /* kept for Undo until the chance passes (see test-defects) */
+    fw_window_removal_commit (win);
+    g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
   }
   gtk_window_destroy (GTK_WINDOW (win));
   remove_tree (bad);
