@@ -9,6 +9,7 @@
 
 #include "fw-contrib-chart.h"
 #include "fw-contrib-view.h"
+#include "fw-save-chooser.h"
 #include "fw-picture.h"
 
 struct _FwContribView
@@ -331,21 +332,9 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autofree char *lower = g_ascii_strdown (path, -1);
+      g_autofree char *path = fw_save_chooser_get_path (dialog);
       g_autoptr(GError) error = NULL;
-      GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
-      const char *ext = filter ? g_object_get_data (G_OBJECT (filter), "fw-ext") : NULL;
 
-      /* a name typed without an extension takes the chosen format's */
-      if (ext && !g_str_has_suffix (lower, ".png") && !g_str_has_suffix (lower, ".svg") &&
-          !g_str_has_suffix (lower, ".json"))
-        {
-          char *with_ext = g_strconcat (path, ".", ext, NULL);
-          g_free (path);
-          path = with_ext;
-        }
       if (!fw_contrib_view_export (self, path, &error))
         update_run_label (self, error->message);
       else
@@ -388,24 +377,13 @@ action_cancel (GtkWidget *widget, const char *name, GVariant *param)
 static void
 action_export (GtkWidget *widget, const char *name, GVariant *param)
 {
-  FwContribView *self = FW_CONTRIB_VIEW (widget);
-  static const char *const patterns[][2] = {
+  static const FwSaveFormat formats[] = {
     { N_("PNG picture"), "png" }, { N_("SVG picture"), "svg" }, { N_("JSON numbers"), "json" },
   };
-  GtkFileChooserNative *chooser =
-    gtk_file_chooser_native_new (_("Export Contributions"), GTK_WINDOW (gtk_widget_get_root (widget)),
-                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  GtkFileChooserNative *chooser = fw_save_chooser_new (widget, _("Export Contributions"), "contributions.png",
+                                                       formats, G_N_ELEMENTS (formats));
 
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "contributions.png");
-  for (gsize i = 0; i < G_N_ELEMENTS (patterns); i++)
-    {
-      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-      gtk_file_filter_set_name (filter, _(patterns[i][0]));
-      gtk_file_filter_add_suffix (filter, patterns[i][1]);
-      g_object_set_data (G_OBJECT (filter), "fw-ext", (gpointer) patterns[i][1]);
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-    }
-  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), g_object_ref (self));
+  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), g_object_ref (widget));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 

@@ -5,6 +5,7 @@
  * The curves and the JSON are the core's (fw-robustness.h,
  * fw-robustness-json.h, fw-learning-curve.h); drawing is fw-curve-chart.c. */
 #include "fw-robustness-view.h"
+#include "fw-save-chooser.h"
 
 #include <cairo-svg.h>
 #include <glib/gi18n.h>
@@ -585,20 +586,8 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer data)
   FwRobustnessView *self = data;
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autofree char *lower = g_ascii_strdown (path, -1);
-      GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
-      const char *ext = filter ? g_object_get_data (G_OBJECT (filter), "fw-ext") : NULL;
+      g_autofree char *path = fw_save_chooser_get_path (dialog);
       g_autoptr (GError) error = NULL;
-      /* a name typed without an extension takes the chosen format's */
-      if (ext && !g_str_has_suffix (lower, ".png") && !g_str_has_suffix (lower, ".svg")
-          && !g_str_has_suffix (lower, ".json"))
-        {
-          char *with_ext = g_strconcat (path, ".", ext, NULL);
-          g_free (path);
-          path = with_ext;
-        }
       if (!fw_robustness_view_export (self, path, &error))
         set_status (self, error->message);
       else
@@ -639,21 +628,11 @@ action_learning_curve (GtkWidget *widget, const char *name, GVariant *param)
 static void
 action_export (GtkWidget *widget, const char *name, GVariant *param)
 {
-  static const char *const patterns[][2] = {
+  static const FwSaveFormat formats[] = {
     { N_("PNG picture"), "png" }, { N_("SVG picture"), "svg" }, { N_("JSON numbers"), "json" },
   };
-  GtkFileChooserNative *chooser =
-    gtk_file_chooser_native_new (_("Export Robustness"), GTK_WINDOW (gtk_widget_get_root (widget)),
-                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "robustness.png");
-  for (gsize i = 0; i < G_N_ELEMENTS (patterns); i++)
-    {
-      g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
-      gtk_file_filter_set_name (filter, _(patterns[i][0]));
-      gtk_file_filter_add_suffix (filter, patterns[i][1]);
-      g_object_set_data (G_OBJECT (filter), "fw-ext", (gpointer) patterns[i][1]);
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-    }
+  GtkFileChooserNative *chooser = fw_save_chooser_new (widget, _("Export Robustness"), "robustness.png",
+                                                       formats, G_N_ELEMENTS (formats));
   g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), g_object_ref (widget));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }

@@ -21,6 +21,7 @@
 #include "fw-run-row.h"
 #include "fw-run-store.h"
 #include "fw-run-summary.h"
+#include "fw-save-chooser.h"
 #include "fw-sample-view.h"
 #include "fw-trainer.h"
 #include "fw-ui.h"
@@ -1089,22 +1090,10 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
+      g_autofree char *path = fw_save_chooser_get_path (dialog);
       g_autoptr(GError) error = NULL;
-      GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
-      const char *ext = filter ? g_object_get_data (G_OBJECT (filter), "fw-ext") : NULL;
-      g_autofree char *lower = g_ascii_strdown (path, -1);
       gboolean ok;
 
-      /* a name typed without an extension takes the chosen format's */
-      if (!job->metrics && ext && !g_str_has_suffix (lower, ".png") &&
-          !g_str_has_suffix (lower, ".svg") && !g_str_has_suffix (lower, ".pdf"))
-        {
-          char *with_ext = g_strconcat (path, ".", ext, NULL);
-          g_free (path);
-          path = with_ext;
-        }
       if (job->metrics)
         ok = fw_window_export_metrics (job->self, path, &error);
       else
@@ -1130,26 +1119,16 @@ export_chooser (FwWindow *self, gboolean metrics, FwPlotKind kind)
   job->self = self;
   job->kind = kind;
   job->metrics = metrics;
-  chooser = gtk_file_chooser_native_new (metrics ? _("Export Metrics") : _("Export Plot"),
-                                         GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                         _("_Save"), _("_Cancel"));
   if (metrics)
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "metrics.csv");
+    chooser = fw_save_chooser_new (GTK_WIDGET (self), _("Export Metrics"), "metrics.csv", NULL, 0);
   else
     {
-      static const char *const patterns[][2] = {
+      static const FwSaveFormat formats[] = {
         { N_("SVG picture"), "svg" }, { N_("PNG picture"), "png" }, { N_("PDF document"), "pdf" },
       };
-      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser),
-                                         kind == FW_PLOT_LOSS ? "loss.svg" : "accuracy.svg");
-      for (gsize i = 0; i < G_N_ELEMENTS (patterns); i++)
-        {
-          g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-          gtk_file_filter_set_name (filter, _(patterns[i][0]));
-          gtk_file_filter_add_suffix (filter, patterns[i][1]);
-          g_object_set_data (G_OBJECT (filter), "fw-ext", (gpointer) patterns[i][1]);
-          gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-        }
+      chooser = fw_save_chooser_new (GTK_WIDGET (self), _("Export Plot"),
+                                     kind == FW_PLOT_LOSS ? "loss.svg" : "accuracy.svg",
+                                     formats, G_N_ELEMENTS (formats));
     }
   g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), job);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
