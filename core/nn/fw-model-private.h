@@ -7,6 +7,8 @@
 
 #include "fw-model.h"
 
+#include <math.h>
+
 typedef struct {
   float *w;                  /* (out, in) */
   float *b;                  /* (out) */
@@ -139,3 +141,54 @@ void fw_model_encode (FwModel *model, int B);
 double fw_model_forward_features (FwModel *model, int B);
 float *fw_model_image_features (FwModel *model);
 float *fw_model_text_features (FwModel *model);
+
+/* ---- building a module (fw-model-build.c) ------------------------------
+ * Each module's build function registers its parameters (named as PyTorch
+ * would name them) and activations here; fw_model_new allocates one block
+ * of each and patches every registered pointer.  Its forward and backward
+ * then use the pointers; the gradient of any of them is at DA/DP. */
+
+/* What fw_model_backward must zero of an activation's gradient twin */
+typedef enum {
+  GRAD_ALWAYS,               /* some backward adds into it */
+  GRAD_NEVER,                /* nothing flows back into it (probs, losses) */
+  GRAD_INPUT,                /* only when input gradients are wanted */
+  GRAD_SET,                  /* its one writer overwrites all B rows */
+} GradUse;
+
+typedef struct {
+  float **pp;
+  gsize offset;
+  gsize per_row;
+  GradUse grad;
+} FloatPatch;
+
+typedef struct {
+  int **pp;
+  gsize offset;
+} IntPatch;
+
+
+/* registers parameter `name` of shape (ndim sizes…) at *pp; init_bound > 0
+ * draws uniform(±bound), 0 zeros, < 0 standard normal (nn.Embedding),
+ * FW_INIT_ONES ones (nn.LayerNorm's weight) */
+#define FW_INIT_ONES INFINITY
+float *fw_param (FwModel *m, float **pp, float init_bound, const char *name, int ndim, ...);
+/* registers an activation of per_row floats per batch row at *pp */
+void fw_act (FwModel *m, float **pp, gsize per_row);
+/* sets the gradient use of the activation registered last */
+void fw_act_grad (FwModel *m, GradUse use);
+void fw_iact (FwModel *m, int **pp, gsize per_row);
+/* the shared scratch block is at least this many floats */
+void fw_scratch_need (FwModel *m, gsize floats);
+
+/* gradient twin of an activation or parameter pointer */
+#define DA(m, p) ((m)->dact + ((p) - (m)->act))
+#define DP(m, p) ((m)->grads + ((p) - (m)->params))
+
+/* nn.Linear named prefix.weight / prefix.bias, PyTorch's initialisation */
+void fw_linear_build (FwModel *m, Linear *l, const char *prefix, int in, int out);
+void fw_linear_fw (const Linear *l, float *out, const float *in, int B);
+void fw_linear_bw (FwModel *m, const Linear *l, float *din, const float *dout, const float *in, int B);
+/* the gradient twin of an input, or NULL unless input gradients are wanted */
+float *fw_input_grad (FwModel *m, float *input);

@@ -16,119 +16,8 @@
 #include "fw-kernels.h"
 #include "fw-rng.h"
 
-/* ---------------------------------------------------------------------- */
-/* Building: modules register parameters and activations first; one block
- * of each is allocated at the end and every registered pointer is patched. */
-
-/* What fw_model_backward must zero of an activation's gradient twin */
-typedef enum {
-  GRAD_ALWAYS,               /* some backward adds into it */
-  GRAD_NEVER,                /* nothing flows back into it (probs, losses) */
-  GRAD_INPUT,                /* only when input gradients are wanted */
-  GRAD_SET,                  /* its one writer overwrites all B rows */
-} GradUse;
-
-typedef struct {
-  float **pp;
-  gsize offset;
-  gsize per_row;
-  GradUse grad;
-} FloatPatch;
-
-typedef struct {
-  int **pp;
-  gsize offset;
-} IntPatch;
-
-static float *
-param (FwModel *m, float **pp, float init_bound, const char *fmt_name, int ndim, ...)
-{
-  FwParam p = { 0 };
-  va_list ap;
-  va_start (ap, ndim);
-  p.ndim = ndim;
-  p.size = 1;
-  for (int i = 0; i < ndim; i++)
-    {
-      p.shape[i] = va_arg (ap, int);
-      p.size *= (gsize) p.shape[i];
-    }
-  va_end (ap);
-  p.name = g_strdup (fmt_name);
-  p.offset = m->n_params;
-  m->n_params += p.size;
-  g_array_append_val (m->param_list, p);
-  g_array_append_val (m->param_init, init_bound);
-  FloatPatch fp = { pp, p.offset };
-  g_array_append_val (m->param_patches, fp);
-  return NULL;
-}
-
-static void
-act (FwModel *m, float **pp, gsize per_row)
-{
-  FloatPatch fp = { pp, m->n_act, per_row, GRAD_ALWAYS };
-  m->n_act += per_row * (gsize) m->max_batch;
-  m->n_act = (m->n_act + 15) & ~(gsize) 15;  /* 64-byte aligned views */
-  g_array_append_val (m->act_patches, fp);
-}
-
-/* sets the gradient use of the activation registered last */
-static void
-act_grad (FwModel *m, GradUse use)
-{
-  g_array_index (m->act_patches, FloatPatch, m->act_patches->len - 1).grad = use;
-}
-
-static void
-iact (FwModel *m, int **pp, gsize per_row)
-{
-  IntPatch ip = { pp, m->n_iact };
-  m->n_iact += per_row * (gsize) m->max_batch;
-  g_array_append_val (m->iact_patches, ip);
-}
-
-static void
-scratch_need (FwModel *m, gsize floats)
-{
-  m->n_scratch = MAX (m->n_scratch, floats);
-}
-
-/* gradient twin of an activation or parameter pointer */
-#define DA(m, p) ((m)->dact + ((p) - (m)->act))
-#define DP(m, p) ((m)->grads + ((p) - (m)->params))
-
-static void
-linear_build (FwModel *m, Linear *l, const char *prefix, int in, int out)
-{
-  g_autofree char *wn = g_strdup_printf ("%s.weight", prefix);
-  g_autofree char *bn = g_strdup_printf ("%s.bias", prefix);
-  float bound = 1.0f / sqrtf ((float) in);
-  l->in = in;
-  l->out = out;
-  param (m, &l->w, bound, wn, 2, out, in);
-  param (m, &l->b, bound, bn, 1, out);
-}
-
-static void
-linear_fw (const Linear *l, float *out, const float *in, int B)
-{
-  fw_linear_forward (out, in, l->w, l->b, B, l->in, l->out);
-}
-
-static void
-linear_bw (FwModel *m, const Linear *l, float *din, const float *dout, const float *in, int B)
-{
-  fw_linear_backward (din, DP (m, l->w), DP (m, l->b), dout, in, l->w, B, l->in, l->out);
-}
-
-/* Input gradients cost a whole matrix product on the widest layer; only
- * attribution asks for them. */
-static float *
-input_grad (FwModel *m, float *input)
-{
-  return m->want_input_grads ? DA (m, input) : NULL;
-}
+/* Modules register their parameters and activations (fw-model-build.c);
+ * one block of each is allocated at the end and every pointer patched. */
 
 /* ---- image encoder ---------------------------------------------------- */
 
@@ -141,7 +30,7 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
   if (e->kind == FW_IMAGE_MLP)
     {
       g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
-      linear_build (m, &e->fc, n0, m->P, H);
+      fw_linear_build (m, &e->fc, n0, m->P, H);
     }
   else
     {
@@ -156,31 +45,31 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
       g_autofree char *n7 = g_strdup_printf ("%s.7", prefix);
       float bound1 = 1.0f / sqrtf ((float) (e->c_in * 9));
       float bound2 = 1.0f / sqrtf ((float) (16 * 9));
-      param (m, &e->conv1_w, bound1, w1, 4, 16, e->c_in, 3, 3);
-      param (m, &e->conv1_b, bound1, b1, 1, 16);
-      param (m, &e->conv2_w, bound2, w2, 4, 32, 16, 3, 3);
-      param (m, &e->conv2_b, bound2, b2, 1, 32);
-      linear_build (m, &e->fc, n7, 32 * S4 * S4, H);
+      fw_param (m, &e->conv1_w, bound1, w1, 4, 16, e->c_in, 3, 3);
+      fw_param (m, &e->conv1_b, bound1, b1, 1, 16);
+      fw_param (m, &e->conv2_w, bound2, w2, 4, 32, 16, 3, 3);
+      fw_param (m, &e->conv2_b, bound2, b2, 1, 32);
+      fw_linear_build (m, &e->fc, n7, 32 * S4 * S4, H);
       /* the conv outputs' gradients are set by the fused ReLU+pool backward
        * alone: megabytes a step that need no zeroing.  ReLU and pool are one
        * pass (max-pool commutes with ReLU), so no ReLU output is kept. */
-      act (m, &e->conv1, 16 * S * S);
-      act_grad (m, GRAD_SET);
-      act (m, &e->col1, fw_conv2d_col_floats (e->c_in, S, S));
-      act_grad (m, GRAD_NEVER);
-      act (m, &e->pool1, 16 * S2 * S2);
-      act (m, &e->conv2, 32 * S2 * S2);
-      act_grad (m, GRAD_SET);
-      act (m, &e->col2, fw_conv2d_col_floats (16, S2, S2));
-      act_grad (m, GRAD_NEVER);
-      act (m, &e->pool2, 32 * S4 * S4);
-      iact (m, &e->argmax1, 16 * S2 * S2);
-      iact (m, &e->argmax2, 32 * S4 * S4);
-      scratch_need (m, fw_conv2d_work_floats (e->c_in, S, S, 16));
-      scratch_need (m, fw_conv2d_work_floats (16, S2, S2, 32));
+      fw_act (m, &e->conv1, 16 * S * S);
+      fw_act_grad (m, GRAD_SET);
+      fw_act (m, &e->col1, fw_conv2d_col_floats (e->c_in, S, S));
+      fw_act_grad (m, GRAD_NEVER);
+      fw_act (m, &e->pool1, 16 * S2 * S2);
+      fw_act (m, &e->conv2, 32 * S2 * S2);
+      fw_act_grad (m, GRAD_SET);
+      fw_act (m, &e->col2, fw_conv2d_col_floats (16, S2, S2));
+      fw_act_grad (m, GRAD_NEVER);
+      fw_act (m, &e->pool2, 32 * S4 * S4);
+      fw_iact (m, &e->argmax1, 16 * S2 * S2);
+      fw_iact (m, &e->argmax2, 32 * S4 * S4);
+      fw_scratch_need (m, fw_conv2d_work_floats (e->c_in, S, S, 16));
+      fw_scratch_need (m, fw_conv2d_work_floats (16, S2, S2, 32));
     }
-  act (m, &e->pre, H);
-  act (m, &e->out, H);
+  fw_act (m, &e->pre, H);
+  fw_act (m, &e->out, H);
 }
 
 static void
@@ -197,7 +86,7 @@ image_encoder_fw (FwModel *m, ImageEncoder *e, const float *x, int B)
       fw_relu_maxpool2_forward (e->pool2, e->argmax2, e->conv2, B, 32, S2, S2);
       flat = e->pool2;
     }
-  linear_fw (&e->fc, e->pre, flat, B);
+  fw_linear_fw (&e->fc, e->pre, flat, B);
   fw_relu_forward (e->out, e->pre, (gsize) B * H);
 }
 
@@ -208,11 +97,11 @@ image_encoder_bw (FwModel *m, ImageEncoder *e, float *dx, const float *x, int B)
   fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
   if (e->kind == FW_IMAGE_MLP)
     {
-      linear_bw (m, &e->fc, dx, DA (m, e->pre), x, B);
+      fw_linear_bw (m, &e->fc, dx, DA (m, e->pre), x, B);
       return;
     }
   int C = e->c_in, S = e->s1, S2 = e->s2;
-  linear_bw (m, &e->fc, DA (m, e->pool2), DA (m, e->pre), e->pool2, B);
+  fw_linear_bw (m, &e->fc, DA (m, e->pool2), DA (m, e->pre), e->pool2, B);
   fw_relu_maxpool2_backward_set (DA (m, e->conv2), DA (m, e->pool2), e->pool2, e->argmax2,
                                  B, 32, S2, S2);
   fw_conv2d_backward_col (DA (m, e->pool1), DP (m, e->conv2_w), DP (m, e->conv2_b), m->scratch,
@@ -236,22 +125,22 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
     case FW_TEXT_BOW:
       {
         g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
-        linear_build (m, &e->fc, n0, V, H);
+        fw_linear_build (m, &e->fc, n0, V, H);
         /* V + 2 a row covers the B + 1 row starts; the values use scratch */
-        iact (m, &e->nz_index, (gsize) V + 2);
-        scratch_need (m, (gsize) m->max_batch * V);
-        act (m, &e->pre, H);
-        act (m, &e->out, H);
+        fw_iact (m, &e->nz_index, (gsize) V + 2);
+        fw_scratch_need (m, (gsize) m->max_batch * V);
+        fw_act (m, &e->pre, H);
+        fw_act (m, &e->out, H);
       }
       break;
     case FW_TEXT_EMBED:
       {
         g_autofree char *nl = g_strdup_printf ("%s.linear", prefix);
-        param (m, &e->table, -1.0f, emb, 2, V, E);
-        linear_build (m, &e->fc, nl, E, H);
-        act (m, &e->embedded, E);
-        act (m, &e->pre, H);
-        act (m, &e->out, H);
+        fw_param (m, &e->table, -1.0f, emb, 2, V, E);
+        fw_linear_build (m, &e->fc, nl, E, H);
+        fw_act (m, &e->embedded, E);
+        fw_act (m, &e->pre, H);
+        fw_act (m, &e->out, H);
       }
       break;
     case FW_TEXT_GRU:
@@ -261,16 +150,16 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
         g_autofree char *bih = g_strdup_printf ("%s.gru.bias_ih_l0", prefix);
         g_autofree char *bhh = g_strdup_printf ("%s.gru.bias_hh_l0", prefix);
         float bound = 1.0f / sqrtf ((float) H);
-        param (m, &e->table, -1.0f, emb, 2, V, E);
-        param (m, &e->w_ih, bound, wih, 2, 3 * H, E);
-        param (m, &e->w_hh, bound, whh, 2, 3 * H, H);
-        param (m, &e->b_ih, bound, bih, 1, 3 * H);
-        param (m, &e->b_hh, bound, bhh, 1, 3 * H);
-        act (m, &e->embedded, (gsize) L * E);
-        act (m, &e->h_all, (gsize) (L + 1) * H);
-        act (m, &e->gates, (gsize) L * 4 * H);
-        act (m, &e->out, H);
-        scratch_need (m, fw_gru_scratch_floats (m->max_batch, L, H));
+        fw_param (m, &e->table, -1.0f, emb, 2, V, E);
+        fw_param (m, &e->w_ih, bound, wih, 2, 3 * H, E);
+        fw_param (m, &e->w_hh, bound, whh, 2, 3 * H, H);
+        fw_param (m, &e->b_ih, bound, bih, 1, 3 * H);
+        fw_param (m, &e->b_hh, bound, bhh, 1, 3 * H);
+        fw_act (m, &e->embedded, (gsize) L * E);
+        fw_act (m, &e->h_all, (gsize) (L + 1) * H);
+        fw_act (m, &e->gates, (gsize) L * 4 * H);
+        fw_act (m, &e->out, H);
+        fw_scratch_need (m, fw_gru_scratch_floats (m->max_batch, L, H));
       }
       break;
     default:
@@ -293,7 +182,7 @@ text_encoder_fw (FwModel *m, TextEncoder *e, int B)
     case FW_TEXT_EMBED:
       if (!m->text_from_embeddings)
         fw_embedding_bag_mean_forward (e->embedded, m->in_tokens, m->in_lens, e->table, B, L, E);
-      linear_fw (&e->fc, e->pre, e->embedded, B);
+      fw_linear_fw (&e->fc, e->pre, e->embedded, B);
       fw_relu_forward (e->out, e->pre, (gsize) B * H);
       break;
     case FW_TEXT_GRU:
@@ -322,13 +211,13 @@ text_encoder_bw (FwModel *m, TextEncoder *e, int B)
     {
     case FW_TEXT_BOW:
       fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
-      fw_linear_backward_sparse (input_grad (m, m->in_counts), DP (m, e->fc.w), DP (m, e->fc.b),
+      fw_linear_backward_sparse (fw_input_grad (m, m->in_counts), DP (m, e->fc.w), DP (m, e->fc.b),
                                  e->nz_index, m->scratch, DA (m, e->pre), m->in_counts,
                                  e->fc.w, B, e->fc.in, e->fc.out);
       break;
     case FW_TEXT_EMBED:
       fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
-      linear_bw (m, &e->fc, DA (m, e->embedded), DA (m, e->pre), e->embedded, B);
+      fw_linear_bw (m, &e->fc, DA (m, e->embedded), DA (m, e->pre), e->embedded, B);
       if (!m->text_from_embeddings)
         fw_embedding_bag_mean_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens,
                                         m->in_lens, B, L, E);
@@ -356,14 +245,14 @@ head_build (FwModel *m, Head *h, const char *prefix, int in)
   h->hidden = N;
   if (N > 0)
     {
-      linear_build (m, &h->fc1, n0, in, N);
-      linear_build (m, &h->fc2, n2, N, K);
-      act (m, &h->pre, N);
-      act (m, &h->mid, N);
+      fw_linear_build (m, &h->fc1, n0, in, N);
+      fw_linear_build (m, &h->fc2, n2, N, K);
+      fw_act (m, &h->pre, N);
+      fw_act (m, &h->mid, N);
     }
   else
-    linear_build (m, &h->fc2, n0, in, K);
-  act (m, &h->logits, K);
+    fw_linear_build (m, &h->fc2, n0, in, K);
+  fw_act (m, &h->logits, K);
 }
 
 static void
@@ -371,12 +260,12 @@ head_fw (FwModel *m, Head *h, const float *x, int B)
 {
   if (h->hidden > 0)
     {
-      linear_fw (&h->fc1, h->pre, x, B);
+      fw_linear_fw (&h->fc1, h->pre, x, B);
       fw_relu_forward (h->mid, h->pre, (gsize) B * h->hidden);
-      linear_fw (&h->fc2, h->logits, h->mid, B);
+      fw_linear_fw (&h->fc2, h->logits, h->mid, B);
     }
   else
-    linear_fw (&h->fc2, h->logits, x, B);
+    fw_linear_fw (&h->fc2, h->logits, x, B);
 }
 
 static void
@@ -384,12 +273,12 @@ head_bw (FwModel *m, Head *h, float *dx, const float *x, int B)
 {
   if (h->hidden > 0)
     {
-      linear_bw (m, &h->fc2, DA (m, h->mid), DA (m, h->logits), h->mid, B);
+      fw_linear_bw (m, &h->fc2, DA (m, h->mid), DA (m, h->logits), h->mid, B);
       fw_relu_backward (DA (m, h->pre), DA (m, h->mid), h->mid, (gsize) B * h->hidden);
-      linear_bw (m, &h->fc1, dx, DA (m, h->pre), x, B);
+      fw_linear_bw (m, &h->fc1, dx, DA (m, h->pre), x, B);
     }
   else
-    linear_bw (m, &h->fc2, dx, DA (m, h->logits), x, B);
+    fw_linear_bw (m, &h->fc2, dx, DA (m, h->logits), x, B);
 }
 
 /* ---- intermediate fusion operators ------------------------------------ */
@@ -410,16 +299,16 @@ fusion_build (FwModel *m)
       f->width = H;
       break;
     case FW_OP_GATED:
-      linear_build (m, &f->image_proj, "fusion.image_proj", H, H);
-      linear_build (m, &f->text_proj, "fusion.text_proj", H, H);
-      linear_build (m, &f->gate, "fusion.gate", 2 * H, H);
-      act (m, &f->hi_pre, H);
-      act (m, &f->hi, H);
-      act (m, &f->ht_pre, H);
-      act (m, &f->ht, H);
-      act (m, &f->both, 2 * H);
-      act (m, &f->z_pre, H);
-      act (m, &f->z, H);
+      fw_linear_build (m, &f->image_proj, "fusion.image_proj", H, H);
+      fw_linear_build (m, &f->text_proj, "fusion.text_proj", H, H);
+      fw_linear_build (m, &f->gate, "fusion.gate", 2 * H, H);
+      fw_act (m, &f->hi_pre, H);
+      fw_act (m, &f->hi, H);
+      fw_act (m, &f->ht_pre, H);
+      fw_act (m, &f->ht, H);
+      fw_act (m, &f->both, 2 * H);
+      fw_act (m, &f->z_pre, H);
+      fw_act (m, &f->z, H);
       f->width = H;
       break;
     case FW_OP_TENSOR:
@@ -427,16 +316,16 @@ fusion_build (FwModel *m)
       break;
     case FW_OP_LOWRANK:
       /* W·[x;1] is a Linear with bias: one factor per modality, R·H wide */
-      linear_build (m, &f->image_proj, "fusion.image_factor", H, R * H);
-      linear_build (m, &f->text_proj, "fusion.text_factor", H, R * H);
-      act (m, &f->hi, (gsize) R * H);
-      act (m, &f->ht, (gsize) R * H);
+      fw_linear_build (m, &f->image_proj, "fusion.image_factor", H, R * H);
+      fw_linear_build (m, &f->text_proj, "fusion.text_factor", H, R * H);
+      fw_act (m, &f->hi, (gsize) R * H);
+      fw_act (m, &f->ht, (gsize) R * H);
       f->width = H;
       break;
     default:
       g_assert_not_reached ();
     }
-  act (m, &f->out, f->width);
+  fw_act (m, &f->out, f->width);
   return f->width;
 }
 
@@ -464,16 +353,16 @@ fusion_fw (FwModel *m, const float *xi, const float *xt, int B)
         out[i] = xi[i] * xt[i];
       break;
     case FW_OP_GATED:
-      linear_fw (&f->image_proj, f->hi_pre, xi, B);
+      fw_linear_fw (&f->image_proj, f->hi_pre, xi, B);
       fw_tanh_forward (f->hi, f->hi_pre, (gsize) B * H);
-      linear_fw (&f->text_proj, f->ht_pre, xt, B);
+      fw_linear_fw (&f->text_proj, f->ht_pre, xt, B);
       fw_tanh_forward (f->ht, f->ht_pre, (gsize) B * H);
       for (int b = 0; b < B; b++)
         {
           memcpy (f->both + (gsize) b * 2 * H, xi + (gsize) b * H, sizeof (float) * H);
           memcpy (f->both + (gsize) b * 2 * H + H, xt + (gsize) b * H, sizeof (float) * H);
         }
-      linear_fw (&f->gate, f->z_pre, f->both, B);
+      fw_linear_fw (&f->gate, f->z_pre, f->both, B);
       fw_sigmoid_forward (f->z, f->z_pre, (gsize) B * H);
       for (gsize i = 0; i < (gsize) B * H; i++)
         out[i] = f->z[i] * f->hi[i] + (1.0f - f->z[i]) * f->ht[i];
@@ -494,8 +383,8 @@ fusion_fw (FwModel *m, const float *xi, const float *xt, int B)
         }
       break;
     case FW_OP_LOWRANK:
-      linear_fw (&f->image_proj, f->hi, xi, B);
-      linear_fw (&f->text_proj, f->ht, xt, B);
+      fw_linear_fw (&f->image_proj, f->hi, xi, B);
+      fw_linear_fw (&f->text_proj, f->ht, xt, B);
       for (int b = 0; b < B; b++)
         {
           const float *a = f->hi + (gsize) b * R * H, *c = f->ht + (gsize) b * R * H;
@@ -552,7 +441,7 @@ fusion_bw (FwModel *m, float *dxi, float *dxt, const float *xi, const float *xt,
             dz[i] += dout[i] * (f->hi[i] - f->ht[i]);
           }
         fw_sigmoid_backward (DA (m, f->z_pre), dz, f->z, (gsize) B * H);
-        linear_bw (m, &f->gate, DA (m, f->both), DA (m, f->z_pre), f->both, B);
+        fw_linear_bw (m, &f->gate, DA (m, f->both), DA (m, f->z_pre), f->both, B);
         const float *dboth = DA (m, f->both);
         for (int b = 0; b < B; b++)
           for (int h = 0; h < H; h++)
@@ -561,9 +450,9 @@ fusion_bw (FwModel *m, float *dxi, float *dxt, const float *xi, const float *xt,
               dxt[(gsize) b * H + h] += dboth[(gsize) b * 2 * H + H + h];
             }
         fw_tanh_backward (DA (m, f->hi_pre), dhi, f->hi, (gsize) B * H);
-        linear_bw (m, &f->image_proj, dxi, DA (m, f->hi_pre), xi, B);
+        fw_linear_bw (m, &f->image_proj, dxi, DA (m, f->hi_pre), xi, B);
         fw_tanh_backward (DA (m, f->ht_pre), dht, f->ht, (gsize) B * H);
-        linear_bw (m, &f->text_proj, dxt, DA (m, f->ht_pre), xt, B);
+        fw_linear_bw (m, &f->text_proj, dxt, DA (m, f->ht_pre), xt, B);
       }
       break;
     case FW_OP_TENSOR:
@@ -600,8 +489,8 @@ fusion_bw (FwModel *m, float *dxi, float *dxt, const float *xi, const float *xt,
                 dhi[k] += g * f->ht[k];
                 dht[k] += g * f->hi[k];
               }
-        linear_bw (m, &f->image_proj, dxi, dhi, xi, B);
-        linear_bw (m, &f->text_proj, dxt, dht, xt, B);
+        fw_linear_bw (m, &f->image_proj, dxi, dhi, xi, B);
+        fw_linear_bw (m, &f->text_proj, dxt, dht, xt, B);
       }
       break;
     default:
@@ -619,15 +508,15 @@ early_build (FwModel *m)
   e->text_width = m->config.text_encoder == FW_TEXT_BOW ? m->shape.vocab : FW_EMBED_DIM;
   if (m->config.text_encoder == FW_TEXT_EMBED)
     {
-      param (m, &e->table, -1.0f, "text_embedding.weight", 2, m->shape.vocab, FW_EMBED_DIM);
-      act (m, &e->embedded, FW_EMBED_DIM);
+      fw_param (m, &e->table, -1.0f, "text_embedding.weight", 2, m->shape.vocab, FW_EMBED_DIM);
+      fw_act (m, &e->embedded, FW_EMBED_DIM);
     }
-  act (m, &e->joined, (gsize) m->P + e->text_width);
+  fw_act (m, &e->joined, (gsize) m->P + e->text_width);
   if (m->config.text_encoder != FW_TEXT_EMBED)  /* e->table is not patched in yet */
-    act_grad (m, GRAD_INPUT);   /* see early_bw */
-  linear_build (m, &e->fc, "encoder.0", m->P + e->text_width, H);
-  act (m, &e->pre, H);
-  act (m, &e->out, H);
+    fw_act_grad (m, GRAD_INPUT);   /* see early_bw */
+  fw_linear_build (m, &e->fc, "encoder.0", m->P + e->text_width, H);
+  fw_act (m, &e->pre, H);
+  fw_act (m, &e->out, H);
 }
 
 static void
@@ -648,7 +537,7 @@ early_fw (FwModel *m, int B)
       memcpy (e->joined + (gsize) b * J, m->in_image + (gsize) b * P, sizeof (float) * P);
       memcpy (e->joined + (gsize) b * J + P, text + (gsize) b * T, sizeof (float) * T);
     }
-  linear_fw (&e->fc, e->pre, e->joined, B);
+  fw_linear_fw (&e->fc, e->pre, e->joined, B);
   fw_relu_forward (e->out, e->pre, (gsize) B * H);
 }
 
@@ -660,10 +549,10 @@ early_bw (FwModel *m, int B)
   fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
   if (!e->table && !m->want_input_grads)
     {
-      linear_bw (m, &e->fc, NULL, DA (m, e->pre), e->joined, B);
+      fw_linear_bw (m, &e->fc, NULL, DA (m, e->pre), e->joined, B);
       return;
     }
-  linear_bw (m, &e->fc, DA (m, e->joined), DA (m, e->pre), e->joined, B);
+  fw_linear_bw (m, &e->fc, DA (m, e->joined), DA (m, e->pre), e->joined, B);
   const float *dj = DA (m, e->joined);
   float *dimg = DA (m, m->in_image);
   float *dtext = e->table ? DA (m, e->embedded) : DA (m, m->in_counts);
@@ -689,21 +578,21 @@ late_build (FwModel *m)
   Late *l = &m->late;
   l->combine = m->config.late_combine;
   if (l->combine == FW_LATE_WEIGHTED)
-    param (m, &l->weights, 0.0f, "late.weights", 1, 2);
+    fw_param (m, &l->weights, 0.0f, "late.weights", 1, 2);
   else if (l->combine == FW_LATE_STACKING)
     {
-      linear_build (m, &l->stack, "late.stack", 2 * K, K);
-      act (m, &l->both, 2 * K);
+      fw_linear_build (m, &l->stack, "late.stack", 2 * K, K);
+      fw_act (m, &l->both, 2 * K);
     }
-  act (m, &l->probs_i, K);
-  act_grad (m, GRAD_NEVER);
-  act (m, &l->probs_t, K);
-  act_grad (m, GRAD_NEVER);
-  scratch_need (m, (gsize) m->max_batch * K);  /* fw_model_backward_probs */
-  act (m, &l->losses_i, 1);
-  act_grad (m, GRAD_NEVER);
-  act (m, &l->losses_t, 1);
-  act_grad (m, GRAD_NEVER);
+  fw_act (m, &l->probs_i, K);
+  fw_act_grad (m, GRAD_NEVER);
+  fw_act (m, &l->probs_t, K);
+  fw_act_grad (m, GRAD_NEVER);
+  fw_scratch_need (m, (gsize) m->max_batch * K);  /* fw_model_backward_probs */
+  fw_act (m, &l->losses_i, 1);
+  fw_act_grad (m, GRAD_NEVER);
+  fw_act (m, &l->losses_t, 1);
+  fw_act_grad (m, GRAD_NEVER);
 }
 
 /* the two modality weights of late-weighted fusion, softmax of the params */
@@ -731,7 +620,7 @@ late_fw (FwModel *m, int B)
           memcpy (l->both + (gsize) b * 2 * K, li + (gsize) b * K, sizeof (float) * K);
           memcpy (l->both + (gsize) b * 2 * K + K, lt + (gsize) b * K, sizeof (float) * K);
         }
-      linear_fw (&l->stack, m->logits, l->both, B);
+      fw_linear_fw (&l->stack, m->logits, l->both, B);
       fw_softmax_xent_forward (m->losses, m->probs, m->logits, m->in_labels, B, K);
       return;
     }
@@ -760,7 +649,7 @@ late_bw (FwModel *m, int B)
   if (l->combine == FW_LATE_STACKING)
     {
       fw_softmax_xent_backward (DA (m, m->logits), m->probs, m->in_labels, inv_b, B, K);
-      linear_bw (m, &l->stack, DA (m, l->both), DA (m, m->logits), l->both, B);
+      fw_linear_bw (m, &l->stack, DA (m, l->both), DA (m, m->logits), l->both, B);
       const float *db = DA (m, l->both);
       for (int b = 0; b < B; b++)
         for (int k = 0; k < K; k++)
@@ -837,16 +726,16 @@ model_layout (const FwConfig *config, const FwShape *shape, int max_batch, GErro
   m->uses_tokens = config->text_encoder != FW_TEXT_BOW;
 
   /* inputs live in the activation block, so their gradients come for free */
-  act (m, &m->in_image, m->P);
-  act_grad (m, GRAD_INPUT);
+  fw_act (m, &m->in_image, m->P);
+  fw_act_grad (m, GRAD_INPUT);
   if (!m->uses_tokens)
     {
-      act (m, &m->in_counts, shape->vocab);
-      act_grad (m, GRAD_INPUT);
+      fw_act (m, &m->in_counts, shape->vocab);
+      fw_act_grad (m, GRAD_INPUT);
     }
-  iact (m, &m->in_tokens, FW_MAX_TOKENS);
-  iact (m, &m->in_lens, 1);
-  iact (m, &m->in_labels, 1);
+  fw_iact (m, &m->in_tokens, FW_MAX_TOKENS);
+  fw_iact (m, &m->in_lens, 1);
+  fw_iact (m, &m->in_labels, 1);
 
   switch (fusion)
     {
@@ -878,11 +767,11 @@ model_layout (const FwConfig *config, const FwShape *shape, int max_batch, GErro
       g_assert_not_reached ();
     }
   if (fusion == FW_FUSION_LATE)
-    act (m, &m->logits, shape->classes);
-  act (m, &m->probs, shape->classes);
-  act_grad (m, GRAD_NEVER);
-  act (m, &m->losses, 1);
-  act_grad (m, GRAD_NEVER);
+    fw_act (m, &m->logits, shape->classes);
+  fw_act (m, &m->probs, shape->classes);
+  fw_act_grad (m, GRAD_NEVER);
+  fw_act (m, &m->losses, 1);
+  fw_act_grad (m, GRAD_NEVER);
   return m;
 }
 
@@ -965,7 +854,9 @@ fw_model_init_params (FwModel *m, guint64 seed)
       float *v = m->params + p->offset;
       for (gsize j = 0; j < p->size; j++)
         {
-          if (bound > 0)
+          if (bound == FW_INIT_ONES)
+            v[j] = 1.0f;
+          else if (bound > 0)
             v[j] = (2.0f * fw_rng_uniform (&rng) - 1.0f) * bound;
           else if (bound < 0)
             v[j] = fw_rng_normal (&rng);
@@ -1191,18 +1082,18 @@ backward_body (FwModel *m, int B)
     case FW_FUSION_INTERMEDIATE:
       head_bw (m, &m->head, DA (m, m->fusion.out), m->fusion.out, B);
       fusion_bw (m, DA (m, ie->out), DA (m, te->out), ie->out, te->out, B);
-      image_encoder_bw (m, ie, input_grad (m, m->in_image), m->in_image, B);
+      image_encoder_bw (m, ie, fw_input_grad (m, m->in_image), m->in_image, B);
       text_encoder_bw (m, te, B);
       break;
     case FW_FUSION_LATE:
       head_bw (m, &m->image_head, DA (m, ie->out), ie->out, B);
       head_bw (m, &m->text_head, DA (m, te->out), te->out, B);
-      image_encoder_bw (m, ie, input_grad (m, m->in_image), m->in_image, B);
+      image_encoder_bw (m, ie, fw_input_grad (m, m->in_image), m->in_image, B);
       text_encoder_bw (m, te, B);
       break;
     case FW_FUSION_IMAGE:
       head_bw (m, &m->head, DA (m, ie->out), ie->out, B);
-      image_encoder_bw (m, ie, input_grad (m, m->in_image), m->in_image, B);
+      image_encoder_bw (m, ie, fw_input_grad (m, m->in_image), m->in_image, B);
       break;
     case FW_FUSION_TEXT:
       head_bw (m, &m->head, DA (m, te->out), te->out, B);
@@ -1253,7 +1144,7 @@ fw_model_backward_probs (FwModel *m, int B, const float *dprobs)
     {
       Late *l = &m->late;
       softmax_seed (DA (m, m->logits), m->probs, dprobs, B, K);
-      linear_bw (m, &l->stack, DA (m, l->both), DA (m, m->logits), l->both, B);
+      fw_linear_bw (m, &l->stack, DA (m, l->both), DA (m, m->logits), l->both, B);
       const float *db = DA (m, l->both);
       float *dli = DA (m, m->image_head.logits), *dlt = DA (m, m->text_head.logits);
       for (int b = 0; b < B; b++)
