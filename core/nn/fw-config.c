@@ -11,7 +11,8 @@
 G_DEFINE_QUARK (fw-config-error-quark, fw_config_error)
 
 static const char *const fusion_names[] = { "early", "intermediate", "late", "image", "text" };
-static const char *const op_names[] = { "concat", "sum", "product", "gated", "tensor", "lowrank" };
+static const char *const op_names[] = { "concat", "sum", "product", "gated", "tensor", "lowrank",
+                                           "attention" };
 static const char *const late_names[] = { "mean", "weighted", "stacking" };
 static const char *const image_names[] = { "mlp", "cnn" };
 static const char *const text_names[] = { "bow", "embed", "gru" };
@@ -96,6 +97,8 @@ static Option options[] = {
         N_("How the learning rate changes over training: constant, divided by 10 at half and three quarters of the epochs, or falling along a cosine.")),
   NUM ("warmup-epochs", KIND_INT, warmup_epochs, 0, 100000,
        N_("Epochs over which the learning rate rises linearly from almost 0 to its value.")),
+  NUM ("heads", KIND_INT, heads, 1, 64,
+       N_("Attention heads: each attends with its own share of the 64 token features.")),
 };
 
 /* the names tables are sized, not NULL-terminated */
@@ -133,6 +136,7 @@ fw_config_init (FwConfig *c)
   c->patience = 0;
   c->lr_schedule = FW_SCHEDULE_CONSTANT;
   c->warmup_epochs = 0;
+  c->heads = 4;
 }
 
 const FwOptionInfo *
@@ -297,6 +301,31 @@ fw_config_validate (const FwConfig *c, GError **error)
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
                    _("tensor fusion with --hidden %d makes %d features; use --hidden 1000 or less"),
                    c->hidden, (c->hidden + 1) * (c->hidden + 1));
+      return FALSE;
+    }
+  if (c->fusion_op == FW_OP_ATTENTION && c->fusion != FW_FUSION_INTERMEDIATE
+      && c->fusion != FW_FUSION_IMAGE && c->fusion != FW_FUSION_TEXT)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("--fusion-op attention lets image regions and words attend to each other "
+                     "between the encoders and the head, so it needs --fusion intermediate "
+                     "(%s fusion never holds both sets of tokens)"), fw_fusion_name (c->fusion));
+      return FALSE;
+    }
+  if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION
+      && c->text_encoder == FW_TEXT_BOW)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("attention fusion needs the caption word by word, which bag-of-words "
+                     "counts do not keep; use --text-encoder embed or gru"));
+      return FALSE;
+    }
+  if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION
+      && FW_ATTENTION_DIM % c->heads != 0)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("--heads %d does not divide the %d token features evenly; use 1, 2, 4, 8, "
+                     "16, 32 or 64"), c->heads, FW_ATTENTION_DIM);
       return FALSE;
     }
   if (c->image_encoder == FW_IMAGE_CNN && c->image_size < 4)

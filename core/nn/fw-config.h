@@ -29,6 +29,7 @@ typedef enum {
   FW_OP_GATED,               /* gated multimodal unit (Arevalo et al. 2017) */
   FW_OP_TENSOR,              /* outer product of [x;1] ⊗ [y;1] (Zadeh et al. 2017) */
   FW_OP_LOWRANK,             /* low-rank multimodal fusion (Liu et al. 2018) */
+  FW_OP_ATTENTION,           /* cross-modal attention between image regions and words */
   FW_OP_N_KINDS
 } FwFusionOp;
 
@@ -53,6 +54,8 @@ typedef enum {
 #define FW_EMBED_DIM 64      /* width of the token embedding of embed and gru */
 #define FW_MAX_TOKENS 32     /* text is cut to this many tokens for embed and gru */
 #define FW_LOWRANK_RANK 4    /* rank of the low-rank fusion factors */
+#define FW_ATTENTION_DIM 64  /* width of the tokens of attention fusion */
+#define FW_IMAGE_PATCH 4     /* attention fusion: pixels per side of an image token */
 
 typedef struct {
   FwFusion fusion;
@@ -76,6 +79,7 @@ typedef struct {
   int patience;              /* 0 = off; else stop after this many epochs without a better val loss */
   FwLrSchedule lr_schedule;
   int warmup_epochs;         /* linear warm-up of the learning rate over these epochs */
+  int heads;                 /* attention heads (transformer, attention fusion) */
 } FwConfig;
 
 void fw_config_init (FwConfig *config);     /* DESIGN.md defaults */

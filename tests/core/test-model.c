@@ -28,6 +28,10 @@ static const Case cases[] = {
   { "/core/model/gradients/late-stacking", { "fusion", "late", "late-combine", "stacking", NULL } },
   { "/core/model/gradients/image-cnn", { "fusion", "image", "image-encoder", "cnn", NULL } },
   { "/core/model/gradients/text-gru", { "fusion", "text", "text-encoder", "gru", NULL } },
+  { "/core/model/gradients/attention-cnn-gru",
+    { "fusion-op", "attention", "image-encoder", "cnn", "text-encoder", "gru", NULL } },
+  { "/core/model/gradients/attention-mlp-embed",
+    { "fusion-op", "attention", "text-encoder", "embed", "heads", "2", NULL } },
 };
 
 enum { B = 5, SIZE = 8, VOCAB = 11, CLASSES = 3 };
@@ -192,8 +196,8 @@ test_probs_gradients (gconstpointer data)
   for (int i = 0; i < B * CLASSES; i++)
     seed[i] = 2.0f * fw_rng_uniform (&rng) - 1.0f;
   float *embedded = fw_model_input_embedded (m);
-  gsize n_embedded = m->config.text_encoder == FW_TEXT_GRU ? (gsize) FW_MAX_TOKENS * B * FW_EMBED_DIM
-                                                           : (gsize) B * FW_EMBED_DIM;
+  gsize n_embedded = embedded && fw_model_embeds_per_token (m) ? (gsize) FW_MAX_TOKENS * B * FW_EMBED_DIM
+                                                                : (gsize) B * FW_EMBED_DIM;
   if (embedded)
     {
       fw_model_embed_tokens (m, B);
