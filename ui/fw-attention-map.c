@@ -138,6 +138,20 @@ fw_attention_map_get_word_shading (FwAttentionMap *self, float *out)
   return fw_attention_map_get_word_weights (self, shown_region (self), self->head, out);
 }
 
+/* How strongly to paint weight w of n: its excess over attending to all
+ * n alike, relative to the strongest one's, in [0, 1].  Relative to the
+ * strongest alone, an untrained model's near-uniform weights would paint
+ * everything at full strength and hide the image. */
+static double
+shade_of (float w, float max_w, int n)
+{
+  double uniform = 1.0 / MAX (n, 1);
+
+  if (max_w <= uniform * 1.05)
+    return 0;
+  return CLAMP ((w - uniform) / (max_w - uniform), 0, 1);
+}
+
 static int
 argmax (const float *v, int n)
 {
@@ -260,16 +274,16 @@ draw_image (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
       cairo_fill (cr);
     }
 
-  /* the word's attention, relative to its strongest region */
+  /* the word's attention above uniform, relative to its strongest region */
   heat = g_new0 (float, MAX (self->n_regions, 1));
   if (fw_attention_map_get_heatmap (self, heat))
     {
       for (int r = 0; r < self->n_regions; r++)
         max_heat = MAX (max_heat, heat[r]);
-      for (int r = 0; max_heat > 0 && r < self->n_regions; r++)
+      for (int r = 0; r < self->n_regions; r++)
         {
           region_rect (self, &f, r, &x, &y, &s);
-          fw_chart_set_rgba (cr, &warm, 0.75 * heat[r] / max_heat);
+          fw_chart_set_rgba (cr, &warm, 0.75 * shade_of (heat[r], max_heat, self->n_regions));
           cairo_rectangle (cr, x, y, s, s);
           cairo_fill (cr);
         }
@@ -333,7 +347,7 @@ update_view (FwAttentionMap *self)
       GtkWidget *chip = g_ptr_array_index (self->chips, i);
       g_autofree char *name = fw_attention_map_describe_word (self, i);
       g_autofree char *level_class = NULL;
-      int level = shaded && max_shade > 0 ? (int) lround (N_SHADES * shade[i] / max_shade) : 0;
+      int level = shaded ? (int) lround (N_SHADES * shade_of (shade[i], max_shade, self->n_words)) : 0;
 
       for (int l = 0; l <= N_SHADES; l++)
         {

@@ -162,6 +162,35 @@ find_widget (GtkWidget *root, GType type)
   return NULL;
 }
 
+/* FW_ATTENTION_PNG=FILE: a picture of the inspector as the test sees it. */
+static void
+maybe_save_picture (GtkWidget *widget)
+{
+  const char *path = g_getenv ("FW_ATTENTION_PNG");
+  GtkWidget *native = GTK_WIDGET (gtk_widget_get_native (widget));
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot;
+  graphene_rect_t area;
+
+  if (!path)
+    return;
+  /* the Sample view may be a tab: bring its page forward */
+  for (GtkWidget *page = widget, *parent; (parent = gtk_widget_get_parent (page)); page = parent)
+    if (GTK_IS_STACK (parent))
+      gtk_stack_set_visible_child (GTK_STACK (parent), page);
+  fw_test_iterate_for (300);
+  paintable = gtk_widget_paintable_new (native);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (native), gtk_widget_get_height (native));
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (g_getenv ("FW_ATTENTION_PNG_WINDOW")) widget = native;
+  g_assert_true (gtk_widget_compute_bounds (widget, native, &area));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (native)), node, &area);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
 static gboolean
 words_are (gpointer data)
 {
@@ -233,6 +262,8 @@ test_attention_inspector (void)
   /* the two heads differ, so the selector is not showing the mean again */
   expected_row (t2i, 2, shown_word, W, R, got);
   g_assert_cmpfloat (max_diff (got, want, R), >, 1e-6);
+
+  maybe_save_picture (GTK_WIDGET (sample));
 
   /* a region shades the words with its image→text weights */
   fw_attention_map_select_region (map, R / 2);

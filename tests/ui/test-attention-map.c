@@ -243,6 +243,15 @@ test_regions_by_keyboard (void)
   g_assert_true (fw_attention_map_get_word_shading (map, shade));
   for (int k = 0; k < WORDS; k++)
     g_assert_cmpfloat_with_epsilon (shade[k], expected_i2t (2, 5, k), 1e-7);
+  /* the chips' shading: above an even spread (1/3), relative to the strongest */
+  {
+    GtkFlowBox *box = GTK_FLOW_BOX (find_widget (GTK_WIDGET (map), GTK_TYPE_FLOW_BOX));
+    GtkWidget *c0 = GTK_WIDGET (gtk_flow_box_get_child_at_index (box, 0));
+    GtkWidget *c1 = GTK_WIDGET (gtk_flow_box_get_child_at_index (box, 1));
+    g_assert_true (gtk_widget_has_css_class (c1, "fw-attention-10"));
+    g_assert_true (gtk_widget_has_css_class (c0, "fw-attention-0"));
+    g_assert_false (gtk_widget_has_css_class (c0, "fw-attention-10"));
+  }
   g_assert_true (fw_attention_map_get_word_weights (map, 5, 1, w));
   for (int k = 0; k < WORDS; k++)
     g_assert_cmpfloat_with_epsilon (w[k], expected_i2t (1, 5, k), 1e-7);
