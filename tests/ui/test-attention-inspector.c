@@ -37,8 +37,7 @@ sample_idle (gpointer data)
 {
   FwWindow *win = data;
 
-  return !fw_window_is_busy (win) && !fw_sample_view_is_busy (fw_window_get_sample_view (win))
-         && !fw_explainer_is_busy (fw_window_get_explainer (win));
+  return !fw_window_is_busy (win) && !fw_sample_view_is_busy (fw_window_get_sample_view (win));
 }
 
 static void
@@ -73,6 +72,8 @@ open_model (FwWindow *win, const char *path)
   run = fw_plot_model_get_run (plot, fw_plot_model_get_n_runs (plot) - 1);
   g_assert_cmpstr (fw_run_get_source (run), ==, path);
   fw_window_select_run (win, run);
+  /* the Contributions view's computation is not what this test is about */
+  gtk_widget_activate_action (GTK_WIDGET (fw_window_get_contrib_view (win)), "contrib.cancel", NULL);
   wait_idle (win);
   g_assert_true (fw_explainer_get_run (fw_window_get_explainer (win)) == run);
   return run;
