@@ -7,13 +7,18 @@
  *
  *   ti = image_proj (xi) + image_pos        tt = text_proj (xt)
  *   ni = LN_image (ti)                      nt = LN_text (tt)
- *   text_to_image: ut = tt + MHA (q = nt, k = v = ni)
- *   image_to_text: ui = ti + MHA (q = ni, k = v = nt, padded words masked)
+ *   text_to_image: rt = tt + MHA (q = nt, k = v = ni)
+ *                  ut = rt + FF (LN (rt))
+ *   image_to_text: ri = ti + MHA (q = ni, k = v = nt, padded words masked)
+ *                  ui = ri + FF (LN (ri))
  *   out = [ mean over the image tokens of ui ; mean over the real words of ut ]
  *
- * Each modality is normalised once and read by both blocks (as queries in
- * one, keys and values in the other).  There is no feed-forward after the
- * blocks: the head that follows is already an MLP on the pooled tokens.
+ * with FF = Linear (4D → D) · GELU · Linear (D → 4D), as a Transformer
+ * layer's.  Each modality is normalised once and read by both blocks (as
+ * queries in one, keys and values in the other).  The feed-forward is
+ * needed: without it each pooled vector is linear in its tokens but for
+ * the attention weights, and the mean of linearly projected patches forgets
+ * the shape (shapes-xor stalled near chance for epochs).
  * The image tokens get learned positions (the CNN's features and the
  * patches do not say where they are; the words of gru do, by order).  The
  * encoders' own parts (convolutions, embedding, GRU) stay in fw-model.c;
@@ -53,6 +58,22 @@ cross_attention_build (FwModel *m, CrossAttention *a, const char *prefix, int lq
   fw_act (m, &a->att, (gsize) m->config.heads * lq * lk);
   fw_act_grad (m, GRAD_NEVER);
   fw_act (m, &a->res, (gsize) lq * D);
+  g_autofree char *nw = g_strdup_printf ("%s.norm.weight", prefix);
+  g_autofree char *nb = g_strdup_printf ("%s.norm.bias", prefix);
+  g_autofree char *l1 = g_strdup_printf ("%s.linear1", prefix);
+  g_autofree char *l2 = g_strdup_printf ("%s.linear2", prefix);
+  fw_param (m, &a->norm_w, FW_INIT_ONES, nw, 1, D);
+  fw_param (m, &a->norm_b, 0.0f, nb, 1, D);
+  fw_linear_build (m, &a->linear1, l1, D, 4 * D);
+  fw_linear_build (m, &a->linear2, l2, 4 * D, D);
+  fw_act (m, &a->nres, (gsize) lq * D);
+  fw_act (m, &a->mean, lq);
+  fw_act_grad (m, GRAD_NEVER);
+  fw_act (m, &a->rstd, lq);
+  fw_act_grad (m, GRAD_NEVER);
+  fw_act (m, &a->hid, (gsize) lq * 4 * D);
+  fw_act (m, &a->act, (gsize) lq * 4 * D);
+  fw_act (m, &a->out, (gsize) lq * D);
   fw_scratch_need (m, fw_attention_scratch_floats (m->max_batch, lq, lk, m->config.heads));
 }
 
@@ -64,7 +85,7 @@ in_proj (const CrossAttention *a, int which)
   return l;
 }
 
-/* res = x + out_proj (attention (q = nx, k = v = ny)) */
+/* res = x + out_proj (attention (q = nx, k = v = ny)); out = res + FF (LN (res)) */
 static void
 cross_attention_fw (FwModel *m, CrossAttention *a, const float *x, const float *nx,
                     const float *ny, const int *key_lens, int B, int lq, int lk)
@@ -76,18 +97,34 @@ cross_attention_fw (FwModel *m, CrossAttention *a, const float *x, const float *
   fw_linear_fw (&wv, a->v, ny, B * lk);
   fw_attention_forward (a->ctx, a->att, a->q, a->k, a->v, key_lens, B, lq, lk, nh, D);
   fw_linear_fw (&a->out_proj, a->res, a->ctx, B * lq);
-  for (gsize i = 0; i < (gsize) B * lq * D; i++)
+  gsize n = (gsize) B * lq * D;
+  for (gsize i = 0; i < n; i++)
     a->res[i] += x[i];
+  fw_layernorm_forward (a->nres, a->mean, a->rstd, a->res, a->norm_w, a->norm_b, B * lq, D);
+  fw_linear_fw (&a->linear1, a->hid, a->nres, B * lq);
+  fw_gelu_forward (a->act, a->hid, 4 * n);
+  fw_linear_fw (&a->linear2, a->out, a->act, B * lq);
+  for (gsize i = 0; i < n; i++)
+    a->out[i] += a->res[i];
 }
 
-/* from DA(res): adds into dx, dnx, dny */
+/* from DA(out): adds into dx, dnx, dny */
 static void
 cross_attention_bw (FwModel *m, CrossAttention *a, float *dx, float *dnx, float *dny,
                     const float *nx, const float *ny, const int *key_lens, int B, int lq, int lk)
 {
   int nh = m->config.heads;
-  const float *dres = DA (m, a->res);
-  for (gsize i = 0; i < (gsize) B * lq * D; i++)
+  gsize n = (gsize) B * lq * D;
+  const float *dout = DA (m, a->out);
+  float *dres = DA (m, a->res);
+  for (gsize i = 0; i < n; i++)
+    dres[i] += dout[i];
+  fw_linear_bw (m, &a->linear2, DA (m, a->act), dout, a->act, B * lq);
+  fw_gelu_backward (DA (m, a->hid), DA (m, a->act), a->hid, 4 * n);
+  fw_linear_bw (m, &a->linear1, DA (m, a->nres), DA (m, a->hid), a->nres, B * lq);
+  fw_layernorm_backward (dres, DP (m, a->norm_w), DP (m, a->norm_b), DA (m, a->nres), a->res,
+                         a->mean, a->rstd, a->norm_w, B * lq, D);
+  for (gsize i = 0; i < n; i++)
     dx[i] += dres[i];
   fw_linear_bw (m, &a->out_proj, DA (m, a->ctx), dres, a->ctx, B * lq);
   fw_attention_backward (DA (m, a->q), DA (m, a->k), DA (m, a->v), m->scratch, DA (m, a->ctx),
@@ -283,8 +320,8 @@ fw_attention_fusion_fw (FwModel *m, int B)
   cross_attention_fw (m, &f->text_to_image, f->tt, f->nt, f->ni, NULL, B, lt, li);
   cross_attention_fw (m, &f->image_to_text, f->ti, f->ni, f->nt, f->text_lens, B, li, lt);
 
-  fw_masked_mean_forward (f->pool_i, f->image_to_text.res, NULL, B, li, D);
-  fw_masked_mean_forward (f->pool_t, f->text_to_image.res, f->text_lens, B, lt, D);
+  fw_masked_mean_forward (f->pool_i, f->image_to_text.out, NULL, B, li, D);
+  fw_masked_mean_forward (f->pool_t, f->text_to_image.out, f->text_lens, B, lt, D);
   float *out = m->fusion.out;
   for (int b = 0; b < B; b++)
     {
@@ -306,8 +343,8 @@ fw_attention_fusion_bw (FwModel *m, int B)
         dpi[(gsize) b * D + k] += dout[(gsize) b * 2 * D + k];
         dpt[(gsize) b * D + k] += dout[(gsize) b * 2 * D + D + k];
       }
-  fw_masked_mean_backward (DA (m, f->image_to_text.res), dpi, NULL, B, li, D);
-  fw_masked_mean_backward (DA (m, f->text_to_image.res), dpt, f->text_lens, B, lt, D);
+  fw_masked_mean_backward (DA (m, f->image_to_text.out), dpi, NULL, B, li, D);
+  fw_masked_mean_backward (DA (m, f->text_to_image.out), dpt, f->text_lens, B, lt, D);
 
   float *dti = DA (m, f->ti), *dni = DA (m, f->ni), *dtt = DA (m, f->tt), *dnt = DA (m, f->nt);
   cross_attention_bw (m, &f->image_to_text, dti, dni, dnt, f->ni, f->nt, f->text_lens, B, li, lt);

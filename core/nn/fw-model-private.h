@@ -58,7 +58,8 @@ typedef struct {
 } Head;
 
 /* One direction of attention fusion (fw-fusion-attention.c): queries of
- * one modality attend to the other's tokens, as nn.MultiheadAttention.
+ * one modality attend to the other's tokens, as nn.MultiheadAttention,
+ * then a feed-forward, as in a Transformer decoder layer.
  * D = FW_ATTENTION_DIM; Lq, Lk the two sides' token counts. */
 typedef struct {
   float *in_w, *in_b;        /* (3D, D), (3D): q, k, v projections stacked */
@@ -68,6 +69,13 @@ typedef struct {
   float *ctx;                /* (B, Lq, D) attention output, before out_proj */
   float *att;                /* (B, nh, Lq, Lk) the weights the maps show */
   float *res;                /* (B, Lq, D) tokens + out_proj (ctx) */
+  /* then a pre-LN feed-forward: out = res + linear2 (GELU (linear1 (norm (res)))) */
+  float *norm_w, *norm_b;    /* (D) */
+  Linear linear1, linear2;   /* D → 4D → D */
+  float *nres;               /* (B, Lq, D) */
+  float *mean, *rstd;        /* (B, Lq) */
+  float *hid, *act;          /* (B, Lq, 4D) before and after GELU */
+  float *out;                /* (B, Lq, D) */
 } CrossAttention;
 
 typedef struct {
