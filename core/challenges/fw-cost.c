@@ -9,6 +9,8 @@ image_encoder_macs (const FwConfig *c, const FwShape *s)
   gint64 H = c->hidden, S = s->size, P = (gint64) s->channels * S * S;
   if (c->image_encoder == FW_IMAGE_MLP)
     return P * H;
+  if (c->image_encoder == FW_IMAGE_FEATURES)
+    return (gint64) s->image_features * H;
   gint64 S2 = S / 2, S4 = S2 / 2;
   gint64 conv1 = S * S * 16 * s->channels * 9;     /* padding 1: S×S outputs */
   gint64 conv2 = S2 * S2 * 32 * 16 * 9;
@@ -23,6 +25,8 @@ text_encoder_macs (const FwConfig *c, const FwShape *s)
     {
     case FW_TEXT_BOW:
       return (gint64) s->vocab * H;
+    case FW_TEXT_FEATURES:
+      return (gint64) s->text_features * H;
     case FW_TEXT_EMBED:
       return E * H;                                   /* the mean of embeddings is free */
     case FW_TEXT_GRU:
@@ -76,7 +80,10 @@ fw_cost_macs (const FwConfig *c, const FwShape *s)
     {
     case FW_FUSION_EARLY:
       {
-        gint64 T = c->text_encoder == FW_TEXT_BOW ? s->vocab : FW_EMBED_DIM;
+        gint64 T = c->text_encoder == FW_TEXT_BOW ? s->vocab
+                 : c->text_encoder == FW_TEXT_FEATURES ? s->text_features : FW_EMBED_DIM;
+        if (c->image_encoder == FW_IMAGE_FEATURES)
+          P = s->image_features;
         return (P + T) * H + head_macs (c, s, H);
       }
     case FW_FUSION_INTERMEDIATE:
