@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""make-features.py INPUTS.safetensors TENSOR OUT [--rows N] [--nan-rows 3,7] [--kind KIND]
+"""make-features.py INPUTS.safetensors TENSOR OUT [--rows N] [--nan-rows 3,7] [--manifest CSV] [--kind KIND]
 
 Writes a features file (what --image-features / --text-features read) from
 the inputs `predict --split all --save-inputs` wrote: each row's tensor
@@ -51,6 +51,7 @@ def main():
     ap.add_argument("--rows", type=int, help="manifest rows (default: the largest row + 1)")
     ap.add_argument("--nan-rows", default="")
     ap.add_argument("--kind", default="good")
+    ap.add_argument("--manifest", help="a CSV manifest: rows whose cell of TENSOR's column is empty are NaN")
     a = ap.parse_args()
     tensors, meta = read_safetensors(a.inputs)
     x = tensors[a.tensor].astype("<f4")
@@ -59,9 +60,16 @@ def main():
     n = a.rows if a.rows is not None else max(rows) + 1
     feats = np.full((n, x.shape[1]), np.nan, dtype="<f4")
     for i, r in enumerate(rows):
-        feats[r] = x[i]
+        if r < n:
+            feats[r] = x[i]
     for r in filter(None, a.nan_rows.split(",")):
         feats[int(r)] = np.nan
+    if a.manifest:
+        import csv
+        with open(a.manifest, newline="", encoding="utf-8-sig") as f:
+            for r, row in enumerate(csv.DictReader(f)):
+                if r < n and not (row.get(a.tensor) or "").strip():
+                    feats[r] = np.nan
     k = a.kind
     if k == "nan-cell":
         feats[2, 1] = np.nan
