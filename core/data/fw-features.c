@@ -316,7 +316,7 @@ features_from_tensor (const FwTensor *t, const char *path, int expected_rows, GE
         {
           bad (error, path, _("row %d holds %s at column %d (a missing modality is a row "
                               "that is NaN throughout)"), r + 1,
-               isnan (v[first_bad]) ? "NaN" : _("an infinite value"), first_bad);
+               isnan (v[first_bad]) ? "NaN" : _("an infinite value"), first_bad + 1);
           fw_features_free (f);
           return NULL;
         }

@@ -120,7 +120,7 @@ bad () {   # bad KIND FILE PATTERN [make-features options]
 bad truncated cut.safetensors "header\|truncated\|data"
 bad truncated cut.npy "truncated"
 bad extra-bytes long.npy "more than"
-bad nan-cell nan.npy "row 3 holds NaN at column 1"
+bad nan-cell nan.npy "row 3 holds NaN at column 2"
 bad inf inf.safetensors "row 4 holds an infinite value"
 bad float64 f64.npy "not little-endian float32"
 bad float64 f64.safetensors "dtype\|F64\|float32"
