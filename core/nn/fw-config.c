@@ -340,6 +340,16 @@ fw_config_validate (const FwConfig *c, GError **error)
                      "counts do not keep; use --text-encoder embed, gru or transformer"));
       return FALSE;
     }
+  if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION
+      && (c->image_encoder == FW_IMAGE_FEATURES || c->text_encoder == FW_TEXT_FEATURES))
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("attention fusion lets image regions attend to words, but a precomputed "
+                     "features vector is one per row, with no regions or words in it; use "
+                     "--fusion-op concat (or another operation) with --%s-encoder features"),
+                   c->image_encoder == FW_IMAGE_FEATURES ? "image" : "text");
+      return FALSE;
+    }
   if (c->image_encoder == FW_IMAGE_CNN && c->image_size < 4)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
