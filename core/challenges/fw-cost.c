@@ -10,6 +10,8 @@ image_encoder_macs (const FwConfig *c, const FwShape *s)
   gboolean tokens = c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION;
   if (c->image_encoder == FW_IMAGE_MLP)
     return tokens ? 0 : P * H;   /* attention: the patches are the fusion's */
+  if (c->image_encoder == FW_IMAGE_FEATURES)
+    return (gint64) s->image_features * H;
   gint64 S2 = S / 2, S4 = S2 / 2;
   gint64 conv1 = S * S * 16 * s->channels * 9;     /* padding 1: S×S outputs */
   gint64 conv2 = S2 * S2 * 32 * 16 * 9;
@@ -24,12 +26,18 @@ text_encoder_macs (const FwConfig *c, const FwShape *s)
     {
     case FW_TEXT_BOW:
       return (gint64) s->vocab * H;
+    case FW_TEXT_FEATURES:
+      return (gint64) s->text_features * H;
     case FW_TEXT_EMBED:
       if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION)
         return 0;                                     /* tokens: the lookups alone */
       return E * H;                                   /* the mean of embeddings is free */
     case FW_TEXT_GRU:
       return (gint64) FW_MAX_TOKENS * (3 * H * E + 3 * H * H);
+    case FW_TEXT_TRANSFORMER:
+      /* per block and token: q, k, v, out (4E²), scores and mixing (2·L·E),
+       * the feed-forward (8E²); then the mean's Linear(E→H) */
+      return (gint64) c->layers * FW_MAX_TOKENS * (12 * E * E + 2 * FW_MAX_TOKENS * E) + E * H;
     default:
       g_return_val_if_reached (0);
     }
@@ -91,7 +99,10 @@ fw_cost_macs (const FwConfig *c, const FwShape *s)
     {
     case FW_FUSION_EARLY:
       {
-        gint64 T = c->text_encoder == FW_TEXT_BOW ? s->vocab : FW_EMBED_DIM;
+        gint64 T = c->text_encoder == FW_TEXT_BOW ? s->vocab
+                 : c->text_encoder == FW_TEXT_FEATURES ? s->text_features : FW_EMBED_DIM;
+        if (c->image_encoder == FW_IMAGE_FEATURES)
+          P = s->image_features;
         return (P + T) * H + head_macs (c, s, H);
       }
     case FW_FUSION_INTERMEDIATE:

@@ -14,8 +14,8 @@ static const char *const fusion_names[] = { "early", "intermediate", "late", "im
 static const char *const op_names[] = { "concat", "sum", "product", "gated", "tensor", "lowrank",
                                            "attention" };
 static const char *const late_names[] = { "mean", "weighted", "stacking" };
-static const char *const image_names[] = { "mlp", "cnn" };
-static const char *const text_names[] = { "bow", "embed", "gru" };
+static const char *const image_names[] = { "mlp", "cnn", "features" };
+static const char *const text_names[] = { "bow", "embed", "gru", "transformer", "features" };
 static const char *const optim_names[] = { "adam", "sgd" };
 static const char *const color_names[] = { "gray", "rgb" };
 static const char *const schedule_names[] = { "constant", "step", "cosine" };
@@ -28,6 +28,8 @@ G_STATIC_ASSERT (G_N_ELEMENTS (text_names) == FW_TEXT_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (optim_names) == FW_OPTIM_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (color_names) == FW_COLOR_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (schedule_names) == FW_SCHEDULE_N_KINDS);
+/* one --heads divides the tokens of the Transformer and of attention fusion */
+G_STATIC_ASSERT (FW_ATTENTION_DIM == FW_EMBED_DIM);
 
 const char *fw_fusion_name (FwFusion v) { return fusion_names[v]; }
 const char *fw_fusion_op_name (FwFusionOp v) { return op_names[v]; }
@@ -62,9 +64,13 @@ static Option options[] = {
   ENUM ("late-combine", late_combine, late_names,
         N_("How late fusion joins the two classifiers' predictions.")),
   ENUM ("image-encoder", image_encoder, image_names,
-        N_("The network that turns an image into features: a dense layer, or a small convolutional network.")),
+        N_("The network that turns an image into features: a dense layer, a small convolutional network, or a dense layer on precomputed vectors (--image-features).")),
   ENUM ("text-encoder", text_encoder, text_names,
-        N_("The network that turns a caption into features: word counts, averaged word embeddings, or a recurrent GRU.")),
+        N_("The network that turns a caption into features: word counts, averaged word embeddings, a recurrent GRU, a Transformer encoder, or a dense layer on precomputed vectors (--text-features).")),
+  NUM ("layers", KIND_INT, layers, 1, FW_MAX_LAYERS,
+       N_("Encoder blocks of the Transformer text encoder, each self-attention then a feed-forward layer.")),
+  NUM ("heads", KIND_INT, heads, 1, FW_EMBED_DIM,
+       N_("Attention heads: each attends over the tokens with its own share of the 64 token features, so the count must divide 64.")),
   NUM ("image-size", KIND_INT, image_size, 4, 512,
        N_("Images are resized to this many pixels per side.")),
   ENUM ("color", color, color_names,
@@ -97,8 +103,6 @@ static Option options[] = {
         N_("How the learning rate changes over training: constant, divided by 10 at half and three quarters of the epochs, or falling along a cosine.")),
   NUM ("warmup-epochs", KIND_INT, warmup_epochs, 0, 100000,
        N_("Epochs over which the learning rate rises linearly from almost 0 to its value.")),
-  NUM ("heads", KIND_INT, heads, 1, 64,
-       N_("Attention heads: each attends with its own share of the 64 token features.")),
 };
 
 /* the names tables are sized, not NULL-terminated */
@@ -120,6 +124,8 @@ fw_config_init (FwConfig *c)
   c->late_combine = FW_LATE_MEAN;
   c->image_encoder = FW_IMAGE_MLP;
   c->text_encoder = FW_TEXT_BOW;
+  c->layers = 2;
+  c->heads = 4;
   c->image_size = 28;
   c->color = FW_COLOR_GRAY;
   c->hidden = 256;
@@ -136,7 +142,6 @@ fw_config_init (FwConfig *c)
   c->patience = 0;
   c->lr_schedule = FW_SCHEDULE_CONSTANT;
   c->warmup_epochs = 0;
-  c->heads = 4;
 }
 
 const FwOptionInfo *
@@ -279,20 +284,35 @@ fw_config_get (const FwConfig *c, const char *name)
 gboolean
 fw_config_validate (const FwConfig *c, GError **error)
 {
-  if (c->fusion == FW_FUSION_EARLY && c->image_encoder != FW_IMAGE_MLP)
+  if (c->fusion == FW_FUSION_EARLY && c->image_encoder == FW_IMAGE_CNN)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
                    _("early fusion joins the raw pixels and the text before one shared dense "
-                     "encoder, so it needs --image-encoder mlp; use intermediate or late fusion "
-                     "for the cnn encoder"));
+                     "encoder, so it needs --image-encoder mlp (or features); use intermediate "
+                     "or late fusion for the cnn encoder"));
       return FALSE;
     }
   if (c->fusion == FW_FUSION_EARLY && c->text_encoder == FW_TEXT_GRU)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("early fusion joins the text as one vector (word counts, averaged "
+                     "embeddings or precomputed features), so it needs --text-encoder bow, embed "
+                     "or features; use intermediate or late fusion for the gru encoder"));
+      return FALSE;
+    }
+  if (c->fusion == FW_FUSION_EARLY && c->text_encoder == FW_TEXT_TRANSFORMER)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
                    _("early fusion joins the text as one vector (word counts or averaged "
-                     "embeddings), so it needs --text-encoder bow or embed; use intermediate "
-                     "or late fusion for the gru encoder"));
+                     "embeddings), so it needs --text-encoder bow or embed; use intermediate, "
+                     "late or text fusion for the transformer encoder"));
+      return FALSE;
+    }
+  if (c->heads < 1 || FW_EMBED_DIM % c->heads != 0)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("--heads %d does not divide the %d token features evenly; use 1, 2, 4, 8, "
+                     "16, 32 or 64"), c->heads, FW_EMBED_DIM);
       return FALSE;
     }
   if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_TENSOR
@@ -317,15 +337,17 @@ fw_config_validate (const FwConfig *c, GError **error)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
                    _("attention fusion needs the caption word by word, which bag-of-words "
-                     "counts do not keep; use --text-encoder embed or gru"));
+                     "counts do not keep; use --text-encoder embed, gru or transformer"));
       return FALSE;
     }
   if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION
-      && FW_ATTENTION_DIM % c->heads != 0)
+      && (c->image_encoder == FW_IMAGE_FEATURES || c->text_encoder == FW_TEXT_FEATURES))
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
-                   _("--heads %d does not divide the %d token features evenly; use 1, 2, 4, 8, "
-                     "16, 32 or 64"), c->heads, FW_ATTENTION_DIM);
+                   _("attention fusion lets image regions attend to words, but a precomputed "
+                     "features vector is one per row, with no regions or words in it; use "
+                     "--fusion-op concat (or another operation) with --%s-encoder features"),
+                   c->image_encoder == FW_IMAGE_FEATURES ? "image" : "text");
       return FALSE;
     }
   if (c->image_encoder == FW_IMAGE_CNN && c->image_size < 4)

@@ -40,8 +40,16 @@ typedef enum {
   FW_LATE_N_KINDS
 } FwLateCombine;
 
-typedef enum { FW_IMAGE_MLP, FW_IMAGE_CNN, FW_IMAGE_N_KINDS } FwImageEncoder;
-typedef enum { FW_TEXT_BOW, FW_TEXT_EMBED, FW_TEXT_GRU, FW_TEXT_N_KINDS } FwTextEncoder;
+/* features: Linear + ReLU on a precomputed vector per row (fw-features.h) */
+typedef enum { FW_IMAGE_MLP, FW_IMAGE_CNN, FW_IMAGE_FEATURES, FW_IMAGE_N_KINDS } FwImageEncoder;
+typedef enum {
+  FW_TEXT_BOW,
+  FW_TEXT_EMBED,
+  FW_TEXT_GRU,
+  FW_TEXT_TRANSFORMER,       /* pre-LN Transformer encoder blocks (fw-text-transformer.c) */
+  FW_TEXT_FEATURES,          /* Linear + ReLU on a precomputed vector per row */
+  FW_TEXT_N_KINDS
+} FwTextEncoder;
 typedef enum { FW_OPTIM_ADAM, FW_OPTIM_SGD, FW_OPTIM_N_KINDS } FwOptimizer;
 /* learning-rate schedules; the formulas are in fw-schedule.h */
 typedef enum {
@@ -52,7 +60,8 @@ typedef enum {
 } FwLrSchedule;
 
 #define FW_EMBED_DIM 64      /* width of the token embedding of embed and gru */
-#define FW_MAX_TOKENS 32     /* text is cut to this many tokens for embed and gru */
+#define FW_MAX_TOKENS 32     /* text is cut to this many tokens for embed, gru and transformer */
+#define FW_MAX_LAYERS 12     /* most Transformer blocks --layers allows */
 #define FW_LOWRANK_RANK 4    /* rank of the low-rank fusion factors */
 #define FW_ATTENTION_DIM 64  /* width of the tokens of attention fusion */
 #define FW_IMAGE_PATCH 4     /* attention fusion: pixels per side of an image token */
@@ -63,6 +72,8 @@ typedef struct {
   FwLateCombine late_combine;
   FwImageEncoder image_encoder;
   FwTextEncoder text_encoder;
+  int layers;                /* transformer: encoder blocks */
+  int heads;                 /* transformer and attention fusion: attention heads, dividing 64 */
   int image_size;
   FwColor color;
   int hidden;
@@ -79,7 +90,6 @@ typedef struct {
   int patience;              /* 0 = off; else stop after this many epochs without a better val loss */
   FwLrSchedule lr_schedule;
   int warmup_epochs;         /* linear warm-up of the learning rate over these epochs */
-  int heads;                 /* attention heads (transformer, attention fusion) */
 } FwConfig;
 
 void fw_config_init (FwConfig *config);     /* DESIGN.md defaults */

@@ -30,7 +30,7 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
   e->tokens = fw_model_fuses_tokens (m);
   if (e->kind == FW_IMAGE_MLP && e->tokens)
     return;   /* the fusion cuts the pixels into patches itself */
-  if (e->kind == FW_IMAGE_MLP)
+  if (e->kind != FW_IMAGE_CNN)   /* mlp on pixels, features on the row's vector: P wide */
     {
       g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
       fw_linear_build (m, &e->fc, n0, m->P, H);
@@ -108,7 +108,7 @@ image_encoder_bw (FwModel *m, ImageEncoder *e, float *dx, const float *x, int B)
     return;   /* the fusion's patches hold the pixels' gradient */
   if (!e->tokens)
     fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
-  if (e->kind == FW_IMAGE_MLP)
+  if (e->kind != FW_IMAGE_CNN)   /* mlp, features: one Linear */
     {
       fw_linear_bw (m, &e->fc, dx, DA (m, e->pre), x, B);
       return;
@@ -133,7 +133,7 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
 {
   int H = m->config.hidden, V = m->shape.vocab, E = FW_EMBED_DIM, L = FW_MAX_TOKENS;
   e->kind = m->config.text_encoder;
-  e->tokens = fw_model_fuses_tokens (m);
+  e->per_token = fw_model_fuses_tokens (m);
   g_autofree char *emb = g_strdup_printf ("%s.embedding.weight", prefix);
   switch (e->kind)
     {
@@ -148,11 +148,20 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
         fw_act (m, &e->out, H);
       }
       break;
+    case FW_TEXT_FEATURES:
+      {
+        /* dense: a precomputed vector, not a handful of counts */
+        g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
+        fw_linear_build (m, &e->fc, n0, m->T, H);
+        fw_act (m, &e->pre, H);
+        fw_act (m, &e->out, H);
+      }
+      break;
     case FW_TEXT_EMBED:
       {
         g_autofree char *nl = g_strdup_printf ("%s.linear", prefix);
         fw_param (m, &e->table, -1.0f, emb, 2, V, E);
-        if (e->tokens)
+        if (e->per_token)
           {
             /* every token's embedding, time-major like gru's (L, B, E) */
             fw_act (m, &e->embedded, (gsize) L * E);
@@ -183,6 +192,9 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
         fw_scratch_need (m, fw_gru_scratch_floats (m->max_batch, L, H));
       }
       break;
+    case FW_TEXT_TRANSFORMER:
+      fw_text_transformer_build (m, e, prefix);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -200,8 +212,12 @@ text_encoder_fw (FwModel *m, TextEncoder *e, int B)
                                 B, e->fc.in, e->fc.out);
       fw_relu_forward (e->out, e->pre, (gsize) B * H);
       break;
+    case FW_TEXT_FEATURES:
+      fw_linear_fw (&e->fc, e->pre, m->in_counts, B);
+      fw_relu_forward (e->out, e->pre, (gsize) B * H);
+      break;
     case FW_TEXT_EMBED:
-      if (e->tokens)
+      if (e->per_token)
         {
           if (!m->text_from_embeddings)
             fw_embedding_forward (e->embedded, m->in_tokens, e->table, B, L, E);
@@ -225,6 +241,9 @@ text_encoder_fw (FwModel *m, TextEncoder *e, int B)
                       e->w_ih, e->w_hh, e->b_ih, e->b_hh, B, e->steps, E, H);
       memcpy (e->out, e->h_all + (gsize) e->steps * B * H, sizeof (float) * B * H);
       break;
+    case FW_TEXT_TRANSFORMER:
+      fw_text_transformer_fw (m, e, B);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -242,8 +261,12 @@ text_encoder_bw (FwModel *m, TextEncoder *e, int B)
                                  e->nz_index, m->scratch, DA (m, e->pre), m->in_counts,
                                  e->fc.w, B, e->fc.in, e->fc.out);
       break;
+    case FW_TEXT_FEATURES:
+      fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
+      fw_linear_bw (m, &e->fc, fw_input_grad (m, m->in_counts), DA (m, e->pre), m->in_counts, B);
+      break;
     case FW_TEXT_EMBED:
-      if (e->tokens)
+      if (e->per_token)
         {
           if (!m->text_from_embeddings)
             fw_embedding_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens, B, L, E);
@@ -259,10 +282,13 @@ text_encoder_bw (FwModel *m, TextEncoder *e, int B)
       /* attention fusion reads every step's state, so every state has a gradient */
       fw_gru_backward_steps (DA (m, e->embedded), DP (m, e->w_ih), DP (m, e->w_hh), DP (m, e->b_ih),
                              DP (m, e->b_hh), m->scratch, DA (m, e->out),
-                             e->tokens ? DA (m, e->h_all) : NULL, e->h_all, e->gates,
+                             e->per_token ? DA (m, e->h_all) : NULL, e->h_all, e->gates,
                              e->embedded, m->in_lens, e->w_ih, e->w_hh, B, e->steps, E, H);
       if (!m->text_from_embeddings)
         fw_embedding_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens, B, L, E);
+      break;
+    case FW_TEXT_TRANSFORMER:
+      fw_text_transformer_bw (m, e, B);
       break;
     default:
       g_assert_not_reached ();
@@ -549,7 +575,7 @@ early_build (FwModel *m)
 {
   Early *e = &m->early;
   int H = m->config.hidden;
-  e->text_width = m->config.text_encoder == FW_TEXT_BOW ? m->shape.vocab : FW_EMBED_DIM;
+  e->text_width = m->uses_tokens ? FW_EMBED_DIM : m->T;   /* bow counts or text vectors */
   if (m->config.text_encoder == FW_TEXT_EMBED)
     {
       fw_param (m, &e->table, -1.0f, "text_embedding.weight", 2, m->shape.vocab, FW_EMBED_DIM);
@@ -755,11 +781,32 @@ model_layout (const FwConfig *config, const FwShape *shape, int max_batch, GErro
       return NULL;
     }
 
+  gboolean image_features = config->image_encoder == FW_IMAGE_FEATURES
+                            && config->fusion != FW_FUSION_TEXT;
+  gboolean text_features = config->text_encoder == FW_TEXT_FEATURES
+                           && config->fusion != FW_FUSION_IMAGE;
+  if ((image_features && shape->image_features < 1) || (text_features && shape->text_features < 1))
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   image_features && shape->image_features < 1
+                   ? _("--image-encoder features reads one precomputed vector per row: give "
+                       "them with --image-features FILE (safetensors or .npy, rows × D)")
+                   : _("--text-encoder features reads one precomputed vector per row: give "
+                       "them with --text-features FILE (safetensors or .npy, rows × D)"));
+      return NULL;
+    }
+
   FwModel *m = g_new0 (FwModel, 1);
   m->config = *config;
   m->shape = *shape;
+  /* a shape carries only the vector widths its model reads */
+  if (!image_features)
+    m->shape.image_features = 0;
+  if (!text_features)
+    m->shape.text_features = 0;
   m->max_batch = max_batch;
-  m->P = shape->channels * shape->size * shape->size;
+  m->P = image_features ? shape->image_features : shape->channels * shape->size * shape->size;
+  m->T = text_features ? shape->text_features : shape->vocab;
   m->param_list = g_array_new (FALSE, TRUE, sizeof (FwParam));
   m->param_init = g_array_new (FALSE, TRUE, sizeof (float));
   m->param_patches = g_array_new (FALSE, TRUE, sizeof (FloatPatch));
@@ -767,14 +814,14 @@ model_layout (const FwConfig *config, const FwShape *shape, int max_batch, GErro
   m->iact_patches = g_array_new (FALSE, TRUE, sizeof (IntPatch));
 
   FwFusion fusion = config->fusion;
-  m->uses_tokens = config->text_encoder != FW_TEXT_BOW;
+  m->uses_tokens = config->text_encoder != FW_TEXT_BOW && config->text_encoder != FW_TEXT_FEATURES;
 
   /* inputs live in the activation block, so their gradients come for free */
   fw_act (m, &m->in_image, m->P);
   fw_act_grad (m, GRAD_INPUT);
   if (!m->uses_tokens)
     {
-      fw_act (m, &m->in_counts, shape->vocab);
+      fw_act (m, &m->in_counts, m->T);
       fw_act_grad (m, GRAD_INPUT);
     }
   fw_iact (m, &m->in_tokens, FW_MAX_TOKENS);
@@ -1281,7 +1328,8 @@ gboolean
 fw_model_embeds_per_token (const FwModel *m)
 {
   return text_embedded (m) != NULL
-         && (m->config.text_encoder == FW_TEXT_GRU || fw_model_fuses_tokens (m));
+         && (m->config.text_encoder == FW_TEXT_GRU || m->config.text_encoder == FW_TEXT_TRANSFORMER
+             || fw_model_fuses_tokens (m));
 }
 
 const float *

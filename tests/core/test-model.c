@@ -9,7 +9,7 @@
 
 typedef struct {
   const char *path;
-  const char *options[8];    /* name, value pairs, NULL-terminated */
+  const char *options[10];    /* name, value pairs, NULL-terminated */
 } Case;
 
 static const Case cases[] = {
@@ -28,13 +28,24 @@ static const Case cases[] = {
   { "/core/model/gradients/late-stacking", { "fusion", "late", "late-combine", "stacking", NULL } },
   { "/core/model/gradients/image-cnn", { "fusion", "image", "image-encoder", "cnn", NULL } },
   { "/core/model/gradients/text-gru", { "fusion", "text", "text-encoder", "gru", NULL } },
+  { "/core/model/gradients/intermediate-transformer", { "text-encoder", "transformer", "heads", "2", NULL } },
+  { "/core/model/gradients/text-transformer", { "fusion", "text", "text-encoder", "transformer", "layers", "1", NULL } },
   { "/core/model/gradients/attention-cnn-gru",
     { "fusion-op", "attention", "image-encoder", "cnn", "text-encoder", "gru", NULL } },
   { "/core/model/gradients/attention-mlp-embed",
     { "fusion-op", "attention", "text-encoder", "embed", "heads", "2", NULL } },
+  { "/core/model/gradients/attention-cnn-transformer",
+    { "fusion-op", "attention", "image-encoder", "cnn", "text-encoder", "transformer", "layers", "1", NULL } },
+  /* precomputed vectors (IMAGE_D and TEXT_D wide) in place of pixels and words */
+  { "/core/model/gradients/intermediate-features", { "image-encoder", "features", "text-encoder", "features",
+                                                     "fusion-op", "gated", NULL } },
+  { "/core/model/gradients/early-features", { "fusion", "early", "image-encoder", "features",
+                                              "text-encoder", "features", NULL } },
+  { "/core/model/gradients/late-features-bow", { "fusion", "late", "image-encoder", "features", NULL } },
+  { "/core/model/gradients/text-features", { "fusion", "text", "text-encoder", "features", NULL } },
 };
 
-enum { B = 5, SIZE = 8, VOCAB = 11, CLASSES = 3 };
+enum { B = 5, SIZE = 8, VOCAB = 11, CLASSES = 3, IMAGE_D = 7, TEXT_D = 9 };
 
 static FwModel *
 build (const Case *c)
@@ -47,7 +58,7 @@ build (const Case *c)
   config.seed = 7;
   for (int i = 0; c->options[i]; i += 2)
     g_assert_true (fw_config_set (&config, c->options[i], c->options[i + 1], NULL));
-  FwShape shape = { 1, SIZE, VOCAB, CLASSES };
+  FwShape shape = { 1, SIZE, VOCAB, CLASSES, IMAGE_D, TEXT_D };
   g_autoptr (GError) error = NULL;
   FwModel *m = fw_model_new (&config, &shape, B, &error);
   g_assert_no_error (error);
@@ -66,6 +77,9 @@ build (const Case *c)
           for (int t = 0; t < FW_MAX_TOKENS; t++)
             m->in_tokens[b * FW_MAX_TOKENS + t] = t < len ? 1 + (int) fw_rng_below (&rng, VOCAB - 1) : 0;
         }
+      else if (fw_model_text_is_features (m))
+        for (int t = 0; t < m->T && len > 0; t++)
+          m->in_counts[b * m->T + t] = 2.0f * fw_rng_uniform (&rng) - 1.0f;
       else
         for (int t = 0; t < len; t++)
           m->in_counts[b * VOCAB + fw_rng_below (&rng, VOCAB)] += 1.0f;
@@ -151,7 +165,7 @@ test_gradients (gconstpointer data)
   g_autofree float *grads = g_memdup2 (m->grads, sizeof (float) * m->n_params);
   g_autofree float *dimage = g_memdup2 (fw_model_input_image_grad (m), sizeof (float) * B * m->P);
   g_autofree float *dcounts = m->uses_tokens ? NULL
-    : g_memdup2 (fw_model_input_text_grad (m), sizeof (float) * B * VOCAB);
+    : g_memdup2 (fw_model_input_text_grad (m), sizeof (float) * B * m->T);
 
   int n = 0;
   const FwParam *params = fw_model_param_list (m, &n);
@@ -174,7 +188,7 @@ test_gradients (gconstpointer data)
   g_assert_cmpfloat (share, >=, 0.95);
   if (dcounts)
     {
-      share = agreement (m, m->in_counts, dcounts, (gsize) B * VOCAB, 1, &norm);
+      share = agreement (m, m->in_counts, dcounts, (gsize) B * m->T, 1, &norm);
       g_test_message ("%-34s %5.1f%% of probes agree (|g| %.2e)", "input counts", 100 * share, norm);
       if (m->config.fusion != FW_FUSION_IMAGE)
         g_assert_cmpfloat (norm, >, 1e-4);
@@ -210,7 +224,7 @@ test_probs_gradients (gconstpointer data)
   g_autofree float *grads = g_memdup2 (m->grads, sizeof (float) * m->n_params);
   g_autofree float *dimage = g_memdup2 (fw_model_input_image_grad (m), sizeof (float) * B * m->P);
   g_autofree float *dtext = NULL;
-  gsize n_text = embedded ? n_embedded : (gsize) B * VOCAB;
+  gsize n_text = embedded ? n_embedded : (gsize) B * m->T;
   if (m->config.fusion != FW_FUSION_IMAGE)
     dtext = g_memdup2 (fw_model_input_text_grad (m), sizeof (float) * n_text);
 
@@ -398,6 +412,56 @@ test_block_params (void)
   g_assert_nonnull (error);
 }
 
+/* the Transformer's options are refused where they cannot work, each with
+ * a message that says why */
+static void
+test_transformer_refusals (void)
+{
+  FwConfig c;
+  fw_config_init (&c);
+  g_assert_cmpint (c.layers, ==, 2);
+  g_assert_cmpint (c.heads, ==, 4);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fw_config_set (&c, "text-encoder", "transformer", NULL));
+  g_assert_true (fw_config_set (&c, "fusion", "early", NULL));
+  g_assert_false (fw_config_validate (&c, &error));
+  g_assert_nonnull (strstr (error->message, "transformer"));
+  g_clear_error (&error);
+  g_assert_true (fw_config_set (&c, "fusion", "text", NULL));
+  g_assert_true (fw_config_validate (&c, NULL));
+  g_assert_true (fw_config_set (&c, "heads", "3", NULL));
+  g_assert_false (fw_config_validate (&c, &error));
+  g_assert_nonnull (strstr (error->message, "--heads 3"));
+  g_clear_error (&error);
+  g_assert_false (fw_config_set (&c, "layers", "0", &error));
+  g_clear_error (&error);
+  g_assert_false (fw_config_set (&c, "layers", "13", &error));
+  g_clear_error (&error);
+  g_assert_true (fw_config_set (&c, "heads", "64", NULL));
+  g_assert_true (fw_config_set (&c, "layers", "12", NULL));
+  g_assert_true (fw_config_validate (&c, NULL));
+}
+
+/* An empty caption has no token to attend to: the masked mean gives zeros
+ * and nothing is NaN, whichever rows share its batch */
+static void
+test_transformer_empty_caption (void)
+{
+  static const Case text = { "", { "fusion", "text", "text-encoder", "transformer", NULL } };
+  g_autoptr (FwModel) m = build (&text);
+  for (int b = 0; b < B; b++)
+    m->in_lens[b] = 0;
+  memset (m->in_tokens, 0, sizeof (int) * B * FW_MAX_TOKENS);
+  fw_model_forward (m, B);
+  for (int i = 0; i < B * FW_EMBED_DIM; i++)
+    g_assert_cmpfloat (m->text_encoder.pooled[i], ==, 0.0f);
+  for (int i = 0; i < B * CLASSES; i++)
+    g_assert_true (isfinite (m->probs[i]));
+  fw_model_backward (m, B);
+  for (gsize i = 0; i < m->n_params; i++)
+    g_assert_true (isfinite (m->grads[i]));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -406,6 +470,10 @@ main (int argc, char **argv)
     g_test_add_data_func (cases[i].path, &cases[i], test_gradients);
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
+      /* two Transformer blocks cost seconds of probes; text-transformer
+       * checks the encoder's probability gradients */
+      if (strstr (cases[i].path, "intermediate-transformer"))
+        continue;
       g_autofree char *path = g_strdup_printf ("/core/model/probs-gradients/%s",
                                                strrchr (cases[i].path, '/') + 1);
       g_test_add_data_func (path, &cases[i], test_probs_gradients);
@@ -417,5 +485,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/model/init-deterministic", test_init_deterministic);
   g_test_add_func ("/core/model/backward-repeatable", test_backward_repeatable);
   g_test_add_func ("/core/model/block-params", test_block_params);
+  g_test_add_func ("/core/model/transformer-refusals", test_transformer_refusals);
+  g_test_add_func ("/core/model/transformer-empty-caption", test_transformer_empty_caption);
   return g_test_run ();
 }

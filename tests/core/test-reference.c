@@ -99,8 +99,8 @@ run_reference (gconstpointer data)
   config.image_size = (int) json_object_get_int_member (o, "image-size");
   config.hidden = (int) json_object_get_int_member (o, "hidden");
   config.head_hidden = (int) json_object_get_int_member (o, "head-hidden");
-  if (json_object_has_member (o, "heads"))
-    config.heads = (int) json_object_get_int_member (o, "heads");
+  config.layers = (int) json_object_get_int_member_with_default (o, "layers", config.layers);
+  config.heads = (int) json_object_get_int_member_with_default (o, "heads", config.heads);
   FwShape shape = { 1, config.image_size, (int) json_object_get_int_member (o, "vocab"),
                     (int) json_object_get_int_member (o, "classes") };
 
@@ -156,9 +156,12 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_data_func ("/core/reference/seed-model", "reference-seed.safetensors", run_reference);
   g_test_add_data_func ("/core/reference/cnn-gru", "reference-cnn-gru.safetensors", run_reference);
+  g_test_add_data_func ("/core/reference/transformer", "reference-transformer.safetensors", run_reference);
   g_test_add_data_func ("/core/reference/attention-cnn-gru", "reference-attention-cnn-gru.safetensors",
                         run_reference);
   g_test_add_data_func ("/core/reference/attention-mlp-embed",
                         "reference-attention-mlp-embed.safetensors", run_reference);
+  g_test_add_data_func ("/core/reference/attention-cnn-transformer",
+                        "reference-attention-cnn-transformer.safetensors", run_reference);
   return g_test_run ();
 }
