@@ -391,11 +391,12 @@ update_view (FwAttentionMap *self)
     summary[0] = g_ascii_toupper (summary[0]);   /* a sentence; Korean has no case */
   gtk_label_set_text (self->summary_label, summary);
 
-  /* the image reads out the region under its keyboard cursor */
-  region_text = fw_attention_map_describe_region (self, self->cursor_region >= 0 ? self->cursor_region
-                                                                                : MAX (region, 0));
+  /* the image reads out the region under its keyboard cursor while it has
+   * the focus (moving the cursor is reading the regions), else what it shows */
+  if (gtk_widget_has_focus (GTK_WIDGET (self->image_area)) && self->cursor_region >= 0)
+    region_text = fw_attention_map_describe_region (self, self->cursor_region);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->image_area), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  word >= 0 ? summary : region_text ? region_text : "", -1);
+                                  region_text ? region_text : summary, -1);
   gtk_widget_queue_draw (GTK_WIDGET (self->image_area));
 }
 

@@ -283,6 +283,13 @@ test_regions_by_keyboard (void)
                      "70% of the region’s attention");
   }
 
+  /* with a word selected, moving the focused image's cursor still reads the regions */
+  fw_attention_map_select_word (map, 0);
+  g_assert_true (press (image, GDK_KEY_Left));
+  g_clear_pointer (&name, g_free);
+  name = fw_attention_map_describe_region (map, 4);
+  assert_property (image, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, name);
+
   /* selecting a word drops the region; a region drops the word */
   fw_attention_map_select_word (map, 1);
   g_assert_cmpint (fw_attention_map_get_selected_region (map), ==, -1);
