@@ -161,6 +161,10 @@ image_encoder_label (const FwConfig *c)
 static char *
 text_encoder_label (const FwConfig *c)
 {
+  if (c->text_encoder == FW_TEXT_TRANSFORMER)
+    return g_strdup_printf (g_dngettext (NULL, "Transformer\n%d block · %d", "Transformer\n%d blocks · %d",
+                                         c->layers),
+                            c->layers, c->hidden);
   const char *name = c->text_encoder == FW_TEXT_BOW ? _("BoW")
                    : c->text_encoder == FW_TEXT_EMBED ? _("Embed") : _("GRU");
   return g_strdup_printf ("%s\n%d", name, c->hidden);
@@ -241,6 +245,10 @@ text_shape_label (FwFusionDiagram *self)
     return NULL;
   if (self->config.text_encoder == FW_TEXT_BOW)
     return g_strdup_printf (_("%d word counts"), self->vocab);
+  if (self->config.text_encoder == FW_TEXT_TRANSFORMER)
+    return g_strdup_printf (g_dngettext (NULL, "≤ %d tokens × %d, %d head", "≤ %d tokens × %d, %d heads",
+                                         self->config.heads),
+                            FW_MAX_TOKENS, FW_EMBED_DIM, self->config.heads);
   return g_strdup_printf (_("≤ %d tokens"), FW_MAX_TOKENS);
 }
 

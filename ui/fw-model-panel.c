@@ -29,8 +29,9 @@ static const char *const late_labels[] = { N_("Mean of probabilities"), N_("Lear
                                            N_("Stacking"), NULL };
 static const char *const image_values[] = { "mlp", "cnn", NULL };
 static const char *const image_labels[] = { N_("MLP"), N_("CNN"), NULL };
-static const char *const text_values[] = { "bow", "embed", "gru", NULL };
-static const char *const text_labels[] = { N_("Bag of words"), N_("Embedding"), N_("GRU"), NULL };
+static const char *const text_values[] = { "bow", "embed", "gru", "transformer", NULL };
+static const char *const text_labels[] = { N_("Bag of words"), N_("Embedding"), N_("GRU"),
+                                           N_("Transformer"), NULL };
 static const char *const optim_values[] = { "adam", "sgd", NULL };
 static const char *const optim_labels[] = { N_("Adam"), N_("SGD with momentum"), NULL };
 
@@ -39,6 +40,8 @@ static const OptionRow option_rows[] = {
   { "late-combine", N_("Late combination"), ROW_CHOICE, late_values, late_labels },
   { "image-encoder", N_("Image encoder"), ROW_CHOICE, image_values, image_labels },
   { "text-encoder", N_("Text encoder"), ROW_CHOICE, text_values, text_labels },
+  { "layers", N_("Transformer blocks"), ROW_INT, NULL, NULL, 1, FW_MAX_LAYERS, 1, 0 },
+  { "heads", N_("Attention heads"), ROW_INT, NULL, NULL, 1, FW_EMBED_DIM, 1, 0 },
   { "hidden", N_("Encoder width"), ROW_INT, NULL, NULL, 4, 4096, 16, 0 },
   { "head-hidden", N_("Head width"), ROW_INT, NULL, NULL, 0, 4096, 16, 0 },
   { "epochs", N_("Epochs"), ROW_INT, NULL, NULL, 1, 1000, 1, 0 },
@@ -140,6 +143,9 @@ update_sensitivity (FwModelPanel *self)
         sensitive = sensitive && f != FW_FUSION_EARLY && f != FW_FUSION_TEXT;
       else if (strcmp (name, "text-encoder") == 0)
         sensitive = sensitive && f != FW_FUSION_EARLY && f != FW_FUSION_IMAGE;
+      else if (strcmp (name, "layers") == 0 || strcmp (name, "heads") == 0)
+        sensitive = sensitive && f != FW_FUSION_EARLY && f != FW_FUSION_IMAGE
+                    && self->config.text_encoder == FW_TEXT_TRANSFORMER;
       gtk_widget_set_sensitive (self->controls[i], sensitive);
     }
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
