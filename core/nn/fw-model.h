@@ -182,5 +182,11 @@ const float *fw_model_attention (const FwModel *model, FwAttentionDirection dire
  * row k / grid (pixels past grid · cell are in no token).  FALSE (and
  * zeros) for a model without attention fusion. */
 gboolean fw_model_image_token_grid (const FwModel *model, int *grid, int *cell);
+/* Row b's weights of the last forward at full size: text_to_image
+ * (heads, FW_MAX_TOKENS, grid²) with zeros for the words the row lacks,
+ * image_to_text (heads, grid², FW_MAX_TOKENS) with zeros on them.  FALSE
+ * (out untouched) for a model without attention fusion. */
+gboolean fw_model_row_attention (const FwModel *model, FwAttentionDirection direction, int b,
+                                 float *out);
 
 G_END_DECLS
