@@ -320,6 +320,16 @@ fw_config_validate (const FwConfig *c, GError **error)
                    c->hidden, (c->hidden + 1) * (c->hidden + 1));
       return FALSE;
     }
+  /* the attention fusion (another part of issue 12) attends over tokens:
+   * image regions and words, which one vector per row does not have */
+  if (c->fusion == FW_FUSION_INTERMEDIATE && strcmp (fw_fusion_op_name (c->fusion_op), "attention") == 0
+      && (c->image_encoder == FW_IMAGE_FEATURES || c->text_encoder == FW_TEXT_FEATURES))
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("attention fusion needs tokens (image regions and words), but a features "
+                     "encoder reads one precomputed vector per row; use another --fusion-op"));
+      return FALSE;
+    }
   if (c->image_encoder == FW_IMAGE_CNN && c->image_size < 4)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
