@@ -11,7 +11,8 @@
 G_DEFINE_QUARK (fw-config-error-quark, fw_config_error)
 
 static const char *const fusion_names[] = { "early", "intermediate", "late", "image", "text" };
-static const char *const op_names[] = { "concat", "sum", "product", "gated", "tensor", "lowrank" };
+static const char *const op_names[] = { "concat", "sum", "product", "gated", "tensor", "lowrank",
+                                           "attention" };
 static const char *const late_names[] = { "mean", "weighted", "stacking" };
 static const char *const image_names[] = { "mlp", "cnn", "features" };
 static const char *const text_names[] = { "bow", "embed", "gru", "transformer", "features" };
@@ -27,6 +28,8 @@ G_STATIC_ASSERT (G_N_ELEMENTS (text_names) == FW_TEXT_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (optim_names) == FW_OPTIM_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (color_names) == FW_COLOR_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (schedule_names) == FW_SCHEDULE_N_KINDS);
+/* one --heads divides the tokens of the Transformer and of attention fusion */
+G_STATIC_ASSERT (FW_ATTENTION_DIM == FW_EMBED_DIM);
 
 const char *fw_fusion_name (FwFusion v) { return fusion_names[v]; }
 const char *fw_fusion_op_name (FwFusionOp v) { return op_names[v]; }
@@ -320,9 +323,26 @@ fw_config_validate (const FwConfig *c, GError **error)
                    c->hidden, (c->hidden + 1) * (c->hidden + 1));
       return FALSE;
     }
-  /* the attention fusion (another part of issue 12) attends over tokens:
-   * image regions and words, which one vector per row does not have */
-  if (c->fusion == FW_FUSION_INTERMEDIATE && strcmp (fw_fusion_op_name (c->fusion_op), "attention") == 0
+  if (c->fusion_op == FW_OP_ATTENTION && c->fusion != FW_FUSION_INTERMEDIATE
+      && c->fusion != FW_FUSION_IMAGE && c->fusion != FW_FUSION_TEXT)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("--fusion-op attention lets image regions and words attend to each other "
+                     "between the encoders and the head, so it needs --fusion intermediate "
+                     "(%s fusion never holds both sets of tokens)"), fw_fusion_name (c->fusion));
+      return FALSE;
+    }
+  if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION
+      && c->text_encoder == FW_TEXT_BOW)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("attention fusion needs the caption word by word, which bag-of-words "
+                     "counts do not keep; use --text-encoder embed, gru or transformer"));
+      return FALSE;
+    }
+  /* attention attends over tokens: image regions and words, which one
+   * vector per row does not have */
+  if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION
       && (c->image_encoder == FW_IMAGE_FEATURES || c->text_encoder == FW_TEXT_FEATURES))
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,

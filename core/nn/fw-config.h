@@ -29,6 +29,7 @@ typedef enum {
   FW_OP_GATED,               /* gated multimodal unit (Arevalo et al. 2017) */
   FW_OP_TENSOR,              /* outer product of [x;1] ⊗ [y;1] (Zadeh et al. 2017) */
   FW_OP_LOWRANK,             /* low-rank multimodal fusion (Liu et al. 2018) */
+  FW_OP_ATTENTION,           /* cross-modal attention between image regions and words */
   FW_OP_N_KINDS
 } FwFusionOp;
 
@@ -62,6 +63,8 @@ typedef enum {
 #define FW_MAX_TOKENS 32     /* text is cut to this many tokens for embed, gru and transformer */
 #define FW_MAX_LAYERS 12     /* most Transformer blocks --layers allows */
 #define FW_LOWRANK_RANK 4    /* rank of the low-rank fusion factors */
+#define FW_ATTENTION_DIM 64  /* width of the tokens of attention fusion */
+#define FW_IMAGE_PATCH 4     /* attention fusion: pixels per side of an image token */
 
 typedef struct {
   FwFusion fusion;
@@ -70,7 +73,7 @@ typedef struct {
   FwImageEncoder image_encoder;
   FwTextEncoder text_encoder;
   int layers;                /* transformer: encoder blocks */
-  int heads;                 /* transformer: attention heads, dividing FW_EMBED_DIM */
+  int heads;                 /* transformer and attention fusion: attention heads, dividing 64 */
   int image_size;
   FwColor color;
   int hidden;

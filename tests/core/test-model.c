@@ -30,6 +30,10 @@ static const Case cases[] = {
   { "/core/model/gradients/text-gru", { "fusion", "text", "text-encoder", "gru", NULL } },
   { "/core/model/gradients/intermediate-transformer", { "text-encoder", "transformer", "heads", "2", NULL } },
   { "/core/model/gradients/text-transformer", { "fusion", "text", "text-encoder", "transformer", "layers", "1", NULL } },
+  { "/core/model/gradients/attention-cnn-gru",
+    { "fusion-op", "attention", "image-encoder", "cnn", "text-encoder", "gru", NULL } },
+  { "/core/model/gradients/attention-mlp-embed",
+    { "fusion-op", "attention", "text-encoder", "embed", "heads", "2", NULL } },
   /* precomputed vectors (IMAGE_D and TEXT_D wide) in place of pixels and words */
   { "/core/model/gradients/intermediate-features", { "image-encoder", "features", "text-encoder", "features",
                                                      "fusion-op", "gated", NULL } },
@@ -204,9 +208,8 @@ test_probs_gradients (gconstpointer data)
   for (int i = 0; i < B * CLASSES; i++)
     seed[i] = 2.0f * fw_rng_uniform (&rng) - 1.0f;
   float *embedded = fw_model_input_embedded (m);
-  gboolean per_token = m->config.text_encoder == FW_TEXT_GRU || m->config.text_encoder == FW_TEXT_TRANSFORMER;
-  gsize n_embedded = per_token ? (gsize) FW_MAX_TOKENS * B * FW_EMBED_DIM
-                                                           : (gsize) B * FW_EMBED_DIM;
+  gsize n_embedded = embedded && fw_model_embeds_per_token (m) ? (gsize) FW_MAX_TOKENS * B * FW_EMBED_DIM
+                                                                : (gsize) B * FW_EMBED_DIM;
   if (embedded)
     {
       fw_model_embed_tokens (m, B);
