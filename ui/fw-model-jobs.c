@@ -79,7 +79,8 @@ check_fits (FwSavedModel *saved, const FwDataset *ds, GError **error)
                    ds->size, ds->size, ds->channels == 3 ? "rgb" : "gray");
       return FALSE;
     }
-  return TRUE;
+  /* precomputed vectors: the open dataset must carry them, as wide */
+  return fw_model_check_dataset (saved->model, ds, error);
 }
 
 gboolean

@@ -340,6 +340,16 @@ fw_config_validate (const FwConfig *c, GError **error)
                      "counts do not keep; use --text-encoder embed, gru or transformer"));
       return FALSE;
     }
+  /* attention attends over tokens: image regions and words, which one
+   * vector per row does not have */
+  if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION
+      && (c->image_encoder == FW_IMAGE_FEATURES || c->text_encoder == FW_TEXT_FEATURES))
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("attention fusion needs tokens (image regions and words), but a features "
+                     "encoder reads one precomputed vector per row; use another --fusion-op"));
+      return FALSE;
+    }
   if (c->image_encoder == FW_IMAGE_CNN && c->image_size < 4)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
