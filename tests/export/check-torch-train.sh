@@ -153,7 +153,7 @@ if [ "$all" = --all ]; then
       cat "$tmp/$name.out.json" "$tmp/$name.err"; echo "FAIL: torchrun --nproc_per_node 2, $name"; status=1
     fi
   done <<'SPECS'
-early|--fusion early --text-encoder embed --lr-schedule cosine --warmup-epochs 1 --lr 0.01
+early|--fusion early --text-encoder embed --lr-schedule cosine --warmup-epochs 1 --lr 0.003
 concat|--fusion intermediate --fusion-op concat --optimizer sgd --lr 0.05
 sum|--fusion intermediate --fusion-op sum --image-encoder cnn --text-encoder embed --lr 0.01
 product|--fusion intermediate --fusion-op product --lr 0.01

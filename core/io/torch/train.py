@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """train.py MANIFEST --out OUT.safetensors [--epochs E] [--batch B] [--lr X]
-[--init MODEL.safetensors | --from-scratch] [--device cpu|cuda] [--workers N]
+[--init MODEL.safetensors | --init CHECKPOINT | --from-scratch] [--device cpu|cuda]
+[--workers N] [--timeout S]
 
 Trains the exported Fusion Workbench model with PyTorch's distributed engine:
 
