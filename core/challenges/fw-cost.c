@@ -27,6 +27,10 @@ text_encoder_macs (const FwConfig *c, const FwShape *s)
       return E * H;                                   /* the mean of embeddings is free */
     case FW_TEXT_GRU:
       return (gint64) FW_MAX_TOKENS * (3 * H * E + 3 * H * H);
+    case FW_TEXT_TRANSFORMER:
+      /* per block and token: q, k, v, out (4E²), scores and mixing (2·L·E),
+       * the feed-forward (8E²); then the mean's Linear(E→H) */
+      return (gint64) c->layers * FW_MAX_TOKENS * (12 * E * E + 2 * FW_MAX_TOKENS * E) + E * H;
     default:
       g_return_val_if_reached (0);
     }

@@ -40,7 +40,13 @@ typedef enum {
 } FwLateCombine;
 
 typedef enum { FW_IMAGE_MLP, FW_IMAGE_CNN, FW_IMAGE_N_KINDS } FwImageEncoder;
-typedef enum { FW_TEXT_BOW, FW_TEXT_EMBED, FW_TEXT_GRU, FW_TEXT_N_KINDS } FwTextEncoder;
+typedef enum {
+  FW_TEXT_BOW,
+  FW_TEXT_EMBED,
+  FW_TEXT_GRU,
+  FW_TEXT_TRANSFORMER,       /* pre-LN Transformer encoder blocks (fw-text-transformer.c) */
+  FW_TEXT_N_KINDS
+} FwTextEncoder;
 typedef enum { FW_OPTIM_ADAM, FW_OPTIM_SGD, FW_OPTIM_N_KINDS } FwOptimizer;
 /* learning-rate schedules; the formulas are in fw-schedule.h */
 typedef enum {
@@ -51,7 +57,8 @@ typedef enum {
 } FwLrSchedule;
 
 #define FW_EMBED_DIM 64      /* width of the token embedding of embed and gru */
-#define FW_MAX_TOKENS 32     /* text is cut to this many tokens for embed and gru */
+#define FW_MAX_TOKENS 32     /* text is cut to this many tokens for embed, gru and transformer */
+#define FW_MAX_LAYERS 12     /* most Transformer blocks --layers allows */
 #define FW_LOWRANK_RANK 4    /* rank of the low-rank fusion factors */
 
 typedef struct {
@@ -60,6 +67,8 @@ typedef struct {
   FwLateCombine late_combine;
   FwImageEncoder image_encoder;
   FwTextEncoder text_encoder;
+  int layers;                /* transformer: encoder blocks */
+  int heads;                 /* transformer: attention heads, dividing FW_EMBED_DIM */
   int image_size;
   FwColor color;
   int hidden;

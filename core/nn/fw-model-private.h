@@ -33,9 +33,29 @@ typedef struct {
   float *pre, *out;          /* (B, H) */
 } ImageEncoder;
 
+/* One pre-LN Transformer encoder block (fw-text-transformer.c), named as
+ * nn.TransformerEncoderLayer(norm_first=True, batch_first=True):
+ *   x_mid = x + out_proj(attention(q, k, v of norm1(x)))
+ *   x_out = x_mid + linear2(GELU(linear1(norm2(x_mid))))
+ * Activations are (B, steps, ·) batch-first, steps the batch's longest
+ * caption (the buffers are sized for FW_MAX_TOKENS). */
+typedef struct {
+  float *in_proj_w, *in_proj_b;  /* (3E, E), (3E): q, k, v rows in that order */
+  Linear out_proj, linear1, linear2;  /* E→E, E→4E, 4E→E */
+  float *norm1_w, *norm1_b, *norm2_w, *norm2_b;  /* (E) */
+  float *ln1, *ln1_mean, *ln1_rstd;  /* (B, L, E), (B, L), (B, L) */
+  float *q, *k, *v;          /* (B, L, E) */
+  float *att;                /* (B, nh, L, L) softmax weights */
+  float *ctx;                /* (B, L, E) attention output, heads side by side */
+  float *x_mid;              /* (B, L, E) after the attention residual */
+  float *ln2, *ln2_mean, *ln2_rstd;
+  float *ff_pre, *ff_act;    /* (B, L, 4E) before and after GELU */
+  float *x_out;              /* (B, L, E) the block's output */
+} FwTransformerBlock;
+
 typedef struct {
   FwTextEncoder kind;
-  float *table;              /* (V, E) embed, gru */
+  float *table;              /* (V, E) embed, gru, transformer */
   Linear fc;                 /* bow, embed */
   float *embedded;           /* embed: (B, E) mean; gru: (L, B, E) time-major */
   float *w_ih, *w_hh;        /* gru: (3H, E), (3H, H) */
@@ -44,8 +64,23 @@ typedef struct {
   int steps;                 /* gru: steps run, the batch's longest caption */
   float *gates;              /* gru: (L, B, 4H) */
   int *nz_index;             /* bow: the counts' nonzeros (fw_linear_forward_sparse) */
-  float *pre;                /* bow, embed: (B, H) */
+  float *pre;                /* bow, embed, transformer: (B, H) */
   float *out;                /* (B, H) */
+  /* transformer (embedded and steps as gru: embedded is (L, B, E)
+   * time-major, steps the batch's longest caption, at least 1) */
+  int layers, heads;
+  float *position;           /* (L, E) learned position embeddings */
+  float *x0;                 /* (B, steps, E) embedded + position */
+  FwTransformerBlock blocks[FW_MAX_LAYERS];
+  float *norm_w, *norm_b;    /* (E) the final LayerNorm */
+  float *norm_mean, *norm_rstd;  /* (B, steps) */
+  float *pooled;             /* (B, E) masked mean of tokens over the real ones */
+  /* Per-token states for attention fusion: transformer fills tokens
+   * (B, steps, E) batch-first, the final LayerNorm's output, token t of row
+   * b real for t < m->in_lens[b] (clip to steps; a row of 0 is empty).
+   * Its gradient twin DA (m, tokens) is read by the encoder's backward, so
+   * a consumer adds into it before text_encoder_bw runs. */
+  float *tokens;
 } TextEncoder;
 
 typedef struct {
@@ -141,6 +176,11 @@ void fw_model_encode (FwModel *model, int B);
 double fw_model_forward_features (FwModel *model, int B);
 float *fw_model_image_features (FwModel *model);
 float *fw_model_text_features (FwModel *model);
+
+/* ---- the Transformer text encoder (fw-text-transformer.c) ---- */
+void fw_text_transformer_build (FwModel *m, TextEncoder *e, const char *prefix);
+void fw_text_transformer_fw (FwModel *m, TextEncoder *e, int B);
+void fw_text_transformer_bw (FwModel *m, TextEncoder *e, int B);
 
 /* ---- building a module (fw-model-build.c) ------------------------------
  * Each module's build function registers its parameters (named as PyTorch

@@ -162,6 +162,9 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
         fw_scratch_need (m, fw_gru_scratch_floats (m->max_batch, L, H));
       }
       break;
+    case FW_TEXT_TRANSFORMER:
+      fw_text_transformer_build (m, e, prefix);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -198,6 +201,9 @@ text_encoder_fw (FwModel *m, TextEncoder *e, int B)
                       e->w_ih, e->w_hh, e->b_ih, e->b_hh, B, e->steps, E, H);
       memcpy (e->out, e->h_all + (gsize) e->steps * B * H, sizeof (float) * B * H);
       break;
+    case FW_TEXT_TRANSFORMER:
+      fw_text_transformer_fw (m, e, B);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -228,6 +234,9 @@ text_encoder_bw (FwModel *m, TextEncoder *e, int B)
                        e->embedded, m->in_lens, e->w_ih, e->w_hh, B, e->steps, E, H);
       if (!m->text_from_embeddings)
         fw_embedding_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens, B, L, E);
+      break;
+    case FW_TEXT_TRANSFORMER:
+      fw_text_transformer_bw (m, e, B);
       break;
     default:
       g_assert_not_reached ();
@@ -1221,7 +1230,8 @@ fw_model_embed_tokens (FwModel *m, int B)
   float *out = text_embedded (m);
   g_return_if_fail (out != NULL);
   const float *table = m->config.fusion == FW_FUSION_EARLY ? m->early.table : m->text_encoder.table;
-  if (m->config.text_encoder == FW_TEXT_GRU)
+  /* gru and transformer read one embedding per token, time-major */
+  if (m->config.text_encoder == FW_TEXT_GRU || m->config.text_encoder == FW_TEXT_TRANSFORMER)
     fw_embedding_forward (out, m->in_tokens, table, B, FW_MAX_TOKENS, FW_EMBED_DIM);
   else
     fw_embedding_bag_mean_forward (out, m->in_tokens, m->in_lens, table, B, FW_MAX_TOKENS,

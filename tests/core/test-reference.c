@@ -63,6 +63,8 @@ run_reference (gconstpointer data)
   config.image_size = (int) json_object_get_int_member (o, "image-size");
   config.hidden = (int) json_object_get_int_member (o, "hidden");
   config.head_hidden = (int) json_object_get_int_member (o, "head-hidden");
+  config.layers = (int) json_object_get_int_member_with_default (o, "layers", config.layers);
+  config.heads = (int) json_object_get_int_member_with_default (o, "heads", config.heads);
   FwShape shape = { 1, config.image_size, (int) json_object_get_int_member (o, "vocab"),
                     (int) json_object_get_int_member (o, "classes") };
 
@@ -117,5 +119,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_data_func ("/core/reference/seed-model", "reference-seed.safetensors", run_reference);
   g_test_add_data_func ("/core/reference/cnn-gru", "reference-cnn-gru.safetensors", run_reference);
+  g_test_add_data_func ("/core/reference/transformer", "reference-transformer.safetensors", run_reference);
   return g_test_run ();
 }

@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-EMBED_DIM = 64       # token embedding width of embed and gru
-MAX_TOKENS = 32      # captions are cut to this many tokens for embed and gru
+EMBED_DIM = 64       # token embedding width of embed, gru and transformer
+MAX_TOKENS = 32      # captions are cut to this many tokens for embed, gru and transformer
 LOWRANK_RANK = 4     # rank of the low-rank fusion factors
 PAD, UNK = 0, 1      # vocabulary ids of padding and unknown tokens
 
@@ -128,11 +128,42 @@ class GRUEncoder(nn.Module):
         return h
 
 
-def _text_encoder(kind, vocab, hidden):
+class TransformerEncoder(nn.Module):
+    """Token and learned position embeddings, nn.TransformerEncoder of
+    pre-LN blocks (exact GELU, no dropout) with a final LayerNorm, the mean
+    over the real tokens, Linear + ReLU."""
+
+    def __init__(self, vocab, hidden, layers, heads):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, EMBED_DIM)
+        self.position = nn.Embedding(MAX_TOKENS, EMBED_DIM)
+        block = nn.TransformerEncoderLayer(EMBED_DIM, heads, 4 * EMBED_DIM, dropout=0.0,
+                                           activation="gelu", batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(block, layers, norm=nn.LayerNorm(EMBED_DIM),
+                                             enable_nested_tensor=False)
+        self.linear = nn.Linear(EMBED_DIM, hidden)
+
+    def forward(self, ids):
+        pad = ids == PAD
+        # an empty caption has no key to attend to (NaN in PyTorch): its
+        # rows attend to their first position instead, which the mean
+        # below ignores, so the encoder gives the workbench's zeros
+        keys_pad = pad.clone()
+        keys_pad[:, 0] &= ~pad.all(1)
+        x = self.embedding(ids) + self.position.weight[: ids.shape[1]]
+        h = self.encoder(x, src_key_padding_mask=keys_pad)
+        real = (~pad).to(h.dtype).unsqueeze(2)
+        pooled = (h * real).sum(1) / real.sum(1).clamp(min=1.0)
+        return F.relu(self.linear(pooled))
+
+
+def _text_encoder(kind, vocab, hidden, layers=2, heads=4):
     if kind == "embed":
         return EmbedEncoder(vocab, hidden)
     if kind == "gru":
         return GRUEncoder(vocab, hidden)
+    if kind == "transformer":
+        return TransformerEncoder(vocab, hidden, layers, heads)
     return nn.Sequential(nn.Linear(vocab, hidden), nn.ReLU())
 
 
@@ -204,8 +235,8 @@ class Late(nn.Module):
 
 class FusionModel(nn.Module):
     """forward(image (N, C, S, S) in [0,1], text (N, V) float word counts for
-    the bow encoder or (N, 32) int64 token ids padded with 0 for embed and
-    gru) → (logits, probabilities), both (N, classes)."""
+    the bow encoder or (N, 32) int64 token ids padded with 0 for embed,
+    gru and transformer) → (logits, probabilities), both (N, classes)."""
 
     def __init__(self, config, labels, vocab, preprocess=None):
         super().__init__()
@@ -231,7 +262,8 @@ class FusionModel(nn.Module):
             if self.kind == "late":
                 self.image_head = _head(H, N, K)
             if self.kind != "image":
-                self.text_encoder = _text_encoder(self.text_kind, V, H)
+                self.text_encoder = _text_encoder(self.text_kind, V, H, int(c.get("layers", 2)),
+                                                  int(c.get("heads", 4)))
             if self.kind == "late":
                 self.text_head = _head(H, N, K)
                 self.late = Late(c["late-combine"], K)
