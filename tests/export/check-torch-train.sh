@@ -14,7 +14,8 @@
 # - one process from scratch, early fusion: eval agrees;
 # - with --all (suite slow), every fusion type, each op and each late
 #   combine: torchrun 2 processes, 2 epochs from scratch, loss falls, eval
-#   agrees;
+#   agrees; and one process (SGD without momentum, batch 64) ends within
+#   1e-4 of the workbench's `train --resume`;
 # - a malformed manifest and a missing image give a message naming the
 #   file and row, not a traceback.
 # Exit 77 (skipped) when python3-torch, python3-pil (to draw the images)
@@ -140,7 +141,32 @@ for spec in "early|--fusion early --text-encoder embed --lr-schedule cosine --wa
   fi
 done
 
-# --all: two processes under torchrun, 2 epochs from scratch, every fusion type
+# same_as_workbench NAME OPTIONS... — SGD without momentum, batch 64: one
+# epoch of train.py after the workbench's first (its checkpoint) ends within
+# 1e-4 of `train --resume`'s second, and eval agrees with what it printed
+same_as_workbench() {
+  local name=$1 m=$tmp/$1.same; shift
+  "$fw" train --data "$data" --hidden 16 --head-hidden 8 --epochs 1 --batch 64 "$@" --optimizer sgd \
+    --momentum 0 --lr 0.1 --checkpoint "$m.cp.safetensors" > /dev/null 2> "$m.log" &&
+  "$fw" train --data "$data" --resume "$m.cp.safetensors" --epochs 2 --save "$m.wb.safetensors" \
+    > /dev/null 2>> "$m.log" &&
+  "$fw" export --model "$m.cp.safetensors" --torch "$m.torch" || { cat "$m.log"; return 1; }
+  timeout -k 10 300 $py "$m.torch/train.py" "$data" --init "$m.cp.safetensors" --epochs 1 --workers 0 \
+    --out "$tmp/$name.same.out.safetensors" > "$tmp/$name.same.out.json" 2> "$m.err" ||
+    { cat "$m.err"; return 1; }
+  agree "$name.same" || return 1
+  (cd "$m.torch" && $py - "$m.wb.safetensors" "$tmp/$name.same.out.safetensors") <<'PY'
+import sys
+from model import load_safetensors
+wb, py = (load_safetensors(p)[0] for p in sys.argv[1:3])
+worst = max(float((wb[k] - py[k]).abs().max()) for k in wb)
+print(f"  train.py vs the workbench's epoch: {worst:.3g}")
+assert worst <= 1e-4, "train.py is not the workbench's trainer"
+PY
+}
+
+# --all: every fusion type, two processes under torchrun, 2 epochs from
+# scratch; and one process against the workbench's trainer
 if [ "$all" = --all ]; then
   while IFS='|' read -r name spec; do
     read -r -a opts <<< "$spec"
@@ -151,6 +177,11 @@ if [ "$all" = --all ]; then
       echo "ok: torchrun --nproc_per_node 2, $name"
     else
       cat "$tmp/$name.out.json" "$tmp/$name.err"; echo "FAIL: torchrun --nproc_per_node 2, $name"; status=1
+    fi
+    if same_as_workbench "$name" "${opts[@]}"; then
+      echo "ok: one process == the workbench, $name"
+    else
+      echo "FAIL: one process == the workbench, $name"; status=1
     fi
   done <<'SPECS'
 early|--fusion early --text-encoder embed --lr-schedule cosine --warmup-epochs 1 --lr 0.003
@@ -165,6 +196,7 @@ weighted|--fusion late --late-combine weighted --modality-dropout 0.2 --lr 0.01
 stacking|--fusion late --late-combine stacking --lr 0.01
 image|--fusion image --image-encoder cnn --lr 0.01
 text|--fusion text --text-encoder gru --lr 0.01
+transformer|--fusion intermediate --fusion-op sum --text-encoder transformer --layers 1 --lr 0.01
 SPECS
 fi
 

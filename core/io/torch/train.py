@@ -229,7 +229,10 @@ class Objective(nn.Module):
             li = m.image_head(m._image(image))
             lt = m.text_head(m.text_encoder(text))
             logits, probs = m.late(li, lt)
-            losses = F.nll_loss(logits, labels, reduction="none")
+            # mean and weighted give the log of the mixed probabilities;
+            # stacking gives a linear layer's logits
+            losses = (F.cross_entropy(logits, labels, reduction="none") if m.late.combine == "stacking"
+                      else F.nll_loss(logits, labels, reduction="none"))
             objective = (losses + F.cross_entropy(li, labels, reduction="none")
                          + F.cross_entropy(lt, labels, reduction="none"))
         else:
