@@ -223,4 +223,26 @@ unknown.csv|unknown.csv: row 2: label 'hexagon' is not one of the model's classe
 cut.jsonl|cut.jsonl: line 2: not a JSON object
 damaged.csv|damaged.csv: row [0-9]*: .*cut.svg: a damaged SVG
 CASES
+# a checkpoint whose state is damaged: named, no traceback
+$py - "$tmp/cnngru.cp.safetensors" "$tmp/badcp.safetensors" <<'PY'
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+state = json.loads(header["__metadata__"]["checkpoint"])
+del state["shuffle_rng"]
+header["__metadata__"]["checkpoint"] = json.dumps(state)
+text = json.dumps(header).encode()
+text += b" " * (-len(text) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+PY
+if $py "$tmp/early.torch/train.py" "$data" --init "$tmp/badcp.safetensors" --out "$tmp/bad.safetensors" \
+     > /dev/null 2> "$tmp/bad.err"; then
+  echo "FAIL: train.py accepted a damaged checkpoint"; status=1
+elif grep -q "^train.py: .*badcp.safetensors: not a readable model file" "$tmp/bad.err" &&
+     ! grep -q Traceback "$tmp/bad.err"; then
+  echo "ok: damaged checkpoint: $(cat "$tmp/bad.err")"
+else
+  cat "$tmp/bad.err"; echo "FAIL: train.py's message for a damaged checkpoint"; status=1
+fi
 exit $status

@@ -359,10 +359,19 @@ def load_start(path):
                           strict=True)
     state = order = None
     if "checkpoint" in meta:
-        state = json.loads(meta["checkpoint"])
+        saved = json.loads(meta["checkpoint"])
         order = tensors.get(CHECKPOINT + "train_order")
-        if not isinstance(state, dict) or order is None:
+        if not isinstance(saved, dict) or order is None:
             raise ValueError("a checkpoint without its state or training order")
+        # exact text, as fw-checkpoint.c writes it
+        try:
+            state = {"epoch": int(saved["epoch"]), "step": int(saved["step"]), "lr": float(saved["lr"]),
+                     "shuffle_rng": int(saved["shuffle_rng"], 16),
+                     "dropout_rng": int(saved["dropout_rng"], 16)}
+        except KeyError as e:
+            raise ValueError(f"its checkpoint state has no {e}") from None
+        if state["epoch"] < 1 or state["step"] < 0 or not state["lr"] > 0:
+            raise ValueError("a checkpoint with an impossible state")
         order = [int(i) for i in order.tolist()]
     return model, meta, state, order
 
@@ -413,19 +422,19 @@ def main():
 
     try:
         model, meta, saved, saved_order = load_start(args.init)
-    except (OSError, ValueError, KeyError, RuntimeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
         fail(f"{args.init}: not a readable model file: {e}")
     c = model.config
     seed = int(c["seed"])
     if saved is not None and args.from_scratch:
         fail(f"{args.init}: a checkpoint goes on with its weights; --from-scratch starts over")
-    before = int(saved["epoch"]) if saved else 0     # epochs the checkpoint trained
+    before = saved["epoch"] if saved else 0          # epochs the checkpoint trained
     epochs = args.epochs or int(c["epochs"]) - before
     if epochs < 1:
         fail(f"{args.init}: it has already trained {before} epochs; ask for more with --epochs")
     total_epochs = before + epochs                   # what the schedule spans
     batch = args.batch or int(c["batch"])
-    lr = args.lr if args.lr is not None else float(saved["lr"]) if saved else float(c["lr"])
+    lr = args.lr if args.lr is not None else saved["lr"] if saved else float(c["lr"])
 
     rows = read_manifest(args.manifest)
     split = assign_splits(rows, seed, float(c["val-fraction"]))
@@ -459,9 +468,9 @@ def main():
     else:
         device = torch.device("cpu")
 
-    shuffle_state = (int(saved["shuffle_rng"], 16) if saved
-                     else (seed * 0x9E3779B97F4A7C15 + 1) & M64)
-    dropout_rng = CoreRng(int(saved["dropout_rng"], 16) if saved else seed ^ 0xD0D0D0D0CAFEF00D)
+    # fw_trainer_new's generators, or where the checkpoint left them
+    shuffle_state = saved["shuffle_rng"] if saved else (seed * 0x9E3779B97F4A7C15 + 1) & M64
+    dropout_rng = CoreRng(saved["dropout_rng"] if saved else seed ^ 0xD0D0D0D0CAFEF00D)
     steps = StepBatches(len(train), batch, world, rank, shuffle_state, order)
     loader = DataLoader(train, batch_sampler=steps, collate_fn=Collate(model), num_workers=args.workers,
                         persistent_workers=args.workers > 0,
@@ -497,7 +506,7 @@ def main():
     dropout = float(c["modality-dropout"])
     steps_per_epoch = len(steps)
 
-    step = int(saved["step"]) if saved else 0
+    step = saved["step"] if saved else 0
     taken, train_loss, val_accuracy, done = 0, float("nan"), float("nan"), 0
     for epoch in range(before + 1, total_epochs + 1):
         steps.set_epoch(epoch - before)
