@@ -17,6 +17,7 @@ typedef struct {
 
 typedef struct {
   FwImageEncoder kind;
+  gboolean tokens;           /* attention fusion: stop before fc, the fusion reads tokens */
   /* cnn only */
   int c_in, s1, s2;
   float *conv1_w, *conv1_b;  /* (16, C, 3, 3), (16) */
@@ -55,6 +56,7 @@ typedef struct {
 
 typedef struct {
   FwTextEncoder kind;
+  gboolean per_token;        /* attention fusion: per-token states, no pooling and no fc */
   float *table;              /* (V, E) embed, gru, transformer */
   Linear fc;                 /* bow, embed */
   float *embedded;           /* embed: (B, E) mean; gru: (L, B, E) time-major */
@@ -90,9 +92,51 @@ typedef struct {
   float *logits;             /* (B, K) */
 } Head;
 
+/* One direction of attention fusion (fw-fusion-attention.c): queries of
+ * one modality attend to the other's tokens, as nn.MultiheadAttention,
+ * then a feed-forward, as in a Transformer decoder layer.
+ * D = FW_ATTENTION_DIM; Lq, Lk the two sides' token counts. */
+typedef struct {
+  float *in_w, *in_b;        /* (3D, D), (3D): q, k, v projections stacked */
+  Linear out_proj;
+  float *q;                  /* (B, Lq, D) */
+  float *k, *v;              /* (B, Lk, D) */
+  float *ctx;                /* (B, Lq, D) attention output, before out_proj */
+  float *att;                /* (B, nh, Lq, Lk) the weights the maps show */
+  float *res;                /* (B, Lq, D) tokens + out_proj (ctx) */
+  /* then a pre-LN feed-forward: out = res + linear2 (GELU (linear1 (norm (res)))) */
+  float *norm_w, *norm_b;    /* (D) */
+  Linear linear1, linear2;   /* D → 4D → D */
+  float *nres;               /* (B, Lq, D) */
+  float *mean, *rstd;        /* (B, Lq) */
+  float *hid, *act;          /* (B, Lq, 4D) before and after GELU */
+  float *out;                /* (B, Lq, D) */
+} CrossAttention;
+
+typedef struct {
+  int heads;                 /* nh */
+  int li, di;                /* image tokens and their features before the projection */
+  int grid;                  /* image tokens per side (li = grid²) */
+  int dt;                    /* text token features before the projection */
+  int lt;                    /* text tokens of the last forward: the batch's longest caption, ≥ 1 */
+  Linear image_proj, text_proj;
+  float *image_pos;          /* (Li, D) learned positions of the image tokens */
+  float *image_norm_w, *image_norm_b, *text_norm_w, *text_norm_b;  /* (D) */
+  CrossAttention text_to_image, image_to_text;
+  float *xi;                 /* (B, Li, Di) image tokens: CNN positions or pixel patches */
+  float *ti, *ni;            /* (B, Li, D) projected (+ positions), layer-normed */
+  float *mean_i, *rstd_i;    /* (B, Li) */
+  float *xt;                 /* (B, Lt, Dt) text token states */
+  float *tt, *nt;            /* (B, Lt, D) */
+  float *mean_t, *rstd_t;    /* (B, Lt) */
+  int *text_lens;            /* (B) real tokens per row, ≤ FW_MAX_TOKENS */
+  float *pool_i, *pool_t;    /* (B, D) masked means */
+} AttentionFusion;
+
 typedef struct {
   FwFusionOp op;
   int width;                 /* F */
+  AttentionFusion attn;      /* attention */
   Linear image_proj, text_proj, gate;  /* gated; lowrank uses the first two */
   float *hi_pre, *hi;        /* gated (B, H); lowrank hi (B, R·H) */
   float *ht_pre, *ht;
@@ -124,7 +168,8 @@ struct _FwModel {
   FwShape shape;
   int max_batch;
   int batch;                 /* B of the last forward */
-  int P;                     /* pixels per image */
+  int P;                     /* pixels per image, or the image vectors' D (features) */
+  int T;                     /* width of in_counts: V (bow) or the text vectors' D (features) */
   gboolean uses_tokens;
   gboolean want_input_grads;
   gboolean text_from_embeddings; /* embed, gru: skip the token lookup */
@@ -140,7 +185,7 @@ struct _FwModel {
 
   /* inputs */
   float *in_image;           /* (B, P) */
-  float *in_counts;          /* (B, V) bow */
+  float *in_counts;          /* (B, T) bow counts or text vectors */
   int *in_tokens;            /* (B, L) */
   int *in_lens;              /* (B) */
   int *in_labels;            /* (B) */
@@ -232,3 +277,14 @@ void fw_linear_fw (const Linear *l, float *out, const float *in, int B);
 void fw_linear_bw (FwModel *m, const Linear *l, float *din, const float *dout, const float *in, int B);
 /* the gradient twin of an input, or NULL unless input gradients are wanted */
 float *fw_input_grad (FwModel *m, float *input);
+
+/* ---- attention fusion (fw-fusion-attention.c) ---- */
+/* intermediate fusion with --fusion-op attention: the encoders stop at tokens */
+static inline gboolean
+fw_model_fuses_tokens (const FwModel *m)
+{
+  return m->config.fusion == FW_FUSION_INTERMEDIATE && m->config.fusion_op == FW_OP_ATTENTION;
+}
+int fw_attention_fusion_build (FwModel *m);     /* returns the fused width, 2·D */
+void fw_attention_fusion_fw (FwModel *m, int B);
+void fw_attention_fusion_bw (FwModel *m, int B);

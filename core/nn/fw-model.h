@@ -29,6 +29,8 @@ typedef struct {
   int size;                  /* image side */
   int vocab;                 /* vocabulary size, pad and unk included */
   int classes;
+  int image_features;        /* D of the image vectors (--image-encoder features), else 0 */
+  int text_features;         /* D of the text vectors (--text-encoder features), else 0 */
 } FwShape;
 
 FwModel *fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch,
@@ -75,7 +77,8 @@ const FwParam *fw_model_find_param (const FwModel *model, const char *name);
 
 /* ---- inputs, written before forward (rows 0..B-1) ---- */
 float *fw_model_input_image (FwModel *model);   /* (B, C·S·S) in [0,1] */
-float *fw_model_input_counts (FwModel *model);  /* (B, V) bag of words (bow only) */
+float *fw_model_input_counts (FwModel *model);  /* (B, V) bag of words (bow), (B, D) text vectors (features) */
+int fw_model_text_width (const FwModel *model); /* V (bow) or D (features): the width of the counts */
 int *fw_model_input_tokens (FwModel *model);    /* (B, FW_MAX_TOKENS) ids, 0 = pad (embed, gru) */
 int *fw_model_input_lens (FwModel *model);      /* (B) tokens per row (embed, gru) */
 int *fw_model_input_labels (FwModel *model);    /* (B) class indices */
@@ -97,6 +100,16 @@ int fw_argmax (const float *v, int n);
 /* Row b's caption from vocabulary ids (as fw_model_set_rows would write a
  * caption whose tokens map to them): for perturbed text. */
 void fw_model_set_text_ids (FwModel *model, int b, const int *ids, int n);
+
+/* Row b's text from dataset row r (its caption or its text vector). */
+void fw_model_set_text_row (FwModel *model, int b, const FwDataset *ds, const int *lexmap, int r);
+/* TRUE when the model reads that modality as precomputed vectors */
+gboolean fw_model_image_is_features (const FwModel *model);
+gboolean fw_model_text_is_features (const FwModel *model);
+/* FALSE (error naming the file) when ds cannot feed the model: vectors
+ * missing or of another width.  Every reader of a dataset for a saved
+ * model checks this before fw_model_set_rows. */
+gboolean fw_model_check_dataset (const FwModel *model, const FwDataset *ds, GError **error);
 
 /* Blanks one modality of row b of the current inputs (missing modality). */
 void fw_model_blank_image (FwModel *model, int b);
@@ -144,5 +157,30 @@ gboolean fw_model_text_from_embeddings (FwModel *model, gboolean on);
 float *fw_model_input_embedded (FwModel *model);      /* NULL for bow / image-only */
 void fw_model_embed_tokens (FwModel *model, int B);
 const float *fw_model_embedding_table (const FwModel *model);  /* (V, E) or NULL */
+/* TRUE when fw_model_input_embedded holds every token's embedding,
+ * time-major (L, B, E) (gru, and embed under attention fusion); FALSE
+ * when it holds each row's mean (B, E). */
+gboolean fw_model_embeds_per_token (const FwModel *model);
+
+/* ---- attention fusion (--fusion-op attention) ----
+ * The attention weights of the last forward, (B, heads, Lq, Lk) row-major:
+ * FW_ATTENTION_TEXT_TO_IMAGE has the words as queries (Lq = the batch's
+ * longest caption, at least 1; row b's real words are the first
+ * min (lens[b], FW_MAX_TOKENS)) over the image tokens (Lk); weights of a
+ * padded query are computed but mean nothing.  FW_ATTENTION_IMAGE_TO_TEXT
+ * has the image tokens as queries over the words; padded words get
+ * exactly 0, and a row without words gets zeros.  NULL for other models. */
+typedef enum {
+  FW_ATTENTION_TEXT_TO_IMAGE,
+  FW_ATTENTION_IMAGE_TO_TEXT,
+  FW_ATTENTION_N_DIRECTIONS
+} FwAttentionDirection;
+const float *fw_model_attention (const FwModel *model, FwAttentionDirection direction,
+                                 int *heads, int *lq, int *lk);
+/* The image tokens' geometry: a grid × grid square of cells of cell × cell
+ * pixels from the image's top-left corner, token k at column k % grid and
+ * row k / grid (pixels past grid · cell are in no token).  FALSE (and
+ * zeros) for a model without attention fusion. */
+gboolean fw_model_image_token_grid (const FwModel *model, int *grid, int *cell);
 
 G_END_DECLS

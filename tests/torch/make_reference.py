@@ -12,6 +12,7 @@ needs no PyTorch.  Run with Debian's python3-torch:
 import json
 import os
 import struct
+import sys
 
 import torch
 import torch.nn as nn
@@ -19,6 +20,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "data")
+sys.path.insert(0, os.path.join(HERE, "..", "..", "core", "io", "torch"))
 
 
 def save_safetensors(path, tensors, metadata):
@@ -191,5 +193,38 @@ def main():
           "vocab": 20, "classes": 3, "layers": 2, "heads": 4})
 
 
+def attention_reference(name, image_encoder, text_encoder, seed):
+    """An attention-fusion model (export --torch's model.py, itself plain
+    PyTorch), every parameter moved off its initial value (zeros and ones
+    would hide a missing term), on a batch with an empty caption, a full
+    one and a blank image; the attention weights are kept too."""
+    from model import FusionModel
+    torch.manual_seed(seed)
+    B, L, V, K, S = 6, 32, 20, 4, 12
+    config = {"fusion": "intermediate", "fusion-op": "attention", "late-combine": "mean",
+              "image-encoder": image_encoder, "text-encoder": text_encoder, "image-size": S,
+              "color": "gray", "hidden": 16, "head-hidden": 8, "heads": 2}
+    model = FusionModel(config, [f"c{k}" for k in range(K)], [f"w{v}" for v in range(V)])
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.2 * torch.randn_like(p))
+    image = torch.rand(B, 1, S, S)
+    image[2] = 0
+    lens = torch.tensor([1, 5, 32, 0, 2, 17])
+    tokens = torch.zeros(B, L, dtype=torch.int64)
+    for b in range(B):
+        tokens[b, : lens[b]] = torch.randint(1, V, (int(lens[b]),))
+    labels = torch.randint(0, K, (B,))
+    logits, _ = model(image, tokens)
+    t2i, i2t = model.fusion.weights
+    config.update({"vocab": V, "classes": K})
+    dump(os.path.join(OUT, name), model,
+         {"image": image, "text": tokens, "lens": lens,
+          "attention.text_to_image": t2i, "attention.image_to_text": i2t},
+         labels, logits, config)
+
+
 if __name__ == "__main__":
     main()
+    attention_reference("reference-attention-cnn-gru.safetensors", "cnn", "gru", 4321)
+    attention_reference("reference-attention-mlp-embed.safetensors", "mlp", "embed", 8765)

@@ -424,6 +424,9 @@ def main():
         model, meta, saved, saved_order = load_start(args.init)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
         fail(f"{args.init}: not a readable model file: {e}")
+    if "features" in (model.image_kind, model.text_kind):
+        fail("train.py does not read precomputed features yet (--image-encoder or --text-encoder "
+             "features): train such models with fusion-workbench train")
     c = model.config
     seed = int(c["seed"])
     if saved is not None and args.from_scratch:
