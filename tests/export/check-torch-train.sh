@@ -197,6 +197,7 @@ stacking|--fusion late --late-combine stacking --lr 0.01
 image|--fusion image --image-encoder cnn --lr 0.01
 text|--fusion text --text-encoder gru --lr 0.01
 transformer|--fusion intermediate --fusion-op sum --text-encoder transformer --layers 1 --lr 0.01
+attention|--fusion intermediate --fusion-op attention --text-encoder embed --lr 0.01
 SPECS
 fi
 
