@@ -25,7 +25,7 @@ const char *
 fw_export_format_label (FwExportFormat format)
 {
   static const char *const labels[] = {
-    N_("Model file (safetensors)"), N_("ONNX model"), N_("PyTorch folder"),
+    N_("Model file (safetensors)"), N_("ONNX model"), N_("PyTorch training folder"),
     N_("Metrics (CSV)"), N_("Contributions (JSON)"),
   };
   G_STATIC_ASSERT (G_N_ELEMENTS (labels) == FW_EXPORT_N_FORMATS);
