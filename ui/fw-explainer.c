@@ -589,6 +589,7 @@ fw_prediction_free (FwPrediction *p)
   g_strfreev (p->classes);
   g_free (p->probs);
   fw_ig_sample_clear (&p->ig);
+  fw_attention_weights_free (p->attention);
   g_free (p);
 }
 
@@ -609,6 +610,9 @@ predict_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   g_atomic_int_dec_and_test (&e->waiting);
   p->predicted = fw_contrib_explain (engine_contrib (e), e->vocab, job->pixels, job->caption,
                                      FALSE, FALSE, -1, p->probs, job->want_ig ? &p->ig : NULL);
+  /* the weights of this input's forward (IG's forwards would overwrite them) */
+  if (!job->want_ig)
+    p->attention = fw_attention_weights_from_model (e->model, job->caption);
   g_mutex_unlock (&e->lock);
   g_task_return_pointer (task, p, (GDestroyNotify) fw_prediction_free);
   worker_end (job->self);
