@@ -2,6 +2,7 @@
  * Refuses oversized headers before decoding; leaves file naming and row
  * numbers in error messages to the dataset loader. */
 #include "fw-image.h"
+#include "fw-image-direct.h"
 
 #include <errno.h>
 #include <string.h>
@@ -280,6 +281,9 @@ decode (const char *path, const guint8 *data, gsize len, int size, FwColor color
   g_autoptr (GError) local = NULL;
   g_autoptr (GdkPixbuf) pixbuf = NULL;
   const char *type = complete_type (data, len);
+  /* the common PNGs and JPEGs without a GObject in sight */
+  if (type != NULL && fw_image_decode_direct (data, len, type, size, color, out))
+    return TRUE;
   if (type != NULL)
     {
       /* Fast path: one read, a loader named by type (gdk-pixbuf's content

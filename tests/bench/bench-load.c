@@ -197,11 +197,16 @@ load (const char *spec, int threads, int size, gboolean rgb)
       return 1;
     }
   /* checksum so that a load that skipped work cannot look fast */
-  guint64 sum = 0;
+  guint64 sum = 0, hash = 14695981039346656037u;
   for (gsize i = 0; i < (gsize) ds->n * ds->channels * ds->size * ds->size; i++)
-    sum += ds->pixels[i];
-  printf ("rows %d classes %d lexicon %u pixel-sum %" G_GUINT64_FORMAT " seconds %.3f\n",
-          ds->n, ds->n_classes, ds->lexicon->len, sum, s);
+    {
+      sum += ds->pixels[i];
+      /* FNV-1a: where each byte is, not only what they add up to, so that
+       * FW_IMAGE_NO_DIRECT=1 (gdk-pixbuf for every file) can be compared */
+      hash = (hash ^ ds->pixels[i]) * 1099511628211u;
+    }
+  printf ("rows %d classes %d lexicon %u pixel-sum %" G_GUINT64_FORMAT " pixel-hash %016" G_GINT64_MODIFIER "x seconds %.3f\n",
+          ds->n, ds->n_classes, ds->lexicon->len, sum, hash, s);
   return 0;
 }
 
