@@ -8,6 +8,7 @@
  * Shape key as in fw-kernels.h; N = B·H·W, Kc = C·3·3 (im2col rows).
  */
 #include "fw-kernels.h"
+#include "fw-conv-direct.h"
 #include "fw-parallel.h"
 #include "fw-rng.h"
 
@@ -643,6 +644,13 @@ fw_conv_forward_task (int task, int n_tasks, gpointer data)
     {
       float *col = j->col + bi * Kc * HW;
       float *out = j->out + bi * j->O * HW;
+      if (fw_conv_direct_fits (j->C, j->H, j->W))
+        {
+          /* first layers: the padded image is what backward needs */
+          fw_conv_direct_pad (col, j->inp + bi * j->C * HW, j->C, j->H, j->W);
+          fw_conv_direct_forward (out, col, j->w, j->b, j->C, j->H, j->W, j->O);
+          continue;
+        }
       fw_im2col (col, j->inp + bi * j->C * HW, 1, j->C, j->H, j->W);
       if (Kc <= FW_CONV_THIN_KC)
         {
@@ -687,13 +695,23 @@ fw_conv_backward_task (int task, int n_tasks, gpointer data)
     {
       const float *col = j->saved_col + bi * Kc * HW;
       const float *dout = j->dout + bi * O * HW;
-      if (j->db != NULL)
-        fw_conv_db (db, dout, (int) HW, O);
-      if (j->dw != NULL && Kc <= FW_CONV_THIN_KC)
-        fw_conv_thin_dw (dw, dout, col, Kc, (int) HW, O);
-      else if (j->dw != NULL)   /* dw (O,Kc) += dout (O,HW) · colᵀ (HW,Kc) */
-        fw_sgemm (FALSE, TRUE, O, Kc, (int) HW, 1.0f, dout, (int) HW, col, (int) HW, 1.0f,
-                  dw, Kc);
+      if (fw_conv_direct_fits (j->C, j->H, j->W))
+        {
+          /* first layers: dw and db in one pass over dout (dw is the
+           * task's own partial sum, so computing it unasked harms none) */
+          if (j->dw != NULL || j->db != NULL)
+            fw_conv_direct_dw (dw, j->db != NULL ? db : NULL, dout, col, j->C, j->H, j->W, O);
+        }
+      else
+        {
+          if (j->db != NULL)
+            fw_conv_db (db, dout, (int) HW, O);
+          if (j->dw != NULL && Kc <= FW_CONV_THIN_KC)
+            fw_conv_thin_dw (dw, dout, col, Kc, (int) HW, O);
+          else if (j->dw != NULL)   /* dw (O,Kc) += dout (O,HW) · colᵀ (HW,Kc) */
+            fw_sgemm (FALSE, TRUE, O, Kc, (int) HW, 1.0f, dout, (int) HW, col, (int) HW, 1.0f,
+                      dw, Kc);
+        }
       if (j->dinp != NULL)
         {
           /* dcol (Kc,HW) = wᵀ (Kc,O) · dout (O,HW), folded back onto the image */
