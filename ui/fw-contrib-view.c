@@ -296,22 +296,10 @@ fw_contrib_view_export (FwContribView *self, const char *path, GError **error)
       widths[i] = MAX (gtk_widget_get_width (GTK_WIDGET (charts[i])), 420);
       w += widths[i] + 12;
     }
-  if (g_str_has_suffix (lower, ".svg"))
-    surface = fw_picture_new_svg (w, h);
-  else if (g_str_has_suffix (lower, ".png"))
-    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w * 2, h * 2);
-  else
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("%s: unknown format; use .png, .svg or .json"), path);
-      return FALSE;
-    }
-  /* exports read on paper and slides: always dark ink on white */
+  surface = fw_picture_new_for_path (path, w, h, _(".png, .svg, .pdf or .json"), error);
+  if (!surface)
+    return FALSE;
   cr = cairo_create (surface);
-  if (cairo_surface_get_type (surface) == CAIRO_SURFACE_TYPE_IMAGE)
-    cairo_scale (cr, 2, 2);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
   for (guint i = 0; i < G_N_ELEMENTS (charts); i++)
     {
       cairo_save (cr);

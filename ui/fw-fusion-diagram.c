@@ -138,6 +138,7 @@ op_label (FwFusionOp op)
 {
   static const char *const labels[] = {
     N_("concat"), N_("sum"), N_("product"), N_("gated"), N_("tensor"), N_("low-rank"),
+    N_("attention"),
   };
   G_STATIC_ASSERT (G_N_ELEMENTS (labels) == FW_OP_N_KINDS);
   return _(labels[op]);

@@ -39,6 +39,35 @@ fw_picture_new_pdf (double width, double height)
   return attach_bytes (cairo_pdf_surface_create_for_stream (append_bytes, bytes, width, height), bytes);
 }
 
+cairo_surface_t *
+fw_picture_new_for_path (const char *path, double width, double height,
+                         const char *formats, GError **error)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  cairo_surface_t *surface;
+
+  if (g_str_has_suffix (lower, ".svg"))
+    surface = fw_picture_new_svg (width, height);
+  else if (g_str_has_suffix (lower, ".pdf"))
+    surface = fw_picture_new_pdf (width, height);
+  else if (g_str_has_suffix (lower, ".png"))
+    {
+      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * 2, height * 2);
+      cairo_surface_set_device_scale (surface, 2, 2);
+    }
+  else
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("%s: unknown format; use %s"), path, formats);
+      return NULL;
+    }
+  cairo_t *cr = cairo_create (surface);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  return surface;
+}
+
 gboolean
 fw_picture_finish (cairo_surface_t *surface, const char *path, GError **error)
 {

@@ -517,7 +517,6 @@ fw_plot_export (FwPlot *self, const char *path, GError **error)
 {
   int w = gtk_widget_get_width (GTK_WIDGET (self));
   int h = gtk_widget_get_height (GTK_WIDGET (self));
-  g_autofree char *lower = g_ascii_strdown (path, -1);
   GdkRGBA fg = { 0.12, 0.12, 0.12, 1 }, bg = { 1, 1, 1, 1 };
   cairo_surface_t *surface;
   gboolean hovering = self->hovering;
@@ -531,21 +530,10 @@ fw_plot_export (FwPlot *self, const char *path, GError **error)
       w = 900;
       h = 500;
     }
-  if (g_str_has_suffix (lower, ".svg"))
-    surface = fw_picture_new_svg (w, h);
-  else if (g_str_has_suffix (lower, ".pdf"))
-    surface = fw_picture_new_pdf (w, h);
-  else if (g_str_has_suffix (lower, ".png"))
-    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w * 2, h * 2);
-  else
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("%s: unknown picture format; use .png, .svg or .pdf"), path);
-      return FALSE;
-    }
+  surface = fw_picture_new_for_path (path, w, h, _(".png, .svg or .pdf"), error);
+  if (!surface)
+    return FALSE;
   cr = cairo_create (surface);
-  if (cairo_surface_get_type (surface) == CAIRO_SURFACE_TYPE_IMAGE)
-    cairo_scale (cr, 2, 2);
   self->hovering = FALSE;
   fw_plot_draw (self, cr, w, h, &fg, &bg);
   self->hovering = hovering;

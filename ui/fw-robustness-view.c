@@ -557,24 +557,12 @@ fw_robustness_view_export (FwRobustnessView *self, const char *path, GError **er
     }
   int w = MAX (gtk_widget_get_width (GTK_WIDGET (self->chart)), 560);
   int h = MAX (gtk_widget_get_height (GTK_WIDGET (self->chart)), 360);
-  cairo_surface_t *surface;
-  if (g_str_has_suffix (lower, ".svg"))
-    surface = fw_picture_new_svg (w, h);
-  else if (g_str_has_suffix (lower, ".png"))
-    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w * 2, h * 2);
-  else
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("%s: unknown format; use .png, .svg or .json"), path);
-      return FALSE;
-    }
+  cairo_surface_t *surface = fw_picture_new_for_path (path, w, h, _(".png, .svg, .pdf or .json"), error);
+  if (!surface)
+    return FALSE;
   /* exports read on paper and slides: always dark ink on white */
   GdkRGBA fg = { 0.1, 0.1, 0.1, 1 }, bg = { 1, 1, 1, 1 };
   cairo_t *cr = cairo_create (surface);
-  if (cairo_surface_get_type (surface) == CAIRO_SURFACE_TYPE_IMAGE)
-    cairo_scale (cr, 2, 2);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
   draw (self, cr, w, h, &fg, &bg);
   cairo_destroy (cr);
   return fw_picture_finish (surface, path, error);

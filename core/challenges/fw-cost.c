@@ -7,12 +7,13 @@ static gint64
 image_encoder_macs (const FwConfig *c, const FwShape *s)
 {
   gint64 H = c->hidden, S = s->size, P = (gint64) s->channels * S * S;
+  gboolean tokens = c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION;
   if (c->image_encoder == FW_IMAGE_MLP)
-    return P * H;
+    return tokens ? 0 : P * H;   /* attention: the patches are the fusion's */
   gint64 S2 = S / 2, S4 = S2 / 2;
   gint64 conv1 = S * S * 16 * s->channels * 9;     /* padding 1: S×S outputs */
   gint64 conv2 = S2 * S2 * 32 * 16 * 9;
-  return conv1 + conv2 + 32 * S4 * S4 * H;
+  return conv1 + conv2 + (tokens ? 0 : 32 * S4 * S4 * H);
 }
 
 static gint64
@@ -24,9 +25,15 @@ text_encoder_macs (const FwConfig *c, const FwShape *s)
     case FW_TEXT_BOW:
       return (gint64) s->vocab * H;
     case FW_TEXT_EMBED:
+      if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION)
+        return 0;                                     /* tokens: the lookups alone */
       return E * H;                                   /* the mean of embeddings is free */
     case FW_TEXT_GRU:
       return (gint64) FW_MAX_TOKENS * (3 * H * E + 3 * H * H);
+    case FW_TEXT_TRANSFORMER:
+      /* per block and token: q, k, v, out (4E²), scores and mixing (2·L·E),
+       * the feed-forward (8E²); then the mean's Linear(E→H) */
+      return (gint64) c->layers * FW_MAX_TOKENS * (12 * E * E + 2 * FW_MAX_TOKENS * E) + E * H;
     default:
       g_return_val_if_reached (0);
     }
@@ -41,7 +48,7 @@ head_macs (const FwConfig *c, const FwShape *s, gint64 in)
 
 /* the fusion's own layers and the width it hands the head */
 static gint64
-fusion_macs (const FwConfig *c, gint64 *width)
+fusion_macs (const FwConfig *c, const FwShape *s, gint64 *width)
 {
   gint64 H = c->hidden;
   switch (c->fusion_op)
@@ -62,6 +69,18 @@ fusion_macs (const FwConfig *c, gint64 *width)
     case FW_OP_LOWRANK:
       *width = H;
       return 2 * H * (FW_LOWRANK_RANK * H);
+    case FW_OP_ATTENTION:
+      {
+        /* fw-fusion-attention.c, counted at full captions: projections,
+         * both blocks' q, k, v and out projections, the scores and the
+         * weighted sums of both directions */
+        gint64 D = FW_ATTENTION_DIM, G = s->size / FW_IMAGE_PATCH, Li = G * G;
+        gint64 Lt = FW_MAX_TOKENS;
+        gint64 Di = c->image_encoder == FW_IMAGE_CNN ? 32 : s->channels * FW_IMAGE_PATCH * FW_IMAGE_PATCH;
+        gint64 Dt = c->text_encoder == FW_TEXT_GRU ? H : FW_EMBED_DIM;
+        *width = 2 * D;
+        return Li * Di * D + Lt * Dt * D + 4 * (Li + Lt) * D * D + 4 * Li * Lt * D;
+      }
     default:
       g_return_val_if_reached (0);
     }
@@ -82,7 +101,7 @@ fw_cost_macs (const FwConfig *c, const FwShape *s)
     case FW_FUSION_INTERMEDIATE:
       {
         gint64 width = 0;
-        gint64 fusion = fusion_macs (c, &width);
+        gint64 fusion = fusion_macs (c, s, &width);
         return image_encoder_macs (c, s) + text_encoder_macs (c, s) + fusion
                + head_macs (c, s, width);
       }

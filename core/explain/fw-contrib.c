@@ -50,7 +50,8 @@ fw_contrib_new (FwModel *m, const FwDataset *ds, const int *lexmap, const int *l
   c->E = FW_EMBED_DIM;
   c->L = FW_MAX_TOKENS;
   c->embeds = fw_model_input_embedded (m) != NULL;
-  c->gru = m->config.text_encoder == FW_TEXT_GRU;
+  /* transformer reads per-token embeddings as gru does */
+  c->gru = m->config.text_encoder == FW_TEXT_GRU || m->config.text_encoder == FW_TEXT_TRANSFORMER;
   c->use_features = TRUE;
   c->mean_image = g_new0 (float, c->P);
   c->mean_counts = g_new0 (float, c->V);

@@ -9,8 +9,10 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
+#include "fw-kernels-attention.h"
 #include "fw-model-file.h"
 #include "fw-onnx.pb-c.h"
 
@@ -322,6 +324,115 @@ gru (Onnx *o)
   return h;
 }
 
+/* ---- the Transformer text encoder: the full 32 positions, padding keys
+ * masked by a -1e9 score (exactly 0 weight after softmax); an empty row
+ * then spreads evenly over its padding, whose states the mean ignores ---- */
+
+/* x (…, in) · Wᵀ + b for x of any rank */
+static const char *
+linear_nd (Onnx *o, const char *x, const char *w, const char *b)
+{
+  return op (o, "Add", op (o, "MatMul", x, op (o, "Transpose", param (o, w), NULL), NULL),
+             param (o, b), NULL);
+}
+
+/* nn.LayerNorm over the last axis, from opset-13 operators */
+static const char *
+layer_norm (Onnx *o, const char *x, const char *prefix)
+{
+  static const gint64 last[1] = { -1 };
+  g_autofree char *w = g_strdup_printf ("%s.weight", prefix);
+  g_autofree char *b = g_strdup_printf ("%s.bias", prefix);
+  const char *mean = op (o, "ReduceMean", x, NULL);
+  attr_ints (o, "axes", 1, last);
+  const char *d = op (o, "Sub", x, mean, NULL);
+  const char *var = op (o, "ReduceMean", op (o, "Mul", d, d, NULL), NULL);
+  attr_ints (o, "axes", 1, last);
+  const char *den = op (o, "Sqrt", op (o, "Add", var, scalar (o, FW_LAYERNORM_EPS), NULL), NULL);
+  return op (o, "Add", op (o, "Mul", op (o, "Div", d, den, NULL), param (o, w), NULL),
+             param (o, b), NULL);
+}
+
+/* (N, L, E) → (N, nh, L, hd) */
+static const char *
+split_heads (Onnx *o, const char *x, int nh)
+{
+  gint64 shape[4] = { 0, 0, nh, FW_EMBED_DIM / nh };
+  static const gint64 perm[4] = { 0, 2, 1, 3 };
+  const char *y = op (o, "Transpose", op (o, "Reshape", x, ints (o, 4, shape), NULL), NULL);
+  attr_ints (o, "perm", 4, perm);
+  return y;
+}
+
+static const char *
+self_attention (Onnx *o, const char *x, const char *prefix, const char *key_bias, int nh)
+{
+  static const gint64 perm_k[4] = { 0, 1, 3, 2 }, perm_back[4] = { 0, 2, 1, 3 };
+  g_autofree char *ipw = g_strdup_printf ("%s.in_proj_weight", prefix);
+  g_autofree char *ipb = g_strdup_printf ("%s.in_proj_bias", prefix);
+  g_autofree char *opw = g_strdup_printf ("%s.out_proj.weight", prefix);
+  g_autofree char *opb = g_strdup_printf ("%s.out_proj.bias", prefix);
+  const char *qkv = linear_nd (o, x, ipw, ipb);                      /* (N, L, 3E) */
+  const char *p3[3];
+  node_v (o, "Split", 1, &qkv, 3, p3);
+  attr_i (o, "axis", 2);
+  const char *q = split_heads (o, p3[0], nh), *k = split_heads (o, p3[1], nh);
+  const char *v = split_heads (o, p3[2], nh);
+  const char *kt = op (o, "Transpose", k, NULL);
+  attr_ints (o, "perm", 4, perm_k);
+  const char *scores = op (o, "Mul", op (o, "MatMul", q, kt, NULL),
+                           scalar (o, 1.0f / sqrtf ((float) (FW_EMBED_DIM / nh))), NULL);
+  const char *att = op (o, "Softmax", op (o, "Add", scores, key_bias, NULL), NULL);
+  attr_i (o, "axis", -1);
+  const char *ctx = op (o, "Transpose", op (o, "MatMul", att, v, NULL), NULL);
+  attr_ints (o, "perm", 4, perm_back);
+  gint64 shape[3] = { 0, 0, FW_EMBED_DIM };
+  return linear_nd (o, op (o, "Reshape", ctx, ints (o, 3, shape), NULL), opw, opb);
+}
+
+static const char *
+gelu (Onnx *o, const char *x)
+{
+  const char *erf = op (o, "Erf", op (o, "Mul", x, scalar (o, (float) M_SQRT1_2), NULL), NULL);
+  return op (o, "Mul", op (o, "Mul", x, scalar (o, 0.5f), NULL),
+             op (o, "Add", erf, scalar (o, 1.0f), NULL), NULL);
+}
+
+static const char *
+transformer (Onnx *o)
+{
+  const FwConfig *c = fw_model_get_config (o->model);
+  const char *x = op (o, "Add", op (o, "Gather", param (o, "text_encoder.embedding.weight"), "text", NULL),
+                      param (o, "text_encoder.position.weight"), NULL);   /* (N, L, E) */
+  /* (N, 1, 1, L): 0 for a real key, -1e9 for padding */
+  const char *maskf = op (o, "Cast", o->mask, NULL);
+  attr_i (o, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+  static const gint64 axes12[2] = { 1, 2 };
+  const char *key_bias = op (o, "Mul", op (o, "Sub", maskf, scalar (o, 1.0f), NULL),
+                             scalar (o, 1e9f), NULL);
+  key_bias = op (o, "Unsqueeze", key_bias, ints (o, 2, axes12), NULL);
+  for (int i = 0; i < c->layers; i++)
+    {
+      g_autofree char *p = g_strdup_printf ("text_encoder.encoder.layers.%d", i);
+      g_autofree char *n1 = g_strconcat (p, ".norm1", NULL), *n2 = g_strconcat (p, ".norm2", NULL);
+      g_autofree char *sa = g_strconcat (p, ".self_attn", NULL);
+      g_autofree char *w1 = g_strconcat (p, ".linear1.weight", NULL), *b1 = g_strconcat (p, ".linear1.bias", NULL);
+      g_autofree char *w2 = g_strconcat (p, ".linear2.weight", NULL), *b2 = g_strconcat (p, ".linear2.bias", NULL);
+      x = op (o, "Add", x, self_attention (o, layer_norm (o, x, n1), sa, key_bias, c->heads), NULL);
+      const char *ff = gelu (o, linear_nd (o, layer_norm (o, x, n2), w1, b1));
+      x = op (o, "Add", x, linear_nd (o, ff, w2, b2), NULL);
+    }
+  x = layer_norm (o, x, "text_encoder.encoder.norm");
+  /* the mean over the real tokens; 0 for none */
+  const char *m3 = op (o, "Unsqueeze", maskf, int1 (o, 2), NULL);
+  const char *sum = op (o, "ReduceSum", op (o, "Mul", x, m3, NULL), int1 (o, 1), NULL);
+  attr_i (o, "keepdims", 0);
+  const char *count = op (o, "ReduceSum", maskf, int1 (o, 1), NULL);
+  attr_i (o, "keepdims", 1);
+  const char *pooled = op (o, "Div", sum, op (o, "Max", count, scalar (o, 1.0f), NULL), NULL);
+  return linear_relu (o, pooled, "text_encoder.linear");
+}
+
 static const char *
 text_encoder (Onnx *o)
 {
@@ -334,6 +445,8 @@ text_encoder (Onnx *o)
                           "text_encoder.linear");
     case FW_TEXT_GRU:
       return gru (o);
+    case FW_TEXT_TRANSFORMER:
+      return transformer (o);
     default:
       g_assert_not_reached ();
     }

@@ -11,10 +11,11 @@
 G_DEFINE_QUARK (fw-config-error-quark, fw_config_error)
 
 static const char *const fusion_names[] = { "early", "intermediate", "late", "image", "text" };
-static const char *const op_names[] = { "concat", "sum", "product", "gated", "tensor", "lowrank" };
+static const char *const op_names[] = { "concat", "sum", "product", "gated", "tensor", "lowrank",
+                                           "attention" };
 static const char *const late_names[] = { "mean", "weighted", "stacking" };
 static const char *const image_names[] = { "mlp", "cnn" };
-static const char *const text_names[] = { "bow", "embed", "gru" };
+static const char *const text_names[] = { "bow", "embed", "gru", "transformer" };
 static const char *const optim_names[] = { "adam", "sgd" };
 static const char *const color_names[] = { "gray", "rgb" };
 static const char *const schedule_names[] = { "constant", "step", "cosine" };
@@ -27,6 +28,8 @@ G_STATIC_ASSERT (G_N_ELEMENTS (text_names) == FW_TEXT_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (optim_names) == FW_OPTIM_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (color_names) == FW_COLOR_N_KINDS);
 G_STATIC_ASSERT (G_N_ELEMENTS (schedule_names) == FW_SCHEDULE_N_KINDS);
+/* one --heads divides the tokens of the Transformer and of attention fusion */
+G_STATIC_ASSERT (FW_ATTENTION_DIM == FW_EMBED_DIM);
 
 const char *fw_fusion_name (FwFusion v) { return fusion_names[v]; }
 const char *fw_fusion_op_name (FwFusionOp v) { return op_names[v]; }
@@ -63,7 +66,11 @@ static Option options[] = {
   ENUM ("image-encoder", image_encoder, image_names,
         N_("The network that turns an image into features: a dense layer, or a small convolutional network.")),
   ENUM ("text-encoder", text_encoder, text_names,
-        N_("The network that turns a caption into features: word counts, averaged word embeddings, or a recurrent GRU.")),
+        N_("The network that turns a caption into features: word counts, averaged word embeddings, a recurrent GRU, or a Transformer encoder.")),
+  NUM ("layers", KIND_INT, layers, 1, FW_MAX_LAYERS,
+       N_("Encoder blocks of the Transformer text encoder, each self-attention then a feed-forward layer.")),
+  NUM ("heads", KIND_INT, heads, 1, FW_EMBED_DIM,
+       N_("Attention heads: each attends over the tokens with its own share of the 64 token features, so the count must divide 64.")),
   NUM ("image-size", KIND_INT, image_size, 4, 512,
        N_("Images are resized to this many pixels per side.")),
   ENUM ("color", color, color_names,
@@ -117,6 +124,8 @@ fw_config_init (FwConfig *c)
   c->late_combine = FW_LATE_MEAN;
   c->image_encoder = FW_IMAGE_MLP;
   c->text_encoder = FW_TEXT_BOW;
+  c->layers = 2;
+  c->heads = 4;
   c->image_size = 28;
   c->color = FW_COLOR_GRAY;
   c->hidden = 256;
@@ -291,12 +300,44 @@ fw_config_validate (const FwConfig *c, GError **error)
                      "or late fusion for the gru encoder"));
       return FALSE;
     }
+  if (c->fusion == FW_FUSION_EARLY && c->text_encoder == FW_TEXT_TRANSFORMER)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("early fusion joins the text as one vector (word counts or averaged "
+                     "embeddings), so it needs --text-encoder bow or embed; use intermediate, "
+                     "late or text fusion for the transformer encoder"));
+      return FALSE;
+    }
+  if (c->heads < 1 || FW_EMBED_DIM % c->heads != 0)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("--heads %d does not divide the %d token features evenly; use 1, 2, 4, 8, "
+                     "16, 32 or 64"), c->heads, FW_EMBED_DIM);
+      return FALSE;
+    }
   if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_TENSOR
       && (gint64) (c->hidden + 1) * (c->hidden + 1) > 1 << 20)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
                    _("tensor fusion with --hidden %d makes %d features; use --hidden 1000 or less"),
                    c->hidden, (c->hidden + 1) * (c->hidden + 1));
+      return FALSE;
+    }
+  if (c->fusion_op == FW_OP_ATTENTION && c->fusion != FW_FUSION_INTERMEDIATE
+      && c->fusion != FW_FUSION_IMAGE && c->fusion != FW_FUSION_TEXT)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("--fusion-op attention lets image regions and words attend to each other "
+                     "between the encoders and the head, so it needs --fusion intermediate "
+                     "(%s fusion never holds both sets of tokens)"), fw_fusion_name (c->fusion));
+      return FALSE;
+    }
+  if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION
+      && c->text_encoder == FW_TEXT_BOW)
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("attention fusion needs the caption word by word, which bag-of-words "
+                     "counts do not keep; use --text-encoder embed, gru or transformer"));
       return FALSE;
     }
   if (c->image_encoder == FW_IMAGE_CNN && c->image_size < 4)

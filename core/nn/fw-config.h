@@ -29,6 +29,7 @@ typedef enum {
   FW_OP_GATED,               /* gated multimodal unit (Arevalo et al. 2017) */
   FW_OP_TENSOR,              /* outer product of [x;1] ⊗ [y;1] (Zadeh et al. 2017) */
   FW_OP_LOWRANK,             /* low-rank multimodal fusion (Liu et al. 2018) */
+  FW_OP_ATTENTION,           /* cross-modal attention between image regions and words */
   FW_OP_N_KINDS
 } FwFusionOp;
 
@@ -40,7 +41,13 @@ typedef enum {
 } FwLateCombine;
 
 typedef enum { FW_IMAGE_MLP, FW_IMAGE_CNN, FW_IMAGE_N_KINDS } FwImageEncoder;
-typedef enum { FW_TEXT_BOW, FW_TEXT_EMBED, FW_TEXT_GRU, FW_TEXT_N_KINDS } FwTextEncoder;
+typedef enum {
+  FW_TEXT_BOW,
+  FW_TEXT_EMBED,
+  FW_TEXT_GRU,
+  FW_TEXT_TRANSFORMER,       /* pre-LN Transformer encoder blocks (fw-text-transformer.c) */
+  FW_TEXT_N_KINDS
+} FwTextEncoder;
 typedef enum { FW_OPTIM_ADAM, FW_OPTIM_SGD, FW_OPTIM_N_KINDS } FwOptimizer;
 /* learning-rate schedules; the formulas are in fw-schedule.h */
 typedef enum {
@@ -51,8 +58,11 @@ typedef enum {
 } FwLrSchedule;
 
 #define FW_EMBED_DIM 64      /* width of the token embedding of embed and gru */
-#define FW_MAX_TOKENS 32     /* text is cut to this many tokens for embed and gru */
+#define FW_MAX_TOKENS 32     /* text is cut to this many tokens for embed, gru and transformer */
+#define FW_MAX_LAYERS 12     /* most Transformer blocks --layers allows */
 #define FW_LOWRANK_RANK 4    /* rank of the low-rank fusion factors */
+#define FW_ATTENTION_DIM 64  /* width of the tokens of attention fusion */
+#define FW_IMAGE_PATCH 4     /* attention fusion: pixels per side of an image token */
 
 typedef struct {
   FwFusion fusion;
@@ -60,6 +70,8 @@ typedef struct {
   FwLateCombine late_combine;
   FwImageEncoder image_encoder;
   FwTextEncoder text_encoder;
+  int layers;                /* transformer: encoder blocks */
+  int heads;                 /* transformer and attention fusion: attention heads, dividing 64 */
   int image_size;
   FwColor color;
   int hidden;

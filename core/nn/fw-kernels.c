@@ -1118,6 +1118,7 @@ typedef struct {
   float *h_all, *gates, *scratch;
   float *dx, *dw_ih, *dw_hh, *db_ih, *db_hh;
   const float *x, *dh_last, *saved_h_all, *saved_gates;
+  const float *dh_steps;     /* (L+1, B, G) or NULL: gradients of every state */
   const int *lens;
   const float *w_ih, *w_hh, *b_ih, *b_hh;
   int B, L, E, G;
@@ -1216,6 +1217,14 @@ fw_gru_backward_rows_task (int task, int n_tasks, gpointer data)
       float *dxt = dxg + (gsize) t * step;
       float *dht = dhg + (gsize) t * step;
 
+      if (j->dh_steps != NULL)   /* the state after step t is read elsewhere too */
+        for (gsize b = b0; b < b1; b++)
+          {
+            const float *g = j->dh_steps + ((gsize) (t + 1) * B + b) * G;
+            for (int k = 0; k < G; k++)
+              dh[b * G + k] += g[k];
+          }
+
       for (gsize b = b0; b < b1; b++)
         {
           float *dxb = dxt + b * G3, *dhb = dht + b * G3;
@@ -1297,10 +1306,23 @@ fw_gru_backward (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_
                  const float *w_ih, const float *w_hh,
                  int B, int L, int E, int G)
 {
+  fw_gru_backward_steps (dx, dw_ih, dw_hh, db_ih, db_hh, scratch, dh_last, NULL, h_all, gates,
+                         x, lens, w_ih, w_hh, B, L, E, G);
+}
+
+void
+fw_gru_backward_steps (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
+                       float *scratch,
+                       const float *dh_last, const float *dh_steps,
+                       const float *h_all, const float *gates,
+                       const float *x, const int *lens,
+                       const float *w_ih, const float *w_hh,
+                       int B, int L, int E, int G)
+{
   if (L <= 0 || B <= 0 || G <= 0)
     return;
   FwGruJob j = { .scratch = scratch, .dx = dx, .dw_ih = dw_ih, .dw_hh = dw_hh, .db_ih = db_ih,
-                 .db_hh = db_hh, .x = x, .dh_last = dh_last, .saved_h_all = h_all,
+                 .db_hh = db_hh, .x = x, .dh_last = dh_last, .dh_steps = dh_steps, .saved_h_all = h_all,
                  .saved_gates = gates, .lens = lens, .w_ih = w_ih, .w_hh = w_hh,
                  .B = B, .L = L, .E = E, .G = G };
   fw_parallel_run (fw_n_chunks (B, FW_GRU_ROWS), fw_gru_backward_rows_task, &j);

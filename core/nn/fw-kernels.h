@@ -152,6 +152,16 @@ void fw_gru_backward (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float
                       const float *x, const int *lens,
                       const float *w_ih, const float *w_hh,
                       int B, int L, int E, int G);
+/* The same with dh_steps (L+1, B, G) (or NULL), the gradients of every
+ * state h_all[t], as when each step's state is read (attention fusion);
+ * dh_steps[0], the zero initial state's, is ignored. */
+void fw_gru_backward_steps (float *dx, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
+                            float *scratch,
+                            const float *dh_last, const float *dh_steps,
+                            const float *h_all, const float *gates,
+                            const float *x, const int *lens,
+                            const float *w_ih, const float *w_hh,
+                            int B, int L, int E, int G);
 
 /* ---- flush-to-zero and denormals-are-zero for the calling thread (x86;
  * a no-op elsewhere).  Adam's moments of weights that never see a gradient

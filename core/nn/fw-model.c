@@ -27,6 +27,9 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
   const FwShape *s = &m->shape;
   int H = m->config.hidden;
   e->kind = m->config.image_encoder;
+  e->tokens = fw_model_fuses_tokens (m);
+  if (e->kind == FW_IMAGE_MLP && e->tokens)
+    return;   /* the fusion cuts the pixels into patches itself */
   if (e->kind == FW_IMAGE_MLP)
     {
       g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
@@ -49,7 +52,8 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
       fw_param (m, &e->conv1_b, bound1, b1, 1, 16);
       fw_param (m, &e->conv2_w, bound2, w2, 4, 32, 16, 3, 3);
       fw_param (m, &e->conv2_b, bound2, b2, 1, 32);
-      fw_linear_build (m, &e->fc, n7, 32 * S4 * S4, H);
+      if (!e->tokens)
+        fw_linear_build (m, &e->fc, n7, 32 * S4 * S4, H);
       /* the conv outputs' gradients are set by the fused ReLU+pool backward
        * alone: megabytes a step that need no zeroing.  ReLU and pool are one
        * pass (max-pool commutes with ReLU), so no ReLU output is kept. */
@@ -67,6 +71,8 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
       fw_iact (m, &e->argmax2, 32 * S4 * S4);
       fw_scratch_need (m, fw_conv2d_work_floats (e->c_in, S, S, 16));
       fw_scratch_need (m, fw_conv2d_work_floats (16, S2, S2, 32));
+      if (e->tokens)
+        return;   /* pool2's positions are the tokens */
     }
   fw_act (m, &e->pre, H);
   fw_act (m, &e->out, H);
@@ -77,6 +83,8 @@ image_encoder_fw (FwModel *m, ImageEncoder *e, const float *x, int B)
 {
   int H = m->config.hidden;
   const float *flat = x;
+  if (e->kind == FW_IMAGE_MLP && e->tokens)
+    return;
   if (e->kind == FW_IMAGE_CNN)
     {
       int C = e->c_in, S = e->s1, S2 = e->s2;
@@ -84,6 +92,8 @@ image_encoder_fw (FwModel *m, ImageEncoder *e, const float *x, int B)
       fw_relu_maxpool2_forward (e->pool1, e->argmax1, e->conv1, B, 16, S, S);
       fw_conv2d_forward_col (e->conv2, e->col2, e->pool1, e->conv2_w, e->conv2_b, B, 16, S2, S2, 32);
       fw_relu_maxpool2_forward (e->pool2, e->argmax2, e->conv2, B, 32, S2, S2);
+      if (e->tokens)
+        return;
       flat = e->pool2;
     }
   fw_linear_fw (&e->fc, e->pre, flat, B);
@@ -94,14 +104,18 @@ static void
 image_encoder_bw (FwModel *m, ImageEncoder *e, float *dx, const float *x, int B)
 {
   int H = m->config.hidden;
-  fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
+  if (e->kind == FW_IMAGE_MLP && e->tokens)
+    return;   /* the fusion's patches hold the pixels' gradient */
+  if (!e->tokens)
+    fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
   if (e->kind == FW_IMAGE_MLP)
     {
       fw_linear_bw (m, &e->fc, dx, DA (m, e->pre), x, B);
       return;
     }
   int C = e->c_in, S = e->s1, S2 = e->s2;
-  fw_linear_bw (m, &e->fc, DA (m, e->pool2), DA (m, e->pre), e->pool2, B);
+  if (!e->tokens)   /* else the fusion filled pool2's gradient */
+    fw_linear_bw (m, &e->fc, DA (m, e->pool2), DA (m, e->pre), e->pool2, B);
   fw_relu_maxpool2_backward_set (DA (m, e->conv2), DA (m, e->pool2), e->pool2, e->argmax2,
                                  B, 32, S2, S2);
   fw_conv2d_backward_col (DA (m, e->pool1), DP (m, e->conv2_w), DP (m, e->conv2_b), m->scratch,
@@ -119,6 +133,7 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
 {
   int H = m->config.hidden, V = m->shape.vocab, E = FW_EMBED_DIM, L = FW_MAX_TOKENS;
   e->kind = m->config.text_encoder;
+  e->per_token = fw_model_fuses_tokens (m);
   g_autofree char *emb = g_strdup_printf ("%s.embedding.weight", prefix);
   switch (e->kind)
     {
@@ -137,6 +152,12 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
       {
         g_autofree char *nl = g_strdup_printf ("%s.linear", prefix);
         fw_param (m, &e->table, -1.0f, emb, 2, V, E);
+        if (e->per_token)
+          {
+            /* every token's embedding, time-major like gru's (L, B, E) */
+            fw_act (m, &e->embedded, (gsize) L * E);
+            break;
+          }
         fw_linear_build (m, &e->fc, nl, E, H);
         fw_act (m, &e->embedded, E);
         fw_act (m, &e->pre, H);
@@ -162,6 +183,9 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
         fw_scratch_need (m, fw_gru_scratch_floats (m->max_batch, L, H));
       }
       break;
+    case FW_TEXT_TRANSFORMER:
+      fw_text_transformer_build (m, e, prefix);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -180,6 +204,12 @@ text_encoder_fw (FwModel *m, TextEncoder *e, int B)
       fw_relu_forward (e->out, e->pre, (gsize) B * H);
       break;
     case FW_TEXT_EMBED:
+      if (e->per_token)
+        {
+          if (!m->text_from_embeddings)
+            fw_embedding_forward (e->embedded, m->in_tokens, e->table, B, L, E);
+          break;
+        }
       if (!m->text_from_embeddings)
         fw_embedding_bag_mean_forward (e->embedded, m->in_tokens, m->in_lens, e->table, B, L, E);
       fw_linear_fw (&e->fc, e->pre, e->embedded, B);
@@ -197,6 +227,9 @@ text_encoder_fw (FwModel *m, TextEncoder *e, int B)
       fw_gru_forward (e->h_all, e->gates, m->scratch, e->embedded, m->in_lens,
                       e->w_ih, e->w_hh, e->b_ih, e->b_hh, B, e->steps, E, H);
       memcpy (e->out, e->h_all + (gsize) e->steps * B * H, sizeof (float) * B * H);
+      break;
+    case FW_TEXT_TRANSFORMER:
+      fw_text_transformer_fw (m, e, B);
       break;
     default:
       g_assert_not_reached ();
@@ -216,6 +249,12 @@ text_encoder_bw (FwModel *m, TextEncoder *e, int B)
                                  e->fc.w, B, e->fc.in, e->fc.out);
       break;
     case FW_TEXT_EMBED:
+      if (e->per_token)
+        {
+          if (!m->text_from_embeddings)
+            fw_embedding_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens, B, L, E);
+          break;
+        }
       fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
       fw_linear_bw (m, &e->fc, DA (m, e->embedded), DA (m, e->pre), e->embedded, B);
       if (!m->text_from_embeddings)
@@ -223,11 +262,16 @@ text_encoder_bw (FwModel *m, TextEncoder *e, int B)
                                         m->in_lens, B, L, E);
       break;
     case FW_TEXT_GRU:
-      fw_gru_backward (DA (m, e->embedded), DP (m, e->w_ih), DP (m, e->w_hh), DP (m, e->b_ih),
-                       DP (m, e->b_hh), m->scratch, DA (m, e->out), e->h_all, e->gates,
-                       e->embedded, m->in_lens, e->w_ih, e->w_hh, B, e->steps, E, H);
+      /* attention fusion reads every step's state, so every state has a gradient */
+      fw_gru_backward_steps (DA (m, e->embedded), DP (m, e->w_ih), DP (m, e->w_hh), DP (m, e->b_ih),
+                             DP (m, e->b_hh), m->scratch, DA (m, e->out),
+                             e->per_token ? DA (m, e->h_all) : NULL, e->h_all, e->gates,
+                             e->embedded, m->in_lens, e->w_ih, e->w_hh, B, e->steps, E, H);
       if (!m->text_from_embeddings)
         fw_embedding_backward (DP (m, e->table), DA (m, e->embedded), m->in_tokens, B, L, E);
+      break;
+    case FW_TEXT_TRANSFORMER:
+      fw_text_transformer_bw (m, e, B);
       break;
     default:
       g_assert_not_reached ();
@@ -314,6 +358,9 @@ fusion_build (FwModel *m)
     case FW_OP_TENSOR:
       f->width = (H + 1) * (H + 1);
       break;
+    case FW_OP_ATTENTION:
+      f->width = fw_attention_fusion_build (m);
+      break;
     case FW_OP_LOWRANK:
       /* W·[x;1] is a Linear with bias: one factor per modality, R·H wide */
       fw_linear_build (m, &f->image_proj, "fusion.image_factor", H, R * H);
@@ -337,6 +384,9 @@ fusion_fw (FwModel *m, const float *xi, const float *xt, int B)
   float *out = f->out;
   switch (f->op)
     {
+    case FW_OP_ATTENTION:
+      fw_attention_fusion_fw (m, B);
+      break;
     case FW_OP_CONCAT:
       for (int b = 0; b < B; b++)
         {
@@ -409,6 +459,9 @@ fusion_bw (FwModel *m, float *dxi, float *dxt, const float *xi, const float *xt,
   const float *dout = DA (m, f->out);
   switch (f->op)
     {
+    case FW_OP_ATTENTION:
+      fw_attention_fusion_bw (m, B);
+      break;
     case FW_OP_CONCAT:
       for (int b = 0; b < B; b++)
         for (int h = 0; h < H; h++)
@@ -1010,7 +1063,9 @@ fw_model_forward (FwModel *m, int B)
 gboolean
 fw_model_has_features (const FwModel *m)
 {
-  return m->config.fusion == FW_FUSION_INTERMEDIATE || m->config.fusion == FW_FUSION_LATE;
+  /* attention fusion has tokens, not one feature vector per modality */
+  return (m->config.fusion == FW_FUSION_INTERMEDIATE && !fw_model_fuses_tokens (m))
+         || m->config.fusion == FW_FUSION_LATE;
 }
 
 float *fw_model_image_features (FwModel *m) { return m->image_encoder.out; }
@@ -1081,7 +1136,10 @@ backward_body (FwModel *m, int B)
       break;
     case FW_FUSION_INTERMEDIATE:
       head_bw (m, &m->head, DA (m, m->fusion.out), m->fusion.out, B);
-      fusion_bw (m, DA (m, ie->out), DA (m, te->out), ie->out, te->out, B);
+      if (fw_model_fuses_tokens (m))   /* the encoders have no pooled outputs */
+        fusion_bw (m, NULL, NULL, NULL, NULL, B);
+      else
+        fusion_bw (m, DA (m, ie->out), DA (m, te->out), ie->out, te->out, B);
       image_encoder_bw (m, ie, fw_input_grad (m, m->in_image), m->in_image, B);
       text_encoder_bw (m, te, B);
       break;
@@ -1221,11 +1279,19 @@ fw_model_embed_tokens (FwModel *m, int B)
   float *out = text_embedded (m);
   g_return_if_fail (out != NULL);
   const float *table = m->config.fusion == FW_FUSION_EARLY ? m->early.table : m->text_encoder.table;
-  if (m->config.text_encoder == FW_TEXT_GRU)
+  if (fw_model_embeds_per_token (m))
     fw_embedding_forward (out, m->in_tokens, table, B, FW_MAX_TOKENS, FW_EMBED_DIM);
   else
     fw_embedding_bag_mean_forward (out, m->in_tokens, m->in_lens, table, B, FW_MAX_TOKENS,
                                    FW_EMBED_DIM);
+}
+
+gboolean
+fw_model_embeds_per_token (const FwModel *m)
+{
+  return text_embedded (m) != NULL
+         && (m->config.text_encoder == FW_TEXT_GRU || m->config.text_encoder == FW_TEXT_TRANSFORMER
+             || fw_model_fuses_tokens (m));
 }
 
 const float *

@@ -144,5 +144,30 @@ gboolean fw_model_text_from_embeddings (FwModel *model, gboolean on);
 float *fw_model_input_embedded (FwModel *model);      /* NULL for bow / image-only */
 void fw_model_embed_tokens (FwModel *model, int B);
 const float *fw_model_embedding_table (const FwModel *model);  /* (V, E) or NULL */
+/* TRUE when fw_model_input_embedded holds every token's embedding,
+ * time-major (L, B, E) (gru, and embed under attention fusion); FALSE
+ * when it holds each row's mean (B, E). */
+gboolean fw_model_embeds_per_token (const FwModel *model);
+
+/* ---- attention fusion (--fusion-op attention) ----
+ * The attention weights of the last forward, (B, heads, Lq, Lk) row-major:
+ * FW_ATTENTION_TEXT_TO_IMAGE has the words as queries (Lq = the batch's
+ * longest caption, at least 1; row b's real words are the first
+ * min (lens[b], FW_MAX_TOKENS)) over the image tokens (Lk); weights of a
+ * padded query are computed but mean nothing.  FW_ATTENTION_IMAGE_TO_TEXT
+ * has the image tokens as queries over the words; padded words get
+ * exactly 0, and a row without words gets zeros.  NULL for other models. */
+typedef enum {
+  FW_ATTENTION_TEXT_TO_IMAGE,
+  FW_ATTENTION_IMAGE_TO_TEXT,
+  FW_ATTENTION_N_DIRECTIONS
+} FwAttentionDirection;
+const float *fw_model_attention (const FwModel *model, FwAttentionDirection direction,
+                                 int *heads, int *lq, int *lk);
+/* The image tokens' geometry: a grid × grid square of cells of cell × cell
+ * pixels from the image's top-left corner, token k at column k % grid and
+ * row k / grid (pixels past grid · cell are in no token).  FALSE (and
+ * zeros) for a model without attention fusion. */
+gboolean fw_model_image_token_grid (const FwModel *model, int *grid, int *cell);
 
 G_END_DECLS

@@ -14,25 +14,12 @@ import os
 import signal
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 
-EXE = sys.argv[1]
-results = []
+from cli_tap import EXE, check, finish, run
+
 SMALL = ["--data", "builtin:shapes", "--hidden", "32", "--head-hidden", "16", "--epochs", "2"]
-
-
-def check(name, ok, detail=""):
-    results.append(ok)
-    print(f"{'ok' if ok else 'not ok'} {len(results)} {name}")
-    if not ok and detail:
-        for line in str(detail).splitlines():
-            print(f"# {line}")
-
-
-def run(*args):
-    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=300)
 
 
 def read_csv(path):
@@ -209,5 +196,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check("--patience without validation rows is refused", r.returncode == 1 and "patience" in r.stderr,
           r.stderr)
 
-print(f"1..{len(results)}")
-sys.exit(0 if all(results) else 1)
+finish()

@@ -494,6 +494,7 @@ test_cancel (void)
 static const char *const opt_bow[] = { NULL };
 static const char *const opt_embed[] = { "text-encoder", "embed", NULL };
 static const char *const opt_cnn_gru[] = { "image-encoder", "cnn", "text-encoder", "gru", NULL };
+static const char *const opt_transformer[] = { "text-encoder", "transformer", "layers", "1", NULL };
 static const char *const opt_late[] = { "fusion", "late", "late-combine", "stacking", NULL };
 static const char *const opt_early[] = { "fusion", "early", "text-encoder", "embed", NULL };
 static const char *const opt_gated[] = { "fusion-op", "gated", NULL };
@@ -512,6 +513,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/core/contrib/ig/completeness/bow", opt_bow, test_ig_completeness);
   g_test_add_data_func ("/core/contrib/ig/completeness/embed", opt_embed, test_ig_completeness);
   g_test_add_data_func ("/core/contrib/ig/completeness/cnn-gru", opt_cnn_gru, test_ig_completeness);
+  g_test_add_data_func ("/core/contrib/ig/completeness/transformer", opt_transformer, test_ig_completeness);
   g_test_add_data_func ("/core/contrib/ig/completeness/late-stacking", opt_late, test_ig_completeness);
   g_test_add_data_func ("/core/contrib/ig/completeness/early-embed", opt_early, test_ig_completeness);
   g_test_add_func ("/core/contrib/ablation/late-branches", test_late_ablation_branches);

@@ -20,7 +20,7 @@ static const char *const class_names[] = { "circle", "square, big", "삼각형" 
 
 typedef struct {
   const char *path;
-  const char *options[8];    /* name, value pairs, NULL-terminated */
+  const char *options[10];    /* name, value pairs, NULL-terminated */
 } Case;
 
 static const Case cases[] = {
@@ -39,6 +39,7 @@ static const Case cases[] = {
   { "/core/model-file/round-trip/late-stacking", { "fusion", "late", "late-combine", "stacking", NULL } },
   { "/core/model-file/round-trip/image-cnn", { "fusion", "image", "image-encoder", "cnn", NULL } },
   { "/core/model-file/round-trip/text-gru", { "fusion", "text", "text-encoder", "gru", NULL } },
+  { "/core/model-file/round-trip/late-transformer", { "fusion", "late", "text-encoder", "transformer", "layers", "3", "heads", "8", NULL } },
 };
 
 static FwModel *

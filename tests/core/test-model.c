@@ -9,7 +9,7 @@
 
 typedef struct {
   const char *path;
-  const char *options[8];    /* name, value pairs, NULL-terminated */
+  const char *options[10];    /* name, value pairs, NULL-terminated */
 } Case;
 
 static const Case cases[] = {
@@ -28,6 +28,12 @@ static const Case cases[] = {
   { "/core/model/gradients/late-stacking", { "fusion", "late", "late-combine", "stacking", NULL } },
   { "/core/model/gradients/image-cnn", { "fusion", "image", "image-encoder", "cnn", NULL } },
   { "/core/model/gradients/text-gru", { "fusion", "text", "text-encoder", "gru", NULL } },
+  { "/core/model/gradients/intermediate-transformer", { "text-encoder", "transformer", "heads", "2", NULL } },
+  { "/core/model/gradients/text-transformer", { "fusion", "text", "text-encoder", "transformer", "layers", "1", NULL } },
+  { "/core/model/gradients/attention-cnn-gru",
+    { "fusion-op", "attention", "image-encoder", "cnn", "text-encoder", "gru", NULL } },
+  { "/core/model/gradients/attention-mlp-embed",
+    { "fusion-op", "attention", "text-encoder", "embed", "heads", "2", NULL } },
 };
 
 enum { B = 5, SIZE = 8, VOCAB = 11, CLASSES = 3 };
@@ -192,8 +198,8 @@ test_probs_gradients (gconstpointer data)
   for (int i = 0; i < B * CLASSES; i++)
     seed[i] = 2.0f * fw_rng_uniform (&rng) - 1.0f;
   float *embedded = fw_model_input_embedded (m);
-  gsize n_embedded = m->config.text_encoder == FW_TEXT_GRU ? (gsize) FW_MAX_TOKENS * B * FW_EMBED_DIM
-                                                           : (gsize) B * FW_EMBED_DIM;
+  gsize n_embedded = embedded && fw_model_embeds_per_token (m) ? (gsize) FW_MAX_TOKENS * B * FW_EMBED_DIM
+                                                                : (gsize) B * FW_EMBED_DIM;
   if (embedded)
     {
       fw_model_embed_tokens (m, B);
@@ -394,6 +400,56 @@ test_block_params (void)
   g_assert_nonnull (error);
 }
 
+/* the Transformer's options are refused where they cannot work, each with
+ * a message that says why */
+static void
+test_transformer_refusals (void)
+{
+  FwConfig c;
+  fw_config_init (&c);
+  g_assert_cmpint (c.layers, ==, 2);
+  g_assert_cmpint (c.heads, ==, 4);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fw_config_set (&c, "text-encoder", "transformer", NULL));
+  g_assert_true (fw_config_set (&c, "fusion", "early", NULL));
+  g_assert_false (fw_config_validate (&c, &error));
+  g_assert_nonnull (strstr (error->message, "transformer"));
+  g_clear_error (&error);
+  g_assert_true (fw_config_set (&c, "fusion", "text", NULL));
+  g_assert_true (fw_config_validate (&c, NULL));
+  g_assert_true (fw_config_set (&c, "heads", "3", NULL));
+  g_assert_false (fw_config_validate (&c, &error));
+  g_assert_nonnull (strstr (error->message, "--heads 3"));
+  g_clear_error (&error);
+  g_assert_false (fw_config_set (&c, "layers", "0", &error));
+  g_clear_error (&error);
+  g_assert_false (fw_config_set (&c, "layers", "13", &error));
+  g_clear_error (&error);
+  g_assert_true (fw_config_set (&c, "heads", "64", NULL));
+  g_assert_true (fw_config_set (&c, "layers", "12", NULL));
+  g_assert_true (fw_config_validate (&c, NULL));
+}
+
+/* An empty caption has no token to attend to: the masked mean gives zeros
+ * and nothing is NaN, whichever rows share its batch */
+static void
+test_transformer_empty_caption (void)
+{
+  static const Case text = { "", { "fusion", "text", "text-encoder", "transformer", NULL } };
+  g_autoptr (FwModel) m = build (&text);
+  for (int b = 0; b < B; b++)
+    m->in_lens[b] = 0;
+  memset (m->in_tokens, 0, sizeof (int) * B * FW_MAX_TOKENS);
+  fw_model_forward (m, B);
+  for (int i = 0; i < B * FW_EMBED_DIM; i++)
+    g_assert_cmpfloat (m->text_encoder.pooled[i], ==, 0.0f);
+  for (int i = 0; i < B * CLASSES; i++)
+    g_assert_true (isfinite (m->probs[i]));
+  fw_model_backward (m, B);
+  for (gsize i = 0; i < m->n_params; i++)
+    g_assert_true (isfinite (m->grads[i]));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -402,6 +458,10 @@ main (int argc, char **argv)
     g_test_add_data_func (cases[i].path, &cases[i], test_gradients);
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
+      /* two Transformer blocks cost seconds of probes; text-transformer
+       * checks the encoder's probability gradients */
+      if (strstr (cases[i].path, "intermediate-transformer"))
+        continue;
       g_autofree char *path = g_strdup_printf ("/core/model/probs-gradients/%s",
                                                strrchr (cases[i].path, '/') + 1);
       g_test_add_data_func (path, &cases[i], test_probs_gradients);
@@ -413,5 +473,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/model/init-deterministic", test_init_deterministic);
   g_test_add_func ("/core/model/backward-repeatable", test_backward_repeatable);
   g_test_add_func ("/core/model/block-params", test_block_params);
+  g_test_add_func ("/core/model/transformer-refusals", test_transformer_refusals);
+  g_test_add_func ("/core/model/transformer-empty-caption", test_transformer_empty_caption);
   return g_test_run ();
 }

@@ -47,6 +47,42 @@ check (const char *what, const float *got, const FwTensor *want)
   g_assert_cmpfloat (d, <=, 1e-5);
 }
 
+/* The attention weights of attention fusion, where they mean something:
+ * every image query's weights over the words (0 on padding), and the
+ * real words' weights over the image tokens. */
+static void
+check_attention (FwModel *m, const FwSafetensors *st, int B)
+{
+  for (int d = 0; d < FW_ATTENTION_N_DIRECTIONS; d++)
+    {
+      const char *name = d == FW_ATTENTION_TEXT_TO_IMAGE ? "attention.text_to_image"
+                                                         : "attention.image_to_text";
+      const FwTensor *want = fw_safetensors_get (st, name);
+      int heads, lq, lk;
+      const float *got = fw_model_attention (m, d, &heads, &lq, &lk);
+      g_assert_true ((want == NULL) == (got == NULL));
+      if (!want)
+        continue;
+      /* PyTorch computes all 32 words; the core up to the longest caption */
+      g_assert_cmpint (want->shape[1], ==, heads);
+      int wq = (int) want->shape[2], wk = (int) want->shape[3];
+      double diff = 0;
+      const float *w = want->data;
+      for (int b = 0; b < B; b++)
+        for (int h = 0; h < heads; h++)
+          for (int i = 0; i < lq; i++)
+            {
+              if (d == FW_ATTENTION_TEXT_TO_IMAGE && i >= m->in_lens[b])
+                continue;
+              for (int j = 0; j < lk; j++)
+                diff = MAX (diff, fabs (got[(((gsize) b * heads + h) * lq + i) * lk + j]
+                                        - w[(((gsize) b * heads + h) * wq + i) * wk + j]));
+            }
+      g_test_message ("%-40s max difference %.2e", name, diff);
+      g_assert_cmpfloat (diff, <=, 1e-5);
+    }
+}
+
 static void
 run_reference (gconstpointer data)
 {
@@ -63,6 +99,8 @@ run_reference (gconstpointer data)
   config.image_size = (int) json_object_get_int_member (o, "image-size");
   config.hidden = (int) json_object_get_int_member (o, "hidden");
   config.head_hidden = (int) json_object_get_int_member (o, "head-hidden");
+  config.layers = (int) json_object_get_int_member_with_default (o, "layers", config.layers);
+  config.heads = (int) json_object_get_int_member_with_default (o, "heads", config.heads);
   FwShape shape = { 1, config.image_size, (int) json_object_get_int_member (o, "vocab"),
                     (int) json_object_get_int_member (o, "classes") };
 
@@ -103,6 +141,7 @@ run_reference (gconstpointer data)
   float loss = (float) fw_model_forward (m, B);
   check ("logits", m->logits, need (st, "logits"));
   check ("loss", &loss, need (st, "loss"));
+  check_attention (m, st, B);
   fw_model_backward (m, B);
   for (int i = 0; i < n; i++)
     {
@@ -117,5 +156,10 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_data_func ("/core/reference/seed-model", "reference-seed.safetensors", run_reference);
   g_test_add_data_func ("/core/reference/cnn-gru", "reference-cnn-gru.safetensors", run_reference);
+  g_test_add_data_func ("/core/reference/transformer", "reference-transformer.safetensors", run_reference);
+  g_test_add_data_func ("/core/reference/attention-cnn-gru", "reference-attention-cnn-gru.safetensors",
+                        run_reference);
+  g_test_add_data_func ("/core/reference/attention-mlp-embed",
+                        "reference-attention-mlp-embed.safetensors", run_reference);
   return g_test_run ();
 }

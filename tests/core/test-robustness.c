@@ -397,6 +397,8 @@ test_flops_match_linear_weights (void)
   for (gsize i = 0; i < G_N_ELEMENTS (fusions); i++)
     for (int op = 0; op < FW_OP_N_KINDS; op++)
       {
+        if (op == FW_OP_ATTENTION)   /* not made of Linear layers alone; needs token text */
+          continue;
         FwConfig c;
         fw_config_init (&c);
         c.fusion = fusions[i];

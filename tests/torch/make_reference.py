@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reference numbers from PyTorch for the C core's model tests.
 
-Builds two models in plain PyTorch with the parameter names the core uses,
+Builds three models in plain PyTorch with the parameter names the core uses,
 runs one forward and backward pass on fixed inputs and writes weights,
 inputs, logits, loss and every gradient to tests/data/reference-*.safetensors.
 The C test (tests/core/test-reference.c) loads them, so the test itself
@@ -12,6 +12,7 @@ needs no PyTorch.  Run with Debian's python3-torch:
 import json
 import os
 import struct
+import sys
 
 import torch
 import torch.nn as nn
@@ -19,6 +20,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "data")
+sys.path.insert(0, os.path.join(HERE, "..", "..", "core", "io", "torch"))
 
 
 def save_safetensors(path, tensors, metadata):
@@ -86,6 +88,46 @@ class CnnGruModel(nn.Module):
         return self.head(fused)
 
 
+class TransformerText(nn.Module):
+    """The core's --text-encoder transformer: token and learned position
+    embeddings, nn.TransformerEncoder of pre-LN blocks with a final
+    LayerNorm, the mean over the real tokens, Linear + ReLU."""
+
+    def __init__(self, vocab, hidden, layers, heads, embed=64, max_tokens=32):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, embed)
+        self.position = nn.Embedding(max_tokens, embed)
+        block = nn.TransformerEncoderLayer(embed, heads, 4 * embed, dropout=0.0, activation="gelu",
+                                           batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(block, layers, norm=nn.LayerNorm(embed))
+        self.linear = nn.Linear(embed, hidden)
+
+    def forward(self, tokens):
+        pad = tokens == 0
+        # an all-padding row has no key (NaN in PyTorch): it attends to its
+        # first position instead, whose state the masked mean ignores
+        keys_pad = pad.clone()
+        keys_pad[:, 0] &= ~pad.all(1)
+        x = self.embedding(tokens) + self.position.weight[: tokens.shape[1]]
+        h = self.encoder(x, src_key_padding_mask=keys_pad)
+        real = (~pad).float().unsqueeze(2)
+        pooled = (h * real).sum(1) / real.sum(1).clamp(min=1.0)
+        return F.relu(self.linear(pooled))
+
+
+class TransformerModel(nn.Module):
+    def __init__(self, pixels=36, vocab=20, hidden=16, head_hidden=8, classes=3, layers=2, heads=4):
+        super().__init__()
+        self.image_encoder = nn.Sequential(nn.Linear(pixels, hidden), nn.ReLU())
+        self.text_encoder = TransformerText(vocab, hidden, layers, heads)
+        self.head = nn.Sequential(nn.Linear(2 * hidden, head_hidden), nn.ReLU(),
+                                  nn.Linear(head_hidden, classes))
+
+    def forward(self, image, tokens):
+        fused = torch.cat([self.image_encoder(image.flatten(1)), self.text_encoder(tokens)], 1)
+        return self.head(fused)
+
+
 def dump(path, model, inputs, labels, logits, config):
     loss = F.cross_entropy(logits, labels)
     loss.backward()
@@ -129,6 +171,60 @@ def main():
           "text-encoder": "gru", "image-size": 12, "hidden": 16, "head-hidden": 8,
           "vocab": 20, "classes": 4})
 
+    # the Transformer text encoder: captions of every length, one empty;
+    # weights away from PyTorch's init (LayerNorm ones, zero biases) so
+    # every term of every gradient counts
+    torch.manual_seed(91011)
+    B, L = 6, 32
+    model = TransformerModel()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    image = torch.rand(B, 1, 6, 6)
+    lens = torch.tensor([3, 0, 32, 1, 7, 12])
+    tokens = torch.zeros(B, L, dtype=torch.int64)
+    for b in range(B):
+        tokens[b, : lens[b]] = torch.randint(1, 20, (int(lens[b]),))
+    logits = model(image, tokens)
+    dump(os.path.join(OUT, "reference-transformer.safetensors"), model,
+         {"image": image, "text": tokens, "lens": lens}, torch.tensor([0, 1, 2, 2, 1, 0]), logits,
+         {"fusion": "intermediate", "fusion-op": "concat", "image-encoder": "mlp",
+          "text-encoder": "transformer", "image-size": 6, "hidden": 16, "head-hidden": 8,
+          "vocab": 20, "classes": 3, "layers": 2, "heads": 4})
+
+
+def attention_reference(name, image_encoder, text_encoder, seed):
+    """An attention-fusion model (export --torch's model.py, itself plain
+    PyTorch), every parameter moved off its initial value (zeros and ones
+    would hide a missing term), on a batch with an empty caption, a full
+    one and a blank image; the attention weights are kept too."""
+    from model import FusionModel
+    torch.manual_seed(seed)
+    B, L, V, K, S = 6, 32, 20, 4, 12
+    config = {"fusion": "intermediate", "fusion-op": "attention", "late-combine": "mean",
+              "image-encoder": image_encoder, "text-encoder": text_encoder, "image-size": S,
+              "color": "gray", "hidden": 16, "head-hidden": 8, "heads": 2}
+    model = FusionModel(config, [f"c{k}" for k in range(K)], [f"w{v}" for v in range(V)])
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.2 * torch.randn_like(p))
+    image = torch.rand(B, 1, S, S)
+    image[2] = 0
+    lens = torch.tensor([1, 5, 32, 0, 2, 17])
+    tokens = torch.zeros(B, L, dtype=torch.int64)
+    for b in range(B):
+        tokens[b, : lens[b]] = torch.randint(1, V, (int(lens[b]),))
+    labels = torch.randint(0, K, (B,))
+    logits, _ = model(image, tokens)
+    t2i, i2t = model.fusion.weights
+    config.update({"vocab": V, "classes": K})
+    dump(os.path.join(OUT, name), model,
+         {"image": image, "text": tokens, "lens": lens,
+          "attention.text_to_image": t2i, "attention.image_to_text": i2t},
+         labels, logits, config)
+
 
 if __name__ == "__main__":
     main()
+    attention_reference("reference-attention-cnn-gru.safetensors", "cnn", "gru", 4321)
+    attention_reference("reference-attention-mlp-embed.safetensors", "mlp", "embed", 8765)

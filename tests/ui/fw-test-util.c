@@ -48,14 +48,30 @@ timed_out (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+busy (FwWindow *win)
+{
+  return fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win)) ||
+         fw_sample_view_is_busy (fw_window_get_sample_view (win)) ||
+         fw_robustness_view_is_busy (fw_window_get_robustness_view (win));
+}
+
 void
 fw_test_wait_idle (FwWindow *win)
 {
   gboolean expired = FALSE;
   guint id = g_timeout_add_seconds (FW_TEST_TIMEOUT_SECONDS, timed_out, &expired);
 
-  while (fw_window_is_busy (win) && !expired)
-    g_main_context_iteration (NULL, TRUE);
+  do
+    {
+      while (busy (win) && !expired)
+        g_main_context_iteration (NULL, TRUE);
+      /* what is already queued may start more (a finished run starts its
+       * contributions in an idle) */
+      while (g_main_context_pending (NULL))
+        g_main_context_iteration (NULL, FALSE);
+    }
+  while (busy (win) && !expired);
   g_assert_false (expired);
   g_source_remove (id);
 }

@@ -7,7 +7,8 @@
 
 G_BEGIN_DECLS
 
-#define FW_TEST_TIMEOUT_SECONDS 90
+/* generous: only a failing test waits this long, and ASan runs are slow */
+#define FW_TEST_TIMEOUT_SECONDS 240
 
 /* Sets XDG_DATA_HOME to a temporary folder; returns it (remove it with
  * fw_test_remove_tree at the end). */
@@ -16,6 +17,8 @@ void fw_test_remove_tree (const char *path);
 void fw_test_forget_saved_runs (void);
 /* A presented window with 2 epochs of width-16 models, SPEC loaded. */
 FwWindow *fw_test_window_with_data (const char *spec);
+/* Iterates until the window and its views (contributions, sample,
+ * robustness) have nothing in flight. */
 void fw_test_wait_idle (FwWindow *win);
 void fw_test_iterate_for (int ms);
 /* Iterates until cond (data) holds; FALSE on timeout. */

@@ -12,55 +12,10 @@
 
 #include "fw-lesson-panel.h"
 #include "fw-run.h"
+#include "fw-test-util.h"
 #include "fw-ui.h"
-#include "fw-window.h"
-
-#define TIMEOUT_SECONDS 120
 
 static gboolean korean;
-
-static gboolean
-timed_out (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-iterate_for (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-/* Until the window and its Contributions view are idle. */
-static void
-wait_idle (FwWindow *win)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
-
-  do
-    {
-      while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win))
-              || fw_sample_view_is_busy (fw_window_get_sample_view (win))
-              || fw_robustness_view_is_busy (fw_window_get_robustness_view (win)))
-             && !expired)
-        g_main_context_iteration (NULL, TRUE);
-      iterate_for (50);   /* a finished run starts its contributions in an idle */
-    }
-  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win))
-              || fw_sample_view_is_busy (fw_window_get_sample_view (win))
-              || fw_robustness_view_is_busy (fw_window_get_robustness_view (win)))
-         && !expired);
-  g_assert_false (expired);
-  g_source_remove (id);
-}
 
 /* The panel's widgets, found by what they show, as a user finds them. */
 static GtkWidget *
@@ -96,35 +51,17 @@ click (GtkWidget *button)
   g_signal_emit_by_name (button, "clicked");
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 /* A window on builtin:shapes without the runs of the tests before (every
  * run is autosaved under XDG_DATA_HOME, a temporary folder: see main). */
 static FwWindow *
 new_window (void)
 {
-  g_autofree char *runs = g_build_filename (g_get_user_data_dir (), "fusion-workbench", "runs", NULL);
-  remove_tree (runs);
+  fw_test_forget_saved_runs ();
   FwWindow *win = fw_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (win), 1280, 720);
   gtk_window_present (GTK_WINDOW (win));
   fw_window_load_dataset (win, "builtin:shapes");
-  wait_idle (win);
+  fw_test_wait_idle (win);
   return win;
 }
 
@@ -175,16 +112,16 @@ play_lesson (FwWindow *win, const FwLesson *expected)
   guint n_runs = fw_plot_model_get_n_runs (fw_window_get_plot_model (win));
 
   g_assert_cmpint (fw_lesson_panel_get_lesson (panel)->n_steps, ==, expected->n_steps);
-  wait_idle (win);
-  iterate_for (300);
+  fw_test_wait_idle (win);
+  fw_test_iterate_for (300);
   g_assert_nonnull (find_label (root, expected->title));
   for (int i = 0; i < expected->n_steps; i++)
     {
       const FwLessonStep *step = &expected->steps[i];
       g_autofree char *progress = g_strdup_printf (g_dgettext (GETTEXT_PACKAGE, "Step %d of %d"),
                                                    i + 1, expected->n_steps);
-      wait_idle (win);   /* a step's dataset loads */
-      iterate_for (300);  /* the panel slides in and lays out */
+      fw_test_wait_idle (win);   /* a step's dataset loads */
+      fw_test_iterate_for (300);  /* the panel slides in and lays out */
       g_assert_cmpint (fw_lesson_panel_get_step (panel), ==, i);
       g_assert_nonnull (find_label (root, progress));
       g_assert_nonnull (find_label (root, step->text));
@@ -210,7 +147,7 @@ play_lesson (FwWindow *win, const FwLesson *expected)
           GtkWidget *choice_button = find_button (root, step->choices[choice]);
           g_assert_nonnull (choice_button);
           click (choice_button);
-          iterate_for (50);
+          fw_test_iterate_for (50);
           g_assert_cmpint (fw_lesson_panel_get_choice (panel), ==, choice);
           g_assert_false (fw_lesson_panel_get_revealed (panel));
           if (act)
@@ -228,7 +165,7 @@ play_lesson (FwWindow *win, const FwLesson *expected)
               g_action_group_activate_action (G_ACTION_GROUP (win), "lesson-next", NULL);
               g_assert_cmpint (fw_lesson_panel_get_step (panel), ==, i);
             }
-          wait_idle (win);
+          fw_test_wait_idle (win);
           g_assert_null (fw_window_get_error (win));
         }
       else if (step->question)
@@ -376,6 +313,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/lesson/builtin", test_builtin_lesson);
   g_test_add_func ("/ui/lesson/file", test_lesson_file);
   status = g_test_run ();
-  remove_tree (data_home);
+  fw_test_remove_tree (data_home);
   return status;
 }

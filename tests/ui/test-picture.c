@@ -42,6 +42,40 @@ test_formats (void)
   fw_file_remove_tree (dir);
 }
 
+/* the extension picks the surface; a PNG is drawn at twice the size in the
+ * same coordinates, on white */
+static void
+test_for_path (void)
+{
+  g_autoptr(GError) error = NULL;
+  cairo_surface_t *png = fw_picture_new_for_path ("/x/Chart.PNG", 200, 100, "X", &error);
+  cairo_surface_t *svg = fw_picture_new_for_path ("/x/chart.svg", 200, 100, "X", &error);
+  cairo_surface_t *pdf = fw_picture_new_for_path ("/x/chart.pdf", 200, 100, "X", &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (cairo_surface_get_type (png), ==, CAIRO_SURFACE_TYPE_IMAGE);
+  g_assert_cmpint (cairo_image_surface_get_width (png), ==, 400);
+  g_assert_cmpint (cairo_image_surface_get_height (png), ==, 200);
+  drawn (png);
+  cairo_surface_flush (png);
+  {
+    const guint32 *px = (const guint32 *) cairo_image_surface_get_data (png);
+    int stride = cairo_image_surface_get_stride (png) / 4;
+    g_assert_cmphex (px[0], ==, 0xffffffff);                 /* white ground */
+    g_assert_cmphex (px[25 * stride + 25], !=, 0xffffffff);  /* (12.5, 12.5) drawn */
+    g_assert_cmphex (px[25 * stride + 130], ==, 0xffffffff); /* (65, 12.5) not */
+  }
+  g_assert_cmpint (cairo_surface_get_type (svg), ==, CAIRO_SURFACE_TYPE_SVG);
+  g_assert_cmpint (cairo_surface_get_type (pdf), ==, CAIRO_SURFACE_TYPE_PDF);
+  cairo_surface_destroy (png);
+  cairo_surface_destroy (svg);
+  cairo_surface_destroy (pdf);
+
+  g_assert_null (fw_picture_new_for_path ("/x/chart.bmp", 200, 100, ".png or .svg", &error));
+  g_assert_nonnull (strstr (error->message, "/x/chart.bmp"));
+  g_assert_nonnull (strstr (error->message, ".png or .svg"));
+}
+
 static void
 test_failed_write (void)
 {
@@ -69,6 +103,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/picture/formats", test_formats);
+  g_test_add_func ("/ui/picture/for-path", test_for_path);
   g_test_add_func ("/ui/picture/failed-write", test_failed_write);
   return g_test_run ();
 }

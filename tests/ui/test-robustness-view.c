@@ -8,68 +8,19 @@
 #include <math.h>
 
 #include "fw-run.h"
-#include "fw-ui.h"
-#include "fw-window.h"
-
-#define TIMEOUT_SECONDS 120
-
-static gboolean
-timed_out (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_until_idle (FwWindow *win)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
-  FwRobustnessView *view = fw_window_get_robustness_view (win);
-
-  while ((fw_window_is_busy (win) || fw_robustness_view_is_busy (view)) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  g_source_remove (id);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
+#include "fw-test-util.h"
 
 static FwWindow *
 window_with_three_runs (void)
 {
-  FwWindow *win = fw_window_new (NULL);
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
   static const FwFusion fusions[] = { FW_FUSION_LATE, FW_FUSION_INTERMEDIATE, FW_FUSION_EARLY };
-  FwConfig config;
 
-  gtk_window_present (GTK_WINDOW (win));
-  fw_config_init (&config);
-  config.epochs = 2;
-  config.hidden = 16;
-  config.head_hidden = 16;
-  fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
-  fw_window_load_dataset (win, "builtin:shapes");
-  wait_until_idle (win);
   for (gsize i = 0; i < G_N_ELEMENTS (fusions); i++)
     {
       fw_model_panel_set_fusion (fw_window_get_model_panel (win), fusions[i]);
       g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
-      wait_until_idle (win);
+      fw_test_wait_idle (win);
       g_assert_null (fw_window_get_error (win));
     }
   g_assert_cmpuint (fw_plot_model_get_n_runs (fw_window_get_plot_model (win)), ==, 3);
@@ -96,7 +47,7 @@ test_three_runs (void)
   fw_robustness_view_set_perturbation (view, FW_PERTURB_MISSING_TEXT);
   gtk_widget_activate_action (GTK_WIDGET (view), "robustness.compute", NULL);
   g_assert_true (fw_robustness_view_is_busy (view));
-  wait_until_idle (win);
+  fw_test_wait_idle (win);
   g_assert_cmpuint (fw_robustness_view_get_n_curves (view), ==, 3);
   for (guint i = 0; i < 3; i++)
     {
@@ -113,7 +64,7 @@ test_three_runs (void)
   /* another perturbation is measured at once */
   fw_robustness_view_set_perturbation (view, FW_PERTURB_IMAGE_NOISE);
   g_assert_true (fw_robustness_view_is_busy (view));
-  wait_until_idle (win);
+  fw_test_wait_idle (win);
   g_assert_cmpint (fw_robustness_view_get_curve (view, 0)->kind, ==, FW_PERTURB_IMAGE_NOISE);
   g_assert_cmpfloat (fw_robustness_view_get_curve (view, 0)->levels[5], ==, 0.8);
 
@@ -156,11 +107,11 @@ test_three_runs (void)
   /* a cancelled computation keeps the curves shown */
   fw_robustness_view_set_perturbation (view, FW_PERTURB_MISALIGNED);
   fw_robustness_view_cancel (view);
-  wait_until_idle (win);
+  fw_test_wait_idle (win);
   g_assert_cmpuint (fw_robustness_view_get_n_curves (view), ==, 3);
   g_assert_cmpint (fw_robustness_view_get_curve (view, 0)->kind, ==, FW_PERTURB_IMAGE_NOISE);
 
-  remove_tree (dir);
+  fw_test_remove_tree (dir);
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -183,10 +134,10 @@ test_learning_curve (void)
   config.head_hidden = 8;
   fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
   fw_window_load_dataset (win, "builtin:shapes");
-  wait_until_idle (win);
+  fw_test_wait_idle (win);
   gtk_widget_activate_action (GTK_WIDGET (view), "robustness.learning-curve", NULL);
   g_assert_true (fw_robustness_view_is_busy (view));
-  wait_until_idle (win);
+  fw_test_wait_idle (win);
   lc = fw_robustness_view_get_learning_curve (view);
   g_assert_nonnull (lc);
   g_assert_cmpint (lc->n_fractions, ==, 5);
@@ -198,22 +149,19 @@ test_learning_curve (void)
   g_assert_no_error (error);
   g_assert_true (json_object_has_member (json_node_get_object (json_parser_get_root (parser)),
                                          "test_accuracy_std"));
-  remove_tree (dir);
+  fw_test_remove_tree (dir);
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
 int
 main (int argc, char **argv)
 {
-  g_autofree char *data_home = g_dir_make_tmp ("fw-ui-data-XXXXXX", NULL);
+  g_autofree char *data_home = fw_test_init (&argc, &argv);
   int status;
 
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  fw_ui_init ();
   g_test_add_func ("/ui/robustness/three-runs", test_three_runs);
   g_test_add_func ("/ui/robustness/learning-curve", test_learning_curve);
   status = g_test_run ();
-  remove_tree (data_home);
+  fw_test_remove_tree (data_home);
   return status;
 }

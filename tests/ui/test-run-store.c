@@ -13,32 +13,9 @@
 #include "fw-file.h"
 #include "fw-model-file.h"
 #include "fw-run-store.h"
-#include "fw-ui.h"
-#include "fw-window.h"
-
-#define TIMEOUT_SECONDS 120
+#include "fw-test-util.h"
 
 static char *data_home;
-
-static gboolean
-timed_out (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_idle (FwWindow *win)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
-
-  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win)) ||
-          fw_sample_view_is_busy (fw_window_get_sample_view (win))) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  g_source_remove (id);
-}
 
 static char *
 runs_root (void)
@@ -60,7 +37,7 @@ new_window (const char *spec)
   fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
   if (spec)
     fw_window_load_dataset (win, spec);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   return win;
 }
 
@@ -203,7 +180,7 @@ test_model_write_fails (void)
   signal (SIGXFSZ, SIG_IGN);
   limit_file_size (48 * 1024);
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   limit_file_size (RLIM_INFINITY);
 
   g_assert_cmpuint (fw_plot_model_get_n_runs (fw_window_get_plot_model (win)), ==, 1);
@@ -231,7 +208,7 @@ test_model_write_fails (void)
 
   /* Save Model elsewhere, once there is room */
   fw_window_export_model (win, FW_EXPORT_MODEL_FILE, copy);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_autoptr(GError) error = NULL;
   g_autoptr(FwSavedModel) saved = fw_model_load (copy, 1, &error);
   g_assert_no_error (error);
@@ -254,10 +231,7 @@ main (int argc, char **argv)
 {
   int status;
 
-  data_home = g_dir_make_tmp ("fw-ui-data-XXXXXX", NULL);
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  fw_ui_init ();
+  data_home = fw_test_init (&argc, &argv);
 
   g_test_add_func ("/ui/run-store/hostile-folder", test_hostile_folder);
   g_test_add_func ("/ui/run-store/model-write-fails", test_model_write_fails);

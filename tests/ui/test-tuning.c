@@ -10,41 +10,10 @@
 #include <string.h>
 
 #include "fw-trainer.h"
-#include "fw-ui.h"
-#include "fw-window.h"
+#include "fw-test-util.h"
 #include "fw-window-private.h"
 
-#define TIMEOUT_SECONDS 240
-
 static char *data_home;
-
-static gboolean
-timed_out (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_idle (FwWindow *win)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
-
-  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win)) ||
-          fw_sample_view_is_busy (fw_window_get_sample_view (win))) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  g_source_remove (id);
-}
-
-static void
-spin (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
 
 static FwWindow *
 new_window (void)
@@ -59,7 +28,7 @@ new_window (void)
   config.head_hidden = 16;
   fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
   fw_window_load_dataset (win, "builtin:shapes");
-  wait_idle (win);
+  fw_test_wait_idle (win);
   return win;
 }
 
@@ -93,7 +62,7 @@ test_sweep_table_continue (void)
   /* the sweep: four runs, one after another, all into the table */
   g_assert_true (fw_tuning_window_queue (tw, "lr=0.003,0.03 fusion=early,late", 0));
   g_assert_true (fw_window_is_busy (win));
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 4);
   g_assert_cmpuint (fw_runs_table_get_n_rows (table), ==, 4);
@@ -186,7 +155,7 @@ test_sweep_table_continue (void)
   g_assert_cmpuint (n_epochs, ==, 1);
   g_assert_true (fw_window_continue_run (win, a, 2, &error));
   g_assert_no_error (error);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 4);
   guint n_steps2 = 0, n_epochs2 = 0;
@@ -221,7 +190,7 @@ test_sweep_table_continue (void)
 
   /* a new window: the runs and the table come back, the continued run with its epochs */
   gtk_window_destroy (GTK_WINDOW (win));
-  spin (100);
+  fw_test_iterate_for (100);
   win = new_window ();
   plot = fw_window_get_plot_model (win);
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 4);
@@ -245,7 +214,7 @@ test_sweep_table_continue (void)
     }
   g_assert_true (found);
   gtk_window_destroy (GTK_WINDOW (win));
-  spin (100);
+  fw_test_iterate_for (100);
 }
 
 /* a window closed in the middle of a sweep: the next window goes on with
@@ -265,11 +234,11 @@ test_queue_survives_restart (void)
   g_assert_cmpuint (fw_window_tuning_n_queued (win), ==, 2);
   g_assert_true (g_file_test (queue_file, G_FILE_TEST_IS_REGULAR));
   gtk_window_destroy (GTK_WINDOW (win));   /* the first run stops and is kept as stopped */
-  spin (100);
+  fw_test_iterate_for (100);
 
   win = new_window ();   /* loads the dataset, then trains the two queued runs */
   plot = fw_window_get_plot_model (win);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_cmpuint (fw_window_tuning_n_queued (win), ==, 0);
   g_assert_false (g_file_test (queue_file, G_FILE_TEST_EXISTS));
@@ -288,7 +257,7 @@ test_queue_survives_restart (void)
   g_assert_cmpuint (fw_runs_table_get_n_rows (fw_tuning_window_get_table (fw_window_get_tuning_window (win))),
                     ==, before + 3);
   gtk_window_destroy (GTK_WINDOW (win));
-  spin (100);
+  fw_test_iterate_for (100);
 
   /* a damaged queue file is set aside with a message */
   g_assert_true (g_file_set_contents (queue_file, "[{\"lr\": \"fast\"}]", -1, NULL));
@@ -297,24 +266,7 @@ test_queue_survives_restart (void)
   g_assert_nonnull (strstr (fw_window_get_error (win), "sweep-queue.json"));
   g_assert_cmpuint (fw_window_tuning_n_queued (win), ==, 0);
   gtk_window_destroy (GTK_WINDOW (win));
-  spin (100);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
+  fw_test_iterate_for (100);
 }
 
 int
@@ -322,14 +274,11 @@ main (int argc, char **argv)
 {
   int status;
 
-  data_home = g_dir_make_tmp ("fw-ui-tuning-XXXXXX", NULL);
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  fw_ui_init ();
+  data_home = fw_test_init (&argc, &argv);
   g_test_add_func ("/ui/tuning/sweep-table-continue", test_sweep_table_continue);
   g_test_add_func ("/ui/tuning/queue-survives-restart", test_queue_survives_restart);
   status = g_test_run ();
-  remove_tree (data_home);
+  fw_test_remove_tree (data_home);
   g_free (data_home);
   return status;
 }

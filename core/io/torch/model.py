@@ -15,6 +15,7 @@ read, with the same pixels.  A text-only model reads no image.
     print(model.labels[int(probabilities.argmax())])
 """
 import json
+import math
 import os
 import struct
 import unicodedata
@@ -23,9 +24,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-EMBED_DIM = 64       # token embedding width of embed and gru
-MAX_TOKENS = 32      # captions are cut to this many tokens for embed and gru
+EMBED_DIM = 64       # token embedding width of embed, gru and transformer
+MAX_TOKENS = 32      # captions are cut to this many tokens for embed, gru and transformer
 LOWRANK_RANK = 4     # rank of the low-rank fusion factors
+ATTENTION_DIM = 64   # token width of attention fusion
+IMAGE_PATCH = 4      # attention fusion: pixels per side of an image token
 PAD, UNK = 0, 1      # vocabulary ids of padding and unknown tokens
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -105,10 +108,12 @@ class EmbedEncoder(nn.Module):
 
 class GRUEncoder(nn.Module):
     """nn.GRU's equations, run step by step so that a row's state stops
-    changing after its last real token (an empty caption keeps h = 0)."""
+    changing after its last real token (an empty caption keeps h = 0).
+    With every_step, the state after each token (N, L, H) instead of the last."""
 
-    def __init__(self, vocab, hidden):
+    def __init__(self, vocab, hidden, every_step=False):
         super().__init__()
+        self.every_step = every_step
         self.embedding = nn.Embedding(vocab, EMBED_DIM)
         self.gru = nn.GRU(EMBED_DIM, hidden, batch_first=True)
 
@@ -117,6 +122,7 @@ class GRUEncoder(nn.Module):
         real = ids != PAD
         xg = F.linear(self.embedding(ids), g.weight_ih_l0, g.bias_ih_l0)   # (N, L, 3H)
         h = xg.new_zeros(ids.shape[0], g.hidden_size)
+        states = []
         for t in range(ids.shape[1]):
             hg = F.linear(h, g.weight_hh_l0, g.bias_hh_l0)
             xr, xz, xn = xg[:, t].chunk(3, 1)
@@ -125,14 +131,138 @@ class GRUEncoder(nn.Module):
             z = torch.sigmoid(xz + hz)
             n = torch.tanh(xn + r * hn)
             h = torch.where(real[:, t:t + 1], (1 - z) * n + z * h, h)
-        return h
+            states.append(h)
+        return torch.stack(states, 1) if self.every_step else h
 
 
-def _text_encoder(kind, vocab, hidden):
+class TokenEmbedding(nn.Module):
+    """embed under attention fusion: every token's embedding (N, L, 64)."""
+
+    def __init__(self, vocab):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, EMBED_DIM)
+
+    def forward(self, ids):
+        return self.embedding(ids)
+
+
+class CrossAttention(nn.Module):
+    """One direction of attention fusion: x + MHA(q = nx, k = v = ny), then
+    + linear2(GELU(linear1(norm(·)))).  nn.MultiheadAttention holds the
+    weights; the attention itself is written out so that a row whose keys
+    are all padding (an empty caption) attends to nothing (zeros) instead
+    of giving NaN, as the workbench computes it."""
+
+    def __init__(self, heads):
+        super().__init__()
+        D = ATTENTION_DIM
+        self.heads = heads
+        self.attn = nn.MultiheadAttention(D, heads, batch_first=True)
+        self.norm = nn.LayerNorm(D)
+        self.linear1 = nn.Linear(D, 4 * D)
+        self.linear2 = nn.Linear(4 * D, D)
+
+    def forward(self, x, nx, ny, key_real=None):
+        """x, nx (N, Lq, D), ny (N, Lk, D), key_real (N, Lk) bool or None →
+        (out (N, Lq, D), weights (N, heads, Lq, Lk))"""
+        a, D, nh = self.attn, ATTENTION_DIM, self.heads
+        w, b = a.in_proj_weight, a.in_proj_bias
+        N, Lq, Lk, hd = nx.shape[0], nx.shape[1], ny.shape[1], D // nh
+        q = F.linear(nx, w[:D], b[:D]).reshape(N, Lq, nh, hd).transpose(1, 2)
+        k = F.linear(ny, w[D:2 * D], b[D:2 * D]).reshape(N, Lk, nh, hd).transpose(1, 2)
+        v = F.linear(ny, w[2 * D:], b[2 * D:]).reshape(N, Lk, nh, hd).transpose(1, 2)
+        scores = q @ k.transpose(2, 3) / math.sqrt(hd)
+        if key_real is not None:
+            scores = scores.masked_fill(~key_real[:, None, None, :], float("-inf"))
+        weights = torch.softmax(scores, 3)
+        if key_real is not None:
+            weights = torch.where(key_real.any(1)[:, None, None, None], weights,
+                                  torch.zeros_like(weights))
+        ctx = (weights @ v).transpose(1, 2).reshape(N, Lq, D)
+        res = x + a.out_proj(ctx)
+        return res + self.linear2(F.gelu(self.linear1(self.norm(res)))), weights
+
+
+class AttentionFusion(nn.Module):
+    """--fusion-op attention (core/nn/fw-fusion-attention.c): image tokens
+    (N, Li, Di) and word tokens (N, L, Dt) projected to 64, the image's with
+    learned positions; each modality layer-normed once; text→image and
+    image→text cross-attention side by side; the mean over the image tokens
+    and the masked mean over the real words, concatenated (N, 128)."""
+
+    def __init__(self, image_dim, tokens, text_dim, heads):
+        super().__init__()
+        D = ATTENTION_DIM
+        self.image_proj = nn.Linear(image_dim, D)
+        self.image_pos = nn.Parameter(torch.zeros(1, tokens, D))
+        self.text_proj = nn.Linear(text_dim, D)
+        self.image_norm = nn.LayerNorm(D)
+        self.text_norm = nn.LayerNorm(D)
+        self.text_to_image = CrossAttention(heads)
+        self.image_to_text = CrossAttention(heads)
+        self.width = 2 * D
+        self.weights = None     # (text_to_image, image_to_text) of the last forward
+
+    def forward(self, xi, xt, real):
+        ti = self.image_proj(xi) + self.image_pos
+        tt = self.text_proj(xt)
+        ni, nt = self.image_norm(ti), self.text_norm(tt)
+        ut, w_ti = self.text_to_image(tt, nt, ni)
+        ui, w_it = self.image_to_text(ti, ni, nt, real)
+        self.weights = (w_ti, w_it)
+        mask = real.to(ut.dtype).unsqueeze(2)
+        pooled_t = (ut * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return torch.cat([ui.mean(1), pooled_t], 1)
+
+
+def image_tokens(image, kind, encoder):
+    """(N, Li, Di): the CNN's last feature map positions (row-major), or
+    non-overlapping IMAGE_PATCH² patches of the pixels, each flattened
+    (channel, y, x); pixels past the last whole patch belong to none."""
+    if kind == "cnn":
+        return encoder(image).flatten(2).transpose(1, 2)
+    N, C, S, p = image.shape[0], image.shape[1], image.shape[2], IMAGE_PATCH
+    g = S // p
+    x = image[:, :, :g * p, :g * p].reshape(N, C, g, p, g, p)
+    return x.permute(0, 2, 4, 1, 3, 5).reshape(N, g * g, C * p * p)
+
+
+class TransformerEncoder(nn.Module):
+    """Token and learned position embeddings, nn.TransformerEncoder of
+    pre-LN blocks (exact GELU, no dropout) with a final LayerNorm, the mean
+    over the real tokens, Linear + ReLU."""
+
+    def __init__(self, vocab, hidden, layers, heads):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, EMBED_DIM)
+        self.position = nn.Embedding(MAX_TOKENS, EMBED_DIM)
+        block = nn.TransformerEncoderLayer(EMBED_DIM, heads, 4 * EMBED_DIM, dropout=0.0,
+                                           activation="gelu", batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(block, layers, norm=nn.LayerNorm(EMBED_DIM),
+                                             enable_nested_tensor=False)
+        self.linear = nn.Linear(EMBED_DIM, hidden)
+
+    def forward(self, ids):
+        pad = ids == PAD
+        # an empty caption has no key to attend to (NaN in PyTorch): its
+        # rows attend to their first position instead, which the mean
+        # below ignores, so the encoder gives the workbench's zeros
+        keys_pad = pad.clone()
+        keys_pad[:, 0] &= ~pad.all(1)
+        x = self.embedding(ids) + self.position.weight[: ids.shape[1]]
+        h = self.encoder(x, src_key_padding_mask=keys_pad)
+        real = (~pad).to(h.dtype).unsqueeze(2)
+        pooled = (h * real).sum(1) / real.sum(1).clamp(min=1.0)
+        return F.relu(self.linear(pooled))
+
+
+def _text_encoder(kind, vocab, hidden, layers=2, heads=4):
     if kind == "embed":
         return EmbedEncoder(vocab, hidden)
     if kind == "gru":
         return GRUEncoder(vocab, hidden)
+    if kind == "transformer":
+        return TransformerEncoder(vocab, hidden, layers, heads)
     return nn.Sequential(nn.Linear(vocab, hidden), nn.ReLU())
 
 
@@ -204,8 +334,8 @@ class Late(nn.Module):
 
 class FusionModel(nn.Module):
     """forward(image (N, C, S, S) in [0,1], text (N, V) float word counts for
-    the bow encoder or (N, 32) int64 token ids padded with 0 for embed and
-    gru) → (logits, probabilities), both (N, classes)."""
+    the bow encoder or (N, 32) int64 token ids padded with 0 for embed,
+    gru and transformer) → (logits, probabilities), both (N, classes)."""
 
     def __init__(self, config, labels, vocab, preprocess=None):
         super().__init__()
@@ -226,12 +356,30 @@ class FusionModel(nn.Module):
             self.encoder = nn.Sequential(nn.Linear(P + width, H), nn.ReLU())
             self.head = _head(H, N, K)
         else:
+            self.attention = self.kind == "intermediate" and c["fusion-op"] == "attention"
+            if self.attention:
+                # the encoders stop at tokens: the CNN's convolutions only, the
+                # embeddings or every GRU state; mlp's patches need no module
+                if self.image_kind == "cnn":
+                    self.image_encoder = nn.Sequential(*list(_image_encoder(
+                        "cnn", self.channels, self.size, H).children())[:6])
+                if self.text_kind == "embed":
+                    self.text_encoder = TokenEmbedding(V)
+                else:
+                    self.text_encoder = GRUEncoder(V, H, every_step=True)
+                grid = self.size // IMAGE_PATCH
+                image_dim = 32 if self.image_kind == "cnn" else self.channels * IMAGE_PATCH ** 2
+                text_dim = H if self.text_kind == "gru" else EMBED_DIM
+                self.fusion = AttentionFusion(image_dim, grid * grid, text_dim, int(c.get("heads", 4)))
+                self.head = _head(self.fusion.width, N, K)
+                return
             if self.kind != "text":
                 self.image_encoder = _image_encoder(self.image_kind, self.channels, self.size, H)
             if self.kind == "late":
                 self.image_head = _head(H, N, K)
             if self.kind != "image":
-                self.text_encoder = _text_encoder(self.text_kind, V, H)
+                self.text_encoder = _text_encoder(self.text_kind, V, H, int(c.get("layers", 2)),
+                                                  int(c.get("heads", 4)))
             if self.kind == "late":
                 self.text_head = _head(H, N, K)
                 self.late = Late(c["late-combine"], K)
@@ -259,6 +407,9 @@ class FusionModel(nn.Module):
         if self.kind == "early":
             t = masked_mean(self.text_embedding, text) if self.text_kind == "embed" else text
             logits = self.head(self.encoder(torch.cat([image.flatten(1), t], 1)))
+        elif self.kind == "intermediate" and self.attention:
+            xi = image_tokens(image, self.image_kind, getattr(self, "image_encoder", None))
+            logits = self.head(self.fusion(xi, self.text_encoder(text), text != PAD))
         elif self.kind == "intermediate":
             logits = self.head(self.fusion(self._image(image), self.text_encoder(text)))
         elif self.kind == "late":
