@@ -42,6 +42,7 @@ fw_cmd_predict (int argc, char **argv)
   const FwCliFlag flags[] = {
     { "model", "MODEL", N_("a model file written by train --save"), &model_path, NULL },
     { "data", "SPEC", N_("dataset: a CSV or JSON Lines manifest, a folder, or builtin:NAME"), &data, NULL },
+    FW_CLI_FEATURES_FLAGS,
     { "split", "SPLIT", N_("train, val, test or all [test]"), &split, NULL },
     { "out", "PRED.csv", N_("write index,label,predicted,p_<class>… here"), &out_path, NULL },
     { "save-inputs", "FILE", N_("also write the preprocessed model inputs (image, text)"), &inputs_path, NULL },
@@ -77,6 +78,8 @@ fw_cmd_predict (int argc, char **argv)
   g_autoptr (FwDataset) ds = fw_cli_load_dataset ("predict", data, config, FALSE, skip_bad, NULL);
   if (!ds)
     return 1;
+  if (!fw_cli_check_dataset ("predict", saved->model, ds))
+    return 1;
   int n = 0;
   g_autofree int *rows = fw_cli_split_rows ("predict", ds, split, &n);
   if (!rows)
@@ -88,11 +91,14 @@ fw_cmd_predict (int argc, char **argv)
   fw_cli_report_overlap ("predict", saved->model, ds, rows, n);
   g_autofree int *lexmap = fw_vocab_map_lexicon (saved->vocab, ds);
 
-  int K = shape->classes, P = shape->channels * shape->size * shape->size, V = shape->vocab;
+  /* features models read (n, D) vectors: P and T are their widths */
+  gboolean image_vectors = fw_model_image_is_features (model);
+  int K = shape->classes;
+  int P = image_vectors ? shape->image_features : shape->channels * shape->size * shape->size;
   gboolean tokens = fw_model_uses_tokens (model);
-  int T = tokens ? FW_MAX_TOKENS : V;
-  g_autofree float *images = NULL;      /* (n, C, S, S) */
-  g_autofree float *counts = NULL;      /* bow: (n, V) */
+  int T = tokens ? FW_MAX_TOKENS : fw_model_text_width (model);
+  g_autofree float *images = NULL;      /* (n, C, S, S) or (n, D) */
+  g_autofree float *counts = NULL;      /* bow: (n, V); features: (n, D) */
   g_autofree gint64 *ids = NULL;        /* embed, gru: (n, L) */
   if (inputs_path)
     {
@@ -152,8 +158,12 @@ fw_cmd_predict (int argc, char **argv)
     {
       g_autoptr (FwSafetensorsWriter) w = fw_safetensors_writer_new ();
       gint64 ishape[4] = { n, shape->channels, shape->size, shape->size };
+      gint64 vshape[2] = { n, P };
       gint64 tshape[2] = { n, T };
-      fw_safetensors_writer_add (w, "image", FW_DTYPE_F32, 4, ishape, images);
+      if (image_vectors)
+        fw_safetensors_writer_add (w, "image", FW_DTYPE_F32, 2, vshape, images);
+      else
+        fw_safetensors_writer_add (w, "image", FW_DTYPE_F32, 4, ishape, images);
       if (tokens)
         fw_safetensors_writer_add (w, "text", FW_DTYPE_I64, 2, tshape, ids);
       else

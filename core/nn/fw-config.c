@@ -14,8 +14,8 @@ static const char *const fusion_names[] = { "early", "intermediate", "late", "im
 static const char *const op_names[] = { "concat", "sum", "product", "gated", "tensor", "lowrank",
                                            "attention" };
 static const char *const late_names[] = { "mean", "weighted", "stacking" };
-static const char *const image_names[] = { "mlp", "cnn" };
-static const char *const text_names[] = { "bow", "embed", "gru", "transformer" };
+static const char *const image_names[] = { "mlp", "cnn", "features" };
+static const char *const text_names[] = { "bow", "embed", "gru", "transformer", "features" };
 static const char *const optim_names[] = { "adam", "sgd" };
 static const char *const color_names[] = { "gray", "rgb" };
 static const char *const schedule_names[] = { "constant", "step", "cosine" };
@@ -64,9 +64,9 @@ static Option options[] = {
   ENUM ("late-combine", late_combine, late_names,
         N_("How late fusion joins the two classifiers' predictions.")),
   ENUM ("image-encoder", image_encoder, image_names,
-        N_("The network that turns an image into features: a dense layer, or a small convolutional network.")),
+        N_("The network that turns an image into features: a dense layer, a small convolutional network, or a dense layer on precomputed vectors (--image-features).")),
   ENUM ("text-encoder", text_encoder, text_names,
-        N_("The network that turns a caption into features: word counts, averaged word embeddings, a recurrent GRU, or a Transformer encoder.")),
+        N_("The network that turns a caption into features: word counts, averaged word embeddings, a recurrent GRU, a Transformer encoder, or a dense layer on precomputed vectors (--text-features).")),
   NUM ("layers", KIND_INT, layers, 1, FW_MAX_LAYERS,
        N_("Encoder blocks of the Transformer text encoder, each self-attention then a feed-forward layer.")),
   NUM ("heads", KIND_INT, heads, 1, FW_EMBED_DIM,
@@ -284,20 +284,20 @@ fw_config_get (const FwConfig *c, const char *name)
 gboolean
 fw_config_validate (const FwConfig *c, GError **error)
 {
-  if (c->fusion == FW_FUSION_EARLY && c->image_encoder != FW_IMAGE_MLP)
+  if (c->fusion == FW_FUSION_EARLY && c->image_encoder == FW_IMAGE_CNN)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
                    _("early fusion joins the raw pixels and the text before one shared dense "
-                     "encoder, so it needs --image-encoder mlp; use intermediate or late fusion "
-                     "for the cnn encoder"));
+                     "encoder, so it needs --image-encoder mlp (or features); use intermediate "
+                     "or late fusion for the cnn encoder"));
       return FALSE;
     }
   if (c->fusion == FW_FUSION_EARLY && c->text_encoder == FW_TEXT_GRU)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
-                   _("early fusion joins the text as one vector (word counts or averaged "
-                     "embeddings), so it needs --text-encoder bow or embed; use intermediate "
-                     "or late fusion for the gru encoder"));
+                   _("early fusion joins the text as one vector (word counts, averaged "
+                     "embeddings or precomputed features), so it needs --text-encoder bow, embed "
+                     "or features; use intermediate or late fusion for the gru encoder"));
       return FALSE;
     }
   if (c->fusion == FW_FUSION_EARLY && c->text_encoder == FW_TEXT_TRANSFORMER)

@@ -97,7 +97,8 @@ fw_trainer_new (const FwConfig *config, const FwDataset *ds, GError **error)
     }
 
   g_autoptr (FwVocab) vocab = fw_vocab_build (ds);
-  FwShape shape = { ds->channels, ds->size, (int) vocab->tokens->len, ds->n_classes };
+  FwShape shape = { ds->channels, ds->size, (int) vocab->tokens->len, ds->n_classes,
+                    ds->features_dim[0], ds->features_dim[1] };
   int max_batch = MIN (config->batch, MAX (n_train, 1));
   /* evaluation reuses the training buffers, so they fit at least a batch */
   g_autoptr (FwModel) model = fw_model_new (config, &shape, max_batch, error);

@@ -218,6 +218,9 @@ def main():
         _, meta = load_safetensors(args.init)
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         fail(f"{args.init}: not a readable model file: {e}")
+    if "features" in (model.image_kind, model.text_kind):
+        fail("train.py does not read precomputed features yet (--image-encoder or --text-encoder "
+             "features): train such models with fusion-workbench train")
     c = model.config
     epochs = args.epochs or int(c["epochs"])
     batch = args.batch or int(c["batch"])
