@@ -12,6 +12,8 @@
 
 #define FW_CLI_MAX_LISTED 10
 
+const char *fw_cli_image_features, *fw_cli_text_features;
+
 /* the end of a list cut at FW_CLI_MAX_LISTED (or the dataset's ten) */
 static void
 print_more (int more)
@@ -161,6 +163,8 @@ fw_cli_load_dataset (const char *command, const char *spec, const FwConfig *conf
   options.skip_bad_rows = skip_bad_rows;
   /* only training needs two classes; a test set may hold one */
   options.allow_single_class = !for_training;
+  options.image_features = fw_cli_image_features;
+  options.text_features = fw_cli_text_features;
   gint64 t0 = g_get_monotonic_time ();
   g_autoptr (GError) error = NULL;
   FwDataset *ds = fw_dataset_load (spec, &options, NULL, &error);
@@ -181,6 +185,16 @@ fw_cli_load_dataset (const char *command, const char *spec, const FwConfig *conf
         print_more (ds->n_skipped - (int) listed);
     }
   return ds;
+}
+
+gboolean
+fw_cli_check_dataset (const char *command, const FwModel *model, const FwDataset *ds)
+{
+  g_autoptr (GError) error = NULL;
+  if (fw_model_check_dataset (model, ds, &error))
+    return TRUE;
+  g_printerr ("fusion-workbench %s: %s\n", command, error->message);
+  return FALSE;
 }
 
 gboolean

@@ -23,6 +23,18 @@ typedef enum {
   FW_CLI_USAGE               /* a message was printed: exit 2 */
 } FwCliResult;
 
+/* --image-features FILE / --text-features FILE: every command that reads a
+ * dataset lists these two flags (FW_CLI_FEATURES_FLAGS in its table) and
+ * fw_cli_load_dataset attaches the files (fw-features.h). */
+extern const char *fw_cli_image_features, *fw_cli_text_features;
+#define FW_CLI_FEATURES_FLAGS \
+  { "image-features", "FILE", N_("precomputed image vectors for --image-encoder features: a safetensors tensor 'features' or a .npy, one row per manifest row"), &fw_cli_image_features, NULL }, \
+  { "text-features", "FILE", N_("precomputed text vectors for --text-encoder features, as --image-features"), &fw_cli_text_features, NULL }
+
+/* FALSE (and a message) when ds cannot feed the saved model: its features
+ * files are missing or of another width. */
+gboolean fw_cli_check_dataset (const char *command, const FwModel *model, const FwDataset *ds);
+
 /* config may be NULL when the command takes no model options. */
 FwCliResult fw_cli_parse (const char *command, const char *synopsis, int argc, char **argv,
                           const FwCliFlag *flags, int n_flags, FwConfig *config);

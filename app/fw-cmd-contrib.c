@@ -71,6 +71,7 @@ fw_cmd_contrib (int argc, char **argv)
   const FwCliFlag flags[] = {
     { "model", "MODEL", N_("a model file written by train --save"), &model_path, NULL },
     { "data", "SPEC", N_("dataset: a CSV or JSON Lines manifest, a folder, or builtin:NAME"), &data, NULL },
+    FW_CLI_FEATURES_FLAGS,
     { "split", "SPLIT", N_("train, val, test or all [test]"), &split, NULL },
     { "method", "LIST", N_("comma-separated: ablation, permutation, shapley, ig, emap [all]"), &methods, NULL },
     { "out", "CONTRIB.json", N_("where to write the contributions as JSON"), &out_path, NULL },
@@ -105,6 +106,8 @@ fw_cmd_contrib (int argc, char **argv)
   const FwConfig *config = fw_model_get_config (model);
   g_autoptr (FwDataset) ds = fw_cli_load_dataset ("contrib", data, config, FALSE, skip_bad, NULL);
   if (!ds)
+    return 1;
+  if (!fw_cli_check_dataset ("contrib", saved->model, ds))
     return 1;
   int n = 0;
   g_autofree int *rows = fw_cli_split_rows ("contrib", ds, split, &n);

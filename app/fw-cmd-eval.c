@@ -17,6 +17,7 @@ fw_cmd_eval (int argc, char **argv)
   const FwCliFlag flags[] = {
     { "model", "MODEL", N_("a model file written by train --save"), &model_path, NULL },
     { "data", "SPEC", N_("dataset: a CSV or JSON Lines manifest, a folder, or builtin:NAME"), &data, NULL },
+    FW_CLI_FEATURES_FLAGS,
     { "split", "SPLIT", N_("train, val, test or all [test]"), &split, NULL },
     { "json", NULL, N_("print one JSON object with the results on stdout"), NULL, &json },
     { "skip-bad-rows", NULL, N_("load the rest of the dataset when rows are bad, and report them"), NULL, &skip_bad },
@@ -45,6 +46,8 @@ fw_cmd_eval (int argc, char **argv)
   const FwConfig *config = fw_model_get_config (saved->model);
   g_autoptr (FwDataset) ds = fw_cli_load_dataset ("eval", data, config, FALSE, skip_bad, NULL);
   if (!ds)
+    return 1;
+  if (!fw_cli_check_dataset ("eval", saved->model, ds))
     return 1;
   int n = 0;
   g_autofree int *rows = fw_cli_split_rows ("eval", ds, split, &n);

@@ -54,6 +54,7 @@ fw_cmd_learning_curve (int argc, char **argv)
   gboolean skip_bad = FALSE;
   const FwCliFlag flags[] = {
     { "data", "SPEC", N_("dataset: a CSV or JSON Lines manifest, a folder, or builtin:NAME"), &data, NULL },
+    FW_CLI_FEATURES_FLAGS,
     { "fractions", "LIST", N_("shares of the train split to train on, increasing, in (0, 1] [0.05,0.1,0.25,0.5,1]"), &fractions, NULL },
     { "repeats", "N", N_("runs per fraction, each with its own subset and seed [1]"), &repeats, NULL },
     { "out", "LC.json", N_("where to write the curve as JSON"), &out_path, NULL },

@@ -64,6 +64,8 @@ evaluated_load (Evaluated *e, const char *model_path, const char *data, const ch
         return 1;
       e->owns_ds = TRUE;
     }
+  if (!fw_cli_check_dataset ("robustness", e->saved->model, e->ds))
+    return 1;
   e->rows = fw_cli_split_rows ("robustness", e->ds, split, &e->n);
   if (!e->rows)
     return 2;
@@ -188,6 +190,7 @@ fw_cmd_robustness (int argc, char **argv)
   const FwCliFlag flags[] = {
     { "model", "MODEL", N_("a model file written by train --save"), &model_path, NULL },
     { "data", "SPEC", N_("dataset: a CSV or JSON Lines manifest, a folder, or builtin:NAME"), &data, NULL },
+    FW_CLI_FEATURES_FLAGS,
     { "split", "SPLIT", N_("train, val, test or all [test]"), &split, NULL },
     { "perturb", "LIST", N_("comma-separated: missing_image, missing_text, image_noise, text_noise, misaligned [all]"), &perturb, NULL },
     { "levels", "LIST", N_("perturbation levels, fractions in [0, 1] (σ ≥ 0 for image_noise) [0,0.1,0.25,0.5,0.75,1; σ 0,0.05,0.1,0.2,0.4,0.8]"), &levels, NULL },

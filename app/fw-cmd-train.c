@@ -94,6 +94,7 @@ fw_cmd_train (int argc, char **argv)
   gboolean json = FALSE, skip_bad = FALSE, quiet = FALSE;
   const FwCliFlag flags[] = {
     { "data", "SPEC", N_("dataset: a CSV or JSON Lines manifest, a folder, or builtin:NAME"), &data, NULL },
+    FW_CLI_FEATURES_FLAGS,
     { "save", "MODEL", N_("write the trained model to this safetensors file"), &save, NULL },
     { "metrics", "CSV", N_("write per-epoch metrics to this CSV file"), &metrics, NULL },
     { "checkpoint", "FILE", N_("after every epoch, write a model file that training can resume from"), &checkpoint, NULL },

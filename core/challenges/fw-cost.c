@@ -10,6 +10,8 @@ image_encoder_macs (const FwConfig *c, const FwShape *s)
   gboolean tokens = c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION;
   if (c->image_encoder == FW_IMAGE_MLP)
     return tokens ? 0 : P * H;   /* attention: the patches are the fusion's */
+  if (c->image_encoder == FW_IMAGE_FEATURES)
+    return (gint64) s->image_features * H;
   gint64 S2 = S / 2, S4 = S2 / 2;
   gint64 conv1 = S * S * 16 * s->channels * 9;     /* padding 1: S×S outputs */
   gint64 conv2 = S2 * S2 * 32 * 16 * 9;
@@ -24,6 +26,8 @@ text_encoder_macs (const FwConfig *c, const FwShape *s)
     {
     case FW_TEXT_BOW:
       return (gint64) s->vocab * H;
+    case FW_TEXT_FEATURES:
+      return (gint64) s->text_features * H;
     case FW_TEXT_EMBED:
       if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION)
         return 0;                                     /* tokens: the lookups alone */
@@ -95,7 +99,10 @@ fw_cost_macs (const FwConfig *c, const FwShape *s)
     {
     case FW_FUSION_EARLY:
       {
-        gint64 T = c->text_encoder == FW_TEXT_BOW ? s->vocab : FW_EMBED_DIM;
+        gint64 T = c->text_encoder == FW_TEXT_BOW ? s->vocab
+                 : c->text_encoder == FW_TEXT_FEATURES ? s->text_features : FW_EMBED_DIM;
+        if (c->image_encoder == FW_IMAGE_FEATURES)
+          P = s->image_features;
         return (P + T) * H + head_macs (c, s, H);
       }
     case FW_FUSION_INTERMEDIATE:

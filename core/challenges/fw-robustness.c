@@ -156,20 +156,25 @@ add_noise (Sweep *s, int b, int r, double sigma)
 {
   if (sigma <= 0 || !s->ds->has_image[r])
     return;
-  int P = s->ds->channels * s->ds->size * s->ds->size;
+  /* pixels, or the image vector of a features model (not clamped: an
+   * embedding has no range) */
+  gboolean vector = fw_model_image_is_features (s->model);
+  int P = vector ? s->ds->features_dim[0] : s->ds->channels * s->ds->size * s->ds->size;
   guint64 rng = stream (s->seed, s->kind, r);
   for (int i = 0; i < P; i++)
     s->z[i] = fw_rng_normal (&rng);
   float *x = fw_model_input_image (s->model) + (gsize) b * P;
   for (int i = 0; i < P; i++)
-    x[i] = CLAMP (x[i] + (float) sigma * s->z[i], 0.0f, 1.0f);
+    x[i] = vector ? x[i] + (float) sigma * s->z[i]
+                  : CLAMP (x[i] + (float) sigma * s->z[i], 0.0f, 1.0f);
 }
 
 static void
 replace_words (Sweep *s, int b, int r, double p)
 {
   int V = fw_model_get_shape (s->model)->vocab;
-  if (p <= 0 || !s->ds->has_text[r] || V <= 2)
+  /* a text vector has no words to replace: its curve stays flat */
+  if (p <= 0 || !s->ds->has_text[r] || V <= 2 || fw_model_text_is_features (s->model))
     return;
   int m = caption_ids (s, r, s->ids);
   int k = share (p, m);
@@ -195,13 +200,7 @@ static void
 swap_caption (Sweep *s, int b, int pos, int chosen)
 {
   int next = s->rows[s->order[(s->rank[pos] + 1) % chosen]];
-  if (!s->ds->has_text[next])
-    {
-      fw_model_blank_text (s->model, b);
-      return;
-    }
-  int m = caption_ids (s, next, s->ids);
-  fw_model_set_text_ids (s->model, b, s->ids, m);
+  fw_model_set_text_row (s->model, b, s->ds, s->lexmap, next);
 }
 
 static void
@@ -253,7 +252,7 @@ fw_robustness_curve (FwModel *model, const FwDataset *ds, const int *lexmap, con
     longest = MAX (longest, ds->word_start[rows[i] + 1] - ds->word_start[rows[i]]);
   s.ids = g_new (int, longest);
   s.positions = g_new (int, longest);
-  s.z = g_new (float, (gsize) ds->channels * ds->size * ds->size);
+  s.z = g_new (float, MAX ((gsize) ds->channels * ds->size * ds->size, (gsize) ds->features_dim[0]) + 1);
   guint64 rng = stream (seed, kind, G_MAXUINT64 - 1);
   for (int i = 0; i < n; i++)
     s.order[i] = i;

@@ -14,6 +14,7 @@
 
 #include "fw-builtin.h"
 #include "fw-dataset-private.h"
+#include "fw-features.h"
 #include "fw-image.h"
 #include "fw-manifest.h"
 #include "fw-rng.h"
@@ -101,6 +102,11 @@ fw_dataset_free (FwDataset *ds)
     g_ptr_array_unref (ds->lexicon);
   if (ds->skipped)
     g_ptr_array_unref (ds->skipped);
+  for (int k = 0; k < 2; k++)
+    {
+      g_free (ds->features[k]);
+      g_free (ds->features_file[k]);
+    }
   g_free (ds);
 }
 
@@ -631,6 +637,19 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
   return g_steal_pointer (&ds);
 }
 
+/* --image-features / --text-features: their rows follow the manifest's */
+static FwDataset *
+attach_features (FwDataset *ds, const FwLoadOptions *o, GError **error)
+{
+  if (ds && o->image_features
+      && !fw_dataset_attach_features (ds, FW_MODALITY_IMAGE, o->image_features, error))
+    g_clear_pointer (&ds, fw_dataset_free);
+  if (ds && o->text_features
+      && !fw_dataset_attach_features (ds, FW_MODALITY_TEXT, o->text_features, error))
+    g_clear_pointer (&ds, fw_dataset_free);
+  return ds;
+}
+
 FwDataset *
 fw_dataset_load (const char *spec, const FwLoadOptions *options,
                  GCancellable *cancellable, GError **error)
@@ -666,7 +685,7 @@ fw_dataset_load (const char *spec, const FwLoadOptions *options,
       ds = fw_builtin_generate (spec + strlen ("builtin:"), o, cancellable, error);
       if (ds)
         ds->source = g_strdup (spec);
-      return ds;
+      return attach_features (ds, o, error);
     }
 
   g_autofree char *path = NULL;
@@ -706,7 +725,7 @@ fw_dataset_load (const char *spec, const FwLoadOptions *options,
       ds->source = g_strdup (spec);
       ds->name = g_filename_display_basename (g_file_test (spec, G_FILE_TEST_IS_DIR) ? spec : path);
     }
-  return ds;
+  return attach_features (ds, o, error);
 }
 
 int *

@@ -49,6 +49,8 @@ typedef struct {
   FwProgressFunc progress;
   gpointer progress_data;
   gboolean allow_single_class; /* accept one class (a test set to predict on) */
+  const char *image_features; /* precomputed image vectors (fw-features.h), or NULL */
+  const char *text_features;  /* precomputed text vectors, or NULL */
 } FwLoadOptions;
 
 #define FW_LOAD_OPTIONS_INIT { 28, FW_COLOR_GRAY, 1, 0.1, 0, FALSE, NULL, NULL }
@@ -74,6 +76,10 @@ typedef struct {
   guint64 *row_key;          /* (n) the row's identity (fw-row-key.h): image cell and caption */
   int n_skipped;             /* rows dropped by skip_bad_rows */
   GPtrArray *skipped;        /* (char *) the first ten reasons in file order, "file: row N (line L): why" */
+  /* precomputed vectors per row, [0] image, [1] text (FwModality, fw-features.h) */
+  float *features[2];        /* (n, features_dim) or NULL; zeros where missing */
+  int features_dim[2];       /* 0: none attached */
+  char *features_file[2];    /* the file they came from */
 } FwDataset;
 
 /* SPEC: a CSV or JSON Lines manifest, a folder holding metadata.csv or

@@ -47,7 +47,7 @@
 
 G_BEGIN_DECLS
 
-#define FW_CONTRIB_IG_STEPS 32
+#define FW_CONTRIB_IG_STEPS 32   /* 4× for attention fusion: fw_contrib_ig_steps */
 #define FW_CONTRIB_EMAP_MAX 500
 
 typedef struct _FwContrib FwContrib;
@@ -58,6 +58,8 @@ typedef struct _FwContrib FwContrib;
  * modality. */
 FwContrib *fw_contrib_new (FwModel *model, const FwDataset *ds, const int *lexmap,
                            const int *labels, const int *train_rows, int n_train);
+/* the integrated-gradients steps used for this model */
+int fw_contrib_ig_steps (const FwContrib *contrib);
 void fw_contrib_free (FwContrib *contrib);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwContrib, fw_contrib_free)
 

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fw-features.h"
 #include "fw-row-set.h"
 #include "fw-json.h"
 #include "fw-safetensors.h"
@@ -57,6 +58,17 @@ fw_model_preprocess_json (const FwModel *model)
   json_builder_add_string_value (b, fw_model_uses_tokens (model) ? "tokens" : "bow");
   json_builder_set_member_name (b, "max_tokens");
   json_builder_add_int_value (b, FW_MAX_TOKENS);
+  /* precomputed vectors: their width is all the model needs to know */
+  if (s->image_features)
+    {
+      json_builder_set_member_name (b, "image_features");
+      json_builder_add_int_value (b, s->image_features);
+    }
+  if (s->text_features)
+    {
+      json_builder_set_member_name (b, "text_features");
+      json_builder_add_int_value (b, s->text_features);
+    }
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   return node_to_string (root);
@@ -197,6 +209,34 @@ string_list (const FwSafetensors *st, const char *path, const char *key, int min
   return g_steal_pointer (&out);
 }
 
+/* The widths of precomputed vectors, from metadata 'preprocess' (absent:
+ * a model of pixels and words) */
+static gboolean
+features_widths (const FwSafetensors *st, const char *path, FwShape *shape, GError **error)
+{
+  const char *text = fw_safetensors_metadata (st, "preprocess");
+  if (!text)
+    return TRUE;
+  g_autoptr (GError) jerr = NULL;
+  g_autoptr (JsonNode) root = fw_json_parse (text, -1, NULL, &jerr);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    return bad (error, path, _("metadata 'preprocess' is not a JSON object"));
+  JsonObject *o = json_node_get_object (root);
+  static const char *const keys[2] = { "image_features", "text_features" };
+  int *out[2] = { &shape->image_features, &shape->text_features };
+  for (int k = 0; k < 2; k++)
+    {
+      JsonNode *n = json_object_get_member (o, keys[k]);
+      if (!n)
+        continue;
+      if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64
+          || json_node_get_int (n) < 1 || json_node_get_int (n) > FW_FEATURES_MAX_DIM)
+        return bad (error, path, _("metadata 'preprocess' has a bad '%s'"), keys[k]);
+      *out[k] = (int) json_node_get_int (n);
+    }
+  return TRUE;
+}
+
 FwSavedModel *
 fw_model_load (const char *path, int max_batch, GError **error)
 {
@@ -265,6 +305,8 @@ fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch, GError **er
     }
   int n_classes = (int) g_strv_length (labels), n_vocab = (int) g_strv_length (vocab);
   FwShape shape = { config.color == FW_COLOR_RGB ? 3 : 1, config.image_size, n_vocab, n_classes };
+  if (!features_widths (st, path, &shape, error))
+    return NULL;
   g_autoptr (GError) merr = NULL;
   /* as many floats as the file's tensors could hold: a config asking for
    * more is refused before anything is allocated for it (dtypes are

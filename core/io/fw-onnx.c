@@ -439,6 +439,7 @@ text_encoder (Onnx *o)
   switch (fw_model_get_config (o->model)->text_encoder)
     {
     case FW_TEXT_BOW:
+    case FW_TEXT_FEATURES:   /* counts or a precomputed vector: the same Linear */
       return linear_relu (o, "text", "text_encoder.0");
     case FW_TEXT_EMBED:
       return linear_relu (o, mean_embedding (o, "text_encoder.embedding.weight"),
@@ -697,11 +698,15 @@ fw_onnx_export (const FwModel *model, const FwVocab *vocab, const char *const *c
   graph.node = (Onnx__NodeProto **) o.nodes->pdata;
   graph.n_initializer = o.inits->len;
   graph.initializer = (Onnx__TensorProto **) o.inits->pdata;
+  /* a features model reads (N, D) vectors where others read pixels or counts */
   gint64 image_dims[4] = { -1, s->channels, s->size, s->size };
-  gint64 text_dims[2] = { -1, tokens ? FW_MAX_TOKENS : s->vocab };
+  if (fw_model_image_is_features (model))
+    image_dims[1] = s->image_features;
+  gint64 text_dims[2] = { -1, tokens ? FW_MAX_TOKENS : fw_model_text_width (model) };
   gint64 out_dims[2] = { -1, s->classes };
   Onnx__ValueInfoProto *inputs[2] = {
-    value_info (&o, "image", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, image_dims),
+    value_info (&o, "image", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT,
+                fw_model_image_is_features (model) ? 2 : 4, image_dims),
     value_info (&o, "text", tokens ? ONNX__TENSOR_PROTO__DATA_TYPE__INT64
                                    : ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 2, text_dims),
   };

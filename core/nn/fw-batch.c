@@ -5,6 +5,7 @@
 #include "fw-model-private.h"
 
 #include <math.h>
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "fw-rng.h"
@@ -24,7 +25,66 @@ fw_model_blank_text (FwModel *m, int b)
       m->in_lens[b] = 0;
     }
   else
-    memset (m->in_counts + (gsize) b * m->shape.vocab, 0, sizeof (float) * m->shape.vocab);
+    memset (m->in_counts + (gsize) b * m->T, 0, sizeof (float) * m->T);
+}
+
+gboolean
+fw_model_image_is_features (const FwModel *m)
+{
+  return m->shape.image_features > 0;
+}
+
+gboolean
+fw_model_text_is_features (const FwModel *m)
+{
+  return m->shape.text_features > 0;
+}
+
+int fw_model_text_width (const FwModel *m) { return m->T; }
+
+gboolean
+fw_model_check_dataset (const FwModel *m, const FwDataset *ds, GError **error)
+{
+  static const char *const flag[2] = { "--image-features", "--text-features" };
+  const int want[2] = { m->shape.image_features, m->shape.text_features };
+  for (int k = 0; k < 2; k++)
+    {
+      if (want[k] == 0)
+        continue;
+      if (ds->features_dim[k] == 0)
+        {
+          g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_VALUE,
+                       k == 0 ? _("the model reads precomputed image vectors %d wide: give them "
+                                  "with %s FILE")
+                              : _("the model reads precomputed text vectors %d wide: give them "
+                                  "with %s FILE"), want[k], flag[k]);
+          return FALSE;
+        }
+      if (ds->features_dim[k] != want[k])
+        {
+          g_autofree char *shown = g_filename_display_name (ds->features_file[k]);
+          g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_VALUE,
+                       _("%s: its vectors are %d wide but the model reads %d"), shown,
+                       ds->features_dim[k], want[k]);
+          return FALSE;
+        }
+    }
+  if (!want[0] && ds->channels * ds->size * ds->size != m->P)
+    {
+      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_VALUE,
+                   _("the data's images are %d×%d×%d but the model reads %d values"),
+                   ds->channels, ds->size, ds->size, m->P);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* copies dataset row r's vector of one modality into an input row */
+static void
+set_vector (float *x, const FwDataset *ds, int modality, int r)
+{
+  int D = ds->features_dim[modality];
+  memcpy (x, ds->features[modality] + (gsize) r * D, sizeof (float) * D);
 }
 
 static void
@@ -57,7 +117,7 @@ set_text (FwModel *m, int b, const int *words, int n_words, const int *lexmap)
     }
   else
     {
-      float *c = m->in_counts + (gsize) b * m->shape.vocab;
+      float *c = m->in_counts + (gsize) b * m->T;
       for (int i = 0; i < n_words; i++)
         c[lexmap[words[i]]] += 1.0f;
     }
@@ -67,6 +127,7 @@ void
 fw_model_set_text_ids (FwModel *m, int b, const int *ids, int n)
 {
   g_return_if_fail (b >= 0 && b < m->max_batch && n >= 0);
+  g_return_if_fail (!fw_model_text_is_features (m));   /* no words to replace */
   fw_model_blank_text (m, b);
   if (m->uses_tokens)
     {
@@ -76,10 +137,40 @@ fw_model_set_text_ids (FwModel *m, int b, const int *ids, int n)
     }
   else
     {
-      float *c = m->in_counts + (gsize) b * m->shape.vocab;
+      float *c = m->in_counts + (gsize) b * m->T;
       for (int i = 0; i < n; i++)
         c[ids[i]] += 1.0f;
     }
+}
+
+/* the row's pixels, or its image vector for a features model */
+static void
+set_image_row (FwModel *m, int b, const FwDataset *ds, int r)
+{
+  if (fw_model_image_is_features (m))
+    set_vector (m->in_image + (gsize) b * m->P, ds, 0, r);
+  else
+    set_image (m, b, ds->pixels + (gsize) r * m->P);
+}
+
+static void
+set_text_row (FwModel *m, int b, const FwDataset *ds, const int *lexmap, int r)
+{
+  if (fw_model_text_is_features (m))
+    set_vector (m->in_counts + (gsize) b * m->T, ds, 1, r);
+  else
+    set_text (m, b, ds->words + ds->word_start[r], ds->word_start[r + 1] - ds->word_start[r],
+              lexmap);
+}
+
+void
+fw_model_set_text_row (FwModel *m, int b, const FwDataset *ds, const int *lexmap, int r)
+{
+  g_return_if_fail (b >= 0 && b < m->max_batch && r >= 0 && r < ds->n);
+  if (ds->has_text[r])
+    set_text_row (m, b, ds, lexmap, r);
+  else
+    fw_model_blank_text (m, b);
 }
 
 void
@@ -87,7 +178,7 @@ fw_model_set_rows (FwModel *m, const FwDataset *ds, const int *lexmap, const int
                    const int *rows, int B, guint64 *rng, double modality_dropout)
 {
   g_return_if_fail (B > 0 && B <= m->max_batch);
-  g_return_if_fail (ds->channels * ds->size * ds->size == m->P);
+  g_return_if_fail (fw_model_check_dataset (m, ds, NULL));
   if (!labels)
     labels = ds->label;
   for (int b = 0; b < B; b++)
@@ -102,12 +193,11 @@ fw_model_set_rows (FwModel *m, const FwDataset *ds, const int *lexmap, const int
             text = FALSE;
         }
       if (image)
-        set_image (m, b, ds->pixels + (gsize) r * m->P);
+        set_image_row (m, b, ds, r);
       else
         fw_model_blank_image (m, b);
       if (text)
-        set_text (m, b, ds->words + ds->word_start[r], ds->word_start[r + 1] - ds->word_start[r],
-                  lexmap);
+        set_text_row (m, b, ds, lexmap, r);
       else
         fw_model_blank_text (m, b);
       m->in_labels[b] = labels[r];
@@ -119,14 +209,10 @@ fw_model_set_pair (FwModel *m, int b, const FwDataset *ds, const int *lexmap, in
                    int text_row, int label)
 {
   if (ds->has_image[image_row])
-    set_image (m, b, ds->pixels + (gsize) image_row * m->P);
+    set_image_row (m, b, ds, image_row);
   else
     fw_model_blank_image (m, b);
-  if (ds->has_text[text_row])
-    set_text (m, b, ds->words + ds->word_start[text_row],
-              ds->word_start[text_row + 1] - ds->word_start[text_row], lexmap);
-  else
-    fw_model_blank_text (m, b);
+  fw_model_set_text_row (m, b, ds, lexmap, text_row);
   m->in_labels[b] = label;
 }
 

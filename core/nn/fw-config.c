@@ -14,8 +14,8 @@ static const char *const fusion_names[] = { "early", "intermediate", "late", "im
 static const char *const op_names[] = { "concat", "sum", "product", "gated", "tensor", "lowrank",
                                            "attention" };
 static const char *const late_names[] = { "mean", "weighted", "stacking" };
-static const char *const image_names[] = { "mlp", "cnn" };
-static const char *const text_names[] = { "bow", "embed", "gru", "transformer" };
+static const char *const image_names[] = { "mlp", "cnn", "features" };
+static const char *const text_names[] = { "bow", "embed", "gru", "transformer", "features" };
 static const char *const optim_names[] = { "adam", "sgd" };
 static const char *const color_names[] = { "gray", "rgb" };
 static const char *const schedule_names[] = { "constant", "step", "cosine" };
@@ -64,9 +64,9 @@ static Option options[] = {
   ENUM ("late-combine", late_combine, late_names,
         N_("How late fusion joins the two classifiers' predictions.")),
   ENUM ("image-encoder", image_encoder, image_names,
-        N_("The network that turns an image into features: a dense layer, or a small convolutional network.")),
+        N_("The network that turns an image into features: a dense layer, a small convolutional network, or a dense layer on precomputed vectors (--image-features).")),
   ENUM ("text-encoder", text_encoder, text_names,
-        N_("The network that turns a caption into features: word counts, averaged word embeddings, a recurrent GRU, or a Transformer encoder.")),
+        N_("The network that turns a caption into features: word counts, averaged word embeddings, a recurrent GRU, a Transformer encoder, or a dense layer on precomputed vectors (--text-features).")),
   NUM ("layers", KIND_INT, layers, 1, FW_MAX_LAYERS,
        N_("Encoder blocks of the Transformer text encoder, each self-attention then a feed-forward layer.")),
   NUM ("heads", KIND_INT, heads, 1, FW_EMBED_DIM,
@@ -86,7 +86,9 @@ static Option options[] = {
   NUM ("lr", KIND_DOUBLE, lr, 1e-8, 10,
        N_("Learning rate: the size of each optimizer step.")),
   ENUM ("optimizer", optimizer, optim_names,
-        N_("Adam adapts each weight's step size; SGD uses momentum 0.9.")),
+        N_("Adam adapts each weight's step size; SGD steps along the gradient, with momentum.")),
+  NUM ("momentum", KIND_DOUBLE, momentum, 0, 0.999,
+       N_("SGD's momentum: the share of the last step kept in the next; 0 is plain SGD.")),
   NUM ("weight-decay", KIND_DOUBLE, weight_decay, 0, 10,
        N_("Pulls weights towards zero to fight overfitting.")),
   NUM ("modality-dropout", KIND_DOUBLE, modality_dropout, 0, 1,
@@ -134,6 +136,7 @@ fw_config_init (FwConfig *c)
   c->batch = 64;
   c->lr = 0.001;
   c->optimizer = FW_OPTIM_ADAM;
+  c->momentum = 0.9;
   c->weight_decay = 0;
   c->modality_dropout = 0;
   c->seed = 1;
@@ -284,20 +287,20 @@ fw_config_get (const FwConfig *c, const char *name)
 gboolean
 fw_config_validate (const FwConfig *c, GError **error)
 {
-  if (c->fusion == FW_FUSION_EARLY && c->image_encoder != FW_IMAGE_MLP)
+  if (c->fusion == FW_FUSION_EARLY && c->image_encoder == FW_IMAGE_CNN)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
                    _("early fusion joins the raw pixels and the text before one shared dense "
-                     "encoder, so it needs --image-encoder mlp; use intermediate or late fusion "
-                     "for the cnn encoder"));
+                     "encoder, so it needs --image-encoder mlp (or features); use intermediate "
+                     "or late fusion for the cnn encoder"));
       return FALSE;
     }
   if (c->fusion == FW_FUSION_EARLY && c->text_encoder == FW_TEXT_GRU)
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
-                   _("early fusion joins the text as one vector (word counts or averaged "
-                     "embeddings), so it needs --text-encoder bow or embed; use intermediate "
-                     "or late fusion for the gru encoder"));
+                   _("early fusion joins the text as one vector (word counts, averaged "
+                     "embeddings or precomputed features), so it needs --text-encoder bow, embed "
+                     "or features; use intermediate or late fusion for the gru encoder"));
       return FALSE;
     }
   if (c->fusion == FW_FUSION_EARLY && c->text_encoder == FW_TEXT_TRANSFORMER)
@@ -338,6 +341,16 @@ fw_config_validate (const FwConfig *c, GError **error)
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
                    _("attention fusion needs the caption word by word, which bag-of-words "
                      "counts do not keep; use --text-encoder embed, gru or transformer"));
+      return FALSE;
+    }
+  /* attention attends over tokens: image regions and words, which one
+   * vector per row does not have */
+  if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION
+      && (c->image_encoder == FW_IMAGE_FEATURES || c->text_encoder == FW_TEXT_FEATURES))
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   _("attention fusion needs tokens (image regions and words), but a features "
+                     "encoder reads one precomputed vector per row; use another --fusion-op"));
       return FALSE;
     }
   if (c->image_encoder == FW_IMAGE_CNN && c->image_size < 4)

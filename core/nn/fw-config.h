@@ -40,12 +40,14 @@ typedef enum {
   FW_LATE_N_KINDS
 } FwLateCombine;
 
-typedef enum { FW_IMAGE_MLP, FW_IMAGE_CNN, FW_IMAGE_N_KINDS } FwImageEncoder;
+/* features: Linear + ReLU on a precomputed vector per row (fw-features.h) */
+typedef enum { FW_IMAGE_MLP, FW_IMAGE_CNN, FW_IMAGE_FEATURES, FW_IMAGE_N_KINDS } FwImageEncoder;
 typedef enum {
   FW_TEXT_BOW,
   FW_TEXT_EMBED,
   FW_TEXT_GRU,
   FW_TEXT_TRANSFORMER,       /* pre-LN Transformer encoder blocks (fw-text-transformer.c) */
+  FW_TEXT_FEATURES,          /* Linear + ReLU on a precomputed vector per row */
   FW_TEXT_N_KINDS
 } FwTextEncoder;
 typedef enum { FW_OPTIM_ADAM, FW_OPTIM_SGD, FW_OPTIM_N_KINDS } FwOptimizer;
@@ -80,6 +82,7 @@ typedef struct {
   int batch;
   double lr;
   FwOptimizer optimizer;
+  double momentum;           /* SGD's; 0 is plain SGD */
   double weight_decay;
   double modality_dropout;
   guint64 seed;

@@ -396,3 +396,24 @@ fw_model_image_token_grid (const FwModel *m, int *grid, int *cell)
     *cell = on ? FW_IMAGE_PATCH : 0;
   return on;
 }
+
+gboolean
+fw_model_row_attention (const FwModel *m, FwAttentionDirection direction, int b, float *out)
+{
+  g_return_val_if_fail (m != NULL && out != NULL && direction < FW_ATTENTION_N_DIRECTIONS, FALSE);
+  g_return_val_if_fail (b >= 0 && b < MAX (m->batch, 1), FALSE);
+  int heads, lq, lk;
+  const float *att = fw_model_attention (m, direction, &heads, &lq, &lk);
+  if (!att)
+    return FALSE;
+  const AttentionFusion *f = &m->fusion.attn;
+  int L = FW_MAX_TOKENS, li = f->li, len = f->text_lens[b];
+  gboolean t2i = direction == FW_ATTENTION_TEXT_TO_IMAGE;
+  int fq = t2i ? L : li, fk = t2i ? li : L;
+  memset (out, 0, sizeof (float) * heads * fq * fk);
+  for (int h = 0; h < heads; h++)
+    for (int i = 0; i < (t2i ? MIN (len, lq) : lq); i++)
+      memcpy (out + ((gsize) h * fq + i) * fk, att + (((gsize) b * heads + h) * lq + i) * lk,
+              sizeof (float) * lk);
+  return TRUE;
+}

@@ -168,7 +168,8 @@ struct _FwModel {
   FwShape shape;
   int max_batch;
   int batch;                 /* B of the last forward */
-  int P;                     /* pixels per image */
+  int P;                     /* pixels per image, or the image vectors' D (features) */
+  int T;                     /* width of in_counts: V (bow) or the text vectors' D (features) */
   gboolean uses_tokens;
   gboolean want_input_grads;
   gboolean text_from_embeddings; /* embed, gru: skip the token lookup */
@@ -184,7 +185,7 @@ struct _FwModel {
 
   /* inputs */
   float *in_image;           /* (B, P) */
-  float *in_counts;          /* (B, V) bow */
+  float *in_counts;          /* (B, T) bow counts or text vectors */
   int *in_tokens;            /* (B, L) */
   int *in_lens;              /* (B) */
   int *in_labels;            /* (B) */

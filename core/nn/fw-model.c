@@ -30,7 +30,7 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
   e->tokens = fw_model_fuses_tokens (m);
   if (e->kind == FW_IMAGE_MLP && e->tokens)
     return;   /* the fusion cuts the pixels into patches itself */
-  if (e->kind == FW_IMAGE_MLP)
+  if (e->kind != FW_IMAGE_CNN)   /* mlp on pixels, features on the row's vector: P wide */
     {
       g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
       fw_linear_build (m, &e->fc, n0, m->P, H);
@@ -108,7 +108,7 @@ image_encoder_bw (FwModel *m, ImageEncoder *e, float *dx, const float *x, int B)
     return;   /* the fusion's patches hold the pixels' gradient */
   if (!e->tokens)
     fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
-  if (e->kind == FW_IMAGE_MLP)
+  if (e->kind != FW_IMAGE_CNN)   /* mlp, features: one Linear */
     {
       fw_linear_bw (m, &e->fc, dx, DA (m, e->pre), x, B);
       return;
@@ -144,6 +144,15 @@ text_encoder_build (FwModel *m, TextEncoder *e, const char *prefix)
         /* V + 2 a row covers the B + 1 row starts; the values use scratch */
         fw_iact (m, &e->nz_index, (gsize) V + 2);
         fw_scratch_need (m, (gsize) m->max_batch * V);
+        fw_act (m, &e->pre, H);
+        fw_act (m, &e->out, H);
+      }
+      break;
+    case FW_TEXT_FEATURES:
+      {
+        /* dense: a precomputed vector, not a handful of counts */
+        g_autofree char *n0 = g_strdup_printf ("%s.0", prefix);
+        fw_linear_build (m, &e->fc, n0, m->T, H);
         fw_act (m, &e->pre, H);
         fw_act (m, &e->out, H);
       }
@@ -203,6 +212,10 @@ text_encoder_fw (FwModel *m, TextEncoder *e, int B)
                                 B, e->fc.in, e->fc.out);
       fw_relu_forward (e->out, e->pre, (gsize) B * H);
       break;
+    case FW_TEXT_FEATURES:
+      fw_linear_fw (&e->fc, e->pre, m->in_counts, B);
+      fw_relu_forward (e->out, e->pre, (gsize) B * H);
+      break;
     case FW_TEXT_EMBED:
       if (e->per_token)
         {
@@ -247,6 +260,10 @@ text_encoder_bw (FwModel *m, TextEncoder *e, int B)
       fw_linear_backward_sparse (fw_input_grad (m, m->in_counts), DP (m, e->fc.w), DP (m, e->fc.b),
                                  e->nz_index, m->scratch, DA (m, e->pre), m->in_counts,
                                  e->fc.w, B, e->fc.in, e->fc.out);
+      break;
+    case FW_TEXT_FEATURES:
+      fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
+      fw_linear_bw (m, &e->fc, fw_input_grad (m, m->in_counts), DA (m, e->pre), m->in_counts, B);
       break;
     case FW_TEXT_EMBED:
       if (e->per_token)
@@ -558,7 +575,7 @@ early_build (FwModel *m)
 {
   Early *e = &m->early;
   int H = m->config.hidden;
-  e->text_width = m->config.text_encoder == FW_TEXT_BOW ? m->shape.vocab : FW_EMBED_DIM;
+  e->text_width = m->uses_tokens ? FW_EMBED_DIM : m->T;   /* bow counts or text vectors */
   if (m->config.text_encoder == FW_TEXT_EMBED)
     {
       fw_param (m, &e->table, -1.0f, "text_embedding.weight", 2, m->shape.vocab, FW_EMBED_DIM);
@@ -764,11 +781,32 @@ model_layout (const FwConfig *config, const FwShape *shape, int max_batch, GErro
       return NULL;
     }
 
+  gboolean image_features = config->image_encoder == FW_IMAGE_FEATURES
+                            && config->fusion != FW_FUSION_TEXT;
+  gboolean text_features = config->text_encoder == FW_TEXT_FEATURES
+                           && config->fusion != FW_FUSION_IMAGE;
+  if ((image_features && shape->image_features < 1) || (text_features && shape->text_features < 1))
+    {
+      g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
+                   image_features && shape->image_features < 1
+                   ? _("--image-encoder features reads one precomputed vector per row: give "
+                       "them with --image-features FILE (safetensors or .npy, rows × D)")
+                   : _("--text-encoder features reads one precomputed vector per row: give "
+                       "them with --text-features FILE (safetensors or .npy, rows × D)"));
+      return NULL;
+    }
+
   FwModel *m = g_new0 (FwModel, 1);
   m->config = *config;
   m->shape = *shape;
+  /* a shape carries only the vector widths its model reads */
+  if (!image_features)
+    m->shape.image_features = 0;
+  if (!text_features)
+    m->shape.text_features = 0;
   m->max_batch = max_batch;
-  m->P = shape->channels * shape->size * shape->size;
+  m->P = image_features ? shape->image_features : shape->channels * shape->size * shape->size;
+  m->T = text_features ? shape->text_features : shape->vocab;
   m->param_list = g_array_new (FALSE, TRUE, sizeof (FwParam));
   m->param_init = g_array_new (FALSE, TRUE, sizeof (float));
   m->param_patches = g_array_new (FALSE, TRUE, sizeof (FloatPatch));
@@ -776,14 +814,14 @@ model_layout (const FwConfig *config, const FwShape *shape, int max_batch, GErro
   m->iact_patches = g_array_new (FALSE, TRUE, sizeof (IntPatch));
 
   FwFusion fusion = config->fusion;
-  m->uses_tokens = config->text_encoder != FW_TEXT_BOW;
+  m->uses_tokens = config->text_encoder != FW_TEXT_BOW && config->text_encoder != FW_TEXT_FEATURES;
 
   /* inputs live in the activation block, so their gradients come for free */
   fw_act (m, &m->in_image, m->P);
   fw_act_grad (m, GRAD_INPUT);
   if (!m->uses_tokens)
     {
-      fw_act (m, &m->in_counts, shape->vocab);
+      fw_act (m, &m->in_counts, m->T);
       fw_act_grad (m, GRAD_INPUT);
     }
   fw_iact (m, &m->in_tokens, FW_MAX_TOKENS);

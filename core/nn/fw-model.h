@@ -29,6 +29,8 @@ typedef struct {
   int size;                  /* image side */
   int vocab;                 /* vocabulary size, pad and unk included */
   int classes;
+  int image_features;        /* D of the image vectors (--image-encoder features), else 0 */
+  int text_features;         /* D of the text vectors (--text-encoder features), else 0 */
 } FwShape;
 
 FwModel *fw_model_new (const FwConfig *config, const FwShape *shape, int max_batch,
@@ -75,7 +77,8 @@ const FwParam *fw_model_find_param (const FwModel *model, const char *name);
 
 /* ---- inputs, written before forward (rows 0..B-1) ---- */
 float *fw_model_input_image (FwModel *model);   /* (B, C·S·S) in [0,1] */
-float *fw_model_input_counts (FwModel *model);  /* (B, V) bag of words (bow only) */
+float *fw_model_input_counts (FwModel *model);  /* (B, V) bag of words (bow), (B, D) text vectors (features) */
+int fw_model_text_width (const FwModel *model); /* V (bow) or D (features): the width of the counts */
 int *fw_model_input_tokens (FwModel *model);    /* (B, FW_MAX_TOKENS) ids, 0 = pad (embed, gru) */
 int *fw_model_input_lens (FwModel *model);      /* (B) tokens per row (embed, gru) */
 int *fw_model_input_labels (FwModel *model);    /* (B) class indices */
@@ -97,6 +100,16 @@ int fw_argmax (const float *v, int n);
 /* Row b's caption from vocabulary ids (as fw_model_set_rows would write a
  * caption whose tokens map to them): for perturbed text. */
 void fw_model_set_text_ids (FwModel *model, int b, const int *ids, int n);
+
+/* Row b's text from dataset row r (its caption or its text vector). */
+void fw_model_set_text_row (FwModel *model, int b, const FwDataset *ds, const int *lexmap, int r);
+/* TRUE when the model reads that modality as precomputed vectors */
+gboolean fw_model_image_is_features (const FwModel *model);
+gboolean fw_model_text_is_features (const FwModel *model);
+/* FALSE (error naming the file) when ds cannot feed the model: vectors
+ * missing or of another width.  Every reader of a dataset for a saved
+ * model checks this before fw_model_set_rows. */
+gboolean fw_model_check_dataset (const FwModel *model, const FwDataset *ds, GError **error);
 
 /* Blanks one modality of row b of the current inputs (missing modality). */
 void fw_model_blank_image (FwModel *model, int b);
@@ -169,5 +182,11 @@ const float *fw_model_attention (const FwModel *model, FwAttentionDirection dire
  * row k / grid (pixels past grid · cell are in no token).  FALSE (and
  * zeros) for a model without attention fusion. */
 gboolean fw_model_image_token_grid (const FwModel *model, int *grid, int *cell);
+/* Row b's weights of the last forward at full size: text_to_image
+ * (heads, FW_MAX_TOKENS, grid²) with zeros for the words the row lacks,
+ * image_to_text (heads, grid², FW_MAX_TOKENS) with zeros on them.  FALSE
+ * (out untouched) for a model without attention fusion. */
+gboolean fw_model_row_attention (const FwModel *model, FwAttentionDirection direction, int b,
+                                 float *out);
 
 G_END_DECLS

@@ -97,7 +97,8 @@ fw_trainer_new (const FwConfig *config, const FwDataset *ds, GError **error)
     }
 
   g_autoptr (FwVocab) vocab = fw_vocab_build (ds);
-  FwShape shape = { ds->channels, ds->size, (int) vocab->tokens->len, ds->n_classes };
+  FwShape shape = { ds->channels, ds->size, (int) vocab->tokens->len, ds->n_classes,
+                    ds->features_dim[0], ds->features_dim[1] };
   int max_batch = MIN (config->batch, MAX (n_train, 1));
   /* evaluation reuses the training buffers, so they fit at least a batch */
   g_autoptr (FwModel) model = fw_model_new (config, &shape, max_batch, error);
@@ -123,6 +124,7 @@ fw_trainer_new (const FwConfig *config, const FwDataset *ds, GError **error)
   t->model = g_steal_pointer (&model);
   gsize n = fw_model_n_params (t->model);
   t->optim = fw_optim_new (config->optimizer, n, config->lr, config->weight_decay);
+  t->optim->momentum = config->momentum;
   t->snapshot = g_memdup2 (fw_model_params (t->model), sizeof (float) * MAX (n, 1));
   for (int s = 0; s < FW_SPLIT_N_KINDS; s++)
     {

@@ -90,7 +90,7 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("train", "--help")
     check("train --help lists each option's own values",
           "--optimizer adam|sgd " in r.stdout and "--color gray|rgb " in r.stdout
-          and "--image-encoder mlp|cnn " in r.stdout, r.stdout)
+          and "--image-encoder mlp|cnn|features " in r.stdout, r.stdout)
     check("train --help prints doubles as written: --val-fraction [0.1], --lr [0.001]",
           "[0.1]" in r.stdout and "[0.001]" in r.stdout and "0000000" not in r.stdout, r.stdout)
     shapes = os.path.join(tmp, "shapes.safetensors")

@@ -228,8 +228,12 @@ static void
 test_ig_completeness (gconstpointer data)
 {
   const char *const *options = data;
-  g_autoptr (Trained) t = train ("shapes", 2, options);
-  int n = MIN (t->n_test, 60);
+  /* attention fusion is slower to train and walks 4× the steps: one
+   * epoch and fewer rows keep the test quick */
+  gboolean attention = g_strv_contains ((const char *const *) options, "attention");
+  g_autoptr (Trained) t = train ("shapes", attention ? 1 : 2, options);
+  g_assert_true ((fw_contrib_ig_steps (t->contrib) > FW_CONTRIB_IG_STEPS) == attention);
+  int n = MIN (t->n_test, attention ? 12 : 60);
   g_autofree FwIgSample *ig = g_new0 (FwIgSample, n);
   g_autoptr (GError) error = NULL;
   double mi = 0, mt = 0;
@@ -500,6 +504,7 @@ static const char *const opt_early[] = { "fusion", "early", "text-encoder", "emb
 static const char *const opt_gated[] = { "fusion-op", "gated", NULL };
 static const char *const opt_lowrank_embed[] = { "fusion-op", "lowrank", "text-encoder", "embed", NULL };
 static const char *const opt_late_weighted[] = { "fusion", "late", "late-combine", "weighted", NULL };
+static const char *const opt_attention[] = { "fusion-op", "attention", "text-encoder", "embed", NULL };
 
 int
 main (int argc, char **argv)
@@ -516,6 +521,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/core/contrib/ig/completeness/transformer", opt_transformer, test_ig_completeness);
   g_test_add_data_func ("/core/contrib/ig/completeness/late-stacking", opt_late, test_ig_completeness);
   g_test_add_data_func ("/core/contrib/ig/completeness/early-embed", opt_early, test_ig_completeness);
+  g_test_add_data_func ("/core/contrib/ig/completeness/attention-embed", opt_attention, test_ig_completeness);
   g_test_add_func ("/core/contrib/ablation/late-branches", test_late_ablation_branches);
   g_test_add_func ("/core/contrib/explain", test_explain);
   g_test_add_func ("/core/contrib/learned-mixing", test_learned_mixing);

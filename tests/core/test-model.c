@@ -35,9 +35,16 @@ static const Case cases[] = {
     { "fusion-op", "attention", "image-encoder", "cnn", "text-encoder", "gru", NULL } },
   { "/core/model/gradients/attention-mlp-embed",
     { "fusion-op", "attention", "text-encoder", "embed", "heads", "2", NULL } },
+  /* precomputed vectors (IMAGE_D and TEXT_D wide) in place of pixels and words */
+  { "/core/model/gradients/intermediate-features", { "image-encoder", "features", "text-encoder", "features",
+                                                     "fusion-op", "gated", NULL } },
+  { "/core/model/gradients/early-features", { "fusion", "early", "image-encoder", "features",
+                                              "text-encoder", "features", NULL } },
+  { "/core/model/gradients/late-features-bow", { "fusion", "late", "image-encoder", "features", NULL } },
+  { "/core/model/gradients/text-features", { "fusion", "text", "text-encoder", "features", NULL } },
 };
 
-enum { B = 5, SIZE = 8, VOCAB = 11, CLASSES = 3 };
+enum { B = 5, SIZE = 8, VOCAB = 11, CLASSES = 3, IMAGE_D = 7, TEXT_D = 9 };
 
 static FwModel *
 build (const Case *c)
@@ -50,7 +57,7 @@ build (const Case *c)
   config.seed = 7;
   for (int i = 0; c->options[i]; i += 2)
     g_assert_true (fw_config_set (&config, c->options[i], c->options[i + 1], NULL));
-  FwShape shape = { 1, SIZE, VOCAB, CLASSES };
+  FwShape shape = { 1, SIZE, VOCAB, CLASSES, IMAGE_D, TEXT_D };
   g_autoptr (GError) error = NULL;
   FwModel *m = fw_model_new (&config, &shape, B, &error);
   g_assert_no_error (error);
@@ -69,6 +76,9 @@ build (const Case *c)
           for (int t = 0; t < FW_MAX_TOKENS; t++)
             m->in_tokens[b * FW_MAX_TOKENS + t] = t < len ? 1 + (int) fw_rng_below (&rng, VOCAB - 1) : 0;
         }
+      else if (fw_model_text_is_features (m))
+        for (int t = 0; t < m->T && len > 0; t++)
+          m->in_counts[b * m->T + t] = 2.0f * fw_rng_uniform (&rng) - 1.0f;
       else
         for (int t = 0; t < len; t++)
           m->in_counts[b * VOCAB + fw_rng_below (&rng, VOCAB)] += 1.0f;
@@ -154,7 +164,7 @@ test_gradients (gconstpointer data)
   g_autofree float *grads = g_memdup2 (m->grads, sizeof (float) * m->n_params);
   g_autofree float *dimage = g_memdup2 (fw_model_input_image_grad (m), sizeof (float) * B * m->P);
   g_autofree float *dcounts = m->uses_tokens ? NULL
-    : g_memdup2 (fw_model_input_text_grad (m), sizeof (float) * B * VOCAB);
+    : g_memdup2 (fw_model_input_text_grad (m), sizeof (float) * B * m->T);
 
   int n = 0;
   const FwParam *params = fw_model_param_list (m, &n);
@@ -177,7 +187,7 @@ test_gradients (gconstpointer data)
   g_assert_cmpfloat (share, >=, 0.95);
   if (dcounts)
     {
-      share = agreement (m, m->in_counts, dcounts, (gsize) B * VOCAB, 1, &norm);
+      share = agreement (m, m->in_counts, dcounts, (gsize) B * m->T, 1, &norm);
       g_test_message ("%-34s %5.1f%% of probes agree (|g| %.2e)", "input counts", 100 * share, norm);
       if (m->config.fusion != FW_FUSION_IMAGE)
         g_assert_cmpfloat (norm, >, 1e-4);
@@ -213,7 +223,7 @@ test_probs_gradients (gconstpointer data)
   g_autofree float *grads = g_memdup2 (m->grads, sizeof (float) * m->n_params);
   g_autofree float *dimage = g_memdup2 (fw_model_input_image_grad (m), sizeof (float) * B * m->P);
   g_autofree float *dtext = NULL;
-  gsize n_text = embedded ? n_embedded : (gsize) B * VOCAB;
+  gsize n_text = embedded ? n_embedded : (gsize) B * m->T;
   if (m->config.fusion != FW_FUSION_IMAGE)
     dtext = g_memdup2 (fw_model_input_text_grad (m), sizeof (float) * n_text);
 

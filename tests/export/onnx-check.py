@@ -26,15 +26,23 @@ def check(model_path, csv_path):
     assert [i.name for i in g.input] == ["image", "text"], [i.name for i in g.input]
     assert [o.name for o in g.output] == ["logits", "probabilities"], [o.name for o in g.output]
     image, text = g.input
-    assert image.type.tensor_type.elem_type == onnx.TensorProto.FLOAT and len(dims(image)) == 4
+    props = {p.key: p.value for p in model.metadata_props}
+    pre = json.loads(props["preprocess"])
+    # a features model reads (N, D) vectors: preprocess says D
+    assert image.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    if "image_features" in pre:
+        assert dims(image)[1:] == [pre["image_features"]], (dims(image), pre)
+    else:
+        assert len(dims(image)) == 4, dims(image)
     assert text.type.tensor_type.elem_type in (onnx.TensorProto.FLOAT, onnx.TensorProto.INT64)
     for o in g.output:
         assert dims(o)[1] == len(classes), (o.name, dims(o))
-    props = {p.key: p.value for p in model.metadata_props}
     assert json.loads(props["labels"]) == classes, (props.get("labels"), classes)
     vocab = json.loads(props["vocab"])
     assert vocab[:2] == ["<pad>", "<unk>"], vocab[:2]
-    if text.type.tensor_type.elem_type == onnx.TensorProto.FLOAT:
+    if "text_features" in pre:
+        assert dims(text)[1] == pre["text_features"], (dims(text), pre)
+    elif text.type.tensor_type.elem_type == onnx.TensorProto.FLOAT:
         assert dims(text)[1] == len(vocab), (dims(text), len(vocab))
     else:
         assert dims(text)[1] == 32, dims(text)

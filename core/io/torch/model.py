@@ -14,6 +14,7 @@ read, with the same pixels.  A text-only model reads no image.
     logits, probabilities = model(image[None], text[None])
     print(model.labels[int(probabilities.argmax())])
 """
+import ast
 import json
 import math
 import os
@@ -68,6 +69,67 @@ def load_safetensors(path):
             t = torch.frombuffer(bytearray(data[base + begin:base + end]), dtype=dtype)
         tensors[name] = t.reshape(shape)
     return tensors, meta
+
+
+# ---- precomputed vectors (--image-features / --text-features) -------------
+
+def _npy(data, path):
+    """(rows, D) float32 of a NumPy .npy: '<f4', C order, 2-D only"""
+    major = data[6]
+    if major == 1:
+        (n,), start = struct.unpack("<H", data[8:10]), 10
+    elif major in (2, 3):
+        (n,), start = struct.unpack("<I", data[8:12]), 12
+    else:
+        raise ValueError(f"{path}: NumPy format version {major} is not one of 1, 2, 3")
+    header = data[start:start + n].decode("latin-1")
+    try:
+        info = ast.literal_eval(header)
+    except (ValueError, SyntaxError):
+        raise ValueError(f"{path}: its NumPy header is not a plain array description") from None
+    if not isinstance(info, dict) or info.get("descr") not in ("<f4", "=f4"):
+        raise ValueError(f"{path}: its dtype is {info.get('descr') if isinstance(info, dict) else '?'!r}, "
+                         "not little-endian float32 '<f4'")
+    if info.get("fortran_order") is not False:
+        raise ValueError(f"{path}: it is not in C order")
+    shape = info.get("shape")
+    if not isinstance(shape, tuple) or len(shape) != 2:
+        raise ValueError(f"{path}: its array is not 2-D (rows, D)")
+    body = data[start + n:]
+    if len(body) != shape[0] * shape[1] * 4:
+        raise ValueError(f"{path}: it has {len(body)} bytes of data, not the {shape[0]} x {shape[1]} "
+                         "floats its shape says")
+    if not body:
+        return torch.zeros(shape)
+    return torch.frombuffer(bytearray(body), dtype=torch.float32).reshape(shape)
+
+
+def load_features(path, rows):
+    """(rows, D) float32 of a features file (safetensors tensor 'features'
+    or .npy), checked as the workbench checks it: one row per manifest row,
+    NaN only as whole rows (a missing modality, returned as zeros with a
+    mask).  Returns (vectors, present) with present a (rows,) bool tensor."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:6] == b"\x93NUMPY":
+        x = _npy(data, path)
+    else:
+        tensors, _ = load_safetensors(path)
+        if set(tensors) != {"features"}:
+            raise ValueError(f"{path}: a features file holds one tensor, 'features'")
+        x = tensors["features"]
+        if x.dtype != torch.float32 or x.dim() != 2:
+            raise ValueError(f"{path}: tensor 'features' is not a 2-D float32 tensor")
+    if x.shape[0] != rows:
+        raise ValueError(f"{path}: it has {x.shape[0]} rows but the manifest has {rows}")
+    nan = torch.isnan(x)
+    missing = nan.all(1)
+    bad = (~torch.isfinite(x)) & ~missing.unsqueeze(1)
+    if bad.any():
+        r = int(bad.any(1).nonzero()[0])
+        raise ValueError(f"{path}: row {r + 1} holds NaN or an infinite value outside a row that "
+                         "is NaN throughout")
+    return torch.where(missing.unsqueeze(1), torch.zeros_like(x), x), ~missing
 
 
 # ---- modules, named as the workbench names its parameters -----------------
@@ -257,6 +319,7 @@ class TransformerEncoder(nn.Module):
 
 
 def _text_encoder(kind, vocab, hidden, layers=2, heads=4):
+    """vocab: the vocabulary size, or for "features" the vectors' width"""
     if kind == "embed":
         return EmbedEncoder(vocab, hidden)
     if kind == "gru":
@@ -335,7 +398,9 @@ class Late(nn.Module):
 class FusionModel(nn.Module):
     """forward(image (N, C, S, S) in [0,1], text (N, V) float word counts for
     the bow encoder or (N, 32) int64 token ids padded with 0 for embed,
-    gru and transformer) → (logits, probabilities), both (N, classes)."""
+    gru and transformer) → (logits, probabilities), both (N, classes).  A
+    "features" encoder reads a precomputed (N, D) vector instead
+    (load_features)."""
 
     def __init__(self, config, labels, vocab, preprocess=None):
         super().__init__()
@@ -347,8 +412,15 @@ class FusionModel(nn.Module):
         self.size = int(c["image-size"])
         self.channels = 3 if c["color"] == "rgb" else 1
         H, N, K, V = int(c["hidden"]), int(c["head-hidden"]), len(self.labels), len(self.vocab)
-        self.uses_tokens = self.text_kind != "bow"
+        self.uses_tokens = self.text_kind not in ("bow", "features")
+        pre = preprocess or {}
+        self.image_features = int(pre.get("image_features", 0))
+        self.text_features = int(pre.get("text_features", 0))
+        if self.text_kind == "features":
+            V = self.text_features   # the text encoder's input width
         P = self.channels * self.size * self.size
+        if self.image_kind == "features":
+            P = self.image_features
         if self.kind == "early":
             width = EMBED_DIM if self.text_kind == "embed" else V
             if self.text_kind == "embed":
@@ -373,7 +445,9 @@ class FusionModel(nn.Module):
                 self.fusion = AttentionFusion(image_dim, grid * grid, text_dim, int(c.get("heads", 4)))
                 self.head = _head(self.fusion.width, N, K)
                 return
-            if self.kind != "text":
+            if self.kind != "text" and self.image_kind == "features":
+                self.image_encoder = nn.Sequential(nn.Linear(P, H), nn.ReLU())
+            elif self.kind != "text":
                 self.image_encoder = _image_encoder(self.image_kind, self.channels, self.size, H)
             if self.kind == "late":
                 self.image_head = _head(H, N, K)

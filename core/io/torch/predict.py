@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""predict.py MANIFEST [--split SPLIT] — prints the same CSV as
+"""predict.py MANIFEST [--split SPLIT] [--image-features F] [--text-features F] — prints the same CSV as
 `fusion-workbench predict --out` for the same rows:
 index,label,predicted,p_<class>... (index = the manifest's data row, from 0).
 
@@ -8,7 +8,9 @@ label, optional split) or a folder holding metadata.csv / metadata.jsonl.
 Rows are assigned to splits as the workbench does: the split cell when it
 is filled (with val drawn from train when no row is val), otherwise 80/10/10
 by a draw from the row's own image path and caption and the model's seed.
---split all: every row.
+--split all: every row.  A model with a "features" encoder reads that
+modality from --image-features / --text-features (safetensors tensor
+'features' or .npy, one row per manifest row; a row of NaN is missing).
 Written by `fusion-workbench export --torch`; needs python3-torch (and
 python3-pil for images).
 """
@@ -23,7 +25,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
-from model import FusionModel  # noqa: E402
+from model import FusionModel, load_features  # noqa: E402
 
 SPLITS = {"train": 0, "training": 0, "val": 1, "valid": 1, "validation": 1, "dev": 1,
           "test": 2, "testing": 2}
@@ -144,12 +146,39 @@ def assign_splits(rows, seed, val_fraction):
     return split
 
 
-def preprocess_row(model, manifest, rows, i):
-    """model inputs of row i, or exit naming the row whose image fails"""
+def preprocess_row(model, manifest, rows, i, vectors=(None, None)):
+    """model inputs of row i, or exit naming the row whose image fails;
+    vectors: the (image, text) features tensors of features models"""
+    image, text = vectors
     try:
-        return model.preprocess(rows[i]["image"], rows[i]["text"])
+        x = model.preprocess_image(rows[i]["image"]) if image is None else image[i]
+        t = model.preprocess_text(rows[i]["text"]) if text is None else text[i]
+        return x, t
     except (ImportError, OSError, ValueError) as e:   # each names the image file
         sys.exit(f"{PROG}: {manifest}: row {i + 1}: {e}")
+
+
+def features_of(model, args, rows):
+    """(image, text) vectors for the model's features encoders, or None each"""
+    out = []
+    for kind, flag, path in (("image", "--image-features", args.image_features),
+                             ("text", "--text-features", args.text_features)):
+        wanted = getattr(model, f"{kind}_kind") == "features" and not (
+            model.kind == {"image": "text", "text": "image"}[kind])
+        if not wanted:
+            out.append(None)
+            continue
+        if not path:
+            sys.exit(f"{PROG}: the model reads precomputed {kind} vectors: give {flag} FILE")
+        try:
+            x, _ = load_features(path, len(rows))
+        except (OSError, ValueError) as e:
+            sys.exit(f"{PROG}: {e}")
+        want = getattr(model, f"{kind}_features")
+        if x.shape[1] != want:
+            sys.exit(f"{PROG}: {path}: its vectors are {x.shape[1]} wide but the model reads {want}")
+        out.append(x)
+    return tuple(out)
 
 
 def csv_field(s):
@@ -164,11 +193,14 @@ def main():
     ap.add_argument("--split", default="test", help="train, val, test or all [test]")
     ap.add_argument("--model", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                     "model.safetensors"))
+    ap.add_argument("--image-features", help="precomputed image vectors (features models)")
+    ap.add_argument("--text-features", help="precomputed text vectors (features models)")
     args = ap.parse_args()
     if args.split != "all" and args.split.lower() not in SPLITS:
         ap.error(f"--split '{args.split}' is not one of train, val, test, all")
     model = FusionModel.from_file(args.model)
     rows = read_manifest(args.manifest)
+    vectors = features_of(model, args, rows)
     split = assign_splits(rows, int(model.config["seed"]), float(model.config["val-fraction"]))
     want = None if args.split == "all" else SPLITS[args.split.lower()]
     chosen = [i for i in range(len(rows)) if want is None or split[i] == want]
@@ -185,7 +217,7 @@ def main():
     with torch.no_grad():
         for start in range(0, len(chosen), batch):
             part = chosen[start:start + batch]
-            images, texts = zip(*(preprocess_row(model, args.manifest, rows, i) for i in part))
+            images, texts = zip(*(preprocess_row(model, args.manifest, rows, i, vectors) for i in part))
             _, probs = model(torch.stack(images), torch.stack(texts))
             for i, p in zip(part, probs.tolist()):
                 best = max(range(len(p)), key=lambda k: (p[k], -k))
