@@ -8,29 +8,14 @@ accuracy, and shapes-complementary within 2 points of concat fusion.
 Usage: test_attention.py PATH/TO/fusion-workbench [--accuracy]   (prints TAP)
 """
 import json
-import math
 import os
 import struct
-import subprocess
 import sys
 import tempfile
-import zlib
 
-EXE = sys.argv[1]
+from cli_tap import check, finish, png, run
+
 ACCURACY = "--accuracy" in sys.argv[2:]
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(ok)
-    print(f"{'ok' if ok else 'not ok'} {len(results)} {name}")
-    if not ok and detail:
-        for line in str(detail).splitlines():
-            print(f"# {line}")
-
-
-def run(*args):
-    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=600)
 
 
 def train_json(*args):
@@ -57,28 +42,6 @@ def read_safetensors(path):
     return out, meta
 
 
-def png(path, size, shade, square):
-    """A gray PNG: a dark square or cross on white."""
-    rows = []
-    for y in range(size):
-        row = bytearray([0])
-        for x in range(size):
-            inside = 3 <= x < size - 3 and 3 <= y < size - 3
-            if not square:
-                inside = inside and (abs(x - size // 2) < 2 or abs(y - size // 2) < 2)
-            row.append(shade if inside else 255)
-        rows.append(bytes(row))
-
-    def chunk(kind, data):
-        c = kind + data
-        return struct.pack(">I", len(data)) + c + struct.pack(">I", zlib.crc32(c))
-
-    ihdr = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-                + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
-
-
 if ACCURACY:
     # batch 16: attention needs more steps than concat to settle (README)
     common = ("--text-encoder", "embed", "--batch", "16", "--epochs", "8")
@@ -91,8 +54,7 @@ if ACCURACY:
     check("attention fusion matches concat on shapes-complementary within 2 points",
           r1.returncode == 0 and r2.returncode == 0
           and att.get("test_accuracy", 0) >= cat.get("test_accuracy", 1) - 0.02, r1.stderr + r2.stderr)
-    print(f"1..{len(results)}")
-    sys.exit(0 if all(results) else 1)
+    finish()
 
 # ---- refusals, each naming the way out ----
 for args, words in [
@@ -196,5 +158,4 @@ with tempfile.TemporaryDirectory() as tmp:
           r.returncode == 1 and plain in r.stderr and "--fusion-op attention" in r.stderr
           and not os.path.exists(bad_out), r.stderr)
 
-print(f"1..{len(results)}")
-sys.exit(0 if all(results) else 1)
+finish()
