@@ -13,7 +13,7 @@ import struct
 import sys
 import tempfile
 
-from cli_tap import check, finish, run
+from cli_tap import check, finish, png, run
 
 ACCURACY = "--accuracy" in sys.argv[2:]
 
