@@ -261,6 +261,45 @@ text_shape_label (FwFusionDiagram *self)
   return g_strdup_printf (_("≤ %d tokens"), FW_MAX_TOKENS);
 }
 
+/* attention fusion: the encoders give tokens, which meet in two
+ * cross-attention blocks (words → image regions above, regions → words
+ * below), each pooled to 64 and joined into the head's 128 */
+static void
+draw_attention (Pen *p, const FwConfig *c, const double *X, double yi, double yt, double ym,
+                double half, const char *head)
+{
+  int g = c->image_size / FW_IMAGE_PATCH;
+  int dt = c->text_encoder == FW_TEXT_GRU ? c->hidden : FW_EMBED_DIM;
+  g_autofree char *itok = c->image_encoder == FW_IMAGE_CNN
+    ? g_strdup_printf (_("CNN\n%d×%d×32"), g, g)
+    : g_strdup_printf (_("Patches\n%d×%d×%d"), g, g,
+                       (c->color == FW_COLOR_RGB ? 3 : 1) * FW_IMAGE_PATCH * FW_IMAGE_PATCH);
+  const char *tname = c->text_encoder == FW_TEXT_EMBED ? _("Embed")
+                    : c->text_encoder == FW_TEXT_GRU ? _("GRU") : _("Transformer");  /* msgid from the transformer branch */
+  g_autofree char *ttok = g_strdup_printf ("%s\n≤%d×%d", tname, FW_MAX_TOKENS, dt);
+  g_autofree char *t2i = g_strdup_printf (_("words → image\n%d heads"), c->heads);
+  g_autofree char *i2t = g_strdup_printf (_("image → words\n%d heads"), c->heads);
+
+  box (p, X[0], yi, _("Image"), FALSE, 1);
+  box (p, X[0], yt, _("Text"), FALSE, 1);
+  arrow (p, X[0] + half, yi, X[1] - half, yi, 1);
+  arrow (p, X[0] + half, yt, X[1] - half, yt, 1);
+  box (p, X[1], yi, itok, FALSE, 1);
+  box (p, X[1], yt, ttok, FALSE, 1);
+  /* each block reads both token sets: queries from one, keys from the other */
+  arrow (p, X[1] + half, yi, X[2] - half, yi, 1);
+  arrow (p, X[1] + half, yt, X[2] - half, yt, 1);
+  arrow (p, X[1] + half, yi, X[2] - half, yt, 1);
+  arrow (p, X[1] + half, yt, X[2] - half, yi, 1);
+  box (p, X[2], yi, t2i, FALSE, 1);
+  box (p, X[2], yt, i2t, FALSE, 1);
+  arrow (p, X[2] + half, yi, X[3] - half, ym, 1);
+  arrow (p, X[2] + half, yt, X[3] - half, ym, 1);
+  box (p, X[3], ym, head, FALSE, 1);
+  arrow (p, X[3] + half, ym, X[4] - half, ym, 1);
+  box (p, X[4], ym, "ŷ", TRUE, 1);
+}
+
 void
 fw_fusion_diagram_draw (FwFusionDiagram *self, cairo_t *cr, int width, int height,
                         const GdkRGBA *fg, const GdkRGBA *accent)
@@ -311,6 +350,12 @@ fw_fusion_diagram_draw (FwFusionDiagram *self, cairo_t *cr, int width, int heigh
       break;
 
     case FW_FUSION_INTERMEDIATE:
+      if (c->fusion_op == FW_OP_ATTENTION)
+        {
+          draw_attention (&p, c, X, yi, yt, ym, half, head);
+          note (&p, X[3], ym, p_head);
+          break;
+        }
       box (&p, X[0], yi, _("Image"), FALSE, 1);
       box (&p, X[0], yt, _("Text"), FALSE, 1);
       arrow (&p, X[0] + half, yi, X[1] - half, yi, 1);

@@ -21,9 +21,11 @@ typedef struct {
   int digits;
 } OptionRow;
 
-static const char *const op_values[] = { "concat", "sum", "product", "gated", "tensor", "lowrank", NULL };
+static const char *const op_values[] = { "concat", "sum", "product", "gated", "tensor", "lowrank",
+                                         "attention", NULL };
 static const char *const op_labels[] = { N_("Concatenate"), N_("Sum"), N_("Product"), N_("Gated (GMU)"),
-                                         N_("Tensor (TFN)"), N_("Low-rank (LMF)"), NULL };
+                                         N_("Tensor (TFN)"), N_("Low-rank (LMF)"),
+                                         N_("Cross-modal attention"), NULL };
 static const char *const late_values[] = { "mean", "weighted", "stacking", NULL };
 static const char *const late_labels[] = { N_("Mean of probabilities"), N_("Learned weights"),
                                            N_("Stacking"), NULL };
@@ -121,6 +123,17 @@ update_teaching (FwModelPanel *self)
   g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>\n<span foreground=\"#2ec27e\">+</span> %s\n<span foreground=\"#e01b24\">−</span> %s",
                                                      _(t->title), _(t->pros), _(t->cons));
 
+  /* a choice that cannot apply (attention fusion with word counts or
+   * features, …) says why here, before Train does */
+  g_autoptr (GError) error = NULL;
+  if (!fw_config_validate (&self->config, &error))
+    {
+      g_autofree char *why = g_markup_printf_escaped ("\n<span foreground=\"#e01b24\">%s</span> %s",
+                                                      _("Cannot train:"), error->message);
+      g_autofree char *both = g_strconcat (markup, why, NULL);
+      gtk_label_set_markup (self->teaching_label, both);
+      return;
+    }
   gtk_label_set_markup (self->teaching_label, markup);
 }
 

@@ -824,6 +824,10 @@ start_next_compare (FwWindow *self)
   config.fusion = compare_order[self->compare_next++];
   if (config.fusion == FW_FUSION_EARLY)
     config.image_encoder = FW_IMAGE_MLP;
+  /* the fusion operation is intermediate fusion's; attention would make
+   * the other fusion types refuse to train */
+  if (config.fusion != FW_FUSION_INTERMEDIATE && config.fusion_op == FW_OP_ATTENTION)
+    config.fusion_op = FW_OP_CONCAT;
   if (start_run (self, &config))
     {
       g_list_store_append (self->compare_runs, self->run);

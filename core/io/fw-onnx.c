@@ -243,27 +243,34 @@ filled (Onnx *o, gint64 width, float value)
   return y;
 }
 
+/* the CNN's two conv + ReLU + max-pool blocks: (N, 32, S/4, S/4) */
+static const char *
+conv_blocks (Onnx *o)
+{
+  static const gint64 k3[2] = { 3, 3 }, pad1[4] = { 1, 1, 1, 1 }, k2[2] = { 2, 2 };
+  const char *x = "image";
+  for (int block = 0; block < 2; block++)
+    {
+      const char *w = block == 0 ? "image_encoder.0.weight" : "image_encoder.3.weight";
+      const char *b = block == 0 ? "image_encoder.0.bias" : "image_encoder.3.bias";
+      x = op (o, "Conv", x, param (o, w), param (o, b), NULL);
+      attr_ints (o, "kernel_shape", 2, k3);
+      attr_ints (o, "pads", 4, pad1);
+      x = op (o, "Relu", x, NULL);
+      x = op (o, "MaxPool", x, NULL);
+      attr_ints (o, "kernel_shape", 2, k2);
+      attr_ints (o, "strides", 2, k2);
+    }
+  return x;
+}
+
 static const char *
 image_encoder (Onnx *o)
 {
   const FwConfig *c = fw_model_get_config (o->model);
-  static const gint64 k3[2] = { 3, 3 }, pad1[4] = { 1, 1, 1, 1 }, k2[2] = { 2, 2 };
   const char *x = "image";
   if (c->image_encoder == FW_IMAGE_CNN)
-    {
-      for (int block = 0; block < 2; block++)
-        {
-          const char *w = block == 0 ? "image_encoder.0.weight" : "image_encoder.3.weight";
-          const char *b = block == 0 ? "image_encoder.0.bias" : "image_encoder.3.bias";
-          x = op (o, "Conv", x, param (o, w), param (o, b), NULL);
-          attr_ints (o, "kernel_shape", 2, k3);
-          attr_ints (o, "pads", 4, pad1);
-          x = op (o, "Relu", x, NULL);
-          x = op (o, "MaxPool", x, NULL);
-          attr_ints (o, "kernel_shape", 2, k2);
-          attr_ints (o, "strides", 2, k2);
-        }
-    }
+    x = conv_blocks (o);
   x = op (o, "Flatten", x, NULL);
   attr_i (o, "axis", 1);
   return linear_relu (o, x, c->image_encoder == FW_IMAGE_CNN ? "image_encoder.7"
@@ -286,9 +293,11 @@ mean_embedding (Onnx *o, const char *table)
   return op (o, "Div", sum, den, NULL);
 }
 
-/* PyTorch's GRU, unrolled; a step past a row's last token keeps its state */
+/* PyTorch's GRU, unrolled; a step past a row's last token keeps its
+ * state.  With every non-NULL, every step's state (N, H) goes there too
+ * (attention fusion reads them all). */
 static const char *
-gru (Onnx *o)
+gru (Onnx *o, const char **every)
 {
   int H = fw_model_get_config (o->model)->hidden;
   const char *emb = op (o, "Gather", param (o, "text_encoder.embedding.weight"), "text", NULL);
@@ -320,6 +329,8 @@ gru (Onnx *o)
       const char *mt = op (o, "Gather", mask3, idx, NULL);                 /* (N, 1) */
       attr_i (o, "axis", 1);
       h = op (o, "Where", mt, hn, h, NULL);
+      if (every)
+        every[t] = h;
     }
   return h;
 }
@@ -398,8 +409,9 @@ gelu (Onnx *o, const char *x)
              op (o, "Add", erf, scalar (o, 1.0f), NULL), NULL);
 }
 
+/* per_token: the final LayerNorm's output (N, L, E), for attention fusion */
 static const char *
-transformer (Onnx *o)
+transformer (Onnx *o, gboolean per_token)
 {
   const FwConfig *c = fw_model_get_config (o->model);
   const char *x = op (o, "Add", op (o, "Gather", param (o, "text_encoder.embedding.weight"), "text", NULL),
@@ -423,6 +435,8 @@ transformer (Onnx *o)
       x = op (o, "Add", x, linear_nd (o, ff, w2, b2), NULL);
     }
   x = layer_norm (o, x, "text_encoder.encoder.norm");
+  if (per_token)
+    return x;
   /* the mean over the real tokens; 0 for none */
   const char *m3 = op (o, "Unsqueeze", maskf, int1 (o, 2), NULL);
   const char *sum = op (o, "ReduceSum", op (o, "Mul", x, m3, NULL), int1 (o, 1), NULL);
@@ -445,9 +459,9 @@ text_encoder (Onnx *o)
       return linear_relu (o, mean_embedding (o, "text_encoder.embedding.weight"),
                           "text_encoder.linear");
     case FW_TEXT_GRU:
-      return gru (o);
+      return gru (o, NULL);
     case FW_TEXT_TRANSFORMER:
-      return transformer (o);
+      return transformer (o, FALSE);
     default:
       g_assert_not_reached ();
     }
@@ -516,6 +530,146 @@ fusion (Onnx *o, const char *xi, const char *xt)
     default:
       g_assert_not_reached ();
     }
+}
+
+/* ---- attention fusion (fw-fusion-attention.c): tokens, one cross-
+ * attention block each way, the means; every word position is computed
+ * and the padded ones masked, as in model.py ---- */
+
+/* (N, Li, Di): the CNN's positions, or 4 × 4 pixel patches (c, y, x) */
+static const char *
+attention_image_tokens (Onnx *o)
+{
+  const FwConfig *c = fw_model_get_config (o->model);
+  const FwShape *s = fw_model_get_shape (o->model);
+  gint64 g = s->size / FW_IMAGE_PATCH, p = FW_IMAGE_PATCH, C = s->channels;
+  if (c->image_encoder == FW_IMAGE_CNN)
+    {
+      gint64 shape[3] = { 0, 32, g * g };
+      static const gint64 perm[3] = { 0, 2, 1 };
+      const char *y = op (o, "Transpose", op (o, "Reshape", conv_blocks (o), ints (o, 3, shape), NULL), NULL);
+      attr_ints (o, "perm", 3, perm);
+      return y;
+    }
+  const char *x = "image";
+  if (s->size != g * p)   /* pixels past the last whole patch are in no token */
+    {
+      gint64 starts[2] = { 0, 0 }, ends[2] = { g * p, g * p }, axes[2] = { 2, 3 };
+      x = op (o, "Slice", x, ints (o, 2, starts), ints (o, 2, ends), ints (o, 2, axes), NULL);
+    }
+  gint64 six[6] = { 0, C, g, p, g, p }, three[3] = { 0, g * g, C * p * p };
+  static const gint64 perm[6] = { 0, 2, 4, 1, 3, 5 };
+  x = op (o, "Transpose", op (o, "Reshape", x, ints (o, 6, six), NULL), NULL);
+  attr_ints (o, "perm", 6, perm);
+  return op (o, "Reshape", x, ints (o, 3, three), NULL);
+}
+
+/* (N, L, Dt): every word's embedding, GRU state or Transformer token */
+static const char *
+attention_text_tokens (Onnx *o)
+{
+  switch (fw_model_get_config (o->model)->text_encoder)
+    {
+    case FW_TEXT_EMBED:
+      return op (o, "Gather", param (o, "text_encoder.embedding.weight"), "text", NULL);
+    case FW_TEXT_TRANSFORMER:
+      return transformer (o, TRUE);
+    case FW_TEXT_GRU:
+      {
+        const char *every[FW_MAX_TOKENS], *steps[FW_MAX_TOKENS];
+        gru (o, every);
+        for (int t = 0; t < FW_MAX_TOKENS; t++)
+          steps[t] = op (o, "Unsqueeze", every[t], int1 (o, 1), NULL);
+        node_v (o, "Concat", FW_MAX_TOKENS, steps, 1, NULL);
+        attr_i (o, "axis", 1);
+        return o->last->output[0];
+      }
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* x + out_proj (MHA (q = nx, k = v = ny)), then + FF (LN (·)).
+ * key_bias (N, 1, 1, Lk) is 0 or -1e9; key_any (N, 1, 1, 1) is 0 for a
+ * row without keys, whose weights are then zeros as in the core. */
+static const char *
+cross_attention (Onnx *o, const char *x, const char *nx, const char *ny, const char *prefix,
+                 const char *key_bias, const char *key_any)
+{
+  static const gint64 perm_k[4] = { 0, 1, 3, 2 }, perm_back[4] = { 0, 2, 1, 3 };
+  int nh = fw_model_get_config (o->model)->heads;
+  g_autofree char *ipw = g_strdup_printf ("%s.attn.in_proj_weight", prefix);
+  g_autofree char *ipb = g_strdup_printf ("%s.attn.in_proj_bias", prefix);
+  g_autofree char *opw = g_strdup_printf ("%s.attn.out_proj.weight", prefix);
+  g_autofree char *opb = g_strdup_printf ("%s.attn.out_proj.bias", prefix);
+  g_autofree char *norm = g_strdup_printf ("%s.norm", prefix);
+  g_autofree char *w1 = g_strdup_printf ("%s.linear1.weight", prefix);
+  g_autofree char *b1 = g_strdup_printf ("%s.linear1.bias", prefix);
+  g_autofree char *w2 = g_strdup_printf ("%s.linear2.weight", prefix);
+  g_autofree char *b2 = g_strdup_printf ("%s.linear2.bias", prefix);
+  /* the stacked projection on both sides; q from one, k and v from the other */
+  const char *qkv_x = linear_nd (o, nx, ipw, ipb), *qkv_y = linear_nd (o, ny, ipw, ipb);
+  const char *px[3], *py[3];
+  node_v (o, "Split", 1, &qkv_x, 3, px);
+  attr_i (o, "axis", 2);
+  node_v (o, "Split", 1, &qkv_y, 3, py);
+  attr_i (o, "axis", 2);
+  const char *q = split_heads (o, px[0], nh), *k = split_heads (o, py[1], nh);
+  const char *v = split_heads (o, py[2], nh);
+  const char *kt = op (o, "Transpose", k, NULL);
+  attr_ints (o, "perm", 4, perm_k);
+  const char *scores = op (o, "Mul", op (o, "MatMul", q, kt, NULL),
+                           scalar (o, 1.0f / sqrtf ((float) (FW_ATTENTION_DIM / nh))), NULL);
+  if (key_bias)
+    scores = op (o, "Add", scores, key_bias, NULL);
+  const char *att = op (o, "Softmax", scores, NULL);
+  attr_i (o, "axis", -1);
+  if (key_any)
+    att = op (o, "Mul", att, key_any, NULL);
+  const char *ctx = op (o, "Transpose", op (o, "MatMul", att, v, NULL), NULL);
+  attr_ints (o, "perm", 4, perm_back);
+  gint64 shape[3] = { 0, -1, FW_ATTENTION_DIM };
+  const char *res = op (o, "Add", x, linear_nd (o, op (o, "Reshape", ctx, ints (o, 3, shape), NULL),
+                                                opw, opb), NULL);
+  const char *ff = gelu (o, linear_nd (o, layer_norm (o, res, norm), w1, b1));
+  return op (o, "Add", res, linear_nd (o, ff, w2, b2), NULL);
+}
+
+static const char *
+attention_fusion (Onnx *o)
+{
+  static const gint64 axes12[2] = { 1, 2 }, axis1[1] = { 1 };
+  const char *ti = op (o, "Add", linear_nd (o, attention_image_tokens (o), "fusion.image_proj.weight",
+                                            "fusion.image_proj.bias"),
+                       param (o, "fusion.image_pos"), NULL);             /* (N, Li, D) */
+  const char *tt = linear_nd (o, attention_text_tokens (o), "fusion.text_proj.weight",
+                              "fusion.text_proj.bias");                  /* (N, L, D) */
+  const char *ni = layer_norm (o, ti, "fusion.image_norm");
+  const char *nt = layer_norm (o, tt, "fusion.text_norm");
+  const char *maskf = op (o, "Cast", o->mask, NULL);                    /* (N, L) */
+  attr_i (o, "to", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT);
+  const char *key_bias = op (o, "Mul", op (o, "Sub", maskf, scalar (o, 1.0f), NULL),
+                             scalar (o, 1e9f), NULL);
+  key_bias = op (o, "Unsqueeze", key_bias, ints (o, 2, axes12), NULL);  /* (N, 1, 1, L) */
+  /* opset 13: ReduceMax and ReduceMean take axes as an attribute */
+  const char *any = op (o, "ReduceMax", maskf, NULL);                  /* (N, 1) */
+  attr_ints (o, "axes", 1, axis1);
+  attr_i (o, "keepdims", 1);
+  any = op (o, "Unsqueeze", any, ints (o, 2, axes12), NULL);            /* (N, 1, 1, 1) */
+  const char *ut = cross_attention (o, tt, nt, ni, "fusion.text_to_image", NULL, NULL);
+  const char *ui = cross_attention (o, ti, ni, nt, "fusion.image_to_text", key_bias, any);
+  const char *pool_i = op (o, "ReduceMean", ui, NULL);
+  attr_ints (o, "axes", 1, axis1);
+  attr_i (o, "keepdims", 0);
+  const char *m3 = op (o, "Unsqueeze", maskf, int1 (o, 2), NULL);
+  const char *sum = op (o, "ReduceSum", op (o, "Mul", ut, m3, NULL), int1 (o, 1), NULL);
+  attr_i (o, "keepdims", 0);
+  const char *count = op (o, "ReduceSum", maskf, int1 (o, 1), NULL);
+  attr_i (o, "keepdims", 1);
+  const char *pool_t = op (o, "Div", sum, op (o, "Max", count, scalar (o, 1.0f), NULL), NULL);
+  const char *y = op (o, "Concat", pool_i, pool_t, NULL);
+  attr_i (o, "axis", 1);
+  return y;
 }
 
 /* sets *logits and returns the probabilities */
@@ -659,6 +813,11 @@ fw_onnx_export (const FwModel *model, const FwVocab *vocab, const char *const *c
       }
       break;
     case FW_FUSION_INTERMEDIATE:
+      if (c->fusion_op == FW_OP_ATTENTION)
+        {
+          logits = head (&o, attention_fusion (&o), "head");
+          break;
+        }
       {
         const char *xi = image_encoder (&o);
         const char *xt = text_encoder (&o);

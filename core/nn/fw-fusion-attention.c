@@ -2,7 +2,7 @@
  * (--fusion-op attention): the image as tokens (the CNN's last feature map
  * positions, or for mlp non-overlapping FW_IMAGE_PATCH² pixel patches),
  * the caption as tokens (every word's embedding for embed, every step's
- * state for gru), both projected to D = FW_ATTENTION_DIM; then one pre-LN
+ * state for gru, the final layer norm's output for transformer), both projected to D = FW_ATTENTION_DIM; then one pre-LN
  * cross-attention block in each direction, side by side:
  *
  *   ti = image_proj (xi) + image_pos        tt = text_proj (xt)
@@ -146,7 +146,7 @@ fw_attention_fusion_build (FwModel *m)
   f->grid = m->shape.size / FW_IMAGE_PATCH;
   f->li = f->grid * f->grid;
   f->di = m->config.image_encoder == FW_IMAGE_CNN ? 32 : C * FW_IMAGE_PATCH * FW_IMAGE_PATCH;
-  f->dt = m->config.text_encoder == FW_TEXT_GRU ? m->config.hidden : FW_EMBED_DIM;
+  f->dt = m->config.text_encoder == FW_TEXT_GRU ? m->config.hidden : FW_EMBED_DIM;  /* E: embed, transformer */
 
   fw_linear_build (m, &f->image_proj, "fusion.image_proj", f->di, D);
   fw_param (m, &f->image_pos, 0.0f, "fusion.image_pos", 3, 1, f->li, D);
@@ -240,15 +240,26 @@ image_tokens_bw (FwModel *m, AttentionFusion *f, int B)
       }
 }
 
-/* xt (B, Lt, Dt) from the text encoder's time-major (·, B, Dt) states:
- * the embeddings (L, B, E) or the GRU's h_all (steps + 1, B, H), whose
- * state after word t is h_all[t + 1].  Words past the batch's longest
- * caption are not computed; those a row lacks are masked downstream. */
+/* xt (B, Lt, Dt) from the text encoder's states: time-major (·, B, Dt)
+ * for the embeddings (L, B, E) and the GRU's h_all (steps + 1, B, H),
+ * whose state after word t is h_all[t + 1]; batch-first (B, steps, E) for
+ * the Transformer's tokens.  Words past the batch's longest caption are
+ * not computed; those a row lacks are masked downstream.  Returns the
+ * buffer; *first is the step of word 0, and element (b, t) is at
+ * (t + first) · step_stride + b · row_stride rows of Dt. */
 static float *
-text_states (FwModel *m, int *first)
+text_states (FwModel *m, int B, int *first, gsize *step_stride, gsize *row_stride)
 {
   TextEncoder *e = &m->text_encoder;
   *first = e->kind == FW_TEXT_GRU ? 1 : 0;
+  if (e->kind == FW_TEXT_TRANSFORMER)
+    {
+      *step_stride = 1;
+      *row_stride = (gsize) e->steps;
+      return e->tokens;
+    }
+  *step_stride = (gsize) B;
+  *row_stride = 1;
   return e->kind == FW_TEXT_GRU ? e->h_all : e->embedded;
 }
 
@@ -256,20 +267,21 @@ static int
 text_available (FwModel *m)
 {
   TextEncoder *e = &m->text_encoder;
-  return e->kind == FW_TEXT_GRU ? e->steps : FW_MAX_TOKENS;
+  return e->kind == FW_TEXT_EMBED ? FW_MAX_TOKENS : e->steps;
 }
 
 static void
 text_tokens (FwModel *m, AttentionFusion *f, int B)
 {
   int first, lt = f->lt, dt = f->dt, avail = text_available (m);
-  const float *s = text_states (m, &first);
+  gsize ss, rs;
+  const float *s = text_states (m, B, &first, &ss, &rs);
   for (int b = 0; b < B; b++)
     for (int t = 0; t < lt; t++)
       {
         float *o = f->xt + ((gsize) b * lt + t) * dt;
         if (t < avail)
-          memcpy (o, s + ((gsize) (t + first) * B + b) * dt, sizeof (float) * dt);
+          memcpy (o, s + ((gsize) (t + first) * ss + b * rs) * dt, sizeof (float) * dt);
         else
           memset (o, 0, sizeof (float) * dt);
       }
@@ -279,13 +291,14 @@ static void
 text_tokens_bw (FwModel *m, AttentionFusion *f, int B)
 {
   int first, lt = f->lt, dt = f->dt, avail = text_available (m);
-  float *ds = DA (m, text_states (m, &first));
+  gsize ss, rs;
+  float *ds = DA (m, text_states (m, B, &first, &ss, &rs));
   const float *dxt = DA (m, f->xt);
   for (int b = 0; b < B; b++)
     for (int t = 0; t < MIN (lt, avail); t++)
       {
         const float *d = dxt + ((gsize) b * lt + t) * dt;
-        float *o = ds + ((gsize) (t + first) * B + b) * dt;
+        float *o = ds + ((gsize) (t + first) * ss + b * rs) * dt;
         for (int k = 0; k < dt; k++)
           o[k] += d[k];
       }

@@ -127,11 +127,13 @@ fw_text_transformer_build (FwModel *m, TextEncoder *e, const char *prefix)
   /* tokens' gradient is zeroed by fw_model_backward: attention fusion
    * adds into it before this encoder's backward runs */
   layer_norm_acts (m, &e->tokens, &e->norm_mean, &e->norm_rstd, FALSE);
+  fw_scratch_need (m, fw_attention_scratch_floats (m->max_batch, L, L, e->heads));
+  if (e->per_token)
+    return;   /* attention fusion reads the tokens: no pooling, no fc */
   fw_act (m, &e->pooled, E);
   fw_linear_build (m, &e->fc, lin, E, H);
   fw_act (m, &e->pre, H);
   fw_act (m, &e->out, H);
-  fw_scratch_need (m, fw_attention_scratch_floats (m->max_batch, L, L, e->heads));
 }
 
 /* q, k, v = norm1(x) · W{q,k,v}ᵀ + b: the three row blocks of in_proj */
@@ -224,6 +226,8 @@ fw_text_transformer_fw (FwModel *m, TextEncoder *e, int B)
     block_fw (m, &e->blocks[i], block_input (e, i), B, S, e->heads);
   fw_layernorm_forward (e->tokens, e->norm_mean, e->norm_rstd, block_input (e, e->layers),
                         e->norm_w, e->norm_b, N, E);
+  if (e->per_token)
+    return;
   fw_masked_mean_forward (e->pooled, e->tokens, m->in_lens, B, S, E);
   fw_linear_fw (&e->fc, e->pre, e->pooled, B);
   fw_relu_forward (e->out, e->pre, (gsize) B * H);
@@ -236,9 +240,12 @@ fw_text_transformer_bw (FwModel *m, TextEncoder *e, int B)
   memset (DA (m, e->x0), 0, (gsize) N * E * sizeof (float));
   for (int i = 0; i < e->layers; i++)
     zero_block_grads (m, &e->blocks[i], N);
-  fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
-  fw_linear_bw (m, &e->fc, DA (m, e->pooled), DA (m, e->pre), e->pooled, B);
-  fw_masked_mean_backward (DA (m, e->tokens), DA (m, e->pooled), m->in_lens, B, S, E);
+  if (!e->per_token)   /* else attention fusion filled the tokens' gradient */
+    {
+      fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);
+      fw_linear_bw (m, &e->fc, DA (m, e->pooled), DA (m, e->pre), e->pooled, B);
+      fw_masked_mean_backward (DA (m, e->tokens), DA (m, e->pooled), m->in_lens, B, S, E);
+    }
   const float *last = block_input (e, e->layers);
   fw_layernorm_backward (DA (m, last), DP (m, e->norm_w), DP (m, e->norm_b), DA (m, e->tokens),
                          last, e->norm_mean, e->norm_rstd, e->norm_w, N, E);

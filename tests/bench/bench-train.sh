@@ -11,7 +11,8 @@
 #            2000 val, 2000 test; 70000 is the whole set]
 #   REPEAT   runs per side and setting; the fastest counts [2]
 #   CONFIGS  fusion:image-encoder:text-encoder list [every fusion type with
-#            MLP encoders, the CNN (intermediate and image), GRU and embed]
+#            MLP encoders, the CNN (intermediate and image), GRU and embed,
+#            attention fusion (attention:mlp:embed)]
 #   SEEDS    seeds of the extra accuracy runs of CNN configurations [1 2 3]
 #   -x       a competing CPU-bound process runs beside every timed run of
 #            ours (PyTorch is not rerun: this is about our thread scaling)
@@ -33,7 +34,7 @@ src=$(cd "$here/../.." && pwd)
 epochs=2 rows=14000 repeat=2 build=build work=/tmp/fw-bench keep=no compete=no seeds="1 2 3"
 limit=900
 configs="early:mlp:bow intermediate:mlp:bow late:mlp:bow image:mlp:bow text:mlp:bow
-intermediate:cnn:bow image:cnn:bow intermediate:mlp:gru intermediate:mlp:embed"
+intermediate:cnn:bow image:cnn:bow intermediate:mlp:gru intermediate:mlp:embed attention:mlp:embed"
 while getopts e:r:n:b:w:c:s:T:xk opt; do
   case $opt in
     e) epochs=$OPTARG ;; r) rows=$OPTARG ;; n) repeat=$OPTARG ;; b) build=$OPTARG ;;
@@ -89,11 +90,14 @@ tag () {  # JSON fields in front of a result line
   sed "s/^{/{\"side\": \"$1\", \"image_encoder\": \"$2\", \"text_encoder\": \"$3\", \"competitor\": \"$compete\", \"load\": $(load), /"
 }
 
-ours () {  # fusion image text threads seed
+ours () {  # fusion image text threads seed ("attention": intermediate fusion, --fusion-op attention)
   t=""
   [ "$4" = default ] || t="--threads $4"
-  "$fw" train --data "$data/manifest.csv" --fusion "$1" --image-encoder "$2" --text-encoder "$3" \
-    --epochs "$epochs" $t --seed "$5" --quiet --json | tag "ours-$4" "$2" "$3"
+  f="--fusion $1" rename=
+  [ "$1" = attention ] && f="--fusion intermediate --fusion-op attention" \
+    rename='s/"fusion": "intermediate"/"fusion": "attention"/'
+  "$fw" train --data "$data/manifest.csv" $f --image-encoder "$2" --text-encoder "$3" \
+    --epochs "$epochs" $t --seed "$5" --quiet --json | sed "$rename" | tag "ours-$4" "$2" "$3"
 }
 
 torch () {  # fusion image text variant seed repeat

@@ -8,6 +8,7 @@ forward, backward, Adam), as in our train_seconds.
 
 Usage: torch_train.py MANIFEST --fusion F [--image-encoder mlp|cnn]
        [--text-encoder bow|embed|gru|transformer] [--color gray|rgb] [--epochs E] [--threads N]
+       (--fusion attention: intermediate fusion with --fusion-op attention)
        [--batch 64] [--seed 1] [--repeat R]
 
 With --repeat R the training runs R times from the same seed (identical
@@ -141,6 +142,19 @@ class Model(nn.Module):
     def __init__(self, fusion, enc, size, vocab, k, text_enc="bow", channels=1):
         super().__init__()
         self.fusion = fusion
+        if fusion == "attention":
+            # --fusion-op attention: export --torch's own module (model.py),
+            # the architecture the PyTorch reference numbers check
+            import sys
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                            "..", "..", "core", "io", "torch"))
+            from model import FusionModel
+            config = {"fusion": "intermediate", "fusion-op": "attention", "late-combine": "mean",
+                      "image-encoder": enc, "text-encoder": text_enc, "image-size": size,
+                      "color": "rgb" if channels == 3 else "gray", "hidden": H,
+                      "head-hidden": N_HEAD, "heads": 4, "layers": 2}
+            self.net = FusionModel(config, [str(i) for i in range(k)], [str(i) for i in range(vocab)])
+            return
         if fusion == "early" and text_enc != "bow":
             raise SystemExit("early fusion with token text encoders is not mirrored here")
         if fusion == "early":
@@ -158,6 +172,12 @@ class Model(nn.Module):
 
     def forward(self, x, t, y):
         f = self.fusion
+        if f == "attention":
+            # the batch's longest caption, as the core computes it
+            steps = max(int(t["lens"].max()), 1)
+            logits, _ = self.net(x, t["tokens"][:, :steps])
+            loss = F.cross_entropy(logits, y)
+            return loss, logits, loss
         if f == "early":
             logits = self.head(self.encoder(torch.cat([x.flatten(1), t["bow"]], 1)))
         elif f == "image":
@@ -205,6 +225,14 @@ def flops_per_sample(fusion, enc, size, vocab, k, text_enc="bow", tokens=8, chan
         text = LAYERS * tokens * block + linear(E, H)
     else:   # per token: the input and hidden products of three gates
         text = tokens * (linear(E, 3 * H) + linear(H, 3 * H))
+    if fusion == "attention":   # fw-cost.c's count at the mean caption length
+        D, g = 64, size // 4
+        li, di = g * g, (32 if enc == "cnn" else channels * 16)
+        image = linear(li * di, D, True) if enc == "mlp" else image - linear(32 * s4 * s4, H) + linear(li * di, D)
+        dt = H if text_enc == "gru" else E
+        text = tokens * linear(dt, D) + (0 if text_enc == "embed" else text - linear(E, H))
+        blocks = (li + tokens) * (linear(D, 3 * D) + linear(D, D) + linear(D, 4 * D) + linear(4 * D, D))
+        return image + text + blocks + 4 * li * tokens * D * 3 + head(2 * D)
     return {"early": linear(p + vocab, H, True) + head(H),
             "intermediate": image + text + head(2 * H),
             "late": image + text + 2 * head(H),

@@ -35,6 +35,8 @@ static const Case cases[] = {
     { "fusion-op", "attention", "image-encoder", "cnn", "text-encoder", "gru", NULL } },
   { "/core/model/gradients/attention-mlp-embed",
     { "fusion-op", "attention", "text-encoder", "embed", "heads", "2", NULL } },
+  { "/core/model/gradients/attention-cnn-transformer",
+    { "fusion-op", "attention", "image-encoder", "cnn", "text-encoder", "transformer", "layers", "1", NULL } },
   /* precomputed vectors (IMAGE_D and TEXT_D wide) in place of pixels and words */
   { "/core/model/gradients/intermediate-features", { "image-encoder", "features", "text-encoder", "features",
                                                      "fusion-op", "gated", NULL } },

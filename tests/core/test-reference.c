@@ -161,5 +161,7 @@ main (int argc, char **argv)
                         run_reference);
   g_test_add_data_func ("/core/reference/attention-mlp-embed",
                         "reference-attention-mlp-embed.safetensors", run_reference);
+  g_test_add_data_func ("/core/reference/attention-cnn-transformer",
+                        "reference-attention-cnn-transformer.safetensors", run_reference);
   return g_test_run ();
 }

@@ -203,7 +203,7 @@ def attention_reference(name, image_encoder, text_encoder, seed):
     B, L, V, K, S = 6, 32, 20, 4, 12
     config = {"fusion": "intermediate", "fusion-op": "attention", "late-combine": "mean",
               "image-encoder": image_encoder, "text-encoder": text_encoder, "image-size": S,
-              "color": "gray", "hidden": 16, "head-hidden": 8, "heads": 2}
+              "color": "gray", "hidden": 16, "head-hidden": 8, "heads": 2, "layers": 1}
     model = FusionModel(config, [f"c{k}" for k in range(K)], [f"w{v}" for v in range(V)])
     with torch.no_grad():
         for p in model.parameters():
@@ -228,3 +228,4 @@ if __name__ == "__main__":
     main()
     attention_reference("reference-attention-cnn-gru.safetensors", "cnn", "gru", 4321)
     attention_reference("reference-attention-mlp-embed.safetensors", "mlp", "embed", 8765)
+    attention_reference("reference-attention-cnn-transformer.safetensors", "cnn", "transformer", 2468)

@@ -292,17 +292,20 @@ def image_tokens(image, kind, encoder):
 class TransformerEncoder(nn.Module):
     """Token and learned position embeddings, nn.TransformerEncoder of
     pre-LN blocks (exact GELU, no dropout) with a final LayerNorm, the mean
-    over the real tokens, Linear + ReLU."""
+    over the real tokens, Linear + ReLU.  With every_token (attention
+    fusion), the final LayerNorm's output (N, L, E) instead, no mean, no Linear."""
 
-    def __init__(self, vocab, hidden, layers, heads):
+    def __init__(self, vocab, hidden, layers, heads, every_token=False):
         super().__init__()
+        self.every_token = every_token
         self.embedding = nn.Embedding(vocab, EMBED_DIM)
         self.position = nn.Embedding(MAX_TOKENS, EMBED_DIM)
         block = nn.TransformerEncoderLayer(EMBED_DIM, heads, 4 * EMBED_DIM, dropout=0.0,
                                            activation="gelu", batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(block, layers, norm=nn.LayerNorm(EMBED_DIM),
                                              enable_nested_tensor=False)
-        self.linear = nn.Linear(EMBED_DIM, hidden)
+        if not every_token:
+            self.linear = nn.Linear(EMBED_DIM, hidden)
 
     def forward(self, ids):
         pad = ids == PAD
@@ -313,6 +316,8 @@ class TransformerEncoder(nn.Module):
         keys_pad[:, 0] &= ~pad.all(1)
         x = self.embedding(ids) + self.position.weight[: ids.shape[1]]
         h = self.encoder(x, src_key_padding_mask=keys_pad)
+        if self.every_token:
+            return h
         real = (~pad).to(h.dtype).unsqueeze(2)
         pooled = (h * real).sum(1) / real.sum(1).clamp(min=1.0)
         return F.relu(self.linear(pooled))
@@ -437,6 +442,9 @@ class FusionModel(nn.Module):
                         "cnn", self.channels, self.size, H).children())[:6])
                 if self.text_kind == "embed":
                     self.text_encoder = TokenEmbedding(V)
+                elif self.text_kind == "transformer":
+                    self.text_encoder = TransformerEncoder(V, H, int(c.get("layers", 2)),
+                                                           int(c.get("heads", 4)), every_token=True)
                 else:
                     self.text_encoder = GRUEncoder(V, H, every_step=True)
                 grid = self.size // IMAGE_PATCH
