@@ -316,6 +316,7 @@ fw_cmd_sweep (int argc, char **argv)
   gboolean skip_bad = FALSE, quiet = FALSE;
   const FwCliFlag flags[] = {
     { "data", "SPEC", N_("dataset: a CSV or JSON Lines manifest, a folder, or builtin:NAME"), &data, NULL },
+    FW_CLI_FEATURES_FLAGS,
     { "grid", "\"OPT=V1,V2 ...\"", N_("the options to sweep and their values; every combination is one run"), &grid_text, NULL },
     { "random", "N", N_("run N combinations of the grid drawn at random (from --seed) instead of all"), &random, NULL },
     { "jobs", "K", N_("runs at a time; each gets the cores divided by K as threads unless --threads is given [1]"), &jobs, NULL },
@@ -413,6 +414,11 @@ fw_cmd_sweep (int argc, char **argv)
   g_ptr_array_add (sw.base_args, g_strdup ("--quiet"));
   if (skip_bad)
     g_ptr_array_add (sw.base_args, g_strdup ("--skip-bad-rows"));
+  /* every run reads the same precomputed vectors */
+  if (fw_cli_image_features)
+    g_ptr_array_add (sw.base_args, g_strdup_printf ("--image-features=%s", fw_cli_image_features));
+  if (fw_cli_text_features)
+    g_ptr_array_add (sw.base_args, g_strdup_printf ("--text-features=%s", fw_cli_text_features));
   sw.children = g_ptr_array_new ();
   sw.loop = g_main_loop_new (NULL, FALSE);
 

@@ -407,6 +407,8 @@ compute_numbers (ComputeJob *job, GCancellable *cancellable, GError **error)
 {
   Engine *e = job->engine;
   const FwDataset *ds = e->ds;
+  if (!fw_model_check_dataset (e->model, ds, error))   /* features models need their vectors */
+    return NULL;
   FwContrib *contrib = engine_contrib (e);
   FwModel *model = e->model;
   g_autoptr(FwContribNumbers) n = g_new0 (FwContribNumbers, 1);
@@ -587,6 +589,7 @@ fw_prediction_free (FwPrediction *p)
   g_strfreev (p->classes);
   g_free (p->probs);
   fw_ig_sample_clear (&p->ig);
+  fw_attention_weights_free (p->attention);
   g_free (p);
 }
 
@@ -607,6 +610,9 @@ predict_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   g_atomic_int_dec_and_test (&e->waiting);
   p->predicted = fw_contrib_explain (engine_contrib (e), e->vocab, job->pixels, job->caption,
                                      FALSE, FALSE, -1, p->probs, job->want_ig ? &p->ig : NULL);
+  /* the weights of this input's forward (IG's forwards would overwrite them) */
+  if (!job->want_ig)
+    p->attention = fw_attention_weights_from_model (e->model, job->caption);
   g_mutex_unlock (&e->lock);
   g_task_return_pointer (task, p, (GDestroyNotify) fw_prediction_free);
   worker_end (job->self);
@@ -630,6 +636,14 @@ fw_explainer_predict_async (FwExplainer *self, FwRun *run, int row, const guint8
   if (!engine || !self->ds || row < 0 || row >= self->ds->n)
     {
       no_model_error (task, self, run);
+      return;
+    }
+  /* the inspector edits pixels and words, which a features model never reads:
+   * the sample shows its inputs alone (the Contributions view explains it) */
+  if (fw_model_image_is_features (engine->model) || fw_model_text_is_features (engine->model))
+    {
+      g_task_return_new_error (task, FW_DATA_ERROR, FW_DATA_ERROR_VALUE,
+                               _("This model reads precomputed vectors, not the sample's pixels and words."));
       return;
     }
   job = g_new0 (PredictJob, 1);

@@ -8,6 +8,7 @@
 
 #include <gtk/gtk.h>
 
+#include "fw-attention-weights.h"
 #include "fw-contrib-result.h"
 #include "fw-dataset.h"
 #include "fw-run.h"
@@ -73,6 +74,7 @@ typedef struct {
   int predicted;
   gboolean has_ig;
   FwIgSample ig;             /* when asked for: per pixel and per token */
+  FwAttentionWeights *attention;   /* attention fusion, without IG: the input's weights; else NULL */
 } FwPrediction;
 
 void fw_prediction_free (FwPrediction *prediction);

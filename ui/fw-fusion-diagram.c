@@ -18,6 +18,7 @@ struct _FwFusionDiagram
   /* Owned */
   FwConfig config;
   int vocab, classes;        /* 0: no data open */
+  int image_features, text_features; /* widths of precomputed vectors; 0: none */
   GArray *blocks;            /* FwBlockParams of config on that data; NULL without */
 };
 
@@ -155,14 +156,21 @@ late_label (FwLateCombine c)
 static char *
 image_encoder_label (const FwConfig *c)
 {
-  return g_strdup_printf ("%s\n%d", c->image_encoder == FW_IMAGE_CNN ? _("CNN") : _("MLP"), c->hidden);
+  const char *name = c->image_encoder == FW_IMAGE_CNN ? _("CNN")
+                   : c->image_encoder == FW_IMAGE_FEATURES ? _("Features") : _("MLP");
+  return g_strdup_printf ("%s\n%d", name, c->hidden);
 }
 
 static char *
 text_encoder_label (const FwConfig *c)
 {
+  if (c->text_encoder == FW_TEXT_TRANSFORMER)
+    return g_strdup_printf (g_dngettext (NULL, "Transformer\n%d block · %d", "Transformer\n%d blocks · %d",
+                                         c->layers),
+                            c->layers, c->hidden);
   const char *name = c->text_encoder == FW_TEXT_BOW ? _("BoW")
-                   : c->text_encoder == FW_TEXT_EMBED ? _("Embed") : _("GRU");
+                   : c->text_encoder == FW_TEXT_EMBED ? _("Embed")
+                   : c->text_encoder == FW_TEXT_FEATURES ? _("Features") : _("GRU");
   return g_strdup_printf ("%s\n%d", name, c->hidden);
 }
 
@@ -229,6 +237,9 @@ static char *
 image_shape_label (FwFusionDiagram *self)
 {
   const FwConfig *c = &self->config;
+  /* precomputed vectors: a batch of N rows of D */
+  if (self->blocks && c->image_encoder == FW_IMAGE_FEATURES)
+    return g_strdup_printf ("[N, %d]", self->image_features);
   return self->blocks ? g_strdup_printf ("%d×%d×%d", c->image_size, c->image_size,
                                          c->color == FW_COLOR_RGB ? 3 : 1)
                       : NULL;
@@ -241,6 +252,12 @@ text_shape_label (FwFusionDiagram *self)
     return NULL;
   if (self->config.text_encoder == FW_TEXT_BOW)
     return g_strdup_printf (_("%d word counts"), self->vocab);
+  if (self->config.text_encoder == FW_TEXT_TRANSFORMER)
+    return g_strdup_printf (g_dngettext (NULL, "≤ %d tokens × %d, %d head", "≤ %d tokens × %d, %d heads",
+                                         self->config.heads),
+                            FW_MAX_TOKENS, FW_EMBED_DIM, self->config.heads);
+  if (self->config.text_encoder == FW_TEXT_FEATURES)
+    return g_strdup_printf ("[N, %d]", self->text_features);
   return g_strdup_printf (_("≤ %d tokens"), FW_MAX_TOKENS);
 }
 
@@ -414,7 +431,7 @@ static void
 update_blocks (FwFusionDiagram *self)
 {
   FwShape shape = { self->config.color == FW_COLOR_RGB ? 3 : 1, self->config.image_size,
-                    self->vocab, self->classes };
+                    self->vocab, self->classes, self->image_features, self->text_features };
 
   g_clear_pointer (&self->blocks, g_array_unref);
   if (self->vocab >= 2 && self->classes >= 2)
@@ -502,6 +519,16 @@ fw_fusion_diagram_set_config (FwFusionDiagram *self, const FwConfig *config)
   g_return_if_fail (config != NULL);
 
   self->config = *config;
+  update_blocks (self);
+}
+
+void
+fw_fusion_diagram_set_features (FwFusionDiagram *self, int image_dim, int text_dim)
+{
+  g_return_if_fail (FW_IS_FUSION_DIAGRAM (self));
+
+  self->image_features = MAX (image_dim, 0);
+  self->text_features = MAX (text_dim, 0);
   update_blocks (self);
 }
 

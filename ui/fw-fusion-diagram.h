@@ -20,6 +20,8 @@ void fw_fusion_diagram_set_config (FwFusionDiagram *self, const FwConfig *config
 /* vocab (pad and unknown included) and classes of the open data; 0 when
  * no data is open (then no shapes or counts are shown) */
 void fw_fusion_diagram_set_data (FwFusionDiagram *self, int vocab, int classes);
+/* widths of the open dataset's precomputed vectors (0: none), drawn [N, D] */
+void fw_fusion_diagram_set_features (FwFusionDiagram *self, int image_dim, int text_dim);
 /* The parameters of one block of the drawn model (a name of
  * fw_model_count_block_params), 0 when it has none or no data is open. */
 gsize fw_fusion_diagram_get_block_params (FwFusionDiagram *self, const char *block);

@@ -25,7 +25,7 @@ const char *
 fw_export_format_label (FwExportFormat format)
 {
   static const char *const labels[] = {
-    N_("Model file (safetensors)"), N_("ONNX model"), N_("PyTorch folder"),
+    N_("Model file (safetensors)"), N_("ONNX model"), N_("PyTorch training folder"),
     N_("Metrics (CSV)"), N_("Contributions (JSON)"),
   };
   G_STATIC_ASSERT (G_N_ELEMENTS (labels) == FW_EXPORT_N_FORMATS);
@@ -79,7 +79,8 @@ check_fits (FwSavedModel *saved, const FwDataset *ds, GError **error)
                    ds->size, ds->size, ds->channels == 3 ? "rgb" : "gray");
       return FALSE;
     }
-  return TRUE;
+  /* precomputed vectors: the open dataset must carry them, as wide */
+  return fw_model_check_dataset (saved->model, ds, error);
 }
 
 gboolean

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 typedef enum {
   FW_EXPORT_MODEL_FILE,      /* .safetensors */
   FW_EXPORT_ONNX,            /* .onnx */
-  FW_EXPORT_TORCH,           /* a folder: model.py, model.safetensors, predict.py */
+  FW_EXPORT_TORCH,           /* a folder: model.py, model.safetensors, predict.py, train.py */
   FW_EXPORT_METRICS,         /* the run's metrics CSV */
   FW_EXPORT_CONTRIB,         /* contributions JSON on the dataset's test split */
   FW_EXPORT_N_FORMATS

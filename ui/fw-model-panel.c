@@ -29,10 +29,12 @@ static const char *const op_labels[] = { N_("Concatenate"), N_("Sum"), N_("Produ
 static const char *const late_values[] = { "mean", "weighted", "stacking", NULL };
 static const char *const late_labels[] = { N_("Mean of probabilities"), N_("Learned weights"),
                                            N_("Stacking"), NULL };
-static const char *const image_values[] = { "mlp", "cnn", NULL };
-static const char *const image_labels[] = { N_("MLP"), N_("CNN"), NULL };
-static const char *const text_values[] = { "bow", "embed", "gru", NULL };
-static const char *const text_labels[] = { N_("Bag of words"), N_("Embedding"), N_("GRU"), NULL };
+/* "features" is last in both: its label names the loaded vectors' width */
+static const char *const image_values[] = { "mlp", "cnn", "features", NULL };
+static const char *const image_labels[] = { N_("MLP"), N_("CNN"), N_("Features (none loaded)"), NULL };
+static const char *const text_values[] = { "bow", "embed", "gru", "transformer", "features", NULL };
+static const char *const text_labels[] = { N_("Bag of words"), N_("Embedding"), N_("GRU"),
+                                           N_("Transformer"), N_("Features (none loaded)"), NULL };
 static const char *const optim_values[] = { "adam", "sgd", NULL };
 static const char *const optim_labels[] = { N_("Adam"), N_("SGD with momentum"), NULL };
 
@@ -41,6 +43,8 @@ static const OptionRow option_rows[] = {
   { "late-combine", N_("Late combination"), ROW_CHOICE, late_values, late_labels },
   { "image-encoder", N_("Image encoder"), ROW_CHOICE, image_values, image_labels },
   { "text-encoder", N_("Text encoder"), ROW_CHOICE, text_values, text_labels },
+  { "layers", N_("Transformer blocks"), ROW_INT, NULL, NULL, 1, FW_MAX_LAYERS, 1, 0 },
+  { "heads", N_("Attention heads"), ROW_INT, NULL, NULL, 1, FW_EMBED_DIM, 1, 0 },
   { "hidden", N_("Encoder width"), ROW_INT, NULL, NULL, 4, 4096, 16, 0 },
   { "head-hidden", N_("Head width"), ROW_INT, NULL, NULL, 0, 4096, 16, 0 },
   { "epochs", N_("Epochs"), ROW_INT, NULL, NULL, 1, 1000, 1, 0 },
@@ -153,6 +157,9 @@ update_sensitivity (FwModelPanel *self)
         sensitive = sensitive && f != FW_FUSION_EARLY && f != FW_FUSION_TEXT;
       else if (strcmp (name, "text-encoder") == 0)
         sensitive = sensitive && f != FW_FUSION_EARLY && f != FW_FUSION_IMAGE;
+      else if (strcmp (name, "layers") == 0 || strcmp (name, "heads") == 0)
+        sensitive = sensitive && f != FW_FUSION_EARLY && f != FW_FUSION_IMAGE
+                    && self->config.text_encoder == FW_TEXT_TRANSFORMER;
       gtk_widget_set_sensitive (self->controls[i], sensitive);
     }
   for (int i = 0; i < FW_FUSION_N_KINDS; i++)
@@ -419,8 +426,8 @@ fw_model_panel_set_fusion (FwModelPanel *self, FwFusion fusion)
   g_return_if_fail (fusion < FW_FUSION_N_KINDS);
 
   self->config.fusion = fusion;
-  /* early fusion feeds raw pixels to one shared MLP */
-  if (fusion == FW_FUSION_EARLY)
+  /* early fusion feeds raw pixels (or precomputed vectors) to one shared MLP */
+  if (fusion == FW_FUSION_EARLY && self->config.image_encoder == FW_IMAGE_CNN)
     self->config.image_encoder = FW_IMAGE_MLP;
   sync_widgets (self);
   g_signal_emit (self, signals[CHANGED], 0);
@@ -439,6 +446,51 @@ fw_model_panel_set_data (FwModelPanel *self, int vocab, int classes)
   g_return_if_fail (FW_IS_MODEL_PANEL (self));
 
   fw_fusion_diagram_set_data (self->diagram, vocab, classes);
+}
+
+/* The features entry of an encoder's drop-down reads "features (D)" */
+static void
+relabel_features (FwModelPanel *self, const char *option, int dim)
+{
+  for (guint i = 0; i < N_ROWS; i++)
+    {
+      const OptionRow *row = &option_rows[i];
+      if (strcmp (row->name, option) != 0)
+        continue;
+      guint k = g_strv_length ((char **) row->values) - 1;   /* "features", last */
+      GtkStringList *list = GTK_STRING_LIST (gtk_drop_down_get_model (GTK_DROP_DOWN (self->controls[i])));
+      g_autofree char *label = dim > 0 ? g_strdup_printf (_("Features (%d)"), dim)
+                                       : g_strdup (_(row->labels[k]));
+      const char *const add[] = { label, NULL };
+      guint selected = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->controls[i]));
+      self->syncing = TRUE;
+      gtk_string_list_splice (list, k, 1, add);
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (self->controls[i]), selected);
+      self->syncing = FALSE;
+    }
+}
+
+void
+fw_model_panel_set_features (FwModelPanel *self, int image_dim, int text_dim)
+{
+  g_return_if_fail (FW_IS_MODEL_PANEL (self));
+
+  relabel_features (self, "image-encoder", image_dim);
+  relabel_features (self, "text-encoder", text_dim);
+  fw_fusion_diagram_set_features (self->diagram, image_dim, text_dim);
+  /* a dataset opened with vectors is for training on them; one without
+   * them cannot feed a features encoder */
+  FwConfig *c = &self->config;
+  if (image_dim > 0)
+    c->image_encoder = FW_IMAGE_FEATURES;
+  else if (c->image_encoder == FW_IMAGE_FEATURES)
+    c->image_encoder = FW_IMAGE_MLP;
+  if (text_dim > 0)
+    c->text_encoder = FW_TEXT_FEATURES;
+  else if (c->text_encoder == FW_TEXT_FEATURES)
+    c->text_encoder = FW_TEXT_BOW;
+  sync_widgets (self);
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 FwFusionDiagram *

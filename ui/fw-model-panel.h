@@ -24,5 +24,9 @@ void fw_model_panel_set_training (FwModelPanel *self, gboolean training);
  * parameter counts (0, 0 when none is open) */
 void fw_model_panel_set_data (FwModelPanel *self, int vocab, int classes);
 FwFusionDiagram *fw_model_panel_get_diagram (FwModelPanel *self);
+/* The widths of the open dataset's precomputed vectors (0: none): the
+ * encoders offer "features (D)" and switch to it when D > 0, back to mlp
+ * and bow when the vectors go. */
+void fw_model_panel_set_features (FwModelPanel *self, int image_dim, int text_dim);
 
 G_END_DECLS

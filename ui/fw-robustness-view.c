@@ -217,6 +217,11 @@ run_curve (Job *job, Entry *e, RunProgress *progress, GCancellable *cancellable,
       return NULL;
     }
   const FwShape *shape = fw_model_get_shape (saved->model);
+  if (!fw_model_check_dataset (saved->model, ds, &error))
+    {
+      *why = g_strdup (error->message);
+      return NULL;
+    }
   if (shape->channels != ds->channels || shape->size != ds->size)
     {
       *why = g_strdup_printf (_("it reads %d×%d images, the dataset has %d×%d"), shape->size,

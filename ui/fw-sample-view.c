@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "fw-attention-map.h"
 #include "fw-sample-chart.h"
 #include "fw-sample-view.h"
 
@@ -21,6 +22,7 @@ struct _FwSampleView
   FwSampleChart *probs_chart;
   GtkEntry *caption_entry;
   GtkLabel *run_label;
+  FwAttentionMap *attention_map;
 
   /* Owned */
   FwSample *sample;
@@ -55,6 +57,26 @@ dataset (FwSampleView *self)
   return self->explainer ? fw_explainer_get_dataset (self->explainer) : NULL;
 }
 
+/* An attention-fusion model's map of the input, else no map at all (the
+ * panel closes up rather than keeping an empty space). */
+static void
+show_attention (FwSampleView *self, const FwAttentionWeights *a)
+{
+  const FwSampleData *d = fw_sample_get_data (self->sample);
+  FwAttentionInput in;
+
+  if (!a || a->grid * a->cell > d->size)
+    {
+      fw_attention_map_clear (self->attention_map);
+      gtk_widget_set_visible (GTK_WIDGET (self->attention_map), FALSE);
+      return;
+    }
+  in = (FwAttentionInput) { d->channels, d->size, d->pixels, a->grid, a->grid, a->cell,
+                            (const char *const *) a->words, a->heads, a->text_to_image, a->image_to_text };
+  fw_attention_map_set_input (self->attention_map, &in);
+  gtk_widget_set_visible (GTK_WIDGET (self->attention_map), TRUE);
+}
+
 typedef struct {
   FwSampleView *self;        /* a reference: the view outlives the call */
   guint64 generation;
@@ -85,9 +107,11 @@ on_predicted (GObject *source, GAsyncResult *res, gpointer user_data)
       g_clear_pointer (&d->probs, g_free);
       fw_sample_clear_explanation (self->sample);
       fw_sample_changed (self->sample);
+      show_attention (self, NULL);
     }
   else if (!call->want_ig)
     {
+      show_attention (self, p->attention);
       g_free (d->probs);
       d->probs = g_steal_pointer (&p->probs);
       d->predicted = p->predicted;
@@ -130,6 +154,7 @@ launch_explain (FwSampleView *self, gboolean want_ig)
       g_clear_pointer (&d->probs, g_free);
       fw_sample_clear_explanation (self->sample);
       fw_sample_changed (self->sample);
+      show_attention (self, NULL);
       return;
     }
   call = g_new0 (PredictCall, 1);
@@ -289,6 +314,7 @@ on_dataset_changed (FwSampleView *self)
 
   fw_sample_clear (self->sample);
   fw_sample_changed (self->sample);
+  show_attention (self, NULL);
   gtk_label_set_text (self->sample_label, _("click a sample in the Dataset panel"));
   show_caption (self, "");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sample.inspect", ds != NULL);
@@ -364,6 +390,7 @@ fw_sample_view_is_busy (FwSampleView *self)
 FwSample *fw_sample_view_get_sample (FwSampleView *self) { return self->sample; }
 GtkEditable *fw_sample_view_get_caption_entry (FwSampleView *self) { return GTK_EDITABLE (self->caption_entry); }
 const char *fw_sample_view_get_run_text (FwSampleView *self) { return gtk_label_get_text (self->run_label); }
+FwAttentionMap *fw_sample_view_get_attention_map (FwSampleView *self) { return self->attention_map; }
 
 /* ---- actions ---- */
 
@@ -466,6 +493,7 @@ fw_sample_view_class_init (FwSampleViewClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (FW_TYPE_SAMPLE_CHART);
+  g_type_ensure (FW_TYPE_ATTENTION_MAP);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fusionworkbench/FusionWorkbench/fw-sample-view.ui");
   gtk_widget_class_bind_template_child (widget_class, FwSampleView, heading);
@@ -475,6 +503,7 @@ fw_sample_view_class_init (FwSampleViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FwSampleView, probs_chart);
   gtk_widget_class_bind_template_child (widget_class, FwSampleView, caption_entry);
   gtk_widget_class_bind_template_child (widget_class, FwSampleView, run_label);
+  gtk_widget_class_bind_template_child (widget_class, FwSampleView, attention_map);
   gtk_widget_class_bind_template_callback (widget_class, on_caption_changed);
 
   gtk_widget_class_install_action (widget_class, "sample.inspect", NULL, action_inspect);

@@ -1,12 +1,14 @@
 /* fw-sample-view.h — the Sample inspector: one dataset row's image with
  * its integrated-gradients heatmap, its caption (editable) with shaded
  * words and the class probabilities, predicted by the run the explainer
- * shows; Hide image and Hide text re-predict with that modality missing.
+ * shows; Hide image and Hide text re-predict with that modality missing;
+ * an attention-fusion run adds its attention map (FwAttentionMap).
  * Predictions run in FwExplainer's workers, at most one in flight. */
 #pragma once
 
 #include <gtk/gtk.h>
 
+#include "fw-attention-map.h"
 #include "fw-dataset-view.h"
 #include "fw-explainer.h"
 #include "fw-sample.h"
@@ -27,5 +29,7 @@ gboolean fw_sample_view_is_busy (FwSampleView *self);
 FwSample *fw_sample_view_get_sample (FwSampleView *self);
 GtkEditable *fw_sample_view_get_caption_entry (FwSampleView *self);
 const char *fw_sample_view_get_run_text (FwSampleView *self);   /* "Model: #3 late·mean" */
+/* Shown only for attention-fusion runs. */
+FwAttentionMap *fw_sample_view_get_attention_map (FwSampleView *self);
 
 G_END_DECLS

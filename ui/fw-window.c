@@ -26,6 +26,7 @@
 #include "fw-trainer.h"
 #include "fw-ui.h"
 #include "fw-window.h"
+#include "fw-features-dialog.h"
 #include "fw-window-private.h"
 
 #define MAX_RECENT 8
@@ -38,6 +39,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (compare_order) == FW_FUSION_N_KINDS);
 
 typedef struct {
   char *spec;
+  char *features[2];         /* image and text features files, or NULL (the options point here) */
   FwLoadOptions options;
   gint progress;             /* per mille, written by the worker */
   int vocab_size;            /* written by the worker before it returns */
@@ -85,6 +87,7 @@ struct _FwWindow
   FwRun *run;                /* the run being trained */
   char *error_message;
   char *pending_spec;        /* asked for before the first frame */
+  char *load_features[2];    /* the features files of the dataset being opened, or NULL */
   char *bad_rows_spec;       /* failed on bad rows: Load the Rest offers it again */
   char *chosen_spec;         /* a dataset the user picked in the menu, loading */
   gulong after_paint_id;
@@ -221,6 +224,8 @@ load_job_free (gpointer data)
   LoadJob *job = data;
 
   g_free (job->spec);
+  g_free (job->features[0]);
+  g_free (job->features[1]);
   g_free (job);
 }
 
@@ -344,6 +349,7 @@ on_dataset_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   self->dataset = ds;
   fw_dataset_view_set_dataset (self->dataset_view, ds, job->vocab_size);
   fw_model_panel_set_data (self->model_panel, MAX (job->vocab_size, 0), ds->n_classes);
+  fw_model_panel_set_features (self->model_panel, ds->features_dim[0], ds->features_dim[1]);
   fw_plot_set_chance_level (self->accuracy_plot, ds->n_classes > 1 ? 1.0 / ds->n_classes : NAN);
   remember_dataset (self, job->spec);
   hide_error (self);
@@ -383,8 +389,20 @@ on_first_paint (GdkFrameClock *clock, FwWindow *self)
 void
 fw_window_load_dataset (FwWindow *self, const char *spec)
 {
+  fw_window_load_dataset_with_features (self, spec, NULL, NULL);
+}
+
+void
+fw_window_load_dataset_with_features (FwWindow *self, const char *spec, const char *image_features,
+                                      const char *text_features)
+{
   g_return_if_fail (FW_IS_WINDOW (self));
   g_return_if_fail (spec != NULL);
+
+  g_free (self->load_features[0]);
+  g_free (self->load_features[1]);
+  self->load_features[0] = image_features && *image_features ? g_strdup (image_features) : NULL;
+  self->load_features[1] = text_features && *text_features ? g_strdup (text_features) : NULL;
 
   if (!gtk_widget_get_realized (GTK_WIDGET (self)) || self->after_paint_id)
     {
@@ -442,6 +460,10 @@ start_load_skipping (FwWindow *self, const char *spec, gboolean skip_bad_rows)
   job->options.seed = config->seed;
   job->options.val_fraction = config->val_fraction;
   job->options.skip_bad_rows = skip_bad_rows;
+  job->features[0] = g_strdup (self->load_features[0]);
+  job->features[1] = g_strdup (self->load_features[1]);
+  job->options.image_features = job->features[0];
+  job->options.text_features = job->features[1];
   self->load_job = job;
 
   task = g_task_new (self, self->load_cancellable, on_dataset_loaded, NULL);
@@ -1060,6 +1082,28 @@ action_open_folder (GSimpleAction *action, GVariant *param, gpointer user_data)
 }
 
 static void
+on_features_chosen (const char *manifest, const char *image, const char *text, gpointer user_data)
+{
+  fw_window_load_dataset_with_features (FW_WINDOW (user_data), manifest, image, text);
+}
+
+static void
+action_open_with_features (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  fw_features_dialog_show (GTK_WINDOW (user_data), on_features_chosen, user_data);
+}
+
+/* (manifest, image features, text features); "" for none */
+static void
+action_load_dataset_with_features (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  const char *spec, *image, *text;
+
+  g_variant_get (param, "(&s&s&s)", &spec, &image, &text);
+  fw_window_load_dataset_with_features (FW_WINDOW (user_data), spec, image, text);
+}
+
+static void
 action_load_dataset (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FwWindow *self = user_data;
@@ -1266,6 +1310,8 @@ fw_window_forget_compare_run (FwWindow *self, FwRun *run)
 
 static const GActionEntry win_entries[] = {
   { "open", action_open },
+  { "open-with-features", action_open_with_features },
+  { "load-dataset-with-features", action_load_dataset_with_features, "(sss)" },
   { "open-folder", action_open_folder },
   { "load-dataset", action_load_dataset, "s" },
   { "train", action_train },
@@ -1422,6 +1468,8 @@ fw_window_finalize (GObject *object)
   g_clear_pointer (&self->dataset, fw_dataset_free);
   g_free (self->error_message);
   g_free (self->pending_spec);
+  g_free (self->load_features[0]);
+  g_free (self->load_features[1]);
   g_free (self->bad_rows_spec);
   g_free (self->chosen_spec);
   G_OBJECT_CLASS (fw_window_parent_class)->finalize (object);
@@ -1492,6 +1540,7 @@ fw_window_class_init (FwWindowClass *klass)
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-folder", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_ALT_MASK, "win.open-with-features", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.train", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "win.train", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.pause", NULL);

@@ -27,6 +27,10 @@ FwWindow *fw_window_new (GtkApplication *app);
 
 /* Starts loading SPEC in a worker thread; progress shows in the window. */
 void fw_window_load_dataset (FwWindow *self, const char *spec);
+/* The same, with precomputed vectors (fw-features.h) for either modality;
+ * NULL or "" for none. */
+void fw_window_load_dataset_with_features (FwWindow *self, const char *spec,
+                                           const char *image_features, const char *text_features);
 const FwDataset *fw_window_get_dataset (FwWindow *self);
 /* TRUE while a dataset loads, a model trains or a comparison goes on. */
 gboolean fw_window_is_busy (FwWindow *self);

@@ -254,28 +254,29 @@ features_from_tensor (const FwTensor *t, const char *path, int expected_rows, GE
   gint64 rows = t->shape[0], dim = t->shape[1];
   if (dim < 1 || dim > FW_FEATURES_MAX_DIM)
     {
-      bad (error, path, _("its vectors are %" G_GINT64_FORMAT " wide (1 to %d)"), dim,
+      bad (error, path, _("its vectors are %lld wide (1 to %d)"), (long long) dim,
            FW_FEATURES_MAX_DIM);
       return NULL;
     }
   if (expected_rows >= 0 && rows != expected_rows)
     {
-      bad (error, path, _("it has %" G_GINT64_FORMAT " rows but the manifest has %d "
-                          "(one row per manifest row, in manifest order)"), rows, expected_rows);
+      bad (error, path, _("it has %lld rows but the manifest has %d "
+                          "(one row per manifest row, in manifest order)"), (long long) rows,
+           expected_rows);
       return NULL;
     }
   guint64 want = (guint64) rows * (guint64) dim * sizeof (float);
   if (want > t->nbytes)
     {
-      bad (error, path, _("it is truncated: %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
-                          " floats need %" G_GUINT64_FORMAT " bytes of data but it has %zu"),
-           rows, dim, want, t->nbytes);
+      bad (error, path, _("it is truncated: %lld × %lld floats need %llu bytes of data but it "
+                          "has %zu"), (long long) rows, (long long) dim, (unsigned long long) want,
+           t->nbytes);
       return NULL;
     }
   if (want < t->nbytes)
     {
-      bad (error, path, _("it has %zu bytes of data, more than the %" G_GINT64_FORMAT " × %"
-                          G_GINT64_FORMAT " floats its shape holds"), t->nbytes, rows, dim);
+      bad (error, path, _("it has %zu bytes of data, more than the %lld × %lld floats its shape "
+                          "holds"), t->nbytes, (long long) rows, (long long) dim);
       return NULL;
     }
 
@@ -286,7 +287,7 @@ features_from_tensor (const FwTensor *t, const char *path, int expected_rows, GE
   if (!f->values)
     {
       fw_features_free (f);
-      bad (error, path, _("its %" G_GUINT64_FORMAT " bytes do not fit in memory"), want);
+      bad (error, path, _("its %llu bytes do not fit in memory"), (unsigned long long) want);
       return NULL;
     }
   memcpy (f->values, t->data, want);

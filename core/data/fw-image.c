@@ -2,6 +2,7 @@
  * Refuses oversized headers before decoding; leaves file naming and row
  * numbers in error messages to the dataset loader. */
 #include "fw-image.h"
+#include "fw-image-direct.h"
 
 #include <errno.h>
 #include <string.h>
@@ -24,22 +25,27 @@ void
 fw_image_from_rgb (const guint8 *rgb, int stride, int bpp, int size, FwColor color, guint8 *out)
 {
   gsize plane = (gsize) size * size;
-  for (int y = 0; y < size; y++)
-    {
-      const guint8 *p = rgb + (gsize) y * stride;
-      for (int x = 0; x < size; x++, p += bpp)
-        {
-          gsize o = (gsize) y * size + x;
-          if (color == FW_COLOR_GRAY)
-            out[o] = luma (p[0], p[1], p[2]);
-          else
-            {
-              out[o] = p[0];
-              out[plane + o] = p[1];
-              out[2 * plane + o] = p[2];
-            }
-        }
-    }
+  /* the colour test outside the loops: this runs once per image loaded */
+  if (color == FW_COLOR_GRAY)
+    for (int y = 0; y < size; y++)
+      {
+        const guint8 *p = rgb + (gsize) y * stride;
+        guint8 *o = out + (gsize) y * size;
+        for (int x = 0; x < size; x++, p += bpp)
+          o[x] = luma (p[0], p[1], p[2]);
+      }
+  else
+    for (int y = 0; y < size; y++)
+      {
+        const guint8 *p = rgb + (gsize) y * stride;
+        guint8 *r = out + (gsize) y * size, *g = r + plane, *b = g + plane;
+        for (int x = 0; x < size; x++, p += bpp)
+          {
+            r[x] = p[0];
+            g[x] = p[1];
+            b[x] = p[2];
+          }
+      }
 }
 
 void
@@ -280,6 +286,9 @@ decode (const char *path, const guint8 *data, gsize len, int size, FwColor color
   g_autoptr (GError) local = NULL;
   g_autoptr (GdkPixbuf) pixbuf = NULL;
   const char *type = complete_type (data, len);
+  /* the common PNGs and JPEGs without a GObject in sight */
+  if (type != NULL && fw_image_decode_direct (data, len, type, size, color, out))
+    return TRUE;
   if (type != NULL)
     {
       /* Fast path: one read, a loader named by type (gdk-pixbuf's content

@@ -86,7 +86,9 @@ static Option options[] = {
   NUM ("lr", KIND_DOUBLE, lr, 1e-8, 10,
        N_("Learning rate: the size of each optimizer step.")),
   ENUM ("optimizer", optimizer, optim_names,
-        N_("Adam adapts each weight's step size; SGD uses momentum 0.9.")),
+        N_("Adam adapts each weight's step size; SGD steps along the gradient, with momentum.")),
+  NUM ("momentum", KIND_DOUBLE, momentum, 0, 0.999,
+       N_("SGD's momentum: the share of the last step kept in the next; 0 is plain SGD.")),
   NUM ("weight-decay", KIND_DOUBLE, weight_decay, 0, 10,
        N_("Pulls weights towards zero to fight overfitting.")),
   NUM ("modality-dropout", KIND_DOUBLE, modality_dropout, 0, 1,
@@ -134,6 +136,7 @@ fw_config_init (FwConfig *c)
   c->batch = 64;
   c->lr = 0.001;
   c->optimizer = FW_OPTIM_ADAM;
+  c->momentum = 0.9;
   c->weight_decay = 0;
   c->modality_dropout = 0;
   c->seed = 1;
@@ -340,14 +343,14 @@ fw_config_validate (const FwConfig *c, GError **error)
                      "counts do not keep; use --text-encoder embed, gru or transformer"));
       return FALSE;
     }
+  /* attention attends over tokens: image regions and words, which one
+   * vector per row does not have */
   if (c->fusion == FW_FUSION_INTERMEDIATE && c->fusion_op == FW_OP_ATTENTION
       && (c->image_encoder == FW_IMAGE_FEATURES || c->text_encoder == FW_TEXT_FEATURES))
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
-                   _("attention fusion lets image regions attend to words, but a precomputed "
-                     "features vector is one per row, with no regions or words in it; use "
-                     "--fusion-op concat (or another operation) with --%s-encoder features"),
-                   c->image_encoder == FW_IMAGE_FEATURES ? "image" : "text");
+                   _("attention fusion needs tokens (image regions and words), but a features "
+                     "encoder reads one precomputed vector per row; use another --fusion-op"));
       return FALSE;
     }
   if (c->image_encoder == FW_IMAGE_CNN && c->image_size < 4)

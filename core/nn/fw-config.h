@@ -82,6 +82,7 @@ typedef struct {
   int batch;
   double lr;
   FwOptimizer optimizer;
+  double momentum;           /* SGD's; 0 is plain SGD */
   double weight_decay;
   double modality_dropout;
   guint64 seed;

@@ -8,6 +8,7 @@
  * Shape key as in fw-kernels.h; N = B·H·W, Kc = C·3·3 (im2col rows).
  */
 #include "fw-kernels.h"
+#include "fw-conv-direct.h"
 #include "fw-parallel.h"
 #include "fw-rng.h"
 
@@ -643,6 +644,13 @@ fw_conv_forward_task (int task, int n_tasks, gpointer data)
     {
       float *col = j->col + bi * Kc * HW;
       float *out = j->out + bi * j->O * HW;
+      if (fw_conv_direct_fits (j->C, j->H, j->W))
+        {
+          /* first layers: the padded image is what backward needs */
+          fw_conv_direct_pad (col, j->inp + bi * j->C * HW, j->C, j->H, j->W);
+          fw_conv_direct_forward (out, col, j->w, j->b, j->C, j->H, j->W, j->O);
+          continue;
+        }
       fw_im2col (col, j->inp + bi * j->C * HW, 1, j->C, j->H, j->W);
       if (Kc <= FW_CONV_THIN_KC)
         {
@@ -687,13 +695,23 @@ fw_conv_backward_task (int task, int n_tasks, gpointer data)
     {
       const float *col = j->saved_col + bi * Kc * HW;
       const float *dout = j->dout + bi * O * HW;
-      if (j->db != NULL)
-        fw_conv_db (db, dout, (int) HW, O);
-      if (j->dw != NULL && Kc <= FW_CONV_THIN_KC)
-        fw_conv_thin_dw (dw, dout, col, Kc, (int) HW, O);
-      else if (j->dw != NULL)   /* dw (O,Kc) += dout (O,HW) · colᵀ (HW,Kc) */
-        fw_sgemm (FALSE, TRUE, O, Kc, (int) HW, 1.0f, dout, (int) HW, col, (int) HW, 1.0f,
-                  dw, Kc);
+      if (fw_conv_direct_fits (j->C, j->H, j->W))
+        {
+          /* first layers: dw and db in one pass over dout (dw is the
+           * task's own partial sum, so computing it unasked harms none) */
+          if (j->dw != NULL || j->db != NULL)
+            fw_conv_direct_dw (dw, j->db != NULL ? db : NULL, dout, col, j->C, j->H, j->W, O);
+        }
+      else
+        {
+          if (j->db != NULL)
+            fw_conv_db (db, dout, (int) HW, O);
+          if (j->dw != NULL && Kc <= FW_CONV_THIN_KC)
+            fw_conv_thin_dw (dw, dout, col, Kc, (int) HW, O);
+          else if (j->dw != NULL)   /* dw (O,Kc) += dout (O,HW) · colᵀ (HW,Kc) */
+            fw_sgemm (FALSE, TRUE, O, Kc, (int) HW, 1.0f, dout, (int) HW, col, (int) HW, 1.0f,
+                      dw, Kc);
+        }
       if (j->dinp != NULL)
         {
           /* dcol (Kc,HW) = wᵀ (Kc,O) · dout (O,HW), folded back onto the image */
@@ -782,18 +800,39 @@ fw_relu_maxpool2_forward (float *out, int *argmax, const float *inp, int B, int 
   fw_parallel_run (fw_parallel_tasks (B * C), fw_relu_pool_forward_task, &j);
 }
 
+/* Writes each plane of dinp once, window by window: the winner gets dout
+ * (when the pooled value passed the ReLU), the other three 0 — no memset
+ * of the whole buffer first and no scattered second pass (at 64×64 RGB
+ * conv1's gradient is 16 MB a step).  Rows and columns no window covers
+ * (odd H or W) are zeroed. */
 static void
 fw_relu_pool_backward_task (int task, int n_tasks, gpointer data)
 {
   const FwPoolJob *j = data;
-  gsize HW = (gsize) j->H * j->W, n = (gsize) (j->H / 2) * (j->W / 2), p0, p1;
+  int H = j->H, W = j->W, Ho = H / 2, Wo = W / 2;
+  gsize HW = (gsize) H * W, n = (gsize) Ho * Wo, p0, p1;
   fw_parallel_range (task, n_tasks, (gsize) j->B * j->C, 1, &p0, &p1);
-  if (p1 <= p0)
-    return;
-  memset (j->dinp + p0 * HW, 0, sizeof (float) * (p1 - p0) * HW);
-  for (gsize i = p0 * n; i < p1 * n; i++)
-    if (j->pooled[i] > 0.0f)
-      j->dinp[j->cargmax[i]] = j->dout[i];
+  for (gsize p = p0; p < p1; p++)
+    {
+      float *plane = j->dinp + p * HW;
+      const float *d = j->dout + p * n, *pooled = j->pooled + p * n;
+      const int *a = j->cargmax + p * n;
+      for (int y = 0; y < Ho; y++)
+        {
+          float *r0 = plane + (gsize) 2 * y * W, *r1 = r0 + W;
+          for (int x = 0; x < Wo; x++)
+            {
+              r0[2 * x] = r0[2 * x + 1] = r1[2 * x] = r1[2 * x + 1] = 0.0f;
+              gsize i = (gsize) y * Wo + x;
+              if (pooled[i] > 0.0f)
+                plane[a[i] - (gsize) p * HW] = d[i];
+            }
+          if (W % 2)
+            r0[W - 1] = r1[W - 1] = 0.0f;
+        }
+      if (H % 2)
+        memset (plane + (gsize) (H - 1) * W, 0, sizeof (float) * W);
+    }
 }
 
 void

@@ -66,6 +66,7 @@ fw_optim_new (FwOptimizer kind, gsize n, double lr, double weight_decay)
   o->n = n;
   o->lr = lr;
   o->weight_decay = weight_decay;
+  o->momentum = 0.9;
   /* one allocation for both moments */
   o->m = g_new0 (float, 2 * MAX (n, 1));
   o->v = o->m + n;
@@ -89,7 +90,7 @@ fw_optim_step (FwOptim *o, float *p, const float *g)
   o->t++;
   if (o->kind == FW_OPTIM_SGD)
     {
-      const float mu = 0.9f;
+      const float mu = (float) o->momentum;
       for (gsize i = 0; i < o->n; i++)
         {
           float gi = g[i] + wd * p[i];

@@ -11,6 +11,7 @@ typedef struct {
   FwOptimizer kind;
   double lr;
   double weight_decay;
+  double momentum;           /* SGD: 0.9 unless set */
   gsize n;
   float *m;                  /* (n) Adam first moment, or SGD momentum buffer */
   float *v;                  /* (n) Adam second moment */

@@ -124,6 +124,7 @@ fw_trainer_new (const FwConfig *config, const FwDataset *ds, GError **error)
   t->model = g_steal_pointer (&model);
   gsize n = fw_model_n_params (t->model);
   t->optim = fw_optim_new (config->optimizer, n, config->lr, config->weight_decay);
+  t->optim->momentum = config->momentum;
   t->snapshot = g_memdup2 (fw_model_params (t->model), sizeof (float) * MAX (n, 1));
   for (int s = 0; s < FW_SPLIT_N_KINDS; s++)
     {

@@ -5,6 +5,8 @@
  * With EARLIER runs it first trains that many runs of the same model, so
  * their curves are on the plots, and reports the measured run's training
  * samples/s for bench-frames.sh to set beside the `train` command's.
+ * EPOCHS 0 stops at the first frame (launch only: for profiling start-up,
+ * e.g. under perf record).
  * Usage: bench-frames [EPOCHS] [SPEC] [EARLIER] [IMAGE_ENCODER] */
 #include <glib/gi18n.h>
 #include <stdlib.h>
@@ -35,6 +37,29 @@ seconds_since_launch (void)
   if (launch == NULL)
     return (g_get_monotonic_time () - main_start_us) / 1e6;
   return g_get_real_time () / 1e6 - g_ascii_strtoull (launch, NULL, 10) / 1e9;
+}
+
+static double
+process_cpu_ms (void)
+{
+  struct rusage ru;
+  getrusage (RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3
+         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+/* What start-up spends its CPU on: each phase's CPU milliseconds, printed
+ * with the launch figure (the re-exec and the dynamic linker before main
+ * are "before main"). */
+static GString *phases;
+static double phase_mark;
+
+static void
+phase (const char *name)
+{
+  double now = process_cpu_ms ();
+  g_string_append_printf (phases, "%s%s %.0f", phases->len ? ", " : "", name, now - phase_mark);
+  phase_mark = now;
 }
 
 static double
@@ -113,6 +138,8 @@ main (int argc, char **argv)
 
   fw_blas_pick_kernels (argv);   /* as main.c */
   main_start_us = g_get_monotonic_time ();
+  phases = g_string_new (NULL);
+  phase ("before main");
   if (g_getenv ("GSK_RENDERER") == NULL)        /* as fw_gui_main does */
     {
       g_setenv ("GSK_RENDERER", "cairo", TRUE);
@@ -120,17 +147,34 @@ main (int argc, char **argv)
         g_setenv ("GDK_DEBUG", "gl-disable", TRUE);
     }
   gtk_init ();
+  phase ("gtk_init");
   fw_ui_init ();
+  phase ("fw_ui_init");
   intervals = g_array_new (FALSE, FALSE, sizeof (double));
   frame_cpu = g_array_new (FALSE, FALSE, sizeof (double));
 
   win = fw_window_new (NULL);
+  phase ("window");
   gtk_widget_add_css_class (GTK_WIDGET (win), "fw-main");
   g_signal_connect (win, "realize", G_CALLBACK (on_realize), NULL);
   fw_window_load_dataset (win, spec);
+  phase ("dataset");
   gtk_window_present (GTK_WINDOW (win));
-  while (first_frame_since_main < 0 || fw_window_is_busy (win))
+  phase ("present");
+  while (first_frame_since_main < 0)
     g_main_context_iteration (NULL, TRUE);
+  phase ("to first frame");
+  g_print ("start-up CPU ms: %s\n", phases->str);
+  while (epochs > 0 && fw_window_is_busy (win))
+    g_main_context_iteration (NULL, TRUE);
+  if (epochs == 0)
+    {
+      double load[3] = { 0 };
+      getloadavg (load, 3);
+      g_print ("launch to first frame: %.3f s (from main(): %.3f s; CPU time %.3f s; load average %.1f)\n",
+               first_frame_since_launch, first_frame_since_main, first_frame_cpu, load[0]);
+      return 0;
+    }
 
   fw_config_init (&config);
   config.epochs = epochs;

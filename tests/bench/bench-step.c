@@ -2,8 +2,9 @@
  * on synthetic inputs, without a dataset to load: the quick loop for
  * profiling.  The end-to-end comparison with PyTorch is bench-train.sh.
  *
- * Usage: bench-step [FUSION [IMAGE_ENCODER [STEPS [THREADS [VOCAB]]]]]
- * THREADS is the trainer's --threads: the size of our pool. */
+ * Usage: bench-step [FUSION [IMAGE_ENCODER [STEPS [THREADS [VOCAB [SIZE [CHANNELS]]]]]]]
+ * THREADS is the trainer's --threads: the size of our pool; SIZE and
+ * CHANNELS the images' (28 1: Fashion-MNIST; 64 3: the RGB photos). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,12 +44,15 @@ main (int argc, char **argv)
   int steps = argc > 3 ? atoi (argv[3]) : 500;
   int threads = argc > 4 ? atoi (argv[4]) : 1;
   int V = argc > 5 ? atoi (argv[5]) : 40;
+  int S = argc > 6 ? atoi (argv[6]) : 28;
+  int CH = argc > 7 ? atoi (argv[7]) : 1;
+  int P = CH * S * S;   /* floats per image */
   /* as the trainer: our pool splits the step, sgemm runs single-threaded */
   openblas_set_num_threads (1);
   g_autoptr (FwPool) pool = fw_pool_new (threads);
   fw_pool_make_current (pool);
   fw_kernels_flush_denormals ();
-  FwShape shape = { 1, 28, V, 10 };
+  FwShape shape = { CH, S, V, 10 };
   int B = c.batch;
   FwModel *m = fw_model_new (&c, &shape, B, &error);
   if (!m)
@@ -62,14 +66,14 @@ main (int argc, char **argv)
   int *labels = fw_model_input_labels (m);
   /* a few batches drawn once, copied in per step like a batch fill */
   enum { POOL = 8 };
-  g_autofree float *pool_img = g_new (float, (gsize) POOL * B * 784);
+  g_autofree float *pool_img = g_new (float, (gsize) POOL * B * P);
   g_autofree float *pool_counts = g_new0 (float, (gsize) POOL * B * V);
   g_autofree int *pool_labels = g_new (int, (gsize) POOL * B);
   for (int b = 0; b < POOL * B; b++)
     {
       pool_labels[b] = (int) fw_rng_below (&rng, 10);
-      for (int i = 0; i < 784; i++)
-        pool_img[(gsize) b * 784 + i] = i % 3 ? fw_rng_uniform (&rng) : 0.0f;
+      for (int i = 0; i < P; i++)
+        pool_img[(gsize) b * P + i] = i % 3 ? fw_rng_uniform (&rng) : 0.0f;
       for (int k = 0; k < 7; k++)
         pool_counts[(gsize) b * V + fw_rng_below (&rng, V)] += 1;
       pool_counts[(gsize) b * V + pool_labels[b]] += 1;
@@ -84,7 +88,7 @@ main (int argc, char **argv)
           cpu0 = cpu_seconds ();
         }
       int p = (s + 20) % POOL;
-      memcpy (img, pool_img + (gsize) p * B * 784, sizeof (float) * B * 784);
+      memcpy (img, pool_img + (gsize) p * B * P, sizeof (float) * B * P);
       if (counts)
         memcpy (counts, pool_counts + (gsize) p * B * V, sizeof (float) * B * V);
       memcpy (labels, pool_labels + (gsize) p * B, sizeof (int) * B);

@@ -7,7 +7,7 @@ starts; the timed part is the training loop alone (shuffle, batch gather,
 forward, backward, Adam), as in our train_seconds.
 
 Usage: torch_train.py MANIFEST --fusion F [--image-encoder mlp|cnn]
-       [--text-encoder bow|embed|gru] [--color gray|rgb] [--epochs E] [--threads N]
+       [--text-encoder bow|embed|gru|transformer] [--color gray|rgb] [--epochs E] [--threads N]
        (--fusion attention: intermediate fusion with --fusion-op attention)
        [--batch 64] [--seed 1] [--repeat R]
 
@@ -32,6 +32,7 @@ from PIL import Image
 
 H, N_HEAD = 256, 128
 E, L = 64, 32          # FW_EMBED_DIM, FW_MAX_TOKENS
+LAYERS, HEADS = 2, 4   # --layers, --heads defaults of the transformer encoder
 
 
 def tokenize(text):
@@ -95,10 +96,16 @@ class TextEncoder(nn.Module):
             self.net = nn.Sequential(nn.Linear(vocab, H), nn.ReLU())
         else:
             self.embedding = nn.Embedding(vocab, E)
-        if kind == "embed":
+        if kind in ("embed", "transformer"):
             self.linear = nn.Linear(E, H)
-        elif kind == "gru":
+        if kind == "gru":
             self.gru = nn.GRU(E, H, batch_first=True)
+        elif kind == "transformer":
+            self.position = nn.Embedding(L, E)
+            block = nn.TransformerEncoderLayer(E, HEADS, 4 * E, dropout=0.0, activation="gelu",
+                                               batch_first=True, norm_first=True)
+            self.encoder = nn.TransformerEncoder(block, LAYERS, norm=nn.LayerNorm(E),
+                                                 enable_nested_tensor=False)
 
     def forward(self, t):
         if self.kind == "bow":
@@ -111,6 +118,13 @@ class TextEncoder(nn.Module):
             mask = (torch.arange(steps)[None, :] < lens[:, None]).float()
             mean = (emb * mask[:, :, None]).sum(1) / lens.clamp(min=1)[:, None].float()
             return F.relu(self.linear(mean))
+        if self.kind == "transformer":
+            real = torch.arange(steps)[None, :] < lens[:, None]
+            keys_pad = ~real
+            keys_pad[:, 0] &= lens > 0   # an empty row attends to position 0 (else NaN)
+            h = self.encoder(emb + self.position.weight[:steps], src_key_padding_mask=keys_pad)
+            m = real.float()[:, :, None]
+            return F.relu(self.linear((h * m).sum(1) / lens.clamp(min=1)[:, None].float()))
         states, _ = self.gru(emb)
         last = states[torch.arange(len(lens)), (lens - 1).clamp(min=0)]
         return last * (lens > 0).float()[:, None]
@@ -205,6 +219,10 @@ def flops_per_sample(fusion, enc, size, vocab, k, text_enc="bow", tokens=8, chan
         text = linear(vocab, H, True)
     elif text_enc == "embed":
         text = linear(E, H)
+    elif text_enc == "transformer":   # per token and block: q, k, v, out, feed-forward, scores
+        block = linear(E, 3 * E) + linear(E, E) + linear(E, 4 * E) + linear(4 * E, E) \
+            + 2 * 2 * tokens * E * 3
+        text = LAYERS * tokens * block + linear(E, H)
     else:   # per token: the input and hidden products of three gates
         text = tokens * (linear(E, 3 * H) + linear(H, 3 * H))
     if fusion == "attention":   # fw-cost.c's count at the mean caption length

@@ -8,29 +8,14 @@ accuracy, and shapes-complementary within 2 points of concat fusion.
 Usage: test_attention.py PATH/TO/fusion-workbench [--accuracy]   (prints TAP)
 """
 import json
-import math
 import os
 import struct
-import subprocess
 import sys
 import tempfile
-import zlib
 
-EXE = sys.argv[1]
+from cli_tap import check, finish, png, run
+
 ACCURACY = "--accuracy" in sys.argv[2:]
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(ok)
-    print(f"{'ok' if ok else 'not ok'} {len(results)} {name}")
-    if not ok and detail:
-        for line in str(detail).splitlines():
-            print(f"# {line}")
-
-
-def run(*args):
-    return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=600)
 
 
 def train_json(*args):
@@ -57,28 +42,6 @@ def read_safetensors(path):
     return out, meta
 
 
-def png(path, size, shade, square):
-    """A gray PNG: a dark square or cross on white."""
-    rows = []
-    for y in range(size):
-        row = bytearray([0])
-        for x in range(size):
-            inside = 3 <= x < size - 3 and 3 <= y < size - 3
-            if not square:
-                inside = inside and (abs(x - size // 2) < 2 or abs(y - size // 2) < 2)
-            row.append(shade if inside else 255)
-        rows.append(bytes(row))
-
-    def chunk(kind, data):
-        c = kind + data
-        return struct.pack(">I", len(data)) + c + struct.pack(">I", zlib.crc32(c))
-
-    ihdr = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-                + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
-
-
 if ACCURACY:
     # batch 16: attention needs more steps than concat to settle (README)
     common = ("--text-encoder", "embed", "--batch", "16", "--epochs", "8")
@@ -91,8 +54,7 @@ if ACCURACY:
     check("attention fusion matches concat on shapes-complementary within 2 points",
           r1.returncode == 0 and r2.returncode == 0
           and att.get("test_accuracy", 0) >= cat.get("test_accuracy", 1) - 0.02, r1.stderr + r2.stderr)
-    print(f"1..{len(results)}")
-    sys.exit(0 if all(results) else 1)
+    finish()
 
 # ---- refusals, each naming the way out ----
 for args, words in [
@@ -101,8 +63,8 @@ for args, words in [
         (("--fusion", "late", "--text-encoder", "gru"), "--fusion intermediate"),
         (("--text-encoder", "embed", "--heads", "3"), "--heads 3"),
         (("--image-encoder", "features", "--image-features", "none.npy", "--text-encoder", "embed"),
-         "--fusion-op concat"),
-        (("--text-encoder", "features", "--text-features", "none.npy"), "--fusion-op concat")]:
+         "another --fusion-op"),
+        (("--text-encoder", "features", "--text-features", "none.npy"), "another --fusion-op")]:
     r = run("train", "--data", "builtin:shapes", "--fusion-op", "attention", *args, "--epochs", "1")
     check(f"attention with {' '.join(args)} is refused (exit 2, a hint)",
           r.returncode == 2 and words in r.stderr, r.stderr)
@@ -173,6 +135,19 @@ with tempfile.TemporaryDirectory() as tmp:
     check("attention weights are not uniform (the model attends)",
           any(abs(x - 1.0 / Li) > 1e-3 for x in t2i[:Li * 4] if x), t2i[:10])
 
+    # checkpoints hold attention fusion like any model: resuming is bit-identical
+    ck = os.path.join(tmp, "ck.safetensors")
+    small = ("--data", "builtin:shapes-xor", "--fusion-op", "attention", "--text-encoder", "gru",
+             "--hidden", "8", "--heads", "1", "--threads", "1")
+    r1, straight = train_json(*small, "--epochs", "2")
+    r2, _ = train_json(*small, "--epochs", "1", "--checkpoint", ck)
+    r3, resumed = train_json(*small, "--epochs", "2", "--resume", ck)
+    check("a resumed attention model trains to the same numbers",
+          r1.returncode == r2.returncode == r3.returncode == 0 and straight
+          and straight.get("final_train_loss") == resumed.get("final_train_loss")
+          and straight.get("test_accuracy") == resumed.get("test_accuracy"),
+          r1.stderr + r2.stderr + r3.stderr + f"{straight} {resumed}")
+
     cnn = os.path.join(tmp, "cnn-gru.safetensors")
     r = run("train", "--data", data, "--fusion-op", "attention", "--image-encoder", "cnn", "--text-encoder", "gru",
             "--image-size", "16", "--hidden", "16", "--epochs", "2", "--batch", "8", "--save", cnn)
@@ -196,5 +171,4 @@ with tempfile.TemporaryDirectory() as tmp:
           r.returncode == 1 and plain in r.stderr and "--fusion-op attention" in r.stderr
           and not os.path.exists(bad_out), r.stderr)
 
-print(f"1..{len(results)}")
-sys.exit(0 if all(results) else 1)
+finish()

@@ -81,6 +81,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check("an unknown option is bad usage (2)", r.returncode == 2 and "frobnicate" in r.stderr, r.stderr)
     r = run("train", "--data", manifest, "--fusion", "early", "--image-encoder", "cnn")
     check("an impossible combination is bad usage (2)", r.returncode == 2, r.stderr)
+    r = run("train", "--data", manifest, "--text-encoder", "transformer", "--heads", "3")
+    check("--heads that does not divide the 64 token features is bad usage (2) saying so",
+          r.returncode == 2 and "--heads 3" in r.stderr and "64" in r.stderr, r.stderr)
+    r = run("train", "--data", manifest, "--fusion", "early", "--text-encoder", "transformer")
+    check("early fusion refuses the transformer encoder (2) naming it",
+          r.returncode == 2 and "transformer" in r.stderr, r.stderr)
     r = run("train", "--help")
     check("train --help lists each option's own values",
           "--optimizer adam|sgd " in r.stdout and "--color gray|rgb " in r.stdout
@@ -93,6 +99,20 @@ with tempfile.TemporaryDirectory() as tmp:
             "--out", os.path.join(tmp, "emap.json"))
     check("contrib says EMAP used its first 500 rows, not all 2000",
           r.returncode == 0 and "emap on the first 500 rows" in r.stdout, r.stdout + r.stderr)
+    # the Transformer text encoder end to end: saved with its layers and
+    # heads, evaluated to train's figure, explained by integrated gradients
+    tf = os.path.join(tmp, "tf.safetensors")
+    r = run("train", "--data", "builtin:shapes", "--fusion", "late", "--text-encoder", "transformer",
+            "--layers", "1", "--heads", "2", "--epochs", "1", "--hidden", "8", "--json", "--save", tf)
+    tr = json.loads(r.stdout) if r.returncode == 0 else {}
+    r = run("eval", "--model", tf, "--data", "builtin:shapes", "--json")
+    ev = json.loads(r.stdout) if r.returncode == 0 else {}
+    check("a transformer model saves, loads and evaluates to train's test accuracy",
+          "test_accuracy" in tr and ev.get("accuracy") == tr.get("test_accuracy"), r.stdout + r.stderr)
+    r = run("contrib", "--model", tf, "--data", "builtin:shapes", "--method", "ig",
+            "--out", os.path.join(tmp, "tf-ig.json"))
+    check("contrib runs integrated gradients through the transformer",
+          r.returncode == 0 and os.path.getsize(os.path.join(tmp, "tf-ig.json")) > 0, r.stdout + r.stderr)
     for cmd in ("train", "eval", "datasets"):
         r = run(cmd, "--help")
         check(f"{cmd} --help exits 0", r.returncode == 0 and "--" in r.stdout, r.stderr)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fw-blas.h"
+#include "fw-conv-direct.h"
 #include "fw-kernels.h"
 #include "fw-parallel.h"
 #include "fw-rng.h"
@@ -1026,6 +1027,84 @@ test_conv2d_col_naive (void)
     }
 }
 
+/* the first layer's direct path (fw-conv-direct.c) against the naive
+ * twin and finite differences: shapes that take it (asserted), with a
+ * partial last block of pixels (W = 18, 28), a partial block of output
+ * channels (O = 17), one to four channels, at 1 and 3 threads; dinp (not
+ * the direct path's own) and db alone too */
+static void
+test_conv2d_direct (void)
+{
+  int sizes[][5] = {
+    { 2, 3, 6, 18, 17 }, { 3, 1, 28, 28, 16 }, { 2, 3, 16, 16, 16 }, { 1, 4, 5, 33, 3 },
+    { 9, 2, 4, 17, 1 },
+  };
+  guint64 rng = 93;
+  for (gsize ps = 0; ps < G_N_ELEMENTS (pool_sizes); ps++)
+    {
+      g_autoptr (FwPool) pool = fw_pool_new (pool_sizes[ps]);
+      fw_pool_make_current (pool);
+      for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+        {
+          int B = sizes[s][0], C = sizes[s][1], H = sizes[s][2], W = sizes[s][3], O = sizes[s][4];
+          g_assert_true (fw_conv_direct_fits (C, H, W));
+          gsize nin = (gsize) B * C * H * W, nw = (gsize) O * C * 9, nout = (gsize) B * O * H * W;
+          g_autofree float *col = g_new (float, B * fw_conv2d_col_floats (C, H, W));
+          g_autofree float *work = g_new (float, fw_conv2d_work_floats (C, H, W, O));
+          g_autofree float *inp = rand_buf (&rng, nin, -1, 1);
+          g_autofree float *w = rand_buf (&rng, nw, -1, 1);
+          g_autofree float *b = rand_buf (&rng, O, -1, 1);
+          g_autofree float *out = rand_buf (&rng, nout, -9, 9);
+          g_autofree float *out_n = rand_buf (&rng, nout, -9, 9);
+          g_autofree float *dout = rand_buf (&rng, nout, -1, 1);
+          g_autofree float *dinp = rand_buf (&rng, nin, -1, 1);
+          g_autofree float *dw = rand_buf (&rng, nw, -1, 1);
+          g_autofree float *db = rand_buf (&rng, O, -1, 1);
+          g_autofree float *dinp_n = copy_buf (dinp, nin);
+          g_autofree float *dw_n = copy_buf (dw, nw);
+          g_autofree float *db_n = copy_buf (db, O);
+          g_autofree float *db_alone = copy_buf (db, O);
+          g_autofree char *tag = g_strdup_printf ("conv2d-direct threads=%d B=%d C=%d H=%d W=%d O=%d",
+                                                  pool_sizes[ps], B, C, H, W, O);
+
+          fw_conv2d_forward_col (out, col, inp, w, b, B, C, H, W, O);
+          fw_conv2d_forward_naive (out_n, inp, w, b, B, C, H, W, O);
+          check_agree (tag, out, out_n, nout, 1e-5);
+          fw_conv2d_backward_col (dinp, dw, db, work, dout, col, w, B, C, H, W, O);
+          fw_conv2d_backward_naive (dinp_n, dw_n, db_n, dout, inp, w, B, C, H, W, O);
+          check_agree (tag, dinp, dinp_n, nin, 1e-5);
+          check_agree (tag, dw, dw_n, nw, 1e-5);
+          check_agree (tag, db, db_n, O, 1e-5);
+          /* db without dw: the same sums */
+          fw_conv2d_backward_col (NULL, NULL, db_alone, work, dout, col, w, B, C, H, W, O);
+          check_agree (tag, db_alone, db_n, O, 1e-5);
+        }
+      fw_pool_make_current (NULL);
+    }
+
+  /* finite differences through the direct path */
+  ConvColCtx c = { .B = 2, .C = 3, .H = 4, .W = 18, .O = 17 };
+  g_assert_true (fw_conv_direct_fits (c.C, c.H, c.W));
+  gsize nin = (gsize) c.B * c.C * c.H * c.W, nw = (gsize) c.O * c.C * 9;
+  gsize nout = (gsize) c.B * c.O * c.H * c.W;
+  g_autofree float *work = g_new (float, fw_conv2d_work_floats (c.C, c.H, c.W, c.O));
+  c.col = g_new (float, c.B * fw_conv2d_col_floats (c.C, c.H, c.W));
+  c.inp = rand_buf (&rng, nin, -1, 1);
+  c.w = rand_buf (&rng, nw, -1, 1);
+  c.b = rand_buf (&rng, c.O, -1, 1);
+  c.out = g_new (float, nout);
+  c.R = rand_buf (&rng, nout, -1, 1);
+  g_autofree float *dw0 = rand_buf (&rng, nw, -1, 1);
+  g_autofree float *db0 = rand_buf (&rng, c.O, -1, 1);
+  g_autofree float *dw = copy_buf (dw0, nw);
+  g_autofree float *db = copy_buf (db0, c.O);
+  conv_col_objective (&c);
+  fw_conv2d_backward_col (NULL, dw, db, work, c.R, c.col, c.w, c.B, c.C, c.H, c.W, c.O);
+  check_fd ("conv2d-direct dw", c.w, nw, dw, dw0, conv_col_objective, &c, 1e-2f, FD_TOL);
+  check_fd ("conv2d-direct db", c.b, c.O, db, db0, conv_col_objective, &c, 1e-2f, FD_TOL);
+  g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.out); g_free (c.R); g_free (c.col);
+}
+
 static void
 test_conv2d_col_grad (void)
 {
@@ -1267,6 +1346,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/maxpool", test_maxpool);
   g_test_add_func ("/core/kernels/conv2d-col", test_conv2d_col_naive);
   g_test_add_func ("/core/kernels/conv2d-col-grad", test_conv2d_col_grad);
+  g_test_add_func ("/core/kernels/conv2d-direct", test_conv2d_direct);
   g_test_add_func ("/core/kernels/relu-maxpool", test_relu_maxpool);
   g_test_add_func ("/core/kernels/linear-pool", test_linear_pool);
   g_test_add_func ("/core/kernels/pool", test_pool);

@@ -352,6 +352,10 @@ test_flops_by_hand (void)
   g_assert_cmpint (macs (FW_FUSION_TEXT, 0, 0, FW_IMAGE_MLP, FW_TEXT_BOW, 4), ==, 160 + 44);
   g_assert_cmpint (macs (FW_FUSION_TEXT, 0, 0, FW_IMAGE_MLP, FW_TEXT_EMBED, 4), ==, 512 + 44);
   g_assert_cmpint (macs (FW_FUSION_TEXT, 0, 0, FW_IMAGE_MLP, FW_TEXT_GRU, 4), ==, 55296 + 44);
+  /* transformer, 2 blocks of 32 tokens: q, k, v, out 4·64², feed-forward
+   * 2·64·256, scores and mixing 2·32·64 a token; then Linear(64→8) */
+  g_assert_cmpint (macs (FW_FUSION_TEXT, 0, 0, FW_IMAGE_MLP, FW_TEXT_TRANSFORMER, 4), ==,
+                   2 * 32 * (4 * 64 * 64 + 2 * 64 * 256 + 2 * 32 * 64) + 512 + 44);
   /* a head without hidden layer: one Linear H → K */
   g_assert_cmpint (macs (FW_FUSION_IMAGE, 0, 0, FW_IMAGE_MLP, FW_TEXT_BOW, 0), ==, 1152 + 24);
 

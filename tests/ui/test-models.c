@@ -10,6 +10,7 @@
 #include "fw-export-dialog.h"
 #include "fw-model-file.h"
 #include "fw-run-store.h"
+#include "fw-torch-resources.h"
 #include "fw-ui.h"
 #include "fw-window.h"
 #include "fw-window-private.h"
@@ -503,7 +504,7 @@ test_export (void)
   g_autofree char *csv = g_build_filename (dir, "metrics.csv", NULL);
   g_autofree char *contrib = g_build_filename (dir, "contrib.json", NULL);
   g_autofree char *typed = fw_export_dialog_complete_path (FW_EXPORT_ONNX, "/x/model");
-  static const char *const torch_files[] = { "model.py", "model.safetensors", "predict.py" };
+  static const char *const torch_files[] = { "model.py", "model.safetensors", "predict.py", "train.py" };
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   GStatBuf st;
@@ -605,6 +606,152 @@ test_export_dialog (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* every label's text under w, one per line */
+static void
+collect_labels (GtkWidget *w, GString *out)
+{
+  if (GTK_IS_LABEL (w))
+    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (w)));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    collect_labels (c, out);
+}
+
+/* selects the item labelled text in the first drop-down under w that has it */
+static gboolean
+pick_in_drop_down (GtkWidget *w, const char *text)
+{
+  if (GTK_IS_DROP_DOWN (w) && GTK_IS_STRING_LIST (gtk_drop_down_get_model (GTK_DROP_DOWN (w))))
+    {
+      GtkStringList *items = GTK_STRING_LIST (gtk_drop_down_get_model (GTK_DROP_DOWN (w)));
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (items)); i++)
+        if (g_strcmp0 (gtk_string_list_get_string (items, i), text) == 0)
+          {
+            gtk_drop_down_set_selected (GTK_DROP_DOWN (w), i);
+            return TRUE;
+          }
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if (pick_in_drop_down (c, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* Export Model's "PyTorch training folder" through the real chooser writes
+ * what `export --torch` writes, train.py included; that train.py run by
+ * python3 (when python3-torch is installed) writes a model that Open Model
+ * adds to the run list with the test accuracy train.py printed. */
+static void
+test_torch_training_folder (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fw-models-XXXXXX", NULL);
+  g_autofree char *manifest = g_build_filename (dir, "words.csv", NULL);
+  g_autofree char *folder = g_build_filename (dir, "torch", NULL);
+  g_autofree char *out = g_build_filename (dir, "trained.safetensors", NULL);
+  static const char *const files[] = { "model.py", "predict.py", "train.py", "model.safetensors" };
+  GString *csv = g_string_new ("image,text,label\n");
+  FwPlotModel *plot;
+  GtkFileChooser *chooser;
+  FwWindow *win;
+  gint64 until;
+
+  /* captions only: train.py reads no image, so needs nothing but torch */
+  for (int i = 0; i < 200; i++)
+    g_string_append_printf (csv, ",word%d %s,%s\n", i % 13, i % 2 ? "odd" : "even", i % 2 ? "b" : "a");
+  g_assert_true (g_file_set_contents (manifest, csv->str, -1, NULL));
+  g_string_free (csv, TRUE);
+  {
+    g_autofree char *root = runs_root ();
+    remove_tree (root);
+  }
+  win = new_window (manifest);
+  plot = fw_window_get_plot_model (win);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
+
+  g_action_group_activate_action (G_ACTION_GROUP (win), "export-model", NULL);
+  until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!(chooser = find_chooser ()) && g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_nonnull (chooser);
+  /* picked in the Format drop-down, as a user does (GTK 4.8's set_choice
+   * does not reach the fallback dialog's drop-down) */
+  g_assert_cmpstr (fw_export_format_label (FW_EXPORT_TORCH), ==, "PyTorch training folder");
+  g_assert_true (pick_in_drop_down (GTK_WIDGET (chooser), fw_export_format_label (FW_EXPORT_TORCH)));
+  g_assert_cmpstr (gtk_file_chooser_get_choice (chooser, "format"), ==,
+                   fw_export_format_label (FW_EXPORT_TORCH));
+  gtk_file_chooser_set_current_name (chooser, folder);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (find_chooser () && g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *file = g_build_filename (folder, files[i], NULL);
+      g_autofree char *res = g_strconcat ("/org/fusionworkbench/torch/", files[i], NULL);
+      g_autoptr(GBytes) want = g_resource_lookup_data (fw_torch_get_resource (), res, 0, NULL);
+      g_autofree char *got = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (file, &got, &len, NULL));
+      g_assert_cmpuint (len, >, 0);
+      if (want)   /* the scripts are export --torch's, byte for byte */
+        g_assert_cmpmem (got, len, g_bytes_get_data (want, NULL), g_bytes_get_size (want));
+    }
+
+  {
+    g_autofree char *script = g_build_filename (folder, "train.py", NULL);
+    const char *check[] = { "/usr/bin/python3", "-c", "import torch", NULL };
+    const char *train[] = { "/usr/bin/python3", script, manifest, "--epochs", "1", "--workers", "0",
+                            "--out", out, NULL };
+    g_autofree char *stdout_text = NULL, *stderr_text = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_auto(GStrv) lines = NULL;
+    int status = 1;
+    double printed;
+    FwRun *opened;
+
+    if (!g_spawn_sync (NULL, (char **) check, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, NULL, NULL, &status, NULL) || status != 0)
+      {
+        g_test_skip ("python3-torch is not installed");
+        goto done;
+      }
+    g_assert_true (g_spawn_sync (NULL, (char **) train, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &stdout_text, &stderr_text, &status, NULL));
+    if (status != 0)
+      g_printerr ("%s%s", stdout_text, stderr_text);
+    g_assert_cmpint (status, ==, 0);
+    lines = g_strsplit (g_strstrip (stdout_text), "\n", -1);
+    g_assert_true (json_parser_load_from_data (parser, lines[g_strv_length (lines) - 1], -1, NULL));
+    printed = json_object_get_double_member (json_node_get_object (json_parser_get_root (parser)),
+                                             "test_accuracy");
+
+    fw_window_open_model (win, out);
+    wait_idle (win);
+    g_assert_null (fw_window_get_error (win));
+    g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 2);
+    opened = fw_plot_model_get_run (plot, 1);
+    g_assert_cmpstr (fw_run_get_source (opened), ==, out);
+    g_assert_cmpfloat_with_epsilon (fw_run_get_test_accuracy (opened), printed, 1e-6);
+    /* and its row in the run list says so */
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (fw_window_get_runs_list (win), 1);
+      g_autofree char *status_text = g_strdup_printf ("test %.3f", printed);
+      GString *texts = g_string_new (NULL);
+      g_assert_nonnull (row);
+      collect_labels (GTK_WIDGET (row), texts);
+      g_assert_nonnull (strstr (texts->str, status_text));
+      g_string_free (texts, TRUE);
+    }
+  }
+done:
+  gtk_window_destroy (GTK_WINDOW (win));
+  remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -623,6 +770,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/models/open-seen-rows", test_open_seen_rows);
   g_test_add_func ("/ui/models/export", test_export);
   g_test_add_func ("/ui/models/export-dialog", test_export_dialog);
+  g_test_add_func ("/ui/models/torch-training-folder", test_torch_training_folder);
   status = g_test_run ();
   remove_tree (data_home);
   g_free (data_home);

@@ -3,6 +3,7 @@
  * the end, and check the plot model, the run list, the exports, the error
  * banner and the five-row fusion comparison.  Epochs and widths are tiny so
  * the suite stays fast. */
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
@@ -367,6 +368,68 @@ test_shortcuts_window (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_named (c, name);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* The model panel offers the Transformer text encoder with its Layers and
+ * Heads spin buttons, which only count (and are sensitive) with it; each
+ * has the option table's tooltip and the diagram counts its blocks. */
+static void
+test_transformer_options (void)
+{
+  GtkWidget *panel = g_object_ref_sink (fw_model_panel_new ());
+  FwModelPanel *mp = FW_MODEL_PANEL (panel);
+  GtkWidget *text = find_named (panel, "text-encoder");
+  GtkWidget *layers = find_named (panel, "layers");
+  GtkWidget *heads = find_named (panel, "heads");
+  FwFusionDiagram *diagram = fw_model_panel_get_diagram (mp);
+  int n = 0;
+  const FwOptionInfo *infos = fw_config_options (&n);
+
+  g_assert_nonnull (text);
+  g_assert_true (GTK_IS_SPIN_BUTTON (layers));
+  g_assert_true (GTK_IS_SPIN_BUTTON (heads));
+  for (int i = 0; i < n; i++)
+    if (g_str_equal (infos[i].name, "heads"))
+      g_assert_cmpstr (gtk_widget_get_tooltip_text (heads), ==, _(infos[i].help));
+  fw_model_panel_set_data (mp, 20, 3);
+  g_assert_false (gtk_widget_get_sensitive (layers));
+
+  GListModel *labels = gtk_drop_down_get_model (GTK_DROP_DOWN (text));
+  guint transformer = G_MAXUINT;
+  for (guint i = 0; i < g_list_model_get_n_items (labels); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (labels), i), _("Transformer")))
+      transformer = i;
+  g_assert_cmpuint (transformer, !=, G_MAXUINT);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (text), transformer);
+  g_assert_cmpint (fw_model_panel_get_config (mp)->text_encoder, ==, FW_TEXT_TRANSFORMER);
+  g_assert_true (gtk_widget_get_sensitive (layers));
+  g_assert_true (gtk_widget_get_sensitive (heads));
+  gsize two = fw_fusion_diagram_get_block_params (diagram, "text_encoder");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (layers), 3);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (heads), 8);
+  g_assert_cmpint (fw_model_panel_get_config (mp)->layers, ==, 3);
+  g_assert_cmpint (fw_model_panel_get_config (mp)->heads, ==, 8);
+  /* one more block: two LayerNorms, attention and feed-forward of 64 wide */
+  g_assert_cmpuint (fw_fusion_diagram_get_block_params (diagram, "text_encoder") - two, ==,
+                    4 * 64 + (3 * 64 * 64 + 3 * 64) + (64 * 64 + 64) + (64 * 256 + 256) + (256 * 64 + 64));
+
+  fw_model_panel_set_fusion (mp, FW_FUSION_IMAGE);
+  g_assert_false (gtk_widget_get_sensitive (layers));
+  g_object_unref (panel);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -384,6 +447,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/training-failure", test_training_failure);
   g_test_add_func ("/ui/window/settings", test_settings);
   g_test_add_func ("/ui/window/shortcuts-window", test_shortcuts_window);
+  g_test_add_func ("/ui/window/transformer-options", test_transformer_options);
   status = g_test_run ();
   remove_tree (data_home);
   return status;

@@ -1,0 +1,232 @@
+/* fw-conv-direct.c — the 3×3 convolution of a first layer (one to four
+ * input channels) computed straight from a zero-padded copy of the image,
+ * without im2col or sgemm.  With Kc = C·9 = 9 or 27 products per output
+ * the im2col matrix is wider than the arithmetic done on it, and sgemm
+ * packs it once more: conv1 reached 15-19% of sgemm's peak that way.
+ * Here sixteen output channels × sixteen pixels stay in sixteen vector
+ * registers through all Kc taps (each tap: one load of sixteen input
+ * pixels, sixteen FMAs with a broadcast weight), so the loop is bound by
+ * arithmetic, not by memory.
+ *
+ * The padded copy is what the forward keeps for the backward, in the
+ * buffer that holds im2col on the other path: rows of WP = round16(W) + 16
+ * floats (the pad, the image, zeros up to whole vectors), H + 2 rows per
+ * channel, from a 64-byte boundary.  Sums run over the taps in a fixed order and over pixels in
+ * fixed blocks, so the numbers depend on the shapes only. */
+#include "fw-conv-direct.h"
+
+#include <string.h>
+
+#include "fw-kernels.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define FW_DIRECT_CLONE __attribute__ ((target_clones ("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef FW_DIRECT_CLONE
+#define FW_DIRECT_CLONE
+#endif
+
+#define LANES 16   /* pixels per block */
+#define OB 16      /* output channels per block */
+typedef float v16 __attribute__ ((vector_size (LANES * sizeof (float))));
+
+/* Rows of a whole number of vectors with room for the two border columns
+ * past the last block, so every row starts on a 64-byte line: a load that
+ * straddles two lines costs two, and the dw loop is bound by loads. */
+static inline int
+padded_width (int W)
+{
+  return (W + LANES - 1) / LANES * LANES + LANES;
+}
+
+/* the padded image starts at the first 64-byte boundary in its slot */
+#define ALIGN_FLOATS 16
+static inline float *
+aligned (const float *slot)
+{
+  return (float *) (((guintptr) slot + 63) & ~(guintptr) 63);
+}
+
+gsize
+fw_conv_direct_floats (int C, int H, int W)
+{
+  return (gsize) C * (H + 2) * padded_width (W) + ALIGN_FLOATS;
+}
+
+gboolean
+fw_conv_direct_fits (int C, int H, int W)
+{
+  /* four channels at most (Kc ≤ 36: the first layer), and the padded copy
+   * must fit where im2col would go (it does unless the image is tiny) */
+  return C >= 1 && C <= 4 && H >= 1 && W >= 1
+         && fw_conv_direct_floats (C, H, W) <= (gsize) C * 9 * H * W;
+}
+
+void
+fw_conv_direct_pad (float *restrict slot, const float *restrict inp, int C, int H, int W)
+{
+  int WP = padded_width (W);
+  float *pad = aligned (slot);
+  memset (pad, 0, sizeof (float) * (fw_conv_direct_floats (C, H, W) - ALIGN_FLOATS));
+  for (int c = 0; c < C; c++)
+    for (int y = 0; y < H; y++)
+      memcpy (pad + ((gsize) c * (H + 2) + y + 1) * WP + 1, inp + ((gsize) c * H + y) * W,
+              sizeof (float) * W);
+}
+
+/* an unaligned load of sixteen floats (a macro: a function returning a
+ * vector would have no one ABI across the clones) */
+#define load(p) ({ v16 v_; memcpy (&v_, (p), sizeof v_); v_; })
+
+/* out rows [o0, o0 + n) of output row y, pixels [x0, x0 + valid).  The
+ * weights come as wt (Kc, OB): each tap's sixteen channels side by side
+ * (zeros past O), so all sixteen sums are computed, and stored for n. */
+static inline __attribute__ ((always_inline)) void
+forward_block (float *restrict out, const float *restrict pad, const float *restrict wt,
+               const float *restrict bias, int C, int H, int W, int WP, int o0, int n,
+               int y, int x0, int valid)
+{
+  v16 acc[OB];
+  for (int o = 0; o < OB; o++)
+    acc[o] = (v16) {} + bias[o];
+  for (int c = 0; c < C; c++)
+    for (int ky = 0; ky < 3; ky++)
+      {
+        const float *row = pad + ((gsize) c * (H + 2) + y + ky) * WP + x0;
+        const float *wk = wt + (gsize) ((c * 3 + ky) * 3) * OB;
+        for (int kx = 0; kx < 3; kx++, wk += OB)
+          {
+            v16 in = load (row + kx);
+            for (int o = 0; o < OB; o++)
+              acc[o] += in * wk[o];
+          }
+      }
+  gsize HW = (gsize) H * W;
+  float *dst = out + (gsize) o0 * HW + (gsize) y * W + x0;
+  if (valid == LANES)
+    for (int o = 0; o < n; o++)
+      memcpy (dst + o * HW, &acc[o], sizeof (v16));
+  else
+    for (int o = 0; o < n; o++)
+      for (int j = 0; j < valid; j++)
+        dst[o * HW + j] = acc[o][j];
+}
+
+FW_DIRECT_CLONE void
+fw_conv_direct_forward (float *restrict out, const float *restrict slot, const float *restrict w,
+                        const float *restrict b, int C, int H, int W, int O)
+{
+  int WP = padded_width (W), Kc = C * 9;
+  const float *pad = aligned (slot);
+  for (int o0 = 0; o0 < O; o0 += OB)
+    {
+      int n = MIN (OB, O - o0);
+      /* this block's weights tap-major (at most 36 × 16 floats) */
+      float wt[36 * OB], bias[OB];
+      for (int t = 0; t < Kc; t++)
+        for (int o = 0; o < OB; o++)
+          wt[t * OB + o] = o < n ? w[(gsize) (o0 + o) * Kc + t] : 0.0f;
+      for (int o = 0; o < OB; o++)
+        bias[o] = o < n && b != NULL ? b[o0 + o] : 0.0f;
+      for (int y = 0; y < H; y++)
+        for (int x0 = 0; x0 < W; x0 += LANES)
+          forward_block (out, pad, wt, bias, C, H, W, WP, o0, n, y, x0, MIN (LANES, W - x0));
+    }
+}
+
+/* the sixteen lanes added in a fixed tree */
+static inline __attribute__ ((always_inline)) float
+lanes_sum (v16 v)
+{
+  float s[LANES];
+  memcpy (s, &v, sizeof s);
+  for (int half = LANES / 2; half > 0; half /= 2)
+    for (int j = 0; j < half; j++)
+      s[j] += s[j + half];
+  return s[0];
+}
+
+/* one block of sixteen pixels of the dw sums below: d holds dout's rows
+ * o0.. (n of them) at these pixels, row the padded image at (c, y, x0) */
+static inline __attribute__ ((always_inline)) void
+dw_pixels (v16 acc[2][9], const v16 d[2], const float *restrict row, int WP, int n)
+{
+  for (int ky = 0; ky < 3; ky++)
+    for (int kx = 0; kx < 3; kx++)
+      {
+        v16 in = load (row + (gsize) ky * WP + kx);
+        for (int o = 0; o < n; o++)
+          acc[o][ky * 3 + kx] += d[o] * in;
+      }
+}
+
+/* dw rows o0, o0 + 1 (n = 2, or 1 for an odd last one), the nine taps of
+ * input channel c: eighteen running sums of sixteen lanes over the image,
+ * lanes added in a fixed tree at the end; with c = 0 the same pass sums
+ * db (dout is read once for both) */
+static inline __attribute__ ((always_inline)) void
+dw_block (float *restrict dw, float *restrict db, const float *restrict dout,
+          const float *restrict pad, int C, int H, int W, int WP, int o0, int n, int c)
+{
+  gsize HW = (gsize) H * W;
+  v16 acc[2][9], sum[2] = { {}, {} };   /* sum: db's, in the same pass */
+  for (int o = 0; o < 2; o++)
+    for (int t = 0; t < 9; t++)
+      acc[o][t] = (v16) {};
+  int full = W / LANES * LANES;
+  for (int y = 0; y < H; y++)
+    {
+      const float *row = pad + ((gsize) c * (H + 2) + y) * WP;
+      const float *src = dout + (gsize) o0 * HW + (gsize) y * W;
+      for (int x0 = 0; x0 < full; x0 += LANES)
+        {
+          v16 d[2];
+          for (int o = 0; o < n; o++)
+            {
+              d[o] = load (src + o * HW + x0);
+              sum[o] += d[o];
+            }
+          dw_pixels (acc, d, row + x0, WP, n);
+        }
+      if (full < W)
+        {
+          /* the row's last pixels: the lanes past W add nothing (and are
+           * not read: they are the next row's, or past the buffer) */
+          v16 d[2];
+          for (int o = 0; o < n; o++)
+            {
+              float tail[LANES] = { 0 };
+              memcpy (tail, src + o * HW + full, sizeof (float) * (W - full));
+              d[o] = load (tail);
+              sum[o] += d[o];
+            }
+          dw_pixels (acc, d, row + full, WP, n);
+        }
+    }
+  int Kc = C * 9;
+  for (int o = 0; o < n; o++)
+    {
+      for (int t = 0; t < 9; t++)
+        dw[(gsize) (o0 + o) * Kc + c * 9 + t] += lanes_sum (acc[o][t]);
+      if (db != NULL && c == 0)
+        db[o0 + o] += lanes_sum (sum[o]);
+    }
+}
+
+FW_DIRECT_CLONE void
+fw_conv_direct_dw (float *restrict dw, float *restrict db, const float *restrict dout,
+                   const float *restrict slot, int C, int H, int W, int O)
+{
+  int WP = padded_width (W);
+  const float *pad = aligned (slot);
+  for (int c = 0; c < C; c++)
+    {
+      int o0 = 0;
+      for (; o0 + 2 <= O; o0 += 2)
+        dw_block (dw, db, dout, pad, C, H, W, WP, o0, 2, c);
+      if (o0 < O)
+        dw_block (dw, db, dout, pad, C, H, W, WP, o0, 1, c);
+    }
+}
