@@ -252,8 +252,8 @@ jpeg_on_error (j_common_ptr cinfo)
   longjmp (((JpegError *) cinfo->err)->jump, 1);
 }
 
-/* libjpeg's warnings (corrupt data it patched over) decline too, as do its
- * trace messages' silence: nothing is printed. */
+/* libjpeg's warnings (corrupt data it patched over) decline too; its trace
+ * messages are dropped, and nothing is printed. */
 static void
 jpeg_on_message (j_common_ptr cinfo, int level)
 {

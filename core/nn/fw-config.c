@@ -349,8 +349,10 @@ fw_config_validate (const FwConfig *c, GError **error)
       && (c->image_encoder == FW_IMAGE_FEATURES || c->text_encoder == FW_TEXT_FEATURES))
     {
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
-                   _("attention fusion needs tokens (image regions and words), but a features "
-                     "encoder reads one precomputed vector per row; use another --fusion-op"));
+                   _("attention fusion lets image regions attend to words, but a precomputed "
+                     "features vector is one per row, with no regions or words in it; use "
+                     "--fusion-op concat (or another operation) with --%s-encoder features"),
+                   c->image_encoder == FW_IMAGE_FEATURES ? "image" : "text");
       return FALSE;
     }
   if (c->image_encoder == FW_IMAGE_CNN && c->image_size < 4)

@@ -28,11 +28,24 @@ layer_norm_build (FwModel *m, float **w, float **b, const char *prefix)
   fw_param (m, b, 0.0f, bn, 1, FW_EMBED_DIM);
 }
 
+/* The blocks' activations are sized for FW_MAX_TOKENS but a batch uses
+ * its longest caption's steps: their gradients are zeroed by the
+ * encoder's backward over B·steps rows (zero_block_grads) instead of over
+ * the whole buffer by fw_model_backward. */
+static void
+act_zeroed_here (FwModel *m, float **pp, gsize per_row)
+{
+  fw_act (m, pp, per_row);
+  fw_act_grad (m, GRAD_NEVER);
+}
+
 /* the per-row activations of a LayerNorm over (L, E) rows */
 static void
-layer_norm_acts (FwModel *m, float **out, float **mean, float **rstd)
+layer_norm_acts (FwModel *m, float **out, float **mean, float **rstd, gboolean zeroed_here)
 {
   fw_act (m, out, (gsize) FW_MAX_TOKENS * FW_EMBED_DIM);
+  if (zeroed_here)
+    fw_act_grad (m, GRAD_NEVER);
   fw_act (m, mean, FW_MAX_TOKENS);
   fw_act_grad (m, GRAD_NEVER);
   fw_act (m, rstd, FW_MAX_TOKENS);
@@ -64,18 +77,28 @@ block_build (FwModel *m, FwTransformerBlock *k, const char *prefix, int nh)
   layer_norm_build (m, &k->norm1_w, &k->norm1_b, n1);
   layer_norm_build (m, &k->norm2_w, &k->norm2_b, n2);
 
-  layer_norm_acts (m, &k->ln1, &k->ln1_mean, &k->ln1_rstd);
-  fw_act (m, &k->q, (gsize) L * E);
-  fw_act (m, &k->k, (gsize) L * E);
-  fw_act (m, &k->v, (gsize) L * E);
-  fw_act (m, &k->att, (gsize) nh * L * L);
-  fw_act_grad (m, GRAD_NEVER);   /* its backward works in scratch */
-  fw_act (m, &k->ctx, (gsize) L * E);
-  fw_act (m, &k->x_mid, (gsize) L * E);
-  layer_norm_acts (m, &k->ln2, &k->ln2_mean, &k->ln2_rstd);
-  fw_act (m, &k->ff_pre, (gsize) L * F);
-  fw_act (m, &k->ff_act, (gsize) L * F);
-  fw_act (m, &k->x_out, (gsize) L * E);
+  layer_norm_acts (m, &k->ln1, &k->ln1_mean, &k->ln1_rstd, TRUE);
+  act_zeroed_here (m, &k->q, (gsize) L * E);
+  act_zeroed_here (m, &k->k, (gsize) L * E);
+  act_zeroed_here (m, &k->v, (gsize) L * E);
+  act_zeroed_here (m, &k->att, (gsize) nh * L * L);   /* its backward works in scratch */
+  act_zeroed_here (m, &k->ctx, (gsize) L * E);
+  act_zeroed_here (m, &k->x_mid, (gsize) L * E);
+  layer_norm_acts (m, &k->ln2, &k->ln2_mean, &k->ln2_rstd, TRUE);
+  act_zeroed_here (m, &k->ff_pre, (gsize) L * F);
+  act_zeroed_here (m, &k->ff_act, (gsize) L * F);
+  act_zeroed_here (m, &k->x_out, (gsize) L * E);
+}
+
+static void
+zero_block_grads (FwModel *m, FwTransformerBlock *k, gsize N)
+{
+  gsize E = FW_EMBED_DIM, F = FF_MULT * E;
+  float *const rows_e[] = { k->ln1, k->q, k->k, k->v, k->ctx, k->x_mid, k->ln2, k->x_out };
+  for (gsize i = 0; i < G_N_ELEMENTS (rows_e); i++)
+    memset (DA (m, rows_e[i]), 0, N * E * sizeof (float));
+  memset (DA (m, k->ff_pre), 0, N * F * sizeof (float));
+  memset (DA (m, k->ff_act), 0, N * F * sizeof (float));
 }
 
 void
@@ -94,14 +117,16 @@ fw_text_transformer_build (FwModel *m, TextEncoder *e, const char *prefix)
   fw_param (m, &e->table, -1.0f, emb, 2, V, E);
   fw_param (m, &e->position, -1.0f, pos, 2, L, E);
   fw_act (m, &e->embedded, (gsize) L * E);
-  fw_act (m, &e->x0, (gsize) L * E);
+  act_zeroed_here (m, &e->x0, (gsize) L * E);
   for (int i = 0; i < e->layers; i++)
     {
       g_autofree char *bp = g_strdup_printf ("%s.encoder.layers.%d", prefix, i);
       block_build (m, &e->blocks[i], bp, e->heads);
     }
   layer_norm_build (m, &e->norm_w, &e->norm_b, norm);
-  layer_norm_acts (m, &e->tokens, &e->norm_mean, &e->norm_rstd);
+  /* tokens' gradient is zeroed by fw_model_backward: attention fusion
+   * adds into it before this encoder's backward runs */
+  layer_norm_acts (m, &e->tokens, &e->norm_mean, &e->norm_rstd, FALSE);
   fw_scratch_need (m, fw_attention_scratch_floats (m->max_batch, L, L, e->heads));
   if (e->per_token)
     return;   /* attention fusion reads the tokens: no pooling, no fc */
@@ -212,6 +237,9 @@ void
 fw_text_transformer_bw (FwModel *m, TextEncoder *e, int B)
 {
   int H = m->config.hidden, E = FW_EMBED_DIM, L = FW_MAX_TOKENS, S = e->steps, N = B * S;
+  memset (DA (m, e->x0), 0, (gsize) N * E * sizeof (float));
+  for (int i = 0; i < e->layers; i++)
+    zero_block_grads (m, &e->blocks[i], N);
   if (!e->per_token)   /* else attention fusion filled the tokens' gradient */
     {
       fw_relu_backward (DA (m, e->pre), DA (m, e->out), e->out, (gsize) B * H);

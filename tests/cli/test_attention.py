@@ -63,8 +63,8 @@ for args, words in [
         (("--fusion", "late", "--text-encoder", "gru"), "--fusion intermediate"),
         (("--text-encoder", "embed", "--heads", "3"), "--heads 3"),
         (("--image-encoder", "features", "--image-features", "none.npy", "--text-encoder", "embed"),
-         "another --fusion-op"),
-        (("--text-encoder", "features", "--text-features", "none.npy"), "another --fusion-op")]:
+         "--fusion-op concat"),
+        (("--text-encoder", "features", "--text-features", "none.npy"), "--fusion-op concat")]:
     r = run("train", "--data", "builtin:shapes", "--fusion-op", "attention", *args, "--epochs", "1")
     check(f"attention with {' '.join(args)} is refused (exit 2, a hint)",
           r.returncode == 2 and words in r.stderr, r.stderr)

@@ -3,13 +3,16 @@
  * `train` command is opened in the window; a test row opened in the
  * inspector shows its attention map, and the heatmap of a word selected
  * there (by activating its chip) equals the weights `predict --attention`
- * writes for that row, averaged over the heads and for one head, and the
- * model's own forward of the row (fw_model_set_rows, as predict reads it).
+ * writes for that row, averaged over the heads and for one head (and so
+ * does a selected region's shading of the words); the core's own forward
+ * of the row alone (fw_model_set_rows) agrees with predict's batches.
  * Editing the caption re-predicts the map; a model without attention
  * fusion shows none.  FW_BINARY names the fusion-workbench program. */
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+
+#include <json-glib/json-glib.h>
 
 #include "fw-model-file.h"
 #include "fw-test-util.h"
@@ -125,6 +128,59 @@ core_attention (const char *model_path, const FwDataset *ds, int row, int n_word
   memcpy (i2t, a, sizeof (float) * heads * lq * lk);
 }
 
+/* The row's weights as `predict --attention` writes them for the test
+ * split: text_to_image (n, heads, L, regions), image_to_text (n, heads,
+ * regions, L) with L = FW_MAX_TOKENS, the rows' own numbers in "rows". */
+static void
+predict_attention (const char *model_path, const FwDataset *ds, int row, int n_words, int n_regions,
+                   float *t2i, float *i2t)
+{
+  g_autofree char *csv = g_build_filename (tmp_dir, "predict.csv", NULL);
+  g_autofree char *att = g_build_filename (tmp_dir, "weights.safetensors", NULL);
+  const char *argv[] = { binary, "predict", "--model", model_path, "--data", "builtin:shapes",
+                         "--split", "test", "--out", csv, "--attention", att, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FwSafetensors) st = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const FwTensor *ti, *it, *lens;
+  JsonArray *rows;
+  int i = -1, L;
+
+  run_command (argv);
+  st = fw_safetensors_load (att, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_data (parser, fw_safetensors_metadata (st, "rows"), -1, &error));
+  g_assert_no_error (error);
+  rows = json_node_get_array (json_parser_get_root (parser));
+  for (guint k = 0; k < json_array_get_length (rows); k++)
+    if (json_array_get_int_element (rows, k) == fw_dataset_source_row (ds, row))
+      i = (int) k;
+  g_assert_cmpint (i, >=, 0);
+  ti = fw_safetensors_get (st, "text_to_image");
+  it = fw_safetensors_get (st, "image_to_text");
+  lens = fw_safetensors_get (st, "text_lens");
+  g_assert_nonnull (ti);
+  g_assert_nonnull (it);
+  g_assert_nonnull (lens);
+  g_assert_cmpint (ti->ndim, ==, 4);
+  g_assert_cmpint (ti->shape[1], ==, HEADS);
+  g_assert_cmpint (ti->shape[3], ==, n_regions);
+  L = (int) ti->shape[2];
+  g_assert_cmpint (it->shape[2], ==, n_regions);
+  g_assert_cmpint (it->shape[3], ==, L);
+  g_assert_cmpint (((const gint64 *) lens->data)[i], ==, n_words);
+  for (int h = 0; h < HEADS; h++)
+    {
+      const float *t = (const float *) ti->data + ((gsize) i * HEADS + h) * L * n_regions;
+      const float *m = (const float *) it->data + ((gsize) i * HEADS + h) * n_regions * L;
+      memcpy (t2i + (gsize) h * n_words * n_regions, t, sizeof (float) * n_words * n_regions);
+      for (int r = 0; r < n_regions; r++)
+        memcpy (i2t + ((gsize) h * n_regions + r) * n_words, m + (gsize) r * L, sizeof (float) * n_words);
+    }
+  g_unlink (csv);
+  g_unlink (att);
+}
+
 /* Head h's (1…) or the mean's (0) weights of word over the regions. */
 static void
 expected_row (const float *t2i, int head, int word, int n_words, int n_regions, float *out)
@@ -210,7 +266,8 @@ test_attention_inspector (void)
   FwAttentionMap *map = fw_sample_view_get_attention_map (sample);
   const FwDataset *ds;
   g_auto (GStrv) words = NULL;
-  g_autofree float *t2i = NULL, *i2t = NULL, *got = NULL, *want = NULL;
+  g_autofree float *t2i = NULL, *i2t = NULL, *core_t2i = NULL, *core_i2t = NULL;
+  g_autofree float *got = NULL, *want = NULL;
   int row, W, R, shown_word = 1;
   GtkFlowBox *chips;
   GtkDropDown *heads;
@@ -239,9 +296,16 @@ test_attention_inspector (void)
   g_assert_cmpint (R, ==, (ds->size / FW_IMAGE_PATCH) * (ds->size / FW_IMAGE_PATCH));
   t2i = g_new (float, HEADS * W * R);
   i2t = g_new (float, HEADS * R * W);
+  core_t2i = g_new (float, HEADS * W * R);
+  core_i2t = g_new (float, HEADS * R * W);
   got = g_new (float, MAX (R, W));
   want = g_new (float, MAX (R, W));
-  core_attention (model_path, ds, row, W, R, t2i, i2t);
+  /* what predict --attention writes for the row; the core's own forward
+   * of the row alone agrees with it */
+  predict_attention (model_path, ds, row, W, R, t2i, i2t);
+  core_attention (model_path, ds, row, W, R, core_t2i, core_i2t);
+  g_assert_cmpfloat (max_diff (t2i, core_t2i, HEADS * W * R), <=, 1e-6);
+  g_assert_cmpfloat (max_diff (i2t, core_i2t, HEADS * R * W), <=, 1e-6);
 
   /* select a word by activating its chip, as a click or Return does */
   chips = GTK_FLOW_BOX (find_widget (GTK_WIDGET (map), GTK_TYPE_FLOW_BOX));
