@@ -135,6 +135,19 @@ with tempfile.TemporaryDirectory() as tmp:
     check("attention weights are not uniform (the model attends)",
           any(abs(x - 1.0 / Li) > 1e-3 for x in t2i[:Li * 4] if x), t2i[:10])
 
+    # checkpoints hold attention fusion like any model: resuming is bit-identical
+    ck = os.path.join(tmp, "ck.safetensors")
+    small = ("--data", "builtin:shapes-xor", "--fusion-op", "attention", "--text-encoder", "gru",
+             "--hidden", "8", "--heads", "1", "--threads", "1")
+    r1, straight = train_json(*small, "--epochs", "2")
+    r2, _ = train_json(*small, "--epochs", "1", "--checkpoint", ck)
+    r3, resumed = train_json(*small, "--epochs", "2", "--resume", ck)
+    check("a resumed attention model trains to the same numbers",
+          r1.returncode == r2.returncode == r3.returncode == 0 and straight
+          and straight.get("final_train_loss") == resumed.get("final_train_loss")
+          and straight.get("test_accuracy") == resumed.get("test_accuracy"),
+          r1.stderr + r2.stderr + r3.stderr + f"{straight} {resumed}")
+
     cnn = os.path.join(tmp, "cnn-gru.safetensors")
     r = run("train", "--data", data, "--fusion-op", "attention", "--image-encoder", "cnn", "--text-encoder", "gru",
             "--image-size", "16", "--hidden", "16", "--epochs", "2", "--batch", "8", "--save", cnn)
