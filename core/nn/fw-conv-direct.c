@@ -14,19 +14,12 @@
  * channel, from a 64-byte boundary.  Sums run over the taps in a fixed order and over pixels in
  * fixed blocks, so the numbers depend on the shapes only. */
 #include "fw-conv-direct.h"
+#include "fw-clones.h"
 
 #include <string.h>
 
 #include "fw-kernels.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define FW_DIRECT_CLONE __attribute__ ((target_clones ("avx512f", "avx2", "default")))
-#endif
-#endif
-#ifndef FW_DIRECT_CLONE
-#define FW_DIRECT_CLONE
-#endif
 
 #define LANES 16   /* pixels per block */
 #define OB 16      /* output channels per block */
@@ -114,7 +107,7 @@ forward_block (float *restrict out, const float *restrict pad, const float *rest
         dst[o * HW + j] = acc[o][j];
 }
 
-FW_DIRECT_CLONE void
+FW_CLONE_AVX512 void
 fw_conv_direct_forward (float *restrict out, const float *restrict slot, const float *restrict w,
                         const float *restrict b, int C, int H, int W, int O)
 {
@@ -215,7 +208,7 @@ dw_block (float *restrict dw, float *restrict db, const float *restrict dout,
     }
 }
 
-FW_DIRECT_CLONE void
+FW_CLONE_AVX512 void
 fw_conv_direct_dw (float *restrict dw, float *restrict db, const float *restrict dout,
                    const float *restrict slot, int C, int H, int W, int O)
 {

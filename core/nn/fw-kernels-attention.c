@@ -17,6 +17,7 @@
 #endif
 
 #include "fw-kernels-attention.h"
+#include "fw-clones.h"
 #include "fw-parallel.h"
 
 #include <math.h>
@@ -217,25 +218,9 @@ exp_nonpositive (float t)
   return p * scale.f;
 }
 
-/* 8-wide GELU loops without FMA, so the clones round alike; not under
- * ThreadSanitizer, which cannot run target_clones' resolver (fw-optim.c) */
-#if defined(__SANITIZE_THREAD__)
-#define FW_NO_TARGET_CLONES 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FW_NO_TARGET_CLONES 1
-#endif
-#endif
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute) && !defined(FW_NO_TARGET_CLONES)
-#if __has_attribute(target_clones)
-#define FW_AVX2_CLONE __attribute__ ((target_clones ("avx2", "default")))
-#endif
-#endif
-#ifndef FW_AVX2_CLONE
-#define FW_AVX2_CLONE
-#endif
+/* 8-wide GELU loops without FMA, so the clones round alike (fw-clones.h) */
 
-FW_AVX2_CLONE static void
+FW_CLONE_AVX2 static void
 gelu_forward_task (int task, int n_tasks, gpointer data)
 {
   const GeluJob *j = data;
@@ -251,7 +236,7 @@ gelu_forward_task (int task, int n_tasks, gpointer data)
 }
 
 /* d/dx x·Φ(x) = Φ(x) + x·φ(x) */
-FW_AVX2_CLONE static void
+FW_CLONE_AVX2 static void
 gelu_backward_task (int task, int n_tasks, gpointer data)
 {
   const GeluJob *j = data;

@@ -8,6 +8,7 @@
  * Shape key as in fw-kernels.h; N = B·H·W, Kc = C·3·3 (im2col rows).
  */
 #include "fw-kernels.h"
+#include "fw-clones.h"
 #include "fw-conv-direct.h"
 #include "fw-parallel.h"
 #include "fw-rng.h"
@@ -476,24 +477,6 @@ fw_conv2d_backward (float *dinp, float *dw, float *db, float *scratch,
 
 /* ---- the same convolution keeping col, image by image ------------------ */
 
-/* 8-wide loops without FMA: the AVX2 clone rounds as the default one does */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define FW_AVX2_CLONE __attribute__ ((target_clones ("avx2", "default")))
-#endif
-#endif
-#ifndef FW_AVX2_CLONE
-#define FW_AVX2_CLONE
-#endif
-/* AVX-512 too (still without FMA) where the loops are wide enough for it */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define FW_AVX512_CLONE __attribute__ ((target_clones ("avx512f", "avx2", "default")))
-#endif
-#endif
-#ifndef FW_AVX512_CLONE
-#define FW_AVX512_CLONE
-#endif
 
 /* up to this many im2col rows (one channel) the products are plain loops;
  * at 27 (RGB) sgemm was measured faster (bench-layers 64 3) */
@@ -531,7 +514,7 @@ fw_conv2d_work_floats (int C, int H, int W, int O)
  * stay in registers through all Kc products, so the loop does arithmetic
  * rather than load and store the output Kc times. */
 #define FW_THIN_COLS 16
-FW_AVX512_CLONE static void
+FW_CLONE_AVX512 static void
 fw_conv_thin_forward (float *restrict out, const float *restrict col, const float *restrict w,
                       const float *restrict b, int Kc, int HW, int O)
 {
@@ -598,7 +581,7 @@ fw_conv_thin_dw_kc (float *restrict dw, const float *restrict dout, const float 
     }
 }
 
-FW_AVX512_CLONE static void
+FW_CLONE_AVX512 static void
 fw_conv_thin_dw (float *restrict dw, const float *restrict dout, const float *restrict col,
                  int Kc, int HW, int O)
 {

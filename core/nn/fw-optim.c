@@ -1,5 +1,6 @@
 /* fw-optim.c — one flat loop per optimizer step. */
 #include "fw-optim.h"
+#include "fw-clones.h"
 
 #include <math.h>
 
@@ -8,26 +9,8 @@
 /* Adam's loop is a square root and a division per parameter: 8-wide AVX
  * halves it.  Without FMA in the clone, both clones round alike, so the
  * numbers do not depend on the machine. */
-/* ThreadSanitizer instruments the resolver target_clones adds, and the
- * resolver runs while the program is relocated, before TSan is set up: a
- * crash before main.  Under TSan the one portable loop is used. */
-#if defined(__SANITIZE_THREAD__)
-#define FW_NO_TARGET_CLONES 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FW_NO_TARGET_CLONES 1
-#endif
-#endif
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute) && !defined(FW_NO_TARGET_CLONES)
-#if __has_attribute(target_clones)
-#define FW_AVX2_CLONE __attribute__ ((target_clones ("avx2", "default")))
-#endif
-#endif
-#ifndef FW_AVX2_CLONE
-#define FW_AVX2_CLONE
-#endif
 
-FW_AVX2_CLONE static void
+FW_CLONE_AVX2 static void
 adam_loop (float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
            gsize n, float step, float c2, float wd)
 {
