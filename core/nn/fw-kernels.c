@@ -477,7 +477,6 @@ fw_conv2d_backward (float *dinp, float *dw, float *db, float *scratch,
 
 /* ---- the same convolution keeping col, image by image ------------------ */
 
-
 /* up to this many im2col rows (one channel) the products are plain loops;
  * at 27 (RGB) sgemm was measured faster (bench-layers 64 3) */
 #define FW_CONV_THIN_KC 9

@@ -9,7 +9,6 @@
 /* Adam's loop is a square root and a division per parameter: 8-wide AVX
  * halves it.  Without FMA in the clone, both clones round alike, so the
  * numbers do not depend on the machine. */
-
 FW_CLONE_AVX2 static void
 adam_loop (float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
            gsize n, float step, float c2, float wd)
