@@ -10,34 +10,10 @@
 #include <string.h>
 
 #include "fw-run.h"
-#include "fw-ui.h"
+#include "fw-test-util.h"
 #include "fw-window.h"
 
-#define TIMEOUT_SECONDS 120
 #define ROW 3
-
-static gboolean
-timed_out (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates until neither the window nor the two views have work in flight. */
-static void
-wait_idle (FwWindow *win)
-{
-  FwContribView *view = fw_window_get_contrib_view (win);
-  FwSampleView *sample = fw_window_get_sample_view (win);
-  gboolean expired = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
-
-  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (view) || fw_sample_view_is_busy (sample)) &&
-         !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  g_source_remove (id);
-}
 
 static GtkWidget *
 find_flow_box (GtkWidget *widget)
@@ -114,14 +90,14 @@ test_contributions_and_inspector (void)
   config.batch = 64;
   fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
   fw_window_load_dataset (win, "builtin:shapes-noisy-text");
-  wait_idle (win);
+  fw_test_wait_idle (win);
   ds = fw_window_get_dataset (win);
   g_assert_nonnull (ds);
   K = ds->n_classes;
 
   /* train; the view computes the run's contributions when it ends */
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
   run = fw_plot_model_get_run (plot, 0);
@@ -205,7 +181,7 @@ test_contributions_and_inspector (void)
   g_assert_nonnull (child);
   g_assert_true (ds->has_image[ROW] && ds->has_text[ROW]);
   gtk_widget_activate (child);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   d = fw_sample_get_data (fw_sample_view_get_sample (sample));
   g_assert_cmpint (d->row, ==, ROW);
   g_assert_nonnull (d->probs);
@@ -220,7 +196,7 @@ test_contributions_and_inspector (void)
 
   /* hide text: predict's input for the row with an empty caption */
   gtk_widget_activate_action (GTK_WIDGET (sample), "sample.hide-text", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_true (d->text_hidden);
   predict_row (trainer, ds, ROW, FALSE, TRUE, expected);
   g_assert_cmpfloat (max_diff (d->probs, expected, K), <, 1e-5);
@@ -231,7 +207,7 @@ test_contributions_and_inspector (void)
   g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (fw_sample_view_get_caption_entry (sample))));
   /* another row opened meanwhile keeps its text hidden too */
   fw_sample_view_inspect (sample, ROW);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_cmpstr (gtk_editable_get_text (fw_sample_view_get_caption_entry (sample)), ==, "");
   g_assert_true (d->text_hidden);
   g_assert_cmpfloat (max_diff (d->probs, no_text, K), <, 1e-5);
@@ -239,26 +215,26 @@ test_contributions_and_inspector (void)
   /* showing the text again restores the caption; an empty caption typed
    * in is then the same missing text */
   gtk_widget_activate_action (GTK_WIDGET (sample), "sample.hide-text", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_cmpstr (gtk_editable_get_text (fw_sample_view_get_caption_entry (sample)), ==, ds->text[ROW]);
   g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (fw_sample_view_get_caption_entry (sample))));
   g_assert_cmpfloat (max_diff (d->probs, full, K), <, 1e-5);
   {
     GtkWidget *focus;
     gtk_widget_activate_action (GTK_WIDGET (sample), "sample.inspect", NULL);   /* focuses the caption */
-    wait_idle (win);
+    fw_test_wait_idle (win);
     focus = gtk_root_get_focus (GTK_ROOT (win));
     g_assert_nonnull (focus);
     g_assert_true (GTK_IS_EDITABLE (focus));
     gtk_editable_set_text (GTK_EDITABLE (focus), "");
   }
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_cmpfloat (max_diff (d->probs, no_text, K), <, 1e-5);
 
   /* hide image (with the caption back): the row with its image missing */
   fw_sample_view_inspect (sample, ROW);
   gtk_widget_activate_action (GTK_WIDGET (sample), "sample.hide-image", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (d->pixels);
   predict_row (trainer, ds, ROW, TRUE, FALSE, expected);
   g_assert_cmpfloat (max_diff (d->probs, expected, K), <, 1e-5);
@@ -294,7 +270,7 @@ test_cancel_and_new_dataset (void)
   config.head_hidden = 16;
   fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
   fw_window_load_dataset (win, "builtin:shapes");
-  wait_idle (win);
+  fw_test_wait_idle (win);
   /* the first sample opens with the dataset, with no model yet */
   g_assert_cmpint (fw_sample_get_data (fw_sample_view_get_sample (sample))->row, ==, 0);
   g_assert_null (fw_sample_get_data (fw_sample_view_get_sample (sample))->probs);
@@ -302,7 +278,7 @@ test_cancel_and_new_dataset (void)
                   fw_contrib_view_is_busy (view));
 
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
   result = fw_contrib_view_get_result (view);
   before = fw_contrib_result_get_numbers (result);
@@ -326,18 +302,18 @@ test_cancel_and_new_dataset (void)
   gtk_widget_activate_action (GTK_WIDGET (view), "contrib.compute", NULL);
   g_assert_true (fw_contrib_view_is_busy (view));
   gtk_widget_activate_action (GTK_WIDGET (view), "contrib.cancel", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_true (fw_contrib_result_get_numbers (result) == before);
 
   gtk_widget_activate_action (GTK_WIDGET (view), "contrib.compute", NULL);
   g_assert_true (fw_contrib_view_is_busy (view));
   fw_window_load_dataset (win, "builtin:shapes-xor");
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_explainer_get_trainer (explainer, run));
   g_assert_false (fw_contrib_view_is_busy (view));
 
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   gtk_widget_activate_action (GTK_WIDGET (view), "contrib.compute", NULL);
   gtk_window_destroy (GTK_WINDOW (win));
 }
@@ -345,44 +321,21 @@ test_cancel_and_new_dataset (void)
 /* Runs trained here are autosaved under XDG_DATA_HOME (a temporary
  * folder); each test starts without the previous one's. */
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 without_saved_runs (gconstpointer test)
 {
-  g_autofree char *runs = g_build_filename (g_get_user_data_dir (), "fusion-workbench", "runs", NULL);
-
-  remove_tree (runs);
+  fw_test_forget_saved_runs ();
   ((void (*) (void)) test) ();
 }
 
 int
 main (int argc, char **argv)
 {
-  g_autofree char *data_home = g_dir_make_tmp ("fw-ui-data-XXXXXX", NULL);
+  g_autofree char *data_home = fw_test_init (&argc, &argv);
   int status;
-
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  fw_ui_init ();
 
   g_test_add_data_func ("/ui/contrib/view-and-inspector", test_contributions_and_inspector, without_saved_runs);
   g_test_add_data_func ("/ui/contrib/cancel-and-new-dataset", test_cancel_and_new_dataset, without_saved_runs);
   status = g_test_run ();
-  remove_tree (data_home);
+  fw_test_remove_tree (data_home);
   return status;
 }

@@ -11,50 +11,10 @@
 #include "fw-model-file.h"
 #include "fw-run-store.h"
 #include "fw-torch-resources.h"
-#include "fw-ui.h"
-#include "fw-window.h"
+#include "fw-test-util.h"
 #include "fw-window-private.h"
 
-#define TIMEOUT_SECONDS 120
-
 static char *data_home;
-
-static gboolean
-timed_out (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_idle (FwWindow *win)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
-
-  while ((fw_window_is_busy (win) || fw_contrib_view_is_busy (fw_window_get_contrib_view (win)) ||
-          fw_sample_view_is_busy (fw_window_get_sample_view (win))) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  g_source_remove (id);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static char *
 runs_root (void)
@@ -77,7 +37,7 @@ new_window (const char *spec)
   fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
   if (spec)
     fw_window_load_dataset (win, spec);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   return win;
 }
 
@@ -89,12 +49,12 @@ trained_window (FwRun **run)
   FwPlotModel *plot;
   g_autofree char *root = runs_root ();
 
-  remove_tree (root);
+  fw_test_remove_tree (root);
   win = new_window ("builtin:shapes");
   plot = fw_window_get_plot_model (win);
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 0);
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
   *run = fw_plot_model_get_run (plot, 0);
@@ -223,7 +183,7 @@ test_autosave (void)
   /* a reopened run is explained once a dataset is there */
   fw_window_select_run (win, again);
   fw_window_load_dataset (win, "builtin:shapes");
-  wait_idle (win);
+  fw_test_wait_idle (win);
   {
     FwContribResult *result = fw_contrib_view_get_result (fw_window_get_contrib_view (win));
     const FwContribNumbers *numbers;
@@ -245,7 +205,7 @@ test_autosave (void)
     g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
   }
   gtk_window_destroy (GTK_WINDOW (win));
-  remove_tree (bad);
+  fw_test_remove_tree (bad);
 }
 
 /* A run interrupted mid-training (window closed, crash) comes back as
@@ -264,7 +224,7 @@ test_interrupted (void)
   FwRun *back;
   guint n;
 
-  remove_tree (root);
+  fw_test_remove_tree (root);
   fw_config_init (&config);
   store = fw_run_store_new (root);
   run = fw_run_new (&config, "shapes", &color);
@@ -306,7 +266,7 @@ test_close_while_training (void)
   guint n_epochs = 0;
   gint64 until;
 
-  remove_tree (root);
+  fw_test_remove_tree (root);
   win = new_window ("builtin:shapes");
   config = *fw_model_panel_get_config (fw_window_get_model_panel (win));
   config.epochs = 500;
@@ -316,7 +276,7 @@ test_close_while_training (void)
   dir = g_strdup (fw_run_get_dir (run));
   model_path = g_build_filename (dir, FW_RUN_MODEL_FILE, NULL);
   json_path = g_build_filename (dir, FW_RUN_FILE, NULL);
-  until = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
+  until = g_get_monotonic_time () + FW_TEST_TIMEOUT_SECONDS * G_USEC_PER_SEC;
   while (n_epochs < 2 && g_get_monotonic_time () < until)
     {
       g_main_context_iteration (NULL, TRUE);
@@ -361,7 +321,7 @@ test_save_and_open (void)
   g_assert_true (fw_window_get_selected_run (win) == run);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "save-model"));
   fw_window_export_model (win, FW_EXPORT_MODEL_FILE, path);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   saved = fw_model_load (path, 64, &error);
   g_assert_no_error (error);
@@ -370,7 +330,7 @@ test_save_and_open (void)
 
   /* Open model: a run without curves, evaluated on the current dataset */
   fw_window_open_model (win, path);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 2);
   opened = fw_plot_model_get_run (plot, 1);
@@ -404,17 +364,17 @@ test_save_and_open (void)
   /* opened before any dataset: evaluated once one loads */
   {
     g_autofree char *root = runs_root ();
-    remove_tree (root);
+    fw_test_remove_tree (root);
   }
   win = new_window (NULL);
   fw_window_open_model (win, path);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_cmpuint (fw_plot_model_get_n_runs (fw_window_get_plot_model (win)), ==, 1);
   opened = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
   g_assert_true (isnan (fw_run_get_test_accuracy (opened)));
   fw_window_load_dataset (win, "builtin:shapes");
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_cmpfloat_with_epsilon (fw_run_get_test_accuracy (opened), accuracy, 1e-9);
   g_assert_cmpfloat_with_epsilon (fw_run_get_test_loss (opened), loss, 1e-6);
   gtk_window_destroy (GTK_WINDOW (win));
@@ -456,7 +416,7 @@ test_open_seen_rows (void)
   win = new_window (manifest);
   g_assert_null (fw_window_get_error (win));
   fw_window_open_model (win, path);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_nonnull (fw_window_get_error (win));
   g_assert_nonnull (strstr (fw_window_get_error (win), "trained on"));
   g_assert_nonnull (strstr (fw_window_get_error (win), "seed2.safetensors"));
@@ -479,7 +439,7 @@ test_open_corrupt (void)
 
   g_assert_true (g_file_set_contents (path, bytes, sizeof bytes - 1, NULL));
   fw_window_open_model (win, path);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_nonnull (fw_window_get_error (win));
   g_assert_nonnull (strstr (fw_window_get_error (win), path));
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, before);
@@ -487,7 +447,7 @@ test_open_corrupt (void)
   /* a missing file too */
   g_unlink (path);
   fw_window_open_model (win, path);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_nonnull (strstr (fw_window_get_error (win), path));
   gtk_window_destroy (GTK_WINDOW (win));
   g_rmdir (dir);
@@ -511,13 +471,13 @@ test_export (void)
 
   g_assert_cmpstr (typed, ==, "/x/model.onnx");
   fw_window_export_model (win, FW_EXPORT_ONNX, onnx);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_cmpint (g_stat (onnx, &st), ==, 0);
   g_assert_cmpint (st.st_size, >, 1000);
 
   fw_window_export_model (win, FW_EXPORT_TORCH, torch);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   for (gsize i = 0; i < G_N_ELEMENTS (torch_files); i++)
     {
@@ -528,12 +488,12 @@ test_export (void)
     }
 
   fw_window_export_model (win, FW_EXPORT_METRICS, csv);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
 
   fw_window_export_model (win, FW_EXPORT_CONTRIB, contrib);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_true (json_parser_load_from_file (parser, contrib, &error));
   g_assert_no_error (error);
@@ -543,7 +503,7 @@ test_export (void)
   {
     g_autofree char *nowhere = g_build_filename (dir, "no", "such", "model.onnx", NULL);
     fw_window_export_model (win, FW_EXPORT_ONNX, nowhere);
-    wait_idle (win);
+    fw_test_wait_idle (win);
     g_assert_nonnull (fw_window_get_error (win));
     g_assert_nonnull (strstr (fw_window_get_error (win), nowhere));
   }
@@ -598,7 +558,7 @@ test_export_dialog (void)
   while (find_chooser () && g_get_monotonic_time () < until)
     g_main_context_iteration (NULL, FALSE);
   g_assert_null (find_chooser ());
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_true (g_file_test (onnx, G_FILE_TEST_IS_REGULAR));
   g_unlink (onnx);
@@ -661,12 +621,12 @@ test_torch_training_folder (void)
   g_string_free (csv, TRUE);
   {
     g_autofree char *root = runs_root ();
-    remove_tree (root);
+    fw_test_remove_tree (root);
   }
   win = new_window (manifest);
   plot = fw_window_get_plot_model (win);
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
 
@@ -686,7 +646,7 @@ test_torch_training_folder (void)
   until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (find_chooser () && g_get_monotonic_time () < until)
     g_main_context_iteration (NULL, FALSE);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     {
@@ -730,7 +690,7 @@ test_torch_training_folder (void)
                                              "test_accuracy");
 
     fw_window_open_model (win, out);
-    wait_idle (win);
+    fw_test_wait_idle (win);
     g_assert_null (fw_window_get_error (win));
     g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 2);
     opened = fw_plot_model_get_run (plot, 1);
@@ -749,7 +709,7 @@ test_torch_training_folder (void)
   }
 done:
   gtk_window_destroy (GTK_WINDOW (win));
-  remove_tree (dir);
+  fw_test_remove_tree (dir);
 }
 
 int
@@ -757,10 +717,7 @@ main (int argc, char **argv)
 {
   int status;
 
-  data_home = g_dir_make_tmp ("fw-ui-data-XXXXXX", NULL);
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  fw_ui_init ();
+  data_home = fw_test_init (&argc, &argv);
 
   g_test_add_func ("/ui/models/autosave", test_autosave);
   g_test_add_func ("/ui/models/interrupted", test_interrupted);
@@ -772,7 +729,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/models/export-dialog", test_export_dialog);
   g_test_add_func ("/ui/models/torch-training-folder", test_torch_training_folder);
   status = g_test_run ();
-  remove_tree (data_home);
+  fw_test_remove_tree (data_home);
   g_free (data_home);
   return status;
 }

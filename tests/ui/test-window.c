@@ -9,95 +9,12 @@
 #include <string.h>
 
 #include "fw-run.h"
-#include "fw-ui.h"
-#include "fw-window.h"
-
-#define TIMEOUT_SECONDS 90
-
-static gboolean
-timed_out (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main loop until the window is idle or the timeout passes. */
-static void
-wait_idle (FwWindow *win)
-{
-  gboolean expired = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timed_out, &expired);
-
-  while (fw_window_is_busy (win) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (expired);
-  g_source_remove (id);
-}
-
-static void
-iterate_for (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-/* Every run trained here is autosaved under XDG_DATA_HOME (a temporary
- * folder, see main); each test starts without the previous tests' runs. */
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
-forget_saved_runs (void)
-{
-  g_autofree char *runs = g_build_filename (g_get_user_data_dir (), "fusion-workbench", "runs", NULL);
-
-  remove_tree (runs);
-}
-
-static FwWindow *
-new_window_with_data (const char *spec)
-{
-  FwWindow *win;
-  FwConfig config;
-
-  forget_saved_runs ();
-  win = fw_window_new (NULL);
-
-  gtk_window_present (GTK_WINDOW (win));
-  fw_config_init (&config);
-  config.epochs = 2;
-  config.hidden = 16;
-  config.head_hidden = 16;
-  config.batch = 64;
-  fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
-  fw_window_load_dataset (win, spec);
-  wait_idle (win);
-  return win;
-}
+#include "fw-test-util.h"
 
 static void
 test_train (void)
 {
-  FwWindow *win = new_window_with_data ("builtin:shapes");
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
   const FwDataset *ds = fw_window_get_dataset (win);
   FwPlotModel *plot = fw_window_get_plot_model (win);
   FwRun *run;
@@ -117,7 +34,7 @@ test_train (void)
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "train"));
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
   g_assert_true (fw_window_is_busy (win));
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
 
   g_assert_cmpuint (fw_plot_model_get_n_runs (plot), ==, 1);
@@ -203,7 +120,7 @@ test_train (void)
 static void
 test_compare (void)
 {
-  FwWindow *win = new_window_with_data ("builtin:shapes");
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
   GListModel *rows = fw_window_get_compare_runs (win);
   static const FwFusion expected[] = {
     FW_FUSION_EARLY, FW_FUSION_INTERMEDIATE, FW_FUSION_LATE, FW_FUSION_IMAGE, FW_FUSION_TEXT,
@@ -213,7 +130,7 @@ test_compare (void)
   config.epochs = 1;
   fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
   g_action_group_activate_action (G_ACTION_GROUP (win), "compare", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_null (fw_window_get_error (win));
 
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 5);
@@ -243,7 +160,7 @@ test_compare (void)
 static void
 test_load_error (void)
 {
-  FwWindow *win = new_window_with_data ("builtin:no-such-dataset");
+  FwWindow *win = fw_test_window_with_data ("builtin:no-such-dataset");
 
   g_assert_null (fw_window_get_dataset (win));
   g_assert_nonnull (fw_window_get_error (win));
@@ -254,7 +171,7 @@ test_load_error (void)
 static void
 test_stop (void)
 {
-  FwWindow *win = new_window_with_data ("builtin:shapes");
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
   FwConfig config = *fw_model_panel_get_config (fw_window_get_model_panel (win));
   FwRun *run;
 
@@ -269,17 +186,17 @@ test_stop (void)
     guint before, after;
     gint64 until;
 
-    iterate_for (200);
+    fw_test_iterate_for (200);
     g_action_group_change_action_state (G_ACTION_GROUP (win), "pause", g_variant_new_boolean (TRUE));
     g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_PAUSED);
-    iterate_for (300);   /* the batch in flight and its events land */
+    fw_test_iterate_for (300);   /* the batch in flight and its events land */
     fw_run_get_steps (run, &before);
-    iterate_for (400);
+    fw_test_iterate_for (400);
     fw_run_get_steps (run, &after);
     g_assert_cmpuint (after, ==, before);
     g_action_group_change_action_state (G_ACTION_GROUP (win), "pause", g_variant_new_boolean (FALSE));
     g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_RUNNING);
-    until = g_get_monotonic_time () + TIMEOUT_SECONDS * G_USEC_PER_SEC;
+    until = g_get_monotonic_time () + FW_TEST_TIMEOUT_SECONDS * G_USEC_PER_SEC;
     while (after == before && g_get_monotonic_time () < until)
       {
         g_main_context_iteration (NULL, TRUE);
@@ -288,7 +205,7 @@ test_stop (void)
     g_assert_cmpuint (after, >, before);
   }
   g_action_group_activate_action (G_ACTION_GROUP (win), "stop", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_STOPPED);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (win), "train"));
   gtk_window_destroy (GTK_WINDOW (win));
@@ -300,7 +217,7 @@ test_stop (void)
 static void
 test_training_failure (void)
 {
-  FwWindow *win = new_window_with_data ("builtin:shapes");
+  FwWindow *win = fw_test_window_with_data ("builtin:shapes");
   FwConfig config = *fw_model_panel_get_config (fw_window_get_model_panel (win));
   FwRun *run;
 
@@ -308,7 +225,7 @@ test_training_failure (void)
   config.epochs = 3;
   fw_model_panel_set_config (fw_window_get_model_panel (win), &config);
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
-  wait_idle (win);
+  fw_test_wait_idle (win);
   g_assert_cmpuint (fw_plot_model_get_n_runs (fw_window_get_plot_model (win)), ==, 1);
   run = fw_plot_model_get_run (fw_window_get_plot_model (win), 0);
   g_assert_cmpint (fw_run_get_state (run), ==, FW_RUN_FAILED);
@@ -433,12 +350,8 @@ test_transformer_options (void)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *data_home = g_dir_make_tmp ("fw-ui-data-XXXXXX", NULL);
+  g_autofree char *data_home = fw_test_init (&argc, &argv);
   int status;
-
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  fw_ui_init ();
 
   g_test_add_func ("/ui/window/load-error", test_load_error);
   g_test_add_func ("/ui/window/train", test_train);
@@ -449,6 +362,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/ui/window/transformer-options", test_transformer_options);
   status = g_test_run ();
-  remove_tree (data_home);
+  fw_test_remove_tree (data_home);
   return status;
 }
