@@ -8,90 +8,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "fw-kernel-check.h"
 #include "fw-kernels-attention.h"
 #include "fw-parallel.h"
 #include "fw-rng.h"
-
-/* ------------------------------------------------------------------------ */
-/* helpers                                                                   */
-
-static float *
-rand_buf (guint64 *rng, gsize n, float lo, float hi)
-{
-  float *v = g_new (float, MAX (n, 1));
-  for (gsize i = 0; i < n; i++)
-    v[i] = lo + (hi - lo) * fw_rng_uniform (rng);
-  return v;
-}
-
-static float *
-copy_buf (const float *v, gsize n)
-{
-  return g_memdup2 (v, MAX (n, 1) * sizeof (float));
-}
-
-static double
-dot (const float *a, const float *b, gsize n)
-{
-  double s = 0.0;
-  for (gsize i = 0; i < n; i++)
-    s += (double) a[i] * (double) b[i];
-  return s;
-}
-
-static double
-max_abs (const float *a, gsize n)
-{
-  double m = 0.0;
-  for (gsize i = 0; i < n; i++)
-    m = MAX (m, fabs ((double) a[i]));
-  return m;
-}
-
-static void
-check_agree (const char *what, const float *fast, const float *naive, gsize n, double tol)
-{
-  double d = 0.0;
-  for (gsize i = 0; i < n; i++)
-    d = MAX (d, fabs ((double) fast[i] - (double) naive[i]));
-  d /= MAX (max_abs (naive, n), 1e-6);
-  g_test_message ("%s: max rel diff fast vs naive %.3g", what, d);
-  g_assert_cmpfloat (d, <=, tol);
-}
-
-typedef double (*ObjectiveFunc) (gpointer ctx);
-
-#define FD_MAX_PROBES 300
-#define FD_TOL 1e-2
-
-/* analytic = grad_after − grad_before (the backward added into noise) */
-static void
-check_fd (const char *what, float *param, gsize n, const float *grad_after,
-          const float *grad_before, ObjectiveFunc objective, gpointer ctx, float eps)
-{
-  g_autofree float *analytic = g_new (float, MAX (n, 1));
-  for (gsize i = 0; i < n; i++)
-    analytic[i] = grad_after[i] - grad_before[i];
-  gsize stride = n > FD_MAX_PROBES ? n / FD_MAX_PROBES + 1 : 1;
-  double err = 0.0, scale = max_abs (analytic, n);
-  for (gsize i = 0; i < n; i += stride)
-    {
-      float v = param[i];
-      param[i] = v + eps;
-      double jp = objective (ctx);
-      param[i] = v - eps;
-      double jm = objective (ctx);
-      param[i] = v;
-      double h = (double) (v + eps) - (double) (v - eps);
-      double fd = (jp - jm) / h;
-      err = MAX (err, fabs (fd - analytic[i]));
-      scale = MAX (scale, fabs (fd));
-    }
-  double rel = err / MAX (scale, 1e-12);
-  g_test_message ("%s: max |fd - analytic| %.3g, max |grad| %.3g, rel %.3g", what, err, scale, rel);
-  g_assert_cmpfloat (scale, >, 1e-3);
-  g_assert_cmpfloat (rel, <=, FD_TOL);
-}
 
 /* ------------------------------------------------------------------------ */
 /* layer norm                                                                */
@@ -150,9 +70,9 @@ test_layernorm (void)
   g_autofree float *dinp = copy_buf (dinp0, n), *dg = copy_buf (dg0, c.D), *db = copy_buf (db0, c.D);
   layernorm_objective (&c);
   fw_layernorm_backward (dinp, dg, db, c.R, c.inp, c.mean, c.rstd, c.gamma, c.N, c.D);
-  check_fd ("layernorm dinp", c.inp, n, dinp, dinp0, layernorm_objective, &c, 1e-2f);
-  check_fd ("layernorm dgamma", c.gamma, c.D, dg, dg0, layernorm_objective, &c, 1e-2f);
-  check_fd ("layernorm dbeta", c.beta, c.D, db, db0, layernorm_objective, &c, 1e-2f);
+  check_fd ("layernorm dinp", c.inp, n, dinp, dinp0, layernorm_objective, &c, 1e-2f, FD_TOL);
+  check_fd ("layernorm dgamma", c.gamma, c.D, dg, dg0, layernorm_objective, &c, 1e-2f, FD_TOL);
+  check_fd ("layernorm dbeta", c.beta, c.D, db, db0, layernorm_objective, &c, 1e-2f, FD_TOL);
   /* NULL gradients are skipped */
   layernorm_objective (&c);
   fw_layernorm_backward (NULL, dg, NULL, c.R, c.inp, c.mean, c.rstd, c.gamma, c.N, c.D);
@@ -218,7 +138,7 @@ test_gelu (void)
   g_autofree float *d0 = rand_buf (&rng, c.n, -1, 1);
   g_autofree float *d = copy_buf (d0, c.n);
   fw_gelu_backward (d, c.R, c.inp, c.n);
-  check_fd ("gelu dinp", c.inp, c.n, d, d0, gelu_objective, &c, 1e-2f);
+  check_fd ("gelu dinp", c.inp, c.n, d, d0, gelu_objective, &c, 1e-2f, FD_TOL);
   g_free (c.inp); g_free (c.out); g_free (c.R);
 }
 
@@ -352,9 +272,9 @@ test_attention_grad (void)
       att_objective (&c);
       fw_attention_backward (dq, dk, dv, scratch, c.R, c.att, c.q, c.k, c.v, c.key_lens,
                              c.B, c.Lq, c.Lk, c.nh, c.D);
-      check_fd (masked ? "attention dq masked" : "attention dq", c.q, nq, dq, dq0, att_objective, &c, 1e-2f);
-      check_fd (masked ? "attention dk masked" : "attention dk", c.k, nk, dk, dk0, att_objective, &c, 1e-2f);
-      check_fd (masked ? "attention dv masked" : "attention dv", c.v, nk, dv, dv0, att_objective, &c, 1e-2f);
+      check_fd (masked ? "attention dq masked" : "attention dq", c.q, nq, dq, dq0, att_objective, &c, 1e-2f, FD_TOL);
+      check_fd (masked ? "attention dk masked" : "attention dk", c.k, nk, dk, dk0, att_objective, &c, 1e-2f, FD_TOL);
+      check_fd (masked ? "attention dv masked" : "attention dv", c.v, nk, dv, dv0, att_objective, &c, 1e-2f, FD_TOL);
       g_free (c.q); g_free (c.k); g_free (c.v); g_free (c.out); g_free (c.att); g_free (c.R);
     }
 }
@@ -395,7 +315,7 @@ test_masked_mean (void)
   g_autofree float *d0 = rand_buf (&rng, n, -1, 1);
   g_autofree float *d = copy_buf (d0, n);
   fw_masked_mean_backward (d, c.R, c.lens, c.B, c.L, c.D);
-  check_fd ("masked mean dinp", c.inp, n, d, d0, mean_objective, &c, 1e-2f);
+  check_fd ("masked mean dinp", c.inp, n, d, d0, mean_objective, &c, 1e-2f, FD_TOL);
   /* padded tokens get nothing */
   for (int t = 2; t < c.L; t++)
     for (int e = 0; e < c.D; e++)
