@@ -1,8 +1,14 @@
 /* fw-parallel.c — the thread pool of fw-parallel.h.  One job at a time:
- * the caller publishes it under the lock, wakes the workers, and claims
- * tasks from a counter alongside them; tasks carry the job's generation,
- * so a worker that wakes late can never run a task of the next job. */
+ * the caller publishes it with one atomic store of its claim word and
+ * claims tasks from it alongside the workers.  A step is many short jobs
+ * with short serial stretches between them, so a worker that finished one
+ * job polls for the next a little while before it blocks, and the caller
+ * takes the lock to wake workers only when one is asleep: back-to-back
+ * jobs then cost no system call and no wake-up of an idle (virtual) CPU.
+ * Whether a job runs on the pool or on the caller alone is the site
+ * choice's business (fw-parallel-choice.h). */
 #include "fw-parallel.h"
+#include "fw-parallel-choice.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -11,53 +17,116 @@
 #define fw_cpu_relax() ((void) 0)
 #endif
 
+/* How long a worker keeps polling for the next job after one, and the
+ * caller for its workers' last tasks, before blocking.  Long enough to span
+ * the serial kernels between two parallel ones of a small model's step
+ * (tens of µs), short enough that an idle pool gives its cores back at once
+ * and a pool sharing its cores with another process wastes little. */
+#define FW_WORKER_POLL_US 60
+#define FW_CALLER_POLL_US 40
+
+/* The claim word: generation (24 bits) | task count (20) | next task (20).
+ * One compare-and-swap claims a task and proves its job is still current,
+ * and a job cannot end, so cannot be replaced, while a task of it runs:
+ * fn and data are read after the claim and are that job's. */
+#define CLAIM_BITS 20
+#define CLAIM_MASK ((G_GUINT64_CONSTANT (1) << CLAIM_BITS) - 1)
+#define GEN_MASK 0xffffffu
+#define FW_JOB_MAX_TASKS ((int) CLAIM_MASK)
+
+static inline guint32 claim_gen (guint64 c) { return (guint32) (c >> (2 * CLAIM_BITS)) & GEN_MASK; }
+static inline int claim_n (guint64 c) { return (int) ((c >> CLAIM_BITS) & CLAIM_MASK); }
+static inline int claim_next (guint64 c) { return (int) (c & CLAIM_MASK); }
+
 struct _FwPool {
   int threads;
   GThread **workers;          /* threads - 1 */
   GMutex lock;
-  GCond wake;                 /* workers wait here for a new job */
-  GCond done_cond;            /* the caller waits here for the last task */
-  gboolean quit;
-  /* the current job; written under lock */
+  GCond wake;                 /* sleeping workers wait here for a new job */
+  GCond done_cond;            /* a blocked caller waits here for the last task */
+  gint quit;                  /* atomic */
+  /* the current job, written before its claim word is published */
   FwTaskFunc fn;
   gpointer data;
-  int n_tasks;
-  /* (generation << 32) | next unclaimed task; claimed by compare-and-swap */
-  gint64 claim;               /* atomic */
+  guint64 claim;              /* atomic */
   gint done;                  /* atomic: tasks of the current job finished */
+  gint sleepers;              /* atomic: workers blocked (or about to) on wake */
+  gint caller_waiting;        /* atomic: the caller blocked on done_cond */
+  FwParallelChoice *choice;   /* the caller's: only ever touched by it */
+  gboolean adaptive;
 };
 
 static GPrivate current_pool;
 
+static inline guint64
+load_claim (FwPool *p)
+{
+  return __atomic_load_n (&p->claim, __ATOMIC_SEQ_CST);
+}
+
 /* claims the next task of job `gen`; -1 when there is none left */
 static int
-claim_task (FwPool *p, guint32 gen, int n_tasks)
+claim_task (FwPool *p, guint32 gen, int *n_tasks)
 {
+  guint64 c = load_claim (p);
   for (;;)
     {
-      gint64 c = __atomic_load_n (&p->claim, __ATOMIC_ACQUIRE);
-      if ((guint32) ((guint64) c >> 32) != gen || (int) (c & 0xffffffff) >= n_tasks)
+      if (claim_gen (c) != gen || claim_next (c) >= claim_n (c))
         return -1;
-      if (__atomic_compare_exchange_n (&p->claim, &c, c + 1, FALSE, __ATOMIC_ACQ_REL,
-                                       __ATOMIC_ACQUIRE))
-        return (int) (c & 0xffffffff);
+      if (__atomic_compare_exchange_n (&p->claim, &c, c + 1, FALSE, __ATOMIC_SEQ_CST,
+                                       __ATOMIC_SEQ_CST))
+        {
+          *n_tasks = claim_n (c);
+          return claim_next (c);
+        }
     }
 }
 
 static void
-run_claimed (FwPool *p, guint32 gen, FwTaskFunc fn, gpointer data, int n_tasks)
+run_claimed (FwPool *p, guint32 gen)
 {
-  int task;
-  while ((task = claim_task (p, gen, n_tasks)) >= 0)
+  int task, n_tasks;
+  while ((task = claim_task (p, gen, &n_tasks)) >= 0)
     {
-      fn (task, n_tasks, data);
-      if (g_atomic_int_add (&p->done, 1) + 1 == n_tasks)
+      p->fn (task, n_tasks, p->data);
+      /* seq_cst both here and in the caller's "waiting, then check done":
+       * either it sees this task done or this sees it waiting */
+      if (g_atomic_int_add (&p->done, 1) + 1 == n_tasks && g_atomic_int_get (&p->caller_waiting))
         {
           g_mutex_lock (&p->lock);
           g_cond_signal (&p->done_cond);
           g_mutex_unlock (&p->lock);
         }
     }
+}
+
+/* polls for a job newer than `seen`, then sleeps; returns its generation,
+ * or -1 when the pool is being freed */
+static gint64
+wait_for_job (FwPool *p, guint32 seen)
+{
+  gint64 deadline = g_get_monotonic_time () + FW_WORKER_POLL_US;
+  for (int spin = 1;; spin++)
+    {
+      if (g_atomic_int_get (&p->quit))
+        return -1;
+      guint32 gen = claim_gen (load_claim (p));
+      if (gen != seen)
+        return gen;
+      if (spin % 32 == 0 && g_get_monotonic_time () > deadline)
+        break;
+      fw_cpu_relax ();
+    }
+  g_mutex_lock (&p->lock);
+  /* seq_cst, as the caller's "publish, then count sleepers": either it
+   * sees this worker asleep and wakes it, or this sees the new job */
+  g_atomic_int_inc (&p->sleepers);
+  guint32 gen = seen;
+  while (!g_atomic_int_get (&p->quit) && (gen = claim_gen (load_claim (p))) == seen)
+    g_cond_wait (&p->wake, &p->lock);
+  g_atomic_int_add (&p->sleepers, -1);
+  g_mutex_unlock (&p->lock);
+  return g_atomic_int_get (&p->quit) ? -1 : (gint64) gen;
 }
 
 static gpointer
@@ -67,20 +136,11 @@ worker_main (gpointer data)
   guint32 seen = 0;
   for (;;)
     {
-      g_mutex_lock (&p->lock);
-      while (!p->quit && (guint32) ((guint64) __atomic_load_n (&p->claim, __ATOMIC_ACQUIRE) >> 32) == seen)
-        g_cond_wait (&p->wake, &p->lock);
-      if (p->quit)
-        {
-          g_mutex_unlock (&p->lock);
-          return NULL;
-        }
-      seen = (guint32) ((guint64) __atomic_load_n (&p->claim, __ATOMIC_ACQUIRE) >> 32);
-      FwTaskFunc fn = p->fn;
-      gpointer job = p->data;
-      int n = p->n_tasks;
-      g_mutex_unlock (&p->lock);
-      run_claimed (p, seen, fn, job, n);
+      gint64 gen = wait_for_job (p, seen);
+      if (gen < 0)
+        return NULL;
+      seen = (guint32) gen;
+      run_claimed (p, seen);
     }
 }
 
@@ -94,6 +154,8 @@ fw_pool_new (int threads)
   g_mutex_init (&p->lock);
   g_cond_init (&p->wake);
   g_cond_init (&p->done_cond);
+  p->choice = fw_parallel_choice_new ();
+  p->adaptive = TRUE;
   p->workers = g_new0 (GThread *, MAX (p->threads - 1, 1));
   for (int i = 0; i < p->threads - 1; i++)
     p->workers[i] = g_thread_new ("fw-worker", worker_main, p);
@@ -106,13 +168,14 @@ fw_pool_free (FwPool *p)
   if (!p)
     return;
   g_mutex_lock (&p->lock);
-  p->quit = TRUE;
+  g_atomic_int_set (&p->quit, TRUE);
   g_cond_broadcast (&p->wake);
   g_mutex_unlock (&p->lock);
   for (int i = 0; i < p->threads - 1; i++)
     g_thread_join (p->workers[i]);
   if (g_private_get (&current_pool) == p)
     g_private_set (&current_pool, NULL);
+  fw_parallel_choice_free (p->choice);
   g_free (p->workers);
   g_mutex_clear (&p->lock);
   g_cond_clear (&p->wake);
@@ -132,6 +195,13 @@ fw_pool_make_current (FwPool *pool)
   g_private_set (&current_pool, pool);
 }
 
+void
+fw_pool_set_adaptive (FwPool *p, gboolean adaptive)
+{
+  g_return_if_fail (p != NULL);
+  p->adaptive = adaptive;
+}
+
 FwPool *
 fw_pool_current (void)
 {
@@ -143,6 +213,61 @@ fw_parallel_tasks (int max_tasks)
 {
   int n = fw_pool_threads (fw_pool_current ());
   return CLAMP (MIN (n, max_tasks), 1, FW_PARALLEL_MAX_TASKS);
+}
+
+/* one job of at most FW_JOB_MAX_TASKS tasks on the pool's threads */
+static void
+run_job (FwPool *p, int n_tasks, FwTaskFunc fn, gpointer data)
+{
+  p->fn = fn;
+  p->data = data;
+  g_atomic_int_set (&p->done, 0);
+  guint32 gen = (claim_gen (load_claim (p)) + 1) & GEN_MASK;
+  __atomic_store_n (&p->claim, ((guint64) gen << (2 * CLAIM_BITS)) | ((guint64) n_tasks << CLAIM_BITS),
+                    __ATOMIC_SEQ_CST);
+  if (g_atomic_int_get (&p->sleepers) > 0)
+    {
+      g_mutex_lock (&p->lock);
+      g_cond_broadcast (&p->wake);
+      g_mutex_unlock (&p->lock);
+    }
+
+  run_claimed (p, gen);
+
+  /* a worker may still be inside its task: poll a moment, then block */
+  if (g_atomic_int_get (&p->done) < n_tasks)
+    {
+      gint64 deadline = g_get_monotonic_time () + FW_CALLER_POLL_US;
+      for (int spin = 1; g_atomic_int_get (&p->done) < n_tasks; spin++)
+        {
+          if (spin % 32 == 0 && g_get_monotonic_time () > deadline)
+            break;
+          fw_cpu_relax ();
+        }
+    }
+  if (g_atomic_int_get (&p->done) < n_tasks)
+    {
+      g_mutex_lock (&p->lock);
+      g_atomic_int_set (&p->caller_waiting, TRUE);
+      while (g_atomic_int_get (&p->done) < n_tasks)
+        g_cond_wait (&p->done_cond, &p->lock);
+      g_atomic_int_set (&p->caller_waiting, FALSE);
+      g_mutex_unlock (&p->lock);
+    }
+}
+
+/* a job too long for one claim word, as consecutive jobs */
+typedef struct {
+  FwTaskFunc fn;
+  gpointer data;
+  int first, n_tasks;
+} Slice;
+
+static void
+slice_task (int task, int n_tasks, gpointer data)
+{
+  const Slice *s = data;
+  s->fn (s->first + task, s->n_tasks, s->data);
 }
 
 void
@@ -157,29 +282,21 @@ fw_parallel_run (int n_tasks, FwTaskFunc fn, gpointer data)
         fn (t, n_tasks, data);
       return;
     }
-
-  g_mutex_lock (&p->lock);
-  guint32 gen = (guint32) ((guint64) __atomic_load_n (&p->claim, __ATOMIC_ACQUIRE) >> 32) + 1;
-  p->fn = fn;
-  p->data = data;
-  p->n_tasks = n_tasks;
-  g_atomic_int_set (&p->done, 0);
-  __atomic_store_n (&p->claim, (gint64) ((guint64) gen << 32), __ATOMIC_RELEASE);
-  g_cond_broadcast (&p->wake);
-  g_mutex_unlock (&p->lock);
-
-  run_claimed (p, gen, fn, data, n_tasks);
-
-  /* a worker may still be inside its task: wait a moment, then block */
-  for (int spin = 0; spin < 2000 && g_atomic_int_get (&p->done) < n_tasks; spin++)
-    fw_cpu_relax ();
-  if (g_atomic_int_get (&p->done) < n_tasks)
-    {
-      g_mutex_lock (&p->lock);
-      while (g_atomic_int_get (&p->done) < n_tasks)
-        g_cond_wait (&p->done_cond, &p->lock);
-      g_mutex_unlock (&p->lock);
-    }
+  FwParallelSite *site = fw_parallel_choice_site (p->choice, fn, n_tasks);
+  gboolean pooled = !p->adaptive || fw_parallel_site_pick (site);
+  gint64 t0 = g_get_monotonic_time ();
+  if (!pooled)
+    for (int t = 0; t < n_tasks; t++)
+      fn (t, n_tasks, data);
+  else if (n_tasks <= FW_JOB_MAX_TASKS)
+    run_job (p, n_tasks, fn, data);
+  else
+    for (int first = 0; first < n_tasks; first += FW_JOB_MAX_TASKS)
+      {
+        Slice s = { fn, data, first, n_tasks };
+        run_job (p, MIN (FW_JOB_MAX_TASKS, n_tasks - first), slice_task, &s);
+      }
+  fw_parallel_site_record (site, pooled, g_get_monotonic_time () - t0);
 }
 
 void

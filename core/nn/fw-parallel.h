@@ -27,6 +27,12 @@ FwPool *fw_pool_new (int threads);
 void fw_pool_free (FwPool *pool);
 int fw_pool_threads (const FwPool *pool);
 
+/* TRUE (the default): each call site of fw_parallel_run runs on the pool
+ * or on the calling thread alone, whichever its own timings say is faster
+ * (fw-parallel-choice.h); FALSE: always on the pool, as tests of the pool
+ * itself and benchmarks of the split need */
+void fw_pool_set_adaptive (FwPool *pool, gboolean adaptive);
+
 /* the pool the calling thread's kernels split work over; NULL (the
  * default) runs every task on the calling thread */
 void fw_pool_make_current (FwPool *pool);

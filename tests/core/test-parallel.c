@@ -1,0 +1,236 @@
+/* test-parallel.c — the thread pool (fw-parallel.h) runs every task of
+ * every job exactly once with that job's function and data, wakes workers
+ * that fell asleep, and the per-site choice (fw-parallel-choice.h) keeps
+ * the faster way and follows a change of speed. */
+#include "fw-parallel.h"
+#include "fw-parallel-choice.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* the pool                                                                  */
+
+typedef struct {
+  int n_tasks;
+  int tag;                    /* which function must see this job */
+  gint *hits;                 /* (n_tasks) atomic */
+  gint wrong;                 /* atomic: calls with another job's n_tasks or function */
+} Job;
+
+static void
+task_a (int task, int n_tasks, gpointer data)
+{
+  Job *j = data;
+  if (n_tasks != j->n_tasks || j->tag != 0 || task < 0 || task >= n_tasks)
+    g_atomic_int_inc (&j->wrong);
+  else
+    g_atomic_int_inc (&j->hits[task]);
+}
+
+static void
+task_b (int task, int n_tasks, gpointer data)
+{
+  Job *j = data;
+  if (n_tasks != j->n_tasks || j->tag != 1 || task < 0 || task >= n_tasks)
+    g_atomic_int_inc (&j->wrong);
+  else
+    g_atomic_int_inc (&j->hits[task]);
+}
+
+static void
+run_checked (int n_tasks, int tag)
+{
+  Job j = { .n_tasks = n_tasks, .tag = tag, .hits = g_new0 (gint, MAX (n_tasks, 1)) };
+  fw_parallel_run (n_tasks, tag ? task_b : task_a, &j);
+  g_assert_cmpint (j.wrong, ==, 0);
+  for (int t = 0; t < n_tasks; t++)
+    g_assert_cmpint (j.hits[t], ==, 1);
+  g_free (j.hits);
+}
+
+/* back-to-back jobs of two alternating functions, each job's data on the
+ * stack: a worker that read one job's function with another's claim would
+ * run a task twice, skip one or see the wrong data */
+static void
+test_every_task_once (void)
+{
+  for (int threads = 1; threads <= 4; threads++)
+    {
+      g_autoptr (FwPool) pool = fw_pool_new (threads);
+      fw_pool_set_adaptive (pool, FALSE);   /* these tiny jobs would run alone */
+      fw_pool_make_current (pool);
+      for (int i = 0; i < 3000; i++)
+        run_checked (1 + (i * 7) % 37, i % 2);
+      run_checked (0, 0);
+      fw_pool_make_current (NULL);
+    }
+}
+
+/* a job of more tasks than one claim word counts runs as several */
+static void
+test_many_tasks (void)
+{
+  g_autoptr (FwPool) pool = fw_pool_new (2);
+  fw_pool_set_adaptive (pool, FALSE);
+  fw_pool_make_current (pool);
+  run_checked ((1 << 20) + 5, 1);
+  fw_pool_make_current (NULL);
+}
+
+typedef struct {
+  GThread *caller;
+  gint on_worker;             /* atomic: tasks that ran on a worker */
+} WhoJob;
+
+static void
+who_task (int task, int n_tasks, gpointer data)
+{
+  WhoJob *j = data;
+  if (g_thread_self () != j->caller)
+    g_atomic_int_inc (&j->on_worker);
+  /* long enough for a woken worker to claim one of the tasks */
+  gint64 until = g_get_monotonic_time () + 500;
+  while (g_get_monotonic_time () < until)
+    ;
+}
+
+/* jobs far apart, so the workers stop polling and block between them:
+ * they must be woken, and take tasks (if the wake-up were lost, the
+ * caller would run every task itself and nothing else would show it) */
+static void
+test_wakes_sleeping_workers (void)
+{
+  g_autoptr (FwPool) pool = fw_pool_new (3);
+  fw_pool_set_adaptive (pool, FALSE);
+  fw_pool_make_current (pool);
+  WhoJob j = { .caller = g_thread_self () };
+  for (int i = 0; i < 300 && g_atomic_int_get (&j.on_worker) == 0; i++)
+    {
+      g_usleep (2000);
+      fw_parallel_run (6, who_task, &j);
+    }
+  g_assert_cmpint (g_atomic_int_get (&j.on_worker), >, 0);
+  for (int i = 0; i < 20; i++)
+    {
+      g_usleep (1000);
+      run_checked (5, i % 2);
+    }
+  fw_pool_make_current (NULL);
+}
+
+/* pools come and go, with and without work in between */
+static void
+test_pool_lifecycle (void)
+{
+  for (int i = 0; i < 50; i++)
+    {
+      g_autoptr (FwPool) pool = fw_pool_new (1 + i % 4);
+      fw_pool_make_current (pool);
+      if (i % 2)
+        run_checked (3, 0);
+      fw_pool_make_current (NULL);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* the per-site choice                                                       */
+
+static int site_fn_a, site_fn_b;
+
+/* `calls` calls of a site whose call takes `alone` µs on the caller alone
+ * and `pooled` µs on the pool; returns how many ran on the pool */
+static int
+drive (FwParallelSite *s, int calls, gint64 alone, gint64 pooled)
+{
+  int n = 0;
+  for (int i = 0; i < calls; i++)
+    {
+      gboolean p = fw_parallel_site_pick (s);
+      n += p;
+      fw_parallel_site_record (s, p, p ? pooled : alone);
+    }
+  return n;
+}
+
+static void
+test_choice_keeps_faster (void)
+{
+  FwParallelChoice *c = fw_parallel_choice_new ();
+  FwParallelSite *fast_pool = fw_parallel_choice_site (c, &site_fn_a, 4);
+  FwParallelSite *slow_pool = fw_parallel_choice_site (c, &site_fn_a, 2);
+  g_assert_true (fast_pool != slow_pool);
+  g_assert_true (fw_parallel_choice_site (c, &site_fn_a, 4) == fast_pool);
+  /* 1,000 calls: beyond the warm-up and the probes, the faster way */
+  g_assert_cmpint (drive (fast_pool, 1000, 200, 110), >=, 960);
+  g_assert_cmpint (drive (slow_pool, 1000, 30, 45), <=, 40);
+  g_assert_true (fw_parallel_site_pooled (fast_pool));
+  g_assert_false (fw_parallel_site_pooled (slow_pool));
+  fw_parallel_choice_free (c);
+}
+
+/* a first call that paid for starting threads does not decide */
+static void
+test_choice_ignores_first_call (void)
+{
+  FwParallelChoice *c = fw_parallel_choice_new ();
+  FwParallelSite *s = fw_parallel_choice_site (c, &site_fn_b, 2);
+  gboolean p = fw_parallel_site_pick (s);
+  g_assert_true (p);
+  fw_parallel_site_record (s, p, 100000);
+  g_assert_cmpint (drive (s, 40, 100, 60), >=, 30);
+  g_assert_true (fw_parallel_site_pooled (s));
+  fw_parallel_choice_free (c);
+}
+
+/* the pool wins, then another process takes the worker's core and it
+ * loses, then the core comes back: the choice follows within tens of calls */
+static void
+test_choice_follows_change (void)
+{
+  FwParallelChoice *c = fw_parallel_choice_new ();
+  FwParallelSite *s = fw_parallel_choice_site (c, &site_fn_b, 3);
+  drive (s, 500, 200, 110);
+  g_assert_true (fw_parallel_site_pooled (s));
+  drive (s, 20, 200, 900);
+  g_assert_false (fw_parallel_site_pooled (s));
+  /* long enough for the probes, whose interval grew while the pool lost */
+  int pooled = drive (s, 300, 200, 900);
+  g_assert_cmpint (pooled, <=, 20);
+  drive (s, 400, 200, 110);
+  g_assert_true (fw_parallel_site_pooled (s));
+  fw_parallel_choice_free (c);
+}
+
+/* a full table still answers: its extra sites run on the pool */
+static void
+test_choice_full_table (void)
+{
+  FwParallelChoice *c = fw_parallel_choice_new ();
+  int filled = 0;
+  for (int n = 1; n <= 1000; n++)
+    if (fw_parallel_choice_site (c, &site_fn_a, n) != NULL)
+      filled++;
+  g_assert_cmpint (filled, >=, 64);
+  g_assert_cmpint (filled, <, 1000);
+  FwParallelSite *none = fw_parallel_choice_site (c, &site_fn_b, 1);
+  g_assert_null (none);
+  g_assert_true (fw_parallel_site_pick (none));
+  fw_parallel_site_record (none, TRUE, 5);
+  g_assert_true (fw_parallel_site_pooled (none));
+  fw_parallel_choice_free (c);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/core/parallel/every-task-once", test_every_task_once);
+  g_test_add_func ("/core/parallel/many-tasks", test_many_tasks);
+  g_test_add_func ("/core/parallel/wakes-sleeping-workers", test_wakes_sleeping_workers);
+  g_test_add_func ("/core/parallel/pool-lifecycle", test_pool_lifecycle);
+  g_test_add_func ("/core/parallel/choice/keeps-faster", test_choice_keeps_faster);
+  g_test_add_func ("/core/parallel/choice/ignores-first-call", test_choice_ignores_first_call);
+  g_test_add_func ("/core/parallel/choice/follows-change", test_choice_follows_change);
+  g_test_add_func ("/core/parallel/choice/full-table", test_choice_full_table);
+  return g_test_run ();
+}
