@@ -1,10 +1,10 @@
 /* bench-pool.c — what one parallel region of our pool costs: a job of
- * two tasks of WORK µs each, after GAP µs of serial work on the calling
- * thread (a step's small kernels between its big ones), timed at 1 and at
- * 2 threads.  The overhead of a region is the 2-thread time minus half
+ * TASKS tasks of WORK µs each, after GAP µs of serial work on the calling
+ * thread (a step's small kernels between its big ones), timed at 1 thread
+ * and at 2, with the per-site choice and always on the pool.  The overhead of a region is the 2-thread time minus half
  * the work; a region pays when its work is more than twice that.
  *
- * Usage: bench-pool [JOBS [WORK_US [GAP_US]]] */
+ * Usage: bench-pool [JOBS [TASKS [WORK_US [GAP_US]]]]   (WORK_US per task) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -65,27 +65,29 @@ int
 main (int argc, char **argv)
 {
   int jobs = argc > 1 ? atoi (argv[1]) : 20000;
-  double work = argc > 2 ? atof (argv[2]) : 20, gap = argc > 3 ? atof (argv[3]) : 20;
+  int tasks = argc > 2 ? atoi (argv[2]) : 2;
+  double work = argc > 3 ? atof (argv[3]) : 20, gap = argc > 4 ? atof (argv[4]) : 20;
   iters_per_us = 1;
   /* calibrated in CPU time: the load must not shrink the work */
   double t0 = cpu_seconds ();
   busy (2e7);
   iters_per_us = 2e7 / ((cpu_seconds () - t0) * 1e6);
+  static const char *const how[] = { "1 thread", "2 threads, adaptive", "2 threads, always pooled" };
   for (int round = 0; round < 2; round++)
-    for (int threads = 1; threads <= 2; threads++)
+    for (int k = 0; k < 3; k++)
       {
-        g_autoptr (FwPool) pool = fw_pool_new (threads);
+        g_autoptr (FwPool) pool = fw_pool_new (k == 0 ? 1 : 2);
+        fw_pool_set_adaptive (pool, k != 2);
         fw_pool_make_current (pool);
         double w0 = now (), c0 = cpu_seconds ();
         for (int j = 0; j < jobs; j++)
           {
             busy (gap);
-            fw_parallel_run (2, task, &work);
+            fw_parallel_run (tasks, task, &work);
           }
         double w = (now () - w0) / jobs * 1e6, c = (cpu_seconds () - c0) / jobs * 1e6;
-        printf ("%d thread%s: %.1f us/job wall (ideal %.1f), %.1f us/job cpu; load %.2f\n",
-                threads, threads > 1 ? "s" : "", w, gap + 2 * work / threads, c,
-                load_average ());
+        printf ("%s: %.1f us/job wall (ideal %.1f), %.1f us/job cpu; load %.2f\n",
+                how[k], w, gap + tasks * work / (k == 0 ? 1 : 2), c, load_average ());
         fw_pool_make_current (NULL);
       }
   return 0;

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Prints bench-train.sh's results (one JSON object a line) as a Markdown
-table, the fair ratio first: ours at its default --threads against PyTorch
-at the fastest of its three thread settings.  The share of the sgemm peak is
+"""Prints bench-train.sh's results (one JSON object a line) as Markdown
+tables: the fair ratio first, ours at its default --threads against PyTorch
+at the fastest of its three thread settings; then ours at 2 threads ÷ 1,
+without and with a competing CPU-bound process, from the medians of the
+repeats (a shared machine's timings scatter: one pair proves little).  The share of the sgemm peak is
 bench-layers' business: it is measured in CPU time, which a shared
 machine's load does not distort the way it distorts these wall times.
 Usage: bench-table.py RESULTS.jsonl LAYERS.txt EPOCHS"""
@@ -28,6 +30,24 @@ def best(side, key, competitor="no"):
     return max(rs, key=lambda r: r["samples_per_second"]) if rs else None
 
 
+def median_sps(side, key, competitor):
+    v = sorted(r["samples_per_second"] for r in pick(side, key, competitor))
+    if not v:
+        return None
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
+def thread_ratio(key, competitor):
+    """median at the default threads ÷ median at 1, the pairs and the load"""
+    d, o = median_sps("ours-default", key, competitor), median_sps("ours-1", key, competitor)
+    if d is None or o is None:
+        return "–"
+    rs = pick("ours-default", key, competitor) + pick("ours-1", key, competitor)
+    loads = [r["load"] for r in rs]
+    n = min(len(pick("ours-default", key, competitor)), len(pick("ours-1", key, competitor)))
+    return f"**{d / o:.2f}** ({d:,.0f} / {o:,.0f}; {n}; {min(loads):.1f}-{max(loads):.1f})"
+
+
 def mean(v):
     return sum(v) / len(v) if v else float("nan")
 
@@ -48,6 +68,11 @@ for r in rows:
     if k not in keys:
         keys.append(k)
 
+def model_name(k):
+    f, ie, te = k
+    return f"{f} ({ie}" + (f", {te}" if te != "bow" or f in ("text", "early") else "") + ")"
+
+
 first = rows[0]
 loads = [r["load"] for r in rows]
 print(f"epochs {epochs}, {first['train_n']} train rows, batch 64, Adam 1e-3; {cores} cores; "
@@ -55,9 +80,9 @@ print(f"epochs {epochs}, {first['train_n']} train rows, batch 64, Adam 1e-3; {co
       f"sgemm peak {peak1:.0f} GFLOP/s a core")
 print()
 print("| model | ours ÷ PyTorch best | ours, default threads | ours, 1 thread | ours 2 threads ÷ 1 "
-      "| PyTorch best (setting) | ours 1 thread ÷ PyTorch 1 thread | with a competing process: "
-      "ours default ÷ 1 thread | test accuracy ours / PyTorch | seeds |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "| PyTorch best (setting) | ours 1 thread ÷ PyTorch 1 thread "
+      "| test accuracy ours / PyTorch | seeds |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for k in keys:
     f, ie, te = k
     od, o1 = best("ours-default", k), best("ours-1", k)
@@ -70,17 +95,25 @@ for k in keys:
     if t.get("timed_out"):   # only bounds: no PyTorch setting finished
         continue
     t1 = best("torch-one", k)
-    cd, c1 = best("ours-default", k, "yes"), best("ours-1", k, "yes")
-    busy = f"{cd['samples_per_second'] / c1['samples_per_second']:.2f}" if cd and c1 else "–"
     # accuracy: seed 1 from the timed runs, the other seeds from the extra runs
     ours_acc = [od["test_accuracy"]] + [r["test_accuracy"] for r in pick("ours-seed", k)]
     torch_acc = [(t1 or t)["test_accuracy"]]
     torch_acc = [a for a in torch_acc if a is not None] + [r["test_accuracy"] for r in pick("torch-seed", k)]
-    name = f"{f} ({ie}" + (f", {te}" if te != "bow" or f in ("text", "early") else "") + ")"
+    name = model_name(k)
     print(f"| {name} | **{od['samples_per_second'] / t['samples_per_second']:.2f}×** "
           f"| {od['samples_per_second']:,.0f} | {o1['samples_per_second']:,.0f} "
           f"| {od['samples_per_second'] / o1['samples_per_second']:.2f} "
           f"| {t['samples_per_second']:,.0f} ({HOW[t['side']]}{same_note(k)}) "
           f"| {o1['samples_per_second'] / t1['samples_per_second']:.2f}× "
-          f"| {busy} "
           f"| {mean(ours_acc):.4f} / {mean(torch_acc):.4f} | {len(ours_acc)} / {len(torch_acc)} |")
+
+print()
+print("Ours at the default threads ÷ 1 thread, medians of the runs (median samples/s "
+      "default / 1 thread; pairs; load average during the runs):")
+print()
+print("| model | quiet: 2 threads ÷ 1 | with a competing process: 2 threads ÷ 1 |")
+print("|---|---:|---:|")
+for k in keys:
+    if not pick("ours-default", k) and not pick("ours-default", k, "yes"):
+        continue
+    print(f"| {model_name(k)} | {thread_ratio(k, 'no')} | {thread_ratio(k, 'yes')} |")

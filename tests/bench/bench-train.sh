@@ -5,24 +5,29 @@
 # test: timings depend on the machine and on whatever else runs on it.
 #
 # Usage: tests/bench/bench-train.sh [-e EPOCHS] [-r ROWS] [-n REPEAT] [-b BUILDDIR]
-#                                   [-w WORKDIR] [-c CONFIGS] [-s SEEDS] [-x] [-k]
+#                                   [-w WORKDIR] [-c CONFIGS] [-s SEEDS] [-x] [-P] [-k]
 #   EPOCHS   training epochs on both sides [2]
 #   ROWS     Fashion-MNIST rows, 6/7 of them train+val [14000: 10000 train,
 #            2000 val, 2000 test; 70000 is the whole set]
-#   REPEAT   runs per side and setting; the fastest counts [2]
+#   REPEAT   runs per side and setting [2]: the fastest counts against
+#            PyTorch, the medians for ours at 2 threads ÷ 1
 #   CONFIGS  fusion:image-encoder:text-encoder list [every fusion type with
-#            MLP encoders, the CNN (intermediate and image), GRU and embed,
-#            attention fusion (attention:mlp:embed)]
+#            MLP encoders, the CNN (intermediate and image), GRU, embed and
+#            Transformer text encoders, attention fusion (attention:mlp:embed)]
 #   SEEDS    seeds of the extra accuracy runs of CNN configurations [1 2 3]
 #   -x       a competing CPU-bound process runs beside every timed run of
 #            ours (PyTorch is not rerun: this is about our thread scaling)
+#   -P       ours only, no PyTorch runs: the quick way to many repeats of
+#            the 2-threads-against-1 comparison
 #   -T SECS  give up on a PyTorch run after SECS [900]: on a busy machine
 #            its spinning default setting can crawl; the run then counts
 #            as at most EPOCHS·train rows / SECS samples/s
 #   -k       keep WORKDIR/results.jsonl and add to it (the table takes the
 #            fastest run of each side, so a rerun on a quieter moment counts)
 #
-# Ours runs at its default --threads (every core) and at --threads 1.
+# Ours runs at its default --threads (every core) and at --threads 1, the
+# two in turn and in alternating order (default first, then 1 first), so
+# neither is always the one that runs after PyTorch or starts the minute.
 # PyTorch runs three ways: torch.set_num_threads(cores) as it comes, the same
 # with OMP_WAIT_POLICY=passive, and one thread; the ratio that counts is
 # against the fastest of the three.  Each configuration's runs alternate
@@ -34,12 +39,15 @@ src=$(cd "$here/../.." && pwd)
 epochs=2 rows=14000 repeat=2 build=build work=/tmp/fw-bench keep=no compete=no seeds="1 2 3"
 limit=900
 configs="early:mlp:bow intermediate:mlp:bow late:mlp:bow image:mlp:bow text:mlp:bow
-intermediate:cnn:bow image:cnn:bow intermediate:mlp:gru intermediate:mlp:embed attention:mlp:embed"
-while getopts e:r:n:b:w:c:s:T:xk opt; do
+intermediate:cnn:bow image:cnn:bow intermediate:mlp:gru intermediate:mlp:embed
+intermediate:mlp:transformer attention:mlp:embed"
+with_torch=yes
+while getopts e:r:n:b:w:c:s:T:xkP opt; do
   case $opt in
     e) epochs=$OPTARG ;; r) rows=$OPTARG ;; n) repeat=$OPTARG ;; b) build=$OPTARG ;;
     w) work=$OPTARG ;; c) configs=$OPTARG ;; s) seeds=$OPTARG ;; T) limit=$OPTARG ;; x) compete=yes ;; k) keep=yes ;;
-    *) sed -n '2,25p' "$0"; exit 2 ;;
+    P) with_torch=no ;;
+    *) sed -n '2,33p' "$0"; exit 2 ;;
   esac
 done
 case $build in /*) ;; *) build=$src/$build ;; esac
@@ -127,16 +135,21 @@ for c in $configs; do
   i=0
   while [ $i -lt "$repeat" ]; do
     start_competitor
-    ours "$fusion" "$image" "$text" default 1 >> "$results"
-    ours "$fusion" "$image" "$text" 1 1 >> "$results"
-    [ "$compete" = yes ] || for variant in same passive one; do
+    if [ $((i % 2)) = 0 ]; then
+      ours "$fusion" "$image" "$text" default 1 >> "$results"
+      ours "$fusion" "$image" "$text" 1 1 >> "$results"
+    else
+      ours "$fusion" "$image" "$text" 1 1 >> "$results"
+      ours "$fusion" "$image" "$text" default 1 >> "$results"
+    fi
+    [ "$compete" = yes ] || [ "$with_torch" = no ] || for variant in same passive one; do
       torch "$fusion" "$image" "$text" $variant 1 1 >> "$results"
     done
     stop_competitor
     i=$((i + 1))
   done
   # the CNN's accuracy over more seeds (seed 1 is above); timings not used
-  if [ "$image" = cnn ] && [ "$compete" = no ]; then
+  if [ "$image" = cnn ] && [ "$compete" = no ] && [ "$with_torch" = yes ]; then
     for s in $seeds; do
       [ "$s" = 1 ] && continue
       ours "$fusion" "$image" "$text" default "$s" | sed 's/"side": "ours-default"/"side": "ours-seed"/' >> "$results"
