@@ -1,15 +1,17 @@
 /* fw-parallel-choice.c — the per-site choice of fw-parallel-choice.h: a
  * running mean of each way's time, the faster way kept, the slower one
- * tried again at intervals that double while it keeps losing and halve
- * while it wins (so a pool that got its core back is back within tens of
+ * tried again at intervals that double (by far: quadruple) while it
+ * keeps losing and halve while it wins (so a pool that got its core back is back within tens of
  * calls, and one that keeps losing costs a probe every hundred). */
 #include "fw-parallel-choice.h"
 
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "fw-parallel"
 
-/* calls that alternate the two ways before the first choice */
-#define FW_CHOICE_WARMUP 8
+/* calls that alternate the two ways, alone first, before the first
+ * choice: a short run (an epoch of a small model is some hundred steps)
+ * must not spend much of itself learning */
+#define FW_CHOICE_WARMUP 4
 /* how often the other way is tried again, in calls of the site (a site
  * runs about once per training step) */
 #define FW_CHOICE_PROBE_MIN 8
@@ -21,7 +23,6 @@ struct _FwParallelSite {
   gconstpointer fn;           /* NULL: a free slot */
   int n_tasks;
   double mean_us[2];          /* [0] on the caller alone, [1] on the pool; < 0: none yet */
-  guint runs[2];              /* calls timed each way */
   guint calls, since_probe, probe_every;
   gboolean pooled;            /* the current choice */
 };
@@ -45,7 +46,7 @@ fw_parallel_choice_free (FwParallelChoice *choice)
   for (guint i = 0; i < FW_CHOICE_SITES; i++)
     {
       const FwParallelSite *s = &choice->sites[i];
-      if (s->fn != NULL)
+      if (s->fn != NULL && s->calls > 0)
         g_debug ("site %p × %d tasks: %u calls, alone %.1f µs, pooled %.1f µs: %s",
                  s->fn, s->n_tasks, s->calls, s->mean_us[0], s->mean_us[1],
                  s->pooled ? "pooled" : "alone");
@@ -79,7 +80,7 @@ fw_parallel_site_pick (FwParallelSite *s)
   if (s == NULL)
     return TRUE;
   if (s->calls < FW_CHOICE_WARMUP)
-    return s->calls % 2 == 0;
+    return s->calls % 2 == 1;
   if (s->since_probe + 1 >= s->probe_every)
     return !s->pooled;
   return s->pooled;
@@ -92,11 +93,11 @@ fw_parallel_site_record (FwParallelSite *s, gboolean pooled, gint64 microseconds
     return;
   double *m = &s->mean_us[pooled ? 1 : 0], us = (double) MAX (microseconds, 0);
   gboolean probe = s->calls >= FW_CHOICE_WARMUP && pooled != s->pooled;
-  /* the first call each way is not counted: it pays for cold caches and,
-   * on the pool, for starting its threads.  A site runs about once a step,
-   * so the means must follow a change of load within some tens of steps:
-   * a quarter weight for the way in use, half for a probe of the other */
-  if (s->runs[pooled ? 1 : 0]++ > 0)
+  /* the site's first call is not counted: it pays for cold caches.  A
+   * site runs about once a step, so the means must follow a change of load
+   * within some tens of steps: a quarter weight for the way in use, half
+   * for a probe of the other */
+  if (s->calls > 0)
     *m = *m < 0 ? us : *m + (us - *m) / (probe ? 2 : 4);
   s->calls++;
   s->since_probe = probe ? 0 : s->since_probe + 1;
@@ -109,8 +110,9 @@ fw_parallel_site_record (FwParallelSite *s, gboolean pooled, gint64 microseconds
       s->probe_every = FW_CHOICE_PROBE_MIN;
       s->since_probe = 0;
     }
-  else if (probe && us >= s->mean_us[s->pooled ? 1 : 0])
-    s->probe_every = MIN (2 * s->probe_every, FW_CHOICE_PROBE_MAX);   /* lost again: less often */
+  else if (probe && us >= s->mean_us[s->pooled ? 1 : 0])   /* lost again: less often */
+    s->probe_every = MIN ((us >= 1.5 * s->mean_us[s->pooled ? 1 : 0] ? 4 : 2) * s->probe_every,
+                          FW_CHOICE_PROBE_MAX);
   else if (probe)   /* beat the way in use, but not yet its mean: sooner */
     s->probe_every = MAX (s->probe_every / 2, FW_CHOICE_PROBE_MIN);
 }

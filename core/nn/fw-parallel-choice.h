@@ -4,8 +4,8 @@
  * when that worker gets a core: a small layer's region, or any region
  * while another process keeps the worker off the CPU, runs faster on the
  * calling thread alone.  Neither can be told from the shapes, so each site
- * (a task function and task count) times both ways, keeps the faster and
- * now and then tries the other again.  The task cut is the kernel's and
+ * (a task function and task count) times both ways, alone first, keeps
+ * the faster and now and then tries the other again.  The task cut is the kernel's and
  * does not change, so neither do the numbers: only who runs the tasks.
  * Pure bookkeeping, no clock: the pool times the calls (fw-parallel.c). */
 #pragma once

@@ -168,17 +168,17 @@ test_choice_keeps_faster (void)
   fw_parallel_choice_free (c);
 }
 
-/* a first call that paid for starting threads does not decide */
+/* a first call that paid for cold caches does not decide */
 static void
 test_choice_ignores_first_call (void)
 {
   FwParallelChoice *c = fw_parallel_choice_new ();
   FwParallelSite *s = fw_parallel_choice_site (c, &site_fn_b, 2);
   gboolean p = fw_parallel_site_pick (s);
-  g_assert_true (p);
+  g_assert_false (p);   /* a site starts alone, the way that never waits for a worker */
   fw_parallel_site_record (s, p, 100000);
-  g_assert_cmpint (drive (s, 40, 100, 60), >=, 30);
-  g_assert_true (fw_parallel_site_pooled (s));
+  g_assert_cmpint (drive (s, 40, 60, 100), <=, 6);
+  g_assert_false (fw_parallel_site_pooled (s));
   fw_parallel_choice_free (c);
 }
 
