@@ -6,9 +6,11 @@
  * takes the lock to wake workers only when one is asleep: back-to-back
  * jobs then cost no system call and no wake-up of an idle (virtual) CPU.
  * Whether a job runs on the pool or on the caller alone is the site
- * choice's business (fw-parallel-choice.h). */
+ * choice's business (fw-parallel-choice.h), once there is a spare core
+ * at all (fw-spare-cores.h). */
 #include "fw-parallel.h"
 #include "fw-parallel-choice.h"
+#include "fw-spare-cores.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -23,6 +25,10 @@
  * (tens of µs), short enough that an idle pool gives its cores back at once
  * and a pool sharing its cores with another process wastes little. */
 #define FW_WORKER_POLL_US 60
+
+/* the cores the process must have had lately (idle ones and its own use)
+ * for a region to be split at all */
+#define FW_MIN_CORES_TO_SPLIT 1.5
 #define FW_CALLER_POLL_US 40
 
 /* The claim word: generation (24 bits) | task count (20) | next task (20).
@@ -53,6 +59,7 @@ struct _FwPool {
   gint sleepers;              /* atomic: workers blocked (or about to) on wake */
   gint caller_waiting;        /* atomic: the caller blocked on done_cond */
   FwParallelChoice *choice;   /* the caller's: only ever touched by it */
+  FwSpareCores *spare;        /* the caller's too */
   gboolean adaptive;
 };
 
@@ -155,7 +162,9 @@ fw_pool_new (int threads)
   g_cond_init (&p->wake);
   g_cond_init (&p->done_cond);
   p->choice = fw_parallel_choice_new ();
-  p->adaptive = TRUE;
+  p->spare = fw_spare_cores_new ();
+  /* tests set it, so every kernel call exercises the split */
+  p->adaptive = g_strcmp0 (g_getenv ("FW_PARALLEL"), "always") != 0;
   p->workers = g_new0 (GThread *, MAX (p->threads - 1, 1));
   for (int i = 0; i < p->threads - 1; i++)
     p->workers[i] = g_thread_new ("fw-worker", worker_main, p);
@@ -176,6 +185,7 @@ fw_pool_free (FwPool *p)
   if (g_private_get (&current_pool) == p)
     g_private_set (&current_pool, NULL);
   fw_parallel_choice_free (p->choice);
+  fw_spare_cores_free (p->spare);
   g_free (p->workers);
   g_mutex_clear (&p->lock);
   g_cond_clear (&p->wake);
@@ -282,9 +292,19 @@ fw_parallel_run (int n_tasks, FwTaskFunc fn, gpointer data)
         fn (t, n_tasks, data);
       return;
     }
+  gint64 t0 = g_get_monotonic_time ();
+  /* with less than half a core beside the caller's, a worker would only
+   * take turns with another process (or with the caller): no region pays,
+   * and none is timed, so the sites keep what they learnt on spare cores */
+  double spare = p->adaptive ? fw_spare_cores_available (p->spare, t0) : -1;
+  if (spare >= 0 && spare < FW_MIN_CORES_TO_SPLIT)
+    {
+      for (int t = 0; t < n_tasks; t++)
+        fn (t, n_tasks, data);
+      return;
+    }
   FwParallelSite *site = fw_parallel_choice_site (p->choice, fn, n_tasks);
   gboolean pooled = !p->adaptive || fw_parallel_site_pick (site);
-  gint64 t0 = g_get_monotonic_time ();
   if (!pooled)
     for (int t = 0; t < n_tasks; t++)
       fn (t, n_tasks, data);

@@ -1,9 +1,11 @@
 /* test-parallel.c — the thread pool (fw-parallel.h) runs every task of
  * every job exactly once with that job's function and data, wakes workers
- * that fell asleep, and the per-site choice (fw-parallel-choice.h) keeps
- * the faster way and follows a change of speed. */
+ * that fell asleep, the per-site choice (fw-parallel-choice.h) keeps the
+ * faster way and follows a change of speed, and the spare-core meter
+ * (fw-spare-cores.h) adds idle time and our own. */
 #include "fw-parallel.h"
 #include "fw-parallel-choice.h"
+#include "fw-spare-cores.h"
 
 #include <string.h>
 
@@ -220,6 +222,43 @@ test_choice_full_table (void)
   fw_parallel_choice_free (c);
 }
 
+/* ------------------------------------------------------------------------ */
+/* spare cores                                                               */
+
+static void
+test_spare_cores_arithmetic (void)
+{
+  /* alone beside another process: no idle time, one core of our own */
+  g_assert_cmpfloat_with_epsilon (fw_spare_cores_from (10, 10, 3, 3.05, 0.05), 1.0, 1e-9);
+  /* quiet: half a core idle beside our one and a half */
+  g_assert_cmpfloat_with_epsilon (fw_spare_cores_from (10, 10.025, 3, 3.075, 0.05), 2.0, 1e-9);
+  g_assert_cmpfloat (fw_spare_cores_from (10, 10, 3, 3, 0), <, 0);
+  /* counters never run backwards into a negative share */
+  g_assert_cmpfloat (fw_spare_cores_from (10, 9, 3, 2, 0.05), ==, 0);
+}
+
+static void
+test_spare_cores_meter (void)
+{
+  FwSpareCores *m = fw_spare_cores_new ();
+  gint64 t = g_get_monotonic_time ();
+  g_assert_cmpfloat (fw_spare_cores_available (m, t), <, 0);   /* no window yet */
+  if (!g_file_test ("/proc/stat", G_FILE_TEST_EXISTS))
+    {
+      fw_spare_cores_free (m);
+      g_test_skip ("no /proc/stat");
+      return;
+    }
+  /* busy for a window, so our own share is there to see */
+  volatile double x = 0;
+  while (g_get_monotonic_time () < t + 60000)
+    x += 1;
+  double a = fw_spare_cores_available (m, g_get_monotonic_time ());
+  g_assert_cmpfloat (a, >=, 0.2);
+  g_assert_cmpfloat (a, <=, g_get_num_processors () + 0.5);
+  fw_spare_cores_free (m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -232,5 +271,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/parallel/choice/ignores-first-call", test_choice_ignores_first_call);
   g_test_add_func ("/core/parallel/choice/follows-change", test_choice_follows_change);
   g_test_add_func ("/core/parallel/choice/full-table", test_choice_full_table);
+  g_test_add_func ("/core/parallel/spare-cores/arithmetic", test_spare_cores_arithmetic);
+  g_test_add_func ("/core/parallel/spare-cores/meter", test_spare_cores_meter);
   return g_test_run ();
 }

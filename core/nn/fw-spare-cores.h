@@ -1,0 +1,29 @@
+/* fw-spare-cores.h — how many cores this process could have used lately:
+ * the machine's idle time plus the process's own CPU time, over the last
+ * window of some tens of milliseconds.  A second compute thread only pays
+ * when there is a core for it: with another process holding the other
+ * core, our worker takes turns with it or with our own calling thread, and
+ * every region waits for whichever task was left behind (fw-parallel.c
+ * then runs everything on the calling thread).  Linux's /proc/stat; where
+ * it cannot be read the answer is "unknown". */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _FwSpareCores FwSpareCores;
+
+FwSpareCores *fw_spare_cores_new (void);
+void fw_spare_cores_free (FwSpareCores *meter);
+
+/* cores available to this process (idle + its own use) over the last
+ * complete window, remeasured when `now_us` (monotonic) is a window past the
+ * last measurement; < 0 while unknown */
+double fw_spare_cores_available (FwSpareCores *meter, gint64 now_us);
+
+/* the same from two readings, for tests: idle and process CPU seconds at
+ * the window's start and end, and its wall seconds */
+double fw_spare_cores_from (double idle0, double idle1, double cpu0, double cpu1, double wall);
+
+G_END_DECLS
