@@ -295,9 +295,11 @@ fw_parallel_run (int n_tasks, FwTaskFunc fn, gpointer data)
   gint64 t0 = g_get_monotonic_time ();
   /* with less than half a core beside the caller's, a worker would only
    * take turns with another process (or with the caller): no region pays,
-   * and none is timed, so the sites keep what they learnt on spare cores */
+   * and none is timed, so the sites keep what they learnt on spare cores.
+   * Until the first window is measured, the same: alone never loses much */
   double spare = p->adaptive ? fw_spare_cores_available (p->spare, t0) : -1;
-  if (spare >= 0 && spare < FW_MIN_CORES_TO_SPLIT)
+  if (p->adaptive && (spare >= 0 ? spare < FW_MIN_CORES_TO_SPLIT
+                                 : fw_spare_cores_readable (p->spare)))
     {
       for (int t = 0; t < n_tasks; t++)
         fn (t, n_tasks, data);

@@ -73,6 +73,12 @@ process_cpu (void)
   return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
 }
 
+gboolean
+fw_spare_cores_readable (const FwSpareCores *m)
+{
+  return !m->broken;
+}
+
 double
 fw_spare_cores_from (double idle0, double idle1, double cpu0, double cpu1, double wall)
 {

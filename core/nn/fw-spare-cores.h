@@ -22,6 +22,9 @@ void fw_spare_cores_free (FwSpareCores *meter);
  * last measurement; < 0 while unknown */
 double fw_spare_cores_available (FwSpareCores *meter, gint64 now_us);
 
+/* FALSE once /proc/stat turned out unreadable: the answer stays unknown */
+gboolean fw_spare_cores_readable (const FwSpareCores *meter);
+
 /* the same from two readings, for tests: idle and process CPU seconds at
  * the window's start and end, and its wall seconds */
 double fw_spare_cores_from (double idle0, double idle1, double cpu0, double cpu1, double wall);

@@ -249,12 +249,15 @@ test_spare_cores_meter (void)
       g_test_skip ("no /proc/stat");
       return;
     }
-  /* busy for a window, so our own share is there to see */
+  /* busy for a window: whatever share the machine's load leaves us, idle
+   * plus our own is a number of cores (ticks read as seconds would be a
+   * hundred times too many) */
   volatile double x = 0;
   while (g_get_monotonic_time () < t + 60000)
     x += 1;
   double a = fw_spare_cores_available (m, g_get_monotonic_time ());
-  g_assert_cmpfloat (a, >=, 0.2);
+  g_assert_true (fw_spare_cores_readable (m));
+  g_assert_cmpfloat (a, >, 0);
   g_assert_cmpfloat (a, <=, g_get_num_processors () + 0.5);
   fw_spare_cores_free (m);
 }
