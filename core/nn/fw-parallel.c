@@ -26,9 +26,6 @@
  * and a pool sharing its cores with another process wastes little. */
 #define FW_WORKER_POLL_US 60
 
-/* the cores the process must have had lately (idle ones and its own use)
- * for a region to be split at all */
-#define FW_MIN_CORES_TO_SPLIT 1.5
 #define FW_CALLER_POLL_US 40
 
 /* The claim word: generation (24 bits) | task count (20) | next task (20).
@@ -297,9 +294,7 @@ fw_parallel_run (int n_tasks, FwTaskFunc fn, gpointer data)
    * take turns with another process (or with the caller): no region pays,
    * and none is timed, so the sites keep what they learnt on spare cores.
    * Until the first window is measured, the same: alone never loses much */
-  double spare = p->adaptive ? fw_spare_cores_available (p->spare, t0) : -1;
-  if (p->adaptive && (spare >= 0 ? spare < FW_MIN_CORES_TO_SPLIT
-                                 : fw_spare_cores_readable (p->spare)))
+  if (p->adaptive && !fw_spare_cores_split_pays (p->spare, t0))
     {
       for (int t = 0; t < n_tasks; t++)
         fn (t, n_tasks, data);

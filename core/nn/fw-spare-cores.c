@@ -18,6 +18,8 @@ struct _FwSpareCores {
   gint64 t0;                  /* the window's start, µs; 0: none yet */
   double idle0, cpu0;         /* seconds at t0 */
   double available;           /* the last complete window's answer; < 0: none */
+  gboolean open;              /* fw_spare_cores_split_pays' answer for this window */
+  guint closed;               /* windows closed since the last open one */
   double tick;                /* seconds per clock tick */
 };
 
@@ -106,4 +108,29 @@ fw_spare_cores_available (FwSpareCores *m, gint64 now_us)
   m->idle0 = idle;
   m->cpu0 = cpu;
   return m->available;
+}
+
+gboolean
+fw_spare_cores_next_open (double available, guint *closed)
+{
+  if (available >= FW_SPARE_CORES_TO_SPLIT)
+    {
+      *closed = 0;
+      return TRUE;
+    }
+  return ++*closed % FW_SPARE_TRIAL_EVERY == 0;
+}
+
+gboolean
+fw_spare_cores_split_pays (FwSpareCores *m, gint64 now_us)
+{
+  if (m->broken)
+    return TRUE;
+  if (m->t0 != 0 && now_us - m->t0 < FW_SPARE_WINDOW_US)
+    return m->open;
+  double a = fw_spare_cores_available (m, now_us);
+  if (m->broken)
+    return TRUE;
+  m->open = a >= 0 && fw_spare_cores_next_open (a, &m->closed);
+  return m->open;
 }

@@ -237,12 +237,28 @@ test_spare_cores_arithmetic (void)
   g_assert_cmpfloat (fw_spare_cores_from (10, 9, 3, 2, 0.05), ==, 0);
 }
 
+/* closed below one and a half cores but for one trial window in ten,
+ * open at once when a window had them */
+static void
+test_spare_cores_rule (void)
+{
+  guint closed = 0;
+  g_assert_true (fw_spare_cores_next_open (2.0, &closed));
+  int open = 0;
+  for (int w = 0; w < 100; w++)
+    open += fw_spare_cores_next_open (1.2, &closed);
+  g_assert_cmpint (open, ==, 100 / FW_SPARE_TRIAL_EVERY);
+  g_assert_true (fw_spare_cores_next_open (1.6, &closed));
+  g_assert_false (fw_spare_cores_next_open (1.0, &closed));
+}
+
 static void
 test_spare_cores_meter (void)
 {
   FwSpareCores *m = fw_spare_cores_new ();
   gint64 t = g_get_monotonic_time ();
   g_assert_cmpfloat (fw_spare_cores_available (m, t), <, 0);   /* no window yet */
+  g_assert_false (fw_spare_cores_split_pays (m, t) && fw_spare_cores_readable (m));
   if (!g_file_test ("/proc/stat", G_FILE_TEST_EXISTS))
     {
       fw_spare_cores_free (m);
@@ -275,6 +291,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/parallel/choice/follows-change", test_choice_follows_change);
   g_test_add_func ("/core/parallel/choice/full-table", test_choice_full_table);
   g_test_add_func ("/core/parallel/spare-cores/arithmetic", test_spare_cores_arithmetic);
+  g_test_add_func ("/core/parallel/spare-cores/rule", test_spare_cores_rule);
   g_test_add_func ("/core/parallel/spare-cores/meter", test_spare_cores_meter);
   return g_test_run ();
 }
