@@ -673,9 +673,11 @@ fw_dataset_load (const char *spec, const FwLoadOptions *options,
                    _("bad load options: color must be gray or rgb and val-fraction in [0, 1)"));
       return NULL;
     }
+  /* messages are UTF-8, file names need not be */
+  g_autofree char *shown = g_filename_display_name (spec);
   if (g_cancellable_set_error_if_cancelled (cancellable, NULL))
     {
-      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED, _("%s: loading was cancelled"), spec);
+      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED, _("%s: loading was cancelled"), shown);
       return NULL;
     }
 
@@ -704,7 +706,7 @@ fw_dataset_load (const char *spec, const FwLoadOptions *options,
         {
           g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO,
                        _("%s: the folder holds no metadata.csv or metadata.jsonl (put a manifest "
-                       "with columns file_name,text,label next to the images)"), spec);
+                       "with columns file_name,text,label next to the images)"), shown);
           return NULL;
         }
     }
@@ -712,7 +714,7 @@ fw_dataset_load (const char *spec, const FwLoadOptions *options,
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO,
                    _("%s: no such file or folder (give a CSV or JSON Lines manifest, a folder "
-                   "holding metadata.csv, or builtin:NAME — see `fusion-workbench datasets`)"), spec);
+                   "holding metadata.csv, or builtin:NAME — see `fusion-workbench datasets`)"), shown);
       return NULL;
     }
   else
