@@ -16,17 +16,17 @@ BAD = b"\xe9"          # 'é' in Latin-1: never valid UTF-8 on its own
 SHOWN = "\ufffd"       # what g_filename_display_name makes of it
 
 
-def run(*args):
+def run(*args, **more_env):
     # a UTF-8 locale: GLib then writes messages to stderr byte for byte
-    env = dict(os.environ, LC_ALL="C.UTF-8")
+    env = dict(os.environ, LC_ALL="C.UTF-8", **more_env)
     env.pop("LANGUAGE", None)
     return subprocess.run([EXE, *args], capture_output=True, env=env, timeout=120)
 
 
-def expect(name, args, status, shown):
+def expect(name, args, status, shown, **env):
     """The command exits with status and both its outputs decode as UTF-8,
     stderr naming the file as shown."""
-    r = run(*args)
+    r = run(*args, **env)
     try:
         err = r.stderr.decode("utf-8")
         out = r.stdout.decode("utf-8")
@@ -91,6 +91,9 @@ with tempfile.TemporaryDirectory() as tmp_text:
     write(cells, b"image,text,label\ncaf" + BAD + b".png,a,x\nok.png,b,y\n")
     expect("an image cell in Latin-1 (not UTF-8)", ["train", "--data", cells], 1, "row 1")
 
+    expect("Fashion-MNIST in a folder with such a name", ["train", "--data", "builtin:fashion-captions"], 1,
+           "mode" + SHOWN, FW_FASHION_MNIST_DIR=j(tmp, b"mode" + BAD))
+
     # features, lessons
     feats = j(tmp, b"traits" + BAD + b".safetensors")
     write(feats, b"\x02\x00\x00\x00\x00\x00\x00\x00{}")
@@ -122,7 +125,9 @@ with tempfile.TemporaryDirectory() as tmp_text:
            ["sweep", "--data", "builtin:shapes", "--grid", "hidden=4", "--save-dir", j(a_file, b"runs"),
             "--out", j(tmp, b"sweep.csv")], 1, "fichier" + SHOWN)
 
-    # usage mistakes echo what was typed
+    # mistakes echo what was typed
     expect("a stray argument", ["train", j(tmp, b"stray" + BAD + b".csv")], 2, "stray" + SHOWN)
+    expect("an unknown command", [b"tra" + BAD + b"n"], 2, "tra" + SHOWN + "n")
+    expect("an unknown built-in dataset", ["train", "--data", b"builtin:caf" + BAD], 1, "caf" + SHOWN)
 
 finish()
