@@ -108,6 +108,8 @@ with tempfile.TemporaryDirectory() as tmp_text:
                        b'"steps": [{"text": "a", "dataset": "nothing-here.csv", "action": "train"}]}')
     expect("a lesson whose dataset is missing", ["lesson", lesson_data], 1, "le" + SHOWN + "on-data.json")
     expect("a missing lesson file", ["lesson", j(tmp, b"absent" + BAD + b".json")], 1, "absent" + SHOWN)
+    # the window's own --lesson is checked before any window opens
+    expect("the window's --lesson with a bad lesson file", ["--lesson", lesson], 1, "le" + SHOWN + "on.json")
     expect("an unknown lesson name", ["lesson", b"le" + BAD + b"on"], 1, "le" + SHOWN + "on")
 
     # outputs where they cannot go: a folder that does not exist, or a file
