@@ -378,14 +378,21 @@ decode_jpeg (const guint8 *data, gsize len, int size, FwColor color, guint8 *out
     buf = own = g_malloc (need);
   guint8 *pixels = (guint8 *) (((guintptr) buf + JPEG_ROW_ALIGN - 1) & ~(guintptr) (JPEG_ROW_ALIGN - 1))
                    + JPEG_ROW_SKEW;
+  /* up to 16 rows a call: libjpeg hands over what one pass of its
+   * upsampler makes (two rows for 4:2:0) rather than one row per call */
   while (cinfo->output_scanline < cinfo->output_height)
     {
-      JSAMPROW row = pixels + (gsize) cinfo->output_scanline * stride;
-      if (jpeg_read_scanlines (cinfo, &row, 1) != 1)
+      JDIMENSION first = cinfo->output_scanline;
+      JSAMPROW rows[16];
+      int want = (int) MIN (G_N_ELEMENTS (rows), cinfo->output_height - first);
+      for (int k = 0; k < want; k++)
+        rows[k] = pixels + (gsize) (first + k) * stride;
+      JDIMENSION got = jpeg_read_scanlines (cinfo, rows, (JDIMENSION) want);
+      if (got == 0)
         goto out;
-      if (gray && !keep_gray)
+      for (JDIMENSION k = 0; gray && !keep_gray && k < got; k++)
         for (int x = w - 1; x >= 0; x--)
-          row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = row[x];
+          rows[k][3 * x] = rows[k][3 * x + 1] = rows[k][3 * x + 2] = rows[k][x];
     }
   jpeg_finish_decompress (cinfo);
   if (keep_gray)
