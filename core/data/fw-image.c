@@ -50,6 +50,15 @@ void
 fw_image_from_rgb (const guint8 *rgb, int stride, int bpp, int size, FwColor color, guint8 *out)
 {
   gsize plane = (gsize) size * size;
+  if (bpp == 3 && stride == size * 3)
+    {
+      /* rows side by side: the whole image in one run */
+      if (color == FW_COLOR_GRAY)
+        row_rgb3_to_gray (rgb, out, (int) plane);
+      else
+        row_rgb3_to_planes (rgb, out, out + plane, out + 2 * plane, (int) plane);
+      return;
+    }
   if (bpp == 3)
     {
       for (int y = 0; y < size; y++)
