@@ -304,6 +304,7 @@ fw_dataset_finish (FwDataset *ds, char **labels, const gint8 *split, gboolean st
 typedef struct {
   FwDataset *ds;
   char **paths;              /* (n) resolved image path or NULL */
+  const char **image_cells;  /* (n) the manifest's image cell or NULL, for the row key */
   char **errors;             /* (n) reason when the image failed */
   int n;
   GCancellable *cancellable;
@@ -324,6 +325,8 @@ decode_rows (Decode *d, int begin, int end)
   FwColor color = d->ds->channels == 3 ? FW_COLOR_RGB : FW_COLOR_GRAY;
   for (int r = begin; r < end; r++)
     {
+      /* a SHA-256 per row: on the threads rather than before them */
+      d->ds->row_key[r] = fw_row_key (d->image_cells[r], d->ds->text[r]);
       if (d->paths[r] == NULL)
         continue;
       /* past a failed row nothing is needed; before it every row is, so
@@ -512,6 +515,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
   Decode d = { .ds = ds, .n = n, .cancellable = cancellable, .stop_on_error = !o->skip_bad_rows,
                .first_bad = n };
   d.paths = g_new0 (char *, MAX (n, 1));
+  d.image_cells = g_new0 (const char *, MAX (n, 1));
   d.errors = g_new0 (char *, MAX (n, 1));
   g_mutex_init (&d.lock);
   g_cond_init (&d.cond);
@@ -522,7 +526,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
         const char *img = row->value[FW_FIELD_IMAGE];
         src[k] = r;
         ds->row[k] = r;
-        ds->row_key[k] = fw_row_key (img, row->value[FW_FIELD_TEXT]);
+        d.image_cells[k] = img;
         labels[k] = row->value[FW_FIELD_LABEL];
         kept_split[k] = split[r];
         if (img)
@@ -543,6 +547,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
   for (int k = 0; k < n; k++)
     g_free (d.paths[k]);
   g_free (d.paths);
+  g_free (d.image_cells);
 
   if (!ok)
     {
