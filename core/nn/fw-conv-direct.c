@@ -24,6 +24,7 @@
 #define LANES 16   /* pixels per block */
 #define OB 16      /* output channels per block */
 typedef float v16 __attribute__ ((vector_size (LANES * sizeof (float))));
+typedef int v16i __attribute__ ((vector_size (LANES * sizeof (int))));
 
 /* Rows of a whole number of vectors with room for the two border columns
  * past the last block, so every row starts on a 64-byte line: a load that
@@ -107,6 +108,26 @@ forward_block (float *restrict out, const float *restrict pad, const float *rest
         dst[o * HW + j] = acc[o][j];
 }
 
+/* every block of output rows o0 .. o0 + n */
+static inline __attribute__ ((always_inline)) void
+forward_rows (float *restrict out, const float *restrict pad, const float *restrict wt,
+              const float *restrict bias, int C, int H, int W, int WP, int o0, int n)
+{
+  for (int y = 0; y < H; y++)
+    for (int x0 = 0; x0 < W; x0 += LANES)
+      {
+        if (x0 + LANES > W && W >= LANES)
+          {
+            /* the row's last pixels: a whole block ending at W, its first
+             * lanes computed again (to the same bits) — a partial store
+             * was a fifth of the time at 28 wide */
+            forward_block (out, pad, wt, bias, C, H, W, WP, o0, n, y, W - LANES, LANES);
+            break;
+          }
+        forward_block (out, pad, wt, bias, C, H, W, WP, o0, n, y, x0, MIN (LANES, W - x0));
+      }
+}
+
 FW_CLONE_AVX512 void
 fw_conv_direct_forward (float *restrict out, const float *restrict slot, const float *restrict w,
                         const float *restrict b, int C, int H, int W, int O)
@@ -123,9 +144,14 @@ fw_conv_direct_forward (float *restrict out, const float *restrict slot, const f
           wt[t * OB + o] = o < n ? w[(gsize) (o0 + o) * Kc + t] : 0.0f;
       for (int o = 0; o < OB; o++)
         bias[o] = o < n && b != NULL ? b[o0 + o] : 0.0f;
-      for (int y = 0; y < H; y++)
-        for (int x0 = 0; x0 < W; x0 += LANES)
-          forward_block (out, pad, wt, bias, C, H, W, WP, o0, n, y, x0, MIN (LANES, W - x0));
+      /* the common cases with constants, so the taps unroll and the
+       * stores need no count: one or three channels, sixteen outputs */
+      if (C == 1 && n == OB)
+        forward_rows (out, pad, wt, bias, 1, H, W, WP, o0, OB);
+      else if (C == 3 && n == OB)
+        forward_rows (out, pad, wt, bias, 3, H, W, WP, o0, OB);
+      else
+        forward_rows (out, pad, wt, bias, C, H, W, WP, o0, n);
     }
 }
 
@@ -169,6 +195,9 @@ dw_block (float *restrict dw, float *restrict db, const float *restrict dout,
     for (int t = 0; t < 9; t++)
       acc[o][t] = (v16) {};
   int full = W / LANES * LANES;
+  v16i tail_mask;   /* lanes [full - (W - LANES), LANES) of the last block */
+  for (int l = 0; l < LANES; l++)
+    tail_mask[l] = l >= full - (W - LANES) ? -1 : 0;
   for (int y = 0; y < H; y++)
     {
       const float *row = pad + ((gsize) c * (H + 2) + y) * WP;
@@ -183,10 +212,24 @@ dw_block (float *restrict dw, float *restrict db, const float *restrict dout,
             }
           dw_pixels (acc, d, row + x0, WP, n);
         }
-      if (full < W)
+      if (full < W && W >= LANES)
         {
-          /* the row's last pixels: the lanes past W add nothing (and are
-           * not read: they are the next row's, or past the buffer) */
+          /* the row's last pixels: the block ending at W, its lanes
+           * before `full` (counted already) zeroed */
+          int x0 = W - LANES;
+          v16 d[2];
+          for (int o = 0; o < n; o++)
+            {
+              d[o] = (v16) ((v16i) load (src + o * HW + x0) & tail_mask);
+              sum[o] += d[o];
+            }
+          dw_pixels (acc, d, row + x0, WP, n);
+        }
+      else if (full < W)
+        {
+          /* a row narrower than a block: the lanes past W add nothing
+           * (and are not read: they are the next row's, or past the
+           * buffer) */
           v16 d[2];
           for (int o = 0; o < n; o++)
             {
