@@ -309,29 +309,91 @@ quarter_floats (const Geometry *geo)
   return (int) round_up ((gsize) (geo->th + 1) * geo->S + 1 + LANES, LANES);
 }
 
-/* P[ry][rx] of a plane (H, W): zero outside it */
-static inline __attribute__ ((always_inline)) void
-split_padded (float *restrict P, const float *restrict plane, int H, int W, const Geometry *geo)
-{
-  int S = geo->S, Q = quarter_floats (geo);
-  memset (P, 0, sizeof (float) * 4 * Q);
-  for (int y = 0; y < H; y++)
-    {
-      const float *src = plane + (gsize) y * W;
-      int py = y + 1;
-      float *row0 = P + (gsize) ((py % 2) * 2 + 1) * Q + (py / 2) * S;   /* rx = 1: even x */
-      float *row1 = P + (gsize) ((py % 2) * 2 + 0) * Q + (py / 2) * S;   /* rx = 0: odd x */
-      for (int x = 0; 2 * x < W; x++)
-        row0[x] = src[2 * x];
-      for (int x = 0; 2 * x + 1 < W; x++)
-        row1[x + 1] = src[2 * x + 1];
-    }
-}
-
 /* lanes [0, n) of v, zeros past them (a macro, as load: no vector return
  * across the clones' ABIs) */
 static const v16i lane_index = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
 #define first_lanes(v, n) ((v16) ((v16i) (v) & (lane_index < (n))))
+
+static const v16i even_lanes = { 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30 };
+static const v16i odd_lanes = { 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31 };
+static const v16i zip_low = { 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23 };
+static const v16i zip_high = { 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31 };
+
+/* even[x] = src[2x], odd[x] = src[2x + 1] for a row of W floats, zeros
+ * past it, in whole vectors: up to 15 zeros are written past ⌈W/2⌉.
+ * Reads up to 32 floats at a time when they lie before end, else copies
+ * the row's last floats out first. */
+static inline __attribute__ ((always_inline)) void
+deinterleave_row (float *restrict even, float *restrict odd, const float *restrict src, int W,
+                  const float *end)
+{
+  for (int x = 0; x < W; x += 2 * LANES)
+    {
+      int n = MIN (2 * LANES, W - x);
+      v16 a, b;
+      if (src + x + 2 * LANES <= end)
+        {
+          a = load (src + x);
+          b = load (src + x + LANES);
+        }
+      else
+        {
+          float t[2 * LANES] = { 0 };
+          memcpy (t, src + x, sizeof (float) * n);
+          a = load (t);
+          b = load (t + LANES);
+        }
+      a = first_lanes (a, n);
+      b = first_lanes (b, n - LANES);
+      store (even + x / 2, __builtin_shuffle (a, b, even_lanes));
+      store (odd + x / 2, __builtin_shuffle (a, b, odd_lanes));
+    }
+}
+
+/* dst[2x] = even[x], dst[2x + 1] = odd[x] for a row of W floats, in whole
+ * vectors where they end before end (the floats past W are rewritten
+ * later), else through a copy */
+static inline __attribute__ ((always_inline)) void
+interleave_row (float *restrict dst, const float *restrict even, const float *restrict odd, int W,
+                const float *end)
+{
+  for (int x = 0; x < W; x += 2 * LANES)
+    {
+      int n = MIN (2 * LANES, W - x);
+      v16 e = load (even + x / 2), o = load (odd + x / 2);
+      v16 lo = __builtin_shuffle (e, o, zip_low), hi = __builtin_shuffle (e, o, zip_high);
+      if (n == 2 * LANES || dst + x + 2 * LANES <= end)
+        {
+          store (dst + x, lo);
+          store (dst + x + LANES, hi);
+        }
+      else
+        {
+          float t[2 * LANES];
+          store (t, lo);
+          store (t + LANES, hi);
+          memcpy (dst + x, t, sizeof (float) * n);
+        }
+    }
+}
+
+/* P[ry][rx] of a plane (H, W): zero outside it */
+static inline __attribute__ ((always_inline)) void
+split_padded (float *restrict P, const float *restrict plane, int H, int W, const Geometry *geo,
+              const float *end)
+{
+  int S = geo->S, Q = quarter_floats (geo);
+  memset (P, 0, sizeof (float) * 4 * Q);
+  /* rows in order: each row's zeros past its end fall on rows written
+   * after it, or left zero */
+  for (int y = 0; y < H; y++)
+    {
+      int py = y + 1;
+      float *even = P + (gsize) ((py % 2) * 2 + 1) * Q + (py / 2) * S;   /* rx = 1 */
+      float *odd = P + (gsize) ((py % 2) * 2 + 0) * Q + (py / 2) * S + 1;   /* rx = 0 */
+      deinterleave_row (even, odd, plane + (gsize) y * W, W, end);
+    }
+}
 
 /* V (POS, Cp, ntp) of g images' channels from inp (g, C, H, W): V = Bᵀ d B,
  * Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]; rows C..Cp and tiles past
@@ -349,7 +411,7 @@ transform_input (float *restrict V, const float *restrict inp, int g, int C, int
   for (int c = 0; c < C; c++)
     for (int img = 0; img < g; img++)
       {
-        split_padded (P, inp + ((gsize) img * C + c) * HW, H, W, geo);
+        split_padded (P, inp + ((gsize) img * C + c) * HW, H, W, geo, inp + (gsize) g * C * HW);
         float *v = V + (gsize) c * ntp + (gsize) img * T;
         for (int u = 0; u < T; u += LANES)
           {
@@ -391,7 +453,7 @@ transform_output (float *restrict out, const float *restrict M, const float *res
 {
   int S = geo->S, T = geo->T, TQ = (int) round_up (T, LANES);
   gsize HW = (gsize) H * W, ps = PST (RB, ntp);
-  float Y[4][TQ];   /* Y[2a + b] (ty, tx) = out (2ty + a, 2tx + b) */
+  float Y[4][TQ + LANES];   /* Y[2a + b] (ty, tx) = out (2ty + a, 2tx + b) */
   for (int img = 0; img < g; img++)
     for (int r = 0; r < n; r++)
       {
@@ -415,15 +477,9 @@ transform_output (float *restrict out, const float *restrict M, const float *res
               }
           }
         float *plane = out + ((gsize) img * O + o) * HW;
-        for (int y = 0; y < H; y++)
-          {
-            const float *y0 = Y[2 * (y % 2)] + (y / 2) * S, *y1 = Y[2 * (y % 2) + 1] + (y / 2) * S;
-            float *dst = plane + (gsize) y * W;
-            for (int x = 0; 2 * x < W; x++)
-              dst[2 * x] = y0[x];
-            for (int x = 0; 2 * x + 1 < W; x++)
-              dst[2 * x + 1] = y1[x];
-          }
+        for (int y = 0; y < H; y++)   /* rows in order: see interleave_row */
+          interleave_row (plane + (gsize) y * W, Y[2 * (y % 2)] + (y / 2) * S,
+                          Y[2 * (y % 2) + 1] + (y / 2) * S, W, plane + HW);
       }
 }
 
@@ -436,21 +492,15 @@ transform_output_grad (float *restrict dM, const float *restrict dout, int g, in
 {
   int S = geo->S, T = geo->T, Op = geo->Op, nt = g * T, TQ = (int) round_up (T, LANES);
   gsize HW = (gsize) H * W, ps = PST (Op, ntp);
-  float D[4][TQ];   /* D[2a + b] (ty, tx) = dout (2ty + a, 2tx + b) */
+  float D[4][TQ + LANES];   /* D[2a + b] (ty, tx) = dout (2ty + a, 2tx + b) */
   for (int o = 0; o < O; o++)
     for (int img = 0; img < g; img++)
       {
         const float *plane = dout + ((gsize) img * O + o) * HW;
         memset (D, 0, sizeof D);
-        for (int y = 0; y < H; y++)
-          {
-            float *d0 = D[2 * (y % 2)] + (y / 2) * S, *d1 = D[2 * (y % 2) + 1] + (y / 2) * S;
-            const float *src = plane + (gsize) y * W;
-            for (int x = 0; 2 * x < W; x++)
-              d0[x] = src[2 * x];
-            for (int x = 0; 2 * x + 1 < W; x++)
-              d1[x] = src[2 * x + 1];
-          }
+        for (int y = 0; y < H; y++)   /* rows in order: see split_padded */
+          deinterleave_row (D[2 * (y % 2)] + (y / 2) * S, D[2 * (y % 2) + 1] + (y / 2) * S,
+                            plane + (gsize) y * W, W, dout + (gsize) g * O * HW);
         float *m = dM + (gsize) o * ntp + (gsize) img * T;
         for (int u = 0; u < T; u += LANES)
           {
