@@ -377,6 +377,35 @@ interleave_row (float *restrict dst, const float *restrict even, const float *re
     }
 }
 
+/* dst[2x] += even[x], dst[2x + 1] += odd[x] for a row of W floats; the
+ * floats past W get zeros added where they end before end, else the row's
+ * end goes through a copy */
+static inline __attribute__ ((always_inline)) void
+interleave_add_row (float *restrict dst, const float *restrict even, const float *restrict odd,
+                    int W, const float *end)
+{
+  for (int x = 0; x < W; x += 2 * LANES)
+    {
+      int n = MIN (2 * LANES, W - x);
+      v16 e = load (even + x / 2), o = load (odd + x / 2);
+      v16 lo = first_lanes (__builtin_shuffle (e, o, zip_low), n);
+      v16 hi = first_lanes (__builtin_shuffle (e, o, zip_high), n - LANES);
+      if (dst + x + 2 * LANES <= end)
+        {
+          store (dst + x, load (dst + x) + lo);
+          store (dst + x + LANES, load (dst + x + LANES) + hi);
+        }
+      else
+        {
+          float t[2 * LANES] = { 0 };
+          memcpy (t, dst + x, sizeof (float) * n);
+          store (t, load (t) + lo);
+          store (t + LANES, load (t + LANES) + hi);
+          memcpy (dst + x, t, sizeof (float) * n);
+        }
+    }
+}
+
 /* P[ry][rx] of a plane (H, W): zero outside it */
 static inline __attribute__ ((always_inline)) void
 split_padded (float *restrict P, const float *restrict plane, int H, int W, const Geometry *geo,
@@ -582,11 +611,7 @@ transform_input_grad (float *restrict dinp, const float *restrict dV, int g, int
             int py = y + 1;
             const float *even = P + (gsize) ((py % 2) * 2 + 1) * Q + (py / 2) * S;
             const float *odd = P + (gsize) ((py % 2) * 2 + 0) * Q + (py / 2) * S + 1;
-            float *dst = plane + (gsize) y * W;
-            for (int x = 0; 2 * x < W; x++)
-              dst[2 * x] += even[x];
-            for (int x = 0; 2 * x + 1 < W; x++)
-              dst[2 * x + 1] += odd[x];
+            interleave_add_row (plane + (gsize) y * W, even, odd, W, plane + HW);
           }
       }
 }
