@@ -18,6 +18,7 @@
 #include "fw-dataset-view.h"
 #include "fw-explainer.h"
 #include "fw-pace.h"
+#include "fw-redraw-budget.h"
 #include "fw-run-row.h"
 #include "fw-run-store.h"
 #include "fw-run-summary.h"
@@ -30,8 +31,6 @@
 #include "fw-window-private.h"
 
 #define MAX_RECENT 8
-/* how often training at full speed shows its new steps: 20 times a second */
-#define DRAIN_INTERVAL_MS 50
 
 /* The order of the comparison: one run per fusion type. */
 static const FwFusion compare_order[] = {
@@ -95,7 +94,8 @@ struct _FwWindow
   gulong after_paint_id;
   int compare_next;          /* index into compare_order; -1 when not comparing */
   guint tick_id;             /* draining every frame: Classroom pace animates */
-  guint drain_id;            /* draining DRAIN_INTERVAL_MS apart: full speed */
+  guint drain_id;            /* draining as the redraw budget allows: full speed */
+  FwRedrawBudget redraw_budget;
   guint watchdog_id;
   guint progress_id;
   gint64 last_drain;
@@ -538,7 +538,7 @@ keep_model_in_memory (FwWindow *self)
 }
 
 /* Drains every queued event; the caller guarantees this runs at most once
- * per frame (Classroom pace) or once per DRAIN_INTERVAL_MS, so a fast
+ * per frame (Classroom pace) or as the redraw budget allows, so a fast
  * trainer never floods the main loop. */
 static void
 drain_events (FwWindow *self)
@@ -611,6 +611,7 @@ drain_events (FwWindow *self)
     }
   if (any)
     {
+      fw_redraw_budget_expect_frame (&self->redraw_budget);
       /* steps alone redraw the loss plot only */
       if (epochs || ended)
         fw_plot_model_changed (self->plot_model);
@@ -642,8 +643,16 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 static gboolean
 on_drain_timeout (gpointer user_data)
 {
-  drain_events (user_data);
-  return G_SOURCE_CONTINUE;
+  FwWindow *self = user_data;
+
+  self->drain_id = 0;
+  drain_events (self);
+  /* the next one as far off as the last frames' cost asks, unless the run
+   * ended (or ended and the next of a comparison began: it has its own) */
+  if (self->trainer && !self->pace.enabled && !self->drain_id && !self->tick_id)
+    self->drain_id = g_timeout_add (fw_redraw_budget_interval_ms (&self->redraw_budget),
+                                    on_drain_timeout, self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -653,23 +662,32 @@ stop_draining (FwWindow *self)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
   g_clear_handle_id (&self->drain_id, g_source_remove);
+  fw_redraw_budget_detach (&self->redraw_budget);
 }
 
 /* Classroom pace releases steps frame by frame, so it drains on every
- * frame.  At full speed the curves grow DRAIN_INTERVAL_MS apart instead:
- * a tick callback would keep the window drawing 60 frames a second, each
- * taking its CPU from the training threads on a machine without spare
- * cores, for steps the eye does not follow one by one. */
+ * frame.  At full speed the curves grow as often as the redraw budget
+ * allows instead (20 times a second at most): a tick callback would keep
+ * the window drawing 60 frames a second, each taking its CPU from the
+ * training threads on a machine without spare cores, for steps the eye
+ * does not follow one by one. */
 static void
 schedule_draining (FwWindow *self)
 {
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
   stop_draining (self);
   if (!self->trainer)
     return;
   if (self->pace.enabled)
     self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
   else
-    self->drain_id = g_timeout_add (DRAIN_INTERVAL_MS, on_drain_timeout, self);
+    {
+      if (clock)
+        fw_redraw_budget_attach (&self->redraw_budget, clock);
+      self->drain_id = g_timeout_add (fw_redraw_budget_interval_ms (&self->redraw_budget),
+                                      on_drain_timeout, self);
+    }
 }
 
 /* Frames stop while the window is hidden or minimized; the queue is still
