@@ -165,7 +165,7 @@ method_note (const FwContribNumbers *n, FwContribMethod m)
       break;
     case FW_METHOD_IG:
       g_string_append_printf (s, _("On the first %d rows, zero baseline, %d steps"), n->ig_n,
-                              FW_CONTRIB_IG_STEPS);
+                              n->ig_steps);
       break;
     case FW_METHOD_EMAP:
       g_string_append_printf (s, _("Gap: the interaction the model uses (%d rows)"),
@@ -528,6 +528,10 @@ fw_contrib_chart_describe (FwContribChart *self)
         nb = method_bars (n, self->method, bars);
         for (int i = 0; i < nb; i++)
           g_string_append_printf (s, "; %s %.3f", bars[i].label, bars[i].value);
+        /* what the drawn note under the bars says, for screen readers too */
+        g_autofree char *note = method_note (n, self->method);
+        if (note && *note)
+          g_string_append_printf (s, ". %s", note);
         return g_string_free (s, FALSE);
       }
     case FW_CONTRIB_CHART_RELIANCE:

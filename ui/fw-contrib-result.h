@@ -31,6 +31,7 @@ typedef struct {
   FwAblation permutation;
   FwShapleySummary shapley;
   int ig_n;                  /* rows integrated gradients ran on (the first ig_n) */
+  int ig_steps;              /* its path steps (more for attention fusion) */
   double ig_image, ig_text;
   FwEmap emap;
   gboolean has_late;

@@ -449,6 +449,7 @@ compute_numbers (ComputeJob *job, GCancellable *cancellable, GError **error)
 
   stage (job, 0.4, 0.3);
   n->ig_n = MIN (n->n, FW_CONTRIB_SAMPLES_KEPT);
+  n->ig_steps = fw_contrib_ig_steps (contrib);
   n->ig_samples = g_new0 (FwIgSample, MAX (n->ig_n, 1));
   if (!fw_contrib_ig (contrib, rows, n->ig_n, 0, n->ig_samples, &n->ig_image, &n->ig_text,
                       cancellable, stage_progress, job, error))

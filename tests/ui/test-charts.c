@@ -362,6 +362,28 @@ test_confusion_ten_classes (void)
   g_object_unref (chart);
 }
 
+/* the integrated-gradients note names the steps the run's explainer used
+ * (attention fusion integrates over 4× as many), and screen readers hear it */
+static void
+test_ig_note_steps (void)
+{
+  GtkWidget *chart = g_object_ref_sink (g_object_new (FW_TYPE_CONTRIB_CHART, "kind", FW_CONTRIB_CHART_BARS, NULL));
+  g_autoptr(FwContribResult) result = fw_contrib_result_new ();
+  FwContribNumbers *n = confusion_numbers (3);
+
+  n->ig_n = 64;
+  n->ig_steps = 128;
+  n->ig_image = 0.25;
+  n->ig_text = 0.5;
+  fw_contrib_result_set_numbers (result, n);
+  fw_contrib_chart_set_result (FW_CONTRIB_CHART (chart), result);
+  fw_contrib_chart_set_method (FW_CONTRIB_CHART (chart), FW_METHOD_IG);
+  g_autofree char *words = fw_contrib_chart_describe (FW_CONTRIB_CHART (chart));
+  g_assert_nonnull (strstr (words, "0.250"));
+  g_assert_nonnull (strstr (words, "On the first 64 rows, zero baseline, 128 steps"));
+  g_object_unref (chart);
+}
+
 static void
 test_effect_shares (void)
 {
@@ -393,5 +415,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/charts/plot-layer", test_plot_layer);
   g_test_add_func ("/ui/charts/confusion-ten-classes", test_confusion_ten_classes);
   g_test_add_func ("/ui/charts/effect-shares", test_effect_shares);
+  g_test_add_func ("/ui/charts/ig-note-steps", test_ig_note_steps);
   return g_test_run ();
 }
