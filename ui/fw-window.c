@@ -691,13 +691,14 @@ schedule_draining (FwWindow *self)
 }
 
 /* Frames stop while the window is hidden or minimized; the queue is still
- * drained, slowly, so a comparison goes on. */
+ * drained, slowly, so a comparison goes on (the full-speed timer needs no
+ * frames: only the per-frame drain of Classroom pace can stall). */
 static gboolean
 on_watchdog (gpointer user_data)
 {
   FwWindow *self = user_data;
 
-  if (g_get_monotonic_time () - self->last_drain > 200 * 1000)
+  if (self->tick_id && g_get_monotonic_time () - self->last_drain > 200 * 1000)
     drain_events (self);
   return G_SOURCE_CONTINUE;
 }
