@@ -22,6 +22,8 @@ static double first_frame_since_main = -1;
 static double first_frame_since_launch = -1;
 static double first_frame_cpu = -1;
 static GArray *intervals;    /* (double) ms */
+static GArray *clock_intervals; /* (double) ms between the frame clock's frame times */
+static gint64 last_frame_time;
 static GArray *frame_cpu;    /* (double) ms of GUI-thread CPU per frame */
 static double frame_cpu_start;
 static gint64 last_frame_us;
@@ -108,12 +110,17 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
   gint64 now = g_get_monotonic_time ();
 
+  gint64 frame_time = gdk_frame_clock_get_frame_time (clock);
+
   if (recording && last_frame_us)
     {
       double ms = (now - last_frame_us) / 1000.0;
+      double clock_ms = (frame_time - last_frame_time) / 1000.0;
       g_array_append_val (intervals, ms);
+      g_array_append_val (clock_intervals, clock_ms);
     }
   last_frame_us = now;
+  last_frame_time = frame_time;
   return G_SOURCE_CONTINUE;
 }
 
@@ -152,6 +159,7 @@ main (int argc, char **argv)
   phase ("fw_ui_init");
   intervals = g_array_new (FALSE, FALSE, sizeof (double));
   frame_cpu = g_array_new (FALSE, FALSE, sizeof (double));
+  clock_intervals = g_array_new (FALSE, FALSE, sizeof (double));
 
   win = fw_window_new (NULL);
   phase ("window");
@@ -208,6 +216,7 @@ main (int argc, char **argv)
 
   g_array_sort (intervals, compare_double);
   g_array_sort (frame_cpu, compare_double);
+  g_array_sort (clock_intervals, compare_double);
   if (intervals->len == 0)
     {
       g_printerr ("bench-frames: no frames recorded\n");
@@ -224,6 +233,18 @@ main (int argc, char **argv)
              epochs, spec, g_get_num_processors (), train_s, n);
     g_print ("frame interval p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms\n",
              v[n / 2], v[(guint) (n * 0.95)], v[(guint) (n * 0.99)], v[n - 1]);
+    {
+      /* the frame clock's own frame times: a frame on time is one refresh
+       * interval after the last, a dropped one two or more (the wall clock
+       * above adds the timer's jitter either side of 16.7 ms) */
+      double *c = (double *) clock_intervals->data;
+      guint m = clock_intervals->len, late = 0;
+      double refresh = c[m / 2];
+      for (guint i = 0; i < m; i++)
+        late += c[i] > 1.5 * refresh;
+      g_print ("frame clock interval p50 %.1f ms, p95 %.1f ms; %u of %u frames dropped (%.1f%%)\n",
+               c[m / 2], c[(guint) (m * 0.95)], late, m, 100.0 * late / m);
+    }
     if (frame_cpu->len > 0)
       {
         double *c = (double *) frame_cpu->data;
