@@ -24,6 +24,7 @@ static double first_frame_cpu = -1;
 static GArray *intervals;    /* (double) ms */
 static GArray *clock_intervals; /* (double) ms between the frame clock's frame times */
 static gint64 last_frame_time;
+static gint64 refresh_us;    /* the frame clock's refresh interval */
 static GArray *frame_cpu;    /* (double) ms of GUI-thread CPU per frame */
 static double frame_cpu_start;
 static gint64 last_frame_us;
@@ -111,6 +112,8 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   gint64 now = g_get_monotonic_time ();
 
   gint64 frame_time = gdk_frame_clock_get_frame_time (clock);
+
+  gdk_frame_clock_get_refresh_info (clock, frame_time, &refresh_us, NULL);
 
   if (recording && last_frame_us)
     {
@@ -239,11 +242,11 @@ main (int argc, char **argv)
        * above adds the timer's jitter either side of 16.7 ms) */
       double *c = (double *) clock_intervals->data;
       guint m = clock_intervals->len, late = 0;
-      double refresh = c[m / 2];
+      double refresh = refresh_us > 0 ? refresh_us / 1e3 : 1000.0 / 60;
       for (guint i = 0; i < m; i++)
         late += c[i] > 1.5 * refresh;
-      g_print ("frame clock interval p50 %.1f ms, p95 %.1f ms; %u of %u frames dropped (%.1f%%)\n",
-               c[m / 2], c[(guint) (m * 0.95)], late, m, 100.0 * late / m);
+      g_print ("frame clock interval p50 %.1f ms, p95 %.1f ms; %u of %u frames dropped (%.1f%%; refresh %.1f ms)\n",
+               c[m / 2], c[(guint) (m * 0.95)], late, m, 100.0 * late / m, refresh);
     }
     if (frame_cpu->len > 0)
       {
