@@ -50,11 +50,13 @@ fw_redraw_budget_attach (FwRedrawBudget *budget, GdkFrameClock *clock)
 void
 fw_redraw_budget_detach (FwRedrawBudget *budget)
 {
-  if (budget->clock)
-    {
-      g_clear_signal_handler (&budget->before_id, budget->clock);
-      g_clear_signal_handler (&budget->after_id, budget->clock);
-    }
+  /* a window destroyed while training disposes its clock first, which
+   * drops the handlers: only those still there are disconnected */
+  if (budget->clock && budget->before_id && g_signal_handler_is_connected (budget->clock, budget->before_id))
+    g_signal_handler_disconnect (budget->clock, budget->before_id);
+  if (budget->clock && budget->after_id && g_signal_handler_is_connected (budget->clock, budget->after_id))
+    g_signal_handler_disconnect (budget->clock, budget->after_id);
+  budget->before_id = budget->after_id = 0;
   g_clear_object (&budget->clock);
 }
 
