@@ -151,7 +151,8 @@ fw_application_handle_local_options (GApplication *app, GVariantDict *options)
   FwApplication *self = FW_APPLICATION (app);
   const char *data = NULL;
 
-  if (g_variant_dict_lookup (options, "data", "&s", &data))
+  /* file names, so byte strings: a Latin-1 name is no UTF-8 string */
+  if (g_variant_dict_lookup (options, "data", "^&ay", &data))
     {
       g_free (self->data_spec);
       /* a relative manifest path means the caller's folder */
@@ -164,7 +165,7 @@ fw_application_handle_local_options (GApplication *app, GVariantDict *options)
         self->data_spec = g_strdup (data);
     }
   const char *lesson = NULL;
-  if (g_variant_dict_lookup (options, "lesson", "&s", &lesson))
+  if (g_variant_dict_lookup (options, "lesson", "^&ay", &lesson))
     {
       g_autoptr (GError) error = NULL;
       g_clear_pointer (&self->lesson, fw_lesson_free);
@@ -205,9 +206,9 @@ static void
 fw_application_init (FwApplication *self)
 {
   static const GOptionEntry entries[] = {
-    { "data", 'd', 0, G_OPTION_ARG_STRING, NULL,
+    { "data", 'd', 0, G_OPTION_ARG_FILENAME, NULL,
       N_("Open this dataset: a manifest, a folder or builtin:NAME"), N_("SPEC") },
-    { "lesson", 'l', 0, G_OPTION_ARG_STRING, NULL,
+    { "lesson", 'l', 0, G_OPTION_ARG_FILENAME, NULL,
       N_("Start this lesson: a lesson file or a built-in lesson's name"), N_("FILE") },
     { NULL }
   };

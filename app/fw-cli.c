@@ -73,7 +73,9 @@ fw_cli_parse (const char *command, const char *synopsis, int argc, char **argv,
         }
       if (!g_str_has_prefix (arg, "--") || arg[2] == '\0')
         {
-          g_printerr (_("fusion-workbench %s: unexpected argument '%s' (see --help)\n"), command, arg);
+          /* often a file name given without its flag: maybe not UTF-8 */
+          g_autofree char *shown = g_filename_display_name (arg);
+          g_printerr (_("fusion-workbench %s: unexpected argument '%s' (see --help)\n"), command, shown);
           return FW_CLI_USAGE;
         }
       g_autofree char *name = g_strdup (arg + 2);
@@ -92,7 +94,8 @@ fw_cli_parse (const char *command, const char *synopsis, int argc, char **argv,
       gboolean option = !flag && config && is_config_option (name);
       if (!flag && !option)
         {
-          g_printerr (_("fusion-workbench %s: unknown option --%s (see --help)\n"), command, name);
+          g_autofree char *shown = g_filename_display_name (name);   /* as typed: maybe not UTF-8 */
+          g_printerr (_("fusion-workbench %s: unknown option --%s (see --help)\n"), command, shown);
           return FW_CLI_USAGE;
         }
       if (flag && !flag->value_name)

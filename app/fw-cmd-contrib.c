@@ -151,6 +151,7 @@ fw_cmd_contrib (int argc, char **argv)
       return 1;
     }
   printf ("%s", summary->str);
-  printf (_("wrote %s (%d %s rows)\n"), out_path, n, split);
+  g_autofree char *shown = g_filename_display_name (out_path);
+  printf (_("wrote %s (%d %s rows)\n"), shown, n, split);
   return 0;
 }

@@ -27,7 +27,8 @@ fw_cmd_datasets (int argc, char **argv)
           print_help (stdout);
           return 0;
         }
-      fprintf (stderr, _("fusion-workbench datasets: unknown argument '%s'\n\n"), argv[i]);
+      g_autofree char *shown = g_filename_display_name (argv[i]);   /* as typed: maybe not UTF-8 */
+      fprintf (stderr, _("fusion-workbench datasets: unknown argument '%s'\n\n"), shown);
       print_help (stderr);
       return 2;
     }

@@ -111,8 +111,9 @@ fw_cmd_learning_curve (int argc, char **argv)
         g_printerr ("\r\033[K");
       if (!lc && interrupted)
         {
+          g_autofree char *shown = g_filename_display_name (out_path);
           g_printerr (_("fusion-workbench learning-curve: interrupted; %s was not written\n"),
-                      out_path);
+                      shown);
           status = 130;
         }
       else if (!lc)

@@ -81,9 +81,10 @@ fw_cmd_predict (int argc, char **argv)
   if (attention_path && !fw_model_image_token_grid (model, &grid, &cell))
     {
       g_autofree char *kind = fw_config_describe (config);
+      g_autofree char *shown = g_filename_display_name (model_path);
       g_printerr (_("fusion-workbench predict: --attention: %s is a %s model, which has no "
                     "attention weights; they exist only with --fusion-op attention\n"),
-                  model_path, kind);
+                  shown, kind);
       return 1;
     }
   g_autoptr (FwDataset) ds = fw_cli_load_dataset ("predict", data, config, FALSE, skip_bad, NULL);

@@ -263,8 +263,9 @@ fw_cmd_robustness (int argc, char **argv)
             g_printerr ("\r\033[K");
           if (interrupted)
             {
+              g_autofree char *shown = g_filename_display_name (out_path);
               g_printerr (_("fusion-workbench robustness: interrupted; %s was not written\n"),
-                          out_path);
+                          shown);
               status = 130;
             }
           else
@@ -289,7 +290,10 @@ fw_cmd_robustness (int argc, char **argv)
           status = 1;
         }
       else
-        printf (_("wrote %s (%d %s rows)\n"), out_path, s->model.n, split);
+        {
+          g_autofree char *shown = g_filename_display_name (out_path);
+          printf (_("wrote %s (%d %s rows)\n"), shown, s->model.n, split);
+        }
     }
   for (int i = 0; i < s->n_kinds; i++)
     fw_robustness_curve_free (s->curves[i]);

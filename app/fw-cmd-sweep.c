@@ -302,7 +302,10 @@ print_best (Sweep *sw, gboolean higher_better)
   printf (_("best run %u: %s  %s %s"), best_i + 1, what, sw->metric,
           g_ascii_formatd (buf, sizeof buf, "%.6g", best->rank));
   if (best->model)
-    printf ("  %s", best->model);
+    {
+      g_autofree char *shown = g_filename_display_name (best->model);
+      printf ("  %s", shown);
+    }
   printf ("\n");
 }
 
@@ -376,8 +379,10 @@ fw_cmd_sweep (int argc, char **argv)
     }
   if (save_dir && g_mkdir_with_parents (save_dir, 0755) != 0)
     {
-      g_printerr (_("fusion-workbench sweep: cannot create the folder %s: %s\n"), save_dir,
-                  g_strerror (errno));
+      int e = errno;
+      g_autofree char *shown = g_filename_display_name (save_dir);
+      g_printerr (_("fusion-workbench sweep: cannot create the folder %s: %s\n"), shown,
+                  g_strerror (e));
       return 1;
     }
   g_autofree char *self = g_file_read_link ("/proc/self/exe", &error);
@@ -441,8 +446,11 @@ fw_cmd_sweep (int argc, char **argv)
   g_source_remove (sigterm);
 
   if (!quiet)
-    g_printerr (_("fusion-workbench sweep: %u of %u runs finished; rows in %s\n"), sw.finished,
-                sw.runs->len, out);
+    {
+      g_autofree char *shown = g_filename_display_name (out);
+      g_printerr (_("fusion-workbench sweep: %u of %u runs finished; rows in %s\n"), sw.finished,
+                  sw.runs->len, shown);
+    }
   print_best (&sw, higher_better);
   g_main_loop_unref (sw.loop);
   g_ptr_array_unref (sw.children);

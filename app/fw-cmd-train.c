@@ -143,7 +143,8 @@ fw_cmd_train (int argc, char **argv)
 
   if (from && !fw_trainer_restore (trainer, from, &error))
     {
-      g_printerr ("fusion-workbench train: %s: %s\n", resume, error->message);
+      g_autofree char *shown = g_filename_display_name (resume);
+      g_printerr ("fusion-workbench train: %s: %s\n", shown, error->message);
       return 1;
     }
   if (checkpoint)
@@ -197,7 +198,10 @@ fw_cmd_train (int argc, char **argv)
           status = 1;
         }
       else if (!quiet)
-        g_printerr (_("saved the model to %s\n"), save);
+        {
+          g_autofree char *shown = g_filename_display_name (save);
+          g_printerr (_("saved the model to %s\n"), shown);
+        }
     }
 
   int n_train = fw_dataset_split_count (ds, FW_SPLIT_TRAIN);

@@ -78,7 +78,8 @@ main (int argc, char **argv)
       for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
         if (strcmp (argv[1], commands[i].name) == 0)
           return finish_stdout (commands[i].name, commands[i].run (argc - 1, argv + 1));
-      fprintf (stderr, _("fusion-workbench: unknown command '%s'\n\n"), argv[1]);
+      g_autofree char *shown = g_filename_display_name (argv[1]);   /* as typed: maybe not UTF-8 */
+      fprintf (stderr, _("fusion-workbench: unknown command '%s'\n\n"), shown);
       print_usage (stderr);
       return 2;
     }

@@ -327,7 +327,8 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
         update_run_label (self, error->message);
       else
         {
-          g_autofree char *text = g_strdup_printf (_("Saved %s"), path);
+          g_autofree char *shown = g_filename_display_name (path);
+          g_autofree char *text = g_strdup_printf (_("Saved %s"), shown);
           update_run_label (self, text);
         }
     }

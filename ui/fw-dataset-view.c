@@ -180,7 +180,10 @@ fw_dataset_view_set_dataset (FwDatasetView *self, const FwDataset *ds, int vocab
         missing_text += !ds->has_text[r];
       }
     gtk_label_set_text (self->name_label, ds->name);
-    gtk_label_set_text (self->source_label, ds->source);
+    {
+      g_autofree char *shown = g_filename_display_name (ds->source);
+      gtk_label_set_text (self->source_label, shown);
+    }
     summary = g_strdup_printf (_("%'d rows · %d classes · vocabulary %'d · %d×%d %s"),
                                ds->n, ds->n_classes,
                                vocab_size >= 0 ? vocab_size : (ds->lexicon ? (int) ds->lexicon->len : 0),

@@ -57,8 +57,9 @@ fw_picture_new_for_path (const char *path, double width, double height,
     }
   else
     {
+      g_autofree char *shown = g_filename_display_name (path);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("%s: unknown format; use %s"), path, formats);
+                   _("%s: unknown format; use %s"), shown, formats);
       return NULL;
     }
   cairo_t *cr = cairo_create (surface);
@@ -91,8 +92,9 @@ fw_picture_finish (cairo_surface_t *surface, const char *path, GError **error)
     }
   if (status != CAIRO_STATUS_SUCCESS)
     {
+      g_autofree char *shown = g_filename_display_name (path);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s: cannot write the picture: %s"),
-                   path, cairo_status_to_string (status));
+                   shown, cairo_status_to_string (status));
       cairo_surface_destroy (surface);
       return FALSE;
     }

@@ -585,7 +585,8 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer data)
         set_status (self, error->message);
       else
         {
-          g_autofree char *text = g_strdup_printf (_("Saved %s"), path);
+          g_autofree char *shown = g_filename_display_name (path);
+          g_autofree char *text = g_strdup_printf (_("Saved %s"), shown);
           set_status (self, text);
         }
     }

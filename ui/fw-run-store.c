@@ -178,7 +178,12 @@ fw_run_to_json (FwRun *run)
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, fw_run_get_dataset_name (run));
   json_builder_set_member_name (b, "source");
-  json_builder_add_string_value (b, fw_run_get_dataset_source (run) ? fw_run_get_dataset_source (run) : "");
+  {
+    /* for people; JSON strings are UTF-8, a path need not be */
+    g_autofree char *source = g_filename_display_name (fw_run_get_dataset_source (run)
+                                                       ? fw_run_get_dataset_source (run) : "");
+    json_builder_add_string_value (b, source);
+  }
   json_builder_end_object (b);
   json_builder_set_member_name (b, "config");
   json_builder_add_value (b, fw_config_to_json (fw_run_get_config (run)));
@@ -392,8 +397,11 @@ load_model_thread (Job *job)
   if (!g_file_test (job->path, G_FILE_TEST_EXISTS))
     {
       if (job->expect_model)
-        g_ptr_array_add (job->errors, g_strdup_printf (_("The model of %s was not saved: %s is missing"),
-                                                       fw_run_get_description (job->run), job->path));
+        {
+          g_autofree char *shown = g_filename_display_name (job->path);
+          g_ptr_array_add (job->errors, g_strdup_printf (_("The model of %s was not saved: %s is missing"),
+                                                         fw_run_get_description (job->run), shown));
+        }
       return;
     }
   /* the run's model is exactly what the file holds */
@@ -486,6 +494,7 @@ load_all_thread (Job *job)
       g_autofree char *folder = g_build_filename (job->path, names->pdata[i], NULL);
       g_autofree char *file = g_build_filename (folder, FW_RUN_FILE, NULL);
       g_autofree char *model_file = g_build_filename (folder, FW_RUN_MODEL_FILE, NULL);
+      g_autofree char *shown = g_filename_display_name (folder);   /* for messages */
       g_autofree char *text = NULL;
       g_autoptr(GError) error = NULL;
       gsize length;
@@ -496,7 +505,7 @@ load_all_thread (Job *job)
       if (!g_file_get_contents (file, &text, &length, &error) ||
           !(run = fw_run_from_json (text, length, &error)))
         {
-          g_ptr_array_add (job->errors, g_strdup_printf (_("Skipped the saved run %s: %s"), folder, error->message));
+          g_ptr_array_add (job->errors, g_strdup_printf (_("Skipped the saved run %s: %s"), shown, error->message));
           continue;
         }
       fw_run_set_dir (run, folder);
@@ -505,10 +514,11 @@ load_all_thread (Job *job)
         fw_run_set_model_file (run, model_file);
       else if (run_trained (run) && !fw_run_get_save_error (run))
         {
-          g_autofree char *message = g_strdup_printf (_("%s is missing"), model_file);
+          g_autofree char *shown_file = g_filename_display_name (model_file);
+          g_autofree char *message = g_strdup_printf (_("%s is missing"), shown_file);
           fw_run_set_save_error (run, message);
           g_ptr_array_add (job->errors, g_strdup_printf (_("The saved run %s has lost its model: %s"),
-                                                         folder, message));
+                                                         shown, message));
         }
       g_ptr_array_add (job->runs, run);
     }
@@ -595,8 +605,9 @@ fw_run_store_add (FwRunStore *self, FwRun *run, GError **error)
   if (g_mkdir_with_parents (self->root, 0700) != 0)
     {
       int saved_errno = errno;
+      g_autofree char *shown = g_filename_display_name (self->root);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot create %s: %s"), self->root, g_strerror (saved_errno));
+                   _("Cannot create %s: %s"), shown, g_strerror (saved_errno));
       return FALSE;
     }
   /* two runs in the same second get -2, -3, … */
@@ -612,14 +623,16 @@ fw_run_store_add (FwRunStore *self, FwRun *run, GError **error)
       if (errno != EEXIST)
         {
           int saved_errno = errno;
+          g_autofree char *shown = g_filename_display_name (path);
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Cannot create %s: %s"), path, g_strerror (saved_errno));
+                       _("Cannot create %s: %s"), shown, g_strerror (saved_errno));
           return FALSE;
         }
     }
   if (!dir)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Cannot create a run folder in %s"), self->root);
+      g_autofree char *shown = g_filename_display_name (self->root);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Cannot create a run folder in %s"), shown);
       return FALSE;
     }
   fw_run_set_dir (run, dir);
@@ -684,16 +697,18 @@ fw_run_store_delete (FwRunStore *self, FwRun *run, GError **error)
       if (g_file_test (path, G_FILE_TEST_IS_REGULAR) && g_unlink (path) != 0)
         {
           int saved_errno = errno;
+          g_autofree char *shown = g_filename_display_name (path);
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Cannot delete %s: %s"), path, g_strerror (saved_errno));
+                       _("Cannot delete %s: %s"), shown, g_strerror (saved_errno));
           return FALSE;
         }
     }
   if (g_rmdir (dir) != 0)
     {
       int saved_errno = errno;
+      g_autofree char *shown = g_filename_display_name (dir);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot delete %s: %s"), dir, g_strerror (saved_errno));
+                   _("Cannot delete %s: %s"), shown, g_strerror (saved_errno));
       return FALSE;
     }
   fw_run_set_dir (run, NULL);

@@ -109,13 +109,15 @@ on_model_exported (GObject *source, GAsyncResult *result, gpointer user_data)
     ;
   else if (fw_model_export_finish (result, &error))
     {
-      g_autofree char *text = g_strdup_printf (_("Saved %s"), job->path);
+      g_autofree char *shown = g_filename_display_name (job->path);
+      g_autofree char *text = g_strdup_printf (_("Saved %s"), shown);
       fw_window_hide_error (job->self);
       fw_window_set_status (job->self, text);
     }
   else
     {
-      g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), job->path, error->message);
+      g_autofree char *shown = g_filename_display_name (job->path);
+      g_autofree char *message = g_strdup_printf (_("Could not export %s: %s"), shown, error->message);
       fw_window_show_error (job->self, message);
       fw_window_update_status_ready (job->self);
     }
@@ -138,14 +140,16 @@ fw_window_export_model (FwWindow *self, FwExportFormat format, const char *path)
         fw_window_show_error (self, error->message);
       else
         {
-          text = g_strdup_printf (_("Saved %s"), path);
+          g_autofree char *shown = g_filename_display_name (path);
+          text = g_strdup_printf (_("Saved %s"), shown);
           fw_window_set_status (self, text);
         }
       return;
     }
   if (!(run = model_run (self)))
     return;
-  text = g_strdup_printf (_("Writing %s…"), path);
+  g_autofree char *shown = g_filename_display_name (path);
+  text = g_strdup_printf (_("Writing %s…"), shown);
   fw_window_set_status (self, text);
   fw_model_export_async (fw_run_get_model (run), format, path, fw_window_get_dataset (self), NULL,
                          on_model_exported, model_job_new (self, run, path));
@@ -381,7 +385,8 @@ on_model_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(FwOpenedModel) opened = fw_model_open_finish (result, &error);
   g_autoptr(FwRun) run = NULL;
-  g_autofree char *base = g_path_get_basename (job->path);
+  /* the run's name and every message: UTF-8, whatever the file's name */
+  g_autofree char *base = g_filename_display_basename (job->path);
   g_autofree char *text = NULL;
   GdkRGBA color;
 
@@ -392,7 +397,8 @@ on_model_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (!opened)
     {
-      g_autofree char *message = g_strdup_printf (_("Could not open the model %s: %s"), job->path, error->message);
+      g_autofree char *shown = g_filename_display_name (job->path);
+      g_autofree char *message = g_strdup_printf (_("Could not open the model %s: %s"), shown, error->message);
       fw_window_show_error (self, message);
       model_job_free (job);
       return;
@@ -451,7 +457,8 @@ fw_window_open_model (FwWindow *self, const char *path)
       fw_window_show_error (self, _("Wait for the current model job to finish."));
       return;
     }
-  text = g_strdup_printf (_("Opening %s…"), path);
+  g_autofree char *shown = g_filename_display_name (path);
+  text = g_strdup_printf (_("Opening %s…"), shown);
   fw_window_set_status (self, text);
   /* the dataset is borrowed by the job: another one cannot load meanwhile */
   fw_model_open_async (path, fw_window_get_dataset (self), NULL, on_model_opened, model_job_new (self, NULL, path));

@@ -205,7 +205,8 @@ remember_dataset (FwWindow *self, const char *spec)
   g_auto(GStrv) recents = NULL;
   guint n = 1;
 
-  if (!self->settings)
+  /* settings hold UTF-8 strings only: a path that is not cannot be kept */
+  if (!self->settings || !g_utf8_validate (spec, -1, NULL))
     return;
   g_settings_set_string (self->settings, "last-dataset", spec);
   old = g_settings_get_strv (self->settings, "recent-datasets");
@@ -474,7 +475,8 @@ start_load_skipping (FwWindow *self, const char *spec, gboolean skip_bad_rows)
   g_task_set_name (task, "fw-load-dataset");
   g_task_run_in_thread (task, load_thread);
 
-  label = g_strdup_printf (_("Loading %s…"), spec);
+  g_autofree char *shown = g_filename_display_name (spec);
+  label = g_strdup_printf (_("Loading %s…"), shown);
   gtk_label_set_text (self->loading_label, label);
   gtk_progress_bar_set_fraction (self->loading_progress, 0);
   gtk_revealer_set_reveal_child (self->loading_revealer, TRUE);
@@ -1213,7 +1215,8 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
         show_error (job->self, error->message);
       else
         {
-          g_autofree char *text = g_strdup_printf (_("Saved %s"), path);
+          g_autofree char *shown = g_filename_display_name (path);
+          g_autofree char *text = g_strdup_printf (_("Saved %s"), shown);
           set_status (job->self, text);
         }
     }

@@ -177,8 +177,9 @@ fw_builtin_generate (const char *name, const FwLoadOptions *options,
       g_autoptr (GString) known = g_string_new (NULL);
       for (int k = 0; k < FW_BUILTIN_N_KINDS; k++)
         g_string_append_printf (known, "%sbuiltin:%s", k ? ", " : "", builtins[k].name);
+      g_autofree char *shown = g_filename_display_name (name);   /* as typed: maybe not UTF-8 */
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO,
-                   _("builtin:%s: no such built-in dataset (there are %s)"), name, known->str);
+                   _("builtin:%s: no such built-in dataset (there are %s)"), shown, known->str);
       return NULL;
     }
   if (kind == FW_BUILTIN_FASHION)

@@ -29,7 +29,9 @@ fw_dataset_summary (const FwDataset *ds)
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, ds->name ? ds->name : "");
   json_builder_set_member_name (b, "source");
-  json_builder_add_string_value (b, ds->source ? ds->source : "");
+  /* JSON strings are UTF-8; a path need not be */
+  g_autofree char *source = g_filename_display_name (ds->source ? ds->source : "");
+  json_builder_add_string_value (b, source);
   json_builder_set_member_name (b, "rows");
   json_builder_add_int_value (b, ds->n);
   json_builder_set_member_name (b, "image_size");

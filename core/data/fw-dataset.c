@@ -8,9 +8,6 @@
 
 #include <glib/gstdio.h>
 #include <glib/gi18n.h>
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 
 #include "fw-builtin.h"
 #include "fw-dataset-private.h"
@@ -114,7 +111,11 @@ FwDataset *
 fw_dataset_alloc (int n, int channels, int size, const char *what, GError **error)
 {
   guint64 bytes = (guint64) MAX (n, 0) * channels * size * size;
-  /* refuse rather than abort in g_malloc: 70 000 × 3 × 256² is already 13 GB */
+  /* refuse rather than abort in g_malloc: 70 000 × 3 × 256² is already 13 GB.
+   * Small pages, on purpose: huge pages (MADV_HUGEPAGE) come from the free
+   * 2 MB blocks a VM's balloon has handed back to its host, so each first
+   * touch waits for the host as well; on this VM that cost 0.7-1.3 s of
+   * kernel time for 20 000 64×64 RGB images instead of 0.2-0.3 s. */
   guint8 *pixels = bytes <= G_MAXSIZE / 2 ? g_try_malloc0 (MAX (bytes, 1)) : NULL;
   if (pixels == NULL)
     {
@@ -124,17 +125,6 @@ fw_dataset_alloc (int n, int channels, int size, const char *what, GError **erro
                    what, n, channels, size, size, bytes / 1e9);
       return NULL;
     }
-#ifdef MADV_HUGEPAGE
-  /* Filling 55 MB of fresh pixels faults 13 000 small pages in one by one
-   * (slow under virtualisation); ask for huge pages on the aligned middle. */
-  if (bytes >= 4 << 20)
-    {
-      guintptr a = ((guintptr) pixels + 0x1fffff) & ~(guintptr) 0x1fffff;
-      guintptr e = ((guintptr) pixels + bytes) & ~(guintptr) 0x1fffff;
-      if (e > a)
-        madvise ((void *) a, e - a, MADV_HUGEPAGE);
-    }
-#endif
   FwDataset *ds = g_new0 (FwDataset, 1);
   ds->n = n;
   ds->channels = channels;
@@ -314,6 +304,7 @@ fw_dataset_finish (FwDataset *ds, char **labels, const gint8 *split, gboolean st
 typedef struct {
   FwDataset *ds;
   char **paths;              /* (n) resolved image path or NULL */
+  const char **image_cells;  /* (n) the manifest's image cell or NULL, for the row key */
   char **errors;             /* (n) reason when the image failed */
   int n;
   GCancellable *cancellable;
@@ -334,6 +325,8 @@ decode_rows (Decode *d, int begin, int end)
   FwColor color = d->ds->channels == 3 ? FW_COLOR_RGB : FW_COLOR_GRAY;
   for (int r = begin; r < end; r++)
     {
+      /* a SHA-256 per row: on the threads rather than before them */
+      d->ds->row_key[r] = fw_row_key (d->image_cells[r], d->ds->text[r]);
       if (d->paths[r] == NULL)
         continue;
       /* past a failed row nothing is needed; before it every row is, so
@@ -522,6 +515,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
   Decode d = { .ds = ds, .n = n, .cancellable = cancellable, .stop_on_error = !o->skip_bad_rows,
                .first_bad = n };
   d.paths = g_new0 (char *, MAX (n, 1));
+  d.image_cells = g_new0 (const char *, MAX (n, 1));
   d.errors = g_new0 (char *, MAX (n, 1));
   g_mutex_init (&d.lock);
   g_cond_init (&d.cond);
@@ -532,7 +526,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
         const char *img = row->value[FW_FIELD_IMAGE];
         src[k] = r;
         ds->row[k] = r;
-        ds->row_key[k] = fw_row_key (img, row->value[FW_FIELD_TEXT]);
+        d.image_cells[k] = img;
         labels[k] = row->value[FW_FIELD_LABEL];
         kept_split[k] = split[r];
         if (img)
@@ -553,6 +547,7 @@ load_manifest (const char *path, const char *display, const FwLoadOptions *o,
   for (int k = 0; k < n; k++)
     g_free (d.paths[k]);
   g_free (d.paths);
+  g_free (d.image_cells);
 
   if (!ok)
     {
@@ -673,9 +668,11 @@ fw_dataset_load (const char *spec, const FwLoadOptions *options,
                    _("bad load options: color must be gray or rgb and val-fraction in [0, 1)"));
       return NULL;
     }
+  /* messages are UTF-8, file names need not be */
+  g_autofree char *shown = g_filename_display_name (spec);
   if (g_cancellable_set_error_if_cancelled (cancellable, NULL))
     {
-      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED, _("%s: loading was cancelled"), spec);
+      g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_CANCELLED, _("%s: loading was cancelled"), shown);
       return NULL;
     }
 
@@ -704,7 +701,7 @@ fw_dataset_load (const char *spec, const FwLoadOptions *options,
         {
           g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO,
                        _("%s: the folder holds no metadata.csv or metadata.jsonl (put a manifest "
-                       "with columns file_name,text,label next to the images)"), spec);
+                       "with columns file_name,text,label next to the images)"), shown);
           return NULL;
         }
     }
@@ -712,7 +709,7 @@ fw_dataset_load (const char *spec, const FwLoadOptions *options,
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO,
                    _("%s: no such file or folder (give a CSV or JSON Lines manifest, a folder "
-                   "holding metadata.csv, or builtin:NAME — see `fusion-workbench datasets`)"), spec);
+                   "holding metadata.csv, or builtin:NAME — see `fusion-workbench datasets`)"), shown);
       return NULL;
     }
   else

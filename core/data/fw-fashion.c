@@ -50,6 +50,7 @@ read_idx (const char *path, guint32 magic, int n, gsize item_bytes, guint8 *out,
           GCancellable *cancellable, GError **error)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autofree char *shown = g_filename_display_name (path);   /* FW_FASHION_MNIST_DIR: any bytes */
   g_autoptr (GError) local = NULL;
   g_autoptr (GFileInputStream) raw = g_file_read (file, cancellable, &local);
   if (!raw)
@@ -58,9 +59,9 @@ read_idx (const char *path, guint32 magic, int n, gsize item_bytes, guint8 *out,
         g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO,
                      _("builtin:%s needs the Fashion-MNIST photos, and %s is missing: "
                        "install them with 'sudo apt-get install dataset-fashion-mnist'"),
-                     FW_FASHION_NAME, path);
+                     FW_FASHION_NAME, shown);
       else
-        g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, "%s: %s", path, local->message);
+        g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, "%s: %s", shown, local->message);
       return FALSE;
     }
   g_autoptr (GZlibDecompressor) gunzip = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
@@ -73,7 +74,7 @@ read_idx (const char *path, guint32 magic, int n, gsize item_bytes, guint8 *out,
       || got != header_bytes)
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_PARSE,
-                   _("%s: not a gzip'd IDX file (%s)"), path,
+                   _("%s: not a gzip'd IDX file (%s)"), shown,
                    local ? local->message : _("too short"));
       return FALSE;
     }
@@ -86,14 +87,14 @@ read_idx (const char *path, guint32 magic, int n, gsize item_bytes, guint8 *out,
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_PARSE,
                    _("%s: unexpected IDX header (want magic 0x%08x, at least %d items of "
-                     "28×28 bytes)"), path, magic, n);
+                     "28×28 bytes)"), shown, magic, n);
       return FALSE;
     }
   gsize want = (gsize) n * item_bytes;
   if (!g_input_stream_read_all (in, out, want, &got, cancellable, &local) || got != want)
     {
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_PARSE,
-                   _("%s: the file ends before item %d (%s)"), path, n,
+                   _("%s: the file ends before item %d (%s)"), shown, n,
                    local ? local->message : _("truncated"));
       return FALSE;
     }

@@ -3,6 +3,7 @@
  * numbers in error messages to the dataset loader. */
 #include "fw-image.h"
 #include "fw-image-direct.h"
+#include "fw-clones.h"
 
 #include <errno.h>
 #include <string.h>
@@ -21,11 +22,58 @@ luma (guint r, guint g, guint b)
   return (guint8) ((r * 299 + g * 587 + b * 114 + 500) / 1000);
 }
 
+/* One row of packed RGB (3 bytes a pixel, the decoders' common case) as
+ * gray or as three planes.  Constant stride and restrict pointers let GCC
+ * vectorize both (in its avx2 clone 32 pixels at a time); they were a
+ * tenth of a 20 000-photo load as byte-by-byte loops.  Integer arithmetic,
+ * so every clone gives the same bytes as the generic loop below. */
+static FW_CLONE_AVX2 void
+row_rgb3_to_gray (const guint8 *restrict p, guint8 *restrict o, int n)
+{
+  for (int x = 0; x < n; x++)
+    o[x] = luma (p[3 * x], p[3 * x + 1], p[3 * x + 2]);
+}
+
+static FW_CLONE_AVX2 void
+row_rgb3_to_planes (const guint8 *restrict p, guint8 *restrict r, guint8 *restrict g,
+                    guint8 *restrict b, int n)
+{
+  for (int x = 0; x < n; x++)
+    {
+      r[x] = p[3 * x];
+      g[x] = p[3 * x + 1];
+      b[x] = p[3 * x + 2];
+    }
+}
+
 void
 fw_image_from_rgb (const guint8 *rgb, int stride, int bpp, int size, FwColor color, guint8 *out)
 {
   gsize plane = (gsize) size * size;
-  /* the colour test outside the loops: this runs once per image loaded */
+  if (bpp == 3 && stride == size * 3)
+    {
+      /* rows side by side: the whole image in one run */
+      if (color == FW_COLOR_GRAY)
+        row_rgb3_to_gray (rgb, out, (int) plane);
+      else
+        row_rgb3_to_planes (rgb, out, out + plane, out + 2 * plane, (int) plane);
+      return;
+    }
+  if (bpp == 3)
+    {
+      for (int y = 0; y < size; y++)
+        {
+          const guint8 *p = rgb + (gsize) y * stride;
+          guint8 *o = out + (gsize) y * size;
+          if (color == FW_COLOR_GRAY)
+            row_rgb3_to_gray (p, o, size);
+          else
+            row_rgb3_to_planes (p, o, o + plane, o + 2 * plane, size);
+        }
+      return;
+    }
+  /* any other pixel size (gdk-pixbuf's RGBA rows): the plain loops, which
+   * the tests hold the fast ones to */
   if (color == FW_COLOR_GRAY)
     for (int y = 0; y < size; y++)
       {

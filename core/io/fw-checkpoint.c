@@ -249,31 +249,32 @@ fw_checkpoint_load (const char *path, int max_batch, GError **error)
       return NULL;
     }
   g_autoptr (GBytes) bytes = g_mapped_file_get_bytes (mf);
-  g_autoptr (FwSavedModel) saved = fw_model_load_bytes (bytes, path, max_batch, error);
+  g_autofree char *shown = g_filename_display_name (path);   /* for messages */
+  g_autoptr (FwSavedModel) saved = fw_model_load_bytes (bytes, shown, max_batch, error);
   if (!saved)
     return NULL;
-  g_autoptr (FwSafetensors) st = fw_safetensors_parse (bytes, path, error);
+  g_autoptr (FwSafetensors) st = fw_safetensors_parse (bytes, shown, error);
   if (!st)
     return NULL;
 
   g_autoptr (FwCheckpoint) c = g_new0 (FwCheckpoint, 1);
   FwCheckpointState *s = &c->state;
   const char *state = fw_safetensors_metadata (st, STATE_KEY);
-  if (!parse_state (state, s, path, error))
+  if (!parse_state (state, s, shown, error))
     return NULL;
   gint64 n = (gint64) fw_model_n_params (saved->model);
   gint64 moments_shape[2] = { 2, n }, order_shape[1] = { -1 }, best_shape[1] = { n };
-  const FwTensor *moments = extra_tensor (st, MOMENTS, FW_DTYPE_F32, 2, moments_shape, path, error);
-  const FwTensor *order = moments ? extra_tensor (st, ORDER, FW_DTYPE_I64, 1, order_shape, path, error) : NULL;
+  const FwTensor *moments = extra_tensor (st, MOMENTS, FW_DTYPE_F32, 2, moments_shape, shown, error);
+  const FwTensor *order = moments ? extra_tensor (st, ORDER, FW_DTYPE_I64, 1, order_shape, shown, error) : NULL;
   if (!order)
     return NULL;
   const FwTensor *best = NULL;
   if (fw_safetensors_get (st, BEST)
-      && !(best = extra_tensor (st, BEST, FW_DTYPE_F32, 1, best_shape, path, error)))
+      && !(best = extra_tensor (st, BEST, FW_DTYPE_F32, 1, best_shape, shown, error)))
     return NULL;
   if (order->shape[0] < 1 || order->shape[0] > G_MAXINT)
     {
-      bad (error, path, _("its training order is empty"));
+      bad (error, shown, _("its training order is empty"));
       return NULL;
     }
 
@@ -282,7 +283,7 @@ fw_checkpoint_load (const char *path, int max_batch, GError **error)
                                    best ? best->data : NULL, state);
   if (g_strcmp0 (sum, fw_safetensors_metadata (st, SUM_KEY)) != 0)
     {
-      bad (error, path, _("its checksum does not match its contents: the file was damaged "
+      bad (error, shown, _("its checksum does not match its contents: the file was damaged "
                           "or edited"));
       return NULL;
     }
@@ -295,7 +296,7 @@ fw_checkpoint_load (const char *path, int max_batch, GError **error)
     {
       if (o64[i] < 0 || o64[i] > G_MAXINT)
         {
-          bad (error, path, _("its training order holds a bad row number"));
+          bad (error, shown, _("its training order holds a bad row number"));
           return NULL;
         }
       s->order[i] = (int) o64[i];

@@ -249,7 +249,8 @@ fw_model_load (const char *path, int max_batch, GError **error)
       return NULL;
     }
   g_autoptr (GBytes) bytes = g_mapped_file_get_bytes (mf);
-  return fw_model_load_bytes (bytes, path, max_batch, error);
+  g_autofree char *shown = g_filename_display_name (path);
+  return fw_model_load_bytes (bytes, shown, max_batch, error);
 }
 
 FwSavedModel *

@@ -36,7 +36,8 @@ FwSafetensorsWriter *fw_model_file_writer (FwModel *model, const FwVocab *vocab,
  * metadata, shapes against the config) before trusting a byte; errors are
  * FW_SAFETENSORS_ERROR or FW_DATA_ERROR and name path. */
 FwSavedModel *fw_model_load (const char *path, int max_batch, GError **error);
-/* the same on bytes in memory; path is only used in messages */
+/* the same on bytes in memory; path is only used in messages, so it must be
+ * UTF-8: a display name (g_filename_display_name) or a description */
 FwSavedModel *fw_model_load_bytes (GBytes *bytes, const char *path, int max_batch,
                                    GError **error);
 void fw_saved_model_free (FwSavedModel *saved);

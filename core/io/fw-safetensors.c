@@ -413,7 +413,8 @@ fw_safetensors_load (const char *path, GError **error)
       return NULL;
     }
   g_autoptr (GBytes) bytes = g_mapped_file_get_bytes (mf);
-  return fw_safetensors_parse (bytes, path, error);
+  g_autofree char *shown = g_filename_display_name (path);
+  return fw_safetensors_parse (bytes, shown, error);
 }
 
 const FwTensor *

@@ -43,7 +43,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwSafetensorsWriter, fw_safetensors_writer_free)
 /* ---- reading ---- */
 typedef struct _FwSafetensors FwSafetensors;
 FwSafetensors *fw_safetensors_load (const char *path, GError **error);
-/* the same checks on bytes already in memory; name is used in messages */
+/* the same checks on bytes already in memory; name is used in messages, so
+ * it must be UTF-8 (g_filename_display_name of a path) */
 FwSafetensors *fw_safetensors_parse (GBytes *bytes, const char *name, GError **error);
 void fw_safetensors_free (FwSafetensors *st);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FwSafetensors, fw_safetensors_free)

@@ -44,8 +44,9 @@ fw_torch_export (FwModel *model, const FwVocab *vocab, const char *const *classe
   g_autofree char *staging = fw_file_make_staging_dir (dir, &local);
   if (!staging)
     {
+      g_autofree char *shown = g_filename_display_name (dir);
       g_set_error (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, _("%s: cannot create the folder: %s"),
-                   dir, local->message);
+                   shown, local->message);
       return FALSE;
     }
   g_autofree char *weights = g_build_filename (staging, "model.safetensors", NULL);
@@ -55,9 +56,12 @@ fw_torch_export (FwModel *model, const FwVocab *vocab, const char *const *classe
       || !write_resource ("train.py", staging, 0777, &local))
     {
       fw_file_remove_tree (staging);
-      /* the message names the staging folder: name the user's instead */
-      g_auto (GStrv) parts = g_strsplit (local->message, staging, -1);
-      g_autofree char *named = g_strjoinv (dir, parts);
+      /* the message names the staging folder: name the user's instead (both
+       * as messages show them) */
+      g_autofree char *staging_shown = g_filename_display_name (staging);
+      g_autofree char *shown = g_filename_display_name (dir);
+      g_auto (GStrv) parts = g_strsplit (local->message, staging_shown, -1);
+      g_autofree char *named = g_strjoinv (shown, parts);
       g_set_error_literal (error, FW_DATA_ERROR, FW_DATA_ERROR_IO, named);
       return FALSE;
     }

@@ -52,8 +52,9 @@ fail (FwLessonPlayer *p, GError **error, const char *format, ...)
   va_start (args, format);
   g_autofree char *what = g_strdup_vprintf (format, args);
   va_end (args);
+  g_autofree char *shown = g_filename_display_name (p->lesson->source);
   g_set_error (error, FW_LESSON_ERROR, FW_LESSON_ERROR_INVALID, _("%s: step %d: %s"),
-               p->lesson->source, p->next + 1, what);
+               shown, p->next + 1, what);
 }
 
 static const FwDataset *

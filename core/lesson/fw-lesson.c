@@ -64,7 +64,7 @@ fw_lesson_free (FwLesson *lesson)
 
 /* ---- parsing state: the file's name and the step, for every message ---- */
 typedef struct {
-  const char *filename;
+  const char *filename;      /* for messages: UTF-8 (a display name) */
   const char *base_dir;
   const char *const *languages;
   int step;                  /* 1-based; 0 outside the steps */
@@ -335,7 +335,8 @@ fw_lesson_parse (const char *data, gsize length, const char *filename, const cha
                  const char *const *languages, GError **error)
 {
   g_return_val_if_fail (data != NULL && filename != NULL, NULL);
-  Ctx ctx = { filename, base_dir, languages ? languages : (const char *const *) g_get_language_names (), 0 };
+  g_autofree char *shown = g_filename_display_name (filename);
+  Ctx ctx = { shown, base_dir, languages ? languages : (const char *const *) g_get_language_names (), 0 };
   /* depth-limited: a lesson file can be anything a teacher was sent */
   g_autoptr (GError) local = NULL;
   g_autoptr (JsonNode) root = fw_json_parse (data, (gssize) length, NULL, &local);
@@ -403,8 +404,9 @@ fw_lesson_load_file (const char *path, const char *const *languages, GError **er
                                                   G_FILE_QUERY_INFO_NONE, NULL, NULL);
   if (info && g_file_info_get_size (info) > 16 * 1024 * 1024)
     {
+      g_autofree char *shown = g_filename_display_name (path);
       g_set_error (error, FW_LESSON_ERROR, FW_LESSON_ERROR_INVALID,
-                   _("%s: too large for a lesson file (over 16 MB)"), path);
+                   _("%s: too large for a lesson file (over 16 MB)"), shown);
       return NULL;
     }
   if (!g_file_get_contents (path, &data, &length, &local))
@@ -425,9 +427,10 @@ fw_lesson_load_builtin (const char *name, const char *const *languages, GError *
   if (!known)
     {
       g_autofree char *list = g_strjoinv (", ", (char **) builtin_names);
+      g_autofree char *shown = g_filename_display_name (name);   /* as typed: maybe not UTF-8 */
       g_set_error (error, FW_LESSON_ERROR, FW_LESSON_ERROR_NOT_FOUND,
                    _("'%s' is neither a lesson file nor a built-in lesson (there are %s)"),
-                   name, list);
+                   shown, list);
       return NULL;
     }
   g_autofree char *path = g_strconcat (RESOURCE_PREFIX, name, ".json", NULL);

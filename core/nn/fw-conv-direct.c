@@ -24,6 +24,7 @@
 #define LANES 16   /* pixels per block */
 #define OB 16      /* output channels per block */
 typedef float v16 __attribute__ ((vector_size (LANES * sizeof (float))));
+typedef int v16i __attribute__ ((vector_size (LANES * sizeof (int))));
 
 /* Rows of a whole number of vectors with room for the two border columns
  * past the last block, so every row starts on a 64-byte line: a load that
@@ -107,6 +108,26 @@ forward_block (float *restrict out, const float *restrict pad, const float *rest
         dst[o * HW + j] = acc[o][j];
 }
 
+/* every block of output rows o0 .. o0 + n */
+static inline __attribute__ ((always_inline)) void
+forward_rows (float *restrict out, const float *restrict pad, const float *restrict wt,
+              const float *restrict bias, int C, int H, int W, int WP, int o0, int n)
+{
+  for (int y = 0; y < H; y++)
+    for (int x0 = 0; x0 < W; x0 += LANES)
+      {
+        if (x0 + LANES > W && W >= LANES)
+          {
+            /* the row's last pixels: a whole block ending at W, its first
+             * lanes computed again (to the same bits) — a partial store
+             * was a fifth of the time at 28 wide */
+            forward_block (out, pad, wt, bias, C, H, W, WP, o0, n, y, W - LANES, LANES);
+            break;
+          }
+        forward_block (out, pad, wt, bias, C, H, W, WP, o0, n, y, x0, MIN (LANES, W - x0));
+      }
+}
+
 FW_CLONE_AVX512 void
 fw_conv_direct_forward (float *restrict out, const float *restrict slot, const float *restrict w,
                         const float *restrict b, int C, int H, int W, int O)
@@ -123,9 +144,14 @@ fw_conv_direct_forward (float *restrict out, const float *restrict slot, const f
           wt[t * OB + o] = o < n ? w[(gsize) (o0 + o) * Kc + t] : 0.0f;
       for (int o = 0; o < OB; o++)
         bias[o] = o < n && b != NULL ? b[o0 + o] : 0.0f;
-      for (int y = 0; y < H; y++)
-        for (int x0 = 0; x0 < W; x0 += LANES)
-          forward_block (out, pad, wt, bias, C, H, W, WP, o0, n, y, x0, MIN (LANES, W - x0));
+      /* the common cases with constants, so the taps unroll and the
+       * stores need no count: one or three channels, sixteen outputs */
+      if (C == 1 && n == OB)
+        forward_rows (out, pad, wt, bias, 1, H, W, WP, o0, OB);
+      else if (C == 3 && n == OB)
+        forward_rows (out, pad, wt, bias, 3, H, W, WP, o0, OB);
+      else
+        forward_rows (out, pad, wt, bias, C, H, W, WP, o0, n);
     }
 }
 
@@ -141,18 +167,73 @@ lanes_sum (v16 v)
   return s[0];
 }
 
-/* one block of sixteen pixels of the dw sums below: d holds dout's rows
- * o0.. (n of them) at these pixels, row the padded image at (c, y, x0) */
+/* one block of sixteen pixels of the dw sums below, from `rows` output
+ * rows at once (each input row loaded once feeds all the output rows it
+ * touches: 2 rows take 12 loads for 36 multiply-adds where one row at a
+ * time took 18; 3 and 4 rows measured slower, registers run out):
+ * d[j] holds dout's rows o0.. (n of them) at these pixels
+ * of output row y + j, row the padded image at (c, y, x0) */
+#define DW_ROWS 2
 static inline __attribute__ ((always_inline)) void
-dw_pixels (v16 acc[2][9], const v16 d[2], const float *restrict row, int WP, int n)
+dw_pixels (v16 acc[2][9], v16 d[DW_ROWS][2], const float *restrict row, int WP, int n, int rows)
 {
-  for (int ky = 0; ky < 3; ky++)
+  for (int r = 0; r < rows + 2; r++)
     for (int kx = 0; kx < 3; kx++)
       {
-        v16 in = load (row + (gsize) ky * WP + kx);
-        for (int o = 0; o < n; o++)
-          acc[o][ky * 3 + kx] += d[o] * in;
+        v16 in = load (row + (gsize) r * WP + kx);
+        for (int j = 0; j < rows; j++)
+          if (r - j >= 0 && r - j < 3)
+            for (int o = 0; o < n; o++)
+              acc[o][(r - j) * 3 + kx] += d[j][o] * in;
       }
+}
+
+/* d = dout's rows o0.. (n of them) at output row src's block x0, added
+ * into sum: a whole block (kind 0), the row's last block ending at W with
+ * the lanes counted already masked off (1), or a row narrower than a
+ * block, copied out (2: lanes past W add nothing, and are not read) */
+static inline __attribute__ ((always_inline)) void
+dout_block (v16 d[2], v16 sum[2], const float *restrict src, gsize HW, int n, int x0, int W,
+            int kind, const v16i *tail_mask)
+{
+  for (int o = 0; o < n; o++)
+    {
+      if (kind == 0)
+        d[o] = load (src + o * HW + x0);
+      else if (kind == 1)
+        d[o] = (v16) ((v16i) load (src + o * HW + x0) & *tail_mask);
+      else
+        {
+          float tail[LANES] = { 0 };
+          memcpy (tail, src + o * HW, sizeof (float) * W);
+          d[o] = load (tail);
+        }
+      sum[o] += d[o];
+    }
+}
+
+/* output rows y .. y + rows of dw_block below, every block of pixels */
+static inline __attribute__ ((always_inline)) void
+dw_rows (v16 acc[2][9], v16 sum[2], const float *restrict dout, const float *restrict pad, int c,
+         int H, int W, int WP, int o0, int n, int y, int full, int last, int last_kind,
+         const v16i *tail_mask, int rows)
+{
+  gsize HW = (gsize) H * W;
+  const float *row = pad + ((gsize) c * (H + 2) + y) * WP;
+  const float *src = dout + (gsize) o0 * HW + (gsize) y * W;
+  v16 d[DW_ROWS][2];
+  for (int x0 = 0; x0 < full; x0 += LANES)
+    {
+      for (int j = 0; j < rows; j++)
+        dout_block (d[j], sum, src + (gsize) j * W, HW, n, x0, W, 0, tail_mask);
+      dw_pixels (acc, d, row + x0, WP, n, rows);
+    }
+  if (full < W)
+    {
+      for (int j = 0; j < rows; j++)
+        dout_block (d[j], sum, src + (gsize) j * W, HW, n, last, W, last_kind, tail_mask);
+      dw_pixels (acc, d, row + last, WP, n, rows);
+    }
 }
 
 /* dw rows o0, o0 + 1 (n = 2, or 1 for an odd last one), the nine taps of
@@ -163,41 +244,23 @@ static inline __attribute__ ((always_inline)) void
 dw_block (float *restrict dw, float *restrict db, const float *restrict dout,
           const float *restrict pad, int C, int H, int W, int WP, int o0, int n, int c)
 {
-  gsize HW = (gsize) H * W;
   v16 acc[2][9], sum[2] = { {}, {} };   /* sum: db's, in the same pass */
   for (int o = 0; o < 2; o++)
     for (int t = 0; t < 9; t++)
       acc[o][t] = (v16) {};
   int full = W / LANES * LANES;
-  for (int y = 0; y < H; y++)
-    {
-      const float *row = pad + ((gsize) c * (H + 2) + y) * WP;
-      const float *src = dout + (gsize) o0 * HW + (gsize) y * W;
-      for (int x0 = 0; x0 < full; x0 += LANES)
-        {
-          v16 d[2];
-          for (int o = 0; o < n; o++)
-            {
-              d[o] = load (src + o * HW + x0);
-              sum[o] += d[o];
-            }
-          dw_pixels (acc, d, row + x0, WP, n);
-        }
-      if (full < W)
-        {
-          /* the row's last pixels: the lanes past W add nothing (and are
-           * not read: they are the next row's, or past the buffer) */
-          v16 d[2];
-          for (int o = 0; o < n; o++)
-            {
-              float tail[LANES] = { 0 };
-              memcpy (tail, src + o * HW + full, sizeof (float) * (W - full));
-              d[o] = load (tail);
-              sum[o] += d[o];
-            }
-          dw_pixels (acc, d, row + full, WP, n);
-        }
-    }
+  /* the row's last pixels: the block ending at W, its lanes before
+   * `full` (counted already) zeroed; or, narrower than a block, copied */
+  int last = W >= LANES ? W - LANES : 0, last_kind = W >= LANES ? 1 : 2;
+  v16i tail_mask;
+  for (int l = 0; l < LANES; l++)
+    tail_mask[l] = l >= full - last ? -1 : 0;
+  int y = 0;
+  for (; y + DW_ROWS <= H; y += DW_ROWS)
+    dw_rows (acc, sum, dout, pad, c, H, W, WP, o0, n, y, full, last, last_kind, &tail_mask,
+             DW_ROWS);
+  for (; y < H; y++)
+    dw_rows (acc, sum, dout, pad, c, H, W, WP, o0, n, y, full, last, last_kind, &tail_mask, 1);
   int Kc = C * 9;
   for (int o = 0; o < n; o++)
     {

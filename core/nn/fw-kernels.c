@@ -10,6 +10,7 @@
 #include "fw-kernels.h"
 #include "fw-clones.h"
 #include "fw-conv-direct.h"
+#include "fw-conv-winograd.h"
 #include "fw-parallel.h"
 #include "fw-rng.h"
 
@@ -491,7 +492,10 @@ fw_conv_chunk (int B)
 gsize
 fw_conv2d_col_floats (int C, int H, int W)
 {
-  return (gsize) C * FW_CONV_K * FW_CONV_K * H * W;
+  gsize im2col = (gsize) C * FW_CONV_K * FW_CONV_K * H * W;
+  /* the Winograd path's transformed input (its O is not known here: room
+   * for whichever O it serves) */
+  return fw_conv_winograd_fits (C, 1) ? MAX (im2col, fw_conv_winograd_col_floats (C, H, W)) : im2col;
 }
 
 /* one task's part of work: dcol (Kc, HW), then dw (O, Kc) and db (O) partials */
@@ -505,7 +509,8 @@ fw_conv2d_task_floats (int C, int H, int W, int O)
 gsize
 fw_conv2d_work_floats (int C, int H, int W, int O)
 {
-  return FW_PARALLEL_MAX_TASKS * fw_conv2d_task_floats (C, H, W, O);
+  gsize im2col = FW_PARALLEL_MAX_TASKS * fw_conv2d_task_floats (C, H, W, O);
+  return fw_conv_winograd_fits (C, O) ? MAX (im2col, fw_conv_winograd_work_floats (C, H, W, O)) : im2col;
 }
 
 /* out (O, HW) = w (O, Kc) · col (Kc, HW) + b, for Kc too small for sgemm's
@@ -658,6 +663,11 @@ fw_conv2d_forward_col (float *out, float *col, const float *inp,
 {
   if (B <= 0 || O <= 0 || H <= 0 || W <= 0)
     return;
+  if (fw_conv_winograd_fits (C, O))   /* five or more input channels */
+    {
+      fw_conv_winograd_forward (out, col, inp, w, b, B, C, H, W, O);
+      return;
+    }
   FwConvJob j = { .out = out, .col = col, .inp = inp, .w = w, .b = b,
                   .B = B, .C = C, .H = H, .W = W, .O = O };
   fw_parallel_run (fw_n_chunks (B, fw_conv_chunk (B)), fw_conv_forward_task, &j);
@@ -711,6 +721,11 @@ fw_conv2d_backward_col (float *dinp, float *dw, float *db, float *work,
 {
   if (B <= 0 || O <= 0 || H <= 0 || W <= 0)
     return;
+  if (fw_conv_winograd_fits (C, O))
+    {
+      fw_conv_winograd_backward (dinp, dw, db, work, dout, col, w, B, C, H, W, O);
+      return;
+    }
   FwConvJob j = { .work = work, .dinp = dinp, .dw = dw, .db = db, .dout = dout, .saved_col = col,
                   .w = w, .B = B, .C = C, .H = H, .W = W, .O = O };
   int n_tasks = fw_n_chunks (B, fw_conv_chunk (B));

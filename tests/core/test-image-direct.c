@@ -280,6 +280,73 @@ test_jpeg_declined (void)
   assert_declined (good, "gif", "a type it does not decode");
 }
 
+/* One decompressor serves every file a thread decodes: after a file it
+ * declines (a libjpeg warning, an error, a format it leaves to gdk-pixbuf)
+ * the next one must still come out exactly right. */
+static void
+test_jpeg_reuse (void)
+{
+  g_autoptr (GBytes) a = make_jpeg (24, 24, FALSE, 2, FALSE, FALSE);
+  g_autoptr (GBytes) b = make_jpeg (40, 31, FALSE, 1, FALSE, FALSE);
+  g_autoptr (GBytes) gray = make_jpeg (24, 24, TRUE, 1, FALSE, FALSE);
+  g_autoptr (GBytes) prog = make_jpeg (24, 24, FALSE, 2, TRUE, FALSE);
+  gsize len;
+  const guint8 *d = g_bytes_get_data (a, &len);
+  /* a cut scan (libjpeg warns) and a broken header (libjpeg errors) */
+  g_autoptr (GByteArray) cut = g_byte_array_new ();
+  g_byte_array_append (cut, d, (guint) (len * 2 / 3));
+  g_byte_array_append (cut, (const guint8 *) "\xff\xd9", 2);
+  g_autoptr (GByteArray) broken = g_byte_array_new ();
+  g_byte_array_append (broken, d, (guint) len);
+  for (guint i = 2; i + 1 < broken->len; i++)
+    if (broken->data[i] == 0xff && broken->data[i + 1] == 0xc0)   /* SOF0: 0 components */
+      {
+        broken->data[i + 9] = 0;
+        break;
+      }
+  g_autoptr (GBytes) cut_bytes = g_bytes_new (cut->data, cut->len);
+  g_autoptr (GBytes) broken_bytes = g_bytes_new (broken->data, broken->len);
+  GBytes *good[] = { a, b, gray };
+  GBytes *bad[] = { cut_bytes, broken_bytes, prog };
+  for (int round = 0; round < 3; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+      {
+        assert_declined (bad[(i + round) % G_N_ELEMENTS (bad)], "jpeg", "a damaged or progressive JPEG");
+        assert_same_as_gdk_pixbuf (good[i], "jpeg", "a JPEG after a declined one");
+      }
+}
+
+/* fw_image_from_rgb's packed-RGB loops (vectorized) against its plain
+ * loops for any other pixel size: the same pixels with a fourth byte. */
+static void
+test_from_rgb (void)
+{
+  for (int size = 1; size <= 70; size += size < 8 ? 1 : 7)
+    for (int color = 0; color < 2; color++)
+      {
+        FwColor fc = color ? FW_COLOR_RGB : FW_COLOR_GRAY;
+        int stride3 = size * 3 + size % 5, stride4 = size * 4;
+        gsize n = (gsize) size * size * (color ? 3 : 1);
+        g_autofree guint8 *rgb3 = g_malloc ((gsize) stride3 * size);
+        g_autofree guint8 *rgb4 = g_malloc ((gsize) stride4 * size);
+        for (int y = 0; y < size; y++)
+          for (int x = 0; x < size; x++)
+            for (int c = 0; c < 4; c++)
+              {
+                guint8 v = rnd ();
+                if (c < 3)
+                  rgb3[y * stride3 + x * 3 + c] = v;
+                rgb4[y * stride4 + x * 4 + c] = v;
+              }
+        g_autofree guint8 *fast = g_malloc (n);
+        g_autofree guint8 *plain = g_malloc (n);
+        fw_image_from_rgb (rgb3, stride3, 3, size, fc, fast);
+        fw_image_from_rgb (rgb4, stride4, 4, size, fc, plain);
+        if (memcmp (fast, plain, n) != 0)
+          g_error ("%d px %s: the packed-RGB loop differs from the plain one", size, color ? "rgb" : "gray");
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,5 +355,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/image-direct/png-declined", test_png_declined);
   g_test_add_func ("/core/image-direct/jpeg", test_jpeg);
   g_test_add_func ("/core/image-direct/jpeg-declined", test_jpeg_declined);
+  g_test_add_func ("/core/image-direct/jpeg-reuse", test_jpeg_reuse);
+  g_test_add_func ("/core/image-direct/from-rgb", test_from_rgb);
   return g_test_run ();
 }

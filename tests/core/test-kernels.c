@@ -8,6 +8,7 @@
 
 #include "fw-blas.h"
 #include "fw-conv-direct.h"
+#include "fw-conv-winograd.h"
 #include "fw-kernel-check.h"
 #include "fw-kernels.h"
 #include "fw-parallel.h"
@@ -1001,6 +1002,109 @@ test_conv2d_direct (void)
   g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.out); g_free (c.R); g_free (c.col);
 }
 
+/* the Winograd path (fw-conv-winograd.c) against the naive twin and finite
+ * differences: shapes that take it (asserted), odd and tiny images (tiles
+ * past the edge), channel counts that are not multiples of eight, B = 19
+ * and 131 (several chunks, more images a chunk), at 1 and 3 threads; every
+ * result bit-identical at either thread count; dinp, dw and db each alone */
+static void
+test_conv2d_winograd (void)
+{
+  int sizes[][5] = {
+    { 4, 16, 14, 14, 32 }, { 3, 5, 7, 9, 6 }, { 2, 8, 1, 1, 3 }, { 19, 6, 5, 4, 9 },
+    { 2, 16, 32, 32, 32 }, { 131, 5, 2, 3, 2 }, { 2, 32, 3, 17, 1 },
+  };
+  guint64 rng = 95;
+  for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      int B = sizes[s][0], C = sizes[s][1], H = sizes[s][2], W = sizes[s][3], O = sizes[s][4];
+      g_assert_true (fw_conv_winograd_fits (C, O));
+      gsize nin = (gsize) B * C * H * W, nw = (gsize) O * C * 9, nout = (gsize) B * O * H * W;
+      g_autofree float *col = g_new (float, B * fw_conv2d_col_floats (C, H, W));
+      g_autofree float *work = g_new (float, fw_conv2d_work_floats (C, H, W, O));
+      g_autofree float *inp = rand_buf (&rng, nin, -1, 1);
+      g_autofree float *w = rand_buf (&rng, nw, -1, 1);
+      g_autofree float *b = rand_buf (&rng, O, -1, 1);
+      g_autofree float *dout = rand_buf (&rng, nout, -1, 1);
+      g_autofree float *dinp0 = rand_buf (&rng, nin, -1, 1);
+      g_autofree float *dw0 = rand_buf (&rng, nw, -1, 1);
+      g_autofree float *db0 = rand_buf (&rng, O, -1, 1);
+      g_autofree float *out_n = g_new (float, nout);
+      g_autofree float *dinp_n = copy_buf (dinp0, nin);
+      g_autofree float *dw_n = copy_buf (dw0, nw);
+      g_autofree float *db_n = copy_buf (db0, O);
+      fw_conv2d_forward_naive (out_n, inp, w, b, B, C, H, W, O);
+      fw_conv2d_backward_naive (dinp_n, dw_n, db_n, dout, inp, w, B, C, H, W, O);
+
+      float *first[4] = { NULL };   /* out, dinp, dw, db at one thread */
+      for (gsize ps = 0; ps < G_N_ELEMENTS (pool_sizes); ps++)
+        {
+          g_autoptr (FwPool) pool = fw_pool_new (pool_sizes[ps]);
+          fw_pool_make_current (pool);
+          g_autofree char *tag = g_strdup_printf ("conv2d-winograd threads=%d B=%d C=%d H=%d W=%d O=%d",
+                                                  pool_sizes[ps], B, C, H, W, O);
+          float *out = rand_buf (&rng, nout, -9, 9);
+          float *dinp = copy_buf (dinp0, nin), *dw = copy_buf (dw0, nw), *db = copy_buf (db0, O);
+          fw_conv2d_forward_col (out, col, inp, w, b, B, C, H, W, O);
+          check_agree (tag, out, out_n, nout, 1e-5);
+          fw_conv2d_backward_col (dinp, dw, db, work, dout, col, w, B, C, H, W, O);
+          check_agree (tag, dinp, dinp_n, nin, 1e-5);
+          check_agree (tag, dw, dw_n, nw, 1e-5);
+          check_agree (tag, db, db_n, O, 1e-5);
+
+          /* each gradient alone gives the same numbers */
+          g_autofree float *dinp_alone = copy_buf (dinp0, nin);
+          g_autofree float *dw_alone = copy_buf (dw0, nw);
+          g_autofree float *db_alone = copy_buf (db0, O);
+          fw_conv2d_backward_col (dinp_alone, NULL, NULL, work, dout, col, w, B, C, H, W, O);
+          fw_conv2d_backward_col (NULL, dw_alone, NULL, work, dout, col, w, B, C, H, W, O);
+          fw_conv2d_backward_col (NULL, NULL, db_alone, work, dout, col, w, B, C, H, W, O);
+          g_assert_cmpmem (dinp_alone, nin * sizeof (float), dinp, nin * sizeof (float));
+          g_assert_cmpmem (dw_alone, nw * sizeof (float), dw, nw * sizeof (float));
+          g_assert_cmpmem (db_alone, O * sizeof (float), db, O * sizeof (float));
+
+          float *now[4] = { out, dinp, dw, db };
+          gsize len[4] = { nout, nin, nw, O };
+          for (int k = 0; k < 4; k++)
+            if (ps == 0)
+              first[k] = now[k];
+            else
+              {
+                g_assert_cmpmem (now[k], len[k] * sizeof (float), first[k], len[k] * sizeof (float));
+                g_free (now[k]);
+              }
+          fw_pool_make_current (NULL);
+        }
+      for (int k = 0; k < 4; k++)
+        g_free (first[k]);
+    }
+
+  /* finite differences through the Winograd path, an odd image */
+  ConvColCtx c = { .B = 2, .C = 6, .H = 5, .W = 3, .O = 4 };
+  g_assert_true (fw_conv_winograd_fits (c.C, c.O));
+  gsize nin = (gsize) c.B * c.C * c.H * c.W, nw = (gsize) c.O * c.C * 9;
+  gsize nout = (gsize) c.B * c.O * c.H * c.W;
+  g_autofree float *work = g_new (float, fw_conv2d_work_floats (c.C, c.H, c.W, c.O));
+  c.col = g_new (float, c.B * fw_conv2d_col_floats (c.C, c.H, c.W));
+  c.inp = rand_buf (&rng, nin, -1, 1);
+  c.w = rand_buf (&rng, nw, -1, 1);
+  c.b = rand_buf (&rng, c.O, -1, 1);
+  c.out = g_new (float, nout);
+  c.R = rand_buf (&rng, nout, -1, 1);
+  g_autofree float *dinp0 = rand_buf (&rng, nin, -1, 1);
+  g_autofree float *dw0 = rand_buf (&rng, nw, -1, 1);
+  g_autofree float *db0 = rand_buf (&rng, c.O, -1, 1);
+  g_autofree float *dinp = copy_buf (dinp0, nin);
+  g_autofree float *dw = copy_buf (dw0, nw);
+  g_autofree float *db = copy_buf (db0, c.O);
+  conv_col_objective (&c);
+  fw_conv2d_backward_col (dinp, dw, db, work, c.R, c.col, c.w, c.B, c.C, c.H, c.W, c.O);
+  check_fd ("conv2d-winograd dinp", c.inp, nin, dinp, dinp0, conv_col_objective, &c, 1e-2f, FD_TOL);
+  check_fd ("conv2d-winograd dw", c.w, nw, dw, dw0, conv_col_objective, &c, 1e-2f, FD_TOL);
+  check_fd ("conv2d-winograd db", c.b, c.O, db, db0, conv_col_objective, &c, 1e-2f, FD_TOL);
+  g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.out); g_free (c.R); g_free (c.col);
+}
+
 static void
 test_conv2d_col_grad (void)
 {
@@ -1243,6 +1347,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/conv2d-col", test_conv2d_col_naive);
   g_test_add_func ("/core/kernels/conv2d-col-grad", test_conv2d_col_grad);
   g_test_add_func ("/core/kernels/conv2d-direct", test_conv2d_direct);
+  g_test_add_func ("/core/kernels/conv2d-winograd", test_conv2d_winograd);
   g_test_add_func ("/core/kernels/relu-maxpool", test_relu_maxpool);
   g_test_add_func ("/core/kernels/linear-pool", test_linear_pool);
   g_test_add_func ("/core/kernels/pool", test_pool);

@@ -37,6 +37,37 @@ test_tokenize (void)
   check_tokens ("ab\xC3", (const char *const[]) { NULL });
 }
 
+/* ASCII captions skip NFKC and Unicode case folding: random ASCII (every
+ * byte 1-127) tokenizes as it does through the Unicode passes, which a
+ * trailing " é" forces and adds one word to. */
+static void
+test_tokenize_ascii (void)
+{
+  guint32 state = 7;
+  for (int k = 0; k < 500; k++)
+    {
+      char text[40];
+      int n = k % 39;
+      for (int i = 0; i < n; i++)
+        {
+          state = state * 1103515245u + 12345u;
+          /* letters, digits and punctuation mostly, any byte sometimes */
+          int v = (state >> 16) % 4 ? "aZ9 -'_.Q3x"[(state >> 8) % 11] : 1 + (state >> 9) % 127;
+          text[i] = (char) v;
+        }
+      text[n] = 0;
+      g_autofree char *forced = g_strconcat (text, " \xC3\xA9", NULL);
+      g_auto (GStrv) fast = fw_tokenize (text);
+      g_auto (GStrv) slow = fw_tokenize (forced);
+      guint len = g_strv_length (slow);
+      g_assert_cmpuint (len, >=, 1);
+      g_assert_cmpstr (slow[len - 1], ==, "\xC3\xA9");
+      g_free (slow[len - 1]);
+      slow[len - 1] = NULL;
+      g_assert_cmpstrv (fast, slow);
+    }
+}
+
 static FwDataset *
 tiny_dataset (void)
 {
@@ -95,6 +126,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/core/text/tokenize", test_tokenize);
+  g_test_add_func ("/core/text/tokenize-ascii", test_tokenize_ascii);
   g_test_add_func ("/core/text/vocab-build", test_vocab_build);
   g_test_add_func ("/core/text/vocab-from-tokens", test_vocab_from_tokens);
   return g_test_run ();

@@ -453,6 +453,67 @@ test_open_corrupt (void)
   g_rmdir (dir);
 }
 
+/* every label under w holds UTF-8 (Pango drops anything else) */
+static void
+assert_labels_utf8 (GtkWidget *w)
+{
+  g_autoptr(GPtrArray) widgets = fw_test_collect_widgets (w);
+
+  for (guint i = 0; i < widgets->len; i++)
+    if (GTK_IS_LABEL (widgets->pdata[i]))
+      g_assert_true (g_utf8_validate (gtk_label_get_text (widgets->pdata[i]), -1, NULL));
+}
+
+/* File names in Latin-1 ('\xe9' is not UTF-8): a corrupt model, a good
+ * one and a dataset opened from such names show them with U+FFFD in the
+ * banner, the run's name and the Dataset panel. */
+static void
+test_latin1_names (void)
+{
+  FwWindow *win = new_window ("builtin:shapes");
+  g_autofree char *dir = g_dir_make_tmp ("fw-models-XXXXXX", NULL);
+  g_autofree char *corrupt = g_build_filename (dir, "corrupt\xe9.safetensors", NULL);
+  g_autofree char *good = g_build_filename (dir, "bon\xe9.safetensors", NULL);
+  g_autofree char *manifest = g_build_filename (dir, "donn\xe9" "es.csv", NULL);
+  g_autoptr(GError) error = NULL;
+  const FwDataset *ds = fw_window_get_dataset (win);
+  g_autoptr(FwTrainer) trainer = NULL;
+  FwPlotModel *plot = fw_window_get_plot_model (win);
+  FwConfig config;
+  const char *banner;
+
+  g_assert_true (g_file_set_contents (corrupt, "\x08\0\0\0\0\0\0\0{broken}", 16, NULL));
+  fw_window_open_model (win, corrupt);
+  fw_test_wait_idle (win);
+  banner = fw_window_get_error (win);
+  g_assert_nonnull (banner);
+  g_assert_true (g_utf8_validate (banner, -1, NULL));
+  g_assert_nonnull (strstr (banner, "corrupt\xef\xbf\xbd.safetensors"));
+
+  /* an untrained model of the open shapes is enough to be opened */
+  fw_config_init (&config);
+  config.hidden = 8;
+  trainer = fw_trainer_new (&config, ds, &error);
+  g_assert_no_error (error);
+  g_assert_true (fw_model_save (fw_trainer_get_model (trainer), fw_trainer_get_vocab (trainer),
+                                (const char *const *) ds->classes, good, &error));
+  fw_window_open_model (win, good);
+  fw_test_wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  g_assert_cmpstr (fw_run_get_dataset_name (fw_plot_model_get_run (plot, fw_plot_model_get_n_runs (plot) - 1)),
+                   ==, "bon\xef\xbf\xbd.safetensors");
+  assert_labels_utf8 (GTK_WIDGET (win));
+
+  g_assert_true (g_file_set_contents (manifest, "image,text,label\n,a b,x\n,c d,y\n,e f,x\n,g h,y\n", -1, NULL));
+  fw_window_load_dataset (win, manifest);
+  fw_test_wait_idle (win);
+  g_assert_null (fw_window_get_error (win));
+  g_assert_cmpstr (fw_window_get_dataset (win)->source, ==, manifest);
+  assert_labels_utf8 (GTK_WIDGET (win));
+  gtk_window_destroy (GTK_WINDOW (win));
+  fw_test_remove_tree (dir);
+}
+
 static void
 test_export (void)
 {
@@ -724,6 +785,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/models/close-while-training", test_close_while_training);
   g_test_add_func ("/ui/models/save-and-open", test_save_and_open);
   g_test_add_func ("/ui/models/open-corrupt", test_open_corrupt);
+  g_test_add_func ("/ui/models/latin1-names", test_latin1_names);
   g_test_add_func ("/ui/models/open-seen-rows", test_open_seen_rows);
   g_test_add_func ("/ui/models/export", test_export);
   g_test_add_func ("/ui/models/export-dialog", test_export_dialog);

@@ -84,13 +84,17 @@ test_hostile_folder (void)
 {
   g_autofree char *root = runs_root ();
   g_autofree char *deep = g_strnfill (100 * 1024, '[');
-  g_autofree char *bad_run = NULL, *good = NULL, *bad_model = NULL;
+  g_autofree char *bad_run = NULL, *good = NULL, *bad_model = NULL, *latin1 = NULL;
 
   fw_file_remove_tree (root);
   /* a run.json that crashed json-glib: the window starts and names it */
   bad_run = g_build_filename (root, "20260101-000000", NULL);
   g_assert_cmpint (g_mkdir_with_parents (bad_run, 0700), ==, 0);
   g_free (write_file (bad_run, FW_RUN_FILE, deep, strlen (deep)));
+  /* a run folder whose name is not UTF-8 (Latin-1 'é'): named in UTF-8 */
+  latin1 = g_build_filename (root, "caf\xe9", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (latin1, 0700), ==, 0);
+  g_free (write_file (latin1, FW_RUN_FILE, "{", 1));
   /* stale temporaries of ours (both namings) beside the user's own files */
   good = run_folder (root, "20260101-000001");
   const char *stale[] = { ".run.json.fw-tmp-Ab12Cd", ".model.safetensors.fw-tmp-Zz99Yy", "model.safetensors.Q1w2E3" };
@@ -117,6 +121,8 @@ test_hostile_folder (void)
   g_test_message ("%s", banner);
   g_assert_nonnull (strstr (banner, bad_run));
   g_assert_nonnull (strstr (banner, "nested"));
+  g_assert_true (g_utf8_validate (banner, -1, NULL));
+  g_assert_nonnull (strstr (banner, "caf\xef\xbf\xbd"));
   g_assert_cmpuint (fw_plot_model_get_n_runs (fw_window_get_plot_model (win)), ==, 2);
 
   for (gsize i = 0; i < G_N_ELEMENTS (stale); i++)
