@@ -1,6 +1,8 @@
 /* fw-plot-model.c — a GListStore of FwRun plus one "changed" signal that
- * coalesces point appends and visibility toggles into a redraw request,
- * and the decimation that keeps drawing a long run as cheap as a short one. */
+ * coalesces point appends and visibility toggles into a redraw request
+ * ("steps-added" when only step losses came: what the accuracy plot does
+ * not draw), and the decimation that keeps drawing a long run as cheap as
+ * a short one. */
 #include "fw-plot-model.h"
 
 #include <math.h>
@@ -17,7 +19,7 @@ struct _FwPlotModel
 
 G_DEFINE_FINAL_TYPE (FwPlotModel, fw_plot_model, G_TYPE_OBJECT)
 
-enum { CHANGED, N_SIGNALS };
+enum { CHANGED, STEPS_ADDED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* Tableau-like hues: distinct in both styles and for common colour blindness. */
@@ -43,6 +45,8 @@ fw_plot_model_class_init (FwPlotModelClass *klass)
   G_OBJECT_CLASS (klass)->dispose = fw_plot_model_dispose;
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[STEPS_ADDED] = g_signal_new ("steps-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -145,6 +149,12 @@ void
 fw_plot_model_changed (FwPlotModel *self)
 {
   g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+fw_plot_model_steps_added (FwPlotModel *self)
+{
+  g_signal_emit (self, signals[STEPS_ADDED], 0);
 }
 
 void

@@ -21,6 +21,10 @@ void fw_plot_model_insert_run (FwPlotModel *self, FwRun *run, guint position);
 guint fw_plot_model_get_n_runs (FwPlotModel *self);
 FwRun *fw_plot_model_get_run (FwPlotModel *self, guint i);   /* borrowed */
 void fw_plot_model_changed (FwPlotModel *self);
+/* Only step losses were appended (no epoch, run or visibility change):
+ * "steps-added" instead of "changed", so what draws per epoch need not
+ * redraw. */
+void fw_plot_model_steps_added (FwPlotModel *self);
 /* A colour for the next run, cycling through a palette legible on light
  * and dark backgrounds. */
 void fw_plot_model_next_color (FwPlotModel *self, GdkRGBA *color);

@@ -7,6 +7,7 @@
 #include <cairo-svg.h>
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "fw-chart-draw.h"
 #include "fw-chart-table.h"
@@ -32,6 +33,12 @@ struct _FwPlot
   GdkRGBA *legend_colors;    /* the visible runs' colours as drawn (run_color) */
   gint64 described_at;       /* when the accessible description was last set */
   guint describe_id;         /* a pending update of it */
+  /* Everything but the runs still training, drawn once (fw_plot_snapshot):
+   * a frame then costs one copy plus the live curve, however many finished
+   * runs are on the chart.  layer_key says what the layer shows. */
+  cairo_surface_t *layer;
+  GByteArray *layer_key;
+  guint layer_renders;
 };
 
 G_DEFINE_FINAL_TYPE (FwPlot, fw_plot, GTK_TYPE_WIDGET)
@@ -431,9 +438,50 @@ draw_hover (FwPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *fg, const 
   g_object_unref (layout);
 }
 
-void
-fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *fg,
-              const GdkRGBA *bg)
+/* Which runs a drawing includes: the live ones (training or paused) are
+ * what changes from frame to frame. */
+typedef enum { RUNS_ALL, RUNS_SETTLED, RUNS_LIVE } RunSet;
+
+static gboolean
+run_is_live (FwRun *run)
+{
+  FwRunState state = fw_run_get_state (run);
+
+  return state == FW_RUN_RUNNING || state == FW_RUN_PAUSED;
+}
+
+static void
+draw_runs (FwPlot *self, cairo_t *cr, const Frame *f, RunSet set, const GdkRGBA *fg)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+
+  cairo_save (cr);
+  cairo_rectangle (cr, f->area.x, f->area.y, f->area.width, f->area.height);
+  cairo_clip (cr);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  if (set != RUNS_LIVE && self->kind == FW_PLOT_ACCURACY && self->chance_level > 0 && self->chance_level < 1)
+    {
+      double y = round (frame_y (f, self->chance_level)) + 0.5;
+      fw_chart_draw_chance_line (widget, cr, f->area.x, y, f->area.x + f->area.width, y, fg);
+    }
+  for (guint r = 0; r < fw_plot_model_get_n_runs (self->model); r++)
+    {
+      FwRun *run = fw_plot_model_get_run (self->model, r);
+      if (!fw_run_get_visible (run) || (set != RUNS_ALL && run_is_live (run) != (set == RUNS_LIVE)))
+        continue;
+      if (self->kind == FW_PLOT_LOSS)
+        draw_loss_run (self, cr, f, run);
+      else
+        draw_accuracy_run (self, cr, f, run);
+    }
+  cairo_restore (cr);
+}
+
+/* The chart without the hover: title, axes, legend and the runs of set.
+ * FALSE when there is nothing to plot (the hint is drawn instead). */
+static gboolean
+draw_chart (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *fg,
+            const GdkRGBA *bg, RunSet set, Frame *out)
 {
   GtkWidget *widget = GTK_WIDGET (self);
   Frame f;
@@ -443,8 +491,6 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
     ? _("solid: train loss (smoothed) · dashed: validation")
     : _("solid: validation · dashed: train");
   int title_w;
-
-  g_return_if_fail (FW_IS_PLOT (self));
 
   if (bg)
     {
@@ -462,7 +508,7 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
       set_rgba (cr, fg, 0.6);
       show_text (widget, cr, width / 2.0, height / 2.0, 0.5, 0.5,
                  _("Press Train to see the curves grow here"), FALSE);
-      return;
+      return FALSE;
     }
   set_rgba (cr, fg, 0.8);
   if (width - MARGIN_RIGHT - title_w > 40)
@@ -470,29 +516,68 @@ fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *f
                         width - MARGIN_RIGHT - title_w);
   fw_chart_draw_axes (widget, cr, &f, TRUE, self->kind == FW_PLOT_LOSS ? _("step") : _("epoch"), fg);
 
-  cairo_save (cr);
-  cairo_rectangle (cr, f.area.x, f.area.y, f.area.width, f.area.height);
-  cairo_clip (cr);
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-  if (self->kind == FW_PLOT_ACCURACY && self->chance_level > 0 && self->chance_level < 1)
-    {
-      double y = round (frame_y (&f, self->chance_level)) + 0.5;
-      fw_chart_draw_chance_line (widget, cr, f.area.x, y, f.area.x + f.area.width, y, fg);
-    }
+  draw_runs (self, cr, &f, set, fg);
+  draw_legend (self, cr, &legend, fg);
+  *out = f;
+  return TRUE;
+}
+
+void
+fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height, const GdkRGBA *fg,
+              const GdkRGBA *bg)
+{
+  Frame f;
+
+  g_return_if_fail (FW_IS_PLOT (self));
+
+  if (draw_chart (self, cr, width, height, fg, bg, RUNS_ALL, &f) && self->hovering)
+    draw_hover (self, cr, &f, fg, bg);
+}
+
+static void
+key_add (GByteArray *key, const void *data, gsize size)
+{
+  g_byte_array_append (key, data, size);
+}
+
+/* Everything the settled layer depends on, byte for byte: the size, the
+ * ink, the options, the frame, and per run what the legend and the
+ * settled curves show (a live run only by its legend entry). */
+static GByteArray *
+layer_key (FwPlot *self, const Frame *f, int width, int height, int scale, const GdkRGBA *fg)
+{
+  GByteArray *key = g_byte_array_new ();
+  double numbers[] = { f->x0, f->x1, f->y0, f->y1, f->area.x, f->area.y, f->area.width,
+                       f->area.height, self->smoothing, self->chance_level };
+  int ints[] = { width, height, scale, self->kind, self->log_scale, f->log_y };
+
+  key_add (key, ints, sizeof ints);
+  key_add (key, numbers, sizeof numbers);
+  key_add (key, fg, sizeof *fg);
   for (guint r = 0; r < fw_plot_model_get_n_runs (self->model); r++)
     {
       FwRun *run = fw_plot_model_get_run (self->model, r);
-      if (!fw_run_get_visible (run))
-        continue;
-      if (self->kind == FW_PLOT_LOSS)
-        draw_loss_run (self, cr, &f, run);
-      else
-        draw_accuracy_run (self, cr, &f, run);
+      const char *description = fw_run_get_description (run);
+      guint counts[4] = { fw_run_get_visible (run), run_is_live (run), 0, 0 };
+
+      if (!counts[1])
+        {
+          fw_run_get_steps (run, &counts[2]);
+          fw_run_get_epochs (run, &counts[3]);
+        }
+      key_add (key, &run, sizeof run);
+      key_add (key, counts, sizeof counts);
+      key_add (key, fw_run_get_color (run), sizeof (GdkRGBA));
+      key_add (key, description, strlen (description) + 1);
     }
-  cairo_restore (cr);
-  draw_legend (self, cr, &legend, fg);
-  if (self->hovering)
-    draw_hover (self, cr, &f, fg, bg);
+  return key;
+}
+
+static gboolean
+layer_is_current (FwPlot *self, GByteArray *key)
+{
+  return self->layer && self->layer_key && self->layer_key->len == key->len &&
+         memcmp (self->layer_key->data, key->data, key->len) == 0;
 }
 
 static void
@@ -500,16 +585,63 @@ fw_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   FwPlot *self = FW_PLOT (widget);
   int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  int scale = gtk_widget_get_scale_factor (widget);
   GdkRGBA fg;
+  FwChartRect legend;
+  Frame f = { 0 };
   cairo_t *cr;
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   G_GNUC_END_IGNORE_DEPRECATIONS
 
+  if (w <= 0 || h <= 0)
+    return;
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  fw_plot_draw (self, cr, w, h, &fg, NULL);
+  plot_layout (self, w, h, &legend, &f.area);
+  if (!compute_frame (self, &f))
+    fw_plot_draw (self, cr, w, h, &fg, NULL);      /* the hint */
+  else
+    {
+      GByteArray *key = layer_key (self, &f, w, h, scale, &fg);
+
+      if (layer_is_current (self, key))
+        g_byte_array_unref (key);
+      else
+        {
+          cairo_t *lcr;
+          Frame drawn;
+
+          g_clear_pointer (&self->layer, cairo_surface_destroy);
+          g_clear_pointer (&self->layer_key, g_byte_array_unref);
+          self->layer = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w * scale, h * scale);
+          cairo_surface_set_device_scale (self->layer, scale, scale);
+          lcr = cairo_create (self->layer);
+          draw_chart (self, lcr, w, h, &fg, NULL, RUNS_SETTLED, &drawn);
+          cairo_destroy (lcr);
+          self->layer_key = key;
+          self->layer_renders++;
+        }
+      cairo_set_source_surface (cr, self->layer, 0, 0);
+      cairo_paint (cr);
+      draw_runs (self, cr, &f, RUNS_LIVE, &fg);
+      if (self->hovering)
+        draw_hover (self, cr, &f, &fg, NULL);
+    }
   cairo_destroy (cr);
+}
+
+guint fw_plot_get_layer_renders (FwPlot *self) { return self->layer_renders; }
+
+/* the theme, the contrast setting or the font changed: the layer's ink did */
+static void
+fw_plot_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
+{
+  FwPlot *self = FW_PLOT (widget);
+
+  GTK_WIDGET_CLASS (fw_plot_parent_class)->css_changed (widget, change);
+  g_clear_pointer (&self->layer, cairo_surface_destroy);
+  g_clear_pointer (&self->layer_key, g_byte_array_unref);
 }
 
 gboolean
@@ -587,6 +719,14 @@ on_model_changed (FwPlotModel *model, FwPlot *self)
     self->describe_id = g_timeout_add (500, describe_later, self);
 }
 
+/* Step losses are the loss plot's alone: the accuracy plot draws epochs */
+static void
+on_model_steps_added (FwPlotModel *model, FwPlot *self)
+{
+  if (self->kind == FW_PLOT_LOSS)
+    on_model_changed (model, self);
+}
+
 static void
 fw_plot_dispose (GObject *object)
 {
@@ -597,6 +737,8 @@ fw_plot_dispose (GObject *object)
   g_clear_object (&self->model);
   g_clear_handle_id (&self->describe_id, g_source_remove);
   g_clear_pointer (&self->legend_colors, g_free);
+  g_clear_pointer (&self->layer, cairo_surface_destroy);
+  g_clear_pointer (&self->layer_key, g_byte_array_unref);
   G_OBJECT_CLASS (fw_plot_parent_class)->dispose (object);
 }
 
@@ -640,6 +782,7 @@ fw_plot_class_init (FwPlotClass *klass)
   object_class->get_property = fw_plot_get_property;
   object_class->set_property = fw_plot_set_property;
   widget_class->snapshot = fw_plot_snapshot;
+  widget_class->css_changed = fw_plot_css_changed;
 
   properties[PROP_MODEL] = g_param_spec_object ("model", NULL, NULL, FW_TYPE_PLOT_MODEL,
                                                 G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
@@ -687,7 +830,10 @@ fw_plot_set_model (FwPlot *self, FwPlotModel *model)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_set_object (&self->model, model);
   if (model)
-    g_signal_connect (model, "changed", G_CALLBACK (on_model_changed), self);
+    {
+      g_signal_connect (model, "changed", G_CALLBACK (on_model_changed), self);
+      g_signal_connect (model, "steps-added", G_CALLBACK (on_model_steps_added), self);
+    }
   gtk_widget_queue_draw (GTK_WIDGET (self));
   update_description (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);

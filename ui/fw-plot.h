@@ -49,6 +49,10 @@ FwChartTable *fw_plot_get_table (FwPlot *self);
  * be NULL for a transparent background. */
 void fw_plot_draw (FwPlot *self, cairo_t *cr, int width, int height,
                    const GdkRGBA *fg, const GdkRGBA *bg);
+/* How many times the widget drew its layer of everything but the runs
+ * still training (it draws the live runs over that copy on each frame,
+ * and the layer again only when something in it changed): for tests. */
+guint fw_plot_get_layer_renders (FwPlot *self);
 /* Writes the chart as it is shown; the format follows the file's
  * extension: .png, .svg or .pdf. */
 gboolean fw_plot_export (FwPlot *self, const char *path, GError **error);

@@ -18,6 +18,7 @@
 #include "fw-dataset-view.h"
 #include "fw-explainer.h"
 #include "fw-pace.h"
+#include "fw-redraw-budget.h"
 #include "fw-run-row.h"
 #include "fw-run-store.h"
 #include "fw-run-summary.h"
@@ -92,7 +93,9 @@ struct _FwWindow
   char *chosen_spec;         /* a dataset the user picked in the menu, loading */
   gulong after_paint_id;
   int compare_next;          /* index into compare_order; -1 when not comparing */
-  guint tick_id;
+  guint tick_id;             /* draining every frame: Classroom pace animates */
+  guint drain_id;            /* draining as the redraw budget allows: full speed */
+  FwRedrawBudget redraw_budget;
   guint watchdog_id;
   guint progress_id;
   gint64 last_drain;
@@ -537,12 +540,13 @@ keep_model_in_memory (FwWindow *self)
 }
 
 /* Drains every queued event; the caller guarantees this runs at most once
- * per frame, so a fast trainer never floods the main loop. */
+ * per frame (Classroom pace) or as the redraw budget allows, so a fast
+ * trainer never floods the main loop. */
 static void
 drain_events (FwWindow *self)
 {
   FwEvent event = { 0 };
-  gboolean any = FALSE, ended = FALSE;
+  gboolean any = FALSE, ended = FALSE, epochs = FALSE;
 
   self->last_drain = g_get_monotonic_time ();
   while (self->trainer && !ended && fw_pace_pop_event (&self->pace, self->trainer, self->last_drain, &event))
@@ -565,6 +569,7 @@ drain_events (FwWindow *self)
             if (fw_run_get_steps_per_epoch (self->run) == 0)
               fw_run_set_steps_per_epoch (self->run, event.steps_per_epoch);
             fw_run_add_epoch (self->run, &p);
+            epochs = TRUE;
             g_autofree char *note = note_model_saved (self, event.save_error);
             if (note)
               show_error (self, note);
@@ -608,13 +613,22 @@ drain_events (FwWindow *self)
     }
   if (any)
     {
-      fw_plot_model_changed (self->plot_model);
-      update_step_status (self);
-      /* the run's row shows its time a few times a second, not per frame */
-      if (!ended && self->last_drain - self->last_progress > 250 * 1000)
+      fw_redraw_budget_expect_frame (&self->redraw_budget);
+      /* steps alone redraw the loss plot only */
+      if (epochs || ended)
+        fw_plot_model_changed (self->plot_model);
+      else
+        fw_plot_model_steps_added (self->plot_model);
+      /* the status line and the run's row a few times a second: a label
+       * whose text changes relayouts the window */
+      if (epochs || ended || self->last_drain - self->last_progress > 250 * 1000)
         {
-          self->last_progress = self->last_drain;
-          fw_run_progress (self->run);
+          update_step_status (self);
+          if (!ended)
+            {
+              self->last_progress = self->last_drain;
+              fw_run_progress (self->run);
+            }
         }
     }
   if (ended)
@@ -628,14 +642,65 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_drain_timeout (gpointer user_data)
+{
+  FwWindow *self = user_data;
+
+  self->drain_id = 0;
+  drain_events (self);
+  /* the next one as far off as the last frames' cost asks, unless the run
+   * ended (or ended and the next of a comparison began: it has its own) */
+  if (self->trainer && !self->pace.enabled && !self->drain_id && !self->tick_id)
+    self->drain_id = g_timeout_add (fw_redraw_budget_interval_ms (&self->redraw_budget),
+                                    on_drain_timeout, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_draining (FwWindow *self)
+{
+  if (self->tick_id)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+  g_clear_handle_id (&self->drain_id, g_source_remove);
+  fw_redraw_budget_detach (&self->redraw_budget);
+}
+
+/* Classroom pace releases steps frame by frame, so it drains on every
+ * frame.  At full speed the curves grow as often as the redraw budget
+ * allows instead (20 times a second at most): a tick callback would keep
+ * the window drawing 60 frames a second, each taking its CPU from the
+ * training threads on a machine without spare cores, for steps the eye
+ * does not follow one by one. */
+static void
+schedule_draining (FwWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  stop_draining (self);
+  if (!self->trainer)
+    return;
+  if (self->pace.enabled)
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
+  else
+    {
+      if (clock)
+        fw_redraw_budget_attach (&self->redraw_budget, clock);
+      self->drain_id = g_timeout_add (fw_redraw_budget_interval_ms (&self->redraw_budget),
+                                      on_drain_timeout, self);
+    }
+}
+
 /* Frames stop while the window is hidden or minimized; the queue is still
- * drained, slowly, so a comparison goes on. */
+ * drained, slowly, so a comparison goes on (the full-speed timer needs no
+ * frames: only the per-frame drain of Classroom pace can stall). */
 static gboolean
 on_watchdog (gpointer user_data)
 {
   FwWindow *self = user_data;
 
-  if (g_get_monotonic_time () - self->last_drain > 200 * 1000)
+  if (self->tick_id && g_get_monotonic_time () - self->last_drain > 200 * 1000)
     drain_events (self);
   return G_SOURCE_CONTINUE;
 }
@@ -789,7 +854,7 @@ start_run_from (FwWindow *self, const FwConfig *config, FwRun *existing, const F
    * a busy machine starve training; the window's frames stay cheap */
   fw_trainer_start (self->trainer);
   self->last_drain = g_get_monotonic_time ();
-  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
+  schedule_draining (self);
   self->watchdog_id = g_timeout_add (250, on_watchdog, self);
   fw_model_panel_set_training (self->model_panel, TRUE);
   update_step_status (self);
@@ -853,9 +918,7 @@ finish_training (FwWindow *self)
   /* FINISHED and FAILED are the last events: joining is immediate; the
    * Contributions view keeps the model */
   fw_explainer_take_trainer (self->explainer, self->run, g_steal_pointer (&self->trainer));
-  if (self->tick_id)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-  self->tick_id = 0;
+  stop_draining (self);
   g_clear_handle_id (&self->watchdog_id, g_source_remove);
   fw_model_panel_set_training (self->model_panel, FALSE);
   /* the compute thread wrote the model file; the run gets it read back */
@@ -1281,7 +1344,14 @@ FwRun *fw_window_get_training_run (FwWindow *self) { return self->run; }
 gboolean fw_window_is_loading (FwWindow *self) { return self->load_cancellable != NULL; }
 int fw_window_get_model_jobs (FwWindow *self) { return self->model_jobs; }
 FwWindowLayout *fw_window_get_layout (FwWindow *self) { return &self->layout; }
-void fw_window_set_pace (FwWindow *self, gboolean on) { fw_pace_set_enabled (&self->pace, on); }
+void
+fw_window_set_pace (FwWindow *self, gboolean on)
+{
+  fw_pace_set_enabled (&self->pace, on);
+  if (self->trainer)
+    schedule_draining (self);
+}
+
 GSettings *fw_window_get_settings (FwWindow *self) { return self->settings; }
 
 void
@@ -1437,9 +1507,7 @@ fw_window_dispose (GObject *object)
   self->load_job = NULL;
   g_clear_handle_id (&self->progress_id, g_source_remove);
   g_clear_handle_id (&self->watchdog_id, g_source_remove);
-  if (self->tick_id)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-  self->tick_id = 0;
+  stop_draining (self);
   if (self->after_paint_id && gtk_widget_get_frame_clock (GTK_WIDGET (self)))
     g_clear_signal_handler (&self->after_paint_id, gtk_widget_get_frame_clock (GTK_WIDGET (self)));
   self->after_paint_id = 0;

@@ -22,6 +22,9 @@ static double first_frame_since_main = -1;
 static double first_frame_since_launch = -1;
 static double first_frame_cpu = -1;
 static GArray *intervals;    /* (double) ms */
+static GArray *clock_intervals; /* (double) ms between the frame clock's frame times */
+static gint64 last_frame_time;
+static gint64 refresh_us;    /* the frame clock's refresh interval */
 static GArray *frame_cpu;    /* (double) ms of GUI-thread CPU per frame */
 static double frame_cpu_start;
 static gint64 last_frame_us;
@@ -108,12 +111,19 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
   gint64 now = g_get_monotonic_time ();
 
+  gint64 frame_time = gdk_frame_clock_get_frame_time (clock);
+
+  gdk_frame_clock_get_refresh_info (clock, frame_time, &refresh_us, NULL);
+
   if (recording && last_frame_us)
     {
       double ms = (now - last_frame_us) / 1000.0;
+      double clock_ms = (frame_time - last_frame_time) / 1000.0;
       g_array_append_val (intervals, ms);
+      g_array_append_val (clock_intervals, clock_ms);
     }
   last_frame_us = now;
+  last_frame_time = frame_time;
   return G_SOURCE_CONTINUE;
 }
 
@@ -134,7 +144,7 @@ main (int argc, char **argv)
   FwWindow *win;
   FwConfig config;
   gint64 t_train;
-  double train_s;
+  double train_s, gui_cpu0, process_cpu0, gui_cpu_ms, process_cpu_s;
 
   fw_blas_pick_kernels (argv);   /* as main.c */
   main_start_us = g_get_monotonic_time ();
@@ -152,6 +162,7 @@ main (int argc, char **argv)
   phase ("fw_ui_init");
   intervals = g_array_new (FALSE, FALSE, sizeof (double));
   frame_cpu = g_array_new (FALSE, FALSE, sizeof (double));
+  clock_intervals = g_array_new (FALSE, FALSE, sizeof (double));
 
   win = fw_window_new (NULL);
   phase ("window");
@@ -195,15 +206,20 @@ main (int argc, char **argv)
   for (gint64 end = g_get_monotonic_time () + 300000; g_get_monotonic_time () < end;)
     g_main_context_iteration (NULL, TRUE);
   recording = TRUE;
+  gui_cpu0 = thread_cpu_ms ();
+  process_cpu0 = process_cpu_ms ();
   t_train = g_get_monotonic_time ();
   g_action_group_activate_action (G_ACTION_GROUP (win), "train", NULL);
   while (fw_window_is_busy (win))
     g_main_context_iteration (NULL, TRUE);
   recording = FALSE;
   train_s = (g_get_monotonic_time () - t_train) / 1e6;
+  gui_cpu_ms = thread_cpu_ms () - gui_cpu0;
+  process_cpu_s = (process_cpu_ms () - process_cpu0) / 1e3;
 
   g_array_sort (intervals, compare_double);
   g_array_sort (frame_cpu, compare_double);
+  g_array_sort (clock_intervals, compare_double);
   if (intervals->len == 0)
     {
       g_printerr ("bench-frames: no frames recorded\n");
@@ -220,6 +236,18 @@ main (int argc, char **argv)
              epochs, spec, g_get_num_processors (), train_s, n);
     g_print ("frame interval p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms\n",
              v[n / 2], v[(guint) (n * 0.95)], v[(guint) (n * 0.99)], v[n - 1]);
+    {
+      /* the frame clock's own frame times: a frame on time is one refresh
+       * interval after the last, a dropped one two or more (the wall clock
+       * above adds the timer's jitter either side of 16.7 ms) */
+      double *c = (double *) clock_intervals->data;
+      guint m = clock_intervals->len, late = 0;
+      double refresh = refresh_us > 0 ? refresh_us / 1e3 : 1000.0 / 60;
+      for (guint i = 0; i < m; i++)
+        late += c[i] > 1.5 * refresh;
+      g_print ("frame clock interval p50 %.1f ms, p95 %.1f ms; %u of %u frames dropped (%.1f%%; refresh %.1f ms)\n",
+               c[m / 2], c[(guint) (m * 0.95)], late, m, 100.0 * late / m, refresh);
+    }
     if (frame_cpu->len > 0)
       {
         double *c = (double *) frame_cpu->data;
@@ -227,6 +255,11 @@ main (int argc, char **argv)
         g_print ("GUI thread CPU per frame (drain events, layout, draw): p50 %.2f ms, p95 %.2f ms, max %.2f ms\n",
                  c[m / 2], c[(guint) (m * 0.95)], c[m - 1]);
       }
+    /* CPU time, which the machine's load does not move: what the GUI
+     * thread took from the training threads */
+    g_print ("GUI thread CPU while training: %.0f ms in %.2f s (%.1f%% of one core); "
+             "the whole process: %.2f CPU s\n",
+             gui_cpu_ms, train_s, gui_cpu_ms / train_s / 10, process_cpu_s);
     /* the run's own training clock (the loop alone, as `train --json`) */
     FwPlotModel *plots = fw_window_get_plot_model (win);
     FwRun *run = fw_plot_model_get_run (plots, fw_plot_model_get_n_runs (plots) - 1);

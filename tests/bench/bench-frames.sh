@@ -39,9 +39,10 @@ printf 'launch to first frame, 3 launches: %s s; median %s s\n' "${launches[*]}"
 for earlier in 0 4; do
   cmd=$(build/app/fusion-workbench train --data "$spec" --epochs "$epochs" --image-encoder "$encoder" \
           --quiet --json | sed -n 's/.*"samples_per_second": \([0-9.]*\).*/\1/p')
-  win=$(frames "$epochs" "$spec" "$earlier" "$encoder" \
-          | sed -n 's/^window training samples\/s: \([0-9.]*\).*/\1/p')
-  awk -v c="$cmd" -v w="$win" -v e="$earlier" -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
-    printf "%d earlier runs: window %.0f samples/s, train command %.0f samples/s: %.0f%% (load %s)\n",
-           e, w, c, 100 * w / c, l }'
+  out=$(frames "$epochs" "$spec" "$earlier" "$encoder")
+  win=$(echo "$out" | sed -n 's/^window training samples\/s: \([0-9.]*\).*/\1/p')
+  gui=$(echo "$out" | sed -n 's/^GUI thread CPU while training: .*(\([0-9.]*%\) of one core).*/\1/p')
+  awk -v c="$cmd" -v w="$win" -v e="$earlier" -v g="$gui" -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+    printf "%d earlier runs: window %.0f samples/s, train command %.0f samples/s: %.0f%% (GUI thread %s of a core; load %s)\n",
+           e, w, c, 100 * w / c, g, l }'
 done

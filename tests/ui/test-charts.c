@@ -2,8 +2,11 @@
  * (fw-chart-draw.c): plot legends stay out of the data, accuracy charts
  * show what guessing scores, the confusion matrix keeps its axis titles,
  * counts and headers at ten classes, and the Shapley sentence does not
- * turn noise into percentages.  Widgets are drawn into image surfaces. */
+ * turn noise into percentages; the loss plot's frames look as if drawn
+ * whole while only the live run is drawn anew.  Widgets are drawn into
+ * image surfaces. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fw-contrib-chart.h"
@@ -167,6 +170,131 @@ test_plot_words_and_table (void)
   g_object_unref (plot);
 }
 
+/* The plot as the window shows it: its snapshot, drawn into an image. */
+static cairo_surface_t *
+snapshot_image (GtkWidget *plot, int w, int h)
+{
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  cairo_t *cr = cairo_create (s);
+  GskRenderNode *node;
+
+  GTK_WIDGET_GET_CLASS (plot)->snapshot (plot, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  gsk_render_node_draw (node, cr);
+  gsk_render_node_unref (node);
+  cairo_destroy (cr);
+  cairo_surface_flush (s);
+  return s;
+}
+
+/* fw_plot_draw of every run in one pass: what the layered snapshot must
+ * look like. */
+static cairo_surface_t *
+direct_image (GtkWidget *plot, int w, int h)
+{
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  cairo_t *cr = cairo_create (s);
+  GdkRGBA fg;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (plot), &fg);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  fw_plot_draw (FW_PLOT (plot), cr, w, h, &fg, NULL);
+  cairo_destroy (cr);
+  cairo_surface_flush (s);
+  return s;
+}
+
+/* Channel values differing by more than 2 (rounding of the composited
+ * layer); g_assert on 0 */
+static int
+pixels_apart (cairo_surface_t *a, cairo_surface_t *b)
+{
+  int w = cairo_image_surface_get_width (a), h = cairo_image_surface_get_height (a), n = 0;
+  int stride = cairo_image_surface_get_stride (a);
+  const guint8 *pa = cairo_image_surface_get_data (a), *pb = cairo_image_surface_get_data (b);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < 4 * w; x++)
+      n += abs (pa[y * stride + x] - pb[y * stride + x]) > 2;
+  return n;
+}
+
+static void
+assert_as_drawn (GtkWidget *plot, int w, int h, cairo_surface_t **out)
+{
+  cairo_surface_t *shown = snapshot_image (plot, w, h), *direct = direct_image (plot, w, h);
+
+  g_assert_cmpint (pixels_apart (shown, direct), ==, 0);
+  cairo_surface_destroy (direct);
+  if (out)
+    *out = shown;
+  else
+    cairo_surface_destroy (shown);
+}
+
+/* While a run trains, its curve is drawn over a kept image of the rest
+ * (finished runs, axes, legend): each frame shows what drawing everything
+ * would, and the rest is drawn again only when it changed. */
+static void
+test_plot_layer (void)
+{
+  g_autoptr(FwPlotModel) model = fw_plot_model_new ();
+  GtkWidget *plot = g_object_ref_sink (fw_plot_new (FW_PLOT_LOSS));
+  g_autoptr(FwRun) a = run_with_epochs ("first", 3, 0.6);
+  g_autoptr(FwRun) b = run_with_epochs ("second", 3, 0.7);
+  g_autoptr(FwRun) live = run_with_epochs ("live", 1, 0.5);
+  FwConfig config = *fw_run_get_config (live);
+  const int W = 600, H = 300;
+  cairo_surface_t *before, *after;
+  int min, nat;
+
+  /* the live run has 1 of its 3 epochs: the x axis is planned already */
+  config.epochs = 3;
+  g_clear_object (&live);
+  {
+    GdkRGBA color = { 0.1, 0.5, 0.1, 1 };
+    live = fw_run_new (&config, "live", &color);
+  }
+  fw_run_set_steps_per_epoch (live, 10);
+  for (int s = 1; s <= 10; s++)
+    fw_run_add_step (live, s, 0.9 - 0.02 * s);
+  fw_run_set_state (live, FW_RUN_RUNNING);
+  fw_plot_set_model (FW_PLOT (plot), model);
+  fw_plot_model_add_run (model, a);
+  fw_plot_model_add_run (model, b);
+  fw_plot_model_add_run (model, live);
+  gtk_widget_measure (plot, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  gtk_widget_measure (plot, GTK_ORIENTATION_VERTICAL, W, &min, &nat, NULL, NULL);
+  gtk_widget_allocate (plot, W, H, -1, NULL);
+
+  assert_as_drawn (plot, W, H, &before);
+  g_assert_cmpuint (fw_plot_get_layer_renders (FW_PLOT (plot)), ==, 1);
+  /* new steps inside the axes: the layer is kept, the new curve shows */
+  for (int s = 11; s <= 20; s++)
+    fw_run_add_step (live, s, 0.7 - 0.01 * s);
+  assert_as_drawn (plot, W, H, &after);
+  g_assert_cmpuint (fw_plot_get_layer_renders (FW_PLOT (plot)), ==, 1);
+  g_assert_cmpint (pixels_apart (before, after), >, 20);
+  cairo_surface_destroy (before);
+  cairo_surface_destroy (after);
+  /* a finished run hidden, the live run's end, the smoothing: each
+   * redraws the layer once */
+  fw_run_set_visible (a, FALSE);
+  assert_as_drawn (plot, W, H, NULL);
+  g_assert_cmpuint (fw_plot_get_layer_renders (FW_PLOT (plot)), ==, 2);
+  fw_run_set_state (live, FW_RUN_FINISHED);
+  assert_as_drawn (plot, W, H, NULL);
+  assert_as_drawn (plot, W, H, NULL);
+  g_assert_cmpuint (fw_plot_get_layer_renders (FW_PLOT (plot)), ==, 3);
+  fw_plot_set_smoothing (FW_PLOT (plot), 0.9);
+  assert_as_drawn (plot, W, H, NULL);
+  g_assert_cmpuint (fw_plot_get_layer_renders (FW_PLOT (plot)), ==, 4);
+  g_object_unref (plot);
+}
+
 static FwContribNumbers *
 confusion_numbers (int K)
 {
@@ -284,6 +412,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/charts/legend-outside-data", test_legend_outside_data);
   g_test_add_func ("/ui/charts/chance-line", test_chance_line);
   g_test_add_func ("/ui/charts/plot-words-and-table", test_plot_words_and_table);
+  g_test_add_func ("/ui/charts/plot-layer", test_plot_layer);
   g_test_add_func ("/ui/charts/confusion-ten-classes", test_confusion_ten_classes);
   g_test_add_func ("/ui/charts/effect-shares", test_effect_shares);
   g_test_add_func ("/ui/charts/ig-note-steps", test_ig_note_steps);

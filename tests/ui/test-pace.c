@@ -2,11 +2,16 @@
  * what the run computes: the same run trained with the pace off and on
  * writes the same metrics CSV (but for the seconds column), and with the
  * pace on it takes the window several seconds to show it all; paused, the
- * paced curves stop where they are. */
+ * paced curves stop where they are.  At full speed the window shows new
+ * steps as often as its redraw budget allows: the budget measures what a
+ * frame that shows them costs the GUI thread. */
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "fw-pace.h"
+#include "fw-redraw-budget.h"
 #include "fw-run.h"
 #include "fw-ui.h"
 #include "fw-window.h"
@@ -160,6 +165,88 @@ test_pause_holds_curves (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static void
+test_redraw_interval (void)
+{
+  /* never above 20 a second, never below 4, else 1/20 of a core */
+  g_assert_cmpuint (fw_redraw_interval_for (0), ==, FW_REDRAW_MIN_MS);
+  g_assert_cmpuint (fw_redraw_interval_for (1), ==, 50);
+  g_assert_cmpuint (fw_redraw_interval_for (4.5), ==, 90);
+  g_assert_cmpuint (fw_redraw_interval_for (10), ==, 200);
+  g_assert_cmpuint (fw_redraw_interval_for (40), ==, FW_REDRAW_MAX_MS);
+  g_assert_cmpuint (fw_redraw_interval_for (NAN), ==, FW_REDRAW_MAX_MS);
+}
+
+static double
+thread_cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int draws;
+
+/* A drawing that costs 12 ms of this thread's CPU */
+static void
+draw_slowly (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  double end = thread_cpu_ms () + 12;
+  volatile double x = 0;
+
+  while (thread_cpu_ms () < end)
+    x += 1;
+  draws++;
+}
+
+static void
+wait_for_draws (int n)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add_seconds (30, timed_out, &expired);
+
+  while (draws < n && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (id);
+  /* after-paint follows the drawing within the same frame */
+  for (int i = 0; i < 20 && g_main_context_pending (NULL); i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static void
+test_redraw_budget_measures (void)
+{
+  GtkWidget *win = gtk_window_new ();
+  GtkWidget *area = gtk_drawing_area_new ();
+  FwRedrawBudget budget = { 0 };
+  double measured;
+
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), draw_slowly, NULL, NULL);
+  gtk_widget_set_size_request (area, 200, 100);
+  gtk_window_set_child (GTK_WINDOW (win), area);
+  gtk_window_present (GTK_WINDOW (win));
+  wait_for_draws (1);
+  g_assert_cmpuint (fw_redraw_budget_interval_ms (&budget), ==, FW_REDRAW_MIN_MS);
+
+  fw_redraw_budget_attach (&budget, gtk_widget_get_frame_clock (win));
+  /* a frame nobody said was showing steps is not counted */
+  gtk_widget_queue_draw (area);
+  wait_for_draws (2);
+  g_assert_cmpfloat (budget.paint_ms, ==, 0);
+  fw_redraw_budget_expect_frame (&budget);
+  gtk_widget_queue_draw (area);
+  wait_for_draws (3);
+  measured = budget.paint_ms;
+  g_assert_cmpfloat (measured, >=, 12);
+  /* 12 ms a frame: at most one frame every 240 ms */
+  g_assert_cmpuint (fw_redraw_budget_interval_ms (&budget), >=, 240);
+  fw_redraw_budget_detach (&budget);
+  g_assert_null (budget.clock);
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -170,5 +257,7 @@ main (int argc, char **argv)
   fw_ui_init ();
   g_test_add_func ("/pace/same-numbers-slower", test_same_numbers_slower);
   g_test_add_func ("/pace/pause-holds-curves", test_pause_holds_curves);
+  g_test_add_func ("/pace/redraw-interval", test_redraw_interval);
+  g_test_add_func ("/pace/redraw-budget-measures", test_redraw_budget_measures);
   return g_test_run ();
 }
