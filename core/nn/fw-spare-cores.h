@@ -32,7 +32,7 @@ gboolean fw_spare_cores_readable (const FwSpareCores *meter);
  * ours for the taking from processes of lower priority, and only our own
  * use during a split shows that */
 #define FW_SPARE_CORES_TO_SPLIT 1.5
-#define FW_SPARE_TRIAL_EVERY 10
+#define FW_SPARE_TRIAL_EVERY 20
 gboolean fw_spare_cores_split_pays (FwSpareCores *meter, gint64 now_us);
 
 /* the rule, for tests: whether the next window is open after one that
