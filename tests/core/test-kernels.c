@@ -1007,6 +1007,38 @@ test_conv2d_direct (void)
  * past the edge), channel counts that are not multiples of eight, B = 19
  * and 131 (several chunks, more images a chunk), at 1 and 3 threads; every
  * result bit-identical at either thread count; dinp, dw and db each alone */
+/* dinp, dw and db of fw_conv2d_backward_col against finite differences of
+ * conv_col_objective, for one shape (the shape picks the kernel path) */
+static void
+check_conv_col_fd (const char *name, int B, int C, int H, int W, int O, guint64 rng)
+{
+  ConvColCtx c = { .B = B, .C = C, .H = H, .W = W, .O = O };
+  gsize nin = (gsize) B * C * H * W, nw = (gsize) O * C * 9, nout = (gsize) B * O * H * W;
+  g_autofree float *work = g_new (float, fw_conv2d_work_floats (C, H, W, O));
+  c.col = g_new (float, B * fw_conv2d_col_floats (C, H, W));
+  c.inp = rand_buf (&rng, nin, -1, 1);
+  c.w = rand_buf (&rng, nw, -1, 1);
+  c.b = rand_buf (&rng, O, -1, 1);
+  c.out = g_new (float, nout);
+  c.R = rand_buf (&rng, nout, -1, 1);
+  g_autofree float *dinp0 = rand_buf (&rng, nin, -1, 1);
+  g_autofree float *dw0 = rand_buf (&rng, nw, -1, 1);
+  g_autofree float *db0 = rand_buf (&rng, O, -1, 1);
+  g_autofree float *dinp = copy_buf (dinp0, nin);
+  g_autofree float *dw = copy_buf (dw0, nw);
+  g_autofree float *db = copy_buf (db0, O);
+  g_autofree char *n_dinp = g_strconcat (name, " dinp", NULL);
+  g_autofree char *n_dw = g_strconcat (name, " dw", NULL);
+  g_autofree char *n_db = g_strconcat (name, " db", NULL);
+
+  conv_col_objective (&c);   /* backward reads the col this forward kept */
+  fw_conv2d_backward_col (dinp, dw, db, work, c.R, c.col, c.w, B, C, H, W, O);
+  check_fd (n_dinp, c.inp, nin, dinp, dinp0, conv_col_objective, &c, 1e-2f, FD_TOL);
+  check_fd (n_dw, c.w, nw, dw, dw0, conv_col_objective, &c, 1e-2f, FD_TOL);
+  check_fd (n_db, c.b, O, db, db0, conv_col_objective, &c, 1e-2f, FD_TOL);
+  g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.out); g_free (c.R); g_free (c.col);
+}
+
 static void
 test_conv2d_winograd (void)
 {
@@ -1080,29 +1112,8 @@ test_conv2d_winograd (void)
     }
 
   /* finite differences through the Winograd path, an odd image */
-  ConvColCtx c = { .B = 2, .C = 6, .H = 5, .W = 3, .O = 4 };
-  g_assert_true (fw_conv_winograd_fits (c.C, c.O));
-  gsize nin = (gsize) c.B * c.C * c.H * c.W, nw = (gsize) c.O * c.C * 9;
-  gsize nout = (gsize) c.B * c.O * c.H * c.W;
-  g_autofree float *work = g_new (float, fw_conv2d_work_floats (c.C, c.H, c.W, c.O));
-  c.col = g_new (float, c.B * fw_conv2d_col_floats (c.C, c.H, c.W));
-  c.inp = rand_buf (&rng, nin, -1, 1);
-  c.w = rand_buf (&rng, nw, -1, 1);
-  c.b = rand_buf (&rng, c.O, -1, 1);
-  c.out = g_new (float, nout);
-  c.R = rand_buf (&rng, nout, -1, 1);
-  g_autofree float *dinp0 = rand_buf (&rng, nin, -1, 1);
-  g_autofree float *dw0 = rand_buf (&rng, nw, -1, 1);
-  g_autofree float *db0 = rand_buf (&rng, c.O, -1, 1);
-  g_autofree float *dinp = copy_buf (dinp0, nin);
-  g_autofree float *dw = copy_buf (dw0, nw);
-  g_autofree float *db = copy_buf (db0, c.O);
-  conv_col_objective (&c);
-  fw_conv2d_backward_col (dinp, dw, db, work, c.R, c.col, c.w, c.B, c.C, c.H, c.W, c.O);
-  check_fd ("conv2d-winograd dinp", c.inp, nin, dinp, dinp0, conv_col_objective, &c, 1e-2f, FD_TOL);
-  check_fd ("conv2d-winograd dw", c.w, nw, dw, dw0, conv_col_objective, &c, 1e-2f, FD_TOL);
-  check_fd ("conv2d-winograd db", c.b, c.O, db, db0, conv_col_objective, &c, 1e-2f, FD_TOL);
-  g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.out); g_free (c.R); g_free (c.col);
+  g_assert_true (fw_conv_winograd_fits (6, 4));
+  check_conv_col_fd ("conv2d-winograd", 2, 6, 5, 3, 4, rng);
 }
 
 static void
@@ -1115,31 +1126,8 @@ test_conv2d_col_grad (void)
       {
         g_autoptr (FwPool) pool = fw_pool_new (pool_sizes[ps]);
         fw_pool_make_current (pool);
-        guint64 rng = 92 + k;
-        ConvColCtx c = { .B = 3, .C = channels[k], .H = 5, .W = 4, .O = 3 };
-        gsize nin = (gsize) c.B * c.C * c.H * c.W, nw = (gsize) c.O * c.C * 9;
-        gsize nout = (gsize) c.B * c.O * c.H * c.W;
-        g_autofree float *work = g_new (float, fw_conv2d_work_floats (c.C, c.H, c.W, c.O));
-        c.col = g_new (float, c.B * fw_conv2d_col_floats (c.C, c.H, c.W));
-        c.inp = rand_buf (&rng, nin, -1, 1);
-        c.w = rand_buf (&rng, nw, -1, 1);
-        c.b = rand_buf (&rng, c.O, -1, 1);
-        c.out = g_new (float, nout);
-        c.R = rand_buf (&rng, nout, -1, 1);
-        g_autofree float *dinp0 = rand_buf (&rng, nin, -1, 1);
-        g_autofree float *dw0 = rand_buf (&rng, nw, -1, 1);
-        g_autofree float *db0 = rand_buf (&rng, c.O, -1, 1);
-        g_autofree float *dinp = copy_buf (dinp0, nin);
-        g_autofree float *dw = copy_buf (dw0, nw);
-        g_autofree float *db = copy_buf (db0, c.O);
-
-        conv_col_objective (&c);   /* backward reads the col this forward kept */
-        fw_conv2d_backward_col (dinp, dw, db, work, c.R, c.col, c.w, c.B, c.C, c.H, c.W, c.O);
-        check_fd ("conv2d-col dinp", c.inp, nin, dinp, dinp0, conv_col_objective, &c, 1e-2f, FD_TOL);
-        check_fd ("conv2d-col dw", c.w, nw, dw, dw0, conv_col_objective, &c, 1e-2f, FD_TOL);
-        check_fd ("conv2d-col db", c.b, c.O, db, db0, conv_col_objective, &c, 1e-2f, FD_TOL);
+        check_conv_col_fd ("conv2d-col", 3, channels[k], 5, 4, 3, 92 + k);
         fw_pool_make_current (NULL);
-        g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.out); g_free (c.R); g_free (c.col);
       }
 }
 
