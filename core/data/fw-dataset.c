@@ -112,10 +112,11 @@ fw_dataset_alloc (int n, int channels, int size, const char *what, GError **erro
 {
   guint64 bytes = (guint64) MAX (n, 0) * channels * size * size;
   /* refuse rather than abort in g_malloc: 70 000 × 3 × 256² is already 13 GB.
-   * Small pages, on purpose: huge pages (MADV_HUGEPAGE) come from the free
-   * 2 MB blocks a VM's balloon has handed back to its host, so each first
-   * touch waits for the host as well; on this VM that cost 0.7-1.3 s of
-   * kernel time for 20 000 64×64 RGB images instead of 0.2-0.3 s. */
+   * Small pages, on purpose: with MADV_HUGEPAGE the first touch cost
+   * 0.7-1.3 s of kernel time for 20 000 64×64 RGB images instead of
+   * 0.2-0.3 s on our 2-core VM, most likely because huge pages come from
+   * free 2 MB blocks its balloon (free-page reporting) had handed back to
+   * the host, so each first touch waits for the host as well. */
   guint8 *pixels = bytes <= G_MAXSIZE / 2 ? g_try_malloc0 (MAX (bytes, 1)) : NULL;
   if (pixels == NULL)
     {
