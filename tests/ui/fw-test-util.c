@@ -142,3 +142,17 @@ fw_test_collect_widgets (GtkWidget *root)
   collect (root, out);
   return out;
 }
+
+GtkWidget *
+fw_test_find_widget (GtkWidget *root, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = fw_test_find_widget (c, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}

@@ -25,5 +25,8 @@ void fw_test_iterate_for (int ms);
 gboolean fw_test_wait_for (gboolean (*cond) (gpointer data), gpointer data, int seconds);
 /* Every widget under root, depth first, root included. */
 GPtrArray *fw_test_collect_widgets (GtkWidget *root);
+/* The first widget of type under root, depth first, root included; NULL
+ * if there is none. */
+GtkWidget *fw_test_find_widget (GtkWidget *root, GType type);
 
 G_END_DECLS

@@ -205,20 +205,6 @@ max_diff (const float *a, const float *b, int n)
   return d;
 }
 
-static GtkWidget *
-find_widget (GtkWidget *root, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_widget (c, type);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 /* FW_ATTENTION_PNG=FILE: a picture of the inspector as the test sees it. */
 static void
 maybe_save_picture (GtkWidget *widget)
@@ -308,7 +294,7 @@ test_attention_inspector (void)
   g_assert_cmpfloat (max_diff (i2t, core_i2t, HEADS * R * W), <=, 1e-6);
 
   /* select a word by activating its chip, as a click or Return does */
-  chips = GTK_FLOW_BOX (find_widget (GTK_WIDGET (map), GTK_TYPE_FLOW_BOX));
+  chips = GTK_FLOW_BOX (fw_test_find_widget (GTK_WIDGET (map), GTK_TYPE_FLOW_BOX));
   g_assert_nonnull (chips);
   g_signal_emit_by_name (gtk_flow_box_get_child_at_index (chips, shown_word), "activate");
   g_assert_cmpint (fw_attention_map_get_selected_word (map), ==, shown_word);
@@ -319,7 +305,7 @@ test_attention_inspector (void)
   expected_row (t2i, 0, shown_word, W, R, want);
   g_assert_cmpfloat (max_diff (got, want, R), <=, 1e-6);
   /* head 1, chosen in the head selector */
-  heads = GTK_DROP_DOWN (find_widget (GTK_WIDGET (map), GTK_TYPE_DROP_DOWN));
+  heads = GTK_DROP_DOWN (fw_test_find_widget (GTK_WIDGET (map), GTK_TYPE_DROP_DOWN));
   gtk_drop_down_set_selected (heads, 1);
   g_assert_true (fw_attention_map_get_heatmap (map, got));
   expected_row (t2i, 1, shown_word, W, R, want);

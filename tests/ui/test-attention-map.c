@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fw-attention-map.h"
+#include "fw-test-util.h"
 #include "fw-ui.h"
 
 #define HEADS 2
@@ -48,20 +49,6 @@ input (void)
   for (int i = 0; i < 64; i++)
     pixels[i] = (guint8) (i * 4);
   return in;
-}
-
-static GtkWidget *
-find_widget (GtkWidget *root, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_widget (c, type);
-      if (found)
-        return found;
-    }
-  return NULL;
 }
 
 static GtkEventController *
@@ -169,7 +156,7 @@ test_words_and_heads (void)
   g_assert_false (fw_attention_map_get_region_weights (map, 0, HEADS + 1, w));
 
   /* clicking (activating) the second chip selects "circle" */
-  box = GTK_FLOW_BOX (find_widget (GTK_WIDGET (map), GTK_TYPE_FLOW_BOX));
+  box = GTK_FLOW_BOX (fw_test_find_widget (GTK_WIDGET (map), GTK_TYPE_FLOW_BOX));
   g_assert_nonnull (box);
   g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (gtk_flow_box_get_child_at_index (box, 1))));
   g_signal_emit_by_name (gtk_flow_box_get_child_at_index (box, 1), "activate");
@@ -182,7 +169,7 @@ test_words_and_heads (void)
   g_clear_pointer (&name, g_free);
 
   /* head 1 through the head selector */
-  heads = GTK_DROP_DOWN (find_widget (GTK_WIDGET (map), GTK_TYPE_DROP_DOWN));
+  heads = GTK_DROP_DOWN (fw_test_find_widget (GTK_WIDGET (map), GTK_TYPE_DROP_DOWN));
   g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (heads)), ==, HEADS + 1);
   gtk_drop_down_set_selected (heads, 1);
   g_assert_cmpint (fw_attention_map_get_head (map), ==, 1);
@@ -237,7 +224,7 @@ test_regions_by_keyboard (void)
   gtk_window_present (GTK_WINDOW (window));
   iterate (200);
 
-  image = find_widget (GTK_WIDGET (map), GTK_TYPE_DRAWING_AREA);
+  image = fw_test_find_widget (GTK_WIDGET (map), GTK_TYPE_DRAWING_AREA);
   g_assert_nonnull (image);
   g_assert_true (gtk_widget_get_focusable (image));
   g_assert_true (gtk_widget_grab_focus (image));
@@ -262,7 +249,7 @@ test_regions_by_keyboard (void)
     g_assert_cmpfloat_with_epsilon (shade[k], expected_i2t (2, 5, k), 1e-7);
   /* the chips' shading: above an even spread (1/3), relative to the strongest */
   {
-    GtkFlowBox *box = GTK_FLOW_BOX (find_widget (GTK_WIDGET (map), GTK_TYPE_FLOW_BOX));
+    GtkFlowBox *box = GTK_FLOW_BOX (fw_test_find_widget (GTK_WIDGET (map), GTK_TYPE_FLOW_BOX));
     GtkWidget *c0 = GTK_WIDGET (gtk_flow_box_get_child_at_index (box, 0));
     GtkWidget *c1 = GTK_WIDGET (gtk_flow_box_get_child_at_index (box, 1));
     g_assert_true (gtk_widget_has_css_class (c1, "fw-attention-10"));
@@ -278,7 +265,7 @@ test_regions_by_keyboard (void)
   assert_property (image, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, name);
   {
     /* and each chip its share of that region's attention */
-    GtkFlowBox *box = GTK_FLOW_BOX (find_widget (GTK_WIDGET (map), GTK_TYPE_FLOW_BOX));
+    GtkFlowBox *box = GTK_FLOW_BOX (fw_test_find_widget (GTK_WIDGET (map), GTK_TYPE_FLOW_BOX));
     assert_property (gtk_flow_box_get_child_at_index (box, 1), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                      "70% of the region’s attention");
   }
