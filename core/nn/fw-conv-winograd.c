@@ -292,6 +292,21 @@ product_nt (float *restrict dU, const float *restrict dM, const float *restrict 
       }
 }
 
+/* zeros what the products read past the data in each of the POS matrices
+ * of x (rows × ntp, ps floats apart): the columns past nt of the first n
+ * rows, and the rows from n up to np (the count rounded for the products) */
+static void
+zero_padding (float *x, gsize ps, int n, int np, int nt, int ntp)
+{
+  for (int p = 0; p < POS; p++)
+    {
+      float *xp = x + p * ps;
+      for (int r = 0; r < n; r++)
+        memset (xp + (gsize) r * ntp + nt, 0, sizeof (float) * (ntp - nt));
+      memset (xp + (gsize) n * ntp, 0, sizeof (float) * (np - n) * ntp);
+    }
+}
+
 /* ---- the tile transforms ----
  * An image's tiles are numbered row by row with one extra ("virtual") tile
  * per row, S = tw + 1 to a row: then the 4×4 window of every tile is found
@@ -465,13 +480,7 @@ transform_input (float *restrict V, const float *restrict inp, int g, int C, int
               }
           }
       }
-  for (int p = 0; p < POS; p++)
-    {
-      float *vp = V + p * ps;
-      for (int c = 0; c < C; c++)
-        memset (vp + (gsize) c * ntp + nt, 0, sizeof (float) * (ntp - nt));
-      memset (vp + (gsize) C * ntp, 0, sizeof (float) * (Cp - C) * ntp);
-    }
+  zero_padding (V, ps, C, Cp, nt, ntp);
 }
 
 /* out (g, O, H, W), channels o0 .. o0 + n, = Aᵀ M A + b, from M (POS, RB,
@@ -552,13 +561,7 @@ transform_output_grad (float *restrict dM, const float *restrict dout, int g, in
               }
           }
       }
-  for (int p = 0; p < POS; p++)
-    {
-      float *mp = dM + p * ps;
-      for (int o = 0; o < O; o++)
-        memset (mp + (gsize) o * ntp + nt, 0, sizeof (float) * (ntp - nt));
-      memset (mp + (gsize) O * ntp, 0, sizeof (float) * (Op - O) * ntp);
-    }
+  zero_padding (dM, ps, O, Op, nt, ntp);
 }
 
 /* dinp (g, C, H, W) += B dV Bᵀ on each tile's window, from dV (POS, Cp, ntp);
