@@ -824,32 +824,51 @@ typedef struct {
   const float *inp, *w, *b, *dpooled, *cpooled;
   const int *cargmax;
   int B, C, H, W, O;
+  gint busy[FW_PARALLEL_MAX_TASKS];   /* scratch slots in use */
 } FwConvPoolJob;
 
-/* one task's scratch: a group of images' convolution (or its gradient),
- * then dw (O, Kc) and db (O) partials */
+/* work: each task's dw (O, Kc) and db (O) partials, then a scratch slot
+ * (a group of images' convolution, or its gradient) per running task.
+ * Slots, not one per task: with one thread every chunk reuses slot 0,
+ * which stays in L2 (a slot per task cycled through 3 MB at 28×28). */
 static gsize
-fw_conv_pool_task_floats (int C, int H, int W, int O)
+fw_conv_pool_partial_floats (int C, int O)
 {
-  return fw_conv_direct_group (H, W, O) * O * H * W + (gsize) O * C * FW_CONV_K * FW_CONV_K + O;
+  return (gsize) O * C * FW_CONV_K * FW_CONV_K + O;
+}
+
+static gsize
+fw_conv_pool_slot_floats (int H, int W, int O)
+{
+  return fw_conv_direct_group (H, W, O) * O * H * W;
+}
+
+static float *
+fw_conv_pool_claim_slot (FwConvPoolJob *j, int *slot)
+{
+  for (*slot = 0; !g_atomic_int_compare_and_exchange (&j->busy[*slot], 0, 1); )
+    *slot = (*slot + 1) % FW_PARALLEL_MAX_TASKS;
+  return j->work + FW_PARALLEL_MAX_TASKS * fw_conv_pool_partial_floats (j->C, j->O)
+         + *slot * fw_conv_pool_slot_floats (j->H, j->W, j->O);
 }
 
 gsize
 fw_conv2d_relu_pool_work_floats (int C, int H, int W, int O)
 {
   gsize fused = fw_conv_direct_fits (C, H, W)
-                ? FW_PARALLEL_MAX_TASKS * fw_conv_pool_task_floats (C, H, W, O) : 0;
+                ? FW_PARALLEL_MAX_TASKS * (fw_conv_pool_partial_floats (C, O)
+                                           + fw_conv_pool_slot_floats (H, W, O)) : 0;
   return MAX (fused, fw_conv2d_work_floats (C, H, W, O));
 }
 
 static void
 fw_conv_pool_forward_task (int task, int n_tasks, gpointer data)
 {
-  const FwConvPoolJob *j = data;
-  int O = j->O;
+  FwConvPoolJob *j = data;
+  int O = j->O, held;
   gsize HW = (gsize) j->H * j->W, n = (gsize) (j->H / 2) * (j->W / 2), b0, b1;
   gsize slot = fw_conv2d_col_floats (j->C, j->H, j->W);
-  float *conv = j->work + task * fw_conv_pool_task_floats (j->C, j->H, j->W, O);
+  float *conv = fw_conv_pool_claim_slot (j, &held);
   fw_chunk (task, fw_conv_chunk (j->B), j->B, &b0, &b1);
   for (gsize bi = b0; bi < b1; bi++)
     {
@@ -863,6 +882,7 @@ fw_conv_pool_forward_task (int task, int n_tasks, gpointer data)
                            j->W);
         }
     }
+  g_atomic_int_set (&j->busy[held], 0);
 }
 
 void
@@ -886,12 +906,12 @@ fw_conv2d_relu_pool_forward (float *pooled, int *argmax, float *conv, float *col
 static void
 fw_conv_pool_backward_task (int task, int n_tasks, gpointer data)
 {
-  const FwConvPoolJob *j = data;
-  int O = j->O, Kc = j->C * FW_CONV_K * FW_CONV_K;
+  FwConvPoolJob *j = data;
+  int O = j->O, Kc = j->C * FW_CONV_K * FW_CONV_K, held;
   gsize HW = (gsize) j->H * j->W, n = (gsize) (j->H / 2) * (j->W / 2), b0, b1;
   gsize slot = fw_conv2d_col_floats (j->C, j->H, j->W), group = fw_conv_direct_group (j->H, j->W, O);
-  float *dconv = j->work + task * fw_conv_pool_task_floats (j->C, j->H, j->W, O);
-  float *dw = dconv + group * O * HW, *db = dw + (gsize) O * Kc;
+  float *dconv = fw_conv_pool_claim_slot (j, &held);
+  float *dw = j->work + task * fw_conv_pool_partial_floats (j->C, O), *db = dw + (gsize) O * Kc;
   memset (dw, 0, sizeof (float) * ((gsize) O * Kc + O));
   fw_chunk (task, fw_conv_chunk (j->B), j->B, &b0, &b1);
   for (gsize g0 = b0; g0 < b1; g0 += group)
@@ -903,6 +923,7 @@ fw_conv_pool_backward_task (int task, int n_tasks, gpointer data)
       fw_conv_direct_dw (dw, j->db != NULL ? db : NULL, dconv, j->col + g0 * slot, slot,
                          (int) (g1 - g0), j->C, j->H, j->W, O);
     }
+  g_atomic_int_set (&j->busy[held], 0);
 }
 
 void
@@ -926,8 +947,7 @@ fw_conv2d_relu_pool_backward (float *dinp, float *dw, float *db, float *dconv, f
   int n_tasks = fw_n_chunks (B, fw_conv_chunk (B));
   fw_parallel_run (n_tasks, fw_conv_pool_backward_task, &j);
   int Kc = C * FW_CONV_K * FW_CONV_K;
-  fw_conv_add_partials (dw, db, work + fw_conv_direct_group (H, W, O) * O * H * W,
-                        fw_conv_pool_task_floats (C, H, W, O), n_tasks, Kc, O);
+  fw_conv_add_partials (dw, db, work, fw_conv_pool_partial_floats (C, O), n_tasks, Kc, O);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -114,6 +114,10 @@ typedef struct {
   gboolean backward;
 } Conv1Job;
 
+/* each thread's own scratch slot, as the fused layer's claims come out */
+static gint next_slot;
+static _Thread_local int thread_slot = -1;
+
 static void
 conv1_task (int task, int n_tasks, gpointer data)
 {
@@ -121,8 +125,11 @@ conv1_task (int task, int n_tasks, gpointer data)
   Bufs *x = j->x;
   gsize HW = (gsize) x->H * x->W, slot = fw_conv2d_col_floats (x->C, x->H, x->W);
   gsize group = fw_conv_direct_group (x->H, x->W, x->O), Kc = (gsize) x->C * 9;
-  float *scratch = x->work + task * (group * x->O * HW + x->O * Kc + x->O);
-  float *dw = scratch + group * x->O * HW, *db = dw + x->O * Kc;
+  if (thread_slot < 0)
+    thread_slot = g_atomic_int_add (&next_slot, 1);
+  float *dw = x->work + task * (x->O * Kc + x->O), *db = dw + x->O * Kc;
+  float *scratch = x->work + FW_PARALLEL_MAX_TASKS * (x->O * Kc + x->O)
+                   + thread_slot * group * x->O * HW;
   int b0 = task * 8, b1 = MIN (b0 + 8, x->B);
   for (int g0 = b0; g0 < b1; g0 += group)
     {
