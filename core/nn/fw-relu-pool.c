@@ -3,8 +3,8 @@
  * this cost more than the first layer's convolution it follows: four
  * compares and branches per window forward, a scattered store backward.
  * Comparisons only, no arithmetic: every clone gives the same numbers,
- * and the same as the window-by-window loop for the row's last windows
- * (fewer than eight, or planes narrower than sixteen pixels). */
+ * and the same as the window-by-window loop, which serves rows of fewer
+ * than four windows and the last row of fewer than eight. */
 #include "fw-relu-pool.h"
 #include "fw-clones.h"
 
@@ -49,17 +49,21 @@ fw_relu_pool_plane (float *restrict out, int *restrict argmax, const float *rest
       const float *r0 = plane + (gsize) 2 * y * W, *r1 = r0 + W;
       float *o = out + (gsize) y * Wo;
       int *a = argmax + (gsize) y * Wo, row = (int) base + 2 * y * W;
-      if (Wo < WIN)
+      /* rows of eight windows or more: steps of eight, the last one
+       * ending at Wo (it recomputes a few windows, to the same values);
+       * four to seven: one step whose lanes past Wo read the next rows
+       * and spill into the next row of windows, written after it (so
+       * not on the last row); fewer, and the last row: one by one */
+      int steps = Wo >= WIN ? (Wo + WIN - 1) / WIN : Wo >= WIN / 2 && y < H / 2 - 1 ? 1 : 0;
+      if (steps == 0)
         {
           for (int x = 0; x < Wo; x++)
             window (o + x, a + x, r0 + 2 * x, r1 + 2 * x, row + 2 * x, W);
           continue;
         }
-      /* steps of eight windows, the last one ending at Wo (it recomputes
-       * a few windows, to the same values) */
-      for (int x0 = 0; x0 < Wo; x0 += WIN)
+      for (int k = 0; k < steps; k++)
         {
-          x0 = MIN (x0, Wo - WIN);
+          int x0 = MIN (k * WIN, MAX (Wo - WIN, 0));
           v16 p0 = load (r0 + 2 * x0, v16), p1 = load (r1 + 2 * x0, v16);
           v8 v00 = __builtin_shufflevector (p0, p0, EVENS);
           v8 v01 = __builtin_shufflevector (p0, p0, ODDS);
@@ -91,10 +95,12 @@ fw_relu_pool_backward_plane (float *restrict dplane, const float *restrict dout,
       const float *d = dout + (gsize) y * Wo, *pooled = out + (gsize) y * Wo;
       const int *a = argmax + (gsize) y * Wo;
       int row = (int) base + 2 * y * W;
-      int x0 = 0;
-      for (; Wo >= WIN && x0 < Wo; x0 += WIN)
+      /* as forward: the lanes of a row of four to seven windows spill
+       * into the next rows, written after them */
+      int steps = Wo >= WIN ? (Wo + WIN - 1) / WIN : Wo >= WIN / 2 && y < H / 2 - 1 ? 1 : 0;
+      for (int k = 0; k < steps; k++)
         {
-          x0 = MIN (x0, Wo - WIN);
+          int x0 = MIN (k * WIN, MAX (Wo - WIN, 0));
           /* each window's winner relative to its top left: 0, 1, W, W + 1 */
           v8i off = load (a + x0, v8i) - (row + 2 * x0 + lane2);
           v8 g = pick (load (pooled + x0, v8) > 0.0f, load (d + x0, v8), (v8) {});
@@ -105,7 +111,7 @@ fw_relu_pool_backward_plane (float *restrict dplane, const float *restrict dout,
           memcpy (r0 + 2 * x0, &top, sizeof top);
           memcpy (r1 + 2 * x0, &bottom, sizeof bottom);
         }
-      for (; x0 < Wo; x0++)   /* rows narrower than sixteen pixels */
+      for (int x0 = 0; steps == 0 && x0 < Wo; x0++)
         {
           r0[2 * x0] = r0[2 * x0 + 1] = r1[2 * x0] = r1[2 * x0 + 1] = 0.0f;
           if (pooled[x0] > 0.0f)

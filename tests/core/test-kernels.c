@@ -1004,13 +1004,15 @@ test_conv2d_direct (void)
 
 /* ReLU + pool eight windows at a time (fw-relu-pool.c): rows of at least
  * eight windows, a last step that overlaps the one before (Wo = 18, 14),
- * exactly eight (Wo = 8), odd sizes; values on a coarse grid so windows
+ * exactly eight (Wo = 8), four to seven (spilling into the next row: Wo =
+ * 7, 4) and three (one by one), odd sizes; values on a coarse grid so windows
  * tie often; forward and backward against the naive twin bit for bit,
  * and ties broken as PyTorch in every lane */
 static void
 test_relu_maxpool_wide (void)
 {
-  int sizes[][4] = { { 2, 3, 9, 37 }, { 1, 2, 28, 28 }, { 3, 1, 4, 17 } };
+  int sizes[][4] = { { 2, 3, 9, 37 }, { 1, 2, 28, 28 }, { 3, 1, 4, 17 }, { 2, 3, 14, 14 },
+                     { 2, 2, 15, 9 }, { 1, 2, 6, 7 } };
   guint64 rng = 17;
   for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
     {
