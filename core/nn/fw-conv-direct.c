@@ -282,38 +282,40 @@ dout_block (v16 d[2], v16 sum[2], const float *restrict src, gsize HW, int n, in
 }
 
 /* one image's products into acc and sum: output rows two at a time, each
- * row in blocks of sixteen pixels (the last one ending at W), in a single
- * loop nest so the eighteen sums stay in registers (a separate pass for
- * the last block spilled and reloaded them every two rows) */
+ * pair in blocks of sixteen pixels (the last one ending at W), in one flat
+ * loop over (pair, block) with the mask loaded, not chosen: with a loop
+ * per pair, or a separate pass for the last block, the eighteen sums went
+ * to the stack and back every two rows */
 static inline __attribute__ ((always_inline)) void
 dw_image (v16 acc[2][9], v16 sum[2], const float *restrict dout, const float *restrict pad,
-          int c, int H, int W, int WP, int o0, int n, gboolean narrow, v16i tail_mask)
+          int c, int H, int W, int WP, int o0, int n, gboolean narrow, const v16i masks[2])
 {
   gsize HW = (gsize) H * W;
   int full = W / LANES, blocks = narrow ? 1 : (W + LANES - 1) / LANES;
-  v16i all = (v16i) {} - 1;
+  /* the pair's first rows, moved on by pointer (indices recomputed each
+   * block cost as many integer operations as there are multiply-adds) */
+  const float *row = pad + (gsize) c * (H + 2) * WP, *src = dout + (gsize) o0 * HW;
   v16 d[DW_ROWS][2];
-  for (int y = 0; y < H; y += DW_ROWS)
+  int k = 0;
+  for (int i = 0; i < H / DW_ROWS * blocks; i++)
     {
-      int rows = MIN (DW_ROWS, H - y);
-      const float *row = pad + ((gsize) c * (H + 2) + y) * WP;
-      const float *src = dout + (gsize) o0 * HW + (gsize) y * W;
-      for (int k = 0; k < blocks; k++)
+      int x0 = MIN (k * LANES, MAX (W - LANES, 0));
+      v16i mask = masks[k >= full];
+      for (int j = 0; j < DW_ROWS; j++)
+        dout_block (d[j], sum, src + j * W + x0, HW, n, W, narrow, mask);
+      dw_pixels (acc, d, row + x0, WP, n, DW_ROWS);
+      if (++k == blocks)
         {
-          int x0 = k < full ? k * LANES : MAX (W - LANES, 0);
-          v16i mask = k < full ? all : tail_mask;
-          if (rows == DW_ROWS)
-            {
-              for (int j = 0; j < DW_ROWS; j++)
-                dout_block (d[j], sum, src + (gsize) j * W + x0, HW, n, W, narrow, mask);
-              dw_pixels (acc, d, row + x0, WP, n, DW_ROWS);
-            }
-          else
-            {
-              dout_block (d[0], sum, src + x0, HW, n, W, narrow, mask);
-              dw_pixels (acc, d, row + x0, WP, n, 1);
-            }
+          k = 0;
+          src += DW_ROWS * W;
+          row += DW_ROWS * WP;
         }
+    }
+  for (k = 0; H % DW_ROWS && k < blocks; k++)   /* an odd last row */
+    {
+      int x0 = MIN (k * LANES, MAX (W - LANES, 0));
+      dout_block (d[0], sum, src + x0, HW, n, W, narrow, masks[k >= full]);
+      dw_pixels (acc, d, row + x0, WP, n, 1);
     }
 }
 
@@ -330,18 +332,22 @@ dw_block (float *restrict dw, float *restrict db, const float *restrict dout,
   for (int o = 0; o < 2; o++)
     for (int t = 0; t < 9; t++)
       acc[o][t] = (v16) {};
-  /* the lanes of the row's last block that the block before counted */
-  v16i tail_mask;
+  /* a whole block's lanes, and the lanes of the row's last block that
+   * the block before did not count */
+  v16i masks[2];
   for (int l = 0; l < LANES; l++)
-    tail_mask[l] = l >= LANES - W % LANES ? -1 : 0;
+    {
+      masks[0][l] = -1;
+      masks[1][l] = l >= LANES - W % LANES ? -1 : 0;
+    }
   gsize image_floats = (gsize) O * H * W;
   for (int i = 0; i < n_img; i++)
     {
       const float *pad = aligned (slots + i * slot_stride), *di = dout + i * image_floats;
       if (W >= LANES)
-        dw_image (acc, sum, di, pad, c, H, W, WP, o0, n, FALSE, tail_mask);
+        dw_image (acc, sum, di, pad, c, H, W, WP, o0, n, FALSE, masks);
       else
-        dw_image (acc, sum, di, pad, c, H, W, WP, o0, n, TRUE, tail_mask);
+        dw_image (acc, sum, di, pad, c, H, W, WP, o0, n, TRUE, masks);
     }
   int Kc = C * 9;
   for (int o = 0; o < n; o++)
