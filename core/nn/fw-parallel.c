@@ -43,7 +43,8 @@ static inline int claim_next (guint64 c) { return (int) (c & CLAIM_MASK); }
 
 struct _FwPool {
   int threads;
-  GThread **workers;          /* threads - 1 */
+  GThread **workers;          /* threads - 1, started by the first job on the pool */
+  gboolean started;
   GMutex lock;
   GCond wake;                 /* sleeping workers wait here for a new job */
   GCond done_cond;            /* a blocked caller waits here for the last task */
@@ -163,9 +164,25 @@ fw_pool_new (int threads)
   /* tests set it, so every kernel call exercises the split */
   p->adaptive = g_strcmp0 (g_getenv ("FW_PARALLEL"), "always") != 0;
   p->workers = g_new0 (GThread *, MAX (p->threads - 1, 1));
+  return p;
+}
+
+/* The workers start with the first job that runs on the pool, not with the
+ * pool: a run whose every region stays on the calling thread (a model too
+ * small to split, a machine without a spare core) then runs exactly as at
+ * one thread, with no threads made, polling and put to sleep for nothing. */
+static void
+start_workers (FwPool *p)
+{
   for (int i = 0; i < p->threads - 1; i++)
     p->workers[i] = g_thread_new ("fw-worker", worker_main, p);
-  return p;
+  p->started = TRUE;
+}
+
+int
+fw_pool_workers_started (const FwPool *p)
+{
+  return p != NULL && p->started ? p->threads - 1 : 0;
 }
 
 void
@@ -177,7 +194,7 @@ fw_pool_free (FwPool *p)
   g_atomic_int_set (&p->quit, TRUE);
   g_cond_broadcast (&p->wake);
   g_mutex_unlock (&p->lock);
-  for (int i = 0; i < p->threads - 1; i++)
+  for (int i = 0; p->started && i < p->threads - 1; i++)
     g_thread_join (p->workers[i]);
   if (g_private_get (&current_pool) == p)
     g_private_set (&current_pool, NULL);
@@ -226,6 +243,8 @@ fw_parallel_tasks (int max_tasks)
 static void
 run_job (FwPool *p, int n_tasks, FwTaskFunc fn, gpointer data)
 {
+  if (!p->started)
+    start_workers (p);
   p->fn = fn;
   p->data = data;
   g_atomic_int_set (&p->done, 0);

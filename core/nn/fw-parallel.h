@@ -27,6 +27,10 @@ FwPool *fw_pool_new (int threads);
 void fw_pool_free (FwPool *pool);
 int fw_pool_threads (const FwPool *pool);
 
+/* the worker threads running: none until a job first runs on the pool
+ * (threads - 1 from then on) */
+int fw_pool_workers_started (const FwPool *pool);
+
 /* TRUE (the default, unless the environment has FW_PARALLEL=always): each
  * call site of fw_parallel_run runs on the pool or on the calling thread
  * alone, whichever its own timings say is faster (fw-parallel-choice.h),
