@@ -3,6 +3,9 @@
  * CPU time from CLOCK_PROCESS_CPUTIME_ID. */
 #include "fw-spare-cores.h"
 
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "fw-parallel"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
@@ -26,6 +29,7 @@ struct _FwSpareCores {
   gboolean open;              /* fw_spare_cores_split_pays' answer for this window */
   gint64 window_us;           /* the current window's length */
   FwSpareTrials trials;
+  guint n_windows, n_open, n_trials;   /* for the debug summary */
   double tick;                /* seconds per clock tick */
 };
 
@@ -46,6 +50,11 @@ fw_spare_cores_new (void)
 void
 fw_spare_cores_free (FwSpareCores *m)
 {
+  if (m == NULL)
+    return;
+  /* G_MESSAGES_DEBUG=fw-parallel: how often the gate let regions split */
+  g_debug ("spare cores: %u windows decided, %u open (%u of them trials)%s",
+           m->n_windows, m->n_open, m->n_trials, m->broken ? ", /proc/stat unreadable" : "");
   g_free (m);
 }
 
@@ -150,5 +159,8 @@ fw_spare_cores_split_pays (FwSpareCores *m, gint64 now_us)
   if (m->broken)
     return TRUE;
   m->open = a >= 0 && fw_spare_cores_next_open (a, &m->trials);
+  m->n_windows++;
+  m->n_open += m->open;
+  m->n_trials += m->open && m->trials.trial;
   return m->open;
 }
