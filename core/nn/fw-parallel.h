@@ -35,8 +35,9 @@ int fw_pool_workers_started (const FwPool *pool);
  * call site of fw_parallel_run runs on the pool or on the calling thread
  * alone, whichever its own timings say is faster (fw-parallel-choice.h),
  * and every site alone while the process has had less than one and a half
- * cores lately (fw-spare-cores.h); FALSE: always on the pool, as tests of
- * the split and benchmarks of the pool itself need */
+ * cores lately (fw-spare-cores.h; FW_PARALLEL=sites leaves that gate out,
+ * for benchmarks); FALSE: always on the pool, as tests of the split and
+ * benchmarks of the pool itself need */
 void fw_pool_set_adaptive (FwPool *pool, gboolean adaptive);
 
 /* the pool the calling thread's kernels split work over; NULL (the

@@ -155,6 +155,27 @@ test_workers_start_with_first_job (void)
   fw_pool_make_current (NULL);
 }
 
+/* FW_PARALLEL=sites: the sites' choice without the spare-core gate, whose
+ * first window would keep a new pool's every call on the caller; a site's
+ * second call is its first try on the pool */
+static void
+test_sites_without_gate (void)
+{
+  g_autofree char *was = g_strdup (g_getenv ("FW_PARALLEL"));
+  g_setenv ("FW_PARALLEL", "sites", TRUE);
+  g_autoptr (FwPool) pool = fw_pool_new (2);
+  fw_pool_make_current (pool);
+  run_checked (4, 0);
+  g_assert_cmpint (fw_pool_workers_started (pool), ==, 0);
+  run_checked (4, 0);
+  g_assert_cmpint (fw_pool_workers_started (pool), ==, 1);
+  fw_pool_make_current (NULL);
+  if (was)
+    g_setenv ("FW_PARALLEL", was, TRUE);
+  else
+    g_unsetenv ("FW_PARALLEL");
+}
+
 /* ------------------------------------------------------------------------ */
 /* the per-site choice                                                       */
 
@@ -340,6 +361,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/parallel/wakes-sleeping-workers", test_wakes_sleeping_workers);
   g_test_add_func ("/core/parallel/pool-lifecycle", test_pool_lifecycle);
   g_test_add_func ("/core/parallel/workers-start-with-first-job", test_workers_start_with_first_job);
+  g_test_add_func ("/core/parallel/sites-without-gate", test_sites_without_gate);
   g_test_add_func ("/core/parallel/choice/keeps-faster", test_choice_keeps_faster);
   g_test_add_func ("/core/parallel/choice/ignores-first-call", test_choice_ignores_first_call);
   g_test_add_func ("/core/parallel/choice/follows-change", test_choice_follows_change);
