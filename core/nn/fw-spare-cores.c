@@ -52,9 +52,11 @@ fw_spare_cores_free (FwSpareCores *m)
 {
   if (m == NULL)
     return;
-  /* G_MESSAGES_DEBUG=fw-parallel: how often the gate let regions split */
-  g_debug ("spare cores: %u windows decided, %u open (%u of them trials)%s",
-           m->n_windows, m->n_open, m->n_trials, m->broken ? ", /proc/stat unreadable" : "");
+  /* G_MESSAGES_DEBUG=fw-parallel: how often the gate let regions split
+   * (nothing from a pool that never had a region to decide for) */
+  if (m->n_windows > 0 || m->broken)
+    g_debug ("spare cores: %u windows decided, %u open (%u of them trials)%s",
+             m->n_windows, m->n_open, m->n_trials, m->broken ? ", /proc/stat unreadable" : "");
   g_free (m);
 }
 
