@@ -27,12 +27,17 @@ FwPool *fw_pool_new (int threads);
 void fw_pool_free (FwPool *pool);
 int fw_pool_threads (const FwPool *pool);
 
+/* the worker threads running: none until a job first runs on the pool
+ * (threads - 1 from then on) */
+int fw_pool_workers_started (const FwPool *pool);
+
 /* TRUE (the default, unless the environment has FW_PARALLEL=always): each
  * call site of fw_parallel_run runs on the pool or on the calling thread
  * alone, whichever its own timings say is faster (fw-parallel-choice.h),
  * and every site alone while the process has had less than one and a half
- * cores lately (fw-spare-cores.h); FALSE: always on the pool, as tests of
- * the split and benchmarks of the pool itself need */
+ * cores lately (fw-spare-cores.h; FW_PARALLEL=sites leaves that gate out,
+ * for benchmarks); FALSE: always on the pool, as tests of the split and
+ * benchmarks of the pool itself need */
 void fw_pool_set_adaptive (FwPool *pool, gboolean adaptive);
 
 /* the pool the calling thread's kernels split work over; NULL (the

@@ -3,6 +3,9 @@
  * CPU time from CLOCK_PROCESS_CPUTIME_ID. */
 #include "fw-spare-cores.h"
 
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "fw-parallel"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
@@ -10,7 +13,12 @@
 
 /* 50 ms: /proc/stat counts in 10 ms ticks, so on two cores a window holds
  * ten ticks of each; long enough for that, short enough that a short run
- * (an epoch of a small model takes a few hundred ms) sees several */
+ * (an epoch of a small model takes a few hundred ms) sees several.  The
+ * first window (FW_SPARE_FIRST_WINDOW_US, from the meter's making) is
+ * shorter, so the smallest models (an epoch in 60-200 ms) do not spend a
+ * third of it alone; at 30 ms one tick of idle time is a third of a core,
+ * so a busy machine's rounding (at most one tick) still reads below 1.5
+ * with our one core, and a quiet one's idle core at least two ticks */
 #define FW_SPARE_WINDOW_US 50000
 
 struct _FwSpareCores {
@@ -19,7 +27,9 @@ struct _FwSpareCores {
   double idle0, cpu0;         /* seconds at t0 */
   double available;           /* the last complete window's answer; < 0: none */
   gboolean open;              /* fw_spare_cores_split_pays' answer for this window */
-  guint closed;               /* windows closed since the last open one */
+  gint64 window_us;           /* the current window's length */
+  FwSpareTrials trials;
+  guint n_windows, n_open, n_trials;   /* for the debug summary */
   double tick;                /* seconds per clock tick */
 };
 
@@ -30,12 +40,23 @@ fw_spare_cores_new (void)
   long hz = sysconf (_SC_CLK_TCK);
   m->tick = 1.0 / (double) (hz > 0 ? hz : 100);
   m->available = -1;
+  m->trials = (FwSpareTrials) FW_SPARE_TRIALS_INIT;
+  /* the first window starts now: the pool is made just before the work */
+  m->window_us = FW_SPARE_FIRST_WINDOW_US;
+  fw_spare_cores_available (m, g_get_monotonic_time ());
   return m;
 }
 
 void
 fw_spare_cores_free (FwSpareCores *m)
 {
+  if (m == NULL)
+    return;
+  /* G_MESSAGES_DEBUG=fw-parallel: how often the gate let regions split
+   * (nothing from a pool that never had a region to decide for) */
+  if (m->n_windows > 0 || m->broken)
+    g_debug ("spare cores: %u windows decided, %u open (%u of them trials)%s",
+             m->n_windows, m->n_open, m->n_trials, m->broken ? ", /proc/stat unreadable" : "");
   g_free (m);
 }
 
@@ -94,7 +115,7 @@ fw_spare_cores_available (FwSpareCores *m, gint64 now_us)
 {
   if (m->broken)
     return -1;
-  if (m->t0 != 0 && now_us - m->t0 < FW_SPARE_WINDOW_US)
+  if (m->t0 != 0 && now_us - m->t0 < m->window_us)
     return m->available;
   double idle = read_idle (m), cpu = process_cpu ();
   if (idle < 0)
@@ -103,7 +124,10 @@ fw_spare_cores_available (FwSpareCores *m, gint64 now_us)
       return -1;
     }
   if (m->t0 != 0)
-    m->available = fw_spare_cores_from (m->idle0, idle, m->cpu0, cpu, (now_us - m->t0) * 1e-6);
+    {
+      m->available = fw_spare_cores_from (m->idle0, idle, m->cpu0, cpu, (now_us - m->t0) * 1e-6);
+      m->window_us = FW_SPARE_WINDOW_US;
+    }
   m->t0 = now_us;
   m->idle0 = idle;
   m->cpu0 = cpu;
@@ -111,14 +135,19 @@ fw_spare_cores_available (FwSpareCores *m, gint64 now_us)
 }
 
 gboolean
-fw_spare_cores_next_open (double available, guint *closed)
+fw_spare_cores_next_open (double available, FwSpareTrials *t)
 {
   if (available >= FW_SPARE_CORES_TO_SPLIT)
     {
-      *closed = 0;
+      *t = (FwSpareTrials) FW_SPARE_TRIALS_INIT;
       return TRUE;
     }
-  return ++*closed % FW_SPARE_TRIAL_EVERY == 0;
+  if (t->trial)   /* the trial found no spare core: the next one later */
+    t->every = MIN (t->every * 2, FW_SPARE_TRIAL_MAX);
+  t->trial = ++t->closed >= t->every;
+  if (t->trial)
+    t->closed = 0;
+  return t->trial;
 }
 
 gboolean
@@ -126,11 +155,14 @@ fw_spare_cores_split_pays (FwSpareCores *m, gint64 now_us)
 {
   if (m->broken)
     return TRUE;
-  if (m->t0 != 0 && now_us - m->t0 < FW_SPARE_WINDOW_US)
+  if (m->t0 != 0 && now_us - m->t0 < m->window_us)
     return m->open;
   double a = fw_spare_cores_available (m, now_us);
   if (m->broken)
     return TRUE;
-  m->open = a >= 0 && fw_spare_cores_next_open (a, &m->closed);
+  m->open = a >= 0 && fw_spare_cores_next_open (a, &m->trials);
+  m->n_windows++;
+  m->n_open += m->open;
+  m->n_trials += m->open && m->trials.trial;
   return m->open;
 }

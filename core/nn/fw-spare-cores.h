@@ -27,18 +27,33 @@ gboolean fw_spare_cores_readable (const FwSpareCores *meter);
 
 /* whether splitting work over a second thread can pay now: TRUE when the
  * last window had FW_SPARE_CORES_TO_SPLIT cores for us, or when the meter
- * cannot tell; FALSE before the first window.  Closed, it opens one window
- * in FW_SPARE_TRIAL_EVERY on trial: a core may have come free, or may be
- * ours for the taking from processes of lower priority, and only our own
- * use during a split shows that */
+ * cannot tell; FALSE before the first window, which ends
+ * FW_SPARE_FIRST_WINDOW_US after the meter was made (a short run decides
+ * sooner).  Closed, it opens a window on trial now and then: a core may
+ * have come free, or may be ours for the taking from processes of lower
+ * priority, and only our own use during a split shows that.  A trial
+ * costs the run a window of splits that wait for a busy core, so after
+ * each trial that found no spare core the next comes twice as many
+ * windows later: one window in FW_SPARE_TRIAL_EVERY at first, at most one
+ * in FW_SPARE_TRIAL_MAX (8 s) beside a process that keeps the other core */
 #define FW_SPARE_CORES_TO_SPLIT 1.5
+#define FW_SPARE_FIRST_WINDOW_US 30000
 #define FW_SPARE_TRIAL_EVERY 20
+#define FW_SPARE_TRIAL_MAX 160
 gboolean fw_spare_cores_split_pays (FwSpareCores *meter, gint64 now_us);
 
+/* the trials' state: windows closed since the last open one, the current
+ * interval between trials, and whether the open window is a trial */
+typedef struct {
+  guint closed;
+  guint every;
+  gboolean trial;
+} FwSpareTrials;
+#define FW_SPARE_TRIALS_INIT { 0, FW_SPARE_TRIAL_EVERY, FALSE }
+
 /* the rule, for tests: whether the next window is open after one that
- * measured `available` cores; *closed counts the windows closed since
- * the last open one */
-gboolean fw_spare_cores_next_open (double available, guint *closed);
+ * measured `available` cores */
+gboolean fw_spare_cores_next_open (double available, FwSpareTrials *trials);
 
 /* the same from two readings, for tests: idle and process CPU seconds at
  * the window's start and end, and its wall seconds */

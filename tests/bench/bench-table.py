@@ -2,12 +2,14 @@
 """Prints bench-train.sh's results (one JSON object a line) as Markdown
 tables: the fair ratio first, ours at its default --threads against PyTorch
 at the fastest of its three thread settings; then ours at 2 threads ÷ 1,
-without and with a competing CPU-bound process, from the medians of the
-repeats (a shared machine's timings scatter: one pair proves little).  The share of the sgemm peak is
+without and with a competing CPU-bound process, from each repetition's two
+runs back to back (a shared machine's timings scatter: one pair proves
+little, so the median of many with its interval).  The share of the sgemm peak is
 bench-layers' business: it is measured in CPU time, which a shared
 machine's load does not distort the way it distorts these wall times.
 Usage: bench-table.py RESULTS.jsonl LAYERS.txt EPOCHS"""
 import json
+import math
 import os
 import re
 import sys
@@ -37,15 +39,56 @@ def median_sps(side, key, competitor):
     return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
 
 
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
+def median_interval(v):
+    """a 95% interval for the median of v, from order statistics (no
+    assumption on the distribution): the k-th smallest and largest values,
+    k the largest with P(Binomial(n, 1/2) < k) <= 2.5%; None below 6 values"""
+    v, n = sorted(v), len(v)
+    k, below = 0, 0.0
+    for j in range(n + 1):
+        p = math.comb(n, j) / 2 ** n
+        if below + p > 0.025:
+            break
+        below += p
+        k = j + 1
+    return (v[k - 1], v[n - k]) if k >= 1 else None
+
+
+def pair_ratios(key, competitor):
+    """2 threads ÷ 1 thread of each repetition whose two runs share a pair id"""
+    by = {}
+    for side in ("ours-default", "ours-1"):
+        for r in pick(side, key, competitor):
+            if r.get("pair", "none") != "none":
+                by.setdefault(r["pair"], {})[side] = r["samples_per_second"]
+    return [p["ours-default"] / p["ours-1"] for p in by.values() if len(p) == 2]
+
+
 def thread_ratio(key, competitor):
-    """median at the default threads ÷ median at 1, the pairs and the load"""
+    """the median of the pairs' ratios (2 threads ÷ 1, each pair's runs
+    back to back), its 95% interval, how many pairs 2 threads won, the
+    median samples/s of each side and the load; for results without pair
+    ids, the ratio of the medians"""
     d, o = median_sps("ours-default", key, competitor), median_sps("ours-1", key, competitor)
     if d is None or o is None:
         return "–"
     rs = pick("ours-default", key, competitor) + pick("ours-1", key, competitor)
     loads = [r["load"] for r in rs]
-    n = min(len(pick("ours-default", key, competitor)), len(pick("ours-1", key, competitor)))
-    return f"**{d / o:.2f}** ({d:,.0f} / {o:,.0f}; {n}; {min(loads):.1f}-{max(loads):.1f})"
+    load = f"load {min(loads):.1f}-{max(loads):.1f}"
+    ratios = pair_ratios(key, competitor)
+    if not ratios:
+        n = min(len(pick("ours-default", key, competitor)), len(pick("ours-1", key, competitor)))
+        return f"**{d / o:.2f}** ({d:,.0f} / {o:,.0f}; {n}; {load})"
+    ci = median_interval(ratios)
+    ci = f"{ci[0]:.2f}-{ci[1]:.2f}, " if ci else ""
+    wins = sum(r >= 1 for r in ratios)
+    return (f"**{median(ratios):.2f}** ({ci}{wins} of {len(ratios)} ≥ 1; "
+            f"{d:,.0f} / {o:,.0f}; {load})")
 
 
 def mean(v):
@@ -108,8 +151,9 @@ for k in keys:
           f"| {mean(ours_acc):.4f} / {mean(torch_acc):.4f} | {len(ours_acc)} / {len(torch_acc)} |")
 
 print()
-print("Ours at the default threads ÷ 1 thread, medians of the runs (median samples/s "
-      "default / 1 thread; pairs; load average during the runs):")
+print("Ours at the default threads ÷ 1 thread: the median of the repetitions' ratios (each "
+      "repetition runs both back to back), its 95% interval (order statistics), how many "
+      "repetitions 2 threads won, the median samples/s at 2 threads / at 1, the load average:")
 print()
 print("| model | quiet: 2 threads ÷ 1 | with a competing process: 2 threads ÷ 1 |")
 print("|---|---:|---:|")

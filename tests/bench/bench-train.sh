@@ -105,8 +105,11 @@ stop_competitor () {   # never fails: set -e must not end the run here
 trap stop_competitor EXIT
 
 load () { cut -d' ' -f1 /proc/loadavg; }
+# a repetition's two runs of ours carry the same pair id, so the table can
+# take each pair's ratio (the two ran seconds apart, under the same load)
+session=$(date +%s)-$$ pair=none
 tag () {  # JSON fields in front of a result line
-  sed "s/^{/{\"side\": \"$1\", \"image_encoder\": \"$2\", \"text_encoder\": \"$3\", \"competitor\": \"$compete\", \"load\": $(load), /"
+  sed "s/^{/{\"side\": \"$1\", \"image_encoder\": \"$2\", \"text_encoder\": \"$3\", \"competitor\": \"$compete\", \"pair\": \"$pair\", \"load\": $(load), /"
 }
 
 ours () {  # fusion image text threads seed ("attention": intermediate fusion, --fusion-op attention)
@@ -145,6 +148,7 @@ for c in $configs; do
   echo "== $fusion / $image / $text (load $(load))" >&2
   i=0
   while [ $i -lt "$repeat" ]; do
+    pair=$session-$c-$i
     start_competitor
     if [ $((i % 2)) = 0 ]; then
       ours "$fusion" "$image" "$text" default 1 >> "$results"

@@ -134,6 +134,48 @@ test_pool_lifecycle (void)
     }
 }
 
+/* no worker thread until a job runs on the pool: one-task jobs and a
+ * site's first call (always on the caller) start none, so a run that
+ * never splits runs as at one thread */
+static void
+test_workers_start_with_first_job (void)
+{
+  g_autoptr (FwPool) pool = fw_pool_new (3);
+  fw_pool_set_adaptive (pool, TRUE);   /* whatever FW_PARALLEL says */
+  fw_pool_make_current (pool);
+  g_assert_cmpint (fw_pool_workers_started (pool), ==, 0);
+  run_checked (1, 0);
+  run_checked (4, 1);   /* adaptive: a site's first call runs alone */
+  g_assert_cmpint (fw_pool_workers_started (pool), ==, 0);
+  fw_pool_set_adaptive (pool, FALSE);
+  run_checked (5, 0);
+  g_assert_cmpint (fw_pool_workers_started (pool), ==, 2);
+  run_checked (7, 1);
+  g_assert_cmpint (fw_pool_workers_started (pool), ==, 2);
+  fw_pool_make_current (NULL);
+}
+
+/* FW_PARALLEL=sites: the sites' choice without the spare-core gate, whose
+ * first window would keep a new pool's every call on the caller; a site's
+ * second call is its first try on the pool */
+static void
+test_sites_without_gate (void)
+{
+  g_autofree char *was = g_strdup (g_getenv ("FW_PARALLEL"));
+  g_setenv ("FW_PARALLEL", "sites", TRUE);
+  g_autoptr (FwPool) pool = fw_pool_new (2);
+  fw_pool_make_current (pool);
+  run_checked (4, 0);
+  g_assert_cmpint (fw_pool_workers_started (pool), ==, 0);
+  run_checked (4, 0);
+  g_assert_cmpint (fw_pool_workers_started (pool), ==, 1);
+  fw_pool_make_current (NULL);
+  if (was)
+    g_setenv ("FW_PARALLEL", was, TRUE);
+  else
+    g_unsetenv ("FW_PARALLEL");
+}
+
 /* ------------------------------------------------------------------------ */
 /* the per-site choice                                                       */
 
@@ -237,19 +279,34 @@ test_spare_cores_arithmetic (void)
   g_assert_cmpfloat (fw_spare_cores_from (10, 9, 3, 2, 0.05), ==, 0);
 }
 
-/* closed below one and a half cores but for one trial window in ten,
- * open at once when a window had them */
+/* closed below one and a half cores but for a trial window now and then,
+ * each trial that found no spare core putting the next twice as far off
+ * (up to a limit); open at once when a window had them, and the trials
+ * start over from the first interval */
 static void
 test_spare_cores_rule (void)
 {
-  guint closed = 0;
-  g_assert_true (fw_spare_cores_next_open (2.0, &closed));
-  int open = 0;
-  for (int w = 0; w < 100; w++)
-    open += fw_spare_cores_next_open (1.2, &closed);
-  g_assert_cmpint (open, ==, 100 / FW_SPARE_TRIAL_EVERY);
-  g_assert_true (fw_spare_cores_next_open (1.6, &closed));
-  g_assert_false (fw_spare_cores_next_open (1.0, &closed));
+  FwSpareTrials t = FW_SPARE_TRIALS_INIT;
+  g_assert_true (fw_spare_cores_next_open (2.0, &t));
+  guint expect = FW_SPARE_TRIAL_EVERY, last = 0, trials = 0;
+  for (guint w = 1; w <= 2000; w++)
+    if (fw_spare_cores_next_open (1.2, &t))
+      {
+        g_assert_cmpuint (w - last, ==, expect);
+        expect = MIN (2 * expect, FW_SPARE_TRIAL_MAX);
+        last = w;
+        trials++;
+      }
+  g_assert_cmpuint (expect, ==, FW_SPARE_TRIAL_MAX);
+  g_assert_cmpuint (trials, >=, 5);
+  /* a trial that found the core: open, and the next trial soon again */
+  while (!fw_spare_cores_next_open (1.2, &t))
+    ;
+  g_assert_true (fw_spare_cores_next_open (1.6, &t));
+  g_assert_true (fw_spare_cores_next_open (1.7, &t));
+  for (guint w = 1; w < FW_SPARE_TRIAL_EVERY; w++)
+    g_assert_false (fw_spare_cores_next_open (1.0, &t));
+  g_assert_true (fw_spare_cores_next_open (1.0, &t));
 }
 
 static void
@@ -278,6 +335,23 @@ test_spare_cores_meter (void)
   fw_spare_cores_free (m);
 }
 
+/* the first window runs from the meter's making and is shorter than the
+ * others, so a short run's first splits need not wait a whole window */
+static void
+test_spare_cores_first_window (void)
+{
+  if (!g_file_test ("/proc/stat", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no /proc/stat");
+      return;
+    }
+  FwSpareCores *m = fw_spare_cores_new ();
+  gint64 made = g_get_monotonic_time ();
+  g_assert_cmpint (FW_SPARE_FIRST_WINDOW_US, <, 50000);
+  g_assert_cmpfloat (fw_spare_cores_available (m, made + FW_SPARE_FIRST_WINDOW_US), >=, 0);
+  fw_spare_cores_free (m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -286,6 +360,8 @@ main (int argc, char **argv)
   g_test_add_func ("/core/parallel/many-tasks", test_many_tasks);
   g_test_add_func ("/core/parallel/wakes-sleeping-workers", test_wakes_sleeping_workers);
   g_test_add_func ("/core/parallel/pool-lifecycle", test_pool_lifecycle);
+  g_test_add_func ("/core/parallel/workers-start-with-first-job", test_workers_start_with_first_job);
+  g_test_add_func ("/core/parallel/sites-without-gate", test_sites_without_gate);
   g_test_add_func ("/core/parallel/choice/keeps-faster", test_choice_keeps_faster);
   g_test_add_func ("/core/parallel/choice/ignores-first-call", test_choice_ignores_first_call);
   g_test_add_func ("/core/parallel/choice/follows-change", test_choice_follows_change);
@@ -293,5 +369,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/parallel/spare-cores/arithmetic", test_spare_cores_arithmetic);
   g_test_add_func ("/core/parallel/spare-cores/rule", test_spare_cores_rule);
   g_test_add_func ("/core/parallel/spare-cores/meter", test_spare_cores_meter);
+  g_test_add_func ("/core/parallel/spare-cores/first-window", test_spare_cores_first_window);
   return g_test_run ();
 }
