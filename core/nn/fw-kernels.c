@@ -12,6 +12,7 @@
 #include "fw-conv-direct.h"
 #include "fw-conv-winograd.h"
 #include "fw-parallel.h"
+#include "fw-relu-pool.h"
 #include "fw-rng.h"
 
 #include <math.h>
@@ -673,6 +674,25 @@ fw_conv2d_forward_col (float *out, float *col, const float *inp,
   fw_parallel_run (fw_n_chunks (B, fw_conv_chunk (B)), fw_conv_forward_task, &j);
 }
 
+/* the chunks' partial sums of dw (O, Kc) then db (O), task t's at
+ * partials + t·stride, added in chunk order: the same numbers whichever
+ * thread ran which chunk, and for any thread count */
+static void
+fw_conv_add_partials (float *dw, float *db, const float *partials, gsize stride, int n_tasks,
+                      int Kc, int O)
+{
+  for (int t = 0; t < n_tasks; t++)
+    {
+      const float *pdw = partials + t * stride, *pdb = pdw + (gsize) O * Kc;
+      if (dw != NULL)
+        for (gsize i = 0; i < (gsize) O * Kc; i++)
+          dw[i] += pdw[i];
+      if (db != NULL)
+        for (int o = 0; o < O; o++)
+          db[o] += pdb[o];
+    }
+}
+
 static void
 fw_conv_backward_task (int task, int n_tasks, gpointer data)
 {
@@ -683,18 +703,20 @@ fw_conv_backward_task (int task, int n_tasks, gpointer data)
   float *dw = dcol + (gsize) Kc * HW, *db = dw + (gsize) O * Kc;
   memset (dw, 0, sizeof (float) * ((gsize) O * Kc + O));
   fw_chunk (task, fw_conv_chunk (j->B), j->B, &b0, &b1);
+  gboolean direct = fw_conv_direct_fits (j->C, j->H, j->W);
+  /* first layers: dw and db in one pass over dout, a group of images at a
+   * time as the fused path does (dw is the task's own partial sum, so
+   * computing it unasked harms none) */
+  gsize group = fw_conv_direct_group (j->H, j->W, O);
+  for (gsize g0 = b0; direct && (j->dw != NULL || j->db != NULL) && g0 < b1; g0 += group)
+    fw_conv_direct_dw (dw, j->db != NULL ? db : NULL, j->dout + g0 * O * HW,
+                       j->saved_col + g0 * Kc * HW, Kc * HW, (int) MIN (group, b1 - g0), j->C,
+                       j->H, j->W, O);
   for (gsize bi = b0; bi < b1; bi++)
     {
       const float *col = j->saved_col + bi * Kc * HW;
       const float *dout = j->dout + bi * O * HW;
-      if (fw_conv_direct_fits (j->C, j->H, j->W))
-        {
-          /* first layers: dw and db in one pass over dout (dw is the
-           * task's own partial sum, so computing it unasked harms none) */
-          if (j->dw != NULL || j->db != NULL)
-            fw_conv_direct_dw (dw, j->db != NULL ? db : NULL, dout, col, j->C, j->H, j->W, O);
-        }
-      else
+      if (!direct)
         {
           if (j->db != NULL)
             fw_conv_db (db, dout, (int) HW, O);
@@ -730,21 +752,9 @@ fw_conv2d_backward_col (float *dinp, float *dw, float *db, float *work,
                   .w = w, .B = B, .C = C, .H = H, .W = W, .O = O };
   int n_tasks = fw_n_chunks (B, fw_conv_chunk (B));
   fw_parallel_run (n_tasks, fw_conv_backward_task, &j);
-  /* the chunks' partial sums, added in chunk order: the same numbers
-   * whichever thread ran which chunk, and for any thread count */
   int Kc = C * FW_CONV_K * FW_CONV_K;
-  gsize HW = (gsize) H * W;
-  for (int t = 0; t < n_tasks; t++)
-    {
-      const float *pdw = work + t * fw_conv2d_task_floats (C, H, W, O) + (gsize) Kc * HW;
-      const float *pdb = pdw + (gsize) O * Kc;
-      if (dw != NULL)
-        for (gsize i = 0; i < (gsize) O * Kc; i++)
-          dw[i] += pdw[i];
-      if (db != NULL)
-        for (int o = 0; o < O; o++)
-          db[o] += pdb[o];
-    }
+  fw_conv_add_partials (dw, db, work + (gsize) Kc * H * W, fw_conv2d_task_floats (C, H, W, O),
+                        n_tasks, Kc, O);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -762,32 +772,10 @@ static void
 fw_relu_pool_forward_task (int task, int n_tasks, gpointer data)
 {
   const FwPoolJob *j = data;
-  int H = j->H, W = j->W, Ho = H / 2, Wo = W / 2;
-  gsize p0, p1;
+  gsize n = (gsize) (j->H / 2) * (j->W / 2), HW = (gsize) j->H * j->W, p0, p1;
   fw_parallel_range (task, n_tasks, (gsize) j->B * j->C, 1, &p0, &p1);
   for (gsize p = p0; p < p1; p++)
-    {
-      gsize base = p * H * W;
-      const float *plane = j->inp + base;
-      float *o = j->out + p * Ho * Wo;
-      int *a = j->argmax + p * Ho * Wo;
-      for (int y = 0; y < Ho; y++)
-        {
-          const float *r0 = plane + (gsize) 2 * y * W, *r1 = r0 + W;
-          for (int x = 0; x < Wo; x++)
-            {
-              /* first maximum in (0,0) (0,1) (1,0) (1,1) order, as PyTorch */
-              float v00 = r0[2 * x], v01 = r0[2 * x + 1], v10 = r1[2 * x], v11 = r1[2 * x + 1];
-              int best = 2 * y * W + 2 * x;
-              float m = v00;
-              if (v01 > m) { m = v01; best = 2 * y * W + 2 * x + 1; }
-              if (v10 > m) { m = v10; best = (2 * y + 1) * W + 2 * x; }
-              if (v11 > m) { m = v11; best = (2 * y + 1) * W + 2 * x + 1; }
-              o[y * Wo + x] = m > 0.0f ? m : 0.0f;
-              a[y * Wo + x] = (int) (base + best);
-            }
-        }
-    }
+    fw_relu_pool_plane (j->out + p * n, j->argmax + p * n, j->inp + p * HW, p * HW, j->H, j->W);
 }
 
 void
@@ -797,39 +785,18 @@ fw_relu_maxpool2_forward (float *out, int *argmax, const float *inp, int B, int 
   fw_parallel_run (fw_parallel_tasks (B * C), fw_relu_pool_forward_task, &j);
 }
 
-/* Writes each plane of dinp once, window by window: the winner gets dout
- * (when the pooled value passed the ReLU), the other three 0 — no memset
- * of the whole buffer first and no scattered second pass (at 64×64 RGB
- * conv1's gradient is 16 MB a step).  Rows and columns no window covers
- * (odd H or W) are zeroed. */
+/* Writes each plane of dinp once (fw-relu-pool.c): no memset of the whole
+ * buffer first and no scattered second pass (at 64×64 RGB conv1's
+ * gradient is 16 MB a step). */
 static void
 fw_relu_pool_backward_task (int task, int n_tasks, gpointer data)
 {
   const FwPoolJob *j = data;
-  int H = j->H, W = j->W, Ho = H / 2, Wo = W / 2;
-  gsize HW = (gsize) H * W, n = (gsize) Ho * Wo, p0, p1;
+  gsize HW = (gsize) j->H * j->W, n = (gsize) (j->H / 2) * (j->W / 2), p0, p1;
   fw_parallel_range (task, n_tasks, (gsize) j->B * j->C, 1, &p0, &p1);
   for (gsize p = p0; p < p1; p++)
-    {
-      float *plane = j->dinp + p * HW;
-      const float *d = j->dout + p * n, *pooled = j->pooled + p * n;
-      const int *a = j->cargmax + p * n;
-      for (int y = 0; y < Ho; y++)
-        {
-          float *r0 = plane + (gsize) 2 * y * W, *r1 = r0 + W;
-          for (int x = 0; x < Wo; x++)
-            {
-              r0[2 * x] = r0[2 * x + 1] = r1[2 * x] = r1[2 * x + 1] = 0.0f;
-              gsize i = (gsize) y * Wo + x;
-              if (pooled[i] > 0.0f)
-                plane[a[i] - (gsize) p * HW] = d[i];
-            }
-          if (W % 2)
-            r0[W - 1] = r1[W - 1] = 0.0f;
-        }
-      if (H % 2)
-        memset (plane + (gsize) (H - 1) * W, 0, sizeof (float) * W);
-    }
+    fw_relu_pool_backward_plane (j->dinp + p * HW, j->dout + p * n, j->pooled + p * n,
+                              j->cargmax + p * n, p * HW, j->H, j->W);
 }
 
 void
@@ -839,6 +806,148 @@ fw_relu_maxpool2_backward_set (float *dinp, const float *dout, const float *out,
   FwPoolJob j = { .dinp = dinp, .dout = dout, .pooled = out, .cargmax = argmax,
                   .B = B, .C = C, .H = H, .W = W };
   fw_parallel_run (fw_parallel_tasks (B * C), fw_relu_pool_backward_task, &j);
+}
+
+/* ------------------------------------------------------------------------ */
+/* a first layer's convolution, ReLU and 2x2 max-pool, image by image        */
+
+/* On the direct path (one to four input channels) each image's convolution
+ * goes to the task's own scratch, where ReLU+pool reads it back while it
+ * is still in L2; backward likewise sets a group of images' gradient in
+ * the scratch and dw reads it there.  Unfused, the batch's output and its
+ * gradient (3 MB at 28×28, 16 MB at 64×64 RGB) went to memory and back
+ * twice a step.  Same kernels, same order: the same numbers as unfused. */
+
+typedef struct {
+  float *pooled, *col, *work, *dw, *db;
+  int *argmax;
+  const float *inp, *w, *b, *dpooled, *cpooled;
+  const int *cargmax;
+  int B, C, H, W, O;
+  gint busy[FW_PARALLEL_MAX_TASKS];   /* scratch slots in use */
+} FwConvPoolJob;
+
+/* work: each task's dw (O, Kc) and db (O) partials, then a scratch slot
+ * (a group of images' convolution, or its gradient) per running task.
+ * Slots, not one per task: with one thread every chunk reuses slot 0,
+ * which stays in L2 (a slot per task cycled through 3 MB at 28×28). */
+static gsize
+fw_conv_pool_partial_floats (int C, int O)
+{
+  return (gsize) O * C * FW_CONV_K * FW_CONV_K + O;
+}
+
+static gsize
+fw_conv_pool_slot_floats (int H, int W, int O)
+{
+  return fw_conv_direct_group (H, W, O) * O * H * W;
+}
+
+static float *
+fw_conv_pool_claim_slot (FwConvPoolJob *j, int *slot)
+{
+  for (*slot = 0; !g_atomic_int_compare_and_exchange (&j->busy[*slot], 0, 1); )
+    *slot = (*slot + 1) % FW_PARALLEL_MAX_TASKS;
+  return j->work + FW_PARALLEL_MAX_TASKS * fw_conv_pool_partial_floats (j->C, j->O)
+         + *slot * fw_conv_pool_slot_floats (j->H, j->W, j->O);
+}
+
+gsize
+fw_conv2d_relu_pool_work_floats (int C, int H, int W, int O)
+{
+  gsize fused = fw_conv_direct_fits (C, H, W)
+                ? FW_PARALLEL_MAX_TASKS * (fw_conv_pool_partial_floats (C, O)
+                                           + fw_conv_pool_slot_floats (H, W, O)) : 0;
+  return MAX (fused, fw_conv2d_work_floats (C, H, W, O));
+}
+
+static void
+fw_conv_pool_forward_task (int task, int n_tasks, gpointer data)
+{
+  FwConvPoolJob *j = data;
+  int O = j->O, held;
+  gsize HW = (gsize) j->H * j->W, n = (gsize) (j->H / 2) * (j->W / 2), b0, b1;
+  gsize slot = fw_conv2d_col_floats (j->C, j->H, j->W);
+  float *conv = fw_conv_pool_claim_slot (j, &held);
+  fw_chunk (task, fw_conv_chunk (j->B), j->B, &b0, &b1);
+  for (gsize bi = b0; bi < b1; bi++)
+    {
+      float *col = j->col + bi * slot;
+      fw_conv_direct_pad (col, j->inp + bi * j->C * HW, j->C, j->H, j->W);
+      fw_conv_direct_forward (conv, col, j->w, j->b, j->C, j->H, j->W, O);
+      for (int o = 0; o < O; o++)
+        {
+          gsize p = bi * O + o;
+          fw_relu_pool_plane (j->pooled + p * n, j->argmax + p * n, conv + o * HW, p * HW, j->H,
+                           j->W);
+        }
+    }
+  g_atomic_int_set (&j->busy[held], 0);
+}
+
+void
+fw_conv2d_relu_pool_forward (float *pooled, int *argmax, float *conv, float *col, float *work,
+                             const float *inp, const float *w, const float *b,
+                             int B, int C, int H, int W, int O)
+{
+  if (B <= 0 || O <= 0 || H <= 0 || W <= 0)
+    return;
+  if (!fw_conv_direct_fits (C, H, W))
+    {
+      fw_conv2d_forward_col (conv, col, inp, w, b, B, C, H, W, O);
+      fw_relu_maxpool2_forward (pooled, argmax, conv, B, O, H, W);
+      return;
+    }
+  FwConvPoolJob j = { .pooled = pooled, .argmax = argmax, .col = col, .work = work, .inp = inp,
+                      .w = w, .b = b, .B = B, .C = C, .H = H, .W = W, .O = O };
+  fw_parallel_run (fw_n_chunks (B, fw_conv_chunk (B)), fw_conv_pool_forward_task, &j);
+}
+
+static void
+fw_conv_pool_backward_task (int task, int n_tasks, gpointer data)
+{
+  FwConvPoolJob *j = data;
+  int O = j->O, Kc = j->C * FW_CONV_K * FW_CONV_K, held;
+  gsize HW = (gsize) j->H * j->W, n = (gsize) (j->H / 2) * (j->W / 2), b0, b1;
+  gsize slot = fw_conv2d_col_floats (j->C, j->H, j->W), group = fw_conv_direct_group (j->H, j->W, O);
+  float *dconv = fw_conv_pool_claim_slot (j, &held);
+  float *dw = j->work + task * fw_conv_pool_partial_floats (j->C, O), *db = dw + (gsize) O * Kc;
+  memset (dw, 0, sizeof (float) * ((gsize) O * Kc + O));
+  fw_chunk (task, fw_conv_chunk (j->B), j->B, &b0, &b1);
+  for (gsize g0 = b0; g0 < b1; g0 += group)
+    {
+      gsize g1 = MIN (g0 + group, b1);
+      for (gsize p = g0 * O; p < g1 * O; p++)
+        fw_relu_pool_backward_plane (dconv + (p - g0 * O) * HW, j->dpooled + p * n, j->cpooled + p * n,
+                                  j->cargmax + p * n, p * HW, j->H, j->W);
+      fw_conv_direct_dw (dw, j->db != NULL ? db : NULL, dconv, j->col + g0 * slot, slot,
+                         (int) (g1 - g0), j->C, j->H, j->W, O);
+    }
+  g_atomic_int_set (&j->busy[held], 0);
+}
+
+void
+fw_conv2d_relu_pool_backward (float *dinp, float *dw, float *db, float *dconv, float *work,
+                              const float *dpooled, const float *pooled, const int *argmax,
+                              const float *col, const float *w, int B, int C, int H, int W, int O)
+{
+  if (B <= 0 || O <= 0 || H <= 0 || W <= 0)
+    return;
+  if (dinp != NULL || !fw_conv_direct_fits (C, H, W))
+    {
+      fw_relu_maxpool2_backward_set (dconv, dpooled, pooled, argmax, B, O, H, W);
+      fw_conv2d_backward_col (dinp, dw, db, work, dconv, col, w, B, C, H, W, O);
+      return;
+    }
+  if (dw == NULL && db == NULL)
+    return;
+  FwConvPoolJob j = { .col = (float *) col, .work = work, .dw = dw, .db = db, .dpooled = dpooled,
+                      .cpooled = pooled, .cargmax = argmax, .B = B, .C = C, .H = H, .W = W,
+                      .O = O };
+  int n_tasks = fw_n_chunks (B, fw_conv_chunk (B));
+  fw_parallel_run (n_tasks, fw_conv_pool_backward_task, &j);
+  int Kc = C * FW_CONV_K * FW_CONV_K;
+  fw_conv_add_partials (dw, db, work, fw_conv_pool_partial_floats (C, O), n_tasks, Kc, O);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -89,6 +89,22 @@ void fw_relu_maxpool2_forward (float *out, int *argmax, const float *inp, int B,
 void fw_relu_maxpool2_backward_set (float *dinp, const float *dout, const float *out,
                                     const int *argmax, int B, int C, int H, int W);
 
+/* ---- a convolution (as fw_conv2d_forward_col) followed by ReLU and 2x2
+ * max-pool (as fw_relu_maxpool2_forward), in one pass over each image
+ * where the first layer's direct path serves (1-4 channels): the output
+ * and its gradient then stay in work (fw_conv2d_relu_pool_work_floats)
+ * and conv / dconv (B,O,H,W) are not touched; elsewhere, and backward
+ * with dinp, they hold the convolution's output and its gradient.  The
+ * same numbers either way. ---- */
+gsize fw_conv2d_relu_pool_work_floats (int C, int H, int W, int O);
+void fw_conv2d_relu_pool_forward (float *pooled, int *argmax, float *conv, float *col, float *work,
+                                  const float *inp, const float *w, const float *b,
+                                  int B, int C, int H, int W, int O);
+void fw_conv2d_relu_pool_backward (float *dinp, float *dw, float *db, float *dconv, float *work,
+                                   const float *dpooled, const float *pooled, const int *argmax,
+                                   const float *col, const float *w,
+                                   int B, int C, int H, int W, int O);
+
 /* ---- element-wise activations over n values; backward reads the saved
  * OUTPUT (out), which is all each derivative needs. ---- */
 void fw_relu_forward (float *out, const float *inp, gsize n);

@@ -69,8 +69,8 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
       fw_act (m, &e->pool2, 32 * S4 * S4);
       fw_iact (m, &e->argmax1, 16 * S2 * S2);
       fw_iact (m, &e->argmax2, 32 * S4 * S4);
-      fw_scratch_need (m, fw_conv2d_work_floats (e->c_in, S, S, 16));
-      fw_scratch_need (m, fw_conv2d_work_floats (16, S2, S2, 32));
+      fw_scratch_need (m, fw_conv2d_relu_pool_work_floats (e->c_in, S, S, 16));
+      fw_scratch_need (m, fw_conv2d_relu_pool_work_floats (16, S2, S2, 32));
       if (e->tokens)
         return;   /* pool2's positions are the tokens */
     }
@@ -88,10 +88,10 @@ image_encoder_fw (FwModel *m, ImageEncoder *e, const float *x, int B)
   if (e->kind == FW_IMAGE_CNN)
     {
       int C = e->c_in, S = e->s1, S2 = e->s2;
-      fw_conv2d_forward_col (e->conv1, e->col1, x, e->conv1_w, e->conv1_b, B, C, S, S, 16);
-      fw_relu_maxpool2_forward (e->pool1, e->argmax1, e->conv1, B, 16, S, S);
-      fw_conv2d_forward_col (e->conv2, e->col2, e->pool1, e->conv2_w, e->conv2_b, B, 16, S2, S2, 32);
-      fw_relu_maxpool2_forward (e->pool2, e->argmax2, e->conv2, B, 32, S2, S2);
+      fw_conv2d_relu_pool_forward (e->pool1, e->argmax1, e->conv1, e->col1, m->scratch, x,
+                                   e->conv1_w, e->conv1_b, B, C, S, S, 16);
+      fw_conv2d_relu_pool_forward (e->pool2, e->argmax2, e->conv2, e->col2, m->scratch, e->pool1,
+                                   e->conv2_w, e->conv2_b, B, 16, S2, S2, 32);
       if (e->tokens)
         return;
       flat = e->pool2;
@@ -116,14 +116,12 @@ image_encoder_bw (FwModel *m, ImageEncoder *e, float *dx, const float *x, int B)
   int C = e->c_in, S = e->s1, S2 = e->s2;
   if (!e->tokens)   /* else the fusion filled pool2's gradient */
     fw_linear_bw (m, &e->fc, DA (m, e->pool2), DA (m, e->pre), e->pool2, B);
-  fw_relu_maxpool2_backward_set (DA (m, e->conv2), DA (m, e->pool2), e->pool2, e->argmax2,
-                                 B, 32, S2, S2);
-  fw_conv2d_backward_col (DA (m, e->pool1), DP (m, e->conv2_w), DP (m, e->conv2_b), m->scratch,
-                          DA (m, e->conv2), e->col2, e->conv2_w, B, 16, S2, S2, 32);
-  fw_relu_maxpool2_backward_set (DA (m, e->conv1), DA (m, e->pool1), e->pool1, e->argmax1,
-                                 B, 16, S, S);
-  fw_conv2d_backward_col (dx, DP (m, e->conv1_w), DP (m, e->conv1_b), m->scratch,
-                          DA (m, e->conv1), e->col1, e->conv1_w, B, C, S, S, 16);
+  fw_conv2d_relu_pool_backward (DA (m, e->pool1), DP (m, e->conv2_w), DP (m, e->conv2_b),
+                                DA (m, e->conv2), m->scratch, DA (m, e->pool2), e->pool2,
+                                e->argmax2, e->col2, e->conv2_w, B, 16, S2, S2, 32);
+  fw_conv2d_relu_pool_backward (dx, DP (m, e->conv1_w), DP (m, e->conv1_b), DA (m, e->conv1),
+                                m->scratch, DA (m, e->pool1), e->pool1, e->argmax1, e->col1,
+                                e->conv1_w, B, C, S, S, 16);
 }
 
 /* ---- text encoder ----------------------------------------------------- */

@@ -2,6 +2,14 @@
  * the linear layer after them, forward and backward at batch 64) against
  * the machine's sgemm peak: the share of peak each layer reaches.
  *
+ * conv1 is timed as the model runs it: fused with its ReLU and 2x2
+ * max-pool image by image (fw_conv2d_relu_pool_*), its output and
+ * gradient kept in an L2-sized scratch.  Its row is the convolution alone
+ * so run; two more rows time the whole fused layer, with ReLU and pool,
+ * against the convolution and ReLU+pool as separate passes over the
+ * batch (before the fusion; the convolution alone so run is what this
+ * bench called conv1 until then).
+ *
  * On a shared machine wall time mostly measures the other processes, so
  * the peak and one-thread layers are timed in CPU seconds of this process;
  * layers at more threads in wall seconds × threads (core_seconds says why):
@@ -21,6 +29,7 @@
 #undef I
 
 #include "fw-blas.h"
+#include "fw-conv-direct.h"
 #include "fw-kernels.h"
 #include "fw-parallel.h"
 #include "fw-rng.h"
@@ -82,13 +91,61 @@ sgemm_peak (int threads, int n, int repeats)
   return best;
 }
 
-typedef enum { CONV1, CONV2, LINEAR, N_LAYERS } Layer;
-static const char *const layer_names[N_LAYERS] = { "conv1", "conv2", "linear" };
+typedef enum { CONV1, CONV2, LINEAR, CONV1_FUSED, CONV1_SEPARATE, CONV1_BATCH, N_LAYERS } Layer;
+#define N_MAIN CONV1_FUSED   /* the layers of the totals */
+static const char *const layer_names[N_LAYERS] = {
+  "conv1", "conv2", "linear", "conv1 + ReLU + pool, fused", "conv1 + ReLU + pool, separate passes",
+  "conv1 over the whole batch",
+};
 
 typedef struct {
   int B, C, S, H, W, O, I;
   float *inp, *w, *b, *out, *col, *work, *dout, *dinp, *dw, *db;
+  float *pooled, *dpooled;   /* conv1: its ReLU + pool, fused as in training */
+  int *argmax;
 } Bufs;
+
+/* conv1's convolution as the fused layer runs it, without the ReLU+pool
+ * in between: chunks of eight images (fw_conv_chunk at batch 64), each
+ * image's output into its task's scratch, dw from a group of images'
+ * gradient there (the scratch's noise, then the outputs, stand in for it) */
+typedef struct {
+  Bufs *x;
+  gboolean backward;
+} Conv1Job;
+
+/* each thread's own scratch slot, as the fused layer's claims come out */
+static gint next_slot;
+static _Thread_local int thread_slot = -1;
+
+static void
+conv1_task (int task, int n_tasks, gpointer data)
+{
+  const Conv1Job *j = data;
+  Bufs *x = j->x;
+  gsize HW = (gsize) x->H * x->W, slot = fw_conv2d_col_floats (x->C, x->H, x->W);
+  gsize group = fw_conv_direct_group (x->H, x->W, x->O), Kc = (gsize) x->C * 9;
+  if (thread_slot < 0)
+    thread_slot = g_atomic_int_add (&next_slot, 1);
+  float *dw = x->work + task * (x->O * Kc + x->O), *db = dw + x->O * Kc;
+  float *scratch = x->work + FW_PARALLEL_MAX_TASKS * (x->O * Kc + x->O)
+                   + thread_slot * group * x->O * HW;
+  int b0 = task * 8, b1 = MIN (b0 + 8, x->B);
+  for (int g0 = b0; g0 < b1; g0 += group)
+    {
+      int n = MIN ((int) group, b1 - g0);
+      if (j->backward)
+        fw_conv_direct_dw (dw, db, scratch, x->col + g0 * slot, slot, n, x->C, x->H, x->W, x->O);
+      else
+        for (int i = 0; i < n; i++)
+          {
+            float *col = x->col + (g0 + i) * slot;
+            fw_conv_direct_pad (col, x->inp + (g0 + i) * x->C * HW, x->C, x->H, x->W);
+            fw_conv_direct_forward (scratch + i * x->O * HW, col, x->w, x->b, x->C, x->H, x->W,
+                                    x->O);
+          }
+    }
+}
 
 /* forward then backward; *forward_s is the forward's share of the CPU time */
 static void
@@ -102,11 +159,42 @@ step (Layer l, Bufs *x, double *forward_s)
       fw_linear_backward (x->dinp, x->dw, x->db, x->dout, x->inp, x->w, x->B, x->I, x->O);
       return;
     }
-  fw_conv2d_forward_col (x->out, x->col, x->inp, x->w, x->b, x->B, x->C, x->H, x->W, x->O);
-  *forward_s = core_seconds () - t0;
   /* conv1 is fed by the data: no input gradient, as in training */
-  fw_conv2d_backward_col (l == CONV1 ? NULL : x->dinp, x->dw, x->db, x->work, x->dout, x->col,
-                          x->w, x->B, x->C, x->H, x->W, x->O);
+  float *dinp = l == CONV2 ? x->dinp : NULL;
+  switch (l)
+    {
+    case CONV1:
+      {
+        Conv1Job j = { x, FALSE };
+        int n_tasks = (x->B + 7) / 8;
+        fw_parallel_run (n_tasks, conv1_task, &j);
+        *forward_s = core_seconds () - t0;
+        j.backward = TRUE;
+        fw_parallel_run (n_tasks, conv1_task, &j);
+        return;
+      }
+    case CONV1_FUSED:
+      fw_conv2d_relu_pool_forward (x->pooled, x->argmax, x->out, x->col, x->work, x->inp, x->w,
+                                   x->b, x->B, x->C, x->H, x->W, x->O);
+      *forward_s = core_seconds () - t0;
+      fw_conv2d_relu_pool_backward (NULL, x->dw, x->db, x->dout, x->work, x->dpooled, x->pooled,
+                                    x->argmax, x->col, x->w, x->B, x->C, x->H, x->W, x->O);
+      return;
+    case CONV1_SEPARATE:
+      fw_conv2d_forward_col (x->out, x->col, x->inp, x->w, x->b, x->B, x->C, x->H, x->W, x->O);
+      fw_relu_maxpool2_forward (x->pooled, x->argmax, x->out, x->B, x->O, x->H, x->W);
+      *forward_s = core_seconds () - t0;
+      fw_relu_maxpool2_backward_set (x->dout, x->dpooled, x->pooled, x->argmax, x->B, x->O, x->H,
+                                     x->W);
+      fw_conv2d_backward_col (NULL, x->dw, x->db, x->work, x->dout, x->col, x->w, x->B, x->C,
+                              x->H, x->W, x->O);
+      return;
+    default:
+      fw_conv2d_forward_col (x->out, x->col, x->inp, x->w, x->b, x->B, x->C, x->H, x->W, x->O);
+      *forward_s = core_seconds () - t0;
+      fw_conv2d_backward_col (dinp, x->dw, x->db, x->work, x->dout, x->col, x->w, x->B, x->C,
+                              x->H, x->W, x->O);
+    }
 }
 
 int
@@ -138,14 +226,19 @@ main (int argc, char **argv)
         }
       else
         {
-          y->C = l == CONV1 ? channels : 16;
-          y->O = l == CONV1 ? 16 : 32;
-          y->H = y->W = l == CONV1 ? S : S / 2;
+          gboolean first = l != CONV2;
+          y->C = first ? channels : 16;
+          y->O = first ? 16 : 32;
+          y->H = y->W = first ? S : S / 2;
           y->I = y->C * y->H * y->W;
           double per = 2.0 * y->C * 9 * y->O * y->H * y->W * B;
-          flops[l] = per * (l == CONV1 ? 2 : 3);
+          flops[l] = per * (first ? 2 : 3);   /* ReLU and pool's comparisons not counted */
           y->col = g_new (float, B * fw_conv2d_col_floats (y->C, y->H, y->W));
-          y->work = g_new (float, fw_conv2d_work_floats (y->C, y->H, y->W, y->O));
+          y->work = g_new (float, fw_conv2d_relu_pool_work_floats (y->C, y->H, y->W, y->O));
+          gsize npool = (gsize) B * y->O * (y->H / 2) * (y->W / 2);
+          y->pooled = g_new (float, npool);
+          y->argmax = g_new (int, npool);
+          y->dpooled = noise (npool, &rng);
         }
       gsize nout = (gsize) B * y->O * (l == LINEAR ? 1 : y->H * y->W);
       gsize nw = (gsize) y->O * (l == LINEAR ? y->I : y->C * 9);
@@ -181,8 +274,11 @@ main (int argc, char **argv)
   double total_flops = 0, total_s = 0;
   for (Layer l = 0; l < N_LAYERS; l++)
     {
-      total_flops += flops[l];
-      total_s += best[l];
+      if (l < N_MAIN)
+        {
+          total_flops += flops[l];
+          total_s += best[l];
+        }
       printf ("%-6s forward+backward, batch %d: %.3f core ms, %.1f GFLOP per core s, %.0f%% of sgemm peak"
               " (forward alone %.3f ms)\n",
               layer_names[l], B, best[l] * 1e3, flops[l] / best[l] / 1e9,
@@ -190,6 +286,7 @@ main (int argc, char **argv)
       Bufs *y = &x[l];
       g_free (y->inp); g_free (y->w); g_free (y->b); g_free (y->out); g_free (y->dout);
       g_free (y->dinp); g_free (y->dw); g_free (y->db); g_free (y->col); g_free (y->work);
+      g_free (y->pooled); g_free (y->argmax); g_free (y->dpooled);
     }
   printf ("all three: %.1f GFLOP per core s, %.0f%% of sgemm peak (%dx%d, %d channel%s, %d threads)\n",
           total_flops / total_s / 1e9, 100 * total_flops / total_s / 1e9 / peak, S, S, channels,

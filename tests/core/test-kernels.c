@@ -1002,6 +1002,156 @@ test_conv2d_direct (void)
   g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.out); g_free (c.R); g_free (c.col);
 }
 
+/* ReLU + pool eight windows at a time (fw-relu-pool.c): rows of at least
+ * eight windows, a last step that overlaps the one before (Wo = 18, 14),
+ * exactly eight (Wo = 8), four to seven (spilling into the next row: Wo =
+ * 7, 4) and three (one by one), odd sizes; values on a coarse grid so windows
+ * tie often; forward and backward against the naive twin bit for bit,
+ * and ties broken as PyTorch in every lane */
+static void
+test_relu_maxpool_wide (void)
+{
+  int sizes[][4] = { { 2, 3, 9, 37 }, { 1, 2, 28, 28 }, { 3, 1, 4, 17 }, { 2, 3, 14, 14 },
+                     { 2, 2, 15, 9 }, { 1, 2, 6, 7 } };
+  guint64 rng = 17;
+  for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      int B = sizes[s][0], C = sizes[s][1], H = sizes[s][2], W = sizes[s][3];
+      gsize nin = (gsize) B * C * H * W, nout = (gsize) B * C * (H / 2) * (W / 2);
+      g_autofree float *inp = g_new (float, nin);
+      for (gsize i = 0; i < nin; i++)
+        inp[i] = 0.5f * (float) (int) (fw_rng_uniform (&rng) * 7.0f) - 1.5f;
+      g_autofree float *out = g_new (float, nout), *out_n = g_new (float, nout);
+      g_autofree int *argmax = g_new (int, nout), *argmax_n = g_new (int, nout);
+      fw_relu_maxpool2_forward (out, argmax, inp, B, C, H, W);
+      fw_relu_maxpool2_forward_naive (out_n, argmax_n, inp, B, C, H, W);
+      g_assert_cmpmem (out, nout * sizeof (float), out_n, nout * sizeof (float));
+      for (gsize i = 0; i < nout; i++)
+        if (out[i] > 0.0f)
+          g_assert_cmpint (argmax[i], ==, argmax_n[i]);
+      g_autofree float *dout = rand_buf (&rng, nout, -1, 1);
+      g_autofree float *dinp = rand_buf (&rng, nin, -1, 1), *dinp_n = g_new (float, nin);
+      fw_relu_maxpool2_backward_set (dinp, dout, out, argmax, B, C, H, W);
+      fw_relu_maxpool2_backward_set_naive (dinp_n, dout, out, argmax, B, C, H, W);
+      g_assert_cmpmem (dinp, nin * sizeof (float), dinp_n, nin * sizeof (float));
+    }
+
+  /* the four kinds of tie, repeated across sixteen windows of one plane */
+  float plane[2 * 32], out[16];
+  int argmax[16];
+  const float kinds[4][4] = { { 1, 1, 1, 1 }, { 0, 2, 2, 0 }, { -1, -1, -1, -1 }, { 0, 0, 3, 3 } };
+  for (int x = 0; x < 16; x++)
+    {
+      const float *k = kinds[x % 4];
+      plane[2 * x] = k[0], plane[2 * x + 1] = k[1], plane[32 + 2 * x] = k[2], plane[32 + 2 * x + 1] = k[3];
+    }
+  fw_relu_maxpool2_forward (out, argmax, plane, 1, 1, 2, 32);
+  for (int x = 0; x < 16; x++)
+    {
+      int first[4] = { 0, 1, 0, 32 };   /* top left, top right, (ReLU 0), bottom left */
+      if (x % 4 == 2)
+        g_assert_cmpfloat (out[x], ==, 0);
+      else
+        g_assert_cmpint (argmax[x], ==, 2 * x + first[x % 4]);
+    }
+}
+
+typedef struct {
+  int B, C, H, W, O;
+  float *inp, *w, *b, *pooled, *conv, *col, *work, *R;
+  int *argmax;
+} ConvPoolCtx;
+
+static double
+conv_pool_objective (gpointer p)
+{
+  ConvPoolCtx *c = p;
+  fw_conv2d_relu_pool_forward (c->pooled, c->argmax, c->conv, c->col, c->work, c->inp, c->w, c->b,
+                               c->B, c->C, c->H, c->W, c->O);
+  return dot (c->pooled, c->R, (gsize) c->B * c->O * (c->H / 2) * (c->W / 2));
+}
+
+/* the first layer's convolution fused with ReLU and pool, image by image:
+ * bit for bit the unfused composition (fw_conv2d_forward_col, then
+ * fw_relu_maxpool2_forward; backward fw_relu_maxpool2_backward_set, then
+ * fw_conv2d_backward_col), on shapes that take the fused path (asserted),
+ * odd sizes, a group of one image (64×64) and a partial chunk, at 1 and
+ * 3 threads; with dinp and off the direct path (C = 5) it falls back;
+ * and finite differences of dw and db through it (a small step: a larger
+ * one moved some window's maximum) */
+static void
+test_conv2d_relu_pool (void)
+{
+  int sizes[][5] = {
+    { 11, 1, 28, 28, 16 }, { 3, 3, 64, 64, 16 }, { 9, 2, 7, 19, 17 }, { 2, 5, 6, 6, 8 },
+  };
+  guint64 rng = 41;
+  for (gsize ps = 0; ps < G_N_ELEMENTS (pool_sizes); ps++)
+    {
+      g_autoptr (FwPool) pool = fw_pool_new (pool_sizes[ps]);
+      fw_pool_make_current (pool);
+      for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+        for (int with_dinp = 0; with_dinp < 2; with_dinp++)
+          {
+            int B = sizes[s][0], C = sizes[s][1], H = sizes[s][2], W = sizes[s][3], O = sizes[s][4];
+            g_assert_true (fw_conv_direct_fits (C, H, W) == (C <= 4));
+            gsize nin = (gsize) B * C * H * W, nw = (gsize) O * C * 9, nconv = (gsize) B * O * H * W;
+            gsize npool = (gsize) B * O * (H / 2) * (W / 2);
+            g_autofree float *col = g_new (float, B * fw_conv2d_col_floats (C, H, W));
+            g_autofree float *work = g_new (float, fw_conv2d_relu_pool_work_floats (C, H, W, O));
+            g_autofree float *inp = rand_buf (&rng, nin, -1, 1);
+            g_autofree float *w = rand_buf (&rng, nw, -1, 1);
+            g_autofree float *b = rand_buf (&rng, O, -1, 1);
+            g_autofree float *dpool = rand_buf (&rng, npool, -1, 1);
+            g_autofree float *conv = g_new (float, nconv), *conv_u = g_new (float, nconv);
+            g_autofree float *dconv = g_new (float, nconv), *dconv_u = g_new (float, nconv);
+            g_autofree float *pooled = g_new (float, npool), *pooled_u = g_new (float, npool);
+            g_autofree int *argmax = g_new (int, npool), *argmax_u = g_new (int, npool);
+            g_autofree float *dw = rand_buf (&rng, nw, -1, 1), *db = rand_buf (&rng, O, -1, 1);
+            g_autofree float *dw_u = copy_buf (dw, nw), *db_u = copy_buf (db, O);
+            g_autofree float *dinp = g_new0 (float, nin), *dinp_u = g_new0 (float, nin);
+
+            fw_conv2d_relu_pool_forward (pooled, argmax, conv, col, work, inp, w, b, B, C, H, W, O);
+            fw_conv2d_relu_pool_backward (with_dinp ? dinp : NULL, dw, db, dconv, work, dpool,
+                                          pooled, argmax, col, w, B, C, H, W, O);
+            fw_conv2d_forward_col (conv_u, col, inp, w, b, B, C, H, W, O);
+            fw_relu_maxpool2_forward (pooled_u, argmax_u, conv_u, B, O, H, W);
+            fw_relu_maxpool2_backward_set (dconv_u, dpool, pooled_u, argmax_u, B, O, H, W);
+            fw_conv2d_backward_col (with_dinp ? dinp_u : NULL, dw_u, db_u, work, dconv_u, col, w,
+                                    B, C, H, W, O);
+            g_assert_cmpmem (pooled, npool * sizeof (float), pooled_u, npool * sizeof (float));
+            g_assert_cmpmem (argmax, npool * sizeof (int), argmax_u, npool * sizeof (int));
+            g_assert_cmpmem (dw, nw * sizeof (float), dw_u, nw * sizeof (float));
+            g_assert_cmpmem (db, O * sizeof (float), db_u, O * sizeof (float));
+            g_assert_cmpmem (dinp, nin * sizeof (float), dinp_u, nin * sizeof (float));
+          }
+      fw_pool_make_current (NULL);
+    }
+
+  ConvPoolCtx c = { .B = 3, .C = 2, .H = 5, .W = 18, .O = 17 };
+  g_assert_true (fw_conv_direct_fits (c.C, c.H, c.W));
+  gsize nin = (gsize) c.B * c.C * c.H * c.W, nw = (gsize) c.O * c.C * 9;
+  gsize npool = (gsize) c.B * c.O * (c.H / 2) * (c.W / 2);
+  c.col = g_new (float, c.B * fw_conv2d_col_floats (c.C, c.H, c.W));
+  c.work = g_new (float, fw_conv2d_relu_pool_work_floats (c.C, c.H, c.W, c.O));
+  c.conv = g_new (float, (gsize) c.B * c.O * c.H * c.W);
+  c.inp = rand_buf (&rng, nin, -1, 1);
+  c.w = rand_buf (&rng, nw, -1, 1);
+  c.b = rand_buf (&rng, c.O, -1, 1);
+  c.pooled = g_new (float, npool);
+  c.argmax = g_new (int, npool);
+  c.R = rand_buf (&rng, npool, -1, 1);
+  g_autofree float *dw0 = rand_buf (&rng, nw, -1, 1), *db0 = rand_buf (&rng, c.O, -1, 1);
+  g_autofree float *dw = copy_buf (dw0, nw), *db = copy_buf (db0, c.O);
+  conv_pool_objective (&c);
+  fw_conv2d_relu_pool_backward (NULL, dw, db, c.conv, c.work, c.R, c.pooled, c.argmax, c.col,
+                                c.w, c.B, c.C, c.H, c.W, c.O);
+  check_fd ("conv2d-relu-pool dw", c.w, nw, dw, dw0, conv_pool_objective, &c, 1e-4f, FD_TOL);
+  check_fd ("conv2d-relu-pool db", c.b, c.O, db, db0, conv_pool_objective, &c, 1e-4f, FD_TOL);
+  g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.pooled); g_free (c.argmax);
+  g_free (c.conv); g_free (c.col); g_free (c.work); g_free (c.R);
+}
+
 /* the Winograd path (fw-conv-winograd.c) against the naive twin and finite
  * differences: shapes that take it (asserted), odd and tiny images (tiles
  * past the edge), channel counts that are not multiples of eight, B = 19
@@ -1336,7 +1486,9 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/conv2d-col-grad", test_conv2d_col_grad);
   g_test_add_func ("/core/kernels/conv2d-direct", test_conv2d_direct);
   g_test_add_func ("/core/kernels/conv2d-winograd", test_conv2d_winograd);
+  g_test_add_func ("/core/kernels/conv2d-relu-pool", test_conv2d_relu_pool);
   g_test_add_func ("/core/kernels/relu-maxpool", test_relu_maxpool);
+  g_test_add_func ("/core/kernels/relu-maxpool-wide", test_relu_maxpool_wide);
   g_test_add_func ("/core/kernels/linear-pool", test_linear_pool);
   g_test_add_func ("/core/kernels/pool", test_pool);
   g_test_add_func ("/core/kernels/blas-kernels", test_blas_kernels);
