@@ -2,17 +2,22 @@
  * steps.  It measures the GUI thread's CPU time of the frames that draw
  * them and spaces them so that showing progress takes at most
  * 1/FW_REDRAW_SHARE of one core: on two cores shared with the training
- * threads every millisecond the window paints is taken from training.  A
- * window that paints in 1 ms shows 20 updates a second; one that needs
- * 5 ms (a large window, software rendering) 10. */
+ * threads every millisecond the window paints is taken from training, and
+ * more than that when the painting holds up a training thread that the
+ * other then waits for at the end of the step.  A window that paints in
+ * 2 ms or less shows 10 updates a second; one that needs 3.5 ms (GTK 4.8's
+ * Cairo renderer, 1600×1000 under Xvfb) about 6.  The X server's own work
+ * per update, which this cannot see (a tenth of ours there), shrinks with
+ * the updates. */
 #pragma once
 
 #include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
-#define FW_REDRAW_SHARE 20        /* at most 5% of a core */
-#define FW_REDRAW_MIN_MS 50       /* 20 updates a second at most */
+#define FW_REDRAW_SHARE 50        /* at most 2% of a core */
+#define FW_REDRAW_MIN_MS 100      /* 10 updates a second at most: enough
+                                   * for a growing curve to look live */
 #define FW_REDRAW_MAX_MS 250      /* 4 at least: progress never looks stuck */
 
 typedef struct {
