@@ -796,7 +796,7 @@ fw_relu_pool_backward_task (int task, int n_tasks, gpointer data)
   fw_parallel_range (task, n_tasks, (gsize) j->B * j->C, 1, &p0, &p1);
   for (gsize p = p0; p < p1; p++)
     fw_relu_pool_backward_plane (j->dinp + p * HW, j->dout + p * n, j->pooled + p * n,
-                              j->cargmax + p * n, p * HW, j->H, j->W);
+                                 j->cargmax + p * n, p * HW, j->H, j->W);
 }
 
 void
@@ -812,9 +812,9 @@ fw_relu_maxpool2_backward_set (float *dinp, const float *dout, const float *out,
 /* a first layer's convolution, ReLU and 2x2 max-pool, image by image        */
 
 /* On the direct path (one to four input channels) each image's convolution
- * goes to the task's own scratch, where ReLU+pool reads it back while it
- * is still in L2; backward likewise sets a group of images' gradient in
- * the scratch and dw reads it there.  Unfused, the batch's output and its
+ * goes to a scratch slot held by the running task, where ReLU+pool reads
+ * it back while it is still in L2; backward likewise sets a group of
+ * images' gradient in the slot and dw reads it there.  Unfused, the batch's output and its
  * gradient (3 MB at 28×28, 16 MB at 64×64 RGB) went to memory and back
  * twice a step.  Same kernels, same order: the same numbers as unfused. */
 
@@ -878,8 +878,8 @@ fw_conv_pool_forward_task (int task, int n_tasks, gpointer data)
       for (int o = 0; o < O; o++)
         {
           gsize p = bi * O + o;
-          fw_relu_pool_plane (j->pooled + p * n, j->argmax + p * n, conv + o * HW, p * HW, j->H,
-                           j->W);
+          fw_relu_pool_plane (j->pooled + p * n, j->argmax + p * n, conv + o * HW, p * HW,
+                              j->H, j->W);
         }
     }
   g_atomic_int_set (&j->busy[held], 0);
@@ -909,7 +909,8 @@ fw_conv_pool_backward_task (int task, int n_tasks, gpointer data)
   FwConvPoolJob *j = data;
   int O = j->O, Kc = j->C * FW_CONV_K * FW_CONV_K, held;
   gsize HW = (gsize) j->H * j->W, n = (gsize) (j->H / 2) * (j->W / 2), b0, b1;
-  gsize slot = fw_conv2d_col_floats (j->C, j->H, j->W), group = fw_conv_direct_group (j->H, j->W, O);
+  gsize slot = fw_conv2d_col_floats (j->C, j->H, j->W);
+  gsize group = fw_conv_direct_group (j->H, j->W, O);
   float *dconv = fw_conv_pool_claim_slot (j, &held);
   float *dw = j->work + task * fw_conv_pool_partial_floats (j->C, O), *db = dw + (gsize) O * Kc;
   memset (dw, 0, sizeof (float) * ((gsize) O * Kc + O));
@@ -918,8 +919,8 @@ fw_conv_pool_backward_task (int task, int n_tasks, gpointer data)
     {
       gsize g1 = MIN (g0 + group, b1);
       for (gsize p = g0 * O; p < g1 * O; p++)
-        fw_relu_pool_backward_plane (dconv + (p - g0 * O) * HW, j->dpooled + p * n, j->cpooled + p * n,
-                                  j->cargmax + p * n, p * HW, j->H, j->W);
+        fw_relu_pool_backward_plane (dconv + (p - g0 * O) * HW, j->dpooled + p * n,
+                                     j->cpooled + p * n, j->cargmax + p * n, p * HW, j->H, j->W);
       fw_conv_direct_dw (dw, j->db != NULL ? db : NULL, dconv, j->col + g0 * slot, slot,
                          (int) (g1 - g0), j->C, j->H, j->W, O);
     }

@@ -24,6 +24,26 @@ typedef int v8i __attribute__ ((vector_size (WIN * sizeof (int))));
  * no one ABI across the clones) */
 #define pick(k, a, b) ((v8) (((v8i) (a) & (k)) | ((v8i) (b) & ~(k))))
 
+/* vector steps for window row y of Ho rows of Wo windows: rows of eight
+ * windows or more take steps of eight (step_start: the last one ends at
+ * Wo, recomputing a few windows to the same values); four to seven take
+ * one step whose lanes past Wo read the next rows and spill into the next
+ * row of windows, written after it (so not on the last row); fewer, and
+ * the last row then, go one window at a time (0 steps) */
+static inline int
+vector_steps (int Wo, int y, int Ho)
+{
+  if (Wo >= WIN)
+    return (Wo + WIN - 1) / WIN;
+  return Wo >= WIN / 2 && y < Ho - 1 ? 1 : 0;
+}
+
+static inline int
+step_start (int k, int Wo)
+{
+  return MIN (k * WIN, MAX (Wo - WIN, 0));
+}
+
 /* one window, as the vector steps do it */
 static inline void
 window (float *restrict o, int *restrict a, const float *restrict r0, const float *restrict r1,
@@ -49,12 +69,7 @@ fw_relu_pool_plane (float *restrict out, int *restrict argmax, const float *rest
       const float *r0 = plane + (gsize) 2 * y * W, *r1 = r0 + W;
       float *o = out + (gsize) y * Wo;
       int *a = argmax + (gsize) y * Wo, row = (int) base + 2 * y * W;
-      /* rows of eight windows or more: steps of eight, the last one
-       * ending at Wo (it recomputes a few windows, to the same values);
-       * four to seven: one step whose lanes past Wo read the next rows
-       * and spill into the next row of windows, written after it (so
-       * not on the last row); fewer, and the last row: one by one */
-      int steps = Wo >= WIN ? (Wo + WIN - 1) / WIN : Wo >= WIN / 2 && y < H / 2 - 1 ? 1 : 0;
+      int steps = vector_steps (Wo, y, H / 2);
       if (steps == 0)
         {
           for (int x = 0; x < Wo; x++)
@@ -63,7 +78,7 @@ fw_relu_pool_plane (float *restrict out, int *restrict argmax, const float *rest
         }
       for (int k = 0; k < steps; k++)
         {
-          int x0 = MIN (k * WIN, MAX (Wo - WIN, 0));
+          int x0 = step_start (k, Wo);
           v16 p0 = load (r0 + 2 * x0, v16), p1 = load (r1 + 2 * x0, v16);
           v8 v00 = __builtin_shufflevector (p0, p0, EVENS);
           v8 v01 = __builtin_shufflevector (p0, p0, ODDS);
@@ -95,12 +110,10 @@ fw_relu_pool_backward_plane (float *restrict dplane, const float *restrict dout,
       const float *d = dout + (gsize) y * Wo, *pooled = out + (gsize) y * Wo;
       const int *a = argmax + (gsize) y * Wo;
       int row = (int) base + 2 * y * W;
-      /* as forward: the lanes of a row of four to seven windows spill
-       * into the next rows, written after them */
-      int steps = Wo >= WIN ? (Wo + WIN - 1) / WIN : Wo >= WIN / 2 && y < H / 2 - 1 ? 1 : 0;
+      int steps = vector_steps (Wo, y, H / 2);
       for (int k = 0; k < steps; k++)
         {
-          int x0 = MIN (k * WIN, MAX (Wo - WIN, 0));
+          int x0 = step_start (k, Wo);
           /* each window's winner relative to its top left: 0, 1, W, W + 1 */
           v8i off = load (a + x0, v8i) - (row + 2 * x0 + lane2);
           v8 g = pick (load (pooled + x0, v8) > 0.0f, load (d + x0, v8), (v8) {});
