@@ -24,6 +24,7 @@
  * (the tail is zeros), Cp / Op C and O rounded up to 8 (zero rows). */
 #include "fw-conv-winograd.h"
 #include "fw-clones.h"
+#include "fw-kernels.h"
 #include "fw-parallel.h"
 
 #include <string.h>
@@ -669,24 +670,6 @@ fw_conv_winograd_forward (float *out, float *col, const float *inp, const float 
   fw_parallel_run ((int) ((B + chunk_images (B) - 1) / chunk_images (B)), forward_task, &j);
 }
 
-/* db (O) += row sums of dout (O, HW) */
-static void
-bias_grad (float *restrict db, const float *restrict dout, gsize HW, int O)
-{
-  for (int o = 0; o < O; o++)
-    {
-      const float *restrict d = dout + (gsize) o * HW;
-      float acc[8] = { 0 };
-      gsize p = 0;
-      for (; p + 8 <= HW; p += 8)
-        for (int k = 0; k < 8; k++)
-          acc[k] += d[p + k];
-      for (; p < HW; p++)
-        acc[0] += d[p];
-      db[o] += ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    }
-}
-
 static void
 backward_task (int task, int n_tasks, gpointer data)
 {
@@ -707,7 +690,7 @@ backward_task (int task, int n_tasks, gpointer data)
       const float *dout = j->dout + bb * O * HW;
       if (j->want_db)
         for (int i = 0; i < g; i++)
-          bias_grad (db, dout + i * O * HW, HW, O);
+          fw_conv2d_bias_grad (db, dout + i * O * HW, HW, O);
       if (!j->want_dw && j->dinp == NULL)
         continue;
       const float *V = aligned (j->col + bb * colw);

@@ -595,15 +595,14 @@ fw_conv_thin_dw (float *restrict dw, const float *restrict dout, const float *re
   (void) Kc;
 }
 
-/* db (O) += row sums of dout (O, HW) */
-static void
-fw_conv_db (float *restrict db, const float *restrict dout, int HW, int O)
+void
+fw_conv2d_bias_grad (float *restrict db, const float *restrict dout, gsize HW, int O)
 {
   for (int o = 0; o < O; o++)
     {
       const float *restrict d = dout + (gsize) o * HW;
       float acc[8] = { 0 };
-      int p = 0;
+      gsize p = 0;
       for (; p + 8 <= HW; p += 8)
         for (int j = 0; j < 8; j++)
           acc[j] += d[p + j];
@@ -719,7 +718,7 @@ fw_conv_backward_task (int task, int n_tasks, gpointer data)
       if (!direct)
         {
           if (j->db != NULL)
-            fw_conv_db (db, dout, (int) HW, O);
+            fw_conv2d_bias_grad (db, dout, HW, O);
           if (j->dw != NULL && Kc <= FW_CONV_THIN_KC)
             fw_conv_thin_dw (dw, dout, col, Kc, (int) HW, O);
           else if (j->dw != NULL)   /* dw (O,Kc) += dout (O,HW) · colᵀ (HW,Kc) */

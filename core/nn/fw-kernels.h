@@ -73,6 +73,10 @@ void fw_conv2d_backward_col (float *dinp, float *dw, float *db, float *work,
                              const float *dout, const float *col, const float *w,
                              int B, int C, int H, int W, int O);
 
+/* db (O) += the row sums of dout (O, HW), in a fixed order (eight running
+ * sums): the bias gradient of a convolution, one image at a time */
+void fw_conv2d_bias_grad (float *db, const float *dout, gsize HW, int O);
+
 /* ---- 2x2 max-pool, stride 2, floor: inp (B,C,H,W) -> out (B,C,H/2,W/2);
  * argmax (B,C,H/2,W/2) keeps the flat index into inp of each maximum. ---- */
 void fw_maxpool2_forward (float *out, int *argmax, const float *inp, int B, int C, int H, int W);
