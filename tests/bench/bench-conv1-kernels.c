@@ -1,0 +1,97 @@
+/* bench-conv1-kernels.c — the first layer's kernels alone, on data that
+ * stays in cache, as the fused layer keeps it: the direct convolution's
+ * forward and weight gradient over one chunk of eight images (share of
+ * a given GFLOP/s figure, e.g. bench-layers' sgemm peak), and ReLU + 2x2
+ * max-pool of sixteen planes, in ns a window.  Wall clock, best of
+ * ROUNDS: on a quiet machine.  bench-layers times the layers as a batch
+ * runs them; this is the quick loop for the kernels themselves.
+ *
+ * Usage: bench-conv1-kernels [CHANNELS [SIZE [ROUNDS [PEAK]]]]   [1 28 2000 150] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <glib.h>
+
+#include "fw-conv-direct.h"
+#include "fw-kernels.h"
+#include "fw-relu-pool.h"
+#include "fw-rng.h"
+
+#define IMAGES 8     /* one chunk (fw_conv_chunk at batch 64) */
+#define OUT 16       /* conv1's output channels */
+
+static float *
+noise (gsize n, guint64 *rng)
+{
+  float *v = g_new (float, MAX (n, 1));
+  for (gsize i = 0; i < n; i++)
+    v[i] = fw_rng_uniform (rng) - 0.5f;
+  return v;
+}
+
+/* nanoseconds: a round of ReLU+pool at 14×14 is under a microsecond */
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int
+main (int argc, char **argv)
+{
+  int C = argc > 1 ? atoi (argv[1]) : 1, S = argc > 2 ? atoi (argv[2]) : 28;
+  int rounds = argc > 3 ? atoi (argv[3]) : 2000;
+  double peak = argc > 4 ? atof (argv[4]) : 150;
+  if (C < 1 || C > 4 || S < 2 || rounds < 1 || !fw_conv_direct_fits (C, S, S))
+    {
+      fprintf (stderr, "usage: bench-conv1-kernels [CHANNELS 1-4 [SIZE [ROUNDS [PEAK]]]]\n");
+      return 2;
+    }
+  fw_kernels_flush_denormals ();
+  guint64 rng = 3;
+  gsize HW = (gsize) S * S, slot = fw_conv2d_col_floats (C, S, S), n = (gsize) (S / 2) * (S / 2);
+  g_autofree float *slots = g_new (float, slot * IMAGES), *inp = noise (C * HW * IMAGES, &rng);
+  g_autofree float *w = noise ((gsize) OUT * C * 9, &rng), *b = noise (OUT, &rng);
+  g_autofree float *out = noise (OUT * HW * IMAGES, &rng);
+  g_autofree float *dw = g_new0 (float, OUT * C * 9), *db = g_new0 (float, OUT);
+  g_autofree float *pooled = g_new (float, OUT * n), *dpooled = noise (OUT * n, &rng);
+  g_autofree float *dplanes = g_new (float, OUT * HW);
+  g_autofree int *argmax = g_new (int, OUT * n);
+  for (int i = 0; i < IMAGES; i++)
+    fw_conv_direct_pad (slots + i * slot, inp + i * C * HW, C, S, S);
+
+  double best_fw = G_MAXDOUBLE, best_dw = G_MAXDOUBLE, best_pool = G_MAXDOUBLE,
+         best_unpool = G_MAXDOUBLE;
+  for (int r = 0; r < rounds; r++)
+    {
+      double t = now ();
+      for (int i = 0; i < IMAGES; i++)
+        fw_conv_direct_forward (out + i * OUT * HW, slots + i * slot, w, b, C, S, S, OUT);
+      best_fw = MIN (best_fw, now () - t);
+      t = now ();
+      fw_conv_direct_dw (dw, db, out, slots, slot, IMAGES, C, S, S, OUT);
+      best_dw = MIN (best_dw, now () - t);
+      t = now ();
+      for (int o = 0; o < OUT; o++)
+        fw_relu_pool_plane (pooled + o * n, argmax + o * n, out + o * HW, o * HW, S, S);
+      best_pool = MIN (best_pool, now () - t);
+      t = now ();
+      for (int o = 0; o < OUT; o++)
+        fw_relu_pool_backward_plane (dplanes + o * HW, dpooled + o * n, pooled + o * n,
+                                     argmax + o * n, o * HW, S, S);
+      best_unpool = MIN (best_unpool, now () - t);
+    }
+  double flops = 2.0 * C * 9 * OUT * HW * IMAGES;
+  printf ("%dx%d, %d channel%s, %d images, best of %d, wall clock:\n", S, S, C, C == 1 ? "" : "s",
+          IMAGES, rounds);
+  printf ("direct forward: %.1f GFLOP/s, %.0f%% of %.0f\n", flops / best_fw / 1e9,
+          100 * flops / best_fw / 1e9 / peak, peak);
+  printf ("direct dw:      %.1f GFLOP/s, %.0f%% of %.0f\n", flops / best_dw / 1e9,
+          100 * flops / best_dw / 1e9 / peak, peak);
+  printf ("ReLU + pool:    forward %.2f ns a window, backward %.2f (%d planes)\n",
+          best_pool / (OUT * n) * 1e9, best_unpool / (OUT * n) * 1e9, OUT);
+  return 0;
+}
