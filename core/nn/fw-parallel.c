@@ -36,9 +36,10 @@
 
 /* How long a worker polls after a job whose site chose the pool: a small
  * model's whole step (0.2-0.5 ms for text:mlp:bow), so the next step's
- * pooled sites find it awake.  Only on a spare core: with the cores
- * shared, the spare-core gate sends no jobs and the worker sleeps after
- * its last one. */
+ * pooled sites find it awake.  Past FW_WORKER_POLL_US it yields the CPU
+ * at each look, so it never holds a core another thread wants; with the
+ * cores shared, the spare-core gate sends no jobs at all and the worker
+ * sleeps after its last one. */
 #define FW_WORKER_LINGER_US 1000
 
 /* How long a site trying the pool waits for a worker it woke to be
@@ -136,7 +137,9 @@ wait_for_job (FwPool *p, guint32 seen)
     {
       /* read before polling: a nudge during the poll keeps it from sleeping */
       gint nudge = g_atomic_int_get (&p->nudge);
-      gint64 deadline = g_get_monotonic_time () + poll_us;
+      gint64 start = g_get_monotonic_time ();
+      gint64 spin_until = start + FW_WORKER_POLL_US, deadline = start + poll_us;
+      gboolean yielding = FALSE;
       for (int spin = 1;; spin++)
         {
           if (g_atomic_int_get (&p->quit))
@@ -144,9 +147,19 @@ wait_for_job (FwPool *p, guint32 seen)
           guint32 gen = claim_gen (load_claim (p));
           if (gen != seen)
             return gen;
-          if (spin % 32 == 0 && g_get_monotonic_time () > deadline)
-            break;
-          fw_cpu_relax ();
+          if (yielding || spin % 32 == 0)
+            {
+              gint64 now = g_get_monotonic_time ();
+              if (now > deadline)
+                break;
+              yielding = now > spin_until;
+            }
+          /* past the short poll, it lingers yielding: a runnable thread
+           * on this CPU (the caller, another process) runs first */
+          if (yielding)
+            g_thread_yield ();
+          else
+            fw_cpu_relax ();
         }
       g_mutex_lock (&p->lock);
       /* seq_cst, as the caller's "publish, then count sleepers": either it
