@@ -30,6 +30,7 @@
 
 #include "fw-blas.h"
 #include "fw-conv-direct.h"
+#include "fw-conv-nhwc.h"
 #include "fw-kernels.h"
 #include "fw-parallel.h"
 #include "fw-rng.h"
@@ -108,8 +109,10 @@ typedef struct {
 
 /* conv1's convolution as the fused layer runs it, without the ReLU+pool
  * in between: chunks of eight images (fw_conv_chunk at batch 64), each
- * image's output into its task's scratch, dw from a group of images'
- * gradient there (the scratch's noise, then the outputs, stand in for it) */
+ * image's output into its task's scratch; dw from a group of images'
+ * gradient there (the scratch's noise, then the outputs, stand in for
+ * it), or with one input channel (pixel-major, fw-conv-nhwc.c) from the
+ * pooled gradient, as the fused layer does */
 typedef struct {
   Bufs *x;
   gboolean backward;
@@ -126,24 +129,38 @@ conv1_task (int task, int n_tasks, gpointer data)
   Bufs *x = j->x;
   gsize HW = (gsize) x->H * x->W, slot = fw_conv2d_col_floats (x->C, x->H, x->W);
   gsize group = fw_conv_direct_group (x->H, x->W, x->O), Kc = (gsize) x->C * 9;
+  gsize n = (gsize) (x->H / 2) * (x->W / 2);
+  gboolean nhwc = fw_conv_nhwc_fits (x->C, x->H, x->W, x->O);
   if (thread_slot < 0)
     thread_slot = g_atomic_int_add (&next_slot, 1);
   float *dw = x->work + task * (x->O * Kc + x->O), *db = dw + x->O * Kc;
   float *scratch = x->work + FW_PARALLEL_MAX_TASKS * (x->O * Kc + x->O)
                    + thread_slot * group * x->O * HW;
   int b0 = task * 8, b1 = MIN (b0 + 8, x->B);
+  if (j->backward && nhwc)
+    {
+      /* one channel: dw straight from the pooled gradient, ReLU + pool's
+       * backward folded in (a few selects a window: counted as conv1's) */
+      fw_conv_nhwc_pool_dw (dw, db, x->dpooled + b0 * x->O * n, x->pooled + b0 * x->O * n,
+                            x->argmax + b0 * x->O * n, b0 * x->O * HW, x->col + b0 * slot, slot,
+                            b1 - b0, x->H, x->W, x->O);
+      return;
+    }
   for (int g0 = b0; g0 < b1; g0 += group)
     {
-      int n = MIN ((int) group, b1 - g0);
+      int n_img = MIN ((int) group, b1 - g0);
       if (j->backward)
-        fw_conv_direct_dw (dw, db, scratch, x->col + g0 * slot, slot, n, x->C, x->H, x->W, x->O);
+        fw_conv_direct_dw (dw, db, scratch, x->col + g0 * slot, slot, n_img, x->C, x->H, x->W, x->O);
       else
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n_img; i++)
           {
             float *col = x->col + (g0 + i) * slot;
             fw_conv_direct_pad (col, x->inp + (g0 + i) * x->C * HW, x->C, x->H, x->W);
-            fw_conv_direct_forward (scratch + i * x->O * HW, col, x->w, x->b, x->C, x->H, x->W,
-                                    x->O);
+            if (nhwc)
+              fw_conv_nhwc_forward (scratch + i * x->O * HW, col, x->w, x->b, x->H, x->W, x->O);
+            else
+              fw_conv_direct_forward (scratch + i * x->O * HW, col, x->w, x->b, x->C, x->H,
+                                      x->W, x->O);
           }
     }
 }
@@ -255,6 +272,10 @@ main (int argc, char **argv)
       y->db = g_new0 (float, y->O);
       best[l] = best_fw[l] = G_MAXDOUBLE;
     }
+  /* conv1's backward reads a forward's pooled values and positions */
+  fw_conv2d_relu_pool_forward (x[CONV1].pooled, x[CONV1].argmax, x[CONV1].out, x[CONV1].col,
+                               x[CONV1].work, x[CONV1].inp, x[CONV1].w, x[CONV1].b, B,
+                               x[CONV1].C, x[CONV1].H, x[CONV1].W, x[CONV1].O);
   /* rounds of: the peak once, every layer a few times; the load changes
    * from second to second, so both sides are sampled across the same span */
   for (int r = 0; r < repeats; r++)
