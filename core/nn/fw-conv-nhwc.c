@@ -216,10 +216,10 @@ fw_relu_pool_nhwc (float *restrict pooled, int *restrict argmax, const float *re
 /* the products one window gives dw: g (sixteen channels' pooled gradient,
  * ReLU applied) at the winner's place off (0, 1, W or W + 1) of each
  * channel, the other three pixels zero; p: the padded image at the
- * window's top-left pixel's first tap.  Two sets of sums (top and bottom
- * row of the window) so the multiply-adds do not wait on each other. */
+ * window's top-left pixel's first tap.  Nine independent sums keep both
+ * multiply-add units busy (a second set only spilled registers). */
 static inline __attribute__ ((always_inline)) void
-window_dw (v16 acc[2][9], v16 sum[2], v16 g, v16i off, const float *restrict p, int W, int WP)
+window_dw (v16 acc[9], v16 *sum, v16 g, v16i off, const float *restrict p, int W, int WP)
 {
   const int rel[4] = { 0, 1, W, W + 1 };
   const int at[4] = { 0, 1, WP, WP + 1 };
@@ -229,12 +229,12 @@ window_dw (v16 acc[2][9], v16 sum[2], v16 g, v16i off, const float *restrict p, 
     {
       v16 d = pick (off == rel[r], g, (v16) {});
       const float *q = p + at[r];
-      sum[r / 2] += d;
+      *sum += d;
 #pragma GCC unroll 3
       for (int ky = 0; ky < 3; ky++)
 #pragma GCC unroll 3
         for (int kx = 0; kx < 3; kx++)
-          acc[r / 2][ky * 3 + kx] += d * q[(gsize) ky * WP + kx];
+          acc[ky * 3 + kx] += d * q[(gsize) ky * WP + kx];
     }
 }
 
@@ -248,10 +248,9 @@ fw_conv_nhwc_pool_dw (float *restrict dw, float *restrict db, const float *restr
   gsize HW = (gsize) H * W;
   for (int o0 = 0; o0 < O; o0 += LANES)
     {
-      v16 acc[2][9], sum[2] = { {}, {} };
-      for (int q = 0; q < 2; q++)
-        for (int t = 0; t < 9; t++)
-          acc[q][t] = (v16) {};
+      v16 acc[9], sum = {};
+      for (int t = 0; t < 9; t++)
+        acc[t] = (v16) {};
       for (int i = 0; i < n_img; i++)
         {
           int WP;
@@ -284,7 +283,7 @@ fw_conv_nhwc_pool_dw (float *restrict dw, float *restrict db, const float *restr
               transpose16 (g[0], LANES, g[0], LANES);
               transpose16 ((float *) off[0], LANES, (const float *) off[0], LANES);
               for (int k = 0; k < LANES; k++)
-                window_dw (acc, sum, load (g[k], v16), load (off[k], v16i), pad + pad_at[k], W, WP);
+                window_dw (acc, &sum, load (g[k], v16), load (off[k], v16i), pad + pad_at[k], W, WP);
             }
           for (; wi < n; wi++, next_window (&p00, &at, &x, Wo, W, WP))   /* the rest: a load per lane */
             {
@@ -296,20 +295,14 @@ fw_conv_nhwc_pool_dw (float *restrict dw, float *restrict db, const float *restr
                   g[l] = pooled[c] > 0.0f ? dpooled[c] : 0.0f;
                   off[l] = argmax[c] - plane[l] - p00;
                 }
-              window_dw (acc, sum, g, off, pad + at, W, WP);
+              window_dw (acc, &sum, g, off, pad + at, W, WP);
             }
         }
       for (int t = 0; t < 9; t++)
-        {
-          v16 s = acc[0][t] + acc[1][t];
-          for (int l = 0; l < LANES; l++)
-            dw[(gsize) (o0 + l) * 9 + t] += s[l];
-        }
+        for (int l = 0; l < LANES; l++)
+          dw[(gsize) (o0 + l) * 9 + t] += acc[t][l];
       if (db != NULL)
-        {
-          v16 s = sum[0] + sum[1];
-          for (int l = 0; l < LANES; l++)
-            db[o0 + l] += s[l];
-        }
+        for (int l = 0; l < LANES; l++)
+          db[o0 + l] += sum[l];
     }
 }
