@@ -5,17 +5,21 @@
  * registers, and every multiply-add takes one input pixel broadcast from
  * memory: fourteen pixels' sums stay in registers through the nine taps.
  * Channel-major (fw-conv-direct.c) each multiply-add also loaded a
- * broadcast weight, and a 28-wide row took two blocks of sixteen lanes;
- * this runs about twice as fast in L2.  dw is the mirror image: a pixel's
- * gradient over its sixteen channels times its nine input pixels, into
- * nine sums that stay in registers over the whole image.
+ * broadcast weight, and a 28-wide row took two blocks of sixteen lanes.
+ * ReLU + pool reads that layout, sixteen windows at a time, and turns its
+ * results channel-major in registers.
  *
- * The fused layer (fw_conv2d_relu_pool_*, fw-kernels.c) keeps this output
- * and its gradient only in an L2 scratch; what it hands on (pooled
- * values, argmax) is channel-major, the same values and the same
- * positions as fw-conv-direct.c plus fw-relu-pool.c give: the forward sums
- * run in the same order, bias first.  dw and db add the same products in
- * another order, so their last bits differ from the channel-major path's. */
+ * Backward, dw comes straight from the pooled gradient, lanes being a
+ * row's windows: a window's 4×4 neighbourhood in the input, read once for
+ * every channel, against the gradient at each of its four pixels (zero
+ * but at the winner), so the convolution's gradient is never written.
+ *
+ * The fused layer (fw_conv2d_relu_pool_*, fw-kernels.c) keeps the forward
+ * output only in an L2 scratch; what it hands on (pooled values, argmax)
+ * is channel-major, the same values and positions as fw-conv-direct.c
+ * plus fw-relu-pool.c give: the forward sums run in the same order, bias
+ * first.  dw and db add the same products in another order, so their last
+ * bits differ from the channel-major path's. */
 #include "fw-conv-nhwc.h"
 #include "fw-clones.h"
 
@@ -71,6 +75,18 @@ transpose16 (float *dst, gsize dst_stride, const float *src, gsize src_stride)
         }
   for (int i = 0; i < LANES; i++)
     memcpy (dst + i * dst_stride, &r[i], sizeof (v16));
+}
+
+/* the sixteen lanes added in a fixed tree */
+static inline __attribute__ ((always_inline)) float
+lanes_sum (v16 v)
+{
+  float s[LANES];
+  memcpy (s, &v, sizeof s);
+  for (int half = LANES / 2; half > 0; half /= 2)
+    for (int j = 0; j < half; j++)
+      s[j] += s[j + half];
+  return s[0];
 }
 
 gboolean
@@ -152,21 +168,18 @@ window_max (const float *restrict conv, int p00, int W, int O, int o0, v16 *m, v
   *m = pick (best > 0.0f, best, (v16) {});
 }
 
-/* on to the next window: its top-left pixel p00 in a plane W wide, the
- * same pixel at in the padded copy (rows WP apart), x its column of Wo
- * (no division per window: that was a quarter of the time) */
+/* on to the next window: its top-left pixel p00 in a plane W wide, x its
+ * column of Wo (no division per window: that was a quarter of the time) */
 static inline void
-next_window (int *p00, int *at, int *x, int Wo, int W, int WP)
+next_window (int *p00, int *x, int Wo, int W)
 {
   if (++*x < Wo)
     {
       *p00 += 2;
-      *at += 2;
       return;
     }
   *x = 0;
   *p00 += 2 * W - 2 * (Wo - 1);
-  *at += 2 * WP - 2 * (Wo - 1);
 }
 
 FW_CLONE_AVX512 void
@@ -180,14 +193,14 @@ fw_relu_pool_nhwc (float *restrict pooled, int *restrict argmax, const float *re
       v16i plane;   /* each lane's channel: where its plane starts in the batch */
       for (int l = 0; l < LANES; l++)
         plane[l] = (int) (base + (o0 + l) * HW);
-      int wi = 0, p00 = 0, at = 0, x = 0;
+      int wi = 0, p00 = 0, x = 0;
       /* sixteen windows at a time, turned from window × channel into
        * channel × window: a vector store into each channel's plane */
       for (; wi + LANES <= n; wi += LANES)
         {
           float m[LANES][LANES] __attribute__ ((aligned (64)));
           int pos[LANES][LANES] __attribute__ ((aligned (64)));
-          for (int k = 0; k < LANES; k++, next_window (&p00, &at, &x, Wo, W, W))
+          for (int k = 0; k < LANES; k++, next_window (&p00, &x, Wo, W))
             {
               v16 mk;
               v16i pixel;
@@ -199,7 +212,7 @@ fw_relu_pool_nhwc (float *restrict pooled, int *restrict argmax, const float *re
           transpose16 (pooled + (gsize) o0 * n + wi, n, m[0], LANES);
           transpose16 ((float *) (argmax + (gsize) o0 * n + wi), n, (const float *) pos[0], LANES);
         }
-      for (; wi < n; wi++, next_window (&p00, &at, &x, Wo, W, W))   /* the rest: a store per lane */
+      for (; wi < n; wi++, next_window (&p00, &x, Wo, W))   /* the rest: a store per lane */
         {
           v16 m;
           v16i pixel;
@@ -213,29 +226,69 @@ fw_relu_pool_nhwc (float *restrict pooled, int *restrict argmax, const float *re
     }
 }
 
-/* the products one window gives dw: g (sixteen channels' pooled gradient,
- * ReLU applied) at the winner's place off (0, 1, W or W + 1) of each
- * channel, the other three pixels zero; p: the padded image at the
- * window's top-left pixel's first tap.  Nine independent sums keep both
- * multiply-add units busy (a second set only spilled registers). */
+/* sixteen lanes from p where the array has them (room: its elements from
+ * p on), else lanes [0, valid) and zeros: a window row's block may be
+ * shorter than a vector, and the lanes past it (the next row's) are
+ * masked off by the caller */
 static inline __attribute__ ((always_inline)) void
-window_dw (v16 acc[9], v16 *sum, v16 g, v16i off, const float *restrict p, int W, int WP)
+load_part (void *dst, const void *p, int valid, gsize room)
 {
-  const int rel[4] = { 0, 1, W, W + 1 };
-  const int at[4] = { 0, 1, WP, WP + 1 };
+  if (room >= LANES)
+    {
+      memcpy (dst, p, LANES * sizeof (float));
+      return;
+    }
+  float v[LANES] = { 0 };
+  for (int l = 0; l < valid; l++)
+    memcpy (&v[l], (const float *) p + l, sizeof (float));
+  memcpy (dst, v, sizeof v);
+}
+
+/* lanes l: p[2l], for the windows of a row: two loads and a shuffle where
+ * the 32 floats read stay before end, one lane at a time where not */
+static inline __attribute__ ((always_inline)) void
+even_lanes (v16 *v, const float *restrict p, const float *end, int valid)
+{
+  static const v16i evens = { 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30 };
+  if (p + 2 * LANES <= end)
+    {
+      *v = __builtin_shuffle (load (p, v16), load (p + LANES, v16), evens);
+      return;
+    }
+  *v = (v16) {};
+  for (int l = 0; l < valid; l++)
+    (*v)[l] = p[2 * l];
+}
+
+/* dw and db from one window row's block of windows (lanes) of one
+ * channel: g its pooled gradient (ReLU applied), off each window's winner
+ * (0, 1, W or W + 1; none of them in lanes past the row's windows),
+ * in[a][b] the padded image at row a, column b of each window's 4×4
+ * neighbourhood */
+static inline __attribute__ ((always_inline)) void
+channel_dw (v16 acc[9], v16 *sum, v16 g, v16i off, const v16 in[4][4], int W)
+{
+  /* the sums into registers for the 36 multiply-adds, and back once (left
+   * in memory, each multiply-add stored its sum: bound by stores) */
+  v16 a[9], s = *sum;
+  for (int t = 0; t < 9; t++)
+    a[t] = acc[t];
   /* unrolled whole, or the sums are indexed at run time: kept in memory */
 #pragma GCC unroll 4
   for (int r = 0; r < 4; r++)
     {
-      v16 d = pick (off == rel[r], g, (v16) {});
-      const float *q = p + at[r];
-      *sum += d;
+      int dy = r / 2, dx = r % 2;
+      v16 d = pick (off == dy * W + dx, g, (v16) {});
+      s += d;
 #pragma GCC unroll 3
       for (int ky = 0; ky < 3; ky++)
 #pragma GCC unroll 3
         for (int kx = 0; kx < 3; kx++)
-          acc[ky * 3 + kx] += d * q[(gsize) ky * WP + kx];
+          a[ky * 3 + kx] += d * in[dy + ky][dx + kx];
     }
+  for (int t = 0; t < 9; t++)
+    acc[t] = a[t];
+  *sum = s;
 }
 
 FW_CLONE_AVX512 void
@@ -244,65 +297,55 @@ fw_conv_nhwc_pool_dw (float *restrict dw, float *restrict db, const float *restr
                       const float *restrict slots, gsize slot_stride, int n_img, int H, int W,
                       int O)
 {
-  int Wo = W / 2, n = (H / 2) * Wo;
-  gsize HW = (gsize) H * W;
+  int Ho = H / 2, Wo = W / 2, n = Ho * Wo;
+  gsize HW = (gsize) H * W, total = (gsize) n_img * O * n;
+  const v16i lane = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
   for (int o0 = 0; o0 < O; o0 += LANES)
     {
-      v16 acc[9], sum = {};
-      for (int t = 0; t < 9; t++)
-        acc[t] = (v16) {};
+      /* each channel's nine sums and db's, lanes being windows: added up
+       * once at the end */
+      v16 acc[LANES][9], sum[LANES];
+      memset (acc, 0, sizeof acc);
+      memset (sum, 0, sizeof sum);
       for (int i = 0; i < n_img; i++)
         {
           int WP;
           const float *pad = fw_conv_direct_padded (slots + i * slot_stride, W, &WP);
-          gsize first = ((gsize) i * O + o0) * n;   /* channel o0's plane of image i */
-          v16i plane;   /* each lane's channel: where its conv plane starts in the batch */
-          for (int l = 0; l < LANES; l++)
-            plane[l] = (int) (base + ((gsize) i * O + o0 + l) * HW);
-          int wi = 0, p00 = 0, at = 0, x = 0;
-          /* sixteen windows of each channel, turned into window × channel */
-          for (; wi + LANES <= n; wi += LANES)
-            {
-              float g[LANES][LANES] __attribute__ ((aligned (64)));
-              int off[LANES][LANES] __attribute__ ((aligned (64)));
-              int pad_at[LANES];
-              v16i p00s;
-              for (int k = 0; k < LANES; k++, next_window (&p00, &at, &x, Wo, W, WP))
-                {
-                  p00s[k] = p00;
-                  pad_at[k] = at;
-                }
-              for (int l = 0; l < LANES; l++)
-                {
-                  gsize c = first + (gsize) l * n + wi;
-                  v16 gl = pick (load (pooled + c, v16) > 0.0f, load (dpooled + c, v16), (v16) {});
-                  v16i ol = load (argmax + c, v16i) - plane[l] - p00s;
-                  memcpy (g[l], &gl, sizeof gl);
-                  memcpy (off[l], &ol, sizeof ol);
-                }
-              transpose16 (g[0], LANES, g[0], LANES);
-              transpose16 ((float *) off[0], LANES, (const float *) off[0], LANES);
-              for (int k = 0; k < LANES; k++)
-                window_dw (acc, &sum, load (g[k], v16), load (off[k], v16i), pad + pad_at[k], W, WP);
-            }
-          for (; wi < n; wi++, next_window (&p00, &at, &x, Wo, W, WP))   /* the rest: a load per lane */
-            {
-              v16 g;
-              v16i off;
-              for (int l = 0; l < LANES; l++)
-                {
-                  gsize c = first + (gsize) l * n + wi;
-                  g[l] = pooled[c] > 0.0f ? dpooled[c] : 0.0f;
-                  off[l] = argmax[c] - plane[l] - p00;
-                }
-              window_dw (acc, &sum, g, off, pad + at, W, WP);
-            }
+          const float *end = pad + (gsize) (H + 2) * WP;
+          for (int y = 0; y < Ho; y++)
+            for (int x0 = 0; x0 < Wo; x0 += LANES)
+              {
+                int valid = MIN (LANES, Wo - x0);
+                /* the windows' 4×4 neighbourhoods, shared by every channel */
+                v16 in[4][4];
+                for (int a = 0; a < 4; a++)
+                  for (int b = 0; b < 4; b++)
+                    even_lanes (&in[a][b], pad + (gsize) (2 * y + a) * WP + 2 * x0 + b, end,
+                                valid);
+                /* lanes past the row's windows: a pixel no winner is at */
+                v16i p00 = 2 * y * W + 2 * (x0 + lane);
+                for (int l = valid; l < LANES; l++)
+                  p00[l] = G_MININT / 2;
+                for (int o = 0; o < LANES; o++)
+                  {
+                    gsize c = ((gsize) i * O + o0 + o) * n + (gsize) y * Wo + x0;
+                    v16 p, d;
+                    v16i at;
+                    load_part (&p, pooled + c, valid, total - c);
+                    load_part (&d, dpooled + c, valid, total - c);
+                    load_part (&at, argmax + c, valid, total - c);
+                    v16 g = pick (p > (v16) {}, d, (v16) {});
+                    v16i off = at - (int) (base + ((gsize) i * O + o0 + o) * HW) - p00;
+                    channel_dw (acc[o], &sum[o], g, off, (const v16 (*)[4]) in, W);
+                  }
+              }
         }
-      for (int t = 0; t < 9; t++)
-        for (int l = 0; l < LANES; l++)
-          dw[(gsize) (o0 + l) * 9 + t] += acc[t][l];
-      if (db != NULL)
-        for (int l = 0; l < LANES; l++)
-          db[o0 + l] += sum[l];
+      for (int o = 0; o < LANES; o++)
+        {
+          for (int t = 0; t < 9; t++)
+            dw[(gsize) (o0 + o) * 9 + t] += lanes_sum (acc[o][t]);
+          if (db != NULL)
+            db[o0 + o] += lanes_sum (sum[o]);
+        }
     }
 }
