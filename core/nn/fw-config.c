@@ -171,6 +171,20 @@ fw_config_options (int *n_options)
   return infos;
 }
 
+/* a name or value as an error message may quote it: what the user typed
+ * can be anything (a model file's config too), but a message must be
+ * valid UTF-8 and short enough to read */
+#define SHOWN_CHARS 40
+static char *
+shown (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  if (g_utf8_strlen (valid, -1) <= SHOWN_CHARS)
+    return g_steal_pointer (&valid);
+  g_autofree char *head = g_utf8_substring (valid, 0, SHOWN_CHARS);
+  return g_strconcat (head, "…", NULL);
+}
+
 static const Option *
 find_option (const char *name)
 {
@@ -186,10 +200,13 @@ fw_config_set (FwConfig *c, const char *name, const char *value, GError **error)
   const Option *o = find_option (name);
   if (!o)
     {
+      g_autofree char *shown_name = shown (name);
       g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
-                   _("unknown option --%s"), name);
+                   _("unknown option --%s"), shown_name);
       return FALSE;
     }
+  /* name is now one of ours: only the value can need cleaning */
+  g_autofree char *shown_value = shown (value);
   void *field = G_STRUCT_MEMBER_P (c, o->offset);
   char *end = NULL;
   switch (o->kind)
@@ -204,7 +221,7 @@ fw_config_set (FwConfig *c, const char *name, const char *value, GError **error)
       {
         g_autofree char *choices = join_names (o, ", ");
         g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
-                     _("--%s: '%s' is not one of %s"), name, value, choices);
+                     _("--%s: '%s' is not one of %s"), name, shown_value, choices);
       }
       return FALSE;
     case KIND_INT:
@@ -214,7 +231,7 @@ fw_config_set (FwConfig *c, const char *name, const char *value, GError **error)
           {
             g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
                          _("--%s: '%s' is not a whole number from %g to %g"),
-                         name, value, o->min, o->max);
+                         name, shown_value, o->min, o->max);
             return FALSE;
           }
         *(int *) field = (int) v;
@@ -227,7 +244,7 @@ fw_config_set (FwConfig *c, const char *name, const char *value, GError **error)
           {
             g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
                          _("--%s: '%s' is not a number from %g to %g"),
-                         name, value, o->min, o->max);
+                         name, shown_value, o->min, o->max);
             return FALSE;
           }
         *(double *) field = v;
@@ -239,7 +256,8 @@ fw_config_set (FwConfig *c, const char *name, const char *value, GError **error)
         if (!*value || *end || value[0] == '-')
           {
             g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
-                         _("--%s: '%s' is not a non-negative whole number"), name, value);
+                         _("--%s: '%s' is not a non-negative whole number"), name,
+                         shown_value);
             return FALSE;
           }
         *(guint64 *) field = v;
@@ -443,8 +461,9 @@ fw_config_set_options (FwConfig *c, const char *options, GError **error)
       pair = g_strsplit (words[i], "=", 2);
       if (!pair[1])
         {
+          g_autofree char *shown_word = shown (words[i]);
           g_set_error (error, FW_CONFIG_ERROR, FW_CONFIG_ERROR_INVALID,
-                       _("'%s' is not name=value"), words[i]);
+                       _("'%s' is not name=value"), shown_word);
           return FALSE;
         }
       if (!fw_config_set (&trial, pair[0], pair[1], error))

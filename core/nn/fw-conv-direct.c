@@ -67,6 +67,13 @@ fw_conv_direct_fits (int C, int H, int W)
          && fw_conv_direct_floats (C, H, W) <= (gsize) C * 9 * H * W;
 }
 
+const float *
+fw_conv_direct_padded (const float *slot, int W, int *stride)
+{
+  *stride = padded_width (W);
+  return aligned (slot);
+}
+
 void
 fw_conv_direct_pad (float *restrict slot, const float *restrict inp, int C, int H, int W)
 {

@@ -17,6 +17,9 @@ gsize fw_conv_direct_floats (int C, int H, int W);
 /* slot (fw_conv_direct_floats) = inp (C,H,W) with a zero border; forward
  * and dw read the slot so written */
 void fw_conv_direct_pad (float *pad, const float *inp, int C, int H, int W);
+/* the padded image in a slot so written, and its row stride in floats:
+ * image pixel (c, y, x) is at pad[(c * (H + 2) + y + 1) * stride + x + 1] */
+const float *fw_conv_direct_padded (const float *slot, int W, int *stride);
 /* out (O,H,W) = w (O,C,3,3) * the padded image + b (b may be NULL) */
 void fw_conv_direct_forward (float *out, const float *pad, const float *w, const float *b,
                              int C, int H, int W, int O);

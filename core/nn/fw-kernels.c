@@ -10,6 +10,7 @@
 #include "fw-kernels.h"
 #include "fw-clones.h"
 #include "fw-conv-direct.h"
+#include "fw-conv-nhwc.h"
 #include "fw-conv-winograd.h"
 #include "fw-parallel.h"
 #include "fw-relu-pool.h"
@@ -873,6 +874,13 @@ fw_conv_pool_forward_task (int task, int n_tasks, gpointer data)
     {
       float *col = j->col + bi * slot;
       fw_conv_direct_pad (col, j->inp + bi * j->C * HW, j->C, j->H, j->W);
+      if (fw_conv_nhwc_fits (j->C, j->H, j->W, O))
+        {
+          fw_conv_nhwc_forward (conv, col, j->w, j->b, j->H, j->W, O);
+          fw_relu_pool_nhwc (j->pooled + bi * O * n, j->argmax + bi * O * n, conv, bi * O * HW,
+                             j->H, j->W, O);
+          continue;
+        }
       fw_conv_direct_forward (conv, col, j->w, j->b, j->C, j->H, j->W, O);
       for (int o = 0; o < O; o++)
         {
@@ -909,11 +917,19 @@ fw_conv_pool_backward_task (int task, int n_tasks, gpointer data)
   int O = j->O, Kc = j->C * FW_CONV_K * FW_CONV_K, held;
   gsize HW = (gsize) j->H * j->W, n = (gsize) (j->H / 2) * (j->W / 2), b0, b1;
   gsize slot = fw_conv2d_col_floats (j->C, j->H, j->W);
-  gsize group = fw_conv_direct_group (j->H, j->W, O);
-  float *dconv = fw_conv_pool_claim_slot (j, &held);
   float *dw = j->work + task * fw_conv_pool_partial_floats (j->C, O), *db = dw + (gsize) O * Kc;
   memset (dw, 0, sizeof (float) * ((gsize) O * Kc + O));
   fw_chunk (task, fw_conv_chunk (j->B), j->B, &b0, &b1);
+  if (fw_conv_nhwc_fits (j->C, j->H, j->W, O))
+    {
+      /* dw straight from the pooled gradient: no scratch */
+      fw_conv_nhwc_pool_dw (dw, j->db != NULL ? db : NULL, j->dpooled + b0 * O * n,
+                            j->cpooled + b0 * O * n, j->cargmax + b0 * O * n, b0 * O * HW,
+                            j->col + b0 * slot, slot, (int) (b1 - b0), j->H, j->W, O);
+      return;
+    }
+  gsize group = fw_conv_direct_group (j->H, j->W, O);
+  float *dconv = fw_conv_pool_claim_slot (j, &held);
   for (gsize g0 = b0; g0 < b1; g0 += group)
     {
       gsize g1 = MIN (g0 + group, b1);

@@ -2,7 +2,10 @@
  * stays in cache, as the fused layer keeps it: the direct convolution's
  * forward and weight gradient over one chunk of eight images (share of
  * a given GFLOP/s figure, e.g. bench-layers' sgemm peak), and ReLU + 2x2
- * max-pool of sixteen planes, in ns a window.  Wall clock, best of
+ * max-pool of sixteen planes, in ns a window; with one channel also the
+ * pixel-major kernels the model runs then (fw-conv-nhwc.c: forward,
+ * ReLU + pool from that layout, and dw straight from the pooled
+ * gradient, ReLU + pool's backward folded in).  Wall clock, best of
  * ROUNDS: on a quiet machine.  bench-layers times the layers as a batch
  * runs them; this is the quick loop for the kernels themselves.
  *
@@ -14,6 +17,7 @@
 #include <glib.h>
 
 #include "fw-conv-direct.h"
+#include "fw-conv-nhwc.h"
 #include "fw-kernels.h"
 #include "fw-relu-pool.h"
 #include "fw-rng.h"
@@ -85,6 +89,30 @@ main (int argc, char **argv)
       best_unpool = MIN (best_unpool, now () - t);
     }
   double flops = 2.0 * C * 9 * OUT * HW * IMAGES;
+  double best_nfw = G_MAXDOUBLE, best_npool = G_MAXDOUBLE, best_ndw = G_MAXDOUBLE;
+  gboolean nhwc = fw_conv_nhwc_fits (C, S, S, OUT);
+  if (nhwc)
+    {
+      g_autofree float *pooled8 = g_new (float, OUT * n * IMAGES);
+      g_autofree float *dpooled8 = noise (OUT * n * IMAGES, &rng);
+      g_autofree int *argmax8 = g_new (int, OUT * n * IMAGES);
+      for (int r = 0; r < rounds; r++)
+        {
+          double t = now ();
+          for (int i = 0; i < IMAGES; i++)
+            fw_conv_nhwc_forward (out + i * OUT * HW, slots + i * slot, w, b, S, S, OUT);
+          best_nfw = MIN (best_nfw, now () - t);
+          t = now ();
+          for (int i = 0; i < IMAGES; i++)
+            fw_relu_pool_nhwc (pooled8 + i * OUT * n, argmax8 + i * OUT * n, out + i * OUT * HW,
+                               i * OUT * HW, S, S, OUT);
+          best_npool = MIN (best_npool, now () - t);
+          t = now ();
+          fw_conv_nhwc_pool_dw (dw, db, dpooled8, pooled8, argmax8, 0, slots, slot, IMAGES, S, S,
+                                OUT);
+          best_ndw = MIN (best_ndw, now () - t);
+        }
+    }
   printf ("%dx%d, %d channel%s, %d images, best of %d, wall clock:\n", S, S, C, C == 1 ? "" : "s",
           IMAGES, rounds);
   printf ("direct forward: %.1f GFLOP/s, %.0f%% of %.0f\n", flops / best_fw / 1e9,
@@ -93,5 +121,17 @@ main (int argc, char **argv)
           100 * flops / best_dw / 1e9 / peak, peak);
   printf ("ReLU + pool:    forward %.2f ns a window, backward %.2f (%d planes)\n",
           best_pool / (OUT * n) * 1e9, best_unpool / (OUT * n) * 1e9, OUT);
+  if (nhwc)
+    {
+      printf ("pixel-major forward: %.1f GFLOP/s, %.0f%% of %.0f\n", flops / best_nfw / 1e9,
+              100 * flops / best_nfw / 1e9 / peak, peak);
+      printf ("pixel-major ReLU + pool: %.2f ns a window (%d planes)\n",
+              best_npool / (OUT * n * IMAGES) * 1e9, OUT);
+      printf ("pixel-major dw from the pooled gradient: %.1f GFLOP/s, %.0f%% of %.0f\n",
+              flops / best_ndw / 1e9, 100 * flops / best_ndw / 1e9 / peak, peak);
+      printf ("the fused layer, all eight images: channel-major %.1f µs, pixel-major %.1f µs\n",
+              (best_fw + IMAGES * (best_pool + best_unpool) + best_dw) * 1e6,
+              (best_nfw + best_npool + best_ndw) * 1e6);
+    }
   return 0;
 }

@@ -30,6 +30,7 @@
 
 #include "fw-blas.h"
 #include "fw-conv-direct.h"
+#include "fw-conv-nhwc.h"
 #include "fw-kernels.h"
 #include "fw-parallel.h"
 #include "fw-rng.h"
@@ -69,8 +70,9 @@ core_seconds (void)
   return g_get_monotonic_time () * 1e-6 * layer_threads;
 }
 
-/* best GFLOP per CPU second of `repeats` square products at `threads`
- * OpenBLAS threads */
+/* best GFLOP per core-second of `repeats` square products at `threads`
+ * OpenBLAS threads: CPU seconds at one thread, wall seconds × threads at
+ * more, as the layers are timed at that count */
 static double
 sgemm_peak (int threads, int n, int repeats)
 {
@@ -81,9 +83,9 @@ sgemm_peak (int threads, int n, int repeats)
   openblas_set_num_threads (threads);
   for (int r = 0; r <= repeats; r++)
     {
-      double t0 = cpu_seconds ();
+      double t0 = threads == 1 ? cpu_seconds () : g_get_monotonic_time () * 1e-6 * threads;
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-      double s = cpu_seconds () - t0;
+      double s = (threads == 1 ? cpu_seconds () : g_get_monotonic_time () * 1e-6 * threads) - t0;
       if (r > 0)   /* the first call warms up threads and pages */
         best = MAX (best, 2.0 * n * (double) nn / s / 1e9);
     }
@@ -107,8 +109,10 @@ typedef struct {
 
 /* conv1's convolution as the fused layer runs it, without the ReLU+pool
  * in between: chunks of eight images (fw_conv_chunk at batch 64), each
- * image's output into its task's scratch, dw from a group of images'
- * gradient there (the scratch's noise, then the outputs, stand in for it) */
+ * image's output into its task's scratch; dw from a group of images'
+ * gradient there (the scratch's noise, then the outputs, stand in for
+ * it), or with one input channel (pixel-major, fw-conv-nhwc.c) from the
+ * pooled gradient, as the fused layer does */
 typedef struct {
   Bufs *x;
   gboolean backward;
@@ -125,24 +129,38 @@ conv1_task (int task, int n_tasks, gpointer data)
   Bufs *x = j->x;
   gsize HW = (gsize) x->H * x->W, slot = fw_conv2d_col_floats (x->C, x->H, x->W);
   gsize group = fw_conv_direct_group (x->H, x->W, x->O), Kc = (gsize) x->C * 9;
+  gsize n = (gsize) (x->H / 2) * (x->W / 2);
+  gboolean nhwc = fw_conv_nhwc_fits (x->C, x->H, x->W, x->O);
   if (thread_slot < 0)
     thread_slot = g_atomic_int_add (&next_slot, 1);
   float *dw = x->work + task * (x->O * Kc + x->O), *db = dw + x->O * Kc;
   float *scratch = x->work + FW_PARALLEL_MAX_TASKS * (x->O * Kc + x->O)
                    + thread_slot * group * x->O * HW;
   int b0 = task * 8, b1 = MIN (b0 + 8, x->B);
+  if (j->backward && nhwc)
+    {
+      /* one channel: dw straight from the pooled gradient, ReLU + pool's
+       * backward folded in (a few selects a window: counted as conv1's) */
+      fw_conv_nhwc_pool_dw (dw, db, x->dpooled + b0 * x->O * n, x->pooled + b0 * x->O * n,
+                            x->argmax + b0 * x->O * n, b0 * x->O * HW, x->col + b0 * slot, slot,
+                            b1 - b0, x->H, x->W, x->O);
+      return;
+    }
   for (int g0 = b0; g0 < b1; g0 += group)
     {
-      int n = MIN ((int) group, b1 - g0);
+      int n_img = MIN ((int) group, b1 - g0);
       if (j->backward)
-        fw_conv_direct_dw (dw, db, scratch, x->col + g0 * slot, slot, n, x->C, x->H, x->W, x->O);
+        fw_conv_direct_dw (dw, db, scratch, x->col + g0 * slot, slot, n_img, x->C, x->H, x->W, x->O);
       else
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n_img; i++)
           {
             float *col = x->col + (g0 + i) * slot;
             fw_conv_direct_pad (col, x->inp + (g0 + i) * x->C * HW, x->C, x->H, x->W);
-            fw_conv_direct_forward (scratch + i * x->O * HW, col, x->w, x->b, x->C, x->H, x->W,
-                                    x->O);
+            if (nhwc)
+              fw_conv_nhwc_forward (scratch + i * x->O * HW, col, x->w, x->b, x->H, x->W, x->O);
+            else
+              fw_conv_direct_forward (scratch + i * x->O * HW, col, x->w, x->b, x->C, x->H,
+                                      x->W, x->O);
           }
     }
 }
@@ -211,7 +229,9 @@ main (int argc, char **argv)
   g_autoptr (FwPool) pool = fw_pool_new (threads);
   fw_pool_make_current (pool);
   Bufs x[N_LAYERS];
-  double flops[N_LAYERS], best[N_LAYERS], best_fw[N_LAYERS], peak = 0;
+  /* peak_here: sgemm's at the layers' thread count, so a 2-thread row can
+   * also be set against what sgemm itself gets from each of 2 busy cores */
+  double flops[N_LAYERS], best[N_LAYERS], best_fw[N_LAYERS], peak = 0, peak_here = 0;
   for (Layer l = 0; l < N_LAYERS; l++)
     {
       guint64 rng = 5;
@@ -252,12 +272,18 @@ main (int argc, char **argv)
       y->db = g_new0 (float, y->O);
       best[l] = best_fw[l] = G_MAXDOUBLE;
     }
+  /* conv1's backward reads a forward's pooled values and positions */
+  fw_conv2d_relu_pool_forward (x[CONV1].pooled, x[CONV1].argmax, x[CONV1].out, x[CONV1].col,
+                               x[CONV1].work, x[CONV1].inp, x[CONV1].w, x[CONV1].b, B,
+                               x[CONV1].C, x[CONV1].H, x[CONV1].W, x[CONV1].O);
   /* rounds of: the peak once, every layer a few times; the load changes
    * from second to second, so both sides are sampled across the same span */
   for (int r = 0; r < repeats; r++)
     {
       for (int n = 256; n <= 2048; n *= 2)
         peak = MAX (peak, sgemm_peak (1, n, n < 2048 ? 3 : 1));
+      if (threads > 1)
+        peak_here = MAX (peak_here, sgemm_peak (threads, 2048, 1));
       for (Layer l = 0; l < N_LAYERS; l++)
         for (int k = 0; k < 5; k++)
           {
@@ -271,6 +297,9 @@ main (int argc, char **argv)
           "256^3-2048^3, %d rounds); layers at %d threads, %s\n",
           fw_blas_kernels (), peak, repeats, threads,
           threads == 1 ? "CPU time" : "wall time x threads (quiet machine only)");
+  if (threads > 1)
+    printf ("sgemm at %d threads: %.1f GFLOP per core s (2048^3, wall time x threads); "
+            "[brackets]: a layer's share of that\n", threads, peak_here);
   double total_flops = 0, total_s = 0;
   for (Layer l = 0; l < N_LAYERS; l++)
     {
@@ -279,17 +308,22 @@ main (int argc, char **argv)
           total_flops += flops[l];
           total_s += best[l];
         }
-      printf ("%-6s forward+backward, batch %d: %.3f core ms, %.1f GFLOP per core s, %.0f%% of sgemm peak"
-              " (forward alone %.3f ms)\n",
+      printf ("%-6s forward+backward, batch %d: %.3f core ms, %.1f GFLOP per core s, %.0f%% of sgemm peak",
               layer_names[l], B, best[l] * 1e3, flops[l] / best[l] / 1e9,
-              100 * flops[l] / best[l] / 1e9 / peak, best_fw[l] * 1e3);
+              100 * flops[l] / best[l] / 1e9 / peak);
+      if (threads > 1)
+        printf (" [%.0f%%]", 100 * flops[l] / best[l] / 1e9 / peak_here);
+      printf (" (forward alone %.3f ms)\n", best_fw[l] * 1e3);
       Bufs *y = &x[l];
       g_free (y->inp); g_free (y->w); g_free (y->b); g_free (y->out); g_free (y->dout);
       g_free (y->dinp); g_free (y->dw); g_free (y->db); g_free (y->col); g_free (y->work);
       g_free (y->pooled); g_free (y->argmax); g_free (y->dpooled);
     }
-  printf ("all three: %.1f GFLOP per core s, %.0f%% of sgemm peak (%dx%d, %d channel%s, %d threads)\n",
-          total_flops / total_s / 1e9, 100 * total_flops / total_s / 1e9 / peak, S, S, channels,
-          channels == 1 ? "" : "s", threads);
+  printf ("all three: %.1f GFLOP per core s, %.0f%% of sgemm peak", total_flops / total_s / 1e9,
+          100 * total_flops / total_s / 1e9 / peak);
+  if (threads > 1)
+    printf (" [%.0f%%]", 100 * total_flops / total_s / 1e9 / peak_here);
+  printf (" (%dx%d, %d channel%s, %d threads)\n", S, S, channels, channels == 1 ? "" : "s",
+          threads);
   return 0;
 }

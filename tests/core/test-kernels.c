@@ -8,10 +8,12 @@
 
 #include "fw-blas.h"
 #include "fw-conv-direct.h"
+#include "fw-conv-nhwc.h"
 #include "fw-conv-winograd.h"
 #include "fw-kernel-check.h"
 #include "fw-kernels.h"
 #include "fw-parallel.h"
+#include "fw-relu-pool.h"
 #include "fw-rng.h"
 
 /* ------------------------------------------------------------------------ */
@@ -1071,6 +1073,50 @@ conv_pool_objective (gpointer p)
   return dot (c->pooled, c->R, (gsize) c->B * c->O * (c->H / 2) * (c->W / 2));
 }
 
+/* dw and db of the fused layer against finite differences (a small step:
+ * a larger one moved some window's maximum) */
+static void
+check_conv_pool_fd (const char *name, int B, int C, int H, int W, int O, guint64 rng)
+{
+  ConvPoolCtx c = { .B = B, .C = C, .H = H, .W = W, .O = O };
+  g_assert_true (fw_conv_direct_fits (c.C, c.H, c.W));
+  gsize nin = (gsize) c.B * c.C * c.H * c.W, nw = (gsize) c.O * c.C * 9;
+  gsize npool = (gsize) c.B * c.O * (c.H / 2) * (c.W / 2);
+  c.col = g_new (float, c.B * fw_conv2d_col_floats (c.C, c.H, c.W));
+  c.work = g_new (float, fw_conv2d_relu_pool_work_floats (c.C, c.H, c.W, c.O));
+  c.conv = g_new (float, (gsize) c.B * c.O * c.H * c.W);
+  c.inp = rand_buf (&rng, nin, -1, 1);
+  c.w = rand_buf (&rng, nw, -1, 1);
+  c.b = rand_buf (&rng, c.O, -1, 1);
+  c.pooled = g_new (float, npool);
+  c.argmax = g_new (int, npool);
+  c.R = rand_buf (&rng, npool, -1, 1);
+  g_autofree float *dw0 = rand_buf (&rng, nw, -1, 1), *db0 = rand_buf (&rng, c.O, -1, 1);
+  g_autofree float *dw = copy_buf (dw0, nw), *db = copy_buf (db0, c.O);
+  g_autofree char *n_dw = g_strconcat (name, " dw", NULL);
+  g_autofree char *n_db = g_strconcat (name, " db", NULL);
+  conv_pool_objective (&c);
+  fw_conv2d_relu_pool_backward (NULL, dw, db, c.conv, c.work, c.R, c.pooled, c.argmax, c.col,
+                                c.w, c.B, c.C, c.H, c.W, c.O);
+  check_fd (n_dw, c.w, nw, dw, dw0, conv_pool_objective, &c, 1e-4f, FD_TOL);
+  check_fd (n_db, c.b, c.O, db, db0, conv_pool_objective, &c, 1e-4f, FD_TOL);
+  g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.pooled); g_free (c.argmax);
+  g_free (c.conv); g_free (c.col); g_free (c.work); g_free (c.R);
+}
+
+/* a[i] and b[i] within rel of the larger magnitude, and of rel near 0
+ * (sums of thousands of products of order one, in two orders) */
+static void
+assert_rel_close (const float *a, const float *b, gsize n, double rel)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      double scale = MAX (MAX (fabs (a[i]), fabs (b[i])), 1.0);
+      if (fabs ((double) a[i] - b[i]) > rel * scale)
+        g_error ("element %" G_GSIZE_FORMAT ": %.9g against %.9g", i, a[i], b[i]);
+    }
+}
+
 /* the first layer's convolution fused with ReLU and pool, image by image:
  * bit for bit the unfused composition (fw_conv2d_forward_col, then
  * fw_relu_maxpool2_forward; backward fw_relu_maxpool2_backward_set, then
@@ -1084,6 +1130,7 @@ test_conv2d_relu_pool (void)
 {
   int sizes[][5] = {
     { 11, 1, 28, 28, 16 }, { 3, 3, 64, 64, 16 }, { 9, 2, 7, 19, 17 }, { 2, 5, 6, 6, 8 },
+    { 5, 1, 9, 31, 32 }, { 3, 1, 5, 7, 16 },
   };
   guint64 rng = 41;
   for (gsize ps = 0; ps < G_N_ELEMENTS (pool_sizes); ps++)
@@ -1121,35 +1168,116 @@ test_conv2d_relu_pool (void)
                                     B, C, H, W, O);
             g_assert_cmpmem (pooled, npool * sizeof (float), pooled_u, npool * sizeof (float));
             g_assert_cmpmem (argmax, npool * sizeof (int), argmax_u, npool * sizeof (int));
-            g_assert_cmpmem (dw, nw * sizeof (float), dw_u, nw * sizeof (float));
-            g_assert_cmpmem (db, O * sizeof (float), db_u, O * sizeof (float));
+            if (!with_dinp && fw_conv_nhwc_fits (C, H, W, O))
+              {
+                /* pixel-major dw and db: the same products in another order */
+                assert_rel_close (dw, dw_u, nw, 1e-4);
+                assert_rel_close (db, db_u, O, 1e-4);
+              }
+            else
+              {
+                g_assert_cmpmem (dw, nw * sizeof (float), dw_u, nw * sizeof (float));
+                g_assert_cmpmem (db, O * sizeof (float), db_u, O * sizeof (float));
+              }
             g_assert_cmpmem (dinp, nin * sizeof (float), dinp_u, nin * sizeof (float));
           }
       fw_pool_make_current (NULL);
     }
 
-  ConvPoolCtx c = { .B = 3, .C = 2, .H = 5, .W = 18, .O = 17 };
-  g_assert_true (fw_conv_direct_fits (c.C, c.H, c.W));
-  gsize nin = (gsize) c.B * c.C * c.H * c.W, nw = (gsize) c.O * c.C * 9;
-  gsize npool = (gsize) c.B * c.O * (c.H / 2) * (c.W / 2);
-  c.col = g_new (float, c.B * fw_conv2d_col_floats (c.C, c.H, c.W));
-  c.work = g_new (float, fw_conv2d_relu_pool_work_floats (c.C, c.H, c.W, c.O));
-  c.conv = g_new (float, (gsize) c.B * c.O * c.H * c.W);
-  c.inp = rand_buf (&rng, nin, -1, 1);
-  c.w = rand_buf (&rng, nw, -1, 1);
-  c.b = rand_buf (&rng, c.O, -1, 1);
-  c.pooled = g_new (float, npool);
-  c.argmax = g_new (int, npool);
-  c.R = rand_buf (&rng, npool, -1, 1);
-  g_autofree float *dw0 = rand_buf (&rng, nw, -1, 1), *db0 = rand_buf (&rng, c.O, -1, 1);
-  g_autofree float *dw = copy_buf (dw0, nw), *db = copy_buf (db0, c.O);
-  conv_pool_objective (&c);
-  fw_conv2d_relu_pool_backward (NULL, dw, db, c.conv, c.work, c.R, c.pooled, c.argmax, c.col,
-                                c.w, c.B, c.C, c.H, c.W, c.O);
-  check_fd ("conv2d-relu-pool dw", c.w, nw, dw, dw0, conv_pool_objective, &c, 1e-4f, FD_TOL);
-  check_fd ("conv2d-relu-pool db", c.b, c.O, db, db0, conv_pool_objective, &c, 1e-4f, FD_TOL);
-  g_free (c.inp); g_free (c.w); g_free (c.b); g_free (c.pooled); g_free (c.argmax);
-  g_free (c.conv); g_free (c.col); g_free (c.work); g_free (c.R);
+  check_conv_pool_fd ("conv2d-relu-pool", 3, 2, 5, 18, 17, 43);
+  g_assert_true (fw_conv_nhwc_fits (1, 5, 18, 16));   /* the pixel-major path too */
+  check_conv_pool_fd ("conv2d-relu-pool pixel-major", 3, 1, 5, 18, 16, 47);
+}
+
+/* the pixel-major kernels (fw-conv-nhwc.c) against their channel-major
+ * twins, image by image: the convolution bit for bit (transposed), ReLU +
+ * pool's values and positions (image 0: all ties), and dw and db from the
+ * pooled gradient (the same products in another order; odd last rows and
+ * columns have none); then the fused layer on that path gives the same
+ * dw at 1 and 3 threads */
+static void
+test_conv_nhwc (void)
+{
+  int sizes[][3] = { { 28, 28, 16 }, { 9, 31, 32 }, { 5, 7, 16 }, { 14, 14, 48 } };
+  guint64 rng = 53;
+  for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      int H = sizes[s][0], W = sizes[s][1], O = sizes[s][2], n_img = 3;
+      g_assert_true (fw_conv_nhwc_fits (1, H, W, O));
+      g_assert_false (fw_conv_nhwc_fits (2, H, W, O) || fw_conv_nhwc_fits (1, H, W, O + 8));
+      gsize HW = (gsize) H * W, n = (gsize) (H / 2) * (W / 2), slot = fw_conv2d_col_floats (1, H, W);
+      gsize nw = (gsize) O * 9;
+      g_autofree float *slots = g_new (float, slot * n_img);
+      g_autofree float *inp = rand_buf (&rng, HW * n_img, -1, 1);
+      g_autofree float *w = rand_buf (&rng, nw, -1, 1), *b = rand_buf (&rng, O, -1, 1);
+      memset (inp, 0, HW * sizeof (float));   /* image 0: every window a four-way tie */
+      g_autofree float *chw = g_new (float, O * HW * n_img), *hwc = g_new (float, O * HW * n_img);
+      g_autofree float *dchw = g_new (float, O * HW * n_img);
+      g_autofree float *pooled = g_new (float, O * n), *pooled_n = g_new (float, O * n);
+      g_autofree int *argmax = g_new (int, O * n), *argmax_n = g_new (int, O * n);
+      g_autofree float *pooled_all = g_new (float, O * n * n_img);
+      g_autofree int *argmax_all = g_new (int, O * n * n_img);
+      g_autofree float *dpooled = rand_buf (&rng, O * n * n_img, -1, 1);
+      g_autofree float *dw = rand_buf (&rng, nw, -1, 1), *db = rand_buf (&rng, O, -1, 1);
+      g_autofree float *dw_n = copy_buf (dw, nw), *db_n = copy_buf (db, O);
+      for (int i = 0; i < n_img; i++)
+        {
+          gsize base = (gsize) (i + 1) * O * HW;   /* as image i + 1 of a batch */
+          float *c = chw + i * O * HW, *h = hwc + i * O * HW, *dc = dchw + i * O * HW;
+          fw_conv_direct_pad (slots + i * slot, inp + i * HW, 1, H, W);
+          fw_conv_direct_forward (c, slots + i * slot, w, b, 1, H, W, O);
+          fw_conv_nhwc_forward (h, slots + i * slot, w, b, H, W, O);
+          for (int o = 0; o < O; o++)
+            for (gsize p = 0; p < HW; p++)
+              g_assert_true (memcmp (&c[o * HW + p], &h[p * O + o], sizeof (float)) == 0);
+          for (int o = 0; o < O; o++)
+            fw_relu_pool_plane (pooled + o * n, argmax + o * n, c + o * HW, base + o * HW, H, W);
+          fw_relu_pool_nhwc (pooled_n, argmax_n, h, base, H, W, O);
+          g_assert_cmpmem (pooled, O * n * sizeof (float), pooled_n, O * n * sizeof (float));
+          g_assert_cmpmem (argmax, O * n * sizeof (int), argmax_n, O * n * sizeof (int));
+          for (int o = 0; o < O; o++)
+            fw_relu_pool_backward_plane (dc + o * HW, dpooled + i * O * n + o * n,
+                                         pooled + o * n, argmax + o * n, base + o * HW, H, W);
+          memcpy (pooled_all + i * O * n, pooled, O * n * sizeof (float));
+          memcpy (argmax_all + i * O * n, argmax, O * n * sizeof (int));
+        }
+      /* dw and db straight from the pooled gradient, against ReLU + pool's
+       * backward then channel-major dw (base: image 0 is image 1 of a batch) */
+      fw_conv_direct_dw (dw, db, dchw, slots, slot, n_img, 1, H, W, O);
+      fw_conv_nhwc_pool_dw (dw_n, db_n, dpooled, pooled_all, argmax_all, O * HW, slots, slot,
+                            n_img, H, W, O);
+      assert_rel_close (dw_n, dw, nw, 1e-4);
+      assert_rel_close (db_n, db, O, 1e-4);
+    }
+
+  /* the fused layer's dw and db: the same bits at any thread count */
+  int B = 19, H = 28, W = 28, O = 16;
+  gsize nin = (gsize) B * H * W, npool = (gsize) B * O * (H / 2) * (W / 2), nw = (gsize) O * 9;
+  g_autofree float *col = g_new (float, B * fw_conv2d_col_floats (1, H, W));
+  g_autofree float *work = g_new (float, fw_conv2d_relu_pool_work_floats (1, H, W, O));
+  g_autofree float *inp = rand_buf (&rng, nin, -1, 1), *dpool = rand_buf (&rng, npool, -1, 1);
+  g_autofree float *w = rand_buf (&rng, nw, -1, 1), *b = rand_buf (&rng, O, -1, 1);
+  g_autofree float *pooled = g_new (float, npool);
+  g_autofree int *argmax = g_new (int, npool);
+  float *dw[2], *db[2];
+  for (gsize ps = 0; ps < G_N_ELEMENTS (pool_sizes); ps++)
+    {
+      g_autoptr (FwPool) pool = fw_pool_new (pool_sizes[ps]);
+      fw_pool_make_current (pool);
+      dw[ps] = g_new0 (float, nw);
+      db[ps] = g_new0 (float, O);
+      fw_conv2d_relu_pool_forward (pooled, argmax, NULL, col, work, inp, w, b, B, 1, H, W, O);
+      fw_conv2d_relu_pool_backward (NULL, dw[ps], db[ps], NULL, work, dpool, pooled, argmax, col,
+                                    w, B, 1, H, W, O);
+      fw_pool_make_current (NULL);
+    }
+  g_assert_cmpmem (dw[0], nw * sizeof (float), dw[1], nw * sizeof (float));
+  g_assert_cmpmem (db[0], O * sizeof (float), db[1], O * sizeof (float));
+  for (int k = 0; k < 2; k++)
+    {
+      g_free (dw[k]);
+      g_free (db[k]);
+    }
 }
 
 /* the Winograd path (fw-conv-winograd.c) against the naive twin and finite
@@ -1487,6 +1615,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/kernels/conv2d-direct", test_conv2d_direct);
   g_test_add_func ("/core/kernels/conv2d-winograd", test_conv2d_winograd);
   g_test_add_func ("/core/kernels/conv2d-relu-pool", test_conv2d_relu_pool);
+  g_test_add_func ("/core/kernels/conv-nhwc", test_conv_nhwc);
   g_test_add_func ("/core/kernels/relu-maxpool", test_relu_maxpool);
   g_test_add_func ("/core/kernels/relu-maxpool-wide", test_relu_maxpool_wide);
   g_test_add_func ("/core/kernels/linear-pool", test_linear_pool);
