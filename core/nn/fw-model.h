@@ -91,6 +91,17 @@ gboolean fw_model_uses_tokens (const FwModel *model); /* FALSE: bag of words */
 void fw_model_set_rows (FwModel *model, const FwDataset *ds, const int *lexmap,
                         const int *labels, const int *rows, int B,
                         guint64 *rng, double modality_dropout);
+/* FALSE when forward never reads that modality's inputs (the image of
+ * --fusion text, the text of --fusion image) */
+gboolean fw_model_reads_image (const FwModel *model);
+gboolean fw_model_reads_text (const FwModel *model);
+/* As fw_model_set_rows, but a modality the model never reads keeps whatever
+ * its buffer held: for training and evaluation, which need only forward's
+ * inputs.  Whoever reads the input buffers themselves (saved inputs,
+ * contributions, perturbations) uses fw_model_set_rows. */
+void fw_model_set_read_rows (FwModel *model, const FwDataset *ds, const int *lexmap,
+                             const int *labels, const int *rows, int B,
+                             guint64 *rng, double modality_dropout);
 /* Loss and accuracy over n rows, in batches of the model's size. */
 void fw_model_evaluate (FwModel *model, const FwDataset *ds, const int *lexmap,
                         const int *labels, const int *rows, int n,

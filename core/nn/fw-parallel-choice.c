@@ -118,6 +118,12 @@ fw_parallel_site_record (FwParallelSite *s, gboolean pooled, gint64 microseconds
 }
 
 gboolean
+fw_parallel_site_trying (const FwParallelSite *s, gboolean pooled)
+{
+  return s != NULL && (s->calls < FW_CHOICE_WARMUP || pooled != s->pooled);
+}
+
+gboolean
 fw_parallel_site_pooled (const FwParallelSite *s)
 {
   return s == NULL || s->pooled;

@@ -30,6 +30,10 @@ gboolean fw_parallel_site_pick (FwParallelSite *site);
 /* how long the call just picked took, and how it ran */
 void fw_parallel_site_record (FwParallelSite *site, gboolean pooled, gint64 microseconds);
 
+/* TRUE when the call just picked (pooled or not) tries a way the site
+ * does not use now: a warm-up call or a probe */
+gboolean fw_parallel_site_trying (const FwParallelSite *site, gboolean pooled);
+
 /* the site's current choice (what pick returns between its probes) */
 gboolean fw_parallel_site_pooled (const FwParallelSite *site);
 

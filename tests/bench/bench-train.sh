@@ -5,7 +5,7 @@
 # test: timings depend on the machine and on whatever else runs on it.
 #
 # Usage: tests/bench/bench-train.sh [-e EPOCHS] [-r ROWS] [-n REPEAT] [-b BUILDDIR]
-#                                   [-w WORKDIR] [-c CONFIGS] [-s SEEDS] [-x] [-P] [-k]
+#                                   [-w WORKDIR] [-c CONFIGS] [-s SEEDS] [-x] [-P [-m SECS]] [-k]
 #   EPOCHS   training epochs on both sides [2]
 #   ROWS     Fashion-MNIST rows, 6/7 of them train+val [14000: 10000 train,
 #            2000 val, 2000 test; 70000 is the whole set]
@@ -19,6 +19,12 @@
 #            ours (PyTorch is not rerun: this is about our thread scaling)
 #   -P       ours only, no PyTorch runs: the quick way to many repeats of
 #            the 2-threads-against-1 comparison
+#   -m SECS  with -P: each run of ours trains at least SECS seconds (more
+#            epochs than EPOCHS when one epoch is short): a small model's
+#            epoch is ~50-100 ms, so one-epoch pairs time the noise.  The
+#            epochs per configuration come from one timed epoch at the
+#            default threads first; both runs of every pair train as many
+#            (the table gives them)
 #   -T SECS  give up on a PyTorch run after SECS [900]: on a busy machine
 #            its spinning default setting can crawl; the run then counts
 #            as at most EPOCHS·train rows / SECS samples/s
@@ -41,20 +47,24 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 epochs=2 rows=14000 repeat=2 build=build work=/tmp/fw-bench keep=no compete=no seeds="1 2 3"
-limit=900
+limit=900 min_seconds=0
 configs="early:mlp:bow intermediate:mlp:bow late:mlp:bow image:mlp:bow text:mlp:bow
 intermediate:cnn:bow image:cnn:bow intermediate:mlp:gru intermediate:mlp:embed
 intermediate:mlp:transformer attention:mlp:embed"
 with_torch=yes
 high=no
-while getopts e:r:n:b:w:c:s:T:xkPH opt; do
+while getopts e:r:n:b:w:c:s:T:m:xkPH opt; do
   case $opt in
     e) epochs=$OPTARG ;; r) rows=$OPTARG ;; n) repeat=$OPTARG ;; b) build=$OPTARG ;;
     w) work=$OPTARG ;; c) configs=$OPTARG ;; s) seeds=$OPTARG ;; T) limit=$OPTARG ;; x) compete=yes ;; k) keep=yes ;;
-    P) with_torch=no ;; H) high=yes ;;
-    *) sed -n '2,38p' "$0"; exit 2 ;;
+    P) with_torch=no ;; H) high=yes ;; m) min_seconds=$OPTARG ;;
+    *) sed -n '2,44p' "$0"; exit 2 ;;
   esac
 done
+if [ "$min_seconds" != 0 ] && [ "$with_torch" = yes ]; then
+  echo "bench-train.sh: -m is for -P's thread pairs; the PyTorch comparison trains EPOCHS" >&2
+  exit 2
+fi
 # -H: once, re-run this script in a new session (a new autogroup: nice
 # values only weigh within one) and raise that group's weight
 if [ "$high" = yes ] && [ -z "${FW_BENCH_HIGH:-}" ]; then
@@ -113,13 +123,13 @@ tag () {  # JSON fields in front of a result line
 }
 
 ours () {  # fusion image text threads seed ("attention": intermediate fusion, --fusion-op attention)
-  t=""
+  run_epochs=${6:-$epochs} t=""
   [ "$4" = default ] || t="--threads $4"
   f="--fusion $1" rename=
   [ "$1" = attention ] && f="--fusion intermediate --fusion-op attention" \
     rename='s/"fusion": "intermediate"/"fusion": "attention"/'
   "$fw" train --data "$data/manifest.csv" $f --image-encoder "$2" --text-encoder "$3" \
-    --epochs "$epochs" $t --seed "$5" --quiet --json | sed "$rename" | tag "ours-$4" "$2" "$3"
+    --epochs "$run_epochs" $t --seed "$5" --quiet --json | sed "$rename" | tag "ours-$4" "$2" "$3"
 }
 
 torch () {  # fusion image text variant seed repeat
@@ -146,16 +156,25 @@ for c in $configs; do
   fusion=${c%%:*} rest=${c#*:}
   image=${rest%%:*} text=${rest#*:}
   echo "== $fusion / $image / $text (load $(load))" >&2
+  run_epochs=$epochs
+  if [ "$min_seconds" != 0 ]; then
+    # one epoch's training seconds at the default threads (the faster side)
+    epoch_s=$(pair=none; ours "$fusion" "$image" "$text" default 1 1 \
+      | sed -n 's/.*"train_seconds": \([0-9.e-]*\).*/\1/p')
+    run_epochs=$(awk -v m="$min_seconds" -v s="$epoch_s" -v e="$epochs" \
+      'BEGIN { n = s > 0 ? int (m / s) + (m / s > int (m / s)) : e; print (n > e ? n : e) }')
+    echo "   $run_epochs epochs a run (one epoch: $epoch_s s)" >&2
+  fi
   i=0
   while [ $i -lt "$repeat" ]; do
     pair=$session-$c-$i
     start_competitor
     if [ $((i % 2)) = 0 ]; then
-      ours "$fusion" "$image" "$text" default 1 >> "$results"
-      ours "$fusion" "$image" "$text" 1 1 >> "$results"
+      ours "$fusion" "$image" "$text" default 1 "$run_epochs" >> "$results"
+      ours "$fusion" "$image" "$text" 1 1 "$run_epochs" >> "$results"
     else
-      ours "$fusion" "$image" "$text" 1 1 >> "$results"
-      ours "$fusion" "$image" "$text" default 1 >> "$results"
+      ours "$fusion" "$image" "$text" 1 1 "$run_epochs" >> "$results"
+      ours "$fusion" "$image" "$text" default 1 "$run_epochs" >> "$results"
     fi
     [ "$compete" = yes ] || [ "$with_torch" = no ] || for variant in same passive one; do
       torch "$fusion" "$image" "$text" $variant 1 1 >> "$results"

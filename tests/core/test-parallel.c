@@ -176,6 +176,130 @@ test_sites_without_gate (void)
     g_unsetenv ("FW_PARALLEL");
 }
 
+/* Sites that try the pool (warm-up, probes) wake sleeping workers before
+ * their job, without one: every task still runs once, with its job's
+ * function and data, and the workers go back to sleep and are woken again
+ * (a lost wake-up would leave the caller running every task) */
+static void
+test_trying_sites_wake_workers (void)
+{
+  g_autofree char *was = g_strdup (g_getenv ("FW_PARALLEL"));
+  g_setenv ("FW_PARALLEL", "sites", TRUE);   /* the sites' choice, not the gate */
+  g_autoptr (FwPool) pool = fw_pool_new (3);
+  fw_pool_make_current (pool);
+  WhoJob j = { .caller = g_thread_self () };
+  for (int i = 0; i < 300 && g_atomic_int_get (&j.on_worker) < 4; i++)
+    {
+      g_usleep (2000);                        /* the workers fall asleep */
+      fw_parallel_run (2 + i % 5, who_task, &j);   /* new sites warm up, probe */
+      run_checked (2 + i % 3, i % 2);
+    }
+  g_assert_cmpint (g_atomic_int_get (&j.on_worker), >=, 4);
+  fw_pool_make_current (NULL);
+  if (was)
+    g_setenv ("FW_PARALLEL", was, TRUE);
+  else
+    g_unsetenv ("FW_PARALLEL");
+}
+
+/* the workers asleep when the job's first task starts on the caller */
+typedef struct {
+  FwPool *pool;
+  GThread *caller;
+  int asleep;                 /* -1: not seen yet */
+  gint on_worker;             /* atomic */
+} AsleepJob;
+
+static void
+asleep_task (int task, int n_tasks, gpointer data)
+{
+  AsleepJob *j = data;
+  if (g_thread_self () == j->caller && j->asleep < 0)
+    j->asleep = fw_pool_workers_asleep (j->pool);
+  if (g_thread_self () != j->caller)
+    g_atomic_int_inc (&j->on_worker);
+  /* 300 µs of work a task: two of them split well over two threads */
+  gint64 until = g_get_monotonic_time () + 300;
+  while (g_get_monotonic_time () < until)
+    ;
+}
+
+/* Timing, so only in suite slow (-m slow), on a machine with a spare core:
+ * a site trying the pool finds the worker it woke awake when its job
+ * starts, though the worker had 5 ms to fall asleep; and a site whose
+ * choice is the pool keeps its worker polling (FW_WORKER_LINGER_US)
+ * between calls a small model's step apart.  Where the worker and the
+ * caller share a vCPU (another process on the other), the woken worker
+ * can run in the caller's place, so a quarter of the tries suffice. */
+static void
+test_worker_warm_for_sites (void)
+{
+  g_autofree char *was = g_strdup (g_getenv ("FW_PARALLEL"));
+  g_setenv ("FW_PARALLEL", "sites", TRUE);
+  g_autoptr (FwPool) pool = fw_pool_new (2);
+  fw_pool_make_current (pool);
+  AsleepJob j = { .pool = pool, .caller = g_thread_self (), .asleep = -1 };
+  /* the fewest cores we could have had in a window of the test */
+  FwSpareCores *meter = fw_spare_cores_new ();
+  double fewest = G_MAXDOUBLE;
+
+  /* sites' warm-up (alone, pool, alone, pool): the pooled calls but the
+   * very first (which starts the worker) */
+  int warm_tries = 0, warm_awake = 0;
+  for (int n_tasks = 2; n_tasks <= 12; n_tasks++)
+    for (int i = 0; i < 4; i++)
+      {
+        g_usleep (5000);
+        j.asleep = -1;
+        fw_parallel_run (n_tasks, asleep_task, &j);
+        if (i % 2 == 1 && !(n_tasks == 2 && i == 1))
+          {
+            warm_tries++;
+            warm_awake += j.asleep == 0;
+          }
+        double cores = fw_spare_cores_available (meter, g_get_monotonic_time ());
+        if (cores >= 0)
+          fewest = MIN (fewest, cores);
+      }
+  /* then calls 200 µs apart settle on the pool */
+  for (int i = 0; i < 40; i++)
+    {
+      g_usleep (200);
+      fw_parallel_run (2, asleep_task, &j);
+    }
+  int lingered = 0, tries = 0;
+  for (int i = 0; i < 20; i++)
+    {
+      int before = g_atomic_int_get (&j.on_worker);
+      fw_parallel_run (2, asleep_task, &j);
+      if (g_atomic_int_get (&j.on_worker) == before)
+        continue;                              /* ran alone */
+      tries++;
+      g_usleep (300);   /* five times FW_WORKER_POLL_US */
+      lingered += fw_pool_workers_asleep (pool) == 0;
+    }
+  fw_pool_make_current (NULL);
+  if (was)
+    g_setenv ("FW_PARALLEL", was, TRUE);
+  else
+    g_unsetenv ("FW_PARALLEL");
+  fw_spare_cores_free (meter);
+  g_test_message ("woken warm: %d of %d; still polling 300 µs after a pooled job: %d of %d; "
+                  "cores for us: at least %.2f", warm_awake, warm_tries, lingered, tries, fewest);
+  if (fewest < FW_SPARE_CORES_TO_SPLIT)
+    {
+      g_test_skip ("no spare core for the worker all along");
+      return;
+    }
+  g_assert_cmpint (warm_awake, >=, warm_tries / 4);
+  if (tries == 0)
+    {
+      g_test_skip ("the pool never won here (no spare core?)");
+      return;
+    }
+  g_assert_cmpint (lingered, >=, (tries + 3) / 4);
+}
+
 /* ------------------------------------------------------------------------ */
 /* the per-site choice                                                       */
 
@@ -209,6 +333,38 @@ test_choice_keeps_faster (void)
   g_assert_cmpint (drive (slow_pool, 1000, 30, 45), <=, 40);
   g_assert_true (fw_parallel_site_pooled (fast_pool));
   g_assert_false (fw_parallel_site_pooled (slow_pool));
+  fw_parallel_choice_free (c);
+}
+
+/* warm-up calls and probes try a way; the calls of the choice do not */
+static void
+test_choice_trying (void)
+{
+  FwParallelChoice *c = fw_parallel_choice_new ();
+  FwParallelSite *s = fw_parallel_choice_site (c, &site_fn_b, 5);
+  int tried = 0, settled = 0;
+  for (int i = 0; i < 200; i++)
+    {
+      gboolean p = fw_parallel_site_pick (s);
+      gboolean trying = fw_parallel_site_trying (s, p);
+      if (i < 4)
+        g_assert_true (trying);                          /* the warm-up */
+      else if (trying)
+        {
+          g_assert_cmpint (p, !=, fw_parallel_site_pooled (s));   /* a probe */
+          tried++;
+        }
+      else
+        {
+          g_assert_cmpint (p, ==, fw_parallel_site_pooled (s));
+          settled++;
+        }
+      fw_parallel_site_record (s, p, p ? 50 : 100);
+    }
+  g_assert_true (fw_parallel_site_pooled (s));
+  g_assert_cmpint (tried, >=, 1);
+  g_assert_cmpint (settled, >, 150);
+  g_assert_false (fw_parallel_site_trying (NULL, TRUE));
   fw_parallel_choice_free (c);
 }
 
@@ -362,7 +518,11 @@ main (int argc, char **argv)
   g_test_add_func ("/core/parallel/pool-lifecycle", test_pool_lifecycle);
   g_test_add_func ("/core/parallel/workers-start-with-first-job", test_workers_start_with_first_job);
   g_test_add_func ("/core/parallel/sites-without-gate", test_sites_without_gate);
+  g_test_add_func ("/core/parallel/trying-sites-wake-workers", test_trying_sites_wake_workers);
+  if (g_test_slow ())
+    g_test_add_func ("/core/parallel/worker-warm-for-sites", test_worker_warm_for_sites);
   g_test_add_func ("/core/parallel/choice/keeps-faster", test_choice_keeps_faster);
+  g_test_add_func ("/core/parallel/choice/trying", test_choice_trying);
   g_test_add_func ("/core/parallel/choice/ignores-first-call", test_choice_ignores_first_call);
   g_test_add_func ("/core/parallel/choice/follows-change", test_choice_follows_change);
   g_test_add_func ("/core/parallel/choice/full-table", test_choice_full_table);
