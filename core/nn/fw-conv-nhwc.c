@@ -217,8 +217,8 @@ fw_relu_pool_nhwc (float *restrict pooled, int *restrict argmax, const float *re
 
 /* sixteen lanes from p where the array has them (room: its elements from
  * p on), else lanes [0, valid) and zeros: a window row's block may be
- * shorter than a vector, and the lanes past it (the next row's) are
- * masked off by the caller */
+ * shorter than a vector; the lanes past it (the next row's windows) count
+ * for nothing, as the caller gives them a winner no pixel matches */
 static inline __attribute__ ((always_inline)) void
 load_part (void *dst, const void *p, int valid, gsize room)
 {
