@@ -15,6 +15,7 @@
  * fixed blocks, so the numbers depend on the shapes only. */
 #include "fw-conv-direct.h"
 #include "fw-clones.h"
+#include "fw-lanes-sum.h"
 
 #include <string.h>
 
@@ -232,18 +233,6 @@ fw_conv_direct_forward (float *restrict out, const float *restrict slot, const f
     }
 }
 
-/* the sixteen lanes added in a fixed tree */
-static inline __attribute__ ((always_inline)) float
-lanes_sum (v16 v)
-{
-  float s[LANES];
-  memcpy (s, &v, sizeof s);
-  for (int half = LANES / 2; half > 0; half /= 2)
-    for (int j = 0; j < half; j++)
-      s[j] += s[j + half];
-  return s[0];
-}
-
 /* one block of sixteen pixels of the dw sums below, from `rows` output
  * rows at once (each input row loaded once feeds all the output rows it
  * touches: 2 rows take 12 loads for 36 multiply-adds where one row at a
@@ -360,9 +349,9 @@ dw_block (float *restrict dw, float *restrict db, const float *restrict dout,
   for (int o = 0; o < n; o++)
     {
       for (int t = 0; t < 9; t++)
-        dw[(gsize) (o0 + o) * Kc + c * 9 + t] += lanes_sum (acc[o][t]);
+        dw[(gsize) (o0 + o) * Kc + c * 9 + t] += fw_lanes_sum (acc[o][t]);
       if (db != NULL && c == 0)
-        db[o0 + o] += lanes_sum (sum[o]);
+        db[o0 + o] += fw_lanes_sum (sum[o]);
     }
 }
 

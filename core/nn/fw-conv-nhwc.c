@@ -22,6 +22,7 @@
  * bits differ from the channel-major path's. */
 #include "fw-conv-nhwc.h"
 #include "fw-clones.h"
+#include "fw-lanes-sum.h"
 
 #include <string.h>
 
@@ -75,18 +76,6 @@ transpose16 (float *dst, gsize dst_stride, const float *src, gsize src_stride)
         }
   for (int i = 0; i < LANES; i++)
     memcpy (dst + i * dst_stride, &r[i], sizeof (v16));
-}
-
-/* the sixteen lanes added in a fixed tree */
-static inline __attribute__ ((always_inline)) float
-lanes_sum (v16 v)
-{
-  float s[LANES];
-  memcpy (s, &v, sizeof s);
-  for (int half = LANES / 2; half > 0; half /= 2)
-    for (int j = 0; j < half; j++)
-      s[j] += s[j + half];
-  return s[0];
 }
 
 gboolean
@@ -228,8 +217,8 @@ fw_relu_pool_nhwc (float *restrict pooled, int *restrict argmax, const float *re
 
 /* sixteen lanes from p where the array has them (room: its elements from
  * p on), else lanes [0, valid) and zeros: a window row's block may be
- * shorter than a vector, and the lanes past it (the next row's) are
- * masked off by the caller */
+ * shorter than a vector; the lanes past it (the next row's windows) count
+ * for nothing, as the caller gives them a winner no pixel matches */
 static inline __attribute__ ((always_inline)) void
 load_part (void *dst, const void *p, int valid, gsize room)
 {
@@ -343,9 +332,9 @@ fw_conv_nhwc_pool_dw (float *restrict dw, float *restrict db, const float *restr
       for (int o = 0; o < LANES; o++)
         {
           for (int t = 0; t < 9; t++)
-            dw[(gsize) (o0 + o) * 9 + t] += lanes_sum (acc[o][t]);
+            dw[(gsize) (o0 + o) * 9 + t] += fw_lanes_sum (acc[o][t]);
           if (db != NULL)
-            db[o0 + o] += lanes_sum (sum[o]);
+            db[o0 + o] += fw_lanes_sum (sum[o]);
         }
     }
 }

@@ -816,7 +816,10 @@ fw_relu_maxpool2_backward_set (float *dinp, const float *dout, const float *out,
  * it back while it is still in L2; backward likewise sets a group of
  * images' gradient in the slot and dw reads it there.  Unfused, the batch's output and its
  * gradient (3 MB at 28×28, 16 MB at 64×64 RGB) went to memory and back
- * twice a step.  Same kernels, same order: the same numbers as unfused. */
+ * twice a step.  Same kernels, same order: the same numbers as unfused.
+ * One input channel runs pixel-major (fw-conv-nhwc.c): the same forward
+ * numbers, and a backward that needs no slot, its dw taken straight from
+ * the pooled gradient, in another order (the last bits differ). */
 
 typedef struct {
   float *pooled, *col, *work, *dw, *db;
