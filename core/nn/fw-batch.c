@@ -210,17 +210,13 @@ set_rows (FwModel *m, const FwDataset *ds, const int *lexmap, const int *labels,
           else
             text = FALSE;
         }
-      if (!want_image)
-        ;
-      else if (image)
+      if (want_image && image)
         set_image_row (m, b, ds, r);
-      else
+      else if (want_image)
         fw_model_blank_image (m, b);
-      if (!want_text)
-        ;
-      else if (text)
+      if (want_text && text)
         set_text_row (m, b, ds, lexmap, r);
-      else
+      else if (want_text)
         fw_model_blank_text (m, b);
       m->in_labels[b] = labels[r];
     }
