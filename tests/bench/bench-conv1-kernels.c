@@ -21,27 +21,10 @@
 #include "fw-kernels.h"
 #include "fw-relu-pool.h"
 #include "fw-rng.h"
+#include "bench-util.h"
 
 #define IMAGES 8     /* one chunk (fw_conv_chunk at batch 64) */
 #define OUT 16       /* conv1's output channels */
-
-static float *
-noise (gsize n, guint64 *rng)
-{
-  float *v = g_new (float, MAX (n, 1));
-  for (gsize i = 0; i < n; i++)
-    v[i] = fw_rng_uniform (rng) - 0.5f;
-  return v;
-}
-
-/* nanoseconds: a round of ReLU+pool at 14×14 is under a microsecond */
-static double
-now (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 int
 main (int argc, char **argv)
@@ -57,11 +40,12 @@ main (int argc, char **argv)
   fw_kernels_flush_denormals ();
   guint64 rng = 3;
   gsize HW = (gsize) S * S, slot = fw_conv2d_col_floats (C, S, S), n = (gsize) (S / 2) * (S / 2);
-  g_autofree float *slots = g_new (float, slot * IMAGES), *inp = noise (C * HW * IMAGES, &rng);
-  g_autofree float *w = noise ((gsize) OUT * C * 9, &rng), *b = noise (OUT, &rng);
-  g_autofree float *out = noise (OUT * HW * IMAGES, &rng);
+  g_autofree float *slots = g_new (float, slot * IMAGES);
+  g_autofree float *inp = bench_noise (C * HW * IMAGES, &rng);
+  g_autofree float *w = bench_noise ((gsize) OUT * C * 9, &rng), *b = bench_noise (OUT, &rng);
+  g_autofree float *out = bench_noise (OUT * HW * IMAGES, &rng);
   g_autofree float *dw = g_new0 (float, OUT * C * 9), *db = g_new0 (float, OUT);
-  g_autofree float *pooled = g_new (float, OUT * n), *dpooled = noise (OUT * n, &rng);
+  g_autofree float *pooled = g_new (float, OUT * n), *dpooled = bench_noise (OUT * n, &rng);
   g_autofree float *dplanes = g_new (float, OUT * HW);
   g_autofree int *argmax = g_new (int, OUT * n);
   for (int i = 0; i < IMAGES; i++)
@@ -71,22 +55,22 @@ main (int argc, char **argv)
          best_unpool = G_MAXDOUBLE;
   for (int r = 0; r < rounds; r++)
     {
-      double t = now ();
+      double t = bench_wall_seconds ();
       for (int i = 0; i < IMAGES; i++)
         fw_conv_direct_forward (out + i * OUT * HW, slots + i * slot, w, b, C, S, S, OUT);
-      best_fw = MIN (best_fw, now () - t);
-      t = now ();
+      best_fw = MIN (best_fw, bench_wall_seconds () - t);
+      t = bench_wall_seconds ();
       fw_conv_direct_dw (dw, db, out, slots, slot, IMAGES, C, S, S, OUT);
-      best_dw = MIN (best_dw, now () - t);
-      t = now ();
+      best_dw = MIN (best_dw, bench_wall_seconds () - t);
+      t = bench_wall_seconds ();
       for (int o = 0; o < OUT; o++)
         fw_relu_pool_plane (pooled + o * n, argmax + o * n, out + o * HW, o * HW, S, S);
-      best_pool = MIN (best_pool, now () - t);
-      t = now ();
+      best_pool = MIN (best_pool, bench_wall_seconds () - t);
+      t = bench_wall_seconds ();
       for (int o = 0; o < OUT; o++)
         fw_relu_pool_backward_plane (dplanes + o * HW, dpooled + o * n, pooled + o * n,
                                      argmax + o * n, o * HW, S, S);
-      best_unpool = MIN (best_unpool, now () - t);
+      best_unpool = MIN (best_unpool, bench_wall_seconds () - t);
     }
   double flops = 2.0 * C * 9 * OUT * HW * IMAGES;
   double best_nfw = G_MAXDOUBLE, best_npool = G_MAXDOUBLE, best_ndw = G_MAXDOUBLE;
@@ -94,23 +78,23 @@ main (int argc, char **argv)
   if (nhwc)
     {
       g_autofree float *pooled8 = g_new (float, OUT * n * IMAGES);
-      g_autofree float *dpooled8 = noise (OUT * n * IMAGES, &rng);
+      g_autofree float *dpooled8 = bench_noise (OUT * n * IMAGES, &rng);
       g_autofree int *argmax8 = g_new (int, OUT * n * IMAGES);
       for (int r = 0; r < rounds; r++)
         {
-          double t = now ();
+          double t = bench_wall_seconds ();
           for (int i = 0; i < IMAGES; i++)
             fw_conv_nhwc_forward (out + i * OUT * HW, slots + i * slot, w, b, S, S, OUT);
-          best_nfw = MIN (best_nfw, now () - t);
-          t = now ();
+          best_nfw = MIN (best_nfw, bench_wall_seconds () - t);
+          t = bench_wall_seconds ();
           for (int i = 0; i < IMAGES; i++)
             fw_relu_pool_nhwc (pooled8 + i * OUT * n, argmax8 + i * OUT * n, out + i * OUT * HW,
                                i * OUT * HW, S, S, OUT);
-          best_npool = MIN (best_npool, now () - t);
-          t = now ();
+          best_npool = MIN (best_npool, bench_wall_seconds () - t);
+          t = bench_wall_seconds ();
           fw_conv_nhwc_pool_dw (dw, db, dpooled8, pooled8, argmax8, 0, slots, slot, IMAGES, S, S,
                                 OUT);
-          best_ndw = MIN (best_ndw, now () - t);
+          best_ndw = MIN (best_ndw, bench_wall_seconds () - t);
         }
     }
   printf ("%dx%d, %d channel%s, %d images, best of %d, wall clock:\n", S, S, C, C == 1 ? "" : "s",

@@ -34,58 +34,49 @@
 #include "fw-kernels.h"
 #include "fw-parallel.h"
 #include "fw-rng.h"
+#include "bench-util.h"
 
 extern void openblas_set_num_threads (int n);
 
-static float *
-noise (gsize n, guint64 *rng)
-{
-  float *v = g_new (float, MAX (n, 1));
-  for (gsize i = 0; i < n; i++)
-    v[i] = fw_rng_uniform (rng) - 0.5f;
-  return v;
-}
-
-static double
-cpu_seconds (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* The layers' cost in core-seconds.  At one thread that is the process's
+/* Core-seconds at `threads` threads.  At one thread that is the process's
  * CPU time.  With workers it is wall time × threads: the process clock
  * leaves out what a worker still running on another core has used since
  * its last tick (our workers poll a while after each job), which made
  * layers look faster than the peak; wall × threads also charges any wait
- * at a region's end, so it needs a quiet machine and never flatters. */
+ * at a region's end, so it needs a quiet machine and never flatters.
+ * The layers and sgemm's peak at their thread count are timed alike. */
+static double
+seconds_at (int threads)
+{
+  if (threads == 1)
+    return bench_cpu_seconds ();
+  return g_get_monotonic_time () * 1e-6 * threads;
+}
+
 static int layer_threads = 1;
 
 static double
 core_seconds (void)
 {
-  if (layer_threads == 1)
-    return cpu_seconds ();
-  return g_get_monotonic_time () * 1e-6 * layer_threads;
+  return seconds_at (layer_threads);
 }
 
 /* best GFLOP per core-second of `repeats` square products at `threads`
- * OpenBLAS threads: CPU seconds at one thread, wall seconds × threads at
- * more, as the layers are timed at that count */
+ * OpenBLAS threads */
 static double
 sgemm_peak (int threads, int n, int repeats)
 {
   guint64 rng = 1;
   gsize nn = (gsize) n * n;
-  g_autofree float *a = noise (nn, &rng), *b = noise (nn, &rng), *c = g_new0 (float, nn);
+  g_autofree float *a = bench_noise (nn, &rng), *b = bench_noise (nn, &rng);
+  g_autofree float *c = g_new0 (float, nn);
   double best = 0;
   openblas_set_num_threads (threads);
   for (int r = 0; r <= repeats; r++)
     {
-      double t0 = threads == 1 ? cpu_seconds () : g_get_monotonic_time () * 1e-6 * threads;
+      double t0 = seconds_at (threads);
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-      double s = (threads == 1 ? cpu_seconds () : g_get_monotonic_time () * 1e-6 * threads) - t0;
+      double s = seconds_at (threads) - t0;
       if (r > 0)   /* the first call warms up threads and pages */
         best = MAX (best, 2.0 * n * (double) nn / s / 1e9);
     }
@@ -258,15 +249,15 @@ main (int argc, char **argv)
           gsize npool = (gsize) B * y->O * (y->H / 2) * (y->W / 2);
           y->pooled = g_new (float, npool);
           y->argmax = g_new (int, npool);
-          y->dpooled = noise (npool, &rng);
+          y->dpooled = bench_noise (npool, &rng);
         }
       gsize nout = (gsize) B * y->O * (l == LINEAR ? 1 : y->H * y->W);
       gsize nw = (gsize) y->O * (l == LINEAR ? y->I : y->C * 9);
-      y->inp = noise ((gsize) B * y->I, &rng);
-      y->w = noise (nw, &rng);
-      y->b = noise (y->O, &rng);
+      y->inp = bench_noise ((gsize) B * y->I, &rng);
+      y->w = bench_noise (nw, &rng);
+      y->b = bench_noise (y->O, &rng);
       y->out = g_new (float, nout);
-      y->dout = noise (nout, &rng);
+      y->dout = bench_noise (nout, &rng);
       y->dinp = g_new0 (float, (gsize) B * y->I);
       y->dw = g_new0 (float, nw);
       y->db = g_new0 (float, y->O);

@@ -10,22 +10,7 @@
 #include <time.h>
 
 #include "fw-parallel.h"
-
-static double
-cpu_seconds (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double
-now (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "bench-util.h"
 
 /* about `us` microseconds of arithmetic the compiler cannot drop */
 static double
@@ -69,9 +54,9 @@ main (int argc, char **argv)
   double work = argc > 3 ? atof (argv[3]) : 20, gap = argc > 4 ? atof (argv[4]) : 20;
   iters_per_us = 1;
   /* calibrated in CPU time: the load must not shrink the work */
-  double t0 = cpu_seconds ();
+  double t0 = bench_cpu_seconds ();
   busy (2e7);
-  iters_per_us = 2e7 / ((cpu_seconds () - t0) * 1e6);
+  iters_per_us = 2e7 / ((bench_cpu_seconds () - t0) * 1e6);
   static const char *const how[] = { "1 thread", "2 threads, adaptive", "2 threads, always pooled" };
   for (int round = 0; round < 2; round++)
     for (int k = 0; k < 3; k++)
@@ -79,13 +64,14 @@ main (int argc, char **argv)
         g_autoptr (FwPool) pool = fw_pool_new (k == 0 ? 1 : 2);
         fw_pool_set_adaptive (pool, k != 2);
         fw_pool_make_current (pool);
-        double w0 = now (), c0 = cpu_seconds ();
+        double w0 = bench_wall_seconds (), c0 = bench_cpu_seconds ();
         for (int j = 0; j < jobs; j++)
           {
             busy (gap);
             fw_parallel_run (tasks, task, &work);
           }
-        double w = (now () - w0) / jobs * 1e6, c = (cpu_seconds () - c0) / jobs * 1e6;
+        double w = (bench_wall_seconds () - w0) / jobs * 1e6;
+        double c = (bench_cpu_seconds () - c0) / jobs * 1e6;
         printf ("%s: %.1f us/job wall (ideal %.1f), %.1f us/job cpu; load %.2f\n",
                 how[k], w, gap + tasks * work / (k == 0 ? 1 : 2), c, load_average ());
         fw_pool_make_current (NULL);

@@ -17,16 +17,9 @@
 #include "fw-optim.h"
 #include "fw-parallel.h"
 #include "fw-rng.h"
+#include "bench-util.h"
 
 extern void openblas_set_num_threads (int n);
-
-static double
-cpu_seconds (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 int
 main (int argc, char **argv)
@@ -85,7 +78,7 @@ main (int argc, char **argv)
       if (s == 0)
         {
           t0 = g_get_monotonic_time ();
-          cpu0 = cpu_seconds ();
+          cpu0 = bench_cpu_seconds ();
         }
       int p = (s + 20) % POOL;
       memcpy (img, pool_img + (gsize) p * B * P, sizeof (float) * B * P);
@@ -96,7 +89,7 @@ main (int argc, char **argv)
       fw_model_backward (m, B);
       fw_optim_step (o, fw_model_params (m), fw_model_grads (m));
     }
-  double sec = (g_get_monotonic_time () - t0) / 1e6, cpu = cpu_seconds () - cpu0;
+  double sec = (g_get_monotonic_time () - t0) / 1e6, cpu = bench_cpu_seconds () - cpu0;
   /* CPU time is the steadier figure on a shared machine (all threads summed) */
   printf ("%s %s: %.1f us/step wall, %.1f us/step cpu, %.0f samples/s, loss %.4f\n",
           argc > 1 ? argv[1] : "intermediate", argc > 2 ? argv[2] : "mlp",
