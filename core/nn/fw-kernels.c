@@ -871,13 +871,14 @@ fw_conv_pool_forward_task (int task, int n_tasks, gpointer data)
   int O = j->O, held;
   gsize HW = (gsize) j->H * j->W, n = (gsize) (j->H / 2) * (j->W / 2), b0, b1;
   gsize slot = fw_conv2d_col_floats (j->C, j->H, j->W);
+  gboolean nhwc = fw_conv_nhwc_fits (j->C, j->H, j->W, O);
   float *conv = fw_conv_pool_claim_slot (j, &held);
   fw_chunk (task, fw_conv_chunk (j->B), j->B, &b0, &b1);
   for (gsize bi = b0; bi < b1; bi++)
     {
       float *col = j->col + bi * slot;
       fw_conv_direct_pad (col, j->inp + bi * j->C * HW, j->C, j->H, j->W);
-      if (fw_conv_nhwc_fits (j->C, j->H, j->W, O))
+      if (nhwc)
         {
           fw_conv_nhwc_forward (conv, col, j->w, j->b, j->H, j->W, O);
           fw_relu_pool_nhwc (j->pooled + bi * O * n, j->argmax + bi * O * n, conv, bi * O * HW,
