@@ -79,6 +79,15 @@ test_many_tasks (void)
   fw_pool_make_current (NULL);
 }
 
+/* keeps the calling thread busy for `us` microseconds */
+static void
+busy_for (gint64 us)
+{
+  gint64 until = g_get_monotonic_time () + us;
+  while (g_get_monotonic_time () < until)
+    ;
+}
+
 typedef struct {
   GThread *caller;
   gint on_worker;             /* atomic: tasks that ran on a worker */
@@ -90,10 +99,7 @@ who_task (int task, int n_tasks, gpointer data)
   WhoJob *j = data;
   if (g_thread_self () != j->caller)
     g_atomic_int_inc (&j->on_worker);
-  /* long enough for a woken worker to claim one of the tasks */
-  gint64 until = g_get_monotonic_time () + 500;
-  while (g_get_monotonic_time () < until)
-    ;
+  busy_for (500);   /* long enough for a woken worker to claim one of the tasks */
 }
 
 /* jobs far apart, so the workers stop polling and block between them:
@@ -218,10 +224,7 @@ asleep_task (int task, int n_tasks, gpointer data)
     j->asleep = fw_pool_workers_asleep (j->pool);
   if (g_thread_self () != j->caller)
     g_atomic_int_inc (&j->on_worker);
-  /* 300 µs of work a task: two of them split well over two threads */
-  gint64 until = g_get_monotonic_time () + 300;
-  while (g_get_monotonic_time () < until)
-    ;
+  busy_for (300);   /* 300 µs of work a task: two of them split well over two threads */
 }
 
 /* Timing, so only in suite slow (-m slow), on a machine with a spare core:
