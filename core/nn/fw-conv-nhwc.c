@@ -6,20 +6,28 @@
  * memory: fourteen pixels' sums stay in registers through the nine taps.
  * Channel-major (fw-conv-direct.c) each multiply-add also loaded a
  * broadcast weight, and a 28-wide row took two blocks of sixteen lanes.
- * ReLU + pool reads that layout, sixteen windows at a time, and turns its
- * results channel-major in registers.
  *
- * Backward, dw comes straight from the pooled gradient, lanes being a
- * row's windows: a window's 4×4 neighbourhood in the input, read once for
- * every channel, against the gradient at each of its four pixels (zero
- * but at the winner), so the convolution's gradient is never written.
+ * ReLU + pool reads that layout, sixteen windows at a time, and turns its
+ * results channel-major in registers; each window's winners it keeps
+ * pixel-major, as codes in the image's slot after the padded copy.
+ *
+ * Backward, dw comes straight from the pooled gradient, lanes being
+ * channels again: sixteen windows' gradients turned window-major, then
+ * for each window and each of its four pixels the gradient where that
+ * pixel won (zero elsewhere) times the nine input pixels under the taps,
+ * each broadcast from memory, as in the forward: 36 multiply-adds a
+ * window into sums that stay in registers.  The convolution's gradient
+ * is never written, and the positions (argmax) are neither written nor
+ * read: with lanes being a row's windows (before), dw used 14 of 16 lanes
+ * at 28 wide, kept its sums in memory and read pooled values, positions
+ * and gradient; it reached 51% of the sgemm peak in cache, this 68-70%.
  *
  * The fused layer (fw_conv2d_relu_pool_*, fw-kernels.c) keeps the forward
- * output only in an L2 scratch; what it hands on (pooled values, argmax)
- * is channel-major, the same values and positions as fw-conv-direct.c
- * plus fw-relu-pool.c give: the forward sums run in the same order, bias
- * first.  dw and db add the same products in another order, so their last
- * bits differ from the channel-major path's. */
+ * output only in an L2 scratch; the pooled values it hands on are
+ * channel-major, the same values as fw-conv-direct.c plus fw-relu-pool.c
+ * give: the forward sums run in the same order, bias first.  dw and db
+ * add the same products in another order, so their last bits differ from
+ * the channel-major path's. */
 #include "fw-conv-nhwc.h"
 #include "fw-clones.h"
 #include "fw-lanes-sum.h"
@@ -27,9 +35,11 @@
 #include <string.h>
 
 #include "fw-conv-direct.h"
+#include "fw-kernels.h"
 
 #define LANES 16   /* output channels per vector */
 #define PIX 14     /* pixels per forward block: 14 sums + 9 weights in registers */
+#define DEAD 4     /* winner code: ReLU zeroed the window's maximum */
 typedef float v16 __attribute__ ((vector_size (LANES * sizeof (float))));
 typedef int v16i __attribute__ ((vector_size (LANES * sizeof (int))));
 
@@ -81,7 +91,13 @@ transpose16 (float *dst, gsize dst_stride, const float *src, gsize src_stride)
 gboolean
 fw_conv_nhwc_fits (int C, int H, int W, int O)
 {
-  return C == 1 && O > 0 && O % LANES == 0 && fw_conv_direct_fits (C, H, W);
+  if (C != 1 || O <= 0 || O % LANES != 0 || !fw_conv_direct_fits (C, H, W))
+    return FALSE;
+  /* the slot holds the padded copy (from its first 64-byte boundary) and
+   * then the winners */
+  gsize bytes = sizeof (float) * (fw_conv_direct_floats (C, H, W) - 1)
+                + sizeof (int) * (H / 2) * (W / 2) * O;
+  return bytes <= sizeof (float) * fw_conv2d_col_floats (C, H, W);
 }
 
 /* n pixels from dst (O floats apart) of one output row; row: the padded
@@ -136,15 +152,17 @@ fw_conv_nhwc_forward (float *restrict out, const float *restrict slot, const flo
 }
 
 /* the channels o0.. of one window's first maximum, in the order (0,0) (0,1)
- * (1,0) (1,1) as fw-relu-pool.c: its value after ReLU, and its pixel
- * (through pointers: a function returning a vector would have no one ABI
- * across the clones) */
+ * (1,0) (1,1) as fw-relu-pool.c: its value after ReLU, its pixel, and its
+ * winner code: the maximum's place in that order, or DEAD where ReLU
+ * zeroed it (through pointers: a function returning a vector would have
+ * no one ABI across the clones) */
 static inline __attribute__ ((always_inline)) void
-window_max (const float *restrict conv, int p00, int W, int O, int o0, v16 *m, v16i *pixel)
+window_max (const float *restrict conv, int p00, int W, int O, int o0, v16 *m, v16i *pixel,
+            v16i *code)
 {
   const int at[4] = { p00, p00 + 1, p00 + W, p00 + W + 1 };
   v16 best = load (conv + (gsize) at[0] * O + o0, v16);
-  v16i idx = (v16i) {} + at[0];
+  v16i idx = (v16i) {} + at[0], k_best = {};
 #pragma GCC unroll 3
   for (int k = 1; k < 4; k++)
     {
@@ -152,13 +170,16 @@ window_max (const float *restrict conv, int p00, int W, int O, int o0, v16 *m, v
       v16i more = v > best;
       best = pick (more, v, best);
       idx = (v16i) (((v16i) {} + at[k]) & more) | (idx & ~more);
+      k_best = (((v16i) {} + k) & more) | (k_best & ~more);
     }
+  v16i alive = best > 0.0f;
   *pixel = idx;
-  *m = pick (best > 0.0f, best, (v16) {});
+  *m = pick (alive, best, (v16) {});
+  *code = (k_best & alive) | (((v16i) {} + DEAD) & ~alive);
 }
 
-/* on to the next window: its top-left pixel p00 in a plane W wide, x its
- * column of Wo (no division per window: that was a quarter of the time) */
+/* on to the next window: its top-left pixel p00 in a plane W wide (or
+ * its top-left tap in the padded copy, W its stride), x its column of Wo (no division per window: that was a quarter of the time) */
 static inline void
 next_window (int *p00, int *x, int Wo, int W)
 {
@@ -171,9 +192,17 @@ next_window (int *p00, int *x, int Wo, int W)
   *p00 += 2 * W - 2 * (Wo - 1);
 }
 
+int *
+fw_conv_nhwc_winners (const float *slot, int H, int W)
+{
+  int WP;
+  const float *pad = fw_conv_direct_padded (slot, W, &WP);
+  return (int *) (pad + (gsize) (H + 2) * WP);
+}
+
 FW_CLONE_AVX512 void
-fw_relu_pool_nhwc (float *restrict pooled, int *restrict argmax, const float *restrict conv,
-                   gsize base, int H, int W, int O)
+fw_relu_pool_nhwc (float *restrict pooled, int *restrict argmax, int *restrict winners,
+                   const float *restrict conv, gsize base, int H, int W, int O)
 {
   int Wo = W / 2, n = (H / 2) * Wo;
   gsize HW = (gsize) H * W;
@@ -185,156 +214,122 @@ fw_relu_pool_nhwc (float *restrict pooled, int *restrict argmax, const float *re
       int wi = 0, p00 = 0, x = 0;
       /* sixteen windows at a time, turned from window × channel into
        * channel × window: a vector store into each channel's plane */
-      for (; wi + LANES <= n; wi += LANES)
+      for (; wi < n; wi += LANES)
         {
           float m[LANES][LANES] __attribute__ ((aligned (64)));
           int pos[LANES][LANES] __attribute__ ((aligned (64)));
-          for (int k = 0; k < LANES; k++, next_window (&p00, &x, Wo, W))
+          int valid = MIN (LANES, n - wi);
+          for (int k = 0; k < valid; k++, next_window (&p00, &x, Wo, W))
             {
               v16 mk;
-              v16i pixel;
-              window_max (conv, p00, W, O, o0, &mk, &pixel);
+              v16i pixel, code;
+              window_max (conv, p00, W, O, o0, &mk, &pixel, &code);
               pixel += plane;
               memcpy (m[k], &mk, sizeof mk);
               memcpy (pos[k], &pixel, sizeof pixel);
+              memcpy (winners + (gsize) (wi + k) * O + o0, &code, sizeof code);
             }
-          transpose16 (pooled + (gsize) o0 * n + wi, n, m[0], LANES);
-          transpose16 ((float *) (argmax + (gsize) o0 * n + wi), n, (const float *) pos[0], LANES);
-        }
-      for (; wi < n; wi++, next_window (&p00, &x, Wo, W))   /* the rest: a store per lane */
-        {
-          v16 m;
-          v16i pixel;
-          window_max (conv, p00, W, O, o0, &m, &pixel);
-          for (int l = 0; l < LANES; l++)
+          if (valid == LANES)
             {
-              pooled[(gsize) (o0 + l) * n + wi] = m[l];
-              argmax[(gsize) (o0 + l) * n + wi] = plane[l] + pixel[l];
+              transpose16 (pooled + (gsize) o0 * n + wi, n, m[0], LANES);
+              if (argmax != NULL)
+                transpose16 ((float *) (argmax + (gsize) o0 * n + wi), n, (const float *) pos[0],
+                             LANES);
+              continue;
             }
+          for (int l = 0; l < LANES; l++)   /* the rest: a store per window and lane */
+            for (int k = 0; k < valid; k++)
+              {
+                pooled[(gsize) (o0 + l) * n + wi + k] = m[k][l];
+                if (argmax != NULL)
+                  argmax[(gsize) (o0 + l) * n + wi + k] = pos[k][l];
+              }
         }
     }
 }
 
-/* sixteen lanes from p where the array has them (room: its elements from
- * p on), else lanes [0, valid) and zeros: a window row's block may be
- * shorter than a vector; the lanes past it (the next row's windows) count
- * for nothing, as the caller gives them a winner no pixel matches */
-static inline __attribute__ ((always_inline)) void
-load_part (void *dst, const void *p, int valid, gsize room)
+void
+fw_relu_pool_nhwc_backward (float *restrict dconv, const float *restrict dpooled,
+                            const int *restrict winners, int H, int W, int O)
 {
-  if (room >= LANES)
-    {
-      memcpy (dst, p, LANES * sizeof (float));
-      return;
-    }
-  float v[LANES] = { 0 };
-  for (int l = 0; l < valid; l++)
-    memcpy (&v[l], (const float *) p + l, sizeof (float));
-  memcpy (dst, v, sizeof v);
+  int Wo = W / 2, n = (H / 2) * Wo;
+  memset (dconv, 0, sizeof (float) * O * H * W);
+  for (int o = 0; o < O; o++)
+    for (int wi = 0; wi < n; wi++)
+      {
+        int code = winners[(gsize) wi * O + o];
+        if (code == DEAD)
+          continue;
+        int y = 2 * (wi / Wo) + code / 2, x = 2 * (wi % Wo) + code % 2;
+        dconv[((gsize) o * H + y) * W + x] = dpooled[(gsize) o * n + wi];
+      }
 }
 
-/* lanes l: p[2l], for the windows of a row: two loads and a shuffle where
- * the 32 floats read stay before end, one lane at a time where not */
+/* dw and db from one window's gradient g (its sixteen channels, after
+ * ReLU: zero where ReLU zeroed the maximum) and winner codes, p the
+ * padded image at the window's top-left tap: acc[0] takes the top row's
+ * two pixels, acc[1] the bottom's (two chains: a multiply-add waits four
+ * cycles for its sum) */
 static inline __attribute__ ((always_inline)) void
-even_lanes (v16 *v, const float *restrict p, const float *end, int valid)
+window_dw (v16 acc[2][9], v16 *sum, v16 g, v16i code, const float *restrict p, int WP)
 {
-  static const v16i evens = { 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30 };
-  if (p + 2 * LANES <= end)
-    {
-      *v = __builtin_shuffle (load (p, v16), load (p + LANES, v16), evens);
-      return;
-    }
-  *v = (v16) {};
-  for (int l = 0; l < valid; l++)
-    (*v)[l] = p[2 * l];
-}
-
-/* dw and db from one window row's block of windows (lanes) of one
- * channel: g its pooled gradient (ReLU applied), off each window's winner
- * (0, 1, W or W + 1; none of them in lanes past the row's windows),
- * in[a][b] the padded image at row a, column b of each window's 4×4
- * neighbourhood */
-static inline __attribute__ ((always_inline)) void
-channel_dw (v16 acc[9], v16 *sum, v16 g, v16i off, const v16 in[4][4], int W)
-{
-  /* the sums into registers for the 36 multiply-adds, and back once (left
-   * in memory, each multiply-add stored its sum: bound by stores) */
-  v16 a[9], s = *sum;
-  for (int t = 0; t < 9; t++)
-    a[t] = acc[t];
-  /* unrolled whole, or the sums are indexed at run time: kept in memory */
+  const float *row[4] = { p, p + WP, p + 2 * WP, p + 3 * WP };
+  *sum += g;
 #pragma GCC unroll 4
-  for (int r = 0; r < 4; r++)
+  for (int k = 0; k < 4; k++)
     {
-      int dy = r / 2, dx = r % 2;
-      v16 d = pick (off == dy * W + dx, g, (v16) {});
-      s += d;
+      int dy = k / 2, dx = k % 2;
+      v16 d = pick (code == k, g, (v16) {});
 #pragma GCC unroll 3
       for (int ky = 0; ky < 3; ky++)
 #pragma GCC unroll 3
         for (int kx = 0; kx < 3; kx++)
-          a[ky * 3 + kx] += d * in[dy + ky][dx + kx];
+          acc[dy][ky * 3 + kx] += d * row[dy + ky][dx + kx];
     }
-  for (int t = 0; t < 9; t++)
-    acc[t] = a[t];
-  *sum = s;
 }
 
 FW_CLONE_AVX512 void
 fw_conv_nhwc_pool_dw (float *restrict dw, float *restrict db, const float *restrict dpooled,
-                      const float *restrict pooled, const int *restrict argmax, gsize base,
-                      const float *restrict slots, gsize slot_stride, int n_img, int H, int W,
-                      int O)
+                      const float *restrict slots, gsize slot_stride, int n_img, int H, int W, int O)
 {
-  int Ho = H / 2, Wo = W / 2, n = Ho * Wo;
-  gsize HW = (gsize) H * W, total = (gsize) n_img * O * n;
-  const v16i lane = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+  int Wo = W / 2, n = (H / 2) * Wo;
   for (int o0 = 0; o0 < O; o0 += LANES)
     {
-      /* each channel's nine sums and db's, lanes being windows: added up
-       * once at the end */
-      v16 acc[LANES][9], sum[LANES];
-      memset (acc, 0, sizeof acc);
-      memset (sum, 0, sizeof sum);
+      /* the nine sums (two chains) and db's, lanes being channels: the
+       * same registers through every window of every image */
+      v16 acc[2][9] = {}, sum = {};
       for (int i = 0; i < n_img; i++)
         {
-          int WP;
-          const float *pad = fw_conv_direct_padded (slots + i * slot_stride, W, &WP);
-          const float *end = pad + (gsize) (H + 2) * WP;
-          for (int y = 0; y < Ho; y++)
-            for (int x0 = 0; x0 < Wo; x0 += LANES)
-              {
-                int valid = MIN (LANES, Wo - x0);
-                /* the windows' 4×4 neighbourhoods, shared by every channel */
-                v16 in[4][4];
-                for (int a = 0; a < 4; a++)
-                  for (int b = 0; b < 4; b++)
-                    even_lanes (&in[a][b], pad + (gsize) (2 * y + a) * WP + 2 * x0 + b, end,
-                                valid);
-                /* lanes past the row's windows: a pixel no winner is at */
-                v16i p00 = 2 * y * W + 2 * (x0 + lane);
-                for (int l = valid; l < LANES; l++)
-                  p00[l] = G_MININT / 2;
-                for (int o = 0; o < LANES; o++)
-                  {
-                    gsize c = ((gsize) i * O + o0 + o) * n + (gsize) y * Wo + x0;
-                    v16 p, d;
-                    v16i at;
-                    load_part (&p, pooled + c, valid, total - c);
-                    load_part (&d, dpooled + c, valid, total - c);
-                    load_part (&at, argmax + c, valid, total - c);
-                    v16 g = pick (p > (v16) {}, d, (v16) {});
-                    v16i off = at - (int) (base + ((gsize) i * O + o0 + o) * HW) - p00;
-                    channel_dw (acc[o], &sum[o], g, off, (const v16 (*)[4]) in, W);
-                  }
-              }
+          int WP, q = 0, x = 0;   /* q: the window's top-left tap in pad */
+          const float *slot = slots + i * slot_stride;
+          const float *pad = fw_conv_direct_padded (slot, W, &WP);
+          const int *win = fw_conv_nhwc_winners (slot, H, W);
+          const float *dp = dpooled + ((gsize) i * O + o0) * n;
+          for (int wi = 0; wi < n; wi += LANES)
+            {
+              /* sixteen windows' gradients, turned window-major */
+              float g[LANES][LANES] __attribute__ ((aligned (64)));
+              int valid = MIN (LANES, n - wi);
+              if (valid == LANES)
+                transpose16 (g[0], LANES, dp + wi, n);
+              else
+                for (int k = 0; k < valid; k++)
+                  for (int l = 0; l < LANES; l++)
+                    g[k][l] = dp[(gsize) l * n + wi + k];
+              for (int k = 0; k < valid; k++, next_window (&q, &x, Wo, WP))
+                {
+                  v16i code = load (win + (gsize) (wi + k) * O + o0, v16i);
+                  v16 gk = pick (code != DEAD, load (g[k], v16), (v16) {});
+                  window_dw (acc, &sum, gk, code, pad + q, WP);
+                }
+            }
         }
       for (int o = 0; o < LANES; o++)
         {
           for (int t = 0; t < 9; t++)
-            dw[(gsize) (o0 + o) * 9 + t] += fw_lanes_sum (acc[o][t]);
+            dw[(gsize) (o0 + o) * 9 + t] += acc[0][t][o] + acc[1][t][o];
           if (db != NULL)
-            db[o0 + o] += fw_lanes_sum (sum[o]);
+            db[o0 + o] += sum[o];
         }
     }
 }

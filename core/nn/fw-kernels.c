@@ -818,8 +818,9 @@ fw_relu_maxpool2_backward_set (float *dinp, const float *dout, const float *out,
  * gradient (3 MB at 28×28, 16 MB at 64×64 RGB) went to memory and back
  * twice a step.  Same kernels, same order: the same numbers as unfused.
  * One input channel runs pixel-major (fw-conv-nhwc.c): the same forward
- * numbers, and a backward that needs no slot, its dw taken straight from
- * the pooled gradient, in another order (the last bits differ). */
+ * numbers, its positions kept as winner codes in each image's slot (no
+ * argmax), and a backward that needs no scratch, its dw taken straight
+ * from the pooled gradient, in another order (the last bits differ). */
 
 typedef struct {
   float *pooled, *col, *work, *dw, *db;
@@ -881,8 +882,9 @@ fw_conv_pool_forward_task (int task, int n_tasks, gpointer data)
       if (nhwc)
         {
           fw_conv_nhwc_forward (conv, col, j->w, j->b, j->H, j->W, O);
-          fw_relu_pool_nhwc (j->pooled + bi * O * n, j->argmax + bi * O * n, conv, bi * O * HW,
-                             j->H, j->W, O);
+          /* positions only as winner codes, in the image's slot */
+          fw_relu_pool_nhwc (j->pooled + bi * O * n, NULL, fw_conv_nhwc_winners (col, j->H, j->W),
+                             conv, bi * O * HW, j->H, j->W, O);
           continue;
         }
       fw_conv_direct_forward (conv, col, j->w, j->b, j->C, j->H, j->W, O);
@@ -928,7 +930,6 @@ fw_conv_pool_backward_task (int task, int n_tasks, gpointer data)
     {
       /* dw straight from the pooled gradient: no scratch */
       fw_conv_nhwc_pool_dw (dw, j->db != NULL ? db : NULL, j->dpooled + b0 * O * n,
-                            j->cpooled + b0 * O * n, j->cargmax + b0 * O * n, b0 * O * HW,
                             j->col + b0 * slot, slot, (int) (b1 - b0), j->H, j->W, O);
       return;
     }
@@ -955,7 +956,13 @@ fw_conv2d_relu_pool_backward (float *dinp, float *dw, float *db, float *dconv, f
     return;
   if (dinp != NULL || !fw_conv_direct_fits (C, H, W))
     {
-      fw_relu_maxpool2_backward_set (dconv, dpooled, pooled, argmax, B, O, H, W);
+      gsize HW = (gsize) H * W, n = (gsize) (H / 2) * (W / 2), slot = fw_conv2d_col_floats (C, H, W);
+      if (fw_conv_nhwc_fits (C, H, W, O))   /* its positions: the slots' winner codes */
+        for (gsize bi = 0; bi < (gsize) B; bi++)
+          fw_relu_pool_nhwc_backward (dconv + bi * O * HW, dpooled + bi * O * n,
+                                      fw_conv_nhwc_winners (col + bi * slot, H, W), H, W, O);
+      else
+        fw_relu_maxpool2_backward_set (dconv, dpooled, pooled, argmax, B, O, H, W);
       fw_conv2d_backward_col (dinp, dw, db, work, dconv, col, w, B, C, H, W, O);
       return;
     }

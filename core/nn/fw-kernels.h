@@ -99,7 +99,9 @@ void fw_relu_maxpool2_backward_set (float *dinp, const float *dout, const float 
  * and its gradient then stay in work (fw_conv2d_relu_pool_work_floats)
  * and conv / dconv (B,O,H,W) are not touched; elsewhere, and backward
  * with dinp, they hold the convolution's output and its gradient.  The
- * same numbers either way. ---- */
+ * same numbers either way.  With one input channel (fw_conv_nhwc_fits)
+ * argmax is not written: the positions stay in col's slots, as winner
+ * codes the backward reads. ---- */
 gsize fw_conv2d_relu_pool_work_floats (int C, int H, int W, int O);
 void fw_conv2d_relu_pool_forward (float *pooled, int *argmax, float *conv, float *col, float *work,
                                   const float *inp, const float *w, const float *b,

@@ -132,8 +132,7 @@ conv1_task (int task, int n_tasks, gpointer data)
     {
       /* one channel: dw straight from the pooled gradient, ReLU + pool's
        * backward folded in (a few selects a window: counted as conv1's) */
-      fw_conv_nhwc_pool_dw (dw, db, x->dpooled + b0 * x->O * n, x->pooled + b0 * x->O * n,
-                            x->argmax + b0 * x->O * n, b0 * x->O * HW, x->col + b0 * slot, slot,
+      fw_conv_nhwc_pool_dw (dw, db, x->dpooled + b0 * x->O * n, x->col + b0 * slot, slot,
                             b1 - b0, x->H, x->W, x->O);
       return;
     }
@@ -263,7 +262,8 @@ main (int argc, char **argv)
       y->db = g_new0 (float, y->O);
       best[l] = best_fw[l] = G_MAXDOUBLE;
     }
-  /* conv1's backward reads a forward's pooled values and positions */
+  /* conv1's backward reads a forward's positions: argmax, or with one
+   * channel the winner codes it keeps in col's slots */
   fw_conv2d_relu_pool_forward (x[CONV1].pooled, x[CONV1].argmax, x[CONV1].out, x[CONV1].col,
                                x[CONV1].work, x[CONV1].inp, x[CONV1].w, x[CONV1].b, B,
                                x[CONV1].C, x[CONV1].H, x[CONV1].W, x[CONV1].O);
