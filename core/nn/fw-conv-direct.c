@@ -15,7 +15,6 @@
  * fixed blocks, so the numbers depend on the shapes only. */
 #include "fw-conv-direct.h"
 #include "fw-clones.h"
-#include "fw-lanes-sum.h"
 
 #include <string.h>
 
@@ -26,6 +25,19 @@
 #define OB 16      /* output channels per block */
 typedef float v16 __attribute__ ((vector_size (LANES * sizeof (float))));
 typedef int v16i __attribute__ ((vector_size (LANES * sizeof (int))));
+
+/* the sum of a vector's lanes, in one fixed tree: the same bits in every
+ * target clone (inline, so each clone compiles it for itself) */
+static inline __attribute__ ((always_inline)) float
+lanes_sum (v16 v)
+{
+  float s[LANES];
+  memcpy (s, &v, sizeof s);
+  for (int half = LANES / 2; half > 0; half /= 2)
+    for (int j = 0; j < half; j++)
+      s[j] += s[j + half];
+  return s[0];
+}
 
 /* Rows of a whole number of vectors with room for the two border columns
  * past the last block, so every row starts on a 64-byte line: a load that
@@ -349,9 +361,9 @@ dw_block (float *restrict dw, float *restrict db, const float *restrict dout,
   for (int o = 0; o < n; o++)
     {
       for (int t = 0; t < 9; t++)
-        dw[(gsize) (o0 + o) * Kc + c * 9 + t] += fw_lanes_sum (acc[o][t]);
+        dw[(gsize) (o0 + o) * Kc + c * 9 + t] += lanes_sum (acc[o][t]);
       if (db != NULL && c == 0)
-        db[o0 + o] += fw_lanes_sum (sum[o]);
+        db[o0 + o] += lanes_sum (sum[o]);
     }
 }
 

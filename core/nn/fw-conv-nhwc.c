@@ -30,7 +30,6 @@
  * the channel-major path's. */
 #include "fw-conv-nhwc.h"
 #include "fw-clones.h"
-#include "fw-lanes-sum.h"
 
 #include <string.h>
 
@@ -178,8 +177,9 @@ window_max (const float *restrict conv, int p00, int W, int O, int o0, v16 *m, v
   *code = (k_best & alive) | (((v16i) {} + DEAD) & ~alive);
 }
 
-/* on to the next window: its top-left pixel p00 in a plane W wide (or
- * its top-left tap in the padded copy, W its stride), x its column of Wo (no division per window: that was a quarter of the time) */
+/* on to the next window: its top-left pixel p00 in a plane W wide (or its
+ * top-left tap in the padded copy, W its stride), x its column of Wo (no
+ * division per window: that was a quarter of the time) */
 static inline void
 next_window (int *p00, int *x, int Wo, int W)
 {
