@@ -224,9 +224,12 @@ fw_relu_pool_nhwc (float *restrict pooled, int *restrict argmax, int *restrict w
               v16 mk;
               v16i pixel, code;
               window_max (conv, p00, W, O, o0, &mk, &pixel, &code);
-              pixel += plane;
               memcpy (m[k], &mk, sizeof mk);
-              memcpy (pos[k], &pixel, sizeof pixel);
+              if (argmax != NULL)
+                {
+                  pixel += plane;
+                  memcpy (pos[k], &pixel, sizeof pixel);
+                }
               memcpy (winners + (gsize) (wi + k) * O + o0, &code, sizeof code);
             }
           if (valid == LANES)
