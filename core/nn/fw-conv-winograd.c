@@ -19,6 +19,13 @@
  * the shape), every sum in a fixed order; the chunks' dU and db partials
  * are added in chunk order.  The numbers depend on the shapes alone.
  *
+ * Fused with the ReLU and 2×2 max-pool after it (the model's conv2), each
+ * output plane goes through a scratch plane into the pool, and backward
+ * each block's output gradient is set from the pool's in the task's slot:
+ * the batch's output and its gradient (1.6 MB each at batch 64, 14×14×32)
+ * never go to memory and back; the same kernels on the same values, so
+ * the same numbers.
+ *
  * Shape key: B batch, C in channels, O out channels, H×W the image, T tiles
  * per image (⌈H/2⌉·⌈W/2⌉), nt a block's tiles, ntp nt rounded up to 16
  * (the tail is zeros), Cp / Op C and O rounded up to 8 (zero rows). */
@@ -26,6 +33,7 @@
 #include "fw-clones.h"
 #include "fw-kernels.h"
 #include "fw-parallel.h"
+#include "fw-relu-pool.h"
 
 #include <string.h>
 
@@ -95,12 +103,14 @@ fw_conv_winograd_col_floats (int C, int H, int W)
 }
 
 /* one task's slot: dU (POS, Op, Cp), db (O, rounded), then 64-byte aligned
- * dM (POS, Op, ntp_max) and dV (POS, Cp, ntp_max) */
+ * dM (POS, Op, ntp_max) and dV (POS, Cp, ntp_max), then (fused with the
+ * pool) a block's output gradient (images, O, H, W) */
 static gsize
-slot_floats (const Geometry *g, int O)
+slot_floats (const Geometry *g, int O, int H, int W)
 {
   return (gsize) POS * g->Op * g->Cp + round_up (O, 16) + 16
-         + (gsize) POS * (PST (g->Op, g->ntp_max) + PST (g->Cp, g->ntp_max));
+         + (gsize) POS * (PST (g->Op, g->ntp_max) + PST (g->Cp, g->ntp_max))
+         + (gsize) g->images * O * H * W;
 }
 
 /* Uᵀ (POS, Cp, Op), then the slots */
@@ -108,7 +118,7 @@ gsize
 fw_conv_winograd_work_floats (int C, int H, int W, int O)
 {
   Geometry g = geometry (C, H, W, O);
-  return (gsize) POS * g.Op * g.Cp + FW_PARALLEL_MAX_TASKS * slot_floats (&g, O);
+  return (gsize) POS * g.Op * g.Cp + FW_PARALLEL_MAX_TASKS * slot_floats (&g, O, H, W);
 }
 
 static inline float *
@@ -485,14 +495,19 @@ transform_input (float *restrict V, const float *restrict inp, int g, int C, int
 }
 
 /* out (g, O, H, W), channels o0 .. o0 + n, = Aᵀ M A + b, from M (POS, RB,
- * ntp) holding those channels' products; Aᵀ = [1 1 1 0; 0 1 −1 −1] */
+ * ntp) holding those channels' products; Aᵀ = [1 1 1 0; 0 1 −1 −1].  With
+ * pooled (g, O, H/2, W/2) not NULL, each plane goes to a scratch plane
+ * instead, and ReLU + pool (fw_relu_pool_plane) from there into pooled
+ * and argmax, counted from base (the first image's plane 0) */
 FW_CLONE_AVX512 static void
-transform_output (float *restrict out, const float *restrict M, const float *restrict b,
-                  int o0, int n, int g, int O, int H, int W, const Geometry *geo, int ntp)
+transform_output (float *restrict out, float *restrict pooled, int *restrict argmax, gsize base,
+                  const float *restrict M, const float *restrict b, int o0, int n, int g, int O,
+                  int H, int W, const Geometry *geo, int ntp)
 {
   int S = geo->S, T = geo->T, TQ = (int) round_up (T, LANES);
-  gsize HW = (gsize) H * W, ps = PST (RB, ntp);
+  gsize HW = (gsize) H * W, ps = PST (RB, ntp), np = (gsize) (H / 2) * (W / 2);
   float Y[4][TQ + LANES];   /* Y[2a + b] (ty, tx) = out (2ty + a, 2tx + b) */
+  float scratch[pooled != NULL ? HW : 1];
   for (int img = 0; img < g; img++)
     for (int r = 0; r < n; r++)
       {
@@ -515,10 +530,13 @@ transform_output (float *restrict out, const float *restrict M, const float *res
                 store (&Y[2 * a + 1][u], s[a][1] - s[a][2] - s[a][3] + bias);
               }
           }
-        float *plane = out + ((gsize) img * O + o) * HW;
+        gsize p = (gsize) img * O + o;
+        float *plane = pooled != NULL ? scratch : out + p * HW;
         for (int y = 0; y < H; y++)   /* rows in order: see interleave_row */
           interleave_row (plane + (gsize) y * W, Y[2 * (y % 2)] + (y / 2) * S,
                           Y[2 * (y % 2) + 1] + (y / 2) * S, W, plane + HW);
+        if (pooled != NULL)
+          fw_relu_pool_plane (pooled + p * np, argmax + p * np, plane, base + p * HW, H, W);
       }
 }
 
@@ -625,6 +643,11 @@ transform_input_grad (float *restrict dinp, const float *restrict dV, int g, int
 typedef struct {
   float *out, *col, *work, *dinp;
   const float *inp, *dout, *w, *b, *U, *UT;
+  /* fused with ReLU + pool: the forward's results, the backward's inputs */
+  float *pooled;
+  int *argmax;
+  const float *dpooled, *cpooled;
+  const int *cargmax;
   gboolean want_dw, want_db;
   int B, C, H, W, O;
   Geometry geo;
@@ -650,24 +673,42 @@ forward_task (int task, int n_tasks, gpointer data)
           for (int p = 0; p < POS; p++)
             product (M + p * PST (RB, ntp), j->U + ((gsize) p * Op + o0) * Cp, Cp,
                      V + p * PST (Cp, ntp), RB, Cp, ntp);
-          transform_output (j->out + bb * O * HW, M, j->b, o0, MIN (RB, O - o0), g, O, j->H, j->W,
-                            geo, ntp);
+          gsize np = (gsize) (j->H / 2) * (j->W / 2);
+          transform_output (j->out != NULL ? j->out + bb * O * HW : NULL,
+                            j->pooled != NULL ? j->pooled + bb * O * np : NULL,
+                            j->argmax != NULL ? j->argmax + bb * O * np : NULL, bb * O * HW, M,
+                            j->b, o0, MIN (RB, O - o0), g, O, j->H, j->W, geo, ntp);
         }
     }
   (void) n_tasks;
+}
+
+static void
+forward (float *out, float *pooled, int *argmax, float *col, const float *inp, const float *w,
+         const float *b, int B, int C, int H, int W, int O)
+{
+  g_return_if_fail (fw_conv_winograd_fits (C, O));
+  Job j = { .out = out, .pooled = pooled, .argmax = argmax, .col = col, .inp = inp, .w = w,
+            .b = b, .B = B, .C = C, .H = H, .W = W, .O = O, .geo = geometry (C, H, W, O) };
+  float U[POS * MAX_CO * MAX_CO];   /* (POS, Op, Cp) */
+  transform_weights (U, NULL, w, C, O, j.geo.Cp, j.geo.Op);
+  j.U = U;
+  fw_parallel_run ((int) ((B + chunk_images (B) - 1) / chunk_images (B)), forward_task, &j);
 }
 
 void
 fw_conv_winograd_forward (float *out, float *col, const float *inp, const float *w,
                           const float *b, int B, int C, int H, int W, int O)
 {
-  g_return_if_fail (fw_conv_winograd_fits (C, O));
-  Job j = { .out = out, .col = col, .inp = inp, .w = w, .b = b,
-            .B = B, .C = C, .H = H, .W = W, .O = O, .geo = geometry (C, H, W, O) };
-  float U[POS * MAX_CO * MAX_CO];   /* (POS, Op, Cp) */
-  transform_weights (U, NULL, w, C, O, j.geo.Cp, j.geo.Op);
-  j.U = U;
-  fw_parallel_run ((int) ((B + chunk_images (B) - 1) / chunk_images (B)), forward_task, &j);
+  forward (out, NULL, NULL, col, inp, w, b, B, C, H, W, O);
+}
+
+void
+fw_conv_winograd_relu_pool_forward (float *pooled, int *argmax, float *col, const float *inp,
+                                    const float *w, const float *b, int B, int C, int H, int W,
+                                    int O)
+{
+  forward (NULL, pooled, argmax, col, inp, w, b, B, C, H, W, O);
 }
 
 static void
@@ -677,10 +718,12 @@ backward_task (int task, int n_tasks, gpointer data)
   const Geometry *geo = &j->geo;
   int C = j->C, O = j->O, Cp = geo->Cp, Op = geo->Op;
   gsize HW = (gsize) j->H * j->W, colw = fw_conv_winograd_col_floats (C, j->H, j->W);
-  float *slot = j->work + (gsize) POS * Op * Cp + task * slot_floats (geo, O);
+  float *slot = j->work + (gsize) POS * Op * Cp + task * slot_floats (geo, O, j->H, j->W);
   float *dU = slot, *db = dU + (gsize) POS * Op * Cp;
   float *dM = aligned (db + round_up (O, 16));          /* (POS, Op, ntp) */
   float *dV = dM + POS * PST (Op, geo->ntp_max);        /* (POS, Cp, ntp) */
+  float *dblock = dV + POS * PST (Cp, geo->ntp_max);    /* (images, O, H, W) */
+  gsize np = (gsize) (j->H / 2) * (j->W / 2);
   memset (dU, 0, sizeof (float) * ((gsize) POS * Op * Cp + O));
   gsize chunk = chunk_images (j->B);
   int b0 = (int) MIN ((gsize) j->B, task * chunk), b1 = (int) MIN ((gsize) j->B, b0 + chunk);
@@ -688,6 +731,15 @@ backward_task (int task, int n_tasks, gpointer data)
     {
       int g = MIN (geo->images, b1 - bb), ntp = (int) round_up ((gsize) g * geo->T, LANES);
       const float *dout = j->dout + bb * O * HW;
+      if (j->dpooled != NULL)
+        {
+          /* the block's output gradient from ReLU + pool's, while in L2 */
+          for (gsize p = (gsize) bb * O; p < (gsize) (bb + g) * O; p++)
+            fw_relu_pool_backward_plane (dblock + (p - (gsize) bb * O) * HW, j->dpooled + p * np,
+                                         j->cpooled + p * np, j->cargmax + p * np, p * HW, j->H,
+                                         j->W);
+          dout = dblock;
+        }
       if (j->want_db)
         for (int i = 0; i < g; i++)
           fw_conv2d_bias_grad (db, dout + i * O * HW, HW, O);
@@ -710,15 +762,16 @@ backward_task (int task, int n_tasks, gpointer data)
   (void) n_tasks;
 }
 
-void
-fw_conv_winograd_backward (float *dinp, float *dw, float *db, float *work,
-                           const float *dout, const float *col, const float *w,
-                           int B, int C, int H, int W, int O)
+static void
+backward (float *dinp, float *dw, float *db, float *work, const float *dout,
+          const float *dpooled, const float *pooled, const int *argmax, const float *col,
+          const float *w, int B, int C, int H, int W, int O)
 {
   g_return_if_fail (fw_conv_winograd_fits (C, O));
   if (dinp == NULL && dw == NULL && db == NULL)
     return;
-  Job j = { .work = work, .dinp = dinp, .dout = dout, .col = (float *) col, .w = w,
+  Job j = { .work = work, .dinp = dinp, .dout = dout, .dpooled = dpooled, .cpooled = pooled,
+            .cargmax = argmax, .col = (float *) col, .w = w,
             .want_dw = dw != NULL, .want_db = db != NULL,
             .B = B, .C = C, .H = H, .W = W, .O = O, .geo = geometry (C, H, W, O) };
   int Cp = j.geo.Cp, Op = j.geo.Op;
@@ -731,7 +784,7 @@ fw_conv_winograd_backward (float *dinp, float *dw, float *db, float *work,
   /* the chunks' partial sums, added in chunk order into the first slot's:
    * the same numbers whichever thread ran which chunk */
   float *sum = work + nu;
-  gsize slot = slot_floats (&j.geo, O);
+  gsize slot = slot_floats (&j.geo, O, H, W);
   for (int t = 1; t < n_tasks; t++)
     {
       const float *part = sum + t * slot;
@@ -747,4 +800,21 @@ fw_conv_winograd_backward (float *dinp, float *dw, float *db, float *work,
   if (db != NULL)
     for (int o = 0; o < O; o++)
       db[o] += sum[nu + o];
+}
+
+void
+fw_conv_winograd_backward (float *dinp, float *dw, float *db, float *work,
+                           const float *dout, const float *col, const float *w,
+                           int B, int C, int H, int W, int O)
+{
+  backward (dinp, dw, db, work, dout, NULL, NULL, NULL, col, w, B, C, H, W, O);
+}
+
+void
+fw_conv_winograd_relu_pool_backward (float *dinp, float *dw, float *db, float *work,
+                                     const float *dpooled, const float *pooled,
+                                     const int *argmax, const float *col, const float *w,
+                                     int B, int C, int H, int W, int O)
+{
+  backward (dinp, dw, db, work, NULL, dpooled, pooled, argmax, col, w, B, C, H, W, O);
 }

@@ -25,4 +25,16 @@ void fw_conv_winograd_backward (float *dinp, float *dw, float *db, float *work,
                                 const float *dout, const float *col, const float *w,
                                 int B, int C, int H, int W, int O);
 
+/* the same, fused with ReLU and 2×2 max-pool as fw_relu_maxpool2_forward /
+ * _backward_set run them after it (the same numbers): each output plane
+ * and, backward, each block of images' output gradient stays in a scratch
+ * while it is used, the batch's never goes to memory */
+void fw_conv_winograd_relu_pool_forward (float *pooled, int *argmax, float *col,
+                                         const float *inp, const float *w, const float *b,
+                                         int B, int C, int H, int W, int O);
+void fw_conv_winograd_relu_pool_backward (float *dinp, float *dw, float *db, float *work,
+                                          const float *dpooled, const float *pooled,
+                                          const int *argmax, const float *col, const float *w,
+                                          int B, int C, int H, int W, int O);
+
 G_END_DECLS

@@ -905,6 +905,11 @@ fw_conv2d_relu_pool_forward (float *pooled, int *argmax, float *conv, float *col
 {
   if (B <= 0 || O <= 0 || H <= 0 || W <= 0)
     return;
+  if (fw_conv_winograd_fits (C, O))
+    {
+      fw_conv_winograd_relu_pool_forward (pooled, argmax, col, inp, w, b, B, C, H, W, O);
+      return;
+    }
   if (!fw_conv_direct_fits (C, H, W))
     {
       fw_conv2d_forward_col (conv, col, inp, w, b, B, C, H, W, O);
@@ -954,6 +959,12 @@ fw_conv2d_relu_pool_backward (float *dinp, float *dw, float *db, float *dconv, f
 {
   if (B <= 0 || O <= 0 || H <= 0 || W <= 0)
     return;
+  if (fw_conv_winograd_fits (C, O))
+    {
+      fw_conv_winograd_relu_pool_backward (dinp, dw, db, work, dpooled, pooled, argmax, col, w, B,
+                                           C, H, W, O);
+      return;
+    }
   if (dinp != NULL || !fw_conv_direct_fits (C, H, W))
     {
       gsize HW = (gsize) H * W, n = (gsize) (H / 2) * (W / 2), slot = fw_conv2d_col_floats (C, H, W);

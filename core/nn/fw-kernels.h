@@ -95,13 +95,15 @@ void fw_relu_maxpool2_backward_set (float *dinp, const float *dout, const float 
 
 /* ---- a convolution (as fw_conv2d_forward_col) followed by ReLU and 2x2
  * max-pool (as fw_relu_maxpool2_forward), in one pass over each image
- * where the first layer's direct path serves (1-4 channels): the output
- * and its gradient then stay in work (fw_conv2d_relu_pool_work_floats)
- * and conv / dconv (B,O,H,W) are not touched; elsewhere, and backward
- * with dinp, they hold the convolution's output and its gradient.  The
- * same numbers either way.  With one input channel (fw_conv_nhwc_fits)
- * argmax is not written: the positions stay in col's slots, as winner
- * codes the backward reads. ---- */
+ * where the first layer's direct path serves (1-4 channels), and a plane
+ * (backward: a block of images) at a time on the Winograd path (5 or
+ * more): the output and its gradient then stay in work
+ * (fw_conv2d_relu_pool_work_floats) and conv / dconv (B,O,H,W) are not
+ * touched; elsewhere, and on the direct path backward with dinp, they
+ * hold the convolution's output and its gradient.  The same numbers
+ * either way.  With one input channel (fw_conv_nhwc_fits) argmax is not
+ * written: the positions stay in col's slots, as winner codes the
+ * backward reads. ---- */
 gsize fw_conv2d_relu_pool_work_floats (int C, int H, int W, int O);
 void fw_conv2d_relu_pool_forward (float *pooled, int *argmax, float *conv, float *col, float *work,
                                   const float *inp, const float *w, const float *b,

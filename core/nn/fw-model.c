@@ -58,8 +58,10 @@ image_encoder_build (FwModel *m, ImageEncoder *e, const char *prefix)
        * alone: megabytes a step that need no zeroing.  ReLU and pool are one
        * pass (max-pool commutes with ReLU), so no ReLU output is kept.  conv1
        * and its gradient serve only the unfused path (an input gradient:
-       * integrated gradients); training keeps them in scratch, image by
-       * image (fw_conv2d_relu_pool_forward). */
+       * integrated gradients), conv2 and its gradient only shapes neither
+       * the direct nor the Winograd path serves; training keeps them in
+       * scratch, an image or a block of images at a time
+       * (fw_conv2d_relu_pool_forward). */
       fw_act (m, &e->conv1, 16 * S * S);
       fw_act_grad (m, GRAD_SET);
       fw_act (m, &e->col1, fw_conv2d_col_floats (e->c_in, S, S));

@@ -1117,20 +1117,23 @@ assert_rel_close (const float *a, const float *b, gsize n, double rel)
     }
 }
 
-/* the first layer's convolution fused with ReLU and pool, image by image:
- * bit for bit the unfused composition (fw_conv2d_forward_col, then
- * fw_relu_maxpool2_forward; backward fw_relu_maxpool2_backward_set, then
- * fw_conv2d_backward_col), on shapes that take the fused path (asserted),
- * odd sizes, a group of one image (64×64) and a partial chunk, at 1 and
- * 3 threads; with dinp and off the direct path (C = 5) it falls back;
- * and finite differences of dw and db through it (a small step: a larger
- * one moved some window's maximum) */
+/* a convolution fused with ReLU and pool: bit for bit the unfused
+ * composition (fw_conv2d_forward_col, then fw_relu_maxpool2_forward;
+ * backward fw_relu_maxpool2_backward_set, then fw_conv2d_backward_col).
+ * The first layer's (1-4 channels, image by image) on shapes that take the
+ * fused path (asserted), odd sizes, a group of one image (64×64) and a
+ * partial chunk; the Winograd path's (5 or more channels: conv2 at 14×14,
+ * odd sizes, several chunks and blocks); at 1 and 3 threads; with dinp
+ * too; one channel (pixel-major) within 1e-4 for dw and db; and finite
+ * differences of dw and db through it (a small step: a larger one moved
+ * some window's maximum) */
 static void
 test_conv2d_relu_pool (void)
 {
   int sizes[][5] = {
     { 11, 1, 28, 28, 16 }, { 3, 3, 64, 64, 16 }, { 9, 2, 7, 19, 17 }, { 2, 5, 6, 6, 8 },
     { 5, 1, 9, 31, 32 }, { 3, 1, 5, 7, 16 },
+    { 19, 16, 14, 14, 32 }, { 3, 16, 7, 9, 32 }, { 4, 8, 13, 10, 16 },
   };
   guint64 rng = 41;
   for (gsize ps = 0; ps < G_N_ELEMENTS (pool_sizes); ps++)
