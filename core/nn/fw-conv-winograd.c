@@ -730,16 +730,14 @@ backward_task (int task, int n_tasks, gpointer data)
   for (int bb = b0; bb < b1; bb += geo->images)
     {
       int g = MIN (geo->images, b1 - bb), ntp = (int) round_up ((gsize) g * geo->T, LANES);
-      const float *dout = j->dout + bb * O * HW;
-      if (j->dpooled != NULL)
-        {
-          /* the block's output gradient from ReLU + pool's, while in L2 */
-          for (gsize p = (gsize) bb * O; p < (gsize) (bb + g) * O; p++)
-            fw_relu_pool_backward_plane (dblock + (p - (gsize) bb * O) * HW, j->dpooled + p * np,
-                                         j->cpooled + p * np, j->cargmax + p * np, p * HW, j->H,
-                                         j->W);
-          dout = dblock;
-        }
+      const float *dout = dblock;
+      if (j->dpooled == NULL)
+        dout = j->dout + bb * O * HW;
+      else   /* the block's output gradient from ReLU + pool's, while in L2 */
+        for (gsize p = (gsize) bb * O; p < (gsize) (bb + g) * O; p++)
+          fw_relu_pool_backward_plane (dblock + (p - (gsize) bb * O) * HW, j->dpooled + p * np,
+                                       j->cpooled + p * np, j->cargmax + p * np, p * HW, j->H,
+                                       j->W);
       if (j->want_db)
         for (int i = 0; i < g; i++)
           fw_conv2d_bias_grad (db, dout + i * O * HW, HW, O);

@@ -820,7 +820,9 @@ fw_relu_maxpool2_backward_set (float *dinp, const float *dout, const float *out,
  * One input channel runs pixel-major (fw-conv-nhwc.c): the same forward
  * numbers, its positions kept as winner codes in each image's slot (no
  * argmax), and a backward that needs no scratch, its dw taken straight
- * from the pooled gradient, in another order (the last bits differ). */
+ * from the pooled gradient, in another order (the last bits differ).
+ * Five or more input channels (conv2) take the Winograd path's own fusion
+ * (fw_conv_winograd_relu_pool_*): the same numbers as unfused. */
 
 typedef struct {
   float *pooled, *col, *work, *dw, *db;
