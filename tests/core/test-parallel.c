@@ -161,14 +161,33 @@ test_workers_start_with_first_job (void)
   fw_pool_make_current (NULL);
 }
 
+/* FW_PARALLEL set to mode for a test; returns what it was, for
+ * parallel_mode_restore */
+static char *
+parallel_mode_set (const char *mode)
+{
+  char *was = g_strdup (g_getenv ("FW_PARALLEL"));
+  g_setenv ("FW_PARALLEL", mode, TRUE);
+  return was;
+}
+
+static void
+parallel_mode_restore (char *was)
+{
+  if (was)
+    g_setenv ("FW_PARALLEL", was, TRUE);
+  else
+    g_unsetenv ("FW_PARALLEL");
+  g_free (was);
+}
+
 /* FW_PARALLEL=sites: the sites' choice without the spare-core gate, whose
  * first window would keep a new pool's every call on the caller; a site's
  * second call is its first try on the pool */
 static void
 test_sites_without_gate (void)
 {
-  g_autofree char *was = g_strdup (g_getenv ("FW_PARALLEL"));
-  g_setenv ("FW_PARALLEL", "sites", TRUE);
+  char *was = parallel_mode_set ("sites");
   g_autoptr (FwPool) pool = fw_pool_new (2);
   fw_pool_make_current (pool);
   run_checked (4, 0);
@@ -176,10 +195,7 @@ test_sites_without_gate (void)
   run_checked (4, 0);
   g_assert_cmpint (fw_pool_workers_started (pool), ==, 1);
   fw_pool_make_current (NULL);
-  if (was)
-    g_setenv ("FW_PARALLEL", was, TRUE);
-  else
-    g_unsetenv ("FW_PARALLEL");
+  parallel_mode_restore (was);
 }
 
 /* Sites that try the pool (warm-up, probes) wake sleeping workers before
@@ -189,8 +205,7 @@ test_sites_without_gate (void)
 static void
 test_trying_sites_wake_workers (void)
 {
-  g_autofree char *was = g_strdup (g_getenv ("FW_PARALLEL"));
-  g_setenv ("FW_PARALLEL", "sites", TRUE);   /* the sites' choice, not the gate */
+  char *was = parallel_mode_set ("sites");   /* the sites' choice, not the gate */
   g_autoptr (FwPool) pool = fw_pool_new (3);
   fw_pool_make_current (pool);
   WhoJob j = { .caller = g_thread_self () };
@@ -202,10 +217,7 @@ test_trying_sites_wake_workers (void)
     }
   g_assert_cmpint (g_atomic_int_get (&j.on_worker), >=, 4);
   fw_pool_make_current (NULL);
-  if (was)
-    g_setenv ("FW_PARALLEL", was, TRUE);
-  else
-    g_unsetenv ("FW_PARALLEL");
+  parallel_mode_restore (was);
 }
 
 /* the workers asleep when the job's first task starts on the caller */
@@ -237,8 +249,7 @@ asleep_task (int task, int n_tasks, gpointer data)
 static void
 test_worker_warm_for_sites (void)
 {
-  g_autofree char *was = g_strdup (g_getenv ("FW_PARALLEL"));
-  g_setenv ("FW_PARALLEL", "sites", TRUE);
+  char *was = parallel_mode_set ("sites");
   g_autoptr (FwPool) pool = fw_pool_new (2);
   fw_pool_make_current (pool);
   AsleepJob j = { .pool = pool, .caller = g_thread_self (), .asleep = -1 };
@@ -282,10 +293,7 @@ test_worker_warm_for_sites (void)
       lingered += fw_pool_workers_asleep (pool) == 0;
     }
   fw_pool_make_current (NULL);
-  if (was)
-    g_setenv ("FW_PARALLEL", was, TRUE);
-  else
-    g_unsetenv ("FW_PARALLEL");
+  parallel_mode_restore (was);
   fw_spare_cores_free (meter);
   g_test_message ("woken warm: %d of %d; still polling 300 µs after a pooled job: %d of %d; "
                   "cores for us: at least %.2f", warm_awake, warm_tries, lingered, tries, fewest);
