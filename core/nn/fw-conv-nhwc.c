@@ -151,30 +151,25 @@ fw_conv_nhwc_forward (float *restrict out, const float *restrict slot, const flo
 }
 
 /* the channels o0.. of one window's first maximum, in the order (0,0) (0,1)
- * (1,0) (1,1) as fw-relu-pool.c: its value after ReLU, its pixel, and its
- * winner code: the maximum's place in that order, or DEAD where ReLU
- * zeroed it (through pointers: a function returning a vector would have
- * no one ABI across the clones) */
+ * (1,0) (1,1) as fw-relu-pool.c: its value after ReLU, and its place k in
+ * that order (the pixel p00 + k % 2 + (k / 2)·W; through pointers: a
+ * function returning a vector would have no one ABI across the clones) */
 static inline __attribute__ ((always_inline)) void
-window_max (const float *restrict conv, int p00, int W, int O, int o0, v16 *m, v16i *pixel,
-            v16i *code)
+window_max (const float *restrict conv, int p00, int W, int O, int o0, v16 *m, v16i *place)
 {
   const int at[4] = { p00, p00 + 1, p00 + W, p00 + W + 1 };
   v16 best = load (conv + (gsize) at[0] * O + o0, v16);
-  v16i idx = (v16i) {} + at[0], k_best = {};
+  v16i k_best = {};
 #pragma GCC unroll 3
   for (int k = 1; k < 4; k++)
     {
       v16 v = load (conv + (gsize) at[k] * O + o0, v16);
       v16i more = v > best;
       best = pick (more, v, best);
-      idx = (v16i) (((v16i) {} + at[k]) & more) | (idx & ~more);
       k_best = (((v16i) {} + k) & more) | (k_best & ~more);
     }
-  v16i alive = best > 0.0f;
-  *pixel = idx;
-  *m = pick (alive, best, (v16) {});
-  *code = (k_best & alive) | (((v16i) {} + DEAD) & ~alive);
+  *place = k_best;
+  *m = pick (best > 0.0f, best, (v16) {});
 }
 
 /* on to the next window: its top-left pixel p00 in a plane W wide (or its
@@ -222,14 +217,17 @@ fw_relu_pool_nhwc (float *restrict pooled, int *restrict argmax, int *restrict w
           for (int k = 0; k < valid; k++, next_window (&p00, &x, Wo, W))
             {
               v16 mk;
-              v16i pixel, code;
-              window_max (conv, p00, W, O, o0, &mk, &pixel, &code);
+              v16i place;
+              window_max (conv, p00, W, O, o0, &mk, &place);
               memcpy (m[k], &mk, sizeof mk);
               if (argmax != NULL)
                 {
-                  pixel += plane;
+                  v16i pixel = plane + p00 + (place & 1) + (place >> 1) * W;
                   memcpy (pos[k], &pixel, sizeof pixel);
                 }
+              /* the winner code: its place, or DEAD where ReLU zeroed it */
+              v16i alive = mk > 0.0f;
+              v16i code = (place & alive) | (((v16i) {} + DEAD) & ~alive);
               memcpy (winners + (gsize) (wi + k) * O + o0, &code, sizeof code);
             }
           if (valid == LANES)
